@@ -1,0 +1,102 @@
+/** `convnet check` and `convnet summary`: the language's verdict and figures in a terminal. */
+import type { LangiumDocument } from 'langium';
+import { isNetwork } from '../language/generated/ast.js';
+import { loadConvNetFiles } from '../language/node/load-files.js';
+import { summarizeNetwork, type NetworkSummary } from '../language/analysis/summary.js';
+import { formatShape } from '../language/ops/shape-utils.js';
+import { formatBytes } from '../language/elaboration/elaborator.js';
+import { COST_CONVENTION } from '../language/elaboration/graph.js';
+import { humanCount, table, withCommas } from './format.js';
+import * as path from 'node:path';
+
+export interface Output {
+    out(text: string): void;
+    err(text: string): void;
+}
+
+function relativePath(document: LangiumDocument): string {
+    return path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath;
+}
+
+/** `file:line:col: severity: message` per diagnostic; returns the number of errors. */
+function printDiagnostics(document: LangiumDocument, io: Output, stream: 'out' | 'err'): number {
+    let errors = 0;
+    for (const d of document.diagnostics ?? []) {
+        const severity = d.severity === 1 ? 'error' : d.severity === 2 ? 'warning' : 'info';
+        if (severity === 'error') errors++;
+        io[stream](`${relativePath(document)}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${severity}: ${d.message}`);
+    }
+    return errors;
+}
+
+export async function check(files: string[], io: Output): Promise<number> {
+    const { documents } = await loadConvNetFiles(files);
+    let errors = 0;
+    let warnings = 0;
+    for (const document of documents) {
+        errors += printDiagnostics(document, io, 'out');
+        warnings += (document.diagnostics ?? []).filter(d => d.severity === 2).length;
+    }
+    if (errors === 0 && warnings === 0) io.err(`${documents.length} file${documents.length === 1 ? '' : 's'} checked: no problems`);
+    else io.err(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    return errors > 0 ? 1 : 0;
+}
+
+export interface SummaryOptions {
+    network?: string;
+    json?: boolean;
+}
+
+export async function summary(file: string, options: SummaryOptions, io: Output): Promise<number> {
+    const { documents, services } = await loadConvNetFiles([file]);
+    const document = documents[0];
+    const errors = printDiagnostics(document, io, 'err');
+    const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
+    const chosen = options.network ? networks.filter(n => n.name === options.network) : networks;
+    if (options.network && chosen.length === 0) {
+        io.err(`${relativePath(document)}: no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
+        return 2;
+    }
+    if (errors > 0) {
+        io.err(`${relativePath(document)}: ${errors} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} for a summary`);
+        return 1;
+    }
+    if (chosen.length === 0) {
+        io.err(`${relativePath(document)}: no network to summarise (declare one with: network Name(input: [1, 3, 224, 224]) { … })`);
+        return 2;
+    }
+    const summaries = chosen.map(n => summarizeNetwork(services.analysis.NetworkAnalyzer.analyze(n).graph));
+    if (options.json) io.out(JSON.stringify({ networks: summaries }, null, 2));
+    else io.out(summaries.map(renderSummary).join('\n\n'));
+    return 0;
+}
+
+function renderSummary(s: NetworkSummary): string {
+    const rows: string[][] = [];
+    let nextModule = 0;
+    // torchinfo's nested view: each module's row (with its totals) comes before its first layer.
+    const emitModulesUpTo = (layerIndex: number) => {
+        while (nextModule < s.modules.length && s.modules[nextModule].firstLayer <= layerIndex) {
+            const m = s.modules[nextModule++];
+            rows.push([`${'  '.repeat(m.depth)}${m.name}`, m.block ?? 'list', m.output ? formatShape(m.output) : '', withCommas(m.params), withCommas(m.macs)]);
+        }
+    };
+    s.layers.forEach((layer, i) => {
+        emitModulesUpTo(i);
+        const depth = layer.name.split('.').length - 1;
+        rows.push([`${'  '.repeat(depth)}${layer.name}`, layer.op, formatShape(layer.output), layer.params ? withCommas(layer.params) : '—', layer.macs ? withCommas(layer.macs) : '—']);
+    });
+    emitModulesUpTo(Infinity);
+    const inputs = s.inputs.map(i => `${i.name} ${formatShape(i.shape)}`).join(', ');
+    const outputs = s.outputs.map(o => `${o.name} ${formatShape(o.shape)}`).join(', ');
+    return [
+        `${s.name}  (inputs: ${inputs}; outputs: ${outputs})`,
+        table(['Layer', 'Op', 'Output shape', 'Params', 'MACs'], rows, [false, false, false, true, true]),
+        `Total params: ${withCommas(s.params)} (weights ${withCommas(s.weights)}, biases ${withCommas(s.biases)})`,
+        `Buffers (BN running statistics, not parameters): ${withCommas(s.buffers)}`,
+        `MACs: ${withCommas(s.macs)} (${humanCount(s.macs)}) — ${COST_CONVENTION.macs}`,
+        `FLOPs: ${withCommas(s.flops)} (${humanCount(s.flops)}) — ${COST_CONVENTION.flops}`,
+        `Activations (float32): ${formatBytes(s.memory)} in all, peak ${formatBytes(s.peakMemory)} alive at once`,
+        `Parameter size (float32): ${formatBytes((s.params + s.buffers) * 4)}`,
+    ].join('\n');
+}

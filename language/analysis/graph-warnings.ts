@@ -1,0 +1,45 @@
+/**
+ * Warnings that need the whole elaborated graph rather than one op: stacked dilated convs sharing a rate
+ * (gridding — Wang et al., "Understanding Convolution for Semantic Segmentation": the stack samples only a
+ * sparse checkerboard of its input, use rates without a common factor such as 1, 2, 5).
+ */
+import type { Elaboration, ElaborationDiagnostic } from '../elaboration/elaborator.js';
+import type { GraphNode } from '../elaboration/graph.js';
+import { perDimension } from '../ops/shape-utils.js';
+
+const DILATED_OPS = new Set(['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d', 'deformconv']);
+/** Ops that keep positions where they are, so a dilated conv's sampling pattern passes through them unchanged. */
+const POSITION_PRESERVING = new Set(['batchnorm', 'groupnorm', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
+
+/** The common dilation rate of a conv with a kernel larger than 1, or undefined. */
+function dilationRate(node: GraphNode): number | undefined {
+    if (!DILATED_OPS.has(node.op)) return undefined;
+    const dims = node.attrs.kernel === undefined ? 0 : (Array.isArray(node.attrs.kernel) ? node.attrs.kernel.length : node.op.endsWith('1d') ? 1 : node.op.endsWith('3d') ? 3 : 2);
+    const kernel = perDimension(node.attrs.kernel, dims) ?? [];
+    const dilation = perDimension(node.attrs.dilation, dims) ?? [];
+    if (kernel.every(k => k === 1) || dilation.length === 0) return undefined;
+    const rate = dilation[0];
+    return rate > 1 && dilation.every(d => d === rate) ? rate : undefined;
+}
+
+export function graphWarnings(elaboration: Elaboration): ElaborationDiagnostic[] {
+    const { graph, origins } = elaboration;
+    const warnings: ElaborationDiagnostic[] = [];
+    for (const node of graph.nodes) {
+        const rate = dilationRate(node);
+        if (rate === undefined) continue;
+        let producer = graph.tensors[node.inputs[0]]?.producer;
+        while (producer !== undefined && POSITION_PRESERVING.has(graph.nodes[producer].op)) {
+            producer = graph.tensors[graph.nodes[producer].inputs[0]]?.producer;
+        }
+        if (producer === undefined || dilationRate(graph.nodes[producer]) !== rate) continue;
+        const previous = graph.nodes[producer];
+        const origin = origins[node.index];
+        warnings.push({
+            severity: 'warning', code: 'gridding', trace: [],
+            node: origin.argumentSources.dilation ?? origin.call,
+            message: `gridding: ${node.name} and ${previous.name} are stacked dilated convs with the same rate ${rate}, so together they only ever read every ${rate}th input position; use rates without a common factor (e.g. 1, 2, 5)`,
+        });
+    }
+    return warnings;
+}

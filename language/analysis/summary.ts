@@ -1,0 +1,92 @@
+/**
+ * The summary of a network as the CLI's `--json` prints it and the editor shows it: one row per layer
+ * (hierarchical state_dict-style name, op, output shape, parameters, MACs) and one per module, with totals.
+ */
+import { numel } from '../ops/shape-utils.js';
+import { COST_CONVENTION, type NetworkGraph } from '../elaboration/graph.js';
+import { sumParams } from '../elaboration/totals.js';
+
+export interface LayerSummary {
+    readonly name: string;
+    readonly op: string;
+    readonly output: readonly number[];
+    /** Every output's shape when the layer has several (split). */
+    readonly outputs?: readonly (readonly number[])[];
+    readonly params: number;
+    readonly buffers: number;
+    readonly macs: number;
+    readonly flops: number;
+    readonly memory: number;
+    readonly receptiveField?: readonly number[];
+    readonly jump?: readonly number[];
+    readonly line: number;
+}
+
+export interface ModuleSummary {
+    readonly name: string;
+    readonly kind: 'block' | 'list';
+    readonly block?: string;
+    readonly depth: number;
+    /** Index in `layers` of the module's first layer. */
+    readonly firstLayer: number;
+    readonly output?: readonly number[];
+    readonly params: number;
+    readonly macs: number;
+    readonly flops: number;
+    readonly line: number;
+}
+
+export interface NetworkSummary {
+    readonly name: string;
+    readonly inputs: { name: string; shape: readonly number[] }[];
+    readonly outputs: { name: string; shape: readonly number[] }[];
+    readonly params: number;
+    readonly weights: number;
+    readonly biases: number;
+    readonly buffers: number;
+    readonly macs: number;
+    readonly flops: number;
+    /** Total float32 activation bytes. */
+    readonly memory: number;
+    readonly peakMemory: number;
+    readonly layers: LayerSummary[];
+    readonly modules: ModuleSummary[];
+    readonly conventions: typeof COST_CONVENTION;
+}
+
+export function summarizeNetwork(graph: NetworkGraph): NetworkSummary {
+    const shapeOf = (t: number) => graph.tensors[t].shape;
+    const layers = graph.nodes.map((node): LayerSummary => {
+        let params = 0;
+        let buffers = 0;
+        for (const p of node.params) (p.kind === 'buffer' ? (buffers += numel(p.shape)) : (params += numel(p.shape)));
+        const out = graph.tensors[node.outputs[0]];
+        return {
+            name: node.name, op: node.op, output: out.shape,
+            ...(node.outputs.length > 1 ? { outputs: node.outputs.map(shapeOf) } : {}),
+            params, buffers, macs: node.macs, flops: node.flops, memory: node.memory,
+            ...(out.receptiveField ? { receptiveField: out.receptiveField, jump: out.jump } : {}),
+            line: node.source.start.line + 1,
+        };
+    });
+    const depthOf = (index: number): number => (index < 0 ? -1 : depthOf(graph.modules[index].parent) + 1);
+    const modules = graph.modules.map((m): ModuleSummary => {
+        const nodes = graph.nodes.slice(m.firstNode, m.endNode);
+        const totals = sumParams(nodes);
+        const last = nodes[nodes.length - 1];
+        return {
+            name: m.name, kind: m.kind, ...(m.block ? { block: m.block } : {}), depth: depthOf(m.index), firstLayer: m.firstNode,
+            ...(last ? { output: shapeOf(last.outputs[0]) } : {}),
+            params: totals.params, macs: totals.macs, flops: totals.flops, line: m.source.start.line + 1,
+        };
+    });
+    const { totals } = graph;
+    return {
+        name: graph.name,
+        inputs: graph.inputs.map(p => ({ name: p.name, shape: shapeOf(p.tensor) })),
+        outputs: graph.outputs.map(p => ({ name: p.name, shape: shapeOf(p.tensor) })),
+        params: totals.params, weights: totals.weights, biases: totals.biases, buffers: totals.buffers,
+        macs: totals.macs, flops: totals.flops, memory: totals.memory, peakMemory: totals.peakMemory,
+        layers, modules, conventions: COST_CONVENTION,
+    };
+}

@@ -1,0 +1,39 @@
+/** Wires the language's services (Langium dependency injection). */
+import {
+    inject, type LangiumCoreServices, type LangiumSharedCoreServices, type Module, type PartialLangiumCoreServices, type DefaultSharedCoreModuleContext,
+    createDefaultCoreModule, createDefaultSharedCoreModule,
+} from 'langium';
+import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from './generated/module.js';
+import { ConvNetScopeProvider } from './scope-provider.js';
+import { ConvNetLinker } from './linker.js';
+import { registerValidationChecks } from './validator.js';
+import { NetworkAnalyzer } from './analysis/network-analyzer.js';
+import { ConvNetScopeComputation } from './scope-computation.js';
+
+export interface ConvNetAddedServices {
+    analysis: {
+        NetworkAnalyzer: NetworkAnalyzer;
+    };
+}
+
+export type ConvNetServices = LangiumCoreServices & ConvNetAddedServices;
+
+export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices & ConvNetAddedServices> = {
+    references: {
+        ScopeProvider: services => new ConvNetScopeProvider(services),
+        ScopeComputation: services => new ConvNetScopeComputation(services),
+        Linker: services => new ConvNetLinker(services),
+    },
+    analysis: {
+        NetworkAnalyzer: services => new NetworkAnalyzer(services.shared),
+    },
+};
+
+/** Services without an editor: for the CLI, tests and the runtime's front end. */
+export function createConvNetServices(context: DefaultSharedCoreModuleContext): { shared: LangiumSharedCoreServices; ConvNet: ConvNetServices } {
+    const shared = inject(createDefaultSharedCoreModule(context), ConvNetGeneratedSharedModule);
+    const ConvNet = inject(createDefaultCoreModule({ shared }), ConvNetGeneratedModule, ConvNetModule);
+    shared.ServiceRegistry.register(ConvNet);
+    registerValidationChecks(ConvNet);
+    return { shared, ConvNet };
+}

@@ -1,0 +1,56 @@
+/**
+ * Receptive field and jump along each spatial dimension (Araujo et al.; the source material's rule):
+ *   k_eff = d·(k−1)+1,  r_out = r_in + (k_eff−1)·j_in,  j_out = j_in·s.
+ * A transposed conv or upsampling divides the jump by its scale. Merges take the largest field of their inputs.
+ */
+import type { Window } from '../ops/types.js';
+import type { GraphTensor } from './graph.js';
+
+export interface Field {
+    readonly receptiveField?: readonly number[];
+    readonly jump?: readonly number[];
+}
+
+export function inputField(shape: readonly number[]): Field {
+    const spatial = Math.max(shape.length - 2, 0);
+    return spatial ? { receptiveField: Array(spatial).fill(1), jump: Array(spatial).fill(1) } : {};
+}
+
+/** Combines the fields of a node's inputs: the widest field wins (a concat of branches sees what its widest branch sees). */
+function mergeInputs(inputs: readonly GraphTensor[]): Field {
+    const spatial = inputs.filter(t => t.receptiveField && t.jump);
+    if (spatial.length === 0) return {};
+    const dims = spatial[0].receptiveField!.length;
+    if (spatial.some(t => t.receptiveField!.length !== dims)) return {};
+    return {
+        receptiveField: Array.from({ length: dims }, (_, i) => Math.max(...spatial.map(t => t.receptiveField![i]))),
+        jump: Array.from({ length: dims }, (_, i) => Math.max(...spatial.map(t => t.jump![i]))),
+    };
+}
+
+export function outputField(window: Window, inputs: readonly GraphTensor[], outputShape: readonly number[]): Field {
+    const merged = mergeInputs(inputs);
+    const r = merged.receptiveField;
+    const j = merged.jump;
+    const spatial = outputShape.length - 2;
+    if (!r || !j || window.kind === 'none') return {};
+    switch (window.kind) {
+        case 'pointwise':
+            return spatial === r.length ? merged : {};
+        case 'sliding':
+            if (window.kernel.length !== r.length) return {};
+            return { receptiveField: r.map((ri, i) => ri + (window.kernel[i] - 1) * j[i]), jump: j.map((ji, i) => ji * window.stride[i]) };
+        case 'upsampling': {
+            if (window.kernel.length !== r.length) return {};
+            const jump = j.map((ji, i) => ji / window.scale[i]);
+            return { receptiveField: r.map((ri, i) => ri + (window.kernel[i] - 1) * jump[i]), jump };
+        }
+        case 'global': {
+            const input = inputs[0];
+            const extent = input.shape.slice(2);
+            return spatial === r.length
+                ? { receptiveField: r.map((ri, i) => ri + (extent[i] - 1) * j[i]), jump: j.map((ji, i) => ji * extent[i]) }
+                : {};
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/** Unknown names get a message that says what was expected and the closest name in scope. */
+import { DefaultLinker, type AstNodeDescription, type LinkingError, type ReferenceInfo } from 'langium';
+import { isCall, isPipeExpr, isStep, isLabeledItem, isListExpr } from './generated/ast.js';
+import { closestName } from './util/suggest.js';
+
+export class ConvNetLinker extends DefaultLinker {
+    protected override createLinkingError(refInfo: ReferenceInfo, targetDescription?: AstNodeDescription): LinkingError {
+        const name = refInfo.reference.$refText;
+        const call = refInfo.container;
+        const layerPosition = isCall(call) && (call.hasArguments || isStep(call.$container) || (isLabeledItem(call.$container) && isListExpr(call.$container.$container)) || isPipeExpr(call.$container));
+        const scope = this.scopeProvider.getScope(refInfo);
+        const suggestion = closestName(name, scope.getAllElements().map(d => d.name).distinct());
+        const what = layerPosition ? 'op or block' : 'name';
+        return {
+            info: refInfo,
+            message: `unknown ${what} '${name}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+            targetDescription,
+        };
+    }
+}

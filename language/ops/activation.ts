@@ -1,0 +1,38 @@
+/** Elementwise activations (and softmax over one dimension). Each costs one FLOP per output element. */
+import type { AttrSpec, OpSpec } from './types.js';
+import { numel } from './shape-utils.js';
+
+function activation(name: string, summary: string, attrs: AttrSpec[] = [], aliases: string[] = []): OpSpec {
+    return {
+        name, aliases, category: 'activation', summary, attrs,
+        positional: attrs.length ? 1 : 0,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x] }) => ({ outputs: [x], issues: [] }),
+        cost: ({ inputs: [x] }) => ({ params: [], macs: 0, flops: numel(x) }),
+        window: () => ({ kind: 'pointwise' }),
+    };
+}
+
+const dimAttr: AttrSpec = { name: 'dim', type: 'int', default: 1, doc: 'Dimension to normalise over (negative counts from the end).' };
+
+export const activationOps: readonly OpSpec[] = [
+    activation('relu', 'max(0, x).'),
+    activation('relu6', 'min(max(0, x), 6) — MobileNet\'s activation, robust in low precision.'),
+    activation('leakyrelu', 'x for x ≥ 0, slope·x otherwise.', [{ name: 'negative_slope', type: 'float', default: 0.01, doc: 'Slope for negative inputs.' }], ['leaky_relu']),
+    activation('elu', 'x for x > 0, α·(eˣ − 1) otherwise.', [{ name: 'alpha', type: 'float', default: 1, doc: 'Saturation value for negative inputs.' }]),
+    activation('sigmoid', '1/(1 + e⁻ˣ).'),
+    activation('tanh', 'Hyperbolic tangent.'),
+    activation('hardswish', 'x·relu6(x + 3)/6 (MobileNetV3).', [], ['hswish']),
+    activation('hardsigmoid', 'relu6(x + 3)/6.', [], ['hsigmoid']),
+    activation('silu', 'x·sigmoid(x), also called swish.', [], ['swish']),
+    activation('gelu', 'x·Φ(x), Gaussian error linear unit.', [{ name: 'approximate', type: 'string', choices: ['none', 'tanh'], default: 'none', doc: '"tanh" for the tanh approximation.' }]),
+    activation('softmax', 'eˣ/Σeˣ over one dimension.', [dimAttr]),
+    activation('logsoftmax', 'log(softmax(x)) over one dimension.', [dimAttr]),
+    {
+        ...activation('dropout', 'Dropout: the identity at inference (kept so names and indices match PyTorch).',
+            [{ name: 'p', type: 'float', min: 0, default: 0.5, doc: 'Drop probability during training.' }], ['dropout2d', 'dropout3d']),
+        category: 'tensor',
+        cost: () => ({ params: [], macs: 0, flops: 0 }),
+    },
+    { ...activation('identity', 'Passes its input through unchanged.'), category: 'tensor', cost: () => ({ params: [], macs: 0, flops: 0 }) },
+];

@@ -1,0 +1,66 @@
+/** Normalisation layers in inference mode: batch norm (running statistics are buffers), layer norm, group norm. */
+import type { OpSpec, ParamTensor } from './types.js';
+import { formatShape, intAttr, numel, rankError } from './shape-utils.js';
+
+const epsAttr = { name: 'eps', type: 'float', min: 0, default: 1e-5, doc: 'Added to the variance for numerical stability.' } as const;
+
+export const normalizationOps: readonly OpSpec[] = [
+    {
+        name: 'batchnorm', aliases: ['batchnorm1d', 'batchnorm2d', 'batchnorm3d', 'bn'], category: 'normalization',
+        summary: 'Batch normalisation (inference): (x − running_mean)/√(running_var + eps)·weight + bias, per channel.',
+        attrs: [epsAttr, { name: 'momentum', type: 'float', min: 0, default: 0.1, doc: 'Running-statistics momentum (training only; kept for export).' }],
+        positional: 0,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x] }) => x.length < 2 ? { issues: [rankError('batchnorm', '2-D to 5-D [N, C, …]', x)] } : { outputs: [x], issues: [] },
+        cost: ({ inputs: [x] }) => ({
+            params: [
+                { name: 'weight', shape: [x[1]], kind: 'weight' },
+                { name: 'bias', shape: [x[1]], kind: 'bias' },
+                { name: 'running_mean', shape: [x[1]], kind: 'buffer' },
+                { name: 'running_var', shape: [x[1]], kind: 'buffer' },
+            ],
+            macs: 0,
+            flops: numel(x),
+        }),
+        window: () => ({ kind: 'pointwise' }),
+    },
+    {
+        name: 'layernorm', category: 'normalization',
+        summary: 'Layer normalisation over the trailing dimensions (all but the batch by default), with a learned scale and shift.',
+        attrs: [{ name: 'normalized_shape', type: 'intList', min: 1, optional: true, doc: 'Trailing dimensions to normalise over; defaults to every dimension but the batch.' }, epsAttr],
+        positional: 1,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x], attrs }) => {
+            const normalized = (attrs.normalized_shape as number[] | undefined) ?? x.slice(1);
+            const tail = x.slice(x.length - normalized.length);
+            if (normalized.length >= x.length || tail.some((d, i) => d !== normalized[i])) {
+                return { issues: [{ severity: 'error', code: 'shape-mismatch', attr: 'normalized_shape', message: `layernorm: normalized_shape ${formatShape(normalized)} must equal the trailing dimensions of the input ${formatShape(x)}` }] };
+            }
+            return { outputs: [x], issues: [] };
+        },
+        cost: ({ inputs: [x], attrs }) => {
+            const normalized = (attrs.normalized_shape as number[] | undefined) ?? x.slice(1);
+            const params: ParamTensor[] = [{ name: 'weight', shape: normalized, kind: 'weight' }, { name: 'bias', shape: normalized, kind: 'bias' }];
+            return { params, macs: 0, flops: numel(x) };
+        },
+        window: () => ({ kind: 'pointwise' }),
+    },
+    {
+        name: 'groupnorm', category: 'normalization',
+        summary: 'Group normalisation: channels split into groups, each normalised over its channels and positions.',
+        attrs: [{ name: 'groups', type: 'int', min: 1, aliases: ['num_groups'], doc: 'Number of channel groups; must divide the channels.' }, epsAttr],
+        positional: 1,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x], attrs }) => {
+            if (x.length < 2) return { issues: [rankError('groupnorm', '2-D to 5-D [N, C, …]', x)] };
+            const groups = intAttr(attrs, 'groups');
+            if (x[1] % groups !== 0) return { issues: [{ severity: 'error', code: 'channels-not-divisible', attr: 'groups', message: `groupnorm: channels (${x[1]}) are not divisible by groups (${groups})` }] };
+            return { outputs: [x], issues: [] };
+        },
+        cost: ({ inputs: [x] }) => ({
+            params: [{ name: 'weight', shape: [x[1]], kind: 'weight' }, { name: 'bias', shape: [x[1]], kind: 'bias' }],
+            macs: 0, flops: numel(x),
+        }),
+        window: () => ({ kind: 'pointwise' }),
+    },
+];

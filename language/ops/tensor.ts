@@ -1,0 +1,199 @@
+/** Linear layers and ops that change a tensor's layout: flatten, reshape, pad, upsample, matmul. */
+import type { OpContext, OpIssue, OpSpec, ShapeResult } from './types.js';
+import { boolAttr, formatShape, formatValue, intAttr, numel, perDimension, rankError, SPATIAL_NAMES, stringAttr } from './shape-utils.js';
+import { isIssue, resolvePadding } from './padding.js';
+
+/** Resolves a possibly negative dimension index; undefined when out of range. */
+export function normalizeDim(dim: number, rank: number): number | undefined {
+    const d = dim < 0 ? dim + rank : dim;
+    return d >= 0 && d < rank ? d : undefined;
+}
+
+function dimIssue(op: string, attr: string, dim: number, rank: number): OpIssue {
+    return { severity: 'error', code: 'bad-attribute', attr, message: `${op}: ${attr} ${dim} is out of range for a ${rank}-D tensor (use ${-rank} … ${rank - 1})` };
+}
+
+const linear: OpSpec = {
+    name: 'linear', aliases: ['fc', 'dense'], category: 'linear',
+    summary: 'Fully connected layer: y = x·Wᵀ + b over the last dimension.',
+    attrs: [
+        { name: 'features', type: 'int', min: 1, aliases: ['out_features'], doc: 'Output features.' },
+        { name: 'bias', type: 'bool', default: true, doc: 'Add a learned bias.' },
+    ],
+    positional: 1,
+    inputs: { min: 1, max: 1 },
+    shape: ({ inputs: [x], attrs }) => {
+        if (x.length < 2) return { issues: [rankError('linear', '2-D [N, features]', x)] };
+        const issues: OpIssue[] = [];
+        if (x.length > 2) {
+            issues.push({
+                severity: 'warning', code: 'linear-on-spatial', input: 0,
+                message: `linear on a ${x.length}-D tensor ${formatShape(x)} acts on its last dimension (${x[x.length - 1]}) at every position; add flatten before it if you meant all ${numel(x.slice(1))} features`,
+            });
+        }
+        const out = intAttr(attrs, 'features');
+        return { outputs: [[...x.slice(0, -1), out]], issues, formula: [`features: ${x[x.length - 1]} → ${out}`] };
+    },
+    cost: ({ inputs: [x], attrs }, [y]) => {
+        const inFeatures = x[x.length - 1];
+        const outFeatures = intAttr(attrs, 'features');
+        const bias = boolAttr(attrs, 'bias');
+        const macs = numel(x.slice(0, -1)) * inFeatures * outFeatures;
+        return {
+            params: [
+                { name: 'weight', shape: [outFeatures, inFeatures], kind: 'weight' },
+                ...(bias ? [{ name: 'bias', shape: [outFeatures], kind: 'bias' as const }] : []),
+            ],
+            macs, flops: 2 * macs + (bias ? numel(y) : 0),
+        };
+    },
+    window: ({ inputs: [x] }) => (x.length > 2 ? { kind: 'pointwise' } : { kind: 'none' }),
+};
+
+const flatten: OpSpec = {
+    name: 'flatten', category: 'tensor',
+    summary: 'Merges dimensions start_dim … end_dim into one (by default everything but the batch).',
+    attrs: [
+        { name: 'start_dim', type: 'int', default: 1, doc: 'First dimension to merge.' },
+        { name: 'end_dim', type: 'int', default: -1, doc: 'Last dimension to merge.' },
+    ],
+    positional: 2,
+    inputs: { min: 1, max: 1 },
+    shape: ({ inputs: [x], attrs }) => {
+        const start = normalizeDim(intAttr(attrs, 'start_dim'), x.length);
+        const end = normalizeDim(intAttr(attrs, 'end_dim'), x.length);
+        if (start === undefined) return { issues: [dimIssue('flatten', 'start_dim', intAttr(attrs, 'start_dim'), x.length)] };
+        if (end === undefined) return { issues: [dimIssue('flatten', 'end_dim', intAttr(attrs, 'end_dim'), x.length)] };
+        if (end < start) return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'end_dim', message: `flatten: end_dim (${end}) comes before start_dim (${start})` }] };
+        const merged = numel(x.slice(start, end + 1));
+        return { outputs: [[...x.slice(0, start), merged, ...x.slice(end + 1)]], issues: [], formula: [`${x.slice(start, end + 1).join('·')} = ${merged}`] };
+    },
+    cost: () => ({ params: [], macs: 0, flops: 0 }),
+    window: () => ({ kind: 'none' }),
+};
+
+const reshape: OpSpec = {
+    name: 'reshape', aliases: ['view'], category: 'tensor',
+    summary: 'Gives the tensor a new shape with the same number of elements; one dimension may be −1 (inferred).',
+    attrs: [{ name: 'shape', type: 'intList', doc: 'The new shape, e.g. (1, -1) or (1, 64, 7, 7).' }],
+    positional: 1,
+    inputs: { min: 1, max: 1 },
+    shape: ({ inputs: [x], attrs }): ShapeResult => {
+        const target = attrs.shape as number[];
+        const unknown = target.filter(d => d === -1).length;
+        const bad = target.find(d => d === 0 || d < -1);
+        if (unknown > 1 || bad !== undefined) {
+            return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'shape', message: `reshape: shape ${formatValue(target)} may contain one −1 and otherwise positive sizes` }] };
+        }
+        const known = numel(target.filter(d => d !== -1));
+        const total = numel(x);
+        const inferred = total / known;
+        const out = target.map(d => (d === -1 ? inferred : d));
+        if (!Number.isInteger(inferred) || numel(out) !== total) {
+            return { issues: [{ severity: 'error', code: 'shape-mismatch', attr: 'shape', message: `reshape: cannot view ${formatShape(x)} (${total} elements) as ${formatValue(target)} (${unknown ? `a multiple of ${known}` : known} elements)` }] };
+        }
+        return { outputs: [out], issues: [] };
+    },
+    cost: () => ({ params: [], macs: 0, flops: 0 }),
+    window: () => ({ kind: 'none' }),
+};
+
+function padShape(ctx: OpContext): ShapeResult {
+    const x = ctx.inputs[0];
+    if (x.length < 3) return { issues: [rankError('pad', '3-D to 5-D [N, C, …spatial]', x)] };
+    const spatial = x.slice(2);
+    const pads = resolvePadding(ctx.attrs.padding, { input: spatial, kernelEff: spatial.map(() => 1), stride: spatial.map(() => 1) });
+    if (isIssue(pads)) return { issues: [pads] };
+    if (stringAttr(ctx.attrs, 'mode') === 'reflect' && spatial.some((d, i) => pads.begin[i] >= d || pads.end[i] >= d)) {
+        return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'padding', message: `pad: reflect padding must be smaller than the input size ${formatShape(spatial)}` }] };
+    }
+    const names = SPATIAL_NAMES[spatial.length];
+    const sizes = spatial.map((d, i) => d + pads.begin[i] + pads.end[i]);
+    return { outputs: [[x[0], x[1], ...sizes]], issues: [], formula: sizes.map((s, i) => `${names[i]}: ${spatial[i]} + ${pads.begin[i]} + ${pads.end[i]} = ${s}`) };
+}
+
+const pad: OpSpec = {
+    name: 'pad', category: 'tensor',
+    summary: 'Pads the spatial dimensions: constant, reflect or replicate.',
+    attrs: [
+        { name: 'padding', type: 'padding', min: 0, doc: '`1`, per dimension `(1, 2)`, or per side `((top, bottom), (left, right))`.' },
+        { name: 'mode', type: 'string', choices: ['constant', 'reflect', 'replicate'], default: 'constant', doc: 'How the border is filled.' },
+        { name: 'value', type: 'float', default: 0, doc: 'Fill value for constant padding.' },
+    ],
+    positional: 1,
+    inputs: { min: 1, max: 1 },
+    shape: padShape,
+    cost: () => ({ params: [], macs: 0, flops: 0 }),
+    window: () => ({ kind: 'pointwise' }),
+};
+
+function upsampleSizes(ctx: OpContext): { sizes?: number[]; scale?: number[]; issue?: OpIssue } {
+    const x = ctx.inputs[0];
+    const dims = x.length - 2;
+    if (ctx.attrs.size !== undefined) {
+        const sizes = perDimension(ctx.attrs.size, dims);
+        if (!sizes) return { issue: { severity: 'error', code: 'bad-attribute', attr: 'size', message: `upsample: size needs one value or ${dims} values, got ${formatValue(ctx.attrs.size)}` } };
+        return { sizes, scale: sizes.map((s, i) => s / x[2 + i]) };
+    }
+    if (ctx.attrs.scale_factor !== undefined) {
+        const scale = perDimension(ctx.attrs.scale_factor, dims);
+        if (!scale) return { issue: { severity: 'error', code: 'bad-attribute', attr: 'scale_factor', message: `upsample: scale_factor needs one value or ${dims} values, got ${formatValue(ctx.attrs.scale_factor)}` } };
+        return { sizes: scale.map((s, i) => Math.floor(x[2 + i] * s)), scale };
+    }
+    return { issue: { severity: 'error', code: 'bad-attribute', message: 'upsample needs scale_factor or size' } };
+}
+
+const upsample: OpSpec = {
+    name: 'upsample', aliases: ['interpolate'], category: 'tensor',
+    summary: 'Resizes the spatial dimensions by a scale factor or to a size: nearest or (bi/tri)linear interpolation.',
+    attrs: [
+        { name: 'scale_factor', type: 'float', optional: true, min: 0, aliases: ['scale'], doc: 'Multiplier per spatial dimension (output = ⌊input·scale⌋).' },
+        { name: 'size', type: 'ints', optional: true, min: 1, doc: 'Exact output size instead of a scale.' },
+        { name: 'mode', type: 'string', choices: ['nearest', 'linear', 'bilinear', 'trilinear'], default: 'nearest', doc: 'Interpolation.' },
+        { name: 'align_corners', type: 'bool', default: false, doc: 'Map corner pixel centres onto each other (linear modes only).' },
+    ],
+    positional: 1,
+    inputs: { min: 1, max: 1 },
+    shape: ctx => {
+        const x = ctx.inputs[0];
+        if (x.length < 3 || x.length > 5) return { issues: [rankError('upsample', '3-D to 5-D [N, C, …spatial]', x)] };
+        const mode = stringAttr(ctx.attrs, 'mode');
+        const expectedMode = { 1: 'linear', 2: 'bilinear', 3: 'trilinear' }[x.length - 2];
+        if (mode !== 'nearest' && mode !== expectedMode) {
+            return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'mode', message: `upsample: mode "${mode}" needs a ${{ linear: 3, bilinear: 4, trilinear: 5 }[mode]}-D input; for ${formatShape(x)} use "${expectedMode}" or "nearest"` }] };
+        }
+        const { sizes, issue } = upsampleSizes(ctx);
+        if (issue || !sizes) return { issues: issue ? [issue] : [] };
+        const zero = sizes.findIndex(s => s < 1);
+        if (zero >= 0) return { issues: [{ severity: 'error', code: 'output-nonpositive', attr: 'scale_factor', message: `upsample: output size ${formatShape(sizes)} has a dimension < 1` }] };
+        return { outputs: [[x[0], x[1], ...sizes]], issues: [] };
+    },
+    cost: (ctx, [y]) => ({ params: [], macs: 0, flops: stringAttr(ctx.attrs, 'mode') === 'nearest' ? 0 : numel(y) }),
+    window: ctx => {
+        const { scale } = upsampleSizes(ctx);
+        const dims = ctx.inputs[0].length - 2;
+        const linear = stringAttr(ctx.attrs, 'mode') !== 'nearest';
+        return { kind: 'upsampling', kernel: Array(dims).fill(linear ? 2 : 1), scale: scale ?? Array(dims).fill(1) };
+    },
+};
+
+const matmul: OpSpec = {
+    name: 'matmul', category: 'linear',
+    summary: 'Matrix product of the last two dimensions (batched over the leading ones).',
+    attrs: [],
+    positional: 0,
+    inputs: { min: 2, max: 2 },
+    shape: ({ inputs: [a, b] }) => {
+        if (a.length < 2 || b.length < 2 || a.length !== b.length || a[a.length - 1] !== b[b.length - 2] || a.slice(0, -2).some((d, i) => d !== b[i])) {
+            return { issues: [{ severity: 'error', code: 'shape-mismatch', input: 1, message: `matmul: cannot multiply ${formatShape(a)} by ${formatShape(b)} (the inner dimensions and the batch dimensions must agree)` }] };
+        }
+        return { outputs: [[...a.slice(0, -1), b[b.length - 1]]], issues: [] };
+    },
+    cost: ({ inputs: [a] }, [y]) => {
+        const macs = numel(y) * a[a.length - 1];
+        return { params: [], macs, flops: 2 * macs };
+    },
+    window: () => ({ kind: 'none' }),
+};
+
+export const tensorOps: readonly OpSpec[] = [linear, flatten, reshape, pad, upsample, matmul];

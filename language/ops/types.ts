@@ -1,0 +1,113 @@
+/**
+ * The vocabulary every op spec is written in. An op is described once — attributes, shape rule, parameter
+ * tensors, cost, receptive-field window — and the elaborator, validator, hovers, CLI and runtime all read that
+ * one description. Every rule here is pure and never throws: a problem comes back as an `OpIssue` that names
+ * the attribute or input it is about, so the editor can underline exactly that argument.
+ */
+
+export type Shape = readonly number[];
+
+/** An attribute value after evaluation: tuples are arrays (`kernel: (3, 1)` → `[3, 1]`). */
+export type AttrValue = number | boolean | string | readonly AttrValue[];
+export type Attrs = Readonly<Record<string, AttrValue>>;
+
+export type AttrType =
+    | 'int'      // a whole number
+    | 'float'    // any number
+    | 'bool'
+    | 'string'   // one of `choices` when given
+    | 'ints'     // a whole number, or a tuple of whole numbers (one per spatial dimension)
+    | 'intList'  // a tuple of whole numbers of any length (a shape, pyramid levels, split sizes)
+    | 'padding'; // a whole number, a tuple per dimension, a tuple of (begin, end) pairs, "same" or "valid"
+
+export interface AttrSpec {
+    readonly name: string;
+    readonly type: AttrType;
+    readonly doc: string;
+    /** Absent and not `optional` means the argument must be given. */
+    readonly default?: AttrValue;
+    /** An attribute that may be left out and has no single default (maxpool's stride defaults to its kernel). */
+    readonly optional?: boolean;
+    readonly aliases?: readonly string[];
+    readonly choices?: readonly string[];
+    /** Smallest allowed value of every number in the attribute. */
+    readonly min?: number;
+}
+
+export type Severity = 'error' | 'warning';
+
+/** Machine-readable reason, used by quick fixes and tests (never match on message text). */
+export type IssueCode =
+    | 'bad-rank' | 'bad-attribute' | 'channels-not-divisible' | 'kernel-too-large' | 'output-nonpositive'
+    | 'shape-mismatch' | 'concat-mismatch' | 'too-large' | 'rows-unread' | 'checkerboard' | 'linear-on-spatial'
+    | 'bad-input-count';
+
+export interface OpIssue {
+    readonly severity: Severity;
+    readonly message: string;
+    readonly code: IssueCode;
+    /** The attribute the issue is about (so the squiggle sits on that argument). */
+    readonly attr?: string;
+    /** The input the issue is about, counted from 0. */
+    readonly input?: number;
+}
+
+/** A line of a hover's "how the shape was computed", with the numbers substituted. */
+export type FormulaLine = string;
+
+export interface ShapeResult {
+    /** Absent when an error prevents knowing the output. */
+    readonly outputs?: readonly Shape[];
+    readonly issues: readonly OpIssue[];
+    readonly formula?: readonly FormulaLine[];
+}
+
+export type ParamKind = 'weight' | 'bias' | 'buffer';
+
+/** A parameter or buffer tensor with its PyTorch state_dict suffix (`weight`, `bias`, `running_mean` …). */
+export interface ParamTensor {
+    readonly name: string;
+    readonly shape: Shape;
+    readonly kind: ParamKind;
+}
+
+export interface Cost {
+    readonly params: readonly ParamTensor[];
+    /** Multiply-accumulates of conv/linear/matmul, bias excluded (torchvision's convention). */
+    readonly macs: number;
+    /** 2·MACs plus one per element for bias, norm, activation and elementwise ops, one per window element for pooling. */
+    readonly flops: number;
+}
+
+/**
+ * How an op maps positions of its input to positions of its output along the spatial dimensions, for the
+ * receptive field: `r_out = r_in + (k_eff − 1)·j_in`, `j_out = j_in·stride`.
+ */
+export type Window =
+    | { readonly kind: 'pointwise' }                                        // position i reads position i
+    | { readonly kind: 'sliding'; readonly kernel: readonly number[]; readonly stride: readonly number[] } // k_eff, s
+    | { readonly kind: 'upsampling'; readonly kernel: readonly number[]; readonly scale: readonly number[] }
+    | { readonly kind: 'global' }                                           // every output reads the whole input
+    | { readonly kind: 'none' };                                            // no spatial layout (after flatten)
+
+export interface OpContext {
+    readonly inputs: readonly Shape[];
+    readonly attrs: Attrs;
+}
+
+export interface OpSpec {
+    readonly name: string;
+    readonly aliases?: readonly string[];
+    readonly category: 'convolution' | 'pooling' | 'normalization' | 'activation' | 'linear' | 'tensor' | 'merge';
+    /** One line for completion and hovers. */
+    readonly summary: string;
+    readonly attrs: readonly AttrSpec[];
+    /** How many attributes may be given by position, in the order of `attrs`. */
+    readonly positional: number;
+    /** Tensor inputs: at least `min`, at most `max` (Infinity for concat). */
+    readonly inputs: { readonly min: number; readonly max: number };
+    readonly shape: (ctx: OpContext) => ShapeResult;
+    /** Called only with the outputs `shape` returned. */
+    readonly cost: (ctx: OpContext, outputs: readonly Shape[]) => Cost;
+    readonly window: (ctx: OpContext, outputs: readonly Shape[]) => Window;
+}

@@ -1,0 +1,187 @@
+/**
+ * Every diagnostic of a `.convnet` file. Static checks look at the syntax tree; shape and cost checks come
+ * from elaborating each network of the file (an error inside a block is shown where the block's body says it
+ * when that body is in this file, and at the call in this file when it is not).
+ */
+import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type LangiumDocument, type DiagnosticInfo, type Properties } from 'langium';
+import {
+    isBlock, isCall, isIfExpr, isLabeledItem, isListExpr, isNetwork, isTensorDecl,
+    type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param,
+} from './generated/ast.js';
+import type { ConvNetServices } from './convnet-module.js';
+import { isBuiltinDocument } from './builtin-library.js';
+import { resolveImportUri } from './imports.js';
+import type { ElaborationDiagnostic } from './elaboration/elaborator.js';
+
+const BLOCK_PARAM_TYPES = ['int', 'float', 'bool', 'string', 'tuple', 'any'];
+
+export function registerValidationChecks(services: ConvNetServices): void {
+    const validator = new ConvNetValidator(services);
+    const checks: ValidationChecks<ConvNetAstType> = {
+        Model: [validator.checkModel.bind(validator)],
+        Block: [validator.checkBlock.bind(validator)],
+        Network: [validator.checkNetwork.bind(validator)],
+        Import: [validator.checkImport.bind(validator)],
+        IfExpr: [validator.checkIfHasElse.bind(validator)],
+    };
+    services.validation.ValidationRegistry.register(checks, validator);
+}
+
+export class ConvNetValidator {
+    constructor(private readonly services: ConvNetServices) {}
+
+    checkModel(model: Model, accept: ValidationAcceptor): void {
+        const document = AstUtils.getDocument(model);
+        if (isBuiltinDocument(document.uri)) return;
+        this.checkDeclarations(model, accept);
+        this.checkUnused(model, document, accept);
+        for (const network of model.declarations.filter(isNetwork)) {
+            if (!network.name) continue;
+            const analysis = this.services.analysis.NetworkAnalyzer.analyze(network);
+            this.reportElaboration(analysis.allDiagnostics, document, accept);
+        }
+    }
+
+    private checkDeclarations(model: Model, accept: ValidationAcceptor): void {
+        const seen = new Map<string, AstNode>();
+        for (const declaration of model.declarations) {
+            if (declaration.$type === 'OpDecl' || declaration.$type === 'FunctionDecl') {
+                accept('error', `'${declaration.$type === 'OpDecl' ? 'op' : 'function'}' declarations belong to the built-in library; define a block instead`, { node: declaration });
+                continue;
+            }
+            if (!declaration.name) continue;
+            const previous = seen.get(declaration.name);
+            if (previous) {
+                accept('error', `'${declaration.name}' is declared twice (first at line ${(previous.$cstNode?.range.start.line ?? 0) + 1})`, { node: declaration, property: 'name' });
+            } else {
+                seen.set(declaration.name, declaration);
+            }
+        }
+    }
+
+    /** Tensors assigned and never read, and blocks nobody calls (in this file or any file of the workspace). */
+    private checkUnused(model: Model, document: LangiumDocument, accept: ValidationAcceptor): void {
+        const referenced = new Set<AstNode>();
+        for (const node of AstUtils.streamAllContents(model)) {
+            if (isCall(node) && node.target?.ref) referenced.add(node.target.ref);
+        }
+        for (const node of AstUtils.streamAllContents(model)) {
+            if (isTensorDecl(node) && node.name && !node.name.startsWith('_') && !referenced.has(node)) {
+                accept('warning', `'${node.name}' is assigned but never used`, { node, property: 'name', data: { code: 'unused-tensor' } });
+            }
+        }
+        const networks = model.declarations.some(isNetwork);
+        for (const block of model.declarations.filter(isBlock)) {
+            if (!block.name || referenced.has(block)) continue;
+            const elsewhere = this.services.references.References.findReferences(block, { includeDeclaration: false })
+                .some(ref => ref.sourceUri.toString() !== document.uri.toString());
+            // A file without networks is a library: its blocks are there for importers.
+            if (!elsewhere && networks) accept('warning', `block ${block.name} is never used`, { node: block, property: 'name', data: { code: 'unused-block' } });
+        }
+    }
+
+    private reportElaboration(diagnostics: readonly ElaborationDiagnostic[], document: LangiumDocument, accept: ValidationAcceptor): void {
+        const seen = new Set<string>();
+        const here = document.uri.toString();
+        for (const d of diagnostics) {
+            const inThisFile = AstUtils.getDocument(d.node).uri.toString() === here;
+            let info: DiagnosticInfo<AstNode>;
+            let message = d.message;
+            if (inThisFile) {
+                info = { node: d.node, property: d.property as Properties<AstNode>, index: d.index };
+            } else {
+                // The body is in another file: show it on the outermost call that lives in this file.
+                const call = [...d.trace].reverse().find(c => AstUtils.getDocument(c).uri.toString() === here);
+                if (!call) continue;
+                const block = AstUtils.getContainerOfType(d.node, isBlock);
+                const line = (d.node.$cstNode?.range.start.line ?? 0) + 1;
+                message = `in block ${block?.name ?? '?'} (${AstUtils.getDocument(d.node).uri.path.split('/').pop()}:${line}): ${d.message}`;
+                info = { node: call, property: 'target' };
+            }
+            const key = `${message}@${info.node.$cstNode?.offset}:${info.property ?? ''}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            if (d.code) info.data = { code: d.code };
+            accept(d.severity, message, info);
+        }
+    }
+
+    checkBlock(block: Block, accept: ValidationAcceptor): void {
+        if (!block.$cstNode || !block.name) return;
+        if (block.inputs.length === 0) {
+            accept('error', `block ${block.name} needs its input tensors in a second pair of parentheses: block ${block.name}(…)(x) { … }`, { node: block, property: 'name' });
+        }
+        for (const param of block.params) this.checkParamType(param, BLOCK_PARAM_TYPES, accept);
+        for (const input of block.inputs) {
+            if (input.shape || input.default) accept('error', `a block's input '${input.name}' takes its shape from the caller; remove the shape or default`, { node: input, property: 'name' });
+            else if (input.type && input.type !== 'tensor') accept('error', `a block's inputs are tensors; '${input.name}' cannot be ${input.type}`, { node: input, property: 'type' });
+        }
+        this.checkSelfCalls(block, accept);
+    }
+
+    /** A block that reaches itself through calls in its body would expand forever. */
+    private checkSelfCalls(block: Block, accept: ValidationAcceptor): void {
+        const path = this.findCycle(block, block, new Set(), []);
+        if (path) {
+            const [first] = path;
+            accept('error', `block ${block.name} calls itself (${[block.name, ...path.map(c => c.target.$refText)].join(' → ')}); a network must be finite`, { node: first, property: 'target' });
+        }
+    }
+
+    private findCycle(root: Block, current: Block, visited: Set<Block>, path: Call[]): Call[] | undefined {
+        if (visited.has(current)) return undefined;
+        visited.add(current);
+        for (const node of AstUtils.streamAllContents(current)) {
+            if (!isCall(node)) continue;
+            const target = node.target?.ref;
+            if (!isBlock(target)) continue;
+            if (target === root) return [...path, node];
+            const found = this.findCycle(root, target, visited, [...path, node]);
+            if (found) return found;
+        }
+        return undefined;
+    }
+
+    checkNetwork(network: Network, accept: ValidationAcceptor): void {
+        for (const param of network.params) {
+            if (!param.shape) this.checkParamType(param, [...BLOCK_PARAM_TYPES, 'tensor'], accept);
+        }
+    }
+
+    private checkParamType(param: Param, allowed: string[], accept: ValidationAcceptor): void {
+        if (param.type && !allowed.includes(param.type)) {
+            accept('error', `unknown type '${param.type}' (use ${allowed.join(', ')})`, { node: param, property: 'type' });
+        }
+        if (param.shape && isBlock(param.$container)) {
+            accept('error', `a block parameter cannot have a shape; shapes are given to network inputs`, { node: param, property: 'shape' });
+        }
+    }
+
+    checkImport(imp: Import, accept: ValidationAcceptor): void {
+        if (!imp.path) return;
+        const document = AstUtils.getDocument(imp);
+        const uri = resolveImportUri(document.uri, imp.path);
+        if (uri.toString() === document.uri.toString()) {
+            accept('error', 'a file cannot import itself', { node: imp, property: 'path' });
+        } else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
+            accept('error', `cannot find '${imp.path}' (looked for ${uri.fsPath})`, { node: imp, property: 'path' });
+        }
+    }
+
+    /** `else` may be left out only for a layer in a list, where leaving it out means "no layer". */
+    checkIfHasElse(expr: IfExpr, accept: ValidationAcceptor): void {
+        if (expr.else || !expr.$cstNode) return;
+        let child: AstNode = expr;
+        let parent = expr.$container as AstNode | undefined;
+        while (isIfExpr(parent) && (parent.then === child || parent.else === child)) {
+            child = parent;
+            parent = parent.$container;
+        }
+        if (isLabeledItem(parent) && isListExpr(parent.$container)) return;
+        accept('error', 'this if needs an else branch: if … then … else …', { node: expr, property: 'condition' });
+    }
+}
+
+export function isNetworkNode(node: unknown): node is Network {
+    return isNetwork(node);
+}

@@ -1,0 +1,26 @@
+// Bundles the CLI, the language server and the extension with esbuild (CommonJS: Langium is ESM-only and
+// VS Code loads extensions as CommonJS).
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+
+const entries = [
+    { in: 'cli/main.ts', out: 'cli' },
+    { in: 'server/main.ts', out: 'server' },
+    { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
+    { in: 'scripts/bench-language.ts', out: 'bench-language' },
+];
+
+await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => esbuild.build({
+    entryPoints: [entry.in],
+    outfile: `out/${entry.out}.cjs`,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    external: entry.external ?? [],
+    logLevel: 'warning',
+    // Langium's ESM code reads import.meta.url; give the CommonJS bundle an equivalent.
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+})));

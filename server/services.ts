@@ -1,0 +1,37 @@
+/** Language services with the editor features (LSP) on top of the core language module. */
+import {
+    createDefaultModule, createDefaultSharedModule,
+    type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices,
+} from 'langium/lsp';
+import { DefaultWorkspaceManager, inject, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
+import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from '../language/generated/module.js';
+import { ConvNetModule, type ConvNetAddedServices } from '../language/convnet-module.js';
+import { registerValidationChecks } from '../language/validator.js';
+import { builtinLibraryText, BUILTIN_LIBRARY_URI } from '../language/builtin-library.js';
+
+export type ConvNetLspServices = LangiumServices & ConvNetAddedServices;
+
+/** Adds the built-in op library to the workspace before the user's files are indexed. */
+class ConvNetWorkspaceManager extends DefaultWorkspaceManager {
+    private readonly documentFactory: LangiumDocumentFactory;
+
+    constructor(services: LangiumSharedCoreServices) {
+        super(services);
+        this.documentFactory = services.workspace.LangiumDocumentFactory;
+    }
+
+    protected override async loadAdditionalDocuments(folders: WorkspaceFolder[], collector: (document: LangiumDocument) => void): Promise<void> {
+        await super.loadAdditionalDocuments(folders, collector);
+        collector(this.documentFactory.fromString(builtinLibraryText(), BUILTIN_LIBRARY_URI));
+    }
+}
+
+export function createConvNetLspServices(context: DefaultSharedModuleContext): { shared: LangiumSharedServices; ConvNet: ConvNetLspServices } {
+    const shared = inject(createDefaultSharedModule(context), ConvNetGeneratedSharedModule, {
+        workspace: { WorkspaceManager: services => new ConvNetWorkspaceManager(services) },
+    });
+    const ConvNet = inject(createDefaultModule({ shared }), ConvNetGeneratedModule, ConvNetModule) as ConvNetLspServices;
+    shared.ServiceRegistry.register(ConvNet);
+    registerValidationChecks(ConvNet);
+    return { shared, ConvNet };
+}
