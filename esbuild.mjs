@@ -7,7 +7,7 @@ const entries = [
     { in: 'cli/main.ts', out: 'cli' },
     { in: 'server/main.ts', out: 'server' },
     { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
-    { in: 'scripts/bench-language.ts', out: 'bench-language' },
+    { in: 'test/bench/language.ts', out: 'bench-language' },
 ];
 
 await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => esbuild.build({
