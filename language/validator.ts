@@ -6,7 +6,7 @@
 import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type LangiumDocument, type DiagnosticInfo, type Properties } from 'langium';
 import {
     isBlock, isCall, isIfExpr, isLabeledItem, isListExpr, isNetwork, isTensorDecl,
-    type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param,
+    type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param, type TensorDecl,
 } from './generated/ast.js';
 import type { ConvNetServices } from './convnet-module.js';
 import { isBuiltinDocument } from './builtin-library.js';
@@ -62,11 +62,17 @@ export class ConvNetValidator {
     /** Tensors assigned and never read, and blocks nobody calls (in this file or any file of the workspace). */
     private checkUnused(model: Model, document: LangiumDocument, accept: ValidationAcceptor): void {
         const referenced = new Set<AstNode>();
+        const tensors: TensorDecl[] = [];
         for (const node of AstUtils.streamAllContents(model)) {
-            if (isCall(node) && node.target?.ref) referenced.add(node.target.ref);
+            if (isCall(node)) {
+                const target = node.target?.ref;
+                if (target) referenced.add(target);
+            } else if (isTensorDecl(node)) {
+                tensors.push(node);
+            }
         }
-        for (const node of AstUtils.streamAllContents(model)) {
-            if (isTensorDecl(node) && node.name && !node.name.startsWith('_') && !referenced.has(node)) {
+        for (const node of tensors) {
+            if (node.name && !node.name.startsWith('_') && !referenced.has(node)) {
                 accept('warning', `'${node.name}' is assigned but never used`, { node, property: 'name', data: { code: 'unused-tensor' } });
             }
         }

@@ -64,6 +64,8 @@ interface Context {
     readonly prefix: string;
     readonly module: number;
     readonly usedNames: Map<string, AstNode | undefined>;
+    /** Next free suffix per auto-name base, so naming stays linear in the number of layers. */
+    readonly nextSuffix: Map<string, number>;
     /** Block calls that led here, outermost first. */
     readonly trace: readonly Call[];
     readonly blocks: readonly Block[];
@@ -91,7 +93,7 @@ class Elaborator {
     constructor(private readonly network: Network) {}
 
     run(): Elaboration {
-        const root: Context = { bindings: new Map(), prefix: '', module: -1, usedNames: new Map(), trace: [], blocks: [] };
+        const root: Context = { bindings: new Map(), prefix: '', module: -1, usedNames: new Map(), nextSuffix: new Map(), trace: [], blocks: [] };
         try {
             this.bindNetworkParams(root);
             const result = this.executeBody(this.network.body, root, this.network);
@@ -486,7 +488,7 @@ class Elaborator {
     /** A list of layers applied in order; children are named 0, 1, … (or by their label), as in nn.Sequential. */
     private applyList(inputs: TensorValue[], list: ListExpr, name: string, ctx: Context): Value | undefined {
         const module = this.openModule(name, 'list', undefined, list, ctx);
-        const inner: Context = { ...ctx, prefix: name, module, usedNames: new Map() };
+        const inner: Context = { ...ctx, prefix: name, module, usedNames: new Map(), nextSuffix: new Map() };
         let current: Value = inputs.length === 1 ? inputs[0] : inputs;
         let index = 0;
         let failed = false;
@@ -527,7 +529,7 @@ class Elaborator {
         }
         const trace = [...ctx.trace, call];
         const bindings: Bindings = new Map();
-        const inner: Context = { bindings, prefix: name, module: -1, usedNames: new Map(), trace, blocks: [...ctx.blocks, block] };
+        const inner: Context = { bindings, prefix: name, module: -1, usedNames: new Map(), nextSuffix: new Map(), trace, blocks: [...ctx.blocks, block] };
         if (!this.bindBlockArguments(block, args, call, ctx, inner)) return undefined;
         block.inputs.forEach((p, i) => {
             bindings.set(p, inputs[i]);
@@ -679,8 +681,10 @@ class Elaborator {
 
     /** Auto names (`relu`, `relu_1`, …) are for display; only labels and list positions reach state_dict keys you write. */
     private autoName(ctx: Context, base: string): string {
-        let candidate = base;
-        for (let i = 1; ctx.usedNames.has(candidate); i++) candidate = `${base}_${i}`;
+        let suffix = ctx.nextSuffix.get(base) ?? 0;
+        let candidate = suffix === 0 ? base : `${base}_${suffix}`;
+        while (ctx.usedNames.has(candidate)) candidate = `${base}_${++suffix}`;
+        ctx.nextSuffix.set(base, suffix + 1);
         ctx.usedNames.set(candidate, undefined);
         const full = ctx.prefix ? `${ctx.prefix}.${candidate}` : candidate;
         this.autoNames.add(full);
