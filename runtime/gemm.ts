@@ -1,0 +1,164 @@
+/**
+ * The one matrix multiply every conv, transposed conv and linear layer shares:
+ *
+ *     C[m×n] = A[m×k] · B[k×n]          (or C += A·B when `accumulate`)
+ *
+ * row-major, each matrix given by an array, an offset and a leading dimension (the distance between rows), so
+ * a group's slice of a weight or of an im2col buffer is passed without copying.
+ *
+ * This is the portable TypeScript kernel, structured as in Goto & van de Geijn ("Anatomy of High-Performance
+ * Matrix Multiplication", 2008): B is packed into KC×NR column panels and A into MC×KC row panels that stay in
+ * cache, and a register-blocked MR×NR micro-kernel runs over them. Faster kernels (WebAssembly SIMD, threads)
+ * implement the same `GemmKernel` signature and are installed with `setGemmKernel`.
+ */
+export type GemmKernel = (
+    m: number, n: number, k: number,
+    a: Float32Array, aOffset: number, lda: number,
+    b: Float32Array, bOffset: number, ldb: number,
+    c: Float32Array, cOffset: number, ldc: number,
+    accumulate: boolean,
+) => void;
+
+const MR = 4;   // rows of C per micro-kernel call
+const NR = 8;   // columns of C per micro-kernel call
+const KC = 256; // depth of a packed panel (A's block and B's panel stay in L1/L2)
+const MC = 64;  // rows of A packed at once
+const NC = 512; // columns of B packed at once
+
+// Packing buffers are reused between calls: no allocation in steady state.
+let packedA = new Float32Array(MC * KC);
+let packedB = new Float32Array(KC * NC);
+const edge = new Float64Array(MR * NR);
+
+/** Copies A[i0…i0+mc, p0…p0+kc] into row panels of MR rows, k-major, zero-padded to a multiple of MR. */
+function packA(a: Float32Array, aOffset: number, lda: number, i0: number, mc: number, p0: number, kc: number): void {
+    let dst = 0;
+    for (let ir = 0; ir < mc; ir += MR) {
+        const rows = Math.min(MR, mc - ir);
+        for (let p = 0; p < kc; p++) {
+            const col = aOffset + p0 + p;
+            for (let r = 0; r < MR; r++) {
+                packedA[dst++] = r < rows ? a[col + (i0 + ir + r) * lda] : 0;
+            }
+        }
+    }
+}
+
+/** Copies B[p0…p0+kc, j0…j0+nc] into column panels of NR columns, k-major, zero-padded to a multiple of NR. */
+function packB(b: Float32Array, bOffset: number, ldb: number, p0: number, kc: number, j0: number, nc: number): void {
+    let dst = 0;
+    for (let jr = 0; jr < nc; jr += NR) {
+        const cols = Math.min(NR, nc - jr);
+        for (let p = 0; p < kc; p++) {
+            const row = bOffset + (p0 + p) * ldb + j0 + jr;
+            if (cols === NR) {
+                for (let c = 0; c < NR; c++) packedB[dst++] = b[row + c];
+            } else {
+                for (let c = 0; c < NR; c++) packedB[dst++] = c < cols ? b[row + c] : 0;
+            }
+        }
+    }
+}
+
+/**
+ * C[MR×NR] (+)= packed A panel · packed B panel over kc, accumulating in 32 locals. When the tile hangs over
+ * the edge of C (rows < MR or cols < NR) the result goes through `edge` and only the valid part is written.
+ */
+function microKernel(kc: number, aPanel: number, bPanel: number, c: Float32Array, cIndex: number, ldc: number, rows: number, cols: number, add: boolean): void {
+    const A = packedA;
+    const B = packedB;
+    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
+    let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
+    let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
+    let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+    let ai = aPanel;
+    let bi = bPanel;
+    for (let p = 0; p < kc; p++, ai += MR, bi += NR) {
+        const a0 = A[ai], a1 = A[ai + 1], a2 = A[ai + 2], a3 = A[ai + 3];
+        const b0 = B[bi], b1 = B[bi + 1], b2 = B[bi + 2], b3 = B[bi + 3];
+        const b4 = B[bi + 4], b5 = B[bi + 5], b6 = B[bi + 6], b7 = B[bi + 7];
+        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3; c04 += a0 * b4; c05 += a0 * b5; c06 += a0 * b6; c07 += a0 * b7;
+        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3; c14 += a1 * b4; c15 += a1 * b5; c16 += a1 * b6; c17 += a1 * b7;
+        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3; c24 += a2 * b4; c25 += a2 * b5; c26 += a2 * b6; c27 += a2 * b7;
+        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3; c34 += a3 * b4; c35 += a3 * b5; c36 += a3 * b6; c37 += a3 * b7;
+    }
+    if (rows === MR && cols === NR) {
+        let r = cIndex;
+        if (add) {
+            c[r] += c00; c[r + 1] += c01; c[r + 2] += c02; c[r + 3] += c03; c[r + 4] += c04; c[r + 5] += c05; c[r + 6] += c06; c[r + 7] += c07; r += ldc;
+            c[r] += c10; c[r + 1] += c11; c[r + 2] += c12; c[r + 3] += c13; c[r + 4] += c14; c[r + 5] += c15; c[r + 6] += c16; c[r + 7] += c17; r += ldc;
+            c[r] += c20; c[r + 1] += c21; c[r + 2] += c22; c[r + 3] += c23; c[r + 4] += c24; c[r + 5] += c25; c[r + 6] += c26; c[r + 7] += c27; r += ldc;
+            c[r] += c30; c[r + 1] += c31; c[r + 2] += c32; c[r + 3] += c33; c[r + 4] += c34; c[r + 5] += c35; c[r + 6] += c36; c[r + 7] += c37;
+        } else {
+            c[r] = c00; c[r + 1] = c01; c[r + 2] = c02; c[r + 3] = c03; c[r + 4] = c04; c[r + 5] = c05; c[r + 6] = c06; c[r + 7] = c07; r += ldc;
+            c[r] = c10; c[r + 1] = c11; c[r + 2] = c12; c[r + 3] = c13; c[r + 4] = c14; c[r + 5] = c15; c[r + 6] = c16; c[r + 7] = c17; r += ldc;
+            c[r] = c20; c[r + 1] = c21; c[r + 2] = c22; c[r + 3] = c23; c[r + 4] = c24; c[r + 5] = c25; c[r + 6] = c26; c[r + 7] = c27; r += ldc;
+            c[r] = c30; c[r + 1] = c31; c[r + 2] = c32; c[r + 3] = c33; c[r + 4] = c34; c[r + 5] = c35; c[r + 6] = c36; c[r + 7] = c37;
+        }
+        return;
+    }
+    const t = edge;
+    t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03; t[4] = c04; t[5] = c05; t[6] = c06; t[7] = c07;
+    t[8] = c10; t[9] = c11; t[10] = c12; t[11] = c13; t[12] = c14; t[13] = c15; t[14] = c16; t[15] = c17;
+    t[16] = c20; t[17] = c21; t[18] = c22; t[19] = c23; t[20] = c24; t[21] = c25; t[22] = c26; t[23] = c27;
+    t[24] = c30; t[25] = c31; t[26] = c32; t[27] = c33; t[28] = c34; t[29] = c35; t[30] = c36; t[31] = c37;
+    for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+            const index = cIndex + i * ldc + j;
+            c[index] = add ? c[index] + t[i * NR + j] : t[i * NR + j];
+        }
+    }
+}
+
+/** The portable blocked and packed kernel; also the reference the faster kernels are tested against. */
+export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+        if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
+        return;
+    }
+    if (packedA.length < MC * KC) packedA = new Float32Array(MC * KC);
+    if (packedB.length < KC * NC) packedB = new Float32Array(KC * NC);
+    for (let j0 = 0; j0 < n; j0 += NC) {
+        const nc = Math.min(NC, n - j0);
+        for (let p0 = 0; p0 < k; p0 += KC) {
+            const kc = Math.min(KC, k - p0);
+            packB(b, bOffset, ldb, p0, kc, j0, nc);
+            // The first depth block overwrites C unless the caller accumulates; later blocks add to it.
+            const add = accumulate || p0 > 0;
+            for (let i0 = 0; i0 < m; i0 += MC) {
+                const mc = Math.min(MC, m - i0);
+                packA(a, aOffset, lda, i0, mc, p0, kc);
+                for (let jr = 0; jr < nc; jr += NR) {
+                    const cols = Math.min(NR, nc - jr);
+                    const bPanel = (jr / NR) * kc * NR;
+                    for (let ir = 0; ir < mc; ir += MR) {
+                        const rows = Math.min(MR, mc - ir);
+                        microKernel(kc, (ir / MR) * kc * MR, bPanel, c, cOffset + (i0 + ir) * ldc + j0 + jr, ldc, rows, cols, add);
+                    }
+                }
+            }
+        }
+    }
+};
+
+let activeKernel: GemmKernel = packedGemm;
+
+/** The kernel every layer uses; a faster one (same results up to float reassociation) can be installed. */
+export function gemm(
+    m: number, n: number, k: number,
+    a: Float32Array, aOffset: number, lda: number,
+    b: Float32Array, bOffset: number, ldb: number,
+    c: Float32Array, cOffset: number, ldc: number,
+    accumulate = false,
+): void {
+    activeKernel(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
+}
+
+export function setGemmKernel(kernel: GemmKernel): void {
+    activeKernel = kernel;
+}
+
+export function getGemmKernel(): GemmKernel {
+    return activeKernel;
+}

@@ -1,0 +1,220 @@
+/**
+ * Convolution kernels: conv 1d/2d/3d (im2col + GEMM, one GEMM per group; a 1×1 stride-1 unpadded conv
+ * multiplies the input directly), depthwise conv (a direct kernel), transposed conv (GEMM + col2im) and
+ * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d).
+ */
+import { resolveWindowAttrs } from '../../language/ops/conv.js';
+import { gemm } from '../gemm.js';
+import { col2im, im2col, outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
+import type { Kernel, KernelContext } from './types.js';
+
+/** Spatial dimensions of a conv op, from its name (conv1d, dwconv3d, convtranspose …). */
+function spatialDims(op: string): number {
+    return op.endsWith('1d') ? 1 : op.endsWith('3d') ? 3 : 2;
+}
+
+/** Window geometry of a node, resolved by the same rule the shape inference uses. */
+export function windowOf(ctx: KernelContext, channels: number, grid: readonly number[], image: readonly number[]): ConvGeometry {
+    const dims = spatialDims(ctx.node.op);
+    const w = resolveWindowAttrs({ inputs: [ctx.inputs[0].shape], attrs: ctx.node.attrs }, dims);
+    return {
+        channels,
+        input: to3d(image, 1),
+        output: to3d(grid, 1),
+        kernel: to3d(w.kernel, 1),
+        stride: to3d(w.stride, 1),
+        dilation: to3d(w.dilation, 1),
+        padBegin: to3d(w.pads.begin, 0),
+    };
+}
+
+function groupsOf(ctx: KernelContext): number {
+    return ctx.node.op.startsWith('dwconv') ? ctx.inputs[0].shape[1] : (ctx.node.attrs.groups as number);
+}
+
+function addBias(y: Float32Array, bias: Float32Array | undefined, batch: number, channels: number, plane: number): void {
+    if (!bias) return;
+    for (let n = 0; n < batch; n++) {
+        for (let c = 0; c < channels; c++) {
+            const start = (n * channels + c) * plane;
+            const b = bias[c];
+            for (let i = start; i < start + plane; i++) y[i] += b;
+        }
+    }
+}
+
+export const convKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0];
+    const [batch, cin] = x.shape;
+    const cout = y.shape[1];
+    const groups = groupsOf(ctx);
+    const g = windowOf(ctx, cin / groups, y.shape.slice(2), x.shape.slice(2));
+    const weight = ctx.params.weight;
+    if (groups === cin && cout % cin === 0 && g.input[0] === 1 && g.kernel[0] === 1) {
+        depthwise2d(x.data, g, cin, cout / cin, weight, y.data, batch);
+        addBias(y.data, ctx.params.bias, batch, cout, outputPositions(g));
+        return;
+    }
+    const K = taps(g);
+    const P = outputPositions(g);
+    const inPlane = g.input[0] * g.input[1] * g.input[2];
+    const cinG = cin / groups;
+    const coutG = cout / groups;
+    const pointwise = K === 1 && g.stride.every(s => s === 1) && g.padBegin.every(p => p === 0) && P === inPlane;
+    const cols = pointwise ? x.data : ctx.workspace.get('im2col', cinG * K * P);
+    for (let n = 0; n < batch; n++) {
+        for (let grp = 0; grp < groups; grp++) {
+            const xOffset = (n * cin + grp * cinG) * inPlane;
+            if (!pointwise) im2col(x.data, xOffset, g, cols, 0);
+            gemm(coutG, P, cinG * K,
+                weight, grp * coutG * cinG * K, cinG * K,
+                cols, pointwise ? xOffset : 0, P,
+                y.data, (n * cout + grp * coutG) * P, P);
+        }
+    }
+    addBias(y.data, ctx.params.bias, batch, cout, P);
+};
+
+/**
+ * Depthwise 2-D conv (groups = C_in, `multiplier` outputs per input channel), computed directly: im2col would
+ * copy K values per output for a GEMM of inner size K, all overhead.
+ */
+function depthwise2d(x: Float32Array, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array, y: Float32Array, batch: number): void {
+    const [, H, W] = g.input;
+    const [, Ho, Wo] = g.output;
+    const [, kh, kw] = g.kernel;
+    const [, sh, sw] = g.stride;
+    const [, dh, dw] = g.dilation;
+    const [, ph, pw] = g.padBegin;
+    for (let n = 0; n < batch; n++) {
+        for (let c = 0; c < cin; c++) {
+            const src = (n * cin + c) * H * W;
+            for (let m = 0; m < multiplier; m++) {
+                const oc = c * multiplier + m;
+                const wBase = oc * kh * kw;
+                const dst = (n * cin * multiplier + oc) * Ho * Wo;
+                for (let oh = 0; oh < Ho; oh++) {
+                    for (let ow = 0; ow < Wo; ow++) {
+                        let sum = 0;
+                        for (let i = 0; i < kh; i++) {
+                            const ih = oh * sh - ph + i * dh;
+                            if (ih < 0 || ih >= H) continue;
+                            const row = src + ih * W;
+                            for (let j = 0; j < kw; j++) {
+                                const iw = ow * sw - pw + j * dw;
+                                if (iw >= 0 && iw < W) sum += x[row + iw] * weight[wBase + i * kw + j];
+                            }
+                        }
+                        y[dst + oh * Wo + ow] = sum;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/**
+ * Transposed conv: for each group, cols[(C_out/g)·K × P_in] = W_gᵀ · x_g, then col2im adds each column's taps
+ * into the output at o = i·s − p_begin + k·d. PyTorch's weight is [C_in, C_out/g, k…].
+ */
+export const convTransposeKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0];
+    const [batch, cin] = x.shape;
+    const cout = y.shape[1];
+    const groups = ctx.node.attrs.groups as number;
+    const cinG = cin / groups;
+    const coutG = cout / groups;
+    // For col2im the "image" is this op's output and the window grid is its input.
+    const g = windowOf(ctx, coutG, x.shape.slice(2), y.shape.slice(2));
+    const K = taps(g);
+    const Pin = outputPositions(g);
+    const outPlane = g.input[0] * g.input[1] * g.input[2];
+    const rows = coutG * K;
+    // Wᵀ of each group: [C_out/g·K × C_in/g], transposed once per call.
+    const weightT = ctx.workspace.get('weightT', groups * rows * cinG);
+    const weight = ctx.params.weight;
+    for (let grp = 0; grp < groups; grp++) {
+        for (let ci = 0; ci < cinG; ci++) {
+            const src = (grp * cinG + ci) * rows;
+            for (let r = 0; r < rows; r++) weightT[grp * rows * cinG + r * cinG + ci] = weight[src + r];
+        }
+    }
+    const cols = ctx.workspace.get('im2col', rows * Pin);
+    y.data.fill(0);
+    for (let n = 0; n < batch; n++) {
+        for (let grp = 0; grp < groups; grp++) {
+            gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin);
+            col2im(cols, 0, g, y.data, (n * cout + grp * coutG) * outPlane);
+        }
+    }
+    addBias(y.data, ctx.params.bias, batch, cout, outPlane);
+};
+
+/**
+ * Value of the image plane at a fractional position, bilinearly interpolated, 0 outside — exactly as
+ * torchvision's deform_conv2d (a position within one pixel of the border still gets the in-image corners).
+ */
+function bilinear(plane: Float32Array, base: number, H: number, W: number, h: number, w: number): number {
+    if (h <= -1 || h >= H || w <= -1 || w >= W) return 0;
+    const h0 = Math.floor(h);
+    const w0 = Math.floor(w);
+    const lh = h - h0;
+    const lw = w - w0;
+    const at = (i: number, j: number) => (i >= 0 && i < H && j >= 0 && j < W ? plane[base + i * W + j] : 0);
+    return (1 - lh) * (1 - lw) * at(h0, w0) + (1 - lh) * lw * at(h0, w0 + 1) + lh * (1 - lw) * at(h0 + 1, w0) + lh * lw * at(h0 + 1, w0 + 1);
+}
+
+/**
+ * Deformable conv v1/v2: im2col where tap k of output position p reads the input at its regular position plus
+ * the learned offset (dy, dx) = offsets[2·(G_off·K + k) …] (times the mask, when given), then the usual GEMM.
+ */
+export const deformConvKernel: Kernel = ctx => {
+    const [x, offsets, mask] = ctx.inputs;
+    const y = ctx.outputs[0];
+    const [batch, cin, H, W] = x.shape;
+    const cout = y.shape[1];
+    const groups = ctx.node.attrs.groups as number;
+    const g = windowOf(ctx, cin, y.shape.slice(2), x.shape.slice(2));
+    const [, kh, kw] = g.kernel;
+    const [, sh, sw] = g.stride;
+    const [, dh, dw] = g.dilation;
+    const [, ph, pw] = g.padBegin;
+    const [, Ho, Wo] = g.output;
+    const K = kh * kw;
+    const P = Ho * Wo;
+    const offsetGroups = offsets.shape[1] / (2 * K);
+    const channelsPerOffsetGroup = cin / offsetGroups;
+    const cinG = cin / groups;
+    const coutG = cout / groups;
+    const cols = ctx.workspace.get('im2col', cin * K * P);
+    for (let n = 0; n < batch; n++) {
+        for (let c = 0; c < cin; c++) {
+            const og = Math.floor(c / channelsPerOffsetGroup);
+            const planeBase = (n * cin + c) * H * W;
+            for (let i = 0; i < kh; i++) {
+                for (let j = 0; j < kw; j++) {
+                    const k = i * kw + j;
+                    const offsetY = ((n * offsetGroups + og) * 2 * K + 2 * k) * P;
+                    const offsetX = offsetY + P;
+                    const maskBase = mask ? ((n * offsetGroups + og) * K + k) * P : 0;
+                    const row = (c * K + k) * P;
+                    for (let oh = 0; oh < Ho; oh++) {
+                        for (let ow = 0; ow < Wo; ow++) {
+                            const p = oh * Wo + ow;
+                            const h = oh * sh - ph + i * dh + offsets.data[offsetY + p];
+                            const w = ow * sw - pw + j * dw + offsets.data[offsetX + p];
+                            const value = bilinear(x.data, planeBase, H, W, h, w);
+                            cols[row + p] = mask ? value * mask.data[maskBase + p] : value;
+                        }
+                    }
+                }
+            }
+        }
+        for (let grp = 0; grp < groups; grp++) {
+            gemm(coutG, P, cinG * K, ctx.params.weight, grp * coutG * cinG * K, cinG * K, cols, grp * cinG * K * P, P, y.data, (n * cout + grp * coutG) * P, P);
+        }
+    }
+    addBias(y.data, ctx.params.bias, batch, cout, P);
+};

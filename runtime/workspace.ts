@@ -1,0 +1,20 @@
+/** Scratch memory shared by every kernel of a run (im2col columns, transposed weights): grown, never shrunk. */
+export class Workspace {
+    private buffers = new Map<string, Float32Array>();
+
+    /** A scratch array of at least `size` elements for `purpose`; its contents are undefined. */
+    get(purpose: string, size: number): Float32Array {
+        let buffer = this.buffers.get(purpose);
+        if (!buffer || buffer.length < size) {
+            buffer = new Float32Array(Math.max(size, Math.ceil((buffer?.length ?? 0) * 1.5)));
+            this.buffers.set(purpose, buffer);
+        }
+        return buffer;
+    }
+
+    get bytes(): number {
+        let total = 0;
+        for (const b of this.buffers.values()) total += b.byteLength;
+        return total;
+    }
+}
