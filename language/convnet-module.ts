@@ -8,11 +8,13 @@ import { ConvNetScopeProvider } from './scope-provider.js';
 import { ConvNetLinker } from './linker.js';
 import { registerValidationChecks } from './validator.js';
 import { NetworkAnalyzer } from './analysis/network-analyzer.js';
+import { LayerLookup } from './analysis/layer-lookup.js';
 import { ConvNetScopeComputation } from './scope-computation.js';
 
 export interface ConvNetAddedServices {
     analysis: {
         NetworkAnalyzer: NetworkAnalyzer;
+        LayerLookup: LayerLookup;
     };
 }
 
@@ -26,6 +28,7 @@ export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices &
     },
     analysis: {
         NetworkAnalyzer: services => new NetworkAnalyzer(services.shared),
+        LayerLookup: services => new LayerLookup(services.shared, () => services.analysis.NetworkAnalyzer),
     },
 };
 

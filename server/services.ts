@@ -1,15 +1,27 @@
 /** Language services with the editor features (LSP) on top of the core language module. */
 import {
     createDefaultModule, createDefaultSharedModule,
-    type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices,
+    type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices,
 } from 'langium/lsp';
-import { DefaultWorkspaceManager, inject, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
+import { ConvNetHoverProvider } from './hover.js';
+import { ConvNetInlayHintProvider } from './inlay-hints.js';
+import { ConvNetCodeLensProvider } from './code-lens.js';
+import { DefaultWorkspaceManager, inject, type Module, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
 import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from '../language/generated/module.js';
 import { ConvNetModule, type ConvNetAddedServices } from '../language/convnet-module.js';
 import { registerValidationChecks } from '../language/validator.js';
 import { builtinLibraryText, BUILTIN_LIBRARY_URI } from '../language/builtin-library.js';
 
 export type ConvNetLspServices = LangiumServices & ConvNetAddedServices;
+
+/** The editor features; everything else comes from the core language module. */
+const ConvNetLspModule: Module<ConvNetLspServices, PartialLangiumServices> = {
+    lsp: {
+        HoverProvider: services => new ConvNetHoverProvider(services),
+        InlayHintProvider: services => new ConvNetInlayHintProvider(services),
+        CodeLensProvider: services => new ConvNetCodeLensProvider(services),
+    },
+};
 
 /** Adds the built-in op library to the workspace before the user's files are indexed. */
 class ConvNetWorkspaceManager extends DefaultWorkspaceManager {
@@ -30,7 +42,7 @@ export function createConvNetLspServices(context: DefaultSharedModuleContext): {
     const shared = inject(createDefaultSharedModule(context), ConvNetGeneratedSharedModule, {
         workspace: { WorkspaceManager: services => new ConvNetWorkspaceManager(services) },
     });
-    const ConvNet = inject(createDefaultModule({ shared }), ConvNetGeneratedModule, ConvNetModule) as ConvNetLspServices;
+    const ConvNet = inject(createDefaultModule({ shared }), ConvNetGeneratedModule, ConvNetModule, ConvNetLspModule) as ConvNetLspServices;
     shared.ServiceRegistry.register(ConvNet);
     registerValidationChecks(ConvNet);
     return { shared, ConvNet };

@@ -48,6 +48,8 @@ export interface Elaboration {
     readonly diagnostics: readonly ElaborationDiagnostic[];
     /** Same order as `graph.nodes`. */
     readonly origins: readonly NodeOrigin[];
+    /** The call or list each of `graph.modules` came from, same order. */
+    readonly moduleOrigins: readonly AstNode[];
     /** The tensor each assignment target and network input holds (for hovers and inlay hints). */
     readonly tensorOfDecl: ReadonlyMap<AstNode, number[]>;
 }
@@ -84,6 +86,7 @@ class Elaborator {
     private readonly nodes: GraphNode[] = [];
     private readonly modules: GraphModule[] = [];
     private readonly origins: NodeOrigin[] = [];
+    private readonly moduleOrigins: AstNode[] = [];
     private readonly diagnostics: ElaborationDiagnostic[] = [];
     private readonly tensorOfDecl = new Map<AstNode, number[]>();
     private readonly inputs: { name: string; tensor: number }[] = [];
@@ -113,7 +116,7 @@ class Elaborator {
             modules: this.modules,
             totals: computeTotals(this.nodes, this.tensors, this.inputs, this.outputs),
         };
-        return { network: this.network, graph, diagnostics: this.diagnostics, origins: this.origins, tensorOfDecl: this.tensorOfDecl };
+        return { network: this.network, graph, diagnostics: this.diagnostics, origins: this.origins, moduleOrigins: this.moduleOrigins, tensorOfDecl: this.tensorOfDecl };
     }
 
     // ----- diagnostics -------------------------------------------------------------------------------------
@@ -710,6 +713,7 @@ class Elaborator {
 
     private openModule(name: string, kind: 'block' | 'list', block: string | undefined, node: AstNode, ctx: Context): number {
         const index = this.modules.length;
+        this.moduleOrigins.push(node);
         this.modules.push({ index, name, kind, block, parent: ctx.module, firstNode: this.nodes.length, endNode: this.nodes.length, source: this.location(node) });
         return index;
     }

@@ -1,0 +1,40 @@
+/**
+ * The custom requests between the extension and the language server, declared once and imported by both.
+ * Each names a network by the URI of its file and its name.
+ */
+import { RequestType } from 'vscode-languageserver';
+import type { NetworkGraph } from '../language/elaboration/graph.js';
+import type { NetworkSummary } from '../language/analysis/summary.js';
+
+export interface NetworkParams {
+    readonly uri: string;
+    /** Omitted: the network at `position`, else the file's first network. */
+    readonly network?: string;
+    readonly position?: { line: number; character: number };
+}
+
+export interface NetworkListResult {
+    readonly networks: { name: string; line: number }[];
+}
+
+export interface GraphResult {
+    /** Absent when the file has no such network or it has errors (then `errors` says why). */
+    readonly graph?: NetworkGraph;
+    readonly errors: string[];
+}
+
+export interface SummaryResult {
+    readonly summary?: NetworkSummary;
+    readonly errors: string[];
+}
+
+export const NetworksRequest = new RequestType<{ uri: string }, NetworkListResult, void>('convnet/networks');
+export const GraphRequest = new RequestType<NetworkParams, GraphResult, void>('convnet/graph');
+export const SummaryRequest = new RequestType<NetworkParams, SummaryResult, void>('convnet/summary');
+
+/** Command ids the code lenses carry; the extension registers them. */
+export const Commands = {
+    runModel: 'convnet.runModel',
+    showSummary: 'convnet.showSummary',
+    showGraph: 'convnet.showGraph',
+} as const;

@@ -1,0 +1,58 @@
+/** Handlers of the custom requests in protocol.ts: the networks of a file, a network's graph and its summary. */
+import { URI, type LangiumDocument } from 'langium';
+import type { LangiumSharedServices } from 'langium/lsp';
+import type { Connection } from 'vscode-languageserver';
+import type { Network } from '../language/generated/ast.js';
+import { networksOf } from '../language/analysis/layer-lookup.js';
+import { summarizeNetwork } from '../language/analysis/summary.js';
+import type { NetworkAnalysis } from '../language/analysis/network-analyzer.js';
+import type { ConvNetLspServices } from './services.js';
+import { GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams } from './protocol.js';
+
+export function registerCustomRequests(connection: Connection, shared: LangiumSharedServices, services: ConvNetLspServices): void {
+    const documentOf = async (uri: string): Promise<LangiumDocument | undefined> => {
+        await shared.workspace.WorkspaceManager.ready;
+        const parsed = URI.parse(uri);
+        const documents = shared.workspace.LangiumDocuments;
+        if (!documents.hasDocument(parsed)) return undefined;
+        await shared.workspace.DocumentBuilder.waitUntil(4 /* Linked */);
+        return documents.getDocument(parsed);
+    };
+
+    const analysisOf = async (params: NetworkParams): Promise<{ analysis?: NetworkAnalysis; errors: string[] }> => {
+        const document = await documentOf(params.uri);
+        if (!document) return { errors: [`${params.uri} is not open in the ConvNet language server`] };
+        const networks = networksOf(document);
+        const network = pickNetwork(networks, params);
+        if (!network) {
+            return { errors: [params.network ? `no network named '${params.network}' (the file has ${networks.map(n => n.name).join(', ') || 'none'})` : 'this file declares no network'] };
+        }
+        const analysis = services.analysis.NetworkAnalyzer.analyze(network);
+        const errors = analysis.allDiagnostics.filter(d => d.severity === 'error').map(d => d.message);
+        return { analysis, errors };
+    };
+
+    connection.onRequest(NetworksRequest, async ({ uri }) => {
+        const document = await documentOf(uri);
+        return { networks: document ? networksOf(document).map(n => ({ name: n.name, line: n.$cstNode?.range.start.line ?? 0 })) : [] };
+    });
+    connection.onRequest(GraphRequest, async params => {
+        const { analysis, errors } = await analysisOf(params);
+        return errors.length || !analysis ? { errors } : { graph: analysis.graph, errors };
+    });
+    connection.onRequest(SummaryRequest, async params => {
+        const { analysis, errors } = await analysisOf(params);
+        return errors.length || !analysis ? { errors } : { summary: summarizeNetwork(analysis.graph), errors };
+    });
+}
+
+/** The named network, else the one around `position`, else the first. */
+function pickNetwork(networks: Network[], params: NetworkParams): Network | undefined {
+    if (params.network) return networks.find(n => n.name === params.network);
+    if (params.position) {
+        const line = params.position.line;
+        const around = networks.find(n => n.$cstNode && n.$cstNode.range.start.line <= line && line <= n.$cstNode.range.end.line);
+        if (around) return around;
+    }
+    return networks[0];
+}
