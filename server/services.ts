@@ -6,6 +6,11 @@ import {
 import { ConvNetHoverProvider } from './hover.js';
 import { ConvNetInlayHintProvider } from './inlay-hints.js';
 import { ConvNetCodeLensProvider } from './code-lens.js';
+import { ConvNetDocumentSymbolProvider } from './document-symbols.js';
+import { ConvNetSemanticTokenProvider } from './semantic-tokens.js';
+import { ConvNetCompletionProvider } from './completion.js';
+import { ConvNetSignatureHelpProvider } from './signature-help.js';
+import { ConvNetFormatter } from './formatter.js';
 import { DefaultWorkspaceManager, inject, type Module, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
 import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from '../language/generated/module.js';
 import { ConvNetModule, type ConvNetAddedServices } from '../language/convnet-module.js';
@@ -20,6 +25,11 @@ const ConvNetLspModule: Module<ConvNetLspServices, PartialLangiumServices> = {
         HoverProvider: services => new ConvNetHoverProvider(services),
         InlayHintProvider: services => new ConvNetInlayHintProvider(services),
         CodeLensProvider: services => new ConvNetCodeLensProvider(services),
+        DocumentSymbolProvider: services => new ConvNetDocumentSymbolProvider(services),
+        SemanticTokenProvider: services => new ConvNetSemanticTokenProvider(services),
+        CompletionProvider: services => new ConvNetCompletionProvider(services),
+        SignatureHelp: () => new ConvNetSignatureHelpProvider(),
+        Formatter: () => new ConvNetFormatter(),
     },
 };
 

@@ -191,7 +191,8 @@ class Elaborator {
     private bindDecl(decl: AstNode & { name: string }, value: Value, ctx: Context): void {
         ctx.bindings.set(decl, value);
         const ids = isTensor(value) ? [value.id] : isTuple(value) ? value.filter(isTensor).map(t => t.id) : [];
-        if (ids.length) this.tensorOfDecl.set(decl, ids);
+        // A declaration in a block body holds one tensor per instance of the block.
+        if (ids.length) this.tensorOfDecl.set(decl, [...(this.tensorOfDecl.get(decl) ?? []), ...ids]);
         if (isTensor(value) && this.tensors[value.id].name === undefined) this.tensors[value.id].name = decl.name;
     }
 
