@@ -107,7 +107,7 @@ export class ConvNetValidator {
             const key = `${message}@${info.node.$cstNode?.offset}:${info.property ?? ''}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            if (d.code) info.data = { code: d.code };
+            if (d.code) info.data = { code: d.code, ...d.data };
             accept(d.severity, message, info);
         }
     }

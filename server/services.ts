@@ -11,6 +11,7 @@ import { ConvNetSemanticTokenProvider } from './semantic-tokens.js';
 import { ConvNetCompletionProvider } from './completion.js';
 import { ConvNetSignatureHelpProvider } from './signature-help.js';
 import { ConvNetFormatter } from './formatter.js';
+import { ConvNetCodeActionProvider } from './code-actions.js';
 import { DefaultWorkspaceManager, inject, type Module, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
 import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from '../language/generated/module.js';
 import { ConvNetModule, type ConvNetAddedServices } from '../language/convnet-module.js';
@@ -30,6 +31,7 @@ const ConvNetLspModule: Module<ConvNetLspServices, PartialLangiumServices> = {
         CompletionProvider: services => new ConvNetCompletionProvider(services),
         SignatureHelp: () => new ConvNetSignatureHelpProvider(),
         Formatter: () => new ConvNetFormatter(),
+        CodeActionProvider: services => new ConvNetCodeActionProvider(services),
     },
 };
 

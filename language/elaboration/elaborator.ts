@@ -31,6 +31,8 @@ export interface ElaborationDiagnostic {
     readonly property?: string;
     readonly index?: number;
     readonly code?: string;
+    /** Figures for a quick fix (see OpIssue.data). */
+    readonly data?: Readonly<Record<string, unknown>>;
     /** Block calls from the network down to the block whose body holds `node`. */
     readonly trace: readonly Call[];
 }
@@ -121,7 +123,7 @@ class Elaborator {
 
     // ----- diagnostics -------------------------------------------------------------------------------------
 
-    private report(severity: 'error' | 'warning', message: string, node: AstNode, ctx: Pick<Context, 'trace'>, where: { property?: string; index?: number; code?: string } = {}): void {
+    private report(severity: 'error' | 'warning', message: string, node: AstNode, ctx: Pick<Context, 'trace'>, where: { property?: string; index?: number; code?: string; data?: Readonly<Record<string, unknown>> } = {}): void {
         this.diagnostics.push({ severity, message, node, trace: ctx.trace, ...where });
     }
 
@@ -642,7 +644,7 @@ class Elaborator {
         };
         for (const issue of result.issues) {
             const at = locate(issue);
-            this.report(issue.severity, `${layer}${issue.message}`, at.node, ctx, { property: at.property, code: issue.code });
+            this.report(issue.severity, `${layer}${issue.message}`, at.node, ctx, { property: at.property, code: issue.code, data: issue.data });
         }
         if (!result.outputs) return undefined;
         for (const shape of result.outputs) {

@@ -104,7 +104,7 @@ export function slidingSpatialShape(op: string, input: readonly number[], w: Res
         sizes.push(out.size);
         if (out.size <= 0 || kEff > input[i] + pb + pe) {
             issues.push({
-                severity: 'error', code: 'kernel-too-large', attr: 'kernel',
+                severity: 'error', code: 'kernel-too-large', attr: 'kernel', data: { samePadding: Math.floor((kEff - 1) / 2) },
                 message: `${op}: the ${kEff === k ? 'kernel' : `effective kernel d·(k−1)+1 = ${kEff}`} (${k}) is larger than the padded input ${names[i]} `
                     + `(${input[i]} + ${pb} + ${pe} = ${input[i] + pb + pe}); output ${names[i]} ${out.formula} ≤ 0`,
             });
@@ -132,10 +132,10 @@ function convShape(op: string, dims: number, ctx: OpContext): ShapeResult {
     const cout = intAttr(ctx.attrs, 'channels');
     const groups = intAttr(ctx.attrs, 'groups');
     if (cin % groups !== 0) {
-        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'groups', message: `${op}: input channels (${cin}) are not divisible by groups (${groups})` });
+        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'groups', message: `${op}: input channels (${cin}) are not divisible by groups (${groups})`, data: { inputChannels: cin, outputChannels: cout, groups } });
     }
     if (cout % groups !== 0) {
-        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'channels', message: `${op}: output channels (${cout}) are not divisible by groups (${groups})` });
+        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'channels', message: `${op}: output channels (${cout}) are not divisible by groups (${groups})`, data: { inputChannels: cin, outputChannels: cout, groups } });
     }
     const w = resolveWindowAttrs(ctx, dims);
     issues.push(...w.issues);
@@ -241,8 +241,8 @@ function transposedShape(op: string, dims: number, ctx: OpContext): ShapeResult 
         }
         if (k % s !== 0) {
             issues.push({
-                severity: 'warning', code: 'checkerboard', attr: 'kernel',
-                message: `${op}: kernel ${k} is not divisible by stride ${s}, so output ${names[i]} positions receive uneven overlap — expect checkerboard artifacts; use a kernel that is a multiple of the stride (e.g. ${Math.max(s, Math.round(k / s) * s)}) or upsample then conv`,
+                severity: 'warning', code: 'checkerboard', attr: 'kernel', data: { kernel: k, stride: s, suggestedKernel: Math.max(s, Math.ceil(k / s) * s) },
+                message: `${op}: kernel ${k} is not divisible by stride ${s}, so output ${names[i]} positions receive uneven overlap — expect checkerboard artifacts; use a kernel that is a multiple of the stride (e.g. ${Math.max(s, Math.ceil(k / s) * s)}) or upsample then conv`,
             });
         }
     }

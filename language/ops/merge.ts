@@ -12,7 +12,7 @@ function elementwise(name: string, symbol: string, summary: string): OpSpec {
         shape: ({ inputs: [a, b] }) => {
             const out = broadcastShapes(a, b);
             if (!out) {
-                return { issues: [{ severity: 'error', code: 'shape-mismatch', input: 1, message: `${symbol === '+' ? 'cannot add' : `cannot apply ${symbol} to`} tensors of shapes ${formatShape(a)} and ${formatShape(b)}: they differ in ${differingDims(a, b)} and neither is 1 there` }] };
+                return { issues: [{ severity: 'error', code: 'shape-mismatch', input: 1, data: { left: a, right: b }, message: `${symbol === '+' ? 'cannot add' : `cannot apply ${symbol} to`} tensors of shapes ${formatShape(a)} and ${formatShape(b)}: they differ in ${differingDims(a, b)} and neither is 1 there` }] };
             }
             return { outputs: [out], issues: [] };
         },

@@ -50,6 +50,8 @@ export interface OpIssue {
     readonly attr?: string;
     /** The input the issue is about, counted from 0. */
     readonly input?: number;
+    /** Figures a quick fix needs (the channel counts, a kernel that would work …). */
+    readonly data?: Readonly<Record<string, number | string | readonly number[]>>;
 }
 
 /** A line of a hover's "how the shape was computed", with the numbers substituted. */
