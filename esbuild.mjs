@@ -8,6 +8,7 @@ const entries = [
     { in: 'server/main.ts', out: 'server' },
     { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
     { in: 'test/bench/language.ts', out: 'bench-language' },
+    { in: 'test/bench/server.ts', out: 'bench-server' },
 ];
 
 await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => esbuild.build({

@@ -108,6 +108,14 @@ export class ConvNetValidator {
             if (seen.has(key)) continue;
             seen.add(key);
             if (d.code) info.data = { code: d.code, ...d.data };
+            if (d.related?.length) {
+                info.relatedInformation = d.related.map(r => ({ location: { uri: r.location.uri, range: { start: r.location.start, end: r.location.end } }, message: r.message }));
+            }
+            if (inThisFile && d.trace.length) {
+                const call = d.trace[d.trace.length - 1];
+                const range = call.$cstNode?.range;
+                if (range) (info.relatedInformation ??= []).push({ location: { uri: AstUtils.getDocument(call).uri.toString(), range }, message: `in the instance called here` });
+            }
             accept(d.severity, message, info);
         }
     }

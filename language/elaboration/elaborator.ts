@@ -33,6 +33,8 @@ export interface ElaborationDiagnostic {
     readonly code?: string;
     /** Figures for a quick fix (see OpIssue.data). */
     readonly data?: Readonly<Record<string, unknown>>;
+    /** Where the shapes involved came from. */
+    readonly related?: readonly { readonly location: SourceLocation; readonly message: string }[];
     /** Block calls from the network down to the block whose body holds `node`. */
     readonly trace: readonly Call[];
 }
@@ -123,7 +125,7 @@ class Elaborator {
 
     // ----- diagnostics -------------------------------------------------------------------------------------
 
-    private report(severity: 'error' | 'warning', message: string, node: AstNode, ctx: Pick<Context, 'trace'>, where: { property?: string; index?: number; code?: string; data?: Readonly<Record<string, unknown>> } = {}): void {
+    private report(severity: 'error' | 'warning', message: string, node: AstNode, ctx: Pick<Context, 'trace'>, where: Pick<ElaborationDiagnostic, 'property' | 'index' | 'code' | 'data' | 'related'> = {}): void {
         this.diagnostics.push({ severity, message, node, trace: ctx.trace, ...where });
     }
 
@@ -642,9 +644,13 @@ class Elaborator {
             }
             return isCall(call) ? { node: callNode, property: 'target' } : { node: callNode };
         };
+        // For a problem between inputs (a residual of mismatched shapes), say where each input was made.
+        const related = inputs.length > 1 ? inputs.map(t => this.provenance(t.id)).filter(r => r !== undefined) : [];
         for (const issue of result.issues) {
             const at = locate(issue);
-            this.report(issue.severity, `${layer}${issue.message}`, at.node, ctx, { property: at.property, code: issue.code, data: issue.data });
+            this.report(issue.severity, `${layer}${issue.message}`, at.node, ctx, {
+                property: at.property, code: issue.code, data: issue.data, ...(issue.input !== undefined && related.length ? { related } : {}),
+            });
         }
         if (!result.outputs) return undefined;
         for (const shape of result.outputs) {
@@ -675,6 +681,18 @@ class Elaborator {
         this.origins.push({ call: callNode, label: labelNode, argumentSources });
         const values: TensorValue[] = outputs.map(id => ({ kind: 'tensor', id }));
         return values.length === 1 ? values[0] : values;
+    }
+
+    /** Where a tensor was made, for a diagnostic's related information. */
+    private provenance(id: number): { location: SourceLocation; message: string } | undefined {
+        const tensor = this.tensors[id];
+        const shape = formatShape(tensor.shape);
+        if (tensor.producer !== undefined) {
+            const node = this.nodes[tensor.producer];
+            return { location: node.source, message: `${shape} comes from ${node.name} (${node.op})` };
+        }
+        const input = this.network.params.find(p => p.name === tensor.name);
+        return input ? { location: this.location(input), message: `${shape} is the network input ${input.name}` } : undefined;
     }
 
     private addTensor(shape: Shape, producer: number | undefined, name: string | undefined, field = inputField(shape)): number {

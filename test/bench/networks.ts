@@ -1,0 +1,47 @@
+/** Generated `.convnet` texts the benchmarks measure. */
+
+/** A plain chain of `layers` layers written out: conv → batchnorm → relu, one statement per triple. */
+export function chainNetwork(layers: number): string {
+    const lines = ['network Chain(input: [1, 64, 56, 56]) {', '  x = input'];
+    for (let i = 0; i < layers / 3; i++) {
+        lines.push(`  x = x -> conv${i}: conv(64, kernel: 3, padding: 1, bias: false) -> bn${i}: batchnorm -> relu`);
+    }
+    lines.push('  return x', '}');
+    return lines.join('\n');
+}
+
+/** The same layers produced by a loop: the text stays small, so this isolates elaboration, shapes and costs. */
+export function loopNetwork(layers: number): string {
+    return `network Looped(input: [1, 64, 56, 56]) {
+  return input -> body: [
+    for i in range(${Math.round(layers / 3)}): { conv(64, kernel: 3, padding: 1, bias: false), batchnorm, relu }
+  ]
+}`;
+}
+
+/** ResNet-152 written out block by block (3, 8, 36, 3 bottlenecks): about 500 layers, as a person would write it. */
+export function resnet152(): string {
+    const stage = (name: string, planes: number, blocks: number, stride: number) =>
+        `    -> ${name}: [\n${Array.from({ length: blocks }, (_, i) => `      Bottleneck(${planes}${i === 0 && stride !== 1 ? `, stride: ${stride}` : ''}),`).join('\n')}\n    ]`;
+    return `block Bottleneck(planes: int, stride: int = 1)(x) {
+  y = x -> conv1: conv(planes, kernel: 1, bias: false) -> bn1: batchnorm -> relu
+        -> conv2: conv(planes, kernel: 3, stride: stride, padding: 1, bias: false) -> bn2: batchnorm -> relu
+        -> conv3: conv(planes * 4, kernel: 1, bias: false) -> bn3: batchnorm
+  shortcut = if stride != 1 or x.channels != planes * 4
+    then x -> downsample: [conv(planes * 4, kernel: 1, stride: stride, bias: false), batchnorm]
+    else x
+  return relu(y + shortcut)
+}
+
+network ResNet152(input: [1, 3, 224, 224]) {
+  return input
+    -> conv1: conv(64, kernel: 7, stride: 2, padding: 3, bias: false) -> bn1: batchnorm -> relu
+    -> maxpool: maxpool(3, stride: 2, padding: 1)
+${stage('layer1', 64, 3, 1)}
+${stage('layer2', 128, 8, 2)}
+${stage('layer3', 256, 36, 2)}
+${stage('layer4', 512, 3, 2)}
+    -> avgpool: adaptiveavgpool(1) -> flatten -> fc: linear(1000)
+}
+`;
+}
