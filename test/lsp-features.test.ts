@@ -91,3 +91,32 @@ describe('custom requests', () => {
         expect(summary.summary.layers[0].name).toBe('conv1');
     });
 });
+
+describe('inlay hint settings', () => {
+    it('"shapes+cost" adds params and MACs; "off" shows nothing', async () => {
+        for (const [mode, expected] of [['shapes+cost', ' → 1×64×112×112 · 9.41 k params · 118.01 M MACs'], ['off', undefined]] as const) {
+            const other = await LspSession.start(workspace, { convnet: { inlayHints: mode } });
+            try {
+                await other.open(file, resnet);
+                const hints = await other.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: uriOf(file) }, range: { start: { line: 0, character: 0 }, end: { line: 400, character: 0 } } });
+                const labels = (hints ?? []).map(h => String(h.label));
+                if (expected) expect(labels).toContain(expected);
+                else expect(labels).toEqual([]);
+            } finally {
+                await other.stop();
+            }
+        }
+    });
+});
+
+describe('one source of truth', () => {
+    it('every inlay hint after a top-level step equals the summary\'s output shape for that layer', async () => {
+        const summary = await session.connection.sendRequest(SummaryRequest.method, { uri: uriOf(file) }) as { summary: { layers: { name: string; output: number[]; line: number }[] } };
+        const hints = await session.connection.sendRequest(InlayHintRequest.type, { textDocument: { uri: uriOf(file) }, range: { start: { line: 0, character: 0 }, end: { line: 400, character: 0 } } });
+        for (const name of ['conv1', 'bn1', 'maxpool', 'avgpool', 'fc']) {
+            const layer = summary.summary.layers.find(l => l.name === name)!;
+            const onLine = (hints ?? []).filter(h => h.position.line === layer.line - 1).map(h => String(h.label));
+            expect(onLine).toContain(` → ${layer.output.join('×')}`);
+        }
+    });
+});
