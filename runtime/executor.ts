@@ -23,6 +23,8 @@ export interface RunOptions {
     readonly signal?: AbortSignal;
     /** Measure each node's time. */
     readonly profile?: boolean;
+    /** Nodes (by index) whose first output is copied out as it is produced, for feature-map views. */
+    readonly capture?: ReadonlySet<number>;
 }
 
 export interface NodeTiming {
@@ -38,6 +40,8 @@ export interface RunResult {
     /** Per node, in execution order, when profiling. */
     readonly timings?: NodeTiming[];
     readonly plannedBytes: MemoryEstimate;
+    /** First output of each captured node, by node index. */
+    readonly captured: Map<number, Tensor>;
 }
 
 export interface MemoryEstimate {
@@ -57,17 +61,25 @@ export class MemoryBudgetExceeded extends Error {}
 
 export class RunError extends Error {}
 
-/** Largest im2col / transposed-weight scratch any node needs, in float32 elements. */
+/** Largest im2col / transposed-weight / transposed-input scratch any node needs, in float32 elements. */
 function scratchElements(graph: NetworkGraph): number {
     let largest = 0;
     for (const node of graph.nodes) {
+        const input = graph.tensors[node.inputs[0]]?.shape;
+        const output = graph.tensors[node.outputs[0]]?.shape;
+        if (node.op === 'linear') {
+            // Xᵀ and Yᵀ of an input with more than one row.
+            const rows = elementCount(input.slice(0, -1));
+            if (rows > 1) largest = Math.max(largest, rows * (input[input.length - 1] + output[output.length - 1]));
+            continue;
+        }
         if (!/conv/.test(node.op) || node.params.length === 0) continue;
         const weight = node.params.find(p => p.name === 'weight')!;
         const kernelTaps = elementCount(weight.shape.slice(2));
-        const input = graph.tensors[node.inputs[0]].shape;
-        const output = graph.tensors[node.outputs[0]].shape;
         const grid = node.op.startsWith('convtranspose') ? elementCount(input.slice(2)) : elementCount(output.slice(2));
-        largest = Math.max(largest, weight.shape[1] * kernelTaps * grid, elementCount(weight.shape));
+        // Deformable conv samples every input channel into one buffer; the others build one group at a time.
+        const channels = node.op === 'deformconv' ? input[1] : weight.shape[1];
+        largest = Math.max(largest, channels * kernelTaps * grid, elementCount(weight.shape));
     }
     return largest;
 }
@@ -89,13 +101,21 @@ function budgetMessage(graph: NetworkGraph, estimate: MemoryEstimate, budget: nu
 }
 
 /**
+ * The memory a run of `graph` plans; throws `MemoryBudgetExceeded` when it is over `budget` (so that a front end
+ * can refuse a run before it loads weights or inputs).
+ */
+export function checkMemoryBudget(graph: NetworkGraph, budget: number = DEFAULT_MEMORY_BUDGET): ReturnType<typeof estimateMemory> {
+    const estimate = estimateMemory(graph);
+    if (estimate.total > budget) throw new MemoryBudgetExceeded(budgetMessage(graph, estimate, budget));
+    return estimate;
+}
+
+/**
  * Runs `graph` on `inputs` (by input name) with `parameters`. Throws `MemoryBudgetExceeded` before allocating,
  * `RunCancelled` when the signal aborts, and `RunError` for inputs of the wrong shape or a missing kernel.
  */
 export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tensor>, parameters: ParameterStore, options: RunOptions = {}): RunResult {
-    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
-    const estimate = estimateMemory(graph);
-    if (estimate.total > budget) throw new MemoryBudgetExceeded(budgetMessage(graph, estimate, budget));
+    const estimate = checkMemoryBudget(graph, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
     for (const port of graph.inputs) {
         const given = inputs.get(port.name);
         const expected = graph.tensors[port.tensor].shape;
@@ -116,6 +136,7 @@ export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tens
     for (const port of graph.inputs) view(port.tensor).data.set(inputs.get(port.name)!.data);
     const workspace = new Workspace();
     const timings: NodeTiming[] | undefined = options.profile ? [] : undefined;
+    const captured = new Map<number, Tensor>();
     const start = performance.now();
     const total = graph.nodes.length;
     for (const node of graph.nodes) {
@@ -130,11 +151,15 @@ export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tens
             workspace,
         });
         if (timings) timings.push({ name: node.name, op: node.op, ms: performance.now() - t0 });
+        if (options.capture?.has(node.index)) {
+            const out = view(node.outputs[0]);
+            captured.set(node.index, new Tensor(out.shape, out.data.slice()));
+        }
     }
     const outputs = new Map<string, Tensor>();
     for (const port of graph.outputs) {
         const t = view(port.tensor);
         outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
     }
-    return { outputs, totalMs: performance.now() - start, timings, plannedBytes: estimate };
+    return { outputs, totalMs: performance.now() - start, timings, plannedBytes: estimate, captured };
 }

@@ -1,0 +1,216 @@
+/**
+ * The drawing of a network: layers as boxes (name, op and output shape, MACs), coloured by their share of the
+ * MACs, block instances and lists as frames that can be collapsed into one box, laid out top to bottom by ELK's
+ * layered algorithm (elkjs). The editor's graph view and `convnet graph --svg` draw the same layout.
+ */
+import ElkConstructor from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
+import type { NetworkGraph, SourceLocation } from '../elaboration/graph.js';
+import { formatShape } from '../ops/shape-utils.js';
+
+export interface LaidOutBox {
+    readonly id: string;
+    readonly kind: 'layer' | 'module' | 'input' | 'output';
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly lines: readonly string[];
+    /** Share of the network's MACs, 0…1 (colour). */
+    readonly heat: number;
+    readonly node?: number;
+    readonly module?: number;
+    readonly collapsed?: boolean;
+    readonly source?: SourceLocation;
+}
+
+export interface LaidOutEdge {
+    readonly id: string;
+    readonly points: readonly { x: number; y: number }[];
+    readonly label: string;
+}
+
+export interface GraphLayout {
+    readonly width: number;
+    readonly height: number;
+    readonly boxes: readonly LaidOutBox[];
+    readonly edges: readonly LaidOutEdge[];
+}
+
+const CHAR_WIDTH = 7.6;
+const LINE_HEIGHT = 15;
+const PADDING = 8;
+
+function humanCount(n: number): string {
+    const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+    for (const [scale, unit] of units) if (n >= scale) return `${(n / scale).toFixed(1)}${unit}`;
+    return String(n);
+}
+
+function boxSize(lines: readonly string[]): { width: number; height: number } {
+    return { width: Math.max(...lines.map(l => l.length)) * CHAR_WIDTH + 2 * PADDING, height: lines.length * LINE_HEIGHT + 2 * PADDING };
+}
+
+/** Lays out `graph` with the modules in `collapsed` (indices into graph.modules) drawn as single boxes. */
+export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<number> = new Set()): Promise<GraphLayout> {
+    const totalMacs = Math.max(1, graph.totals.macs);
+    // The outermost collapsed module that contains each node stands in for it.
+    const standIn = new Map<number, number>();
+    const isHidden = (module: number): boolean => {
+        for (let m = graph.modules[module]?.parent; m !== undefined && m >= 0; m = graph.modules[m].parent) if (collapsed.has(m)) return true;
+        return false;
+    };
+    for (const module of graph.modules) {
+        if (!collapsed.has(module.index) || isHidden(module.index)) continue;
+        for (let i = module.firstNode; i < module.endNode; i++) standIn.set(i, module.index);
+    }
+    const boxId = (node: number) => (standIn.has(node) ? `m${standIn.get(node)}` : `n${node}`);
+
+    const elkNodes = new Map<string, ElkNode & { meta: Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height' | 'id'> }>();
+    const parentOf = new Map<string, string>();
+    const addBox = (id: string, meta: Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height' | 'id'>, parent?: string) => {
+        elkNodes.set(id, { id, ...boxSize(meta.lines), meta, children: [] });
+        if (parent) parentOf.set(id, parent);
+    };
+    const frameOf = (module: number): string | undefined => {
+        // The innermost expanded, visible module containing `module` (or itself).
+        for (let m: number = module; m >= 0; m = graph.modules[m].parent) {
+            if (!collapsed.has(m) && !isHidden(m)) return `f${m}`;
+        }
+        return undefined;
+    };
+    for (const module of graph.modules) {
+        if (isHidden(module.index)) continue;
+        const macs = graph.nodes.slice(module.firstNode, module.endNode).reduce((s, n) => s + n.macs, 0);
+        const title = `${module.name}${module.block ? ` · ${module.block}` : ''}`;
+        const parent = module.parent >= 0 ? frameOf(module.parent) : undefined;
+        if (collapsed.has(module.index)) {
+            const last = graph.nodes[module.endNode - 1];
+            addBox(`m${module.index}`, {
+                kind: 'module', module: module.index, collapsed: true, heat: macs / totalMacs, source: module.source,
+                lines: [title, last ? formatShape(graph.tensors[last.outputs[0]].shape) : '', `${humanCount(macs)} MACs`],
+            }, parent);
+        } else {
+            elkNodes.set(`f${module.index}`, {
+                id: `f${module.index}`, children: [],
+                layoutOptions: { 'elk.padding': '[top=24,left=8,bottom=8,right=8]' },
+                meta: { kind: 'module', module: module.index, collapsed: false, heat: macs / totalMacs, source: module.source, lines: [title] },
+            });
+            if (parent) parentOf.set(`f${module.index}`, parent);
+        }
+    }
+    for (const port of graph.inputs) {
+        addBox(`i${port.tensor}`, { kind: 'input', heat: 0, lines: [port.name, formatShape(graph.tensors[port.tensor].shape)] });
+    }
+    for (const node of graph.nodes) {
+        if (standIn.has(node.index)) continue;
+        addBox(`n${node.index}`, {
+            kind: 'layer', node: node.index, heat: node.macs / totalMacs, source: node.source,
+            lines: [node.name, `${node.op} → ${formatShape(graph.tensors[node.outputs[0]].shape)}`, ...(node.macs ? [`${humanCount(node.macs)} MACs`] : [])],
+        }, node.module >= 0 ? frameOf(node.module) : undefined);
+    }
+    for (const port of graph.outputs) {
+        addBox(`o${port.tensor}`, { kind: 'output', heat: 0, lines: [port.name, formatShape(graph.tensors[port.tensor].shape)] });
+    }
+
+    const edges: (ElkExtendedEdge & { label: string })[] = [];
+    const seen = new Set<string>();
+    const sourceOf = (tensor: number) => {
+        const producer = graph.tensors[tensor].producer;
+        return producer === undefined ? `i${tensor}` : boxId(producer);
+    };
+    const addEdge = (from: string, to: string, tensor: number) => {
+        const id = `${from}>${to}`;
+        if (from === to || seen.has(id)) return;
+        seen.add(id);
+        edges.push({ id, sources: [from], targets: [to], label: formatShape(graph.tensors[tensor].shape) });
+    };
+    for (const node of graph.nodes) for (const t of node.inputs) addEdge(sourceOf(t), boxId(node.index), t);
+    for (const port of graph.outputs) addEdge(sourceOf(port.tensor), `o${port.tensor}`, port.tensor);
+
+    const root: ElkNode = {
+        id: 'root',
+        layoutOptions: {
+            'elk.algorithm': 'layered', 'elk.direction': 'DOWN', 'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+            'elk.layered.spacing.nodeNodeBetweenLayers': '28', 'elk.spacing.nodeNode': '20', 'elk.edgeRouting': 'ORTHOGONAL',
+            // Edges cross frame boundaries, so give every edge's points in the root's coordinates.
+            'elk.json.edgeCoords': 'ROOT',
+        },
+        children: [],
+        edges,
+    };
+    for (const [id, node] of elkNodes) {
+        const parent = parentOf.get(id);
+        (parent ? elkNodes.get(parent)!.children! : root.children!).push(node);
+    }
+    const laidOut = await new (ElkConstructor as unknown as new () => { layout(graph: ElkNode): Promise<ElkNode> })().layout(root);
+
+    const boxes: LaidOutBox[] = [];
+    const collect = (node: ElkNode, dx: number, dy: number) => {
+        for (const child of node.children ?? []) {
+            const x = dx + (child.x ?? 0);
+            const y = dy + (child.y ?? 0);
+            const meta = elkNodes.get(child.id)!.meta;
+            boxes.push({ id: child.id, x, y, width: child.width ?? 0, height: child.height ?? 0, ...meta });
+            collect(child, x, y);
+        }
+    };
+    collect(laidOut, 0, 0);
+    const laidEdges: LaidOutEdge[] = [];
+    const gatherEdges = (node: ElkNode) => {
+        for (const edge of (node.edges ?? []) as (ElkExtendedEdge & { label: string })[]) {
+            const points: { x: number; y: number }[] = [];
+            for (const section of edge.sections ?? []) {
+                points.push(section.startPoint, ...(section.bendPoints ?? []), section.endPoint);
+            }
+            laidEdges.push({ id: edge.id, points, label: edge.label });
+        }
+        for (const child of node.children ?? []) gatherEdges(child);
+    };
+    gatherEdges(laidOut);
+    return { width: laidOut.width ?? 0, height: laidOut.height ?? 0, boxes, edges: laidEdges };
+}
+
+/** Light yellow (no MACs) to deep orange (the most expensive layers), on a square-root scale. */
+export function heatColour(heat: number): string {
+    const t = Math.sqrt(Math.min(1, Math.max(0, heat * 4)));
+    const mix = (a: number, b: number) => Math.round(a + (b - a) * t);
+    return `rgb(${mix(255, 230)}, ${mix(248, 110)}, ${mix(220, 40)})`;
+}
+
+function escapeXml(text: string): string {
+    return text.replace(/[<>&"']/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** A standalone SVG of the layout; boxes carry data attributes the editor's view uses for clicks. */
+export function renderSvg(layout: GraphLayout, title: string): string {
+    const margin = 12;
+    const parts: string[] = [
+        `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(layout.width + 2 * margin)}" height="${Math.ceil(layout.height + 2 * margin)}" font-family="sans-serif" font-size="12">`,
+        `<title>${escapeXml(title)}</title>`,
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#666"/></marker></defs>',
+        `<g transform="translate(${margin},${margin})">`,
+    ];
+    for (const box of layout.boxes.filter(b => b.kind === 'module' && !b.collapsed)) {
+        parts.push(`<g class="frame" data-module="${box.module}"><rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="6" fill="rgba(120,120,160,0.06)" stroke="#99a" stroke-dasharray="4 3"/>`
+            + `<text x="${box.x + 8}" y="${box.y + 16}" fill="#557" class="toggle" data-module="${box.module}">▾ ${escapeXml(box.lines[0])}</text></g>`);
+    }
+    for (const edge of layout.edges) {
+        if (edge.points.length < 2) continue;
+        const d = edge.points.map((p, i) => `${i ? 'L' : 'M'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
+        parts.push(`<path d="${d}" fill="none" stroke="#666" stroke-width="1.2" marker-end="url(#arrow)"><title>${escapeXml(edge.label)}</title></path>`);
+    }
+    for (const box of layout.boxes.filter(b => b.kind !== 'module' || b.collapsed)) {
+        const fill = box.kind === 'input' || box.kind === 'output' ? '#e3eefc' : heatColour(box.heat);
+        const data = [box.node !== undefined ? `data-node="${box.node}"` : '', box.module !== undefined ? `data-module="${box.module}"` : '',
+            box.source ? `data-uri="${escapeXml(box.source.uri)}" data-line="${box.source.start.line}" data-character="${box.source.start.character}"` : ''].join(' ');
+        parts.push(`<g class="box ${box.kind}${box.collapsed ? ' collapsed' : ''}" ${data}><rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="4" fill="${fill}" stroke="#555"/>`);
+        box.lines.forEach((line, i) => {
+            const prefix = i === 0 && box.collapsed ? '▸ ' : '';
+            parts.push(`<text x="${box.x + PADDING}" y="${box.y + PADDING + (i + 1) * LINE_HEIGHT - 4}"${i === 0 ? ' font-weight="bold"' : ' fill="#333"'}>${escapeXml(prefix + line)}</text>`);
+        });
+        parts.push('</g>');
+    }
+    parts.push('</g></svg>');
+    return parts.join('\n');
+}
