@@ -65,8 +65,8 @@ export class RunError extends Error {}
 function scratchElements(graph: NetworkGraph): number {
     let largest = 0;
     for (const node of graph.nodes) {
-        const input = graph.tensors[node.inputs[0]]?.shape;
-        const output = graph.tensors[node.outputs[0]]?.shape;
+        const input = graph.tensors[node.inputs[0]].shape;
+        const output = graph.tensors[node.outputs[0]].shape;
         if (node.op === 'linear') {
             // Xᵀ and Yᵀ of an input with more than one row.
             const rows = elementCount(input.slice(0, -1));

@@ -64,6 +64,9 @@ export function bindAttributes(spec: OpSpec, positional: readonly CallArgument[]
             if (problem) {
                 issues.push({ argIndex: sources[attr.name], message: `${spec.name}: ${attr.name} ${problem}` });
                 delete attrs[attr.name];
+            } else if (attr.type === 'intList' && typeof attrs[attr.name] === 'number') {
+                // A list given as one number (`layernorm(10)`, `spp(4)`) is the list of that number, as in PyTorch.
+                attrs[attr.name] = [attrs[attr.name]];
             }
         } else if (attr.default !== undefined) {
             attrs[attr.name] = attr.default;

@@ -16,7 +16,8 @@ function poolShape(op: string, dims: number, ctx: OpContext): ShapeResult {
     const issues: OpIssue[] = [...w.issues];
     if (issues.length) return { issues };
     for (let i = 0; i < dims; i++) {
-        const half = Math.floor(effectiveKernel(w.kernel[i], w.dilation[i]) / 2);
+        // PyTorch bounds the padding by half the kernel size, not of the dilated kernel.
+        const half = Math.floor(w.kernel[i] / 2);
         if (w.pads.begin[i] > half || w.pads.end[i] > half) {
             issues.push({ severity: 'error', code: 'bad-attribute', attr: 'padding', message: `${op}: padding (${formatValue(ctx.attrs.padding)}) must be at most half the kernel (${half})` });
             return { issues };

@@ -51,7 +51,8 @@ export const convKernel: Kernel = ctx => {
     const groups = groupsOf(ctx);
     const g = windowOf(ctx, cin / groups, y.shape.slice(2), x.shape.slice(2));
     const weight = ctx.params.weight;
-    if (groups === cin && cout % cin === 0 && g.input[0] === 1 && g.kernel[0] === 1) {
+    // The direct kernel is 2-D: a 3-D conv qualifies only when depth plays no part (one plane in, one out, unpadded).
+    if (groups === cin && cout % cin === 0 && g.input[0] === 1 && g.kernel[0] === 1 && g.output[0] === 1 && g.padBegin[0] === 0) {
         depthwise2d(x.data, g, cin, cout / cin, weight, y.data, batch);
         addBias(y.data, ctx.params.bias, batch, cout, outputPositions(g));
         return;

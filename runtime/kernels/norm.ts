@@ -1,0 +1,87 @@
+/**
+ * Normalisation kernels in inference mode, as PyTorch's eval():
+ * - batch norm: y = (x − running_mean)/√(running_var + eps)·weight + bias per channel, folded into one scale and
+ *   shift per channel;
+ * - layer norm: each sample normalised over its trailing `normalized_shape` elements (biased variance), then
+ *   weight and bias elementwise over those elements;
+ * - group norm: channels split into groups, each (sample, group) normalised over its channels and positions, then
+ *   weight and bias per channel.
+ * Statistics are accumulated in float64 (two passes: mean, then centred squares) so they do not drift on large
+ * planes.
+ */
+import { elementCount } from '../tensor.js';
+import type { Kernel } from './types.js';
+
+const batchnormKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0].data;
+    const { weight, bias, running_mean: mean, running_var: variance } = ctx.params;
+    const eps = ctx.node.attrs.eps as number;
+    const [batch, channels] = x.shape;
+    const plane = elementCount(x.shape.slice(2));
+    for (let c = 0; c < channels; c++) {
+        const scale = weight[c] / Math.sqrt(variance[c] + eps);
+        const shift = bias[c] - mean[c] * scale;
+        for (let n = 0; n < batch; n++) {
+            const start = (n * channels + c) * plane;
+            for (let i = start; i < start + plane; i++) y[i] = x.data[i] * scale + shift;
+        }
+    }
+};
+
+/** Mean and 1/√(var + eps) of x[start … start+count) (biased variance, as PyTorch's norms). */
+function moments(x: Float32Array, start: number, count: number, eps: number): [number, number] {
+    let sum = 0;
+    for (let i = start; i < start + count; i++) sum += x[i];
+    const mean = sum / count;
+    let squares = 0;
+    for (let i = start; i < start + count; i++) {
+        const d = x[i] - mean;
+        squares += d * d;
+    }
+    return [mean, 1 / Math.sqrt(squares / count + eps)];
+}
+
+const layernormKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0].data;
+    const { weight, bias } = ctx.params;
+    const eps = ctx.node.attrs.eps as number;
+    const size = weight.length; // ∏ normalized_shape
+    const rows = x.data.length / size;
+    for (let r = 0; r < rows; r++) {
+        const start = r * size;
+        const [mean, inv] = moments(x.data, start, size, eps);
+        for (let i = 0; i < size; i++) y[start + i] = (x.data[start + i] - mean) * inv * weight[i] + bias[i];
+    }
+};
+
+const groupnormKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0].data;
+    const { weight, bias } = ctx.params;
+    const eps = ctx.node.attrs.eps as number;
+    const groups = ctx.node.attrs.groups as number;
+    const [batch, channels] = x.shape;
+    const plane = elementCount(x.shape.slice(2));
+    const perGroup = channels / groups;
+    for (let n = 0; n < batch; n++) {
+        for (let g = 0; g < groups; g++) {
+            const start = (n * channels + g * perGroup) * plane;
+            const [mean, inv] = moments(x.data, start, perGroup * plane, eps);
+            for (let cg = 0; cg < perGroup; cg++) {
+                const c = g * perGroup + cg;
+                const scale = inv * weight[c];
+                const shift = bias[c] - mean * scale;
+                const base = start + cg * plane;
+                for (let i = base; i < base + plane; i++) y[i] = x.data[i] * scale + shift;
+            }
+        }
+    }
+};
+
+export const normKernels: Record<string, Kernel> = {
+    batchnorm: batchnormKernel,
+    layernorm: layernormKernel,
+    groupnorm: groupnormKernel,
+};

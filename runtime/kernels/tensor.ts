@@ -1,0 +1,214 @@
+/**
+ * Linear layers and layout ops: linear and matmul (through the shared `gemm`), flatten and reshape (copies: every
+ * tensor has its own place in the arena), pad (constant, reflect, replicate) and upsample (nearest, linear,
+ * bilinear, trilinear), with PyTorch's semantics.
+ */
+import { resolvePadding, isIssue } from '../../language/ops/padding.js';
+import { gemm } from '../gemm.js';
+import type { Kernel } from './types.js';
+
+/**
+ * y = x·Wᵀ + b over the last dimension, with PyTorch's weight [out, in] used as stored: the kernel computes
+ * Yᵀ[out × M] = W[out × in] · Xᵀ[in × M], transposing the M×in input into scratch and the result back. Those
+ * copies are M·(in + out) elements against the GEMM's M·in·out multiply-adds; for M = 1 (one sample) Xᵀ and Yᵀ are
+ * the vectors themselves and nothing is copied.
+ */
+const linearKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0].data;
+    const { weight, bias } = ctx.params;
+    const inF = x.shape[x.shape.length - 1];
+    const outF = y.length / (x.data.length / inF);
+    const rows = x.data.length / inF;
+    if (rows === 1) {
+        gemm(outF, 1, inF, weight, 0, inF, x.data, 0, 1, y, 0, 1);
+    } else {
+        const xT = ctx.workspace.get('linearXT', inF * rows);
+        const yT = ctx.workspace.get('linearYT', outF * rows);
+        for (let r = 0; r < rows; r++) for (let i = 0; i < inF; i++) xT[i * rows + r] = x.data[r * inF + i];
+        gemm(outF, rows, inF, weight, 0, inF, xT, 0, rows, yT, 0, rows);
+        for (let o = 0; o < outF; o++) for (let r = 0; r < rows; r++) y[r * outF + o] = yT[o * rows + r];
+    }
+    if (bias) {
+        for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) y[r * outF + o] += bias[o];
+    }
+};
+
+/** Batched matrix product of the last two dimensions: one GEMM per leading index. */
+const matmulKernel: Kernel = ctx => {
+    const [a, b] = ctx.inputs;
+    const y = ctx.outputs[0].data;
+    const rank = a.shape.length;
+    const m = a.shape[rank - 2];
+    const k = a.shape[rank - 1];
+    const n = b.shape[rank - 1];
+    const batch = a.data.length / (m * k);
+    for (let i = 0; i < batch; i++) gemm(m, n, k, a.data, i * m * k, k, b.data, i * k * n, n, y, i * m * n, n);
+};
+
+const copyKernel: Kernel = ctx => ctx.outputs[0].data.set(ctx.inputs[0].data);
+
+/**
+ * For each output index along one padded axis, the input index it copies (−1: the constant). Reflect mirrors
+ * about the edge without repeating it (PyTorch's `reflect`), replicate repeats the edge.
+ */
+function padAxisMap(size: number, before: number, out: number, mode: string): Int32Array {
+    const map = new Int32Array(out);
+    for (let o = 0; o < out; o++) {
+        let i = o - before;
+        if (i < 0 || i >= size) {
+            if (mode === 'constant') i = -1;
+            else if (mode === 'replicate') i = i < 0 ? 0 : size - 1;
+            else {
+                const period = 2 * (size - 1);
+                i = period === 0 ? 0 : Math.abs(i) % period;
+                if (i >= size) i = period - i;
+            }
+        }
+        map[o] = i;
+    }
+    return map;
+}
+
+const padKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0];
+    const spatial = x.shape.slice(2);
+    const pads = resolvePadding(ctx.node.attrs.padding, { input: spatial, kernelEff: spatial.map(() => 1), stride: spatial.map(() => 1) });
+    if (isIssue(pads)) throw new Error(pads.message);
+    const mode = ctx.node.attrs.mode as string;
+    const value = ctx.node.attrs.value as number;
+    // Work in 3-D form: leading axes of size 1 map 0 → 0.
+    const lead = 3 - spatial.length;
+    const inSize = [...Array(lead).fill(1), ...spatial];
+    const outSize = [...Array(lead).fill(1), ...y.shape.slice(2)];
+    const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : padAxisMap(inSize[a], pads.begin[a - lead], outSize[a], mode)));
+    const [D, H, W] = inSize;
+    const [Do, Ho, Wo] = outSize;
+    const planes = x.shape[0] * x.shape[1];
+    let dst = 0;
+    for (let p = 0; p < planes; p++) {
+        const src = p * D * H * W;
+        for (let od = 0; od < Do; od++) {
+            const id = maps[0][od];
+            for (let oh = 0; oh < Ho; oh++) {
+                const ih = maps[1][oh];
+                if (id < 0 || ih < 0) {
+                    y.data.fill(value, dst, dst + Wo);
+                    dst += Wo;
+                    continue;
+                }
+                const row = src + (id * H + ih) * W;
+                for (let ow = 0; ow < Wo; ow++) {
+                    const iw = maps[2][ow];
+                    y.data[dst++] = iw < 0 ? value : x.data[row + iw];
+                }
+            }
+        }
+    }
+};
+
+/**
+ * Source coordinate scale along one axis, as PyTorch's `area_pixel_compute_scale`: (in−1)/(out−1) with
+ * align_corners (0 for one output), else 1/scale_factor when a scale factor was given (PyTorch uses it rather
+ * than recomputing in/out), else in/out.
+ */
+function axisScale(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): number {
+    if (alignCorners) return outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
+    return scaleFactor !== undefined && scaleFactor > 0 ? 1 / scaleFactor : inSize / outSize;
+}
+
+/**
+ * Nearest source index along one axis: ⌊dst·scale⌋ computed in float32 as PyTorch does (so an index that lands on
+ * an integer boundary rounds the same way), clamped to the input.
+ */
+function nearestAxisMap(inSize: number, outSize: number, scaleFactor: number | undefined): Int32Array {
+    const map = new Int32Array(outSize);
+    const scale = Math.fround(axisScale(inSize, outSize, false, scaleFactor));
+    for (let o = 0; o < outSize; o++) {
+        map[o] = outSize === inSize ? o : outSize === 2 * inSize ? o >> 1 : Math.min(Math.floor(Math.fround(o * scale)), inSize - 1);
+    }
+    return map;
+}
+
+/** Linear interpolation along one axis: the two source indices and the weight of the second, per output index. */
+function linearAxis(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {
+    const i0 = new Int32Array(outSize);
+    const i1 = new Int32Array(outSize);
+    const w1 = new Float64Array(outSize);
+    const scale = axisScale(inSize, outSize, alignCorners, scaleFactor);
+    for (let o = 0; o < outSize; o++) {
+        let src = alignCorners ? o * scale : scale * (o + 0.5) - 0.5;
+        if (src < 0) src = 0;
+        const lo = Math.min(Math.floor(src), inSize - 1);
+        i0[o] = lo;
+        i1[o] = lo < inSize - 1 ? lo + 1 : lo;
+        w1[o] = Math.min(Math.max(src - lo, 0), 1);
+    }
+    return { i0, i1, w1 };
+}
+
+const upsampleKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0];
+    const dims = x.shape.length - 2;
+    const lead = 3 - dims;
+    const inSize = [...Array(lead).fill(1), ...x.shape.slice(2)];
+    const outSize = [...Array(lead).fill(1), ...y.shape.slice(2)];
+    const attrs = ctx.node.attrs;
+    // A scale factor only counts when the size was not given explicitly (the shape rule prefers `size`).
+    const scaleFactor = attrs.size === undefined && typeof attrs.scale_factor === 'number' ? attrs.scale_factor : undefined;
+    const [D, H, W] = inSize;
+    const [Do, Ho, Wo] = outSize;
+    const planes = x.shape[0] * x.shape[1];
+    const src = x.data;
+    const out = y.data;
+    if (attrs.mode === 'nearest') {
+        const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : nearestAxisMap(inSize[a], outSize[a], scaleFactor)));
+        let dst = 0;
+        for (let p = 0; p < planes; p++) {
+            const base = p * D * H * W;
+            for (let od = 0; od < Do; od++) {
+                for (let oh = 0; oh < Ho; oh++) {
+                    const row = base + (maps[0][od] * H + maps[1][oh]) * W;
+                    for (let ow = 0; ow < Wo; ow++) out[dst++] = src[row + maps[2][ow]];
+                }
+            }
+        }
+        return;
+    }
+    const alignCorners = attrs.align_corners === true;
+    const [ad, ah, aw] = [0, 1, 2].map(a => (a < lead
+        ? { i0: new Int32Array(1), i1: new Int32Array(1), w1: new Float64Array(1) }
+        : linearAxis(inSize[a], outSize[a], alignCorners, scaleFactor)));
+    let dst = 0;
+    for (let p = 0; p < planes; p++) {
+        const base = p * D * H * W;
+        for (let od = 0; od < Do; od++) {
+            const d0 = base + ad.i0[od] * H * W, d1 = base + ad.i1[od] * H * W, wd = ad.w1[od];
+            for (let oh = 0; oh < Ho; oh++) {
+                const h0 = ah.i0[oh] * W, h1 = ah.i1[oh] * W, wh = ah.w1[oh];
+                const r00 = d0 + h0, r01 = d0 + h1, r10 = d1 + h0, r11 = d1 + h1;
+                for (let ow = 0; ow < Wo; ow++) {
+                    const w0 = aw.i0[ow], w1 = aw.i1[ow], ww = aw.w1[ow];
+                    const v00 = src[r00 + w0] + (src[r00 + w1] - src[r00 + w0]) * ww;
+                    const v01 = src[r01 + w0] + (src[r01 + w1] - src[r01 + w0]) * ww;
+                    const v10 = src[r10 + w0] + (src[r10 + w1] - src[r10 + w0]) * ww;
+                    const v11 = src[r11 + w0] + (src[r11 + w1] - src[r11 + w0]) * ww;
+                    const v0 = v00 + (v01 - v00) * wh;
+                    const v1 = v10 + (v11 - v10) * wh;
+                    out[dst++] = v0 + (v1 - v0) * wd;
+                }
+            }
+        }
+    }
+};
+
+export const tensorKernels: Record<string, Kernel> = {
+    linear: linearKernel,
+    matmul: matmulKernel,
+    flatten: copyKernel,
+    reshape: copyKernel,
+    pad: padKernel,
+    upsample: upsampleKernel,
+};
