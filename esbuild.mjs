@@ -7,6 +7,7 @@ const entries = [
     { in: 'cli/main.ts', out: 'cli' },
     { in: 'server/main.ts', out: 'server' },
     { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
+    { in: 'client/run/worker.ts', out: 'run-worker' },
     { in: 'test/bench/language.ts', out: 'bench-language' },
     { in: 'test/bench/server.ts', out: 'bench-server' },
 ];

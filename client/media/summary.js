@@ -1,0 +1,104 @@
+// The summary view: a sortable table of every layer with totals; copies itself as Markdown or CSV.
+(function () {
+    const vscode = acquireVsCodeApi();
+    const root = document.getElementById('root');
+    let state = { summary: undefined, errors: [], sortKey: 'order', ascending: true };
+    const columns = [
+        { key: 'name', title: 'Layer' }, { key: 'op', title: 'Op' }, { key: 'output', title: 'Output shape' },
+        { key: 'params', title: 'Params', num: true }, { key: 'macs', title: 'MACs', num: true }, { key: 'memory', title: 'Memory (bytes)', num: true },
+    ];
+    const fmt = n => Math.round(n).toLocaleString('en-US');
+    const shape = s => s.join('×');
+    const cell = (layer, key) => key === 'output' ? shape(layer.output) : (typeof layer[key] === 'number' ? fmt(layer[key]) : layer[key]);
+
+    function sortedLayers() {
+        const layers = state.summary.layers.map((l, i) => ({ ...l, order: i }));
+        const key = state.sortKey;
+        layers.sort((a, b) => {
+            const x = key === 'output' ? a.output.reduce((p, d) => p * d, 1) : a[key];
+            const y = key === 'output' ? b.output.reduce((p, d) => p * d, 1) : b[key];
+            return (x < y ? -1 : x > y ? 1 : 0) * (state.ascending ? 1 : -1);
+        });
+        return layers;
+    }
+
+    function asMarkdown() {
+        const s = state.summary;
+        const rows = s.layers.map(l => `| ${columns.map(c => cell(l, c.key)).join(' | ')} |`);
+        return [`| ${columns.map(c => c.title).join(' | ')} |`, `|${columns.map(c => (c.num ? '---:' : '---')).join('|')}|`, ...rows,
+            `| **Total** | | ${s.outputs.map(o => shape(o.shape)).join(', ')} | ${fmt(s.params)} | ${fmt(s.macs)} | ${fmt(s.memory)} |`].join('\n');
+    }
+
+    function asCsv() {
+        const quote = v => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+        const s = state.summary;
+        return [columns.map(c => c.title).join(','), ...s.layers.map(l => columns.map(c => quote(c.key === 'output' ? shape(l.output) : l[c.key])).join(',')),
+            ['Total', '', s.outputs.map(o => shape(o.shape)).join(' '), s.params, s.macs, s.memory].map(quote).join(',')].join('\n');
+    }
+
+    function render() {
+        root.replaceChildren();
+        if (!state.summary) {
+            const p = document.createElement('p');
+            p.className = 'error';
+            p.textContent = state.errors.length ? `Fix the errors for a summary:\n${state.errors.join('\n')}` : 'No summary.';
+            root.append(p);
+            return;
+        }
+        const s = state.summary;
+        const title = document.createElement('h2');
+        title.textContent = `${s.name}: ${fmt(s.params)} params · ${fmt(s.macs)} MACs · ${fmt(s.flops)} FLOPs`;
+        const conventions = document.createElement('p');
+        conventions.className = 'muted';
+        conventions.textContent = `${s.conventions.macs} ${s.conventions.flops} Buffers (BN running statistics, ${fmt(s.buffers)}) are not parameters.`;
+        const copyMd = Object.assign(document.createElement('button'), { textContent: 'Copy as Markdown', id: 'copy-markdown' });
+        copyMd.onclick = () => vscode.postMessage({ type: 'copy', text: asMarkdown() });
+        const copyCsv = Object.assign(document.createElement('button'), { textContent: 'Copy as CSV', id: 'copy-csv' });
+        copyCsv.onclick = () => vscode.postMessage({ type: 'copy', text: asCsv() });
+        const table = document.createElement('table');
+        const head = table.createTHead().insertRow();
+        for (const c of columns) {
+            const th = document.createElement('th');
+            th.textContent = c.title + (state.sortKey === c.key ? (state.ascending ? ' ▲' : ' ▼') : '');
+            if (c.num) th.className = 'num';
+            th.onclick = () => {
+                state.ascending = state.sortKey === c.key ? !state.ascending : !c.num;
+                state.sortKey = c.key;
+                render();
+            };
+            head.append(th);
+        }
+        const body = table.createTBody();
+        for (const layer of sortedLayers()) {
+            const row = body.insertRow();
+            row.className = 'layer';
+            row.onclick = () => vscode.postMessage({ type: 'reveal', line: layer.line - 1 });
+            for (const c of columns) {
+                const td = row.insertCell();
+                td.textContent = c.key === 'params' && layer.params === 0 ? '—' : cell(layer, c.key);
+                if (c.num) td.className = 'num';
+            }
+        }
+        const foot = table.createTFoot().insertRow();
+        for (const text of ['Total', '', s.outputs.map(o => shape(o.shape)).join(', '), fmt(s.params), fmt(s.macs), fmt(s.memory)]) {
+            const td = foot.insertCell();
+            td.textContent = text;
+        }
+        foot.id = 'totals';
+        foot.dataset.params = String(s.params);
+        foot.dataset.macs = String(s.macs);
+        const memory = document.createElement('p');
+        memory.className = 'muted';
+        memory.textContent = `Activations (float32): ${fmt(s.memory)} bytes in all, peak ${fmt(s.peakMemory)} bytes alive at once.`;
+        root.append(title, conventions, copyMd, copyCsv, table, memory);
+    }
+
+    window.addEventListener('message', event => {
+        const message = event.data;
+        if (message.type === 'summary') {
+            state = { ...state, summary: message.summary, errors: message.errors };
+            render();
+        }
+    });
+    vscode.postMessage({ type: 'ready' });
+}());

@@ -1,0 +1,52 @@
+/** Messages between the extension host and the run worker (client/run/worker.ts). */
+import type { NetworkGraph } from '../../language/elaboration/graph.js';
+
+export type InputChoice =
+    | { readonly kind: 'random' }
+    | { readonly kind: 'file'; readonly path: string };
+
+export interface StartRun {
+    readonly type: 'start';
+    readonly graph: NetworkGraph;
+    readonly input: InputChoice;
+    /** A `.safetensors` state_dict; absent: seeded initialisation. */
+    readonly weights?: string;
+    readonly seed: number;
+    readonly imagenetNormalization: boolean;
+    readonly memoryBudget: number;
+    /** Int32 flag the extension sets to 1 to cancel between layers. */
+    readonly cancelFlag: SharedArrayBuffer;
+}
+
+/** Re-run and send the output of one layer, for its feature maps. */
+export interface CaptureLayer {
+    readonly type: 'capture';
+    readonly node: number;
+}
+
+export type ToWorker = StartRun | CaptureLayer;
+
+export interface OutputSummary {
+    readonly name: string;
+    readonly shape: readonly number[];
+    readonly min: number;
+    readonly max: number;
+    readonly mean: number;
+    readonly std: number;
+    readonly top5?: { index: number; value: number }[];
+}
+
+export type FromWorker =
+    | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly layer: string }
+    | {
+        readonly type: 'done';
+        readonly outputs: OutputSummary[];
+        readonly totalMs: number;
+        readonly timings: { name: string; op: string; ms: number }[];
+        readonly weights: string;
+        readonly input: string;
+        readonly memoryBytes: number;
+    }
+    | { readonly type: 'layer'; readonly node: number; readonly shape: readonly number[]; readonly data: Float32Array }
+    | { readonly type: 'cancelled'; readonly message: string }
+    | { readonly type: 'error'; readonly message: string };

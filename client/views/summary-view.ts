@@ -1,0 +1,62 @@
+/** ConvNet: Show Summary — a torchinfo-like table of a network that follows the file as it changes. */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { SummaryRequest, type SummaryResult } from '../../server/protocol.js';
+import type { NetworkTarget } from '../targets.js';
+import { createPanel, pageHtml } from '../webview.js';
+import { revealSource } from './reveal.js';
+
+export class SummaryView {
+    private static readonly open = new Map<string, SummaryView>();
+    private readonly disposables: vscode.Disposable[] = [];
+    private refreshTimer: NodeJS.Timeout | undefined;
+
+    static show(extensionUri: vscode.Uri, client: LanguageClient, target: NetworkTarget): SummaryView {
+        const key = `${target.uri}#${target.network}`;
+        const existing = SummaryView.open.get(key);
+        if (existing) {
+            existing.panel.reveal();
+            return existing;
+        }
+        const view = new SummaryView(extensionUri, client, target);
+        SummaryView.open.set(key, view);
+        view.panel.onDidDispose(() => SummaryView.open.delete(key));
+        return view;
+    }
+
+    readonly panel: vscode.WebviewPanel;
+    /** Resolves with each summary posted to the page (tests read it). */
+    lastResult: SummaryResult | undefined;
+
+    private constructor(extensionUri: vscode.Uri, private readonly client: LanguageClient, private readonly target: NetworkTarget) {
+        this.panel = createPanel(extensionUri, 'convnet.summary', `Summary: ${target.network}`);
+        this.panel.webview.html = pageHtml(this.panel, extensionUri, 'summary.js', `Summary of ${target.network}`);
+        this.panel.webview.onDidReceiveMessage(message => this.onMessage(message), undefined, this.disposables);
+        // The server publishes diagnostics after every re-validation: the moment the figures are fresh.
+        vscode.languages.onDidChangeDiagnostics(() => this.scheduleRefresh(), undefined, this.disposables);
+        this.panel.onDidDispose(() => this.disposables.forEach(d => d.dispose()), undefined, this.disposables);
+        void this.refresh();
+    }
+
+    private scheduleRefresh(): void {
+        clearTimeout(this.refreshTimer);
+        this.refreshTimer = setTimeout(() => void this.refresh(), 150);
+    }
+
+    async refresh(): Promise<SummaryResult> {
+        const result = await this.client.sendRequest(SummaryRequest.method, this.target) as SummaryResult;
+        this.lastResult = result;
+        await this.panel.webview.postMessage({ type: 'summary', network: this.target.network, ...result });
+        return result;
+    }
+
+    private async onMessage(message: { type: string; text?: string; line?: number }): Promise<void> {
+        if (message.type === 'ready') await this.refresh();
+        else if (message.type === 'copy' && message.text !== undefined) {
+            await vscode.env.clipboard.writeText(message.text);
+            void vscode.window.setStatusBarMessage('ConvNet: summary copied', 2000);
+        } else if (message.type === 'reveal' && message.line !== undefined) {
+            await revealSource(this.target.uri, message.line, 0);
+        }
+    }
+}
