@@ -4,9 +4,9 @@ import { isNetwork } from '../language/generated/ast.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { summarizeNetwork, type NetworkSummary } from '../language/analysis/summary.js';
 import { formatShape } from '../language/ops/shape-utils.js';
-import { formatBytes } from '../language/elaboration/elaborator.js';
+import { formatBytes, humanCount, withCommas } from '../language/util/format.js';
 import { COST_CONVENTION } from '../language/elaboration/graph.js';
-import { humanCount, table, withCommas } from './format.js';
+import { table } from './format.js';
 import * as path from 'node:path';
 
 export interface Output {

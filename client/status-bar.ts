@@ -3,12 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { NetworksRequest, SummaryRequest, type SummaryResult } from '../server/protocol.js';
 import { Commands } from '../server/protocol.js';
-
-function humanCount(n: number): string {
-    const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-    for (const [scale, unit] of units) if (n >= scale) return `${(n / scale).toFixed(2)} ${unit}`;
-    return String(n);
-}
+import { humanCount } from '../language/util/format.js';
 
 export class NetworkStatus implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);

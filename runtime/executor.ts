@@ -5,7 +5,7 @@
  */
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import { formatShape } from '../language/ops/shape-utils.js';
-import { formatBytes } from '../language/elaboration/elaborator.js';
+import { formatBytes } from '../language/util/format.js';
 import { planMemory } from './memory-plan.js';
 import { elementCount, Tensor } from './tensor.js';
 import { parameterBytes, type ParameterStore } from './weights.js';

@@ -3,22 +3,11 @@
  * formatted for a person.
  */
 import { formatShape, numel } from '../language/ops/shape-utils.js';
-import { formatBytes } from '../language/elaboration/elaborator.js';
+import { formatBytes, humanCount, withCommas } from '../language/util/format.js';
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import { sumParams } from '../language/elaboration/totals.js';
 
-export { formatBytes, formatShape };
-
-export function withCommas(n: number): string {
-    return Math.round(n).toLocaleString('en-US');
-}
-
-/** 1.81 G, 118.01 M, 9.41 k. */
-export function humanCount(n: number): string {
-    const units: [number, string][] = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-    for (const [scale, unit] of units) if (Math.abs(n) >= scale) return `${(n / scale).toFixed(2)} ${unit}`;
-    return String(Math.round(n));
-}
+export { formatBytes, formatShape, humanCount, withCommas };
 
 export function paramCounts(node: GraphNode): { weights: number; biases: number; buffers: number } {
     let weights = 0, biases = 0, buffers = 0;

@@ -1,5 +1,6 @@
 /** Messages between the extension host and the run worker (client/run/worker.ts). */
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
+import type { OutputStatistics } from '../../runtime/statistics.js';
 
 export type InputChoice =
     | { readonly kind: 'random' }
@@ -26,21 +27,11 @@ export interface CaptureLayer {
 
 export type ToWorker = StartRun | CaptureLayer;
 
-export interface OutputSummary {
-    readonly name: string;
-    readonly shape: readonly number[];
-    readonly min: number;
-    readonly max: number;
-    readonly mean: number;
-    readonly std: number;
-    readonly top5?: { index: number; value: number }[];
-}
-
 export type FromWorker =
     | { readonly type: 'progress'; readonly done: number; readonly total: number; readonly layer: string }
     | {
         readonly type: 'done';
-        readonly outputs: OutputSummary[];
+        readonly outputs: OutputStatistics[];
         readonly totalMs: number;
         readonly timings: { name: string; op: string; ms: number }[];
         readonly weights: string;

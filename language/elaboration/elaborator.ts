@@ -16,6 +16,7 @@ import { findOp } from '../ops/registry.js';
 import { checkRepresentable, formatShape, numel } from '../ops/shape-utils.js';
 import type { OpIssue, OpSpec, Shape } from '../ops/types.js';
 import { didYouMean } from '../util/suggest.js';
+import { formatBytes } from '../util/format.js';
 import { BUILTIN_FUNCTIONS } from './functions.js';
 import type { GraphModule, GraphNode, GraphTensor, NetworkGraph, SourceLocation } from './graph.js';
 import { LIMITS } from './limits.js';
@@ -757,16 +758,4 @@ class Elaborator {
         const range = node.$cstNode?.range ?? { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
         return { uri: this.uri(node), start: range.start, end: range.end };
     }
-}
-
-export function formatBytes(bytes: number): string {
-    if (bytes < 1024) return `${bytes} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${units[unit]}`;
 }

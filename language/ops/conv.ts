@@ -124,19 +124,26 @@ export function slidingSpatialShape(op: string, input: readonly number[], w: Res
     return { sizes, formula, issues };
 }
 
+/** Both channel counts must split evenly into the groups (the fix data lets a quick fix pick a divisor). */
+function groupIssues(op: string, cin: number, cout: number, groups: number): OpIssue[] {
+    const data = { inputChannels: cin, outputChannels: cout, groups };
+    const issues: OpIssue[] = [];
+    if (cin % groups !== 0) {
+        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'groups', message: `${op}: input channels (${cin}) are not divisible by groups (${groups})`, data });
+    }
+    if (cout % groups !== 0) {
+        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'channels', message: `${op}: output channels (${cout}) are not divisible by groups (${groups})`, data });
+    }
+    return issues;
+}
+
 function convShape(op: string, dims: number, ctx: OpContext): ShapeResult {
     const x = ctx.inputs[0];
     if (x.length !== dims + 2) return { issues: [rankError(op, `${dims + 2}-D ${layoutName(dims)}`, x)] };
-    const issues: OpIssue[] = [];
     const cin = x[1];
     const cout = intAttr(ctx.attrs, 'channels');
     const groups = intAttr(ctx.attrs, 'groups');
-    if (cin % groups !== 0) {
-        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'groups', message: `${op}: input channels (${cin}) are not divisible by groups (${groups})`, data: { inputChannels: cin, outputChannels: cout, groups } });
-    }
-    if (cout % groups !== 0) {
-        issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'channels', message: `${op}: output channels (${cout}) are not divisible by groups (${groups})`, data: { inputChannels: cin, outputChannels: cout, groups } });
-    }
+    const issues: OpIssue[] = groupIssues(op, cin, cout, groups);
     const w = resolveWindowAttrs(ctx, dims);
     issues.push(...w.issues);
     if (w.issues.length) return { issues };
@@ -210,12 +217,8 @@ function depthwiseSpec(name: string, dims: number, aliases: string[] = []): OpSp
 function transposedShape(op: string, dims: number, ctx: OpContext): ShapeResult {
     const x = ctx.inputs[0];
     if (x.length !== dims + 2) return { issues: [rankError(op, `${dims + 2}-D ${layoutName(dims)}`, x)] };
-    const issues: OpIssue[] = [];
-    const cin = x[1];
     const cout = intAttr(ctx.attrs, 'channels');
-    const groups = intAttr(ctx.attrs, 'groups');
-    if (cin % groups !== 0) issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'groups', message: `${op}: input channels (${cin}) are not divisible by groups (${groups})` });
-    if (cout % groups !== 0) issues.push({ severity: 'error', code: 'channels-not-divisible', attr: 'channels', message: `${op}: output channels (${cout}) are not divisible by groups (${groups})` });
+    const issues: OpIssue[] = groupIssues(op, x[1], cout, intAttr(ctx.attrs, 'groups'));
     if (ctx.attrs.padding === 'same' || ctx.attrs.padding === 'valid') {
         issues.push({ severity: 'error', code: 'bad-attribute', attr: 'padding', message: `${op}: padding "${ctx.attrs.padding}" is not defined for a transposed conv; give numbers` });
         return { issues };

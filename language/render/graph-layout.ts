@@ -7,6 +7,7 @@ import ElkConstructor from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { NetworkGraph, SourceLocation } from '../elaboration/graph.js';
 import { formatShape } from '../ops/shape-utils.js';
+import { humanCount } from '../util/format.js';
 
 export interface LaidOutBox {
     readonly id: string;
@@ -40,12 +41,6 @@ export interface GraphLayout {
 const CHAR_WIDTH = 7.6;
 const LINE_HEIGHT = 15;
 const PADDING = 8;
-
-function humanCount(n: number): string {
-    const units: [number, string][] = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
-    for (const [scale, unit] of units) if (n >= scale) return `${(n / scale).toFixed(1)}${unit}`;
-    return String(n);
-}
 
 function boxSize(lines: readonly string[]): { width: number; height: number } {
     return { width: Math.max(...lines.map(l => l.length)) * CHAR_WIDTH + 2 * PADDING, height: lines.length * LINE_HEIGHT + 2 * PADDING };
