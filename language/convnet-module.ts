@@ -10,6 +10,9 @@ import { registerValidationChecks } from './validator.js';
 import { NetworkAnalyzer } from './analysis/network-analyzer.js';
 import { LayerLookup } from './analysis/layer-lookup.js';
 import { ConvNetScopeComputation } from './scope-computation.js';
+import { ConvNetLexer } from './lexer.js';
+import { ConvNetLexerErrorMessageProvider, ConvNetParserErrorMessageProvider } from './parser-messages.js';
+import { ConvNetDocumentValidator } from './document-validator.js';
 
 export interface ConvNetAddedServices {
     analysis: {
@@ -21,10 +24,18 @@ export interface ConvNetAddedServices {
 export type ConvNetServices = LangiumCoreServices & ConvNetAddedServices;
 
 export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices & ConvNetAddedServices> = {
+    parser: {
+        Lexer: services => new ConvNetLexer(services),
+        ParserErrorMessageProvider: () => new ConvNetParserErrorMessageProvider(),
+        LexerErrorMessageProvider: () => new ConvNetLexerErrorMessageProvider(),
+    },
     references: {
         ScopeProvider: services => new ConvNetScopeProvider(services),
         ScopeComputation: services => new ConvNetScopeComputation(services),
         Linker: services => new ConvNetLinker(services),
+    },
+    validation: {
+        DocumentValidator: services => new ConvNetDocumentValidator(services),
     },
     analysis: {
         NetworkAnalyzer: services => new NetworkAnalyzer(services.shared),
