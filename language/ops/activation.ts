@@ -1,6 +1,7 @@
 /** Elementwise activations (and softmax over one dimension). Each costs one FLOP per output element. */
 import type { AttrSpec, OpSpec } from './types.js';
-import { numel } from './shape-utils.js';
+import { intAttr, numel } from './shape-utils.js';
+import { dimIssue, normalizeDim } from './tensor.js';
 
 function activation(name: string, summary: string, attrs: AttrSpec[] = [], aliases: string[] = []): OpSpec {
     return {
@@ -15,6 +16,17 @@ function activation(name: string, summary: string, attrs: AttrSpec[] = [], alias
 
 const dimAttr: AttrSpec = { name: 'dim', type: 'int', default: 1, doc: 'Dimension to normalise over (negative counts from the end).' };
 
+/** softmax and log-softmax: `dim` must name a dimension of the input (PyTorch raises otherwise, the runtime needs it). */
+function overDim(name: string, summary: string): OpSpec {
+    const spec = activation(name, summary, [dimAttr]);
+    return {
+        ...spec,
+        shape: ({ inputs: [x], attrs }) => normalizeDim(intAttr(attrs, 'dim'), x.length) === undefined
+            ? { issues: [dimIssue(name, 'dim', intAttr(attrs, 'dim'), x.length)] }
+            : { outputs: [x], issues: [] },
+    };
+}
+
 export const activationOps: readonly OpSpec[] = [
     activation('relu', 'max(0, x).'),
     activation('relu6', 'min(max(0, x), 6) — MobileNet\'s activation, robust in low precision.'),
@@ -26,12 +38,16 @@ export const activationOps: readonly OpSpec[] = [
     activation('hardsigmoid', 'relu6(x + 3)/6.', [], ['hsigmoid']),
     activation('silu', 'x·sigmoid(x), also called swish.', [], ['swish']),
     activation('gelu', 'x·Φ(x), Gaussian error linear unit.', [{ name: 'approximate', type: 'string', choices: ['none', 'tanh'], default: 'none', doc: '"tanh" for the tanh approximation.' }]),
-    activation('softmax', 'eˣ/Σeˣ over one dimension.', [dimAttr]),
-    activation('logsoftmax', 'log(softmax(x)) over one dimension.', [dimAttr]),
+    overDim('softmax', 'eˣ/Σeˣ over one dimension.'),
+    overDim('logsoftmax', 'log(softmax(x)) over one dimension.'),
     {
         ...activation('dropout', 'Dropout: the identity at inference (kept so names and indices match PyTorch).',
             [{ name: 'p', type: 'float', min: 0, default: 0.5, doc: 'Drop probability during training.' }], ['dropout2d', 'dropout3d']),
         category: 'tensor',
+        // p is a probability: PyTorch refuses p > 1 when the layer is built, even though inference ignores it.
+        shape: ({ inputs: [x], attrs }) => (attrs.p as number) > 1
+            ? { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'p', message: `dropout: p is a probability between 0 and 1, got ${attrs.p}` }] }
+            : { outputs: [x], issues: [] },
         cost: () => ({ params: [], macs: 0, flops: 0 }),
     },
     { ...activation('identity', 'Passes its input through unchanged.'), category: 'tensor', cost: () => ({ params: [], macs: 0, flops: 0 }) },

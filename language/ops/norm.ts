@@ -33,7 +33,8 @@ export const normalizationOps: readonly OpSpec[] = [
         shape: ({ inputs: [x], attrs }) => {
             const normalized = (attrs.normalized_shape as number[] | undefined) ?? x.slice(1);
             const tail = x.slice(x.length - normalized.length);
-            if (normalized.length >= x.length || tail.some((d, i) => d !== normalized[i])) {
+            // As in PyTorch, the normalised dimensions may be all of them, the batch included.
+            if (normalized.length > x.length || tail.some((d, i) => d !== normalized[i])) {
                 return { issues: [{ severity: 'error', code: 'shape-mismatch', attr: 'normalized_shape', message: `layernorm: normalized_shape ${formatShape(normalized)} must equal the trailing dimensions of the input ${formatShape(x)}` }] };
             }
             return { outputs: [x], issues: [] };

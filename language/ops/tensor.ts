@@ -9,7 +9,7 @@ export function normalizeDim(dim: number, rank: number): number | undefined {
     return d >= 0 && d < rank ? d : undefined;
 }
 
-function dimIssue(op: string, attr: string, dim: number, rank: number): OpIssue {
+export function dimIssue(op: string, attr: string, dim: number, rank: number): OpIssue {
     return { severity: 'error', code: 'bad-attribute', attr, message: `${op}: ${attr} ${dim} is out of range for a ${rank}-D tensor (use ${-rank} … ${rank - 1})` };
 }
 
@@ -161,6 +161,10 @@ const upsample: OpSpec = {
         const expectedMode = { 1: 'linear', 2: 'bilinear', 3: 'trilinear' }[x.length - 2];
         if (mode !== 'nearest' && mode !== expectedMode) {
             return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'mode', message: `upsample: mode "${mode}" needs a ${{ linear: 3, bilinear: 4, trilinear: 5 }[mode]}-D input; for ${formatShape(x)} use "${expectedMode}" or "nearest"` }] };
+        }
+        // PyTorch refuses align_corners for nearest: it only says where the corner samples of an interpolation sit.
+        if (mode === 'nearest' && boolAttr(ctx.attrs, 'align_corners')) {
+            return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'align_corners', message: `upsample: align_corners applies to the linear modes only, not to "nearest"` }] };
         }
         const { sizes, issue } = upsampleSizes(ctx);
         if (issue || !sizes) return { issues: issue ? [issue] : [] };
