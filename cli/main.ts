@@ -1,10 +1,24 @@
-/** The `convnet` command: check and summarise `.convnet` files from a terminal. */
+/** The `convnet` command: check, summarise and run `.convnet` files from a terminal. */
 import { check, summary, type Output } from './commands.js';
 import { FileNotFound } from '../language/node/load-files.js';
+import { parseByteSize, parseNormalization, runCommand } from './run.js';
 
 const USAGE = `usage:
   convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)
-  convnet summary FILE [--network NAME] [--json]    per-layer table (name, op, output shape, params, MACs) with totals`;
+  convnet summary FILE [--network NAME] [--json]    per-layer table (name, op, output shape, params, MACs) with totals
+  convnet run FILE [options]                        run the network on the project's runtime: output shapes, min/max/mean/std,
+                                                    top-5 of a vector output and the time
+      --network NAME              the network to run (when the file declares several)
+      --weights W.safetensors     a PyTorch state_dict saved as safetensors, by layer name (default: seeded init)
+      --allow-unexpected          ignore tensors of the weights file that no layer has (default: an error)
+      --input X.safetensors|X.npy|IMG.png|IMG.jpg
+                                  the input(s) (default: standard normal from the seed); images are resized to H×W
+      --normalize imagenet|M,…/S,…  per-channel mean and std for an image input (RGB in [0, 1] before)
+      --seed N                    seeds the weights and the random inputs (default 0)
+      --output OUT.safetensors    write every network output under its name
+      --memory-budget SIZE        refuse a run that plans more, e.g. 512MiB, 2GiB (default), or bytes
+      --profile                   time of every layer, slowest first
+      --json                      the same report as JSON`;
 
 interface Parsed {
     positional: string[];
@@ -52,6 +66,36 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 if (unknown) return usage(io, `unknown option --${unknown}`);
                 if (parsed.positional.length !== 1) return usage(io, 'summary takes exactly one file');
                 return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json') }, io);
+            }
+            case 'run': {
+                const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize'];
+                const parsed = parseArgs(rest, valued);
+                if (typeof parsed === 'string') return usage(io, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'profile', 'json', 'allow-unexpected'].includes(f));
+                if (unknown) return usage(io, `unknown option --${unknown}`);
+                if (parsed.positional.length !== 1) return usage(io, 'run takes exactly one file');
+                const flag = (name: string) => parsed.flags.get(name) as string | undefined;
+                const seedText = flag('seed');
+                const seed = seedText === undefined ? undefined : Number(seedText);
+                if (seed !== undefined && (!/^\d+$/.test(seedText!) || seed > 0xffffffff)) return usage(io, `--seed must be an integer from 0 to 4294967295, not '${seedText}'`);
+                const budgetText = flag('memory-budget');
+                const memoryBudget = budgetText === undefined ? undefined : parseByteSize(budgetText);
+                if (budgetText !== undefined && memoryBudget === undefined) return usage(io, `--memory-budget must be a size such as 2GiB, 512MiB or 100000000 (bytes), not '${budgetText}'`);
+                const normalizeText = flag('normalize');
+                const normalize = normalizeText === undefined ? undefined : parseNormalization(normalizeText);
+                if (normalizeText !== undefined && normalize === undefined) return usage(io, `--normalize must be 'imagenet' or MEAN,…/STD,… (one number per channel each, e.g. 0.5,0.5,0.5/0.25,0.25,0.25), not '${normalizeText}'`);
+                return await runCommand(parsed.positional[0], {
+                    network: flag('network'),
+                    weights: flag('weights'),
+                    input: flag('input'),
+                    seed,
+                    output: flag('output'),
+                    profile: parsed.flags.has('profile'),
+                    json: parsed.flags.has('json'),
+                    memoryBudget,
+                    normalize,
+                    allowUnexpected: parsed.flags.has('allow-unexpected'),
+                }, io);
             }
             case undefined:
             case 'help':

@@ -1,13 +1,14 @@
 /** Unknown names get a message that says what was expected and the closest name in scope. */
 import { DefaultLinker, type AstNodeDescription, type LinkingError, type ReferenceInfo } from 'langium';
-import { isCall, isPipeExpr, isStep, isLabeledItem, isListExpr } from './generated/ast.js';
+import { isCall, isStep, isLabeledItem, isListExpr } from './generated/ast.js';
 import { closestName } from './util/suggest.js';
 
 export class ConvNetLinker extends DefaultLinker {
     protected override createLinkingError(refInfo: ReferenceInfo, targetDescription?: AstNodeDescription): LinkingError {
         const name = refInfo.reference.$refText;
         const call = refInfo.container;
-        const layerPosition = isCall(call) && (call.hasArguments || isStep(call.$container) || (isLabeledItem(call.$container) && isListExpr(call.$container.$container)) || isPipeExpr(call.$container));
+        // What flows into a chain (`x -> …`) is a tensor name; a chain step, a list item or a call is a layer.
+        const layerPosition = isCall(call) && (call.hasArguments || isStep(call.$container) || (isLabeledItem(call.$container) && isListExpr(call.$container.$container)));
         const scope = this.scopeProvider.getScope(refInfo);
         const suggestion = closestName(name, scope.getAllElements().map(d => d.name).distinct());
         const what = layerPosition ? 'op or block' : 'name';

@@ -3,15 +3,16 @@
  * from elaborating each network of the file (an error inside a block is shown where the block's body says it
  * when that body is in this file, and at the call in this file when it is not).
  */
-import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type LangiumDocument, type DiagnosticInfo, type Properties } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type LangiumDocument, type DiagnosticInfo, type Properties } from 'langium';
 import {
-    isBlock, isCall, isIfExpr, isLabeledItem, isListExpr, isNetwork, isTensorDecl,
+    isBlock, isCall, isNetwork, isTensorDecl,
     type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param, type TensorDecl,
 } from './generated/ast.js';
 import type { ConvNetServices } from './convnet-module.js';
 import { isBuiltinDocument } from './builtin-library.js';
 import { resolveImportUri } from './imports.js';
-import type { ElaborationDiagnostic } from './elaboration/elaborator.js';
+import { printable } from './util/format.js';
+import { isListItemCondition, type ElaborationDiagnostic } from './elaboration/elaborator.js';
 
 const BLOCK_PARAM_TYPES = ['int', 'float', 'bool', 'string', 'tuple', 'any'];
 
@@ -72,7 +73,9 @@ export class ConvNetValidator {
             }
         }
         for (const node of tensors) {
-            if (node.name && !node.name.startsWith('_') && !referenced.has(node)) {
+            // An assignment without a value or `=` is one the parser made up while recovering (a syntax error says so).
+            const written = node.$container.value && GrammarUtils.findNodeForKeyword(node.$container.$cstNode, '=');
+            if (node.name && !node.name.startsWith('_') && !referenced.has(node) && written) {
                 accept('warning', `'${node.name}' is assigned but never used`, { node, property: 'name', data: { code: 'unused-tensor' } });
             }
         }
@@ -91,6 +94,8 @@ export class ConvNetValidator {
         const here = document.uri.toString();
         for (const d of diagnostics) {
             const inThisFile = AstUtils.getDocument(d.node).uri.toString() === here;
+            // The linker has reported this file's unknown names, and checkBlock every cycle among its blocks.
+            if (inThisFile && (d.code === 'unresolved-reference' || d.code === 'recursive-block')) continue;
             let info: DiagnosticInfo<AstNode>;
             let message = d.message;
             if (inThisFile) {
@@ -135,25 +140,52 @@ export class ConvNetValidator {
 
     /** A block that reaches itself through calls in its body would expand forever. */
     private checkSelfCalls(block: Block, accept: ValidationAcceptor): void {
-        const path = this.findCycle(block, block, new Set(), []);
+        const path = this.findCycle(block);
         if (path) {
             const [first] = path;
             accept('error', `block ${block.name} calls itself (${[block.name, ...path.map(c => c.target.$refText)].join(' → ')}); a network must be finite`, { node: first, property: 'target' });
         }
     }
 
-    private findCycle(root: Block, current: Block, visited: Set<Block>, path: Call[]): Call[] | undefined {
-        if (visited.has(current)) return undefined;
-        visited.add(current);
-        for (const node of AstUtils.streamAllContents(current)) {
-            if (!isCall(node)) continue;
-            const target = node.target?.ref;
-            if (!isBlock(target)) continue;
-            if (target === root) return [...path, node];
-            const found = this.findCycle(root, target, visited, [...path, node]);
-            if (found) return found;
+    /**
+     * The shortest chain of calls from `root`'s body back to `root`, breadth first without recursion: every block
+     * is visited once per root, and each block's calls are collected once (a file of thousands of blocks that
+     * call one another stays fast).
+     */
+    private findCycle(root: Block): Call[] | undefined {
+        const reachedBy = new Map<Block, { call: Call; from: Block }>();
+        const queue: Block[] = [root];
+        for (let next = 0; next < queue.length; next++) {
+            const current = queue[next];
+            for (const call of this.callsIn(current)) {
+                const target = call.target?.ref;
+                if (!isBlock(target)) continue;
+                if (target === root) {
+                    const path = [call];
+                    for (let b = current; b !== root;) {
+                        const step = reachedBy.get(b)!;
+                        path.unshift(step.call);
+                        b = step.from;
+                    }
+                    return path;
+                }
+                if (reachedBy.has(target)) continue;
+                reachedBy.set(target, { call, from: current });
+                queue.push(target);
+            }
         }
         return undefined;
+    }
+
+    private readonly calls = new WeakMap<Block, Call[]>();
+
+    private callsIn(block: Block): Call[] {
+        let calls = this.calls.get(block);
+        if (!calls) {
+            calls = AstUtils.streamAllContents(block).filter(isCall).toArray();
+            this.calls.set(block, calls);
+        }
+        return calls;
     }
 
     checkNetwork(network: Network, accept: ValidationAcceptor): void {
@@ -178,20 +210,13 @@ export class ConvNetValidator {
         if (uri.toString() === document.uri.toString()) {
             accept('error', 'a file cannot import itself', { node: imp, property: 'path' });
         } else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
-            accept('error', `cannot find '${imp.path}' (looked for ${uri.fsPath})`, { node: imp, property: 'path' });
+            accept('error', `cannot find '${printable(imp.path)}' (looked for ${printable(uri.fsPath)})`, { node: imp, property: 'path' });
         }
     }
 
     /** `else` may be left out only for a layer in a list, where leaving it out means "no layer". */
     checkIfHasElse(expr: IfExpr, accept: ValidationAcceptor): void {
-        if (expr.else || !expr.$cstNode) return;
-        let child: AstNode = expr;
-        let parent = expr.$container as AstNode | undefined;
-        while (isIfExpr(parent) && (parent.then === child || parent.else === child)) {
-            child = parent;
-            parent = parent.$container;
-        }
-        if (isLabeledItem(parent) && isListExpr(parent.$container)) return;
+        if (expr.else || !expr.$cstNode || isListItemCondition(expr)) return;
         accept('error', 'this if needs an else branch: if … then … else …', { node: expr, property: 'condition' });
     }
 }

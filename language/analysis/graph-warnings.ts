@@ -22,6 +22,12 @@ function dilationRate(node: GraphNode): number | undefined {
     return rate > 1 && dilation.every(d => d === rate) ? rate : undefined;
 }
 
+/** 2nd, 3rd, 4th, 11th, 21st … */
+function ordinal(n: number): string {
+    const teen = n % 100 >= 11 && n % 100 <= 13;
+    return `${n}${teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th'}`;
+}
+
 export function graphWarnings(elaboration: Elaboration): ElaborationDiagnostic[] {
     const { graph, origins } = elaboration;
     const warnings: ElaborationDiagnostic[] = [];
@@ -38,7 +44,7 @@ export function graphWarnings(elaboration: Elaboration): ElaborationDiagnostic[]
         warnings.push({
             severity: 'warning', code: 'gridding', trace: [],
             node: origin.argumentSources.dilation ?? origin.call,
-            message: `gridding: ${node.name} and ${previous.name} are stacked dilated convs with the same rate ${rate}, so together they only ever read every ${rate}th input position; use rates without a common factor (e.g. 1, 2, 5)`,
+            message: `gridding: ${node.name} and ${previous.name} are stacked dilated convs with the same rate ${rate}, so together they only ever read every ${ordinal(rate)} input position; use rates without a common factor (e.g. 1, 2, 5)`,
         });
     }
     return warnings;

@@ -6,16 +6,16 @@
  */
 import { AstUtils, type AstNode } from 'langium';
 import {
-    isBinaryExpr, isBlock, isBooleanLiteral, isCall, isForItem, isFunctionDecl, isIfExpr, isIndexExpr, isLabeledItem, isListExpr,
+    isBinaryExpr, isBlock, isBooleanLiteral, isCall, isForItem, isFunctionDecl, isIfExpr, isIndexExpr, isItemBody, isLabeledItem, isListExpr,
     isLoopVar, isMemberExpr, isNumberLiteral, isOpDecl, isParam, isPipeExpr, isRepeatItem, isReturn, isStringLiteral, isTensorDecl,
     isTupleExpr, isUnaryExpr,
-    type Block, type Body, type Call, type Expression, type ItemBody, type ListExpr, type ListItem, type Network, type Param, type Step,
+    type Block, type Body, type Call, type Expression, type IfExpr, type ItemBody, type ListExpr, type ListItem, type Network, type Param, type Step,
 } from '../generated/ast.js';
 import { bindAttributes, type CallArgument } from '../ops/attributes.js';
 import { findOp } from '../ops/registry.js';
 import { checkRepresentable, formatShape, numel } from '../ops/shape-utils.js';
 import type { OpIssue, OpSpec, Shape } from '../ops/types.js';
-import { didYouMean } from '../util/suggest.js';
+import { closestName, didYouMean } from '../util/suggest.js';
 import { formatBytes } from '../util/format.js';
 import { BUILTIN_FUNCTIONS } from './functions.js';
 import type { GraphModule, GraphNode, GraphTensor, NetworkGraph, SourceLocation } from './graph.js';
@@ -80,6 +80,17 @@ interface Context {
 
 const TENSOR_PROPERTIES = ['batch', 'channels', 'depth', 'height', 'width', 'length', 'features', 'rank', 'shape', 'spatial', 'numel'];
 const VALUE_TYPES = ['int', 'float', 'bool', 'string', 'tuple', 'any', 'tensor'];
+
+/** Whether an `if` (or a branch of one) is a whole item of a list, where leaving out `else` means "no layer". */
+export function isListItemCondition(expr: IfExpr): boolean {
+    let child: AstNode = expr;
+    let parent = expr.$container as AstNode | undefined;
+    while (isIfExpr(parent) && (parent.then === child || parent.else === child)) {
+        child = parent;
+        parent = parent.$container;
+    }
+    return isLabeledItem(parent) && (isListExpr(parent.$container) || isItemBody(parent.$container));
+}
 
 export function elaborateNetwork(network: Network): Elaboration {
     const elaborator = new Elaborator(network);
@@ -235,7 +246,10 @@ class Elaborator {
             return input === undefined || !expr.step ? undefined : this.applyStep(input, expr.step, ctx);
         }
         if (isIfExpr(expr)) {
-            if (!expr.else) return this.error('an if expression needs an else branch here: if … then … else …', expr, ctx);
+            if (!expr.else) {
+                // Outside lists the validator has said so; in a list it is only known here that it holds values, not layers.
+                return isListItemCondition(expr) ? this.error('an if in a list of values needs an else branch (only a layer may be left out): if … then … else …', expr, ctx, { property: 'condition' }) : undefined;
+            }
             const branch = this.chooseBranch(expr.condition, ctx);
             return branch === undefined ? undefined : this.evaluate(branch ? expr.then : expr.else, ctx);
         }
@@ -246,7 +260,8 @@ class Elaborator {
             if (expr.operator === 'not') return typeof operand === 'boolean' ? !operand : this.error(`'not' needs a boolean, got ${describeValue(operand)}`, expr, ctx);
             return typeof operand === 'number' ? -operand : this.error(`'-' needs a number, got ${describeValue(operand)}`, expr, ctx);
         }
-        if (isMemberExpr(expr)) return this.evaluateMember(expr.receiver, expr.member, expr, ctx);
+        // A member left out (`x.` being typed) is a syntax error already.
+        if (isMemberExpr(expr)) return expr.member ? this.evaluateMember(expr.receiver, expr.member, expr, ctx) : undefined;
         if (isIndexExpr(expr)) {
             const receiver = this.evaluate(expr.receiver, ctx);
             const index = this.evaluate(expr.index, ctx);
@@ -322,7 +337,11 @@ class Elaborator {
             return this.applyOp(findOp(op)!, [left, right], [], this.autoName(ctx, op), expr, ctx, undefined, { operands: [expr.left, expr.right] });
         }
         if (typeof left !== 'number' || typeof right !== 'number') {
-            if (operator === '+' && isTuple(left) && isTuple(right)) return [...left, ...right];
+            if (operator === '+' && isTuple(left) && isTuple(right)) {
+                const items = left.length + right.length;
+                if (items > LIMITS.tupleItems) return this.error(`'+' would make a tuple of ${items} items, above the limit of ${LIMITS.tupleItems}`, expr, ctx, { code: 'too-large' });
+                return [...left, ...right];
+            }
             return this.error(`'${operator}' needs numbers, got ${describeValue(left)} and ${describeValue(right)}`, expr, ctx);
         }
         switch (operator) {
@@ -380,6 +399,7 @@ class Elaborator {
                 this.error(`repeat ${count} is above the limit of ${LIMITS.loopIterations} repetitions`, item, ctx, { property: 'count' });
                 return false;
             }
+            this.countIterations(count, item, 'count', ctx);
             for (let i = 0; i < count; i++) if (item.body && !visitBody(item.body)) return false;
             return true;
         }
@@ -394,6 +414,7 @@ class Elaborator {
             this.error(`this loop runs ${iterable.length} times, above the limit of ${LIMITS.loopIterations}`, item, ctx, { property: 'iterable' });
             return false;
         }
+        this.countIterations(iterable.length, item, 'iterable', ctx);
         for (const element of iterable) {
             if (item.vars.length === 1) {
                 ctx.bindings.set(item.vars[0], element);
@@ -408,12 +429,22 @@ class Elaborator {
         return true;
     }
 
+    private iterations = 0;
+
+    /** Nested loops multiply: past LIMITS.totalIterations for the whole network, elaboration stops. */
+    private countIterations(count: number, item: ListItem, property: string, ctx: Context): void {
+        this.iterations += count;
+        if (this.iterations <= LIMITS.totalIterations) return;
+        this.error(`network ${this.network.name} runs loops more than ${LIMITS.totalIterations} times in all (nested loops multiply); elaboration stopped`, item, ctx, { property, code: 'too-large' });
+        throw new Abort();
+    }
+
     // ----- calls -------------------------------------------------------------------------------------------
 
     /** A call where a value is expected: `relu(y + s)`, `concat(a, b)`, `range(4)`, or just a name. */
     private evaluateCall(call: Call, ctx: Context): Value | undefined {
         const target = call.target?.ref;
-        if (!target) return undefined; // the linker has reported the unknown name
+        if (!target) return this.unresolved(call, ctx);
         if (isParam(target) || isTensorDecl(target) || isLoopVar(target)) {
             if (call.hasArguments) return this.error(`'${call.target.$refText}' is ${isParam(target) ? 'a parameter' : 'a value'}, not an op or block, and cannot be called`, call, ctx, { property: 'target' });
             const value = ctx.bindings.get(target);
@@ -442,6 +473,15 @@ class Elaborator {
             return this.callBlock(target, inputs, rest, this.autoName(ctx, target.name), call, ctx);
         }
         return this.error(`'${call.target.$refText}' cannot be used as a value`, call, ctx, { property: 'target' });
+    }
+
+    /**
+     * An unknown name stops what depends on it. The linker reports it in its own file; this copy lets a file
+     * that calls a block of another file show it at the call (the validator drops it elsewhere).
+     */
+    private unresolved(call: Call, ctx: Context): undefined {
+        if (!call.target) return undefined;
+        return this.error(call.target.error?.message ?? `unknown name '${call.target.$refText}'`, call, ctx, { property: 'target', code: 'unresolved-reference' });
     }
 
     private evaluateArguments(call: Call, ctx: Context): (CallArgument & { value: Value })[] | undefined {
@@ -478,7 +518,7 @@ class Elaborator {
         }
         if (!isCall(layer)) return this.error('expected a layer here: an op (relu, conv(64, kernel: 3)), a block call or a list of layers', layer, ctx);
         const target = layer.target?.ref;
-        if (!target) return undefined;
+        if (!target) return this.unresolved(layer, ctx);
         const args = this.evaluateArguments(layer, ctx);
         if (!args) return undefined;
         const extra = args.filter(a => !a.name && isTensor(a.value));
@@ -530,7 +570,7 @@ class Elaborator {
     private callBlock(block: Block, inputs: TensorValue[], args: readonly (CallArgument & { value: Value })[], name: string, call: Call, ctx: Context): Value | undefined {
         if (ctx.blocks.includes(block)) {
             const cycle = [...ctx.blocks.slice(ctx.blocks.indexOf(block)), block].map(b => b.name).join(' → ');
-            return this.error(`block ${block.name} calls itself (${cycle}); a network must be finite`, call, ctx, { property: 'target' });
+            return this.error(`block ${block.name} calls itself (${cycle}); a network must be finite`, call, ctx, { property: 'target', code: 'recursive-block' });
         }
         if (ctx.blocks.length >= LIMITS.callDepth) return this.error(`blocks are nested more than ${LIMITS.callDepth} deep`, call, ctx, { property: 'target' });
         if (inputs.length !== block.inputs.length) {
@@ -562,10 +602,14 @@ class Elaborator {
             }
             given.set(param, arg.value);
         });
+        // A parameter a misspelt argument was meant for is not reported missing as well.
+        const meant = new Set<string>();
         for (const arg of args.filter(a => a.name)) {
             const param = block.params.find(p => p.name === arg.name);
             if (!param) {
-                ok = this.error(`block ${block.name} has no parameter '${arg.name}'${didYouMean(arg.name!, block.params.map(p => p.name))}`, call.arguments[arg.index], outer, { property: 'name' }) ?? false;
+                const suggestion = closestName(arg.name!, block.params.map(p => p.name).filter(Boolean));
+                if (suggestion) meant.add(suggestion);
+                ok = this.error(`block ${block.name} has no parameter '${arg.name}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`, call.arguments[arg.index], outer, { property: 'name' }) ?? false;
             } else if (given.has(param)) {
                 ok = this.error(`'${arg.name}' is given twice`, call.arguments[arg.index], outer, { property: 'name' }) ?? false;
             } else {
@@ -576,7 +620,7 @@ class Elaborator {
             let value = given.get(param);
             if (value === undefined) {
                 if (!param.default) {
-                    ok = this.error(`block ${block.name} needs '${param.name}'${param.type ? ` (${param.type})` : ''}`, call, outer, { property: 'target' }) ?? false;
+                    if (!meant.has(param.name)) ok = this.error(`block ${block.name} needs '${param.name}'${param.type ? ` (${param.type})` : ''}`, call, outer, { property: 'target' }) ?? false;
                     continue;
                 }
                 value = this.evaluate(param.default, inner);

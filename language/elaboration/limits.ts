@@ -2,10 +2,18 @@
 export const LIMITS = {
     /** Iterations of one `for` or `repeat`. */
     loopIterations: 10_000,
+    /** Iterations of all loops of one network together (nested loops multiply). */
+    totalIterations: 1_000_000,
+    /** Items of a tuple made by `+`. */
+    tupleItems: 100_000,
     /** Nodes in one elaborated network. */
     nodes: 200_000,
     /** Nesting of block calls. */
     callDepth: 64,
+    /** Levels of nesting in the text (brackets, if, for, repeat, prefix operators); the parser recurses on each. */
+    nesting: 16,
+    /** Operators in one expression (`a + b + …`, `x -> f -> …`); each nests the syntax tree one level deeper. */
+    expressionOperators: 1000,
     /** An activation larger than this (bytes) earns a warning. */
     activationWarningBytes: 256 * 1024 * 1024,
 } as const;

@@ -4,7 +4,7 @@
  */
 import type { AttrSpec, AttrValue, OpSpec } from './types.js';
 import { formatValue } from './shape-utils.js';
-import { didYouMean } from '../util/suggest.js';
+import { closestName, didYouMean } from '../util/suggest.js';
 
 export interface CallArgument {
     /** Position among the call's arguments (tensor inputs included), to locate the argument in the source. */
@@ -44,11 +44,15 @@ export function bindAttributes(spec: OpSpec, positional: readonly CallArgument[]
         attrs[attr.name] = arg.value;
         sources[attr.name] = arg.index;
     });
+    // An attribute a misspelt argument was meant for is not reported missing as well.
+    const meant = new Set<string>();
     for (const arg of named) {
         const attr = findAttr(spec, arg.name!);
         if (!attr) {
             const known = spec.attrs.flatMap(a => [a.name, ...(a.aliases ?? [])]);
-            issues.push({ argIndex: arg.index, message: `${spec.name} has no argument '${arg.name}'${didYouMean(arg.name!, known)}${known.length ? ` (it takes ${spec.attrs.map(a => a.name).join(', ')})` : ' (it takes none)'}` });
+            const suggestion = closestName(arg.name!, known);
+            if (suggestion) meant.add(findAttr(spec, suggestion)!.name);
+            issues.push({ argIndex: arg.index, message: `${spec.name} has no argument '${arg.name}'${suggestion ? `; did you mean '${suggestion}'?` : ''}${known.length ? ` (it takes ${spec.attrs.map(a => a.name).join(', ')})` : ' (it takes none)'}` });
             continue;
         }
         if (attr.name in attrs) {
@@ -70,7 +74,7 @@ export function bindAttributes(spec: OpSpec, positional: readonly CallArgument[]
             }
         } else if (attr.default !== undefined) {
             attrs[attr.name] = attr.default;
-        } else if (!attr.optional) {
+        } else if (!attr.optional && !meant.has(attr.name)) {
             issues.push({ message: `${spec.name} needs '${attr.name}' (${attr.doc})` });
         }
     }

@@ -105,7 +105,7 @@ export function slidingSpatialShape(op: string, input: readonly number[], w: Res
         if (out.size <= 0 || kEff > input[i] + pb + pe) {
             issues.push({
                 severity: 'error', code: 'kernel-too-large', attr: 'kernel', data: { samePadding: Math.floor((kEff - 1) / 2) },
-                message: `${op}: the ${kEff === k ? 'kernel' : `effective kernel d·(k−1)+1 = ${kEff}`} (${k}) is larger than the padded input ${names[i]} `
+                message: `${op}: the ${kEff === k ? `kernel (${k})` : `effective kernel d·(k−1)+1 = ${d}·(${k}−1)+1 = ${kEff}`} is larger than the padded input ${names[i]} `
                     + `(${input[i]} + ${pb} + ${pe} = ${input[i] + pb + pe}); output ${names[i]} ${out.formula} ≤ 0`,
             });
             continue;
@@ -318,7 +318,7 @@ function deformableShape(ctx: OpContext): ShapeResult {
         issues.push({ severity: 'error', code: 'channels-not-divisible', input: 1, message: `${op}: input channels (${ctx.inputs[0][1]}) are not divisible by the ${offsetGroups} offset groups the offsets imply` });
     }
     const mask = ctx.inputs[2];
-    if (mask && Number.isInteger(offsetGroups) && (mask.length !== 4 || mask[1] !== offsetGroups * taps || mask[2] !== out[2] || mask[3] !== out[3])) {
+    if (mask && Number.isInteger(offsetGroups) && (mask.length !== 4 || mask[0] !== out[0] || mask[1] !== offsetGroups * taps || mask[2] !== out[2] || mask[3] !== out[3])) {
         issues.push({ severity: 'error', code: 'shape-mismatch', input: 2, message: `${op}: the mask must be ${out[0]}×${offsetGroups * taps}×${out[2]}×${out[3]} (one weight per tap and offset group), got ${formatShape(mask)}` });
     }
     if (issues.some(i => i.severity === 'error')) return { issues, formula: result.formula };

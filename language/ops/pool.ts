@@ -62,13 +62,17 @@ export function adaptiveWindow(i: number, inSize: number, outSize: number): [num
     return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
 }
 
+/**
+ * Input positions read by all `outSize` windows of adaptive pooling, Σ (end − start) over adaptiveWindow, in
+ * closed form (a loop would take seconds for an output size near 2^31): n + m − gcd(n, m).
+ */
 function adaptiveReads(inSize: number, outSize: number): number {
-    let total = 0;
-    for (let i = 0; i < outSize; i++) {
-        const [start, end] = adaptiveWindow(i, inSize, outSize);
-        total += end - start;
-    }
-    return total;
+    return inSize + outSize - gcd(inSize, outSize);
+}
+
+function gcd(a: number, b: number): number {
+    while (b) [a, b] = [b, a % b];
+    return a;
 }
 
 function adaptivePoolSpec(name: string, kind: 'max' | 'avg', dims: number, aliases: string[] = []): OpSpec {

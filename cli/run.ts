@@ -1,0 +1,239 @@
+/**
+ * `convnet run`: runs a network of a `.convnet` file on the project's runtime with seeded or loaded weights and
+ * inputs, and prints what comes out (shape, min/max/mean/std, top-5 of a vector), the time, and with
+ * `--profile` the time of every layer, slowest first.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isNetwork } from '../language/generated/ast.js';
+import { loadConvNetFiles } from '../language/node/load-files.js';
+import { formatShape } from '../language/ops/shape-utils.js';
+import { formatBytes } from '../language/util/format.js';
+import type { NetworkGraph } from '../language/elaboration/graph.js';
+import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
+import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
+import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../runtime/safetensors.js';
+import { InputError, inputsFromFile, randomInputs, type InputKind } from '../runtime/inputs.js';
+import { NpyError } from '../runtime/npy.js';
+import { ImageError, IMAGENET_NORMALIZATION, type Normalization } from '../runtime/image.js';
+import type { Tensor } from '../runtime/tensor.js';
+import { outputStatistics, type OutputStatistics } from '../runtime/statistics.js';
+import type { Output } from './commands.js';
+import { table } from './format.js';
+
+export interface RunCommandOptions {
+    network?: string;
+    weights?: string;
+    input?: string;
+    seed?: number;
+    output?: string;
+    profile?: boolean;
+    json?: boolean;
+    memoryBudget?: number;
+    normalize?: Normalization;
+    allowUnexpected?: boolean;
+}
+
+/** A problem to print as one line (`convnet: …`) with exit code 1: bad files, shapes, budget. */
+export class RunCommandError extends Error {}
+
+/** Errors of the run's own making that are shown as one message, never as a stack trace. */
+const EXPECTED_ERRORS = [RunCommandError, SafetensorsError, WeightsError, InputError, NpyError, ImageError, MemoryBudgetExceeded, RunError, RunCancelled];
+
+export function isExpectedRunError(e: unknown): e is Error {
+    return EXPECTED_ERRORS.some(type => e instanceof type);
+}
+
+/** `2GiB`, `512 MiB`, `1.5GB`, `100000000`: bytes (binary units with i, decimal without). */
+export function parseByteSize(text: string): number | undefined {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i?)b?|b)?\s*$/i.exec(text);
+    if (!match) return undefined;
+    const [, value, unit, binary] = match;
+    const power = unit ? 'kmgt'.indexOf(unit.toLowerCase()) + 1 : 0;
+    const bytes = Number(value) * (binary ? 1024 : 1000) ** power;
+    return Number.isFinite(bytes) && bytes > 0 ? Math.round(bytes) : undefined;
+}
+
+/** `imagenet`, or `MEAN,MEAN,MEAN/STD,STD,STD` (one number per channel each). */
+export function parseNormalization(text: string): Normalization | undefined {
+    if (text.toLowerCase() === 'imagenet') return IMAGENET_NORMALIZATION;
+    const parts = text.split('/');
+    if (parts.length !== 2) return undefined;
+    const [mean, std] = parts.map(p => p.split(',').map(Number));
+    if (mean.length !== std.length || [...mean, ...std].some(v => !Number.isFinite(v)) || std.some(s => s === 0)) return undefined;
+    return { mean, std };
+}
+
+function readBinary(file: string, what: string): Uint8Array {
+    try {
+        return fs.readFileSync(file);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new RunCommandError(`${file}: cannot read the ${what}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a directory' : `: ${(e as Error).message}`}`);
+    }
+}
+
+function number(v: number): string {
+    if (!Number.isFinite(v)) return String(v);
+    if (v === 0) return '0';
+    const magnitude = Math.abs(v);
+    return magnitude >= 1e5 || magnitude < 1e-4 ? v.toExponential(4) : Number(v.toPrecision(6)).toString();
+}
+
+function milliseconds(ms: number): string {
+    return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+interface RunReport {
+    network: string;
+    weights: { source: 'seed'; seed: number } | { source: 'file'; path: string; tensors: number; ignored: string[] };
+    inputs: { name: string; shape: readonly number[]; source: InputKind; seed?: number; path?: string }[];
+    outputs: OutputStatistics[];
+    totalMs: number;
+    memory: MemoryEstimate;
+    written?: string;
+    /** Every layer in execution order (the text table is sorted slowest first). */
+    profile?: NodeTiming[];
+}
+
+/**
+ * Chooses the network to run, checks the budget (before reading any weights), loads weights and inputs (every
+ * problem found before anything runs), runs, writes and prints. Returns the exit code.
+ */
+export async function runCommand(file: string, options: RunCommandOptions, io: Output): Promise<number> {
+    const { documents, services } = await loadConvNetFiles([file]);
+    const document = documents[0];
+    const shown = path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath;
+    let errors = 0;
+    for (const d of document.diagnostics ?? []) {
+        if (d.severity !== 1) continue;
+        errors++;
+        io.err(`${shown}:${d.range.start.line + 1}:${d.range.start.character + 1}: error: ${d.message}`);
+    }
+    const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
+    if (options.network && !networks.some(n => n.name === options.network)) {
+        io.err(`convnet: ${shown}: no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
+        return 2;
+    }
+    if (errors > 0) {
+        io.err(`convnet: ${shown}: ${errors} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} to run the network`);
+        return 1;
+    }
+    if (networks.length === 0) {
+        io.err(`convnet: ${shown}: no network to run (declare one with: network Name(input: [1, 3, 224, 224]) { … })`);
+        return 2;
+    }
+    if (!options.network && networks.length > 1) {
+        io.err(`convnet: ${shown} has ${networks.length} networks (${networks.map(n => n.name).join(', ')}); choose one with --network NAME`);
+        return 2;
+    }
+    const network = options.network ? networks.find(n => n.name === options.network)! : networks[0];
+    const graph = services.analysis.NetworkAnalyzer.analyze(network).graph;
+    try {
+        const report = execute(graph, options);
+        if (options.json) io.out(JSON.stringify(report, null, 2));
+        else io.out(render(graph, report));
+        return 0;
+    } catch (e) {
+        if (isExpectedRunError(e)) {
+            io.err(`convnet: ${e.message}`);
+            return 1;
+        }
+        throw e;
+    }
+}
+
+function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
+    const seed = options.seed ?? 0;
+    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    if (options.normalize && !options.input) throw new RunCommandError('--normalize applies to an image given with --input');
+    checkMemoryBudget(graph, budget);
+    let parameters: ParameterStore;
+    let weights: RunReport['weights'];
+    if (options.weights) {
+        const loaded = loadParametersFromBytes(graph, readBinary(options.weights, 'weights'), { allowUnexpected: options.allowUnexpected, source: options.weights });
+        parameters = loaded.store;
+        weights = { source: 'file', path: options.weights, tensors: loaded.loaded, ignored: [...loaded.ignored] };
+    } else {
+        parameters = initializeParameters(graph, seed);
+        weights = { source: 'seed', seed };
+    }
+    let inputValues: Map<string, Tensor>;
+    let inputKind: InputKind = 'random';
+    if (options.input) {
+        const prepared = inputsFromFile(graph, readBinary(options.input, 'input'), options.input, { normalization: options.normalize });
+        inputValues = prepared.values;
+        inputKind = prepared.kind;
+    } else {
+        inputValues = randomInputs(graph, seed);
+    }
+    const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile });
+    const outputs = [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor));
+    if (options.output) {
+        const bytes = encodeSafetensors(result.outputs, { producer: 'convnet run', network: graph.name });
+        try {
+            fs.writeFileSync(options.output, bytes);
+        } catch (e) {
+            throw new RunCommandError(`${options.output}: cannot write the outputs: ${(e as Error).message}`);
+        }
+    }
+    return {
+        network: graph.name,
+        weights,
+        inputs: graph.inputs.map(p => ({
+            name: p.name,
+            shape: graph.tensors[p.tensor].shape,
+            source: inputKind,
+            ...(options.input ? { path: options.input } : { seed }),
+        })),
+        outputs,
+        totalMs: result.totalMs,
+        memory: result.plannedBytes,
+        ...(options.output ? { written: options.output } : {}),
+        ...(result.timings ? { profile: result.timings } : {}),
+    };
+}
+
+/** `; ignored: 20 num_batches_tracked, 2 unexpected`. */
+function ignoredText(ignored: readonly string[]): string {
+    if (!ignored.length) return '';
+    const counters = ignored.filter(k => k.endsWith('num_batches_tracked')).length;
+    const parts = [counters ? `${counters} num_batches_tracked` : '', ignored.length - counters ? `${ignored.length - counters} unexpected` : ''];
+    return `; ignored: ${parts.filter(Boolean).join(', ')}`;
+}
+
+function render(graph: NetworkGraph, report: RunReport): string {
+    const lines: string[] = [];
+    const weights = report.weights.source === 'seed'
+        ? `seeded (seed ${report.weights.seed})`
+        : `${report.weights.path} (${report.weights.tensors} tensors${ignoredText(report.weights.ignored)})`;
+    const inputs = report.inputs.map(i => `${i.name} ${formatShape(i.shape)} ${i.path ? `from ${i.path}` : `random normal (seed ${i.seed})`}`).join(', ');
+    lines.push(`${report.network}: ${graph.nodes.length} layers; weights: ${weights}; input: ${inputs}`);
+    for (const o of report.outputs) {
+        lines.push(`output ${o.name}: ${formatShape(o.shape)}  min ${number(o.min)}  max ${number(o.max)}  mean ${number(o.mean)}  std ${number(o.std)}`);
+        if (o.top5) lines.push(`  top-5: ${o.top5.map(t => `${t.index} (${number(t.value)})`).join(', ')}`);
+        if (o.top5PerRow) {
+            const shown = o.top5PerRow.slice(0, 8);
+            shown.forEach((row, r) => lines.push(`  top-5 of row ${r}: ${row.map(t => `${t.index} (${number(t.value)})`).join(', ')}`));
+            if (o.top5PerRow.length > shown.length) lines.push(`  … ${o.top5PerRow.length - shown.length} more rows (all of them with --json)`);
+        }
+    }
+    const m = report.memory;
+    lines.push(`time: ${milliseconds(report.totalMs)} ms`);
+    lines.push(`memory planned: ${formatBytes(m.total)} (activations ${formatBytes(m.activations)}, scratch ${formatBytes(m.scratch)}, parameters ${formatBytes(m.parameters)})`);
+    if (report.written) lines.push(`outputs written to ${report.written} (${report.outputs.map(o => o.name).join(', ')})`);
+    if (report.profile) {
+        const total = report.profile.reduce((s, t) => s + t.ms, 0) || 1;
+        const order = report.profile.map((t, i) => ({ ...t, i })).sort((a, b) => b.ms - a.ms || a.i - b.i);
+        const rows = order.map(t => {
+            const node = graph.nodes[t.i];
+            return [String(t.i), t.name, t.op, formatShape(graph.tensors[node.outputs[0]].shape), milliseconds(t.ms), `${((100 * t.ms) / total).toFixed(1)}%`];
+        });
+        lines.push('', 'per layer, slowest first (# is the execution order):');
+        lines.push(table(['#', 'Layer', 'Op', 'Output shape', 'ms', 'share'], rows, [true, false, false, false, true, true]));
+        const byOp = new Map<string, number>();
+        for (const t of report.profile) byOp.set(t.op, (byOp.get(t.op) ?? 0) + t.ms);
+        lines.push(`by op: ${[...byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => `${op} ${milliseconds(ms)} ms (${((100 * ms) / total).toFixed(1)}%)`).join(', ')}`);
+    }
+    return lines.join('\n');
+}

@@ -1,0 +1,121 @@
+/**
+ * End to end: `convnet run` on the examples with torchvision's state_dict reproduces PyTorch's output.
+ *
+ * - A small committed fixture (test/fixtures/e2e/tiny: a net of conv, depthwise conv, batch norm, pooling, concat,
+ *   squeeze-and-excitation, residual and linear layers, a batch of 2, two outputs) needs nothing at test time.
+ * - ResNet-18 (and MobileNetV2 once examples/mobilenet_v2.convnet exists) use the torchvision models with random
+ *   weights; their state_dicts (≈ 47 MB and 14 MB) are not committed but made here, into test/.generated/e2e/, by
+ *   test/fixtures/e2e/make_e2e_fixtures.py run with /usr/bin/python3 — Debian's python3-torch and
+ *   python3-torchvision. Without them these tests fail with a message saying what to install.
+ *
+ * Tolerance: max |ours − PyTorch| / max |PyTorch| ≤ 1e-3, PyTorch's output computed in float64.
+ */
+import { describe, expect, it } from 'vitest';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { main } from '../cli/main.js';
+import { parseSafetensors, toFloat32 } from '../runtime/safetensors.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'e2e', 'make_e2e_fixtures.py');
+const GENERATED = path.join(ROOT, 'test', '.generated', 'e2e');
+const PYTHON = '/usr/bin/python3';
+const TOLERANCE = 1e-3;
+
+function readTensors(file: string): Map<string, { shape: readonly number[]; data: Float32Array }> {
+    const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)), file);
+    return new Map([...parsed.tensors].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
+}
+
+function relativeError(ours: Float32Array, reference: Float32Array): number {
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < reference.length; i++) {
+        worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
+        scale = Math.max(scale, Math.abs(reference[i]));
+    }
+    return worst / scale;
+}
+
+async function runAndCompare(convnetFile: string, dir: string, outFile: string): Promise<Map<string, number>> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['run', convnetFile, '--weights', path.join(dir, 'weights.safetensors'), '--input', path.join(dir, 'input.safetensors'), '--output', outFile],
+        { out: t => out.push(t), err: t => err.push(t) });
+    expect(err.join('\n')).toBe('');
+    expect(code).toBe(0);
+    const ours = readTensors(outFile);
+    const expected = readTensors(path.join(dir, 'expected.safetensors'));
+    const errors = new Map<string, number>();
+    for (const [name, reference] of expected) {
+        const mine = ours.get(name);
+        expect(mine, `output '${name}'`).toBeDefined();
+        expect(mine!.shape).toEqual(reference.shape);
+        errors.set(name, relativeError(mine!.data, reference.data));
+    }
+    expect([...ours.keys()].sort()).toEqual([...expected.keys()].sort());
+    return errors;
+}
+
+describe('committed tiny fixture (no PyTorch needed)', () => {
+    it('TinyNet reproduces PyTorch for both outputs', async () => {
+        const dir = path.join(ROOT, 'test', 'fixtures', 'e2e', 'tiny');
+        fs.mkdirSync(GENERATED, { recursive: true });
+        const errors = await runAndCompare(path.join(dir, 'tiny.convnet'), dir, path.join(GENERATED, 'tiny-output.safetensors'));
+        console.log(`TinyNet max relative error: ${[...errors].map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+        for (const [name, error] of errors) expect(error, name).toBeLessThanOrEqual(TOLERANCE);
+    });
+});
+
+/** Makes (or reuses, when the script is unchanged) the fixtures of one torchvision model. */
+function generate(model: string): string {
+    const dir = path.join(GENERATED, model);
+    const stamp = path.join(dir, 'stamp.txt');
+    const digest = crypto.createHash('sha256').update(fs.readFileSync(SCRIPT)).digest('hex');
+    const files = ['weights.safetensors', 'input.safetensors', 'expected.safetensors'];
+    if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest && files.every(f => fs.existsSync(path.join(dir, f)))) return dir;
+    const result = spawnSync(PYTHON, [SCRIPT, '--model', model, '--out', dir], { encoding: 'utf8', timeout: 600_000 });
+    if (result.status !== 0) {
+        throw new Error(`${path.relative(ROOT, SCRIPT)} --model ${model} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${result.stderr}`);
+    }
+    fs.writeFileSync(stamp, digest);
+    return dir;
+}
+
+const MODELS = [
+    { model: 'resnet18', example: 'resnet18.convnet' },
+    { model: 'mobilenet_v2', example: 'mobilenet_v2.convnet' },
+].filter(m => fs.existsSync(path.join(ROOT, 'examples', m.example)));
+
+let torchProblem: string | undefined | null = null;
+
+/** Fails the calling test (never skips it) when /usr/bin/python3 cannot import torch and torchvision. */
+function requireTorch(): void {
+    if (torchProblem === null) {
+        const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__, torchvision.__version__)'], { encoding: 'utf8' });
+        torchProblem = probe.status === 0 ? undefined : (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n').at(-1);
+    }
+    if (torchProblem !== undefined) {
+        throw new Error(`the end-to-end tests need PyTorch and torchvision for ${PYTHON}, to make their reference files: `
+            + `install Debian's packages with \`apt-get install python3-torch python3-torchvision\` (${PYTHON} said: ${torchProblem})`);
+    }
+}
+
+describe('torchvision models with their state_dict (PyTorch made at test time)', () => {
+    it('covers ResNet-18 at least', () => {
+        expect(MODELS.map(m => m.model)).toContain('resnet18');
+    });
+
+    for (const { model, example } of MODELS) {
+        it(`${example} reproduces torchvision's ${model} within ${TOLERANCE} relative`, async () => {
+            requireTorch();
+            const dir = generate(model);
+            const errors = await runAndCompare(path.join(ROOT, 'examples', example), dir, path.join(dir, 'ours.safetensors'));
+            console.log(`${model} max relative error: ${[...errors].map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')}`);
+            for (const [name, error] of errors) expect(error, name).toBeLessThanOrEqual(TOLERANCE);
+        }, 600_000);
+    }
+});
