@@ -7,6 +7,9 @@ import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes, humanCount, withCommas } from '../language/util/format.js';
 import { COST_CONVENTION } from '../language/elaboration/graph.js';
 import { table } from './format.js';
+import { renderSummaryTable, type TableFormat } from '../language/render/summary-table.js';
+import { layoutGraph, renderSvg } from '../language/render/graph-layout.js';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export interface Output {
@@ -45,6 +48,8 @@ export async function check(files: string[], io: Output): Promise<number> {
 export interface SummaryOptions {
     network?: string;
     json?: boolean;
+    /** A table for papers instead of the terminal view. */
+    format?: TableFormat;
 }
 
 export async function summary(file: string, options: SummaryOptions, io: Output): Promise<number> {
@@ -67,6 +72,7 @@ export async function summary(file: string, options: SummaryOptions, io: Output)
     }
     const summaries = chosen.map(n => summarizeNetwork(services.analysis.NetworkAnalyzer.analyze(n).graph));
     if (options.json) io.out(JSON.stringify({ networks: summaries }, null, 2));
+    else if (options.format) io.out(summaries.map(s => renderSummaryTable(s, options.format!)).join('\n\n'));
     else io.out(summaries.map(renderSummary).join('\n\n'));
     return 0;
 }
@@ -99,4 +105,31 @@ function renderSummary(s: NetworkSummary): string {
         `Activations (float32): ${formatBytes(s.memory)} in all, peak ${formatBytes(s.peakMemory)} alive at once`,
         `Parameter size (float32): ${formatBytes((s.params + s.buffers) * 4)}`,
     ].join('\n');
+}
+
+export interface GraphOptions {
+    network?: string;
+    svg: string;
+}
+
+/** `convnet graph FILE --svg OUT.svg`: the editor's graph drawing, written to a file. */
+export async function graph(file: string, options: GraphOptions, io: Output): Promise<number> {
+    const { documents, services } = await loadConvNetFiles([file]);
+    const document = documents[0];
+    const errors = printDiagnostics(document, io, 'err');
+    const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
+    const network = options.network ? networks.find(n => n.name === options.network) : networks[0];
+    if (!network) {
+        io.err(`${relativePath(document)}: ${options.network ? `no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})` : 'no network to draw'}`);
+        return 2;
+    }
+    if (errors > 0) {
+        io.err(`${relativePath(document)}: ${errors} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} for a drawing`);
+        return 1;
+    }
+    const graphOfNetwork = services.analysis.NetworkAnalyzer.analyze(network).graph;
+    const layout = await layoutGraph(graphOfNetwork);
+    fs.writeFileSync(options.svg, renderSvg(layout, network.name));
+    io.err(`${options.svg}: ${graphOfNetwork.nodes.length} layers of ${network.name}`);
+    return 0;
 }

@@ -1,11 +1,14 @@
 /** The `convnet` command: check, summarise and run `.convnet` files from a terminal. */
-import { check, summary, type Output } from './commands.js';
+import { check, graph, summary, type Output } from './commands.js';
+import type { TableFormat } from '../language/render/summary-table.js';
 import { FileNotFound } from '../language/node/load-files.js';
 import { parseByteSize, parseNormalization, runCommand } from './run.js';
 
 const USAGE = `usage:
   convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)
-  convnet summary FILE [--network NAME] [--json]    per-layer table (name, op, output shape, params, MACs) with totals
+  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
+                                                    per-layer table (name, op, output shape, params, MACs) with totals
+  convnet graph FILE [--network NAME] --svg OUT.svg  draw the network (the editor's graph view) as SVG
   convnet run FILE [options]                        run the network on the project's runtime: output shapes, min/max/mean/std,
                                                     top-5 of a vector output and the time
       --network NAME              the network to run (when the file declares several)
@@ -60,12 +63,25 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 return await check(parsed.positional, io);
             }
             case 'summary': {
-                const parsed = parseArgs(rest, ['network']);
+                const parsed = parseArgs(rest, ['network', 'format']);
                 if (typeof parsed === 'string') return usage(io, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json'].includes(f));
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format'].includes(f));
                 if (unknown) return usage(io, `unknown option --${unknown}`);
                 if (parsed.positional.length !== 1) return usage(io, 'summary takes exactly one file');
-                return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json') }, io);
+                const format = parsed.flags.get('format') as string | undefined;
+                if (format !== undefined && !['markdown', 'csv', 'latex'].includes(format)) return usage(io, `--format must be markdown, csv or latex, not '${format}'`);
+                if (format !== undefined && parsed.flags.has('json')) return usage(io, 'give --json or --format, not both');
+                return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined }, io);
+            }
+            case 'graph': {
+                const parsed = parseArgs(rest, ['network', 'svg']);
+                if (typeof parsed === 'string') return usage(io, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'svg'].includes(f));
+                if (unknown) return usage(io, `unknown option --${unknown}`);
+                if (parsed.positional.length !== 1) return usage(io, 'graph takes exactly one file');
+                const svg = parsed.flags.get('svg') as string | undefined;
+                if (!svg) return usage(io, 'graph needs --svg OUT.svg');
+                return await graph(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, svg }, io);
             }
             case 'run': {
                 const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize'];

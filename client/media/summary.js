@@ -1,4 +1,4 @@
-// The summary view: a sortable table of every layer with totals; copies itself as Markdown or CSV.
+// The summary view: a sortable table of every layer with totals; the extension copies it as Markdown or CSV.
 (function () {
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
@@ -22,20 +22,6 @@
         return layers;
     }
 
-    function asMarkdown() {
-        const s = state.summary;
-        const rows = s.layers.map(l => `| ${columns.map(c => cell(l, c.key)).join(' | ')} |`);
-        return [`| ${columns.map(c => c.title).join(' | ')} |`, `|${columns.map(c => (c.num ? '---:' : '---')).join('|')}|`, ...rows,
-            `| **Total** | | ${s.outputs.map(o => shape(o.shape)).join(', ')} | ${fmt(s.params)} | ${fmt(s.macs)} | ${fmt(s.memory)} |`].join('\n');
-    }
-
-    function asCsv() {
-        const quote = v => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-        const s = state.summary;
-        return [columns.map(c => c.title).join(','), ...s.layers.map(l => columns.map(c => quote(c.key === 'output' ? shape(l.output) : l[c.key])).join(',')),
-            ['Total', '', s.outputs.map(o => shape(o.shape)).join(' '), s.params, s.macs, s.memory].map(quote).join(',')].join('\n');
-    }
-
     function render() {
         root.replaceChildren();
         if (!state.summary) {
@@ -52,9 +38,9 @@
         conventions.className = 'muted';
         conventions.textContent = `${s.conventions.macs} ${s.conventions.flops} Buffers (BN running statistics, ${fmt(s.buffers)}) are not parameters.`;
         const copyMd = Object.assign(document.createElement('button'), { textContent: 'Copy as Markdown', id: 'copy-markdown' });
-        copyMd.onclick = () => vscode.postMessage({ type: 'copy', text: asMarkdown() });
+        copyMd.onclick = () => vscode.postMessage({ type: 'copy', format: 'markdown' });
         const copyCsv = Object.assign(document.createElement('button'), { textContent: 'Copy as CSV', id: 'copy-csv' });
-        copyCsv.onclick = () => vscode.postMessage({ type: 'copy', text: asCsv() });
+        copyCsv.onclick = () => vscode.postMessage({ type: 'copy', format: 'csv' });
         const table = document.createElement('table');
         const head = table.createTHead().insertRow();
         for (const c of columns) {

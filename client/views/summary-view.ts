@@ -5,6 +5,7 @@ import { SummaryRequest, type SummaryResult } from '../../server/protocol.js';
 import type { NetworkTarget } from '../targets.js';
 import { createPanel, pageHtml } from '../webview.js';
 import { revealSource } from './reveal.js';
+import { renderSummaryTable, type TableFormat } from '../../language/render/summary-table.js';
 
 export class SummaryView {
     private static readonly open = new Map<string, SummaryView>();
@@ -50,11 +51,11 @@ export class SummaryView {
         return result;
     }
 
-    private async onMessage(message: { type: string; text?: string; line?: number }): Promise<void> {
+    private async onMessage(message: { type: string; format?: TableFormat; line?: number }): Promise<void> {
         if (message.type === 'ready') await this.refresh();
-        else if (message.type === 'copy' && message.text !== undefined) {
-            await vscode.env.clipboard.writeText(message.text);
-            void vscode.window.setStatusBarMessage('ConvNet: summary copied', 2000);
+        else if (message.type === 'copy' && message.format && this.lastResult?.summary) {
+            await vscode.env.clipboard.writeText(renderSummaryTable(this.lastResult.summary, message.format));
+            void vscode.window.setStatusBarMessage(`ConvNet: summary copied as ${message.format}`, 2000);
         } else if (message.type === 'reveal' && message.line !== undefined) {
             await revealSource(this.target.uri, message.line, 0);
         }
