@@ -1,6 +1,6 @@
 /**
  * The four foundation examples against independent references: torchvision's published totals
- * (../shared/reference/torchvision-totals.json) and the state_dict of the PyTorch model
+ * (a copy of ../shared/reference/torchvision-totals.json in test/fixtures/reference) and the state_dict of the PyTorch model
  * (test/fixtures/state-dicts, made by make_state_dicts.py), key by key and shape by shape.
  */
 import * as fs from 'node:fs';
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeNetwork, parse } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const REFERENCE = JSON.parse(fs.readFileSync(path.resolve(ROOT, '..', 'shared', 'reference', 'torchvision-totals.json'), 'utf8')).models as Record<string, { input: number[]; output: number[]; params: number; macs: number }>;
+const REFERENCE = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'reference', 'torchvision-totals.json'), 'utf8')).models as Record<string, { input: number[]; output: number[]; params: number; macs: number }>;
 
 const EXAMPLES = [
     { file: 'lenet5.convnet', network: 'LeNet5', reference: 'lenet5' },
