@@ -12,6 +12,7 @@ import { ConvNetCompletionProvider } from './completion.js';
 import { ConvNetSignatureHelpProvider } from './signature-help.js';
 import { ConvNetFormatter } from './formatter.js';
 import { ConvNetCodeActionProvider } from './code-actions.js';
+import { ConvNetRenameProvider } from './rename.js';
 import { DefaultWorkspaceManager, inject, type Module, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
 import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from '../language/generated/module.js';
 import { ConvNetModule, type ConvNetAddedServices } from '../language/convnet-module.js';
@@ -32,6 +33,7 @@ const ConvNetLspModule: Module<ConvNetLspServices, PartialLangiumServices> = {
         SignatureHelp: () => new ConvNetSignatureHelpProvider(),
         Formatter: () => new ConvNetFormatter(),
         CodeActionProvider: services => new ConvNetCodeActionProvider(services),
+        RenameProvider: services => new ConvNetRenameProvider(services),
     },
 };
 

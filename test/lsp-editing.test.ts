@@ -103,6 +103,32 @@ describe('signature help', () => {
     });
 });
 
+describe('more completion and signature help', () => {
+    it('offers the files of the workspace that declare blocks as imports', async () => {
+        await openFile('block Stem(c: int)(x) {\n  return x -> conv(c, kernel: 3)\n}\n', 'stems.convnet');
+        const text = 'import \n';
+        const file = await openFile(text);
+        const result = await session.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: uriOf(file) }, position: { line: 0, character: 7 } }) as CompletionList | CompletionItem[];
+        expect((Array.isArray(result) ? result : result.items).map(i => i.label)).toContain('"./stems.convnet"');
+    });
+
+    it('shows the signature of a block call with its parameters and inputs', async () => {
+        const text = 'block Down(planes: int, stride: int = 2)(x) {\n  return x -> conv(planes, kernel: 3, stride: stride, padding: 1)\n}\nnetwork N(input: [1, 3, 8, 8]) {\n  return input -> Down(8, stride: 1)\n}\n';
+        const file = await openFile(text);
+        const help = await session.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri: uriOf(file) }, position: positionOf(text, 'stride: 1', 3) });
+        expect(help!.signatures[0].label).toBe('Down(planes: int, stride: int = 2)(x)');
+        expect(help!.activeParameter).toBe(1);
+    });
+
+    it('renames a block parameter, its uses in the body and the named arguments of its calls', async () => {
+        const text = 'block Down(planes: int)(x) {\n  return x -> conv(planes, kernel: 3)\n}\nnetwork N(input: [1, 3, 8, 8]) {\n  return input -> Down(planes: 8)\n}\n';
+        const file = await openFile(text);
+        const rename = await session.connection.sendRequest(RenameRequest.type, { textDocument: { uri: uriOf(file) }, position: positionOf(text, 'planes: int', 1), newName: 'width' });
+        const edits = rename!.changes![uriOf(file)];
+        expect(edits.map(e => e.range.start.line).sort()).toEqual([0, 1, 4]);
+    });
+});
+
 describe('formatting', () => {
     const messy = 'block  B( planes:int ,stride : int=1 )( x ){\n y=x->c1 :conv( planes,kernel:3 ,stride:stride)->relu\n    return y}\nnetwork N(input:[1,3,8,8]){\nreturn input->B(4) ->  flatten}\n';
     const canonical = 'block B(planes: int, stride: int = 1)(x) {\n  y = x -> c1: conv(planes, kernel: 3, stride: stride) -> relu\n  return y\n}\n\nnetwork N(input: [1, 3, 8, 8]) {\n  return input -> B(4) -> flatten\n}\n';
