@@ -10,6 +10,10 @@ const entries = [
     { in: 'client/run/worker.ts', out: 'run-worker' },
     { in: 'test/bench/language.ts', out: 'bench-language' },
     { in: 'test/bench/server.ts', out: 'bench-server' },
+    // Tests inside a real editor: the extension-host suite and its two launchers (see test/editor/run.ts).
+    { in: 'test/editor/suite/index.ts', out: 'test/editor-suite', external: ['vscode'] },
+    { in: 'test/editor/run.ts', out: 'editor-run', external: ['playwright-core'] },
+    { in: 'test/editor/run-electron.ts', out: 'editor-run-electron', external: ['@vscode/test-electron'] },
 ];
 
 await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => esbuild.build({

@@ -1,8 +1,9 @@
-/** The `convnet` command: check, summarise and run `.convnet` files from a terminal. */
+/** The `convnet` command: check, summarise, run and export `.convnet` files from a terminal. */
 import { check, graph, summary, type Output } from './commands.js';
 import type { TableFormat } from '../language/render/summary-table.js';
 import { FileNotFound } from '../language/node/load-files.js';
 import { parseByteSize, parseNormalization, runCommand } from './run.js';
+import { exportCommand } from './export.js';
 
 const USAGE = `usage:
   convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)
@@ -21,7 +22,16 @@ const USAGE = `usage:
       --output OUT.safetensors    write every network output under its name
       --memory-budget SIZE        refuse a run that plans more, e.g. 512MiB, 2GiB (default), or bytes
       --profile                   time of every layer, slowest first
-      --json                      the same report as JSON`;
+      --json                      the same report as JSON
+  convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py)… [options]
+                                                    leave the editor: an ONNX model (weights as initializers named
+                                                    layer1.0.conv1.weight …) and/or PyTorch source (an nn.Module with the same
+                                                    state_dict keys); nothing is written unless every export succeeds
+      --weights W.safetensors     the weights, a state_dict by layer name (default: seeded init)
+      --allow-unexpected          ignore tensors of the weights file that no layer has
+      --seed N                    seed of the initialised weights (default 0)
+      --opset N                   ONNX opset 13 … 21 (default 17; 19 for a network with deformconv)
+                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py`;
 
 interface Parsed {
     positional: string[];
@@ -110,6 +120,30 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     json: parsed.flags.has('json'),
                     memoryBudget,
                     normalize,
+                    allowUnexpected: parsed.flags.has('allow-unexpected'),
+                }, io);
+            }
+            case 'export': {
+                const valued = ['network', 'onnx', 'pytorch', 'weights', 'seed', 'opset'];
+                const parsed = parseArgs(rest, valued);
+                if (typeof parsed === 'string') return usage(io, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'allow-unexpected'].includes(f));
+                if (unknown) return usage(io, `unknown option --${unknown}`);
+                if (parsed.positional.length !== 1) return usage(io, 'export takes exactly one file');
+                const flag = (name: string) => parsed.flags.get(name) as string | undefined;
+                if (!flag('onnx') && !flag('pytorch')) return usage(io, 'export needs --onnx OUT.onnx, --pytorch OUT.py or both');
+                if (flag('weights') && flag('seed')) return usage(io, 'give --weights or --seed, not both');
+                const seedText = flag('seed');
+                if (seedText !== undefined && (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)) return usage(io, `--seed must be an integer from 0 to 4294967295, not '${seedText}'`);
+                const opsetText = flag('opset');
+                if (opsetText !== undefined && !/^\d+$/.test(opsetText)) return usage(io, `--opset must be a whole number (13 … 21), not '${opsetText}'`);
+                return await exportCommand(parsed.positional[0], {
+                    network: flag('network'),
+                    onnx: flag('onnx'),
+                    pytorch: flag('pytorch'),
+                    weights: flag('weights'),
+                    seed: seedText === undefined ? undefined : Number(seedText),
+                    opset: opsetText === undefined ? undefined : Number(opsetText),
                     allowUnexpected: parsed.flags.has('allow-unexpected'),
                 }, io);
             }

@@ -14,7 +14,7 @@ import {
 import { bindAttributes, type CallArgument } from '../ops/attributes.js';
 import { findOp } from '../ops/registry.js';
 import { checkRepresentable, formatShape, numel } from '../ops/shape-utils.js';
-import type { OpIssue, OpSpec, Shape } from '../ops/types.js';
+import type { AttrValue, OpIssue, OpSpec, Shape } from '../ops/types.js';
 import { closestName, didYouMean } from '../util/suggest.js';
 import { formatBytes } from '../util/format.js';
 import { BUILTIN_FUNCTIONS } from './functions.js';
@@ -90,6 +90,17 @@ export function isListItemCondition(expr: IfExpr): boolean {
         parent = parent.$container;
     }
     return isLabeledItem(parent) && (isListExpr(parent.$container) || isItemBody(parent.$container));
+}
+
+/** The value arguments a block instance was elaborated with (tensors left out), by parameter name. */
+function blockArguments(block: Block, bindings: Bindings): Record<string, AttrValue> {
+    const args: Record<string, AttrValue> = {};
+    for (const param of block.params) {
+        const value = bindings.get(param);
+        const attr = value === undefined ? undefined : asAttrValue(value);
+        if (param.name && attr !== undefined) args[param.name] = attr;
+    }
+    return args;
 }
 
 export function elaborateNetwork(network: Network): Elaboration {
@@ -585,6 +596,7 @@ class Elaborator {
             this.tensorOfDecl.set(p, [...(this.tensorOfDecl.get(p) ?? []), inputs[i].id]);
         });
         const module = this.openModule(name, 'block', block.name, call, ctx);
+        this.modules[module].args = blockArguments(block, bindings);
         const result = this.executeBody(block.body, { ...inner, module }, block);
         this.closeModule(module);
         return result;

@@ -3,7 +3,7 @@
  * all consume. Nodes are in execution order; every node knows its hierarchical (state_dict-style) name, the
  * source text that produced it, its output shapes and what it costs.
  */
-import type { Attrs, ParamTensor } from '../ops/types.js';
+import type { Attrs, AttrValue, ParamTensor } from '../ops/types.js';
 
 export interface Position {
     readonly line: number;      // 0-based, as in LSP
@@ -56,6 +56,8 @@ export interface GraphModule {
     readonly kind: 'block' | 'list';
     /** The block's name for a block instance. */
     readonly block?: string;
+    /** A block instance's value arguments after defaults (`planes: 64, stride: 1`), in the block's parameter order. */
+    args?: Readonly<Record<string, AttrValue>>;
     readonly parent: number;
     /** Nodes [firstNode, endNode) belong to the module. */
     readonly firstNode: number;
