@@ -1,0 +1,144 @@
+/**
+ * The language features as the editor sees them: activation, diagnostics, hover, inlay hints and outline on
+ * examples/resnet18.convnet (a copy in the test workspace), through VS Code's own API and commands.
+ */
+import * as vscode from 'vscode';
+import type { ConvNetApi } from '../../../client/extension.js';
+import { assert, eventually, test, waitFor } from './harness.js';
+
+const EXTENSION_ID = 'convnet.convnet';
+
+function workspaceFile(...segments: string[]): vscode.Uri {
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) throw new Error('the tests need a workspace folder (the launcher opens a copy of examples/)');
+    return vscode.Uri.joinPath(folder.uri, ...segments);
+}
+
+async function openInEditor(uri: vscode.Uri): Promise<vscode.TextEditor> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    return vscode.window.showTextDocument(document, { preview: false });
+}
+
+/** The position of `needle` (its `occurrence`-th match) plus `delta` characters. */
+function positionOf(document: vscode.TextDocument, needle: string, delta = 0, occurrence = 0): vscode.Position {
+    const text = document.getText();
+    let index = -1;
+    for (let i = 0; i <= occurrence; i++) {
+        index = text.indexOf(needle, index + 1);
+        if (index < 0) throw new Error(`'${needle}' not found in ${document.uri.path}`);
+    }
+    return document.positionAt(index + delta);
+}
+
+function hoverText(hovers: readonly vscode.Hover[]): string {
+    return hovers.flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : c.value)).join('\n');
+}
+
+function inlayLabel(hint: vscode.InlayHint): string {
+    return typeof hint.label === 'string' ? hint.label : hint.label.map(part => part.value).join('');
+}
+
+const resnetUri = () => workspaceFile('examples', 'resnet18.convnet');
+
+/** Opens ResNet-18 and waits until the language server answers for it (the stem conv has a hover). */
+async function openResnet(): Promise<vscode.TextDocument> {
+    const editor = await openInEditor(resnetUri());
+    return editor.document;
+}
+
+test('the test profile is in effect (user settings of the launcher, no workspace trust prompt)', async () => {
+    assert.equal(vscode.workspace.getConfiguration('git').get('enabled'), false, 'git.enabled is false in the test profile');
+    assert.equal(vscode.workspace.isTrusted, true);
+});
+
+test('the extension activates on a .convnet file and starts the language server', async () => {
+    const extension = vscode.extensions.getExtension<ConvNetApi>(EXTENSION_ID);
+    assert.ok(extension, `extension ${EXTENSION_ID} is not loaded (is this repository the extensionDevelopmentPath?)`);
+    const document = await openResnet();
+    assert.equal(document.languageId, 'convnet');
+    await waitFor('the extension to activate', () => (extension.isActive ? true : undefined));
+    const api = extension.exports;
+    assert.ok(api && typeof api.client === 'function', 'activate() returns the ConvNet API');
+    await waitFor('the language client to run', () => (api.client()?.isRunning() ? true : undefined));
+}, 60_000);
+
+test('hover on the stem conv shows its output shape 1×64×112×112', async () => {
+    const document = await openResnet();
+    const position = positionOf(document, 'conv(64, kernel: 7', 1);
+    let attempts = 0;
+    const text = await waitFor('a hover on conv1', async () => {
+        const t0 = Date.now();
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+        const joined = hoverText(hovers ?? []);
+        attempts++;
+        if (!joined.includes('1×64×112×112')) throw new Error(`attempt ${attempts} (${Date.now() - t0} ms) saw ${hovers?.length ?? 'no'} hovers: ${JSON.stringify(joined.slice(0, 120))}`);
+        return joined;
+    });
+    assert.match(text, /conv1/);
+    assert.match(text, /1×3×224×224/, 'the hover also gives the input shape');
+});
+
+test('inlay hints give the shape after the layers', async () => {
+    const document = await openResnet();
+    const whole = new vscode.Range(0, 0, document.lineCount, 0);
+    let attempts = 0;
+    const labels = await waitFor('inlay hints for resnet18.convnet', async () => {
+        const t0 = Date.now();
+        const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, whole);
+        attempts++;
+        if (!hints?.length) throw new Error(`attempt ${attempts} (${Date.now() - t0} ms) saw ${hints ? 'no' : 'undefined'} hints`);
+        return hints.map(inlayLabel);
+    });
+    assert.ok(labels.some(l => l.includes('1×64×112×112')), `a hint shows the stem's 1×64×112×112; got ${JSON.stringify(labels.slice(0, 8))}`);
+    assert.ok(labels.some(l => l.includes('1×1000')), 'a hint shows the classifier output 1×1000');
+    // The hint after `conv(64, …)` sits on the stem's line.
+    const stemLine = positionOf(document, 'conv(64, kernel: 7').line;
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, whole);
+    assert.ok(hints.some(h => h.position.line === stemLine && inlayLabel(h).includes('1×64×112×112')), 'the stem hint is on the stem line');
+});
+
+test('the outline has ResNet18 with its layers as children', async () => {
+    const document = await openResnet();
+    const symbols = await waitFor('document symbols', async () => {
+        const result = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', document.uri);
+        return result && result.length > 0 ? result : undefined;
+    });
+    const network = symbols.find(s => s.name === 'ResNet18');
+    assert.ok(network, `ResNet18 is in the outline; got ${symbols.map(s => s.name).join(', ')}`);
+    const children = network.children.map(c => c.name);
+    assert.ok(children.length > 0, 'ResNet18 has children');
+    for (const layer of ['conv1', 'layer1', 'layer4', 'fc']) assert.ok(children.includes(layer), `${layer} is a child of ResNet18; got ${children.join(', ')}`);
+    assert.ok(symbols.some(s => s.name === 'BasicBlock'), 'the block is in the outline too');
+});
+
+test('an unknown op is an error on the op name, and fixing it clears the diagnostic', async () => {
+    const uri = workspaceFile('broken.convnet');
+    const text = 'network Broken(input: [1, 3, 32, 32]) {\n  return input -> conv(8, kernel: 3) -> maxpol(2)\n}\n';
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    const editor = await openInEditor(uri);
+    const errors = () => vscode.languages.getDiagnostics(uri).filter(d => d.severity === vscode.DiagnosticSeverity.Error);
+    const [diagnostic] = await waitFor('a diagnostic on broken.convnet', () => (errors().length > 0 ? errors() : undefined));
+    assert.equal(errors().length, 1, `exactly one error; got ${errors().map(d => d.message).join(' | ')}`);
+    assert.equal(diagnostic.message, "unknown op or block 'maxpol'; did you mean 'maxpool'?");
+    const start = positionOf(editor.document, 'maxpol(');
+    assert.deepEqual(
+        [diagnostic.range.start.line, diagnostic.range.start.character, diagnostic.range.end.line, diagnostic.range.end.character],
+        [start.line, start.character, start.line, start.character + 'maxpol'.length],
+        'the range covers exactly the op name');
+    assert.equal(editor.document.getText(diagnostic.range), 'maxpol');
+
+    // Type the fix as a user would and wait for the server's new diagnostics.
+    const applied = await editor.edit(edit => edit.replace(diagnostic.range, 'maxpool'));
+    assert.ok(applied, 'the edit applies');
+    await eventually('the error to clear after the fix', () => assert.deepEqual(errors().map(d => d.message), []));
+    await editor.document.save();
+});
+
+test('the example itself has no errors', async () => {
+    // The previous test waited for the server to validate another file, so ResNet-18 is validated by now.
+    await openResnet();
+    await eventually('resnet18.convnet to have no errors', () => {
+        const errors = vscode.languages.getDiagnostics(resnetUri()).filter(d => d.severity === vscode.DiagnosticSeverity.Error);
+        assert.deepEqual(errors.map(d => d.message), []);
+    }, { timeoutMs: 5_000 });
+});
