@@ -24,9 +24,6 @@ export const USER_SETTINGS = {
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
     'npm.autoDetect': 'off',
-    // The client's LSP traffic goes to the ConvNet output channel, kept in test-output/editor/server-logs/,
-    // so that a failing run can be read afterwards.
-    'convnet.trace.server': 'messages',
 };
 
 export interface Profile {

@@ -27,6 +27,8 @@ const SUITE_TIMEOUT_MS = Number(process.env.CONVNET_EDITOR_TIMEOUT ?? 180) * 100
 const HOST = '127.0.0.1';
 
 const started = Date.now();
+/** Set by a signal: the signal handler, not the end of main(), decides the exit code. */
+let stopping = false;
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const say = (line: string) => console.log(`[editor] ${line}`);
 
@@ -195,6 +197,46 @@ async function openBrowser(profileRoot: string, blocked: fs.WriteStream): Promis
     return context;
 }
 
+// ---- one run at a time per checkout: runs share test-output/editor/ and the built extension in out/ ----
+
+const LOCK = path.join(ROOT, 'test-output', 'editor.lock');
+
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (e) {
+        return (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+}
+
+/** Takes the checkout's editor-test lock (waiting for another live run, taking over a dead one's); returns its release. */
+async function acquireLock(timeoutMs: number): Promise<() => void> {
+    fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+    let announced = false;
+    const holder = await poll('another editor-test run of this checkout to finish', timeoutMs, () => {
+        try {
+            fs.writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+            return process.pid;
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+        const other = Number(fs.readFileSync(LOCK, 'utf8').trim() || 0);
+        if (!other || !processAlive(other)) {
+            fs.rmSync(LOCK, { force: true }); // left by a run that was killed
+        } else if (!announced) {
+            announced = true;
+            say(`waiting for the editor-test run ${other} of this checkout to finish`);
+        }
+        return undefined;
+    }, 250);
+    return () => {
+        try {
+            if (Number(fs.readFileSync(LOCK, 'utf8')) === holder) fs.rmSync(LOCK, { force: true });
+        } catch { /* already gone */ }
+    };
+}
+
 interface SuiteResult { readonly code: number; readonly logs: { relativePath: string; contents: string }[] }
 
 async function main(): Promise<number> {
@@ -203,6 +245,8 @@ async function main(): Promise<number> {
         return 2;
     }
     requireSuite();
+    const releaseLock = await acquireLock(10 * 60_000);
+    process.once('exit', releaseLock);
     fs.rmSync(OUTPUT, { recursive: true, force: true });
     fs.mkdirSync(OUTPUT, { recursive: true });
     const profileRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-editor-'));
@@ -218,12 +262,21 @@ async function main(): Promise<number> {
     const timings: Record<string, number> = {};
     let code = 1;
     const stopOnSignal = (signal: NodeJS.Signals) => {
-        // Ctrl-C: do not leave the server running.
+        // Ctrl-C or a CI timeout: leave no server, browser, profile or lock behind.
+        stopping = true;
+        say(`${signal}: stopping`);
+        const code = signal === 'SIGINT' ? 130 : 143;
         if (server?.process.pid) try { process.kill(-server.process.pid, 'SIGKILL'); } catch { /* gone */ }
-        process.exit(signal === 'SIGINT' ? 130 : 143);
+        const exit = () => {
+            try { fs.rmSync(profileRoot, { recursive: true, force: true, maxRetries: 5 }); } catch { /* best effort */ }
+            process.exit(code);
+        };
+        setTimeout(exit, 5_000).unref();
+        void (context ? context.close() : Promise.resolve()).catch(() => undefined).then(exit);
     };
     process.once('SIGINT', stopOnSignal);
     process.once('SIGTERM', stopOnSignal);
+    process.once('SIGHUP', stopOnSignal);
     try {
         server = await startServer(profileRoot, profile.userDataDir, profile.extensionsDir, serverLog);
         timings.serverStarted = Date.now() - started;
@@ -258,7 +311,15 @@ async function main(): Promise<number> {
         page.on('pageerror', error => consoleLog.write(`pageerror\t${error.stack ?? error.message}\n`));
 
         const remote = (file: string) => `vscode-remote://${HOST}:${server!.port}${file}`;
-        const payload = [['extensionDevelopmentPath', remote(ROOT)], ['extensionTestsPath', remote(SUITE)]];
+        const payload = [
+            ['extensionDevelopmentPath', remote(ROOT)],
+            ['extensionTestsPath', remote(SUITE)],
+            ['skipWelcome', 'true'],
+            ['skipReleaseNotes', 'true'],
+            // The ConvNet output channel at trace level: the language client logs its LSP traffic there, kept in
+            // test-output/editor/server-logs/ for reading a failed run.
+            ['logLevel', 'convnet.convnet:trace'],
+        ];
         const url = `http://${HOST}:${server.port}/?folder=${encodeURIComponent(profile.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
         await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
         await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
@@ -324,7 +385,9 @@ async function main(): Promise<number> {
     return code;
 }
 
-main().then(code => process.exit(code), e => {
+main().then(code => {
+    if (!stopping) process.exit(code);
+}, e => {
     console.error(e);
-    process.exit(1);
+    if (!stopping) process.exit(1);
 });

@@ -47,7 +47,7 @@ async function openResnet(): Promise<vscode.TextDocument> {
 }
 
 test('the test profile is in effect (user settings of the launcher, no workspace trust prompt)', async () => {
-    assert.equal(vscode.workspace.getConfiguration('git').get('enabled'), false, 'git.enabled is false in the test profile');
+    assert.equal(vscode.workspace.getConfiguration('git', null).get('enabled'), false, 'git.enabled is false in the test profile');
     assert.equal(vscode.workspace.isTrusted, true);
 });
 
