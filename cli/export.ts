@@ -4,10 +4,9 @@
  * Every export is built in memory first; files are written only when all of them succeeded, so a failed export
  * leaves nothing behind.
  */
+import { chooseNetwork } from './network-choice.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isNetwork } from '../language/generated/ast.js';
-import { loadConvNetFiles } from '../language/node/load-files.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { exportOnnx, OnnxExportError } from '../runtime/export/onnx.js';
 import { exportPytorch, PytorchExportError } from '../runtime/export/pytorch.js';
@@ -55,34 +54,8 @@ function weightsBeside(file: string): string {
 }
 
 export async function exportCommand(file: string, options: ExportCommandOptions, io: Output): Promise<number> {
-    const { documents, services } = await loadConvNetFiles([file]);
-    const document = documents[0];
-    const shown = path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath;
-    let errors = 0;
-    for (const d of document.diagnostics ?? []) {
-        if (d.severity !== 1) continue;
-        errors++;
-        io.err(`${shown}:${d.range.start.line + 1}:${d.range.start.character + 1}: error: ${d.message}`);
-    }
-    const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
-    if (options.network && !networks.some(n => n.name === options.network)) {
-        io.err(`convnet: ${shown}: no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
-        return 2;
-    }
-    if (errors > 0) {
-        io.err(`convnet: ${shown}: ${errors} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} to export the network`);
-        return 1;
-    }
-    if (networks.length === 0) {
-        io.err(`convnet: ${shown}: no network to export (declare one with: network Name(input: [1, 3, 224, 224]) { … })`);
-        return 2;
-    }
-    if (!options.network && networks.length > 1) {
-        io.err(`convnet: ${shown} has ${networks.length} networks (${networks.map(n => n.name).join(', ')}); choose one with --network NAME`);
-        return 2;
-    }
-    const network = options.network ? networks.find(n => n.name === options.network)! : networks[0];
-    const graph = services.analysis.NetworkAnalyzer.analyze(network).graph;
+    const graph = await chooseNetwork(file, options.network, 'export', io);
+    if (typeof graph === 'number') return graph;
     try {
         const writes: { file: string; bytes: Uint8Array | string; what: string }[] = [];
         const needsWeights = options.onnx !== undefined || options.weights !== undefined || options.seed !== undefined;
@@ -95,7 +68,7 @@ export async function exportCommand(file: string, options: ExportCommandOptions,
             });
         }
         if (options.pytorch) {
-            const module = exportPytorch(graph, { sourceFile: document.uri.fsPath });
+            const module = exportPytorch(graph, { sourceFile: path.resolve(file) });
             writes.push({ file: options.pytorch, bytes: module.source, what: `PyTorch module ${module.className}${module.blockClasses.length ? ` (block classes ${module.blockClasses.join(', ')})` : ''}` });
             if (parameters) {
                 const tensors = graph.nodes.flatMap(n => n.params.map(p => [`${n.name}.${p.name}`, { shape: p.shape, data: parameters.store.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));

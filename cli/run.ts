@@ -3,10 +3,8 @@
  * inputs, and prints what comes out (shape, min/max/mean/std, top-5 of a vector), the time, and with
  * `--profile` the time of every layer, slowest first.
  */
+import { chooseNetwork } from './network-choice.js';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { isNetwork } from '../language/generated/ast.js';
-import { loadConvNetFiles } from '../language/node/load-files.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
@@ -101,34 +99,8 @@ interface RunReport {
  * problem found before anything runs), runs, writes and prints. Returns the exit code.
  */
 export async function runCommand(file: string, options: RunCommandOptions, io: Output): Promise<number> {
-    const { documents, services } = await loadConvNetFiles([file]);
-    const document = documents[0];
-    const shown = path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath;
-    let errors = 0;
-    for (const d of document.diagnostics ?? []) {
-        if (d.severity !== 1) continue;
-        errors++;
-        io.err(`${shown}:${d.range.start.line + 1}:${d.range.start.character + 1}: error: ${d.message}`);
-    }
-    const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
-    if (options.network && !networks.some(n => n.name === options.network)) {
-        io.err(`convnet: ${shown}: no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
-        return 2;
-    }
-    if (errors > 0) {
-        io.err(`convnet: ${shown}: ${errors} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} to run the network`);
-        return 1;
-    }
-    if (networks.length === 0) {
-        io.err(`convnet: ${shown}: no network to run (declare one with: network Name(input: [1, 3, 224, 224]) { … })`);
-        return 2;
-    }
-    if (!options.network && networks.length > 1) {
-        io.err(`convnet: ${shown} has ${networks.length} networks (${networks.map(n => n.name).join(', ')}); choose one with --network NAME`);
-        return 2;
-    }
-    const network = options.network ? networks.find(n => n.name === options.network)! : networks[0];
-    const graph = services.analysis.NetworkAnalyzer.analyze(network).graph;
+    const graph = await chooseNetwork(file, options.network, 'run', io);
+    if (typeof graph === 'number') return graph;
     try {
         const report = execute(graph, options);
         if (options.json) io.out(JSON.stringify(report, null, 2));
