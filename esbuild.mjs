@@ -2,6 +2,10 @@
 // VS Code loads extensions as CommonJS).
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { buildWasmKernels } from './runtime/wasm/build.mjs';
+
+// The WebAssembly kernels first: the bundles embed them (runtime/wasm/generated/kernels-wasm.ts).
+await buildWasmKernels();
 
 const entries = [
     { in: 'cli/main.ts', out: 'cli' },

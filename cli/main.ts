@@ -21,7 +21,9 @@ const USAGE = `usage:
       --seed N                    seeds the weights and the random inputs (default 0)
       --output OUT.safetensors    write every network output under its name
       --memory-budget SIZE        refuse a run that plans more, e.g. 512MiB, 2GiB (default), or bytes
-      --profile                   time of every layer, slowest first
+      --profile                   time of every step (a conv with the batch norm and ReLU it absorbed is one), slowest first
+      --engine fast|reference     fast: WebAssembly SIMD on threads, batch norms folded (default); reference: TypeScript
+      --threads N                 threads of the fast engine (default: every core)
       --json                      the same report as JSON
   convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py)… [options]
                                                     leave the editor: an ONNX model (weights as initializers named
@@ -94,7 +96,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 return await graph(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, svg }, io);
             }
             case 'run': {
-                const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize'];
+                const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize', 'engine', 'threads'];
                 const parsed = parseArgs(rest, valued);
                 if (typeof parsed === 'string') return usage(io, parsed);
                 const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'profile', 'json', 'allow-unexpected'].includes(f));
@@ -110,6 +112,11 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 const normalizeText = flag('normalize');
                 const normalize = normalizeText === undefined ? undefined : parseNormalization(normalizeText);
                 if (normalizeText !== undefined && normalize === undefined) return usage(io, `--normalize must be 'imagenet' or MEAN,…/STD,… (one number per channel each, e.g. 0.5,0.5,0.5/0.25,0.25,0.25), not '${normalizeText}'`);
+                const engine = flag('engine');
+                if (engine !== undefined && engine !== 'fast' && engine !== 'reference') return usage(io, `--engine must be 'fast' or 'reference', not '${engine}'`);
+                const threadsText = flag('threads');
+                const threads = threadsText === undefined ? undefined : Number(threadsText);
+                if (threads !== undefined && (!/^\d+$/.test(threadsText!) || threads < 1 || threads > 256)) return usage(io, `--threads must be an integer from 1 to 256, not '${threadsText}'`);
                 return await runCommand(parsed.positional[0], {
                     network: flag('network'),
                     weights: flag('weights'),
@@ -121,6 +128,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     memoryBudget,
                     normalize,
                     allowUnexpected: parsed.flags.has('allow-unexpected'),
+                    engine,
+                    threads,
                 }, io);
             }
             case 'export': {

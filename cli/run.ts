@@ -30,6 +30,8 @@ export interface RunCommandOptions {
     memoryBudget?: number;
     normalize?: Normalization;
     allowUnexpected?: boolean;
+    engine?: 'fast' | 'reference';
+    threads?: number;
 }
 
 /** A problem to print as one line (`convnet: …`) with exit code 1: bad files, shapes, budget. */
@@ -88,9 +90,11 @@ interface RunReport {
     inputs: { name: string; shape: readonly number[]; source: InputKind; seed?: number; path?: string }[];
     outputs: OutputStatistics[];
     totalMs: number;
+    /** What computed: "wasm relaxed-simd, 2 threads" or "typescript". */
+    engine: string;
     memory: MemoryEstimate;
     written?: string;
-    /** Every layer in execution order (the text table is sorted slowest first). */
+    /** Every step in execution order (the text table is sorted slowest first). */
     profile?: NodeTiming[];
 }
 
@@ -139,7 +143,7 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
     } else {
         inputValues = randomInputs(graph, seed);
     }
-    const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile });
+    const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile, engine: options.engine, threads: options.threads });
     const outputs = [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor));
     if (options.output) {
         const bytes = encodeSafetensors(result.outputs, { producer: 'convnet run', network: graph.name });
@@ -160,6 +164,7 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
         })),
         outputs,
         totalMs: result.totalMs,
+        engine: result.engine,
         memory: result.plannedBytes,
         ...(options.output ? { written: options.output } : {}),
         ...(result.timings ? { profile: result.timings } : {}),
@@ -191,17 +196,17 @@ function render(graph: NetworkGraph, report: RunReport): string {
         }
     }
     const m = report.memory;
-    lines.push(`time: ${milliseconds(report.totalMs)} ms`);
+    lines.push(`time: ${milliseconds(report.totalMs)} ms (${report.engine})`);
     lines.push(`memory planned: ${formatBytes(m.total)} (activations ${formatBytes(m.activations)}, scratch ${formatBytes(m.scratch)}, parameters ${formatBytes(m.parameters)})`);
     if (report.written) lines.push(`outputs written to ${report.written} (${report.outputs.map(o => o.name).join(', ')})`);
     if (report.profile) {
         const total = report.profile.reduce((s, t) => s + t.ms, 0) || 1;
         const order = report.profile.map((t, i) => ({ ...t, i })).sort((a, b) => b.ms - a.ms || a.i - b.i);
         const rows = order.map(t => {
-            const node = graph.nodes[t.i];
+            const node = graph.nodes[t.node];
             return [String(t.i), t.name, t.op, formatShape(graph.tensors[node.outputs[0]].shape), milliseconds(t.ms), `${((100 * t.ms) / total).toFixed(1)}%`];
         });
-        lines.push('', 'per layer, slowest first (# is the execution order):');
+        lines.push('', 'per step, slowest first (# is the execution order; a conv with the layers it absorbed is one step):');
         lines.push(table(['#', 'Layer', 'Op', 'Output shape', 'ms', 'share'], rows, [true, false, false, false, true, true]));
         const byOp = new Map<string, number>();
         for (const t of report.profile) byOp.set(t.op, (byOp.get(t.op) ?? 0) + t.ms);

@@ -2,10 +2,17 @@
  * Runs an elaborated network: plans activation memory, refuses a run over the memory budget before allocating
  * anything, then executes the nodes in order on one arena, checking for cancellation and reporting progress
  * between nodes.
+ *
+ * `prepareNetwork` does the work that does not depend on the input once — picks the compute engine (WebAssembly
+ * SIMD on worker threads, or the TypeScript reference), copies the weights into its memory with batch norms
+ * folded into convs (runtime/fusion.ts), allocates the arena and scratch — and `run` can then be called many
+ * times; `runNetwork` is both in one call.
  */
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
+import { createCompute, type Compute } from './compute.js';
+import { planSteps, type Step } from './fusion.js';
 import { planMemory } from './memory-plan.js';
 import { elementCount, Tensor } from './tensor.js';
 import { parameterBytes, type ParameterStore } from './weights.js';
@@ -14,21 +21,33 @@ import { findKernel } from './kernels/index.js';
 
 export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 
-export interface RunOptions {
+export interface PrepareOptions {
     /** Bytes the run may plan for activations, scratch and parameters together (default 2 GiB). */
     readonly memoryBudget?: number;
-    /** Called before each node: node i (0-based) of n. */
-    readonly onProgress?: (done: number, total: number, node: GraphNode) => void;
-    /** Checked between nodes; an aborted run throws `RunCancelled` and leaves nothing behind. */
-    readonly signal?: AbortSignal;
-    /** Measure each node's time. */
-    readonly profile?: boolean;
+    /** 'fast' (default): WebAssembly SIMD kernels when the engine has them; 'reference': the TypeScript kernels. */
+    readonly engine?: 'fast' | 'reference';
+    /** Threads of the fast engine (default: every core). */
+    readonly threads?: number;
+    /** Fold batch norms and ReLUs into the convs before them (default: with the fast engine). */
+    readonly fuse?: boolean;
     /** Nodes (by index) whose first output is copied out as it is produced, for feature-map views. */
     readonly capture?: ReadonlySet<number>;
 }
 
+export interface RunOptions extends PrepareOptions {
+    /** Called before each node: node i (0-based) of n. */
+    readonly onProgress?: (done: number, total: number, node: GraphNode) => void;
+    /** Checked between nodes; an aborted run throws `RunCancelled` and leaves nothing behind. */
+    readonly signal?: AbortSignal;
+    /** Measure each step's time. */
+    readonly profile?: boolean;
+}
+
 export interface NodeTiming {
+    /** Index of the step's (first) node in the graph. */
+    readonly node: number;
     readonly name: string;
+    /** The node's op, or the ops of a fused step joined by " + " ("conv + batchnorm + relu"). */
     readonly op: string;
     readonly ms: number;
 }
@@ -37,11 +56,13 @@ export interface RunResult {
     /** Every network output, by its name, copied out of the arena. */
     readonly outputs: Map<string, Tensor>;
     readonly totalMs: number;
-    /** Per node, in execution order, when profiling. */
+    /** Per step (a node, or a conv with what it absorbed), in execution order, when profiling. */
     readonly timings?: NodeTiming[];
     readonly plannedBytes: MemoryEstimate;
     /** First output of each captured node, by node index. */
     readonly captured: Map<number, Tensor>;
+    /** What computed: "wasm relaxed-simd, 2 threads" or "typescript". */
+    readonly engine: string;
 }
 
 export interface MemoryEstimate {
@@ -115,51 +136,104 @@ export function checkMemoryBudget(graph: NetworkGraph, budget: number = DEFAULT_
  * `RunCancelled` when the signal aborts, and `RunError` for inputs of the wrong shape or a missing kernel.
  */
 export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tensor>, parameters: ParameterStore, options: RunOptions = {}): RunResult {
-    const estimate = checkMemoryBudget(graph, options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
-    for (const port of graph.inputs) {
-        const given = inputs.get(port.name);
-        const expected = graph.tensors[port.tensor].shape;
-        if (!given) throw new RunError(`no value for input '${port.name}' (${formatShape(expected)})`);
-        if (given.shape.length !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
-            throw new RunError(`input '${port.name}' must be ${formatShape(expected)}, got ${formatShape(given.shape)}`);
-        }
+    const prepared = prepareNetwork(graph, parameters, options);
+    try {
+        return prepared.run(inputs, options);
+    } finally {
+        prepared.dispose();
     }
+}
+
+/** Checks, plans and loads `graph` once for any number of runs; throws as `runNetwork` does. */
+export function prepareNetwork(graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions = {}): PreparedNetwork {
+    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    const upperBound = checkMemoryBudget(graph, budget);
     for (const node of graph.nodes) {
         if (!findKernel(node.op)) throw new RunError(`the runtime has no kernel for op '${node.op}' (layer ${node.name})`);
         if (node.params.length && !parameters.has(node.name)) throw new RunError(`no parameters for layer '${node.name}'`);
     }
-    const arena = new Float32Array(estimate.arenaElements);
-    const view = (t: number) => {
-        const offset = estimate.offsets[t];
-        return new Tensor(graph.tensors[t].shape, arena.subarray(offset, offset + elementCount(graph.tensors[t].shape)));
-    };
-    for (const port of graph.inputs) view(port.tensor).data.set(inputs.get(port.name)!.data);
-    const workspace = new Workspace();
-    const timings: NodeTiming[] | undefined = options.profile ? [] : undefined;
-    const captured = new Map<number, Tensor>();
-    const start = performance.now();
-    const total = graph.nodes.length;
-    for (const node of graph.nodes) {
-        if (options.signal?.aborted) throw new RunCancelled(node.index, total);
-        options.onProgress?.(node.index, total, node);
-        const t0 = timings ? performance.now() : 0;
-        findKernel(node.op)!({
-            node,
-            inputs: node.inputs.map(view),
-            outputs: node.outputs.map(view),
-            params: parameters.get(node.name) ?? {},
-            workspace,
-        });
-        if (timings) timings.push({ name: node.name, op: node.op, ms: performance.now() - t0 });
-        if (options.capture?.has(node.index)) {
-            const out = view(node.outputs[0]);
-            captured.set(node.index, new Tensor(out.shape, out.data.slice()));
+    return new PreparedNetwork(graph, parameters, options, upperBound.total);
+}
+
+export class PreparedNetwork {
+    readonly compute: Compute;
+    readonly steps: readonly Step[];
+    readonly plannedBytes: MemoryEstimate;
+    private readonly arena: Float32Array;
+    private readonly offsets: ArrayLike<number>;
+    private readonly workspace: Workspace;
+
+    constructor(readonly graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions, expectedBytes: number) {
+        this.compute = createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
+        const allocate = (elements: number) => this.compute.allocate(elements);
+        this.steps = planSteps(graph, parameters, { fuse: options.fuse ?? options.engine !== 'reference', keep: options.capture, allocate });
+        // The arena is planned over the steps: a tensor a fused step never writes takes no space.
+        const plan = planMemory({ tensors: graph.tensors, inputs: graph.inputs, outputs: graph.outputs, nodes: this.steps.map((step, index) => ({ index, inputs: step.inputs, outputs: step.outputs })) });
+        this.arena = this.compute.allocate(plan.arenaElements);
+        this.offsets = plan.offsets;
+        this.workspace = new Workspace(allocate);
+        const scratch = scratchElements(graph);
+        if (scratch > 0) this.workspace.get('im2col', scratch);
+        this.plannedBytes = {
+            activations: plan.arenaElements * 4,
+            scratch: scratch * 4,
+            parameters: parameterBytes(graph),
+            total: plan.arenaElements * 4 + scratch * 4 + parameterBytes(graph),
+        };
+    }
+
+    private view(t: number): Tensor {
+        const offset = this.offsets[t];
+        const shape = this.graph.tensors[t].shape;
+        return new Tensor(shape, this.arena.subarray(offset, offset + elementCount(shape)));
+    }
+
+    run(inputs: ReadonlyMap<string, Tensor>, options: Pick<RunOptions, 'onProgress' | 'signal' | 'profile' | 'capture'> = {}): RunResult {
+        const graph = this.graph;
+        for (const port of graph.inputs) {
+            const given = inputs.get(port.name);
+            const expected = graph.tensors[port.tensor].shape;
+            if (!given) throw new RunError(`no value for input '${port.name}' (${formatShape(expected)})`);
+            if (given.shape.length !== expected.length || given.shape.some((d, i) => d !== expected[i])) {
+                throw new RunError(`input '${port.name}' must be ${formatShape(expected)}, got ${formatShape(given.shape)}`);
+            }
         }
+        for (const port of graph.inputs) this.view(port.tensor).data.set(inputs.get(port.name)!.data);
+        const timings: NodeTiming[] | undefined = options.profile ? [] : undefined;
+        const captured = new Map<number, Tensor>();
+        const start = performance.now();
+        const total = graph.nodes.length;
+        for (const step of this.steps) {
+            const node = step.node;
+            if (options.signal?.aborted) throw new RunCancelled(node.index, total);
+            options.onProgress?.(node.index, total, node);
+            const t0 = timings ? performance.now() : 0;
+            findKernel(node.op)!({
+                node,
+                inputs: step.inputs.map(t => this.view(t)),
+                outputs: step.outputs.map(t => this.view(t)),
+                params: step.params,
+                workspace: this.workspace,
+                compute: this.compute,
+                clamp: step.clamp,
+            });
+            if (timings) timings.push({ node: node.index, name: node.name, op: [node, ...step.absorbed].map(n => n.op).join(' + '), ms: performance.now() - t0 });
+            const last = step.absorbed[step.absorbed.length - 1] ?? node;
+            if (options.capture?.has(last.index)) {
+                const out = this.view(step.outputs[0]);
+                captured.set(last.index, new Tensor(out.shape, out.data.slice()));
+            }
+        }
+        const outputs = new Map<string, Tensor>();
+        for (const port of graph.outputs) {
+            const t = this.view(port.tensor);
+            outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
+        }
+        return { outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured, engine: this.compute.description };
     }
-    const outputs = new Map<string, Tensor>();
-    for (const port of graph.outputs) {
-        const t = view(port.tensor);
-        outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
+
+    /** Stops the engine's threads; the object must not run again. */
+    dispose(): void {
+        this.compute.dispose();
     }
-    return { outputs, totalMs: performance.now() - start, timings, plannedBytes: estimate, captured };
 }

@@ -8,15 +8,28 @@
  *
  * This is the portable TypeScript kernel, structured as in Goto & van de Geijn ("Anatomy of High-Performance
  * Matrix Multiplication", 2008): B is packed into KC×NR column panels and A into MC×KC row panels that stay in
- * cache, and a register-blocked MR×NR micro-kernel runs over them. Faster kernels (WebAssembly SIMD, threads)
- * implement the same `GemmKernel` signature and are installed with `setGemmKernel`.
+ * cache, and a register-blocked MR×NR micro-kernel runs over them. The fast kernel (WebAssembly SIMD on worker
+ * threads, runtime/wasm/) implements the same `GemmKernel` signature; a run picks one through its `Compute`.
+ *
+ * An optional epilogue finishes C in the same call: C = clamp(C + bias[row], lo, hi) — a conv's bias (with batch
+ * norm folded in) and its ReLU/ReLU6 without another pass over the output.
  */
+export interface GemmEpilogue {
+    /** Added to every element of row i of C: bias[biasOffset + i]. */
+    readonly bias?: Float32Array;
+    readonly biasOffset?: number;
+    /** Clamp bounds applied after the bias (ReLU: lo 0; ReLU6: lo 0, hi 6). */
+    readonly lo?: number;
+    readonly hi?: number;
+}
+
 export type GemmKernel = (
     m: number, n: number, k: number,
     a: Float32Array, aOffset: number, lda: number,
     b: Float32Array, bOffset: number, ldb: number,
     c: Float32Array, cOffset: number, ldc: number,
     accumulate: boolean,
+    epilogue?: GemmEpilogue,
 ) => void;
 
 const MR = 4;   // rows of C per micro-kernel call
@@ -111,12 +124,31 @@ function microKernel(kc: number, aPanel: number, bPanel: number, c: Float32Array
 }
 
 /** The portable blocked and packed kernel; also the reference the faster kernels are tested against. */
-export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
+export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
     if (m === 0 || n === 0) return;
     if (k === 0) {
         if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
-        return;
+    } else {
+        multiply(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
     }
+    if (epilogue) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
+};
+
+/** C = clamp(C + bias[row], lo, hi) over the m×n block at cOffset. */
+export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, epilogue: GemmEpilogue): void {
+    const { bias, biasOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
+    for (let i = 0; i < m; i++) {
+        const add = bias ? bias[biasOffset + i] : 0;
+        const start = cOffset + i * ldc;
+        for (let j = start; j < start + n; j++) {
+            const v = c[j] + add;
+            c[j] = v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+}
+
+function multiply(m: number, n: number, k: number, a: Float32Array, aOffset: number, lda: number,
+    b: Float32Array, bOffset: number, ldb: number, c: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
     if (packedA.length < MC * KC) packedA = new Float32Array(MC * KC);
     if (packedB.length < KC * NC) packedB = new Float32Array(KC * NC);
     for (let j0 = 0; j0 < n; j0 += NC) {
@@ -140,25 +172,16 @@ export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb
             }
         }
     }
-};
+}
 
-let activeKernel: GemmKernel = packedGemm;
-
-/** The kernel every layer uses; a faster one (same results up to float reassociation) can be installed. */
+/** The reference kernel, for callers outside a run (a run's kernels use its `Compute`). */
 export function gemm(
     m: number, n: number, k: number,
     a: Float32Array, aOffset: number, lda: number,
     b: Float32Array, bOffset: number, ldb: number,
     c: Float32Array, cOffset: number, ldc: number,
     accumulate = false,
+    epilogue?: GemmEpilogue,
 ): void {
-    activeKernel(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
-}
-
-export function setGemmKernel(kernel: GemmKernel): void {
-    activeKernel = kernel;
-}
-
-export function getGemmKernel(): GemmKernel {
-    return activeKernel;
+    packedGemm(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue);
 }

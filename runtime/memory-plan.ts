@@ -7,6 +7,14 @@
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { elementCount } from './tensor.js';
 
+/** What the planner reads of a graph: its tensors and ports, and the steps that read and write them in order. */
+export interface PlannedGraph {
+    readonly tensors: NetworkGraph['tensors'];
+    readonly inputs: NetworkGraph['inputs'];
+    readonly outputs: NetworkGraph['outputs'];
+    readonly nodes: readonly { readonly index: number; readonly inputs: readonly number[]; readonly outputs: readonly number[] }[];
+}
+
 export interface MemoryPlan {
     /** Arena offset of each tensor, in float32 elements (−1 for tensors no node reads or writes). */
     readonly offsets: Int32Array | Float64Array;
@@ -14,7 +22,7 @@ export interface MemoryPlan {
     readonly arenaElements: number;
 }
 
-export function planMemory(graph: NetworkGraph): MemoryPlan {
+export function planMemory(graph: PlannedGraph): MemoryPlan {
     const count = graph.tensors.length;
     const first = new Float64Array(count).fill(-1);
     const last = new Float64Array(count).fill(-1);
@@ -31,7 +39,8 @@ export function planMemory(graph: NetworkGraph): MemoryPlan {
     }
     for (const output of graph.outputs) last[output.tensor] = graph.nodes.length;
     const sizes = graph.tensors.map(t => elementCount(t.shape));
-    const order = graph.tensors.map(t => t.id).sort((a, b) => sizes[b] - sizes[a] || a - b);
+    // A tensor no step touches (one a fused step skips) takes no space.
+    const order = graph.tensors.map(t => t.id).filter(t => last[t] >= 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
     const offsets = new Float64Array(count).fill(-1);
     const placed: number[] = [];
     let arenaElements = 0;

@@ -2,11 +2,14 @@
 export class Workspace {
     private buffers = new Map<string, Float32Array>();
 
+    /** Scratch comes from `allocate`: the compute engine's memory, where its kernels can reach it. */
+    constructor(private readonly allocate: (elements: number) => Float32Array = elements => new Float32Array(elements)) {}
+
     /** A scratch array of at least `size` elements for `purpose`; its contents are undefined. */
     get(purpose: string, size: number): Float32Array {
         let buffer = this.buffers.get(purpose);
         if (!buffer || buffer.length < size) {
-            buffer = new Float32Array(Math.max(size, Math.ceil((buffer?.length ?? 0) * 1.5)));
+            buffer = this.allocate(Math.max(size, Math.ceil((buffer?.length ?? 0) * 1.5)));
             this.buffers.set(purpose, buffer);
         }
         return buffer;

@@ -87,7 +87,7 @@ describe('convnet run', () => {
         expect(lines[2]).toMatch(/^ {2}top-5 of row 0: 1 \(8\.03\d*\), 6 \(5\.58\d*\), /);
         expect(lines[3]).toMatch(/^ {2}top-5 of row 1: 1 \(5\.81\d*\), 6 \(3\.27\d*\), /);
         expect(lines[4]).toMatch(/^output features: 2×16×5×5 {2}min 0 {2}max 43\.04\d* /);
-        expect(lines[5]).toMatch(/^time: [\d.]+ ms$/);
+        expect(lines[5]).toMatch(/^time: [\d.]+ ms \(wasm (relaxed-)?simd, \d+ threads?\)$/);
         expect(lines[6]).toMatch(/^memory planned: [\d.]+ KiB \(activations .*, scratch .*, parameters 12\.4 KiB\)$/);
     });
 
@@ -138,19 +138,24 @@ describe('convnet run', () => {
         const r = await convnet(...tiny('--profile'));
         expect(r.code).toBe(0);
         const lines = r.out.split('\n');
-        const start = lines.indexOf('per layer, slowest first (# is the execution order):');
+        const start = lines.indexOf('per step, slowest first (# is the execution order; a conv with the layers it absorbed is one step):');
         expect(start).toBeGreaterThan(0);
         expect(lines[start + 2]).toMatch(/^\s*#\s+Layer\s+Op\s+Output shape\s+ms\s+share$/);
-        const rows = lines.slice(start + 4, start + 4 + 25);
+        // 25 layers run as 17 steps: each conv absorbs the batch norm and ReLU after it (runtime/fusion.ts).
+        const rows = lines.slice(start + 4, start + 4 + 17);
         const names = rows.map(l => l.trim().split(/\s+/)[1]);
-        expect(new Set(names).size).toBe(25);
+        expect(new Set(names).size).toBe(17);
         expect(names).toContain('res.conv1');
+        expect(names).not.toContain('bn');
         const ms = rows.map(l => Number(l.trim().split(/\s+/).at(-2)));
         expect([...ms].sort((a, b) => b - a)).toEqual(ms);
         expect(lines.at(-1)).toMatch(/^by op: conv [\d.]+ ms \([\d.]+%\)|by op: .*conv [\d.]+ ms/);
         const json = JSON.parse((await convnet(...tiny('--profile', '--json'))).out);
-        expect(json.profile.map((t: { name: string }) => t.name).slice(0, 3)).toEqual(['stem', 'bn', 'relu']); // execution order
-        expect(json.profile).toHaveLength(25);
+        expect(json.profile[0]).toMatchObject({ node: 0, name: 'stem', op: 'conv + batchnorm + relu' }); // execution order
+        expect(json.profile).toHaveLength(17);
+        const reference = JSON.parse((await convnet(...tiny('--profile', '--json', '--engine', 'reference'))).out);
+        expect(reference.profile.map((t: { name: string }) => t.name).slice(0, 3)).toEqual(['stem', 'bn', 'relu']);
+        expect(reference.profile).toHaveLength(25);
     });
 
     it('seeds weights and inputs: the same seed gives identical outputs, another seed others', async () => {

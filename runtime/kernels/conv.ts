@@ -4,8 +4,8 @@
  * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d).
  */
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
-import { gemm } from '../gemm.js';
-import { col2im, im2col, outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
+import { applyEpilogue } from '../gemm.js';
+import { col2im, outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
 
 /** Spatial dimensions of a conv op, from its name (conv1d, dwconv3d, convtranspose …). */
@@ -43,6 +43,10 @@ function addBias(y: Float32Array, bias: Float32Array | undefined, batch: number,
     }
 }
 
+/**
+ * Conv: per image and group, y_g[C_out/g × P] = W_g · cols_g, with the bias (and an absorbed batch norm's shift,
+ * already folded into weight and bias) and an absorbed ReLU applied in the GEMM's output loop.
+ */
 export const convKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
     const y = ctx.outputs[0];
@@ -51,10 +55,14 @@ export const convKernel: Kernel = ctx => {
     const groups = groupsOf(ctx);
     const g = windowOf(ctx, cin / groups, y.shape.slice(2), x.shape.slice(2));
     const weight = ctx.params.weight;
+    const bias = ctx.params.bias;
     // The direct kernel is 2-D: a 3-D conv qualifies only when depth plays no part (one plane in, one out, unpadded).
     if (groups === cin && cout % cin === 0 && g.input[0] === 1 && g.kernel[0] === 1 && g.output[0] === 1 && g.padBegin[0] === 0) {
         depthwise2d(x.data, g, cin, cout / cin, weight, y.data, batch);
-        addBias(y.data, ctx.params.bias, batch, cout, outputPositions(g));
+        const P = outputPositions(g);
+        if (bias || ctx.clamp) {
+            for (let n = 0; n < batch; n++) applyEpilogue(cout, P, y.data, n * cout * P, P, { bias, ...ctx.clamp });
+        }
         return;
     }
     const K = taps(g);
@@ -67,14 +75,14 @@ export const convKernel: Kernel = ctx => {
     for (let n = 0; n < batch; n++) {
         for (let grp = 0; grp < groups; grp++) {
             const xOffset = (n * cin + grp * cinG) * inPlane;
-            if (!pointwise) im2col(x.data, xOffset, g, cols, 0);
-            gemm(coutG, P, cinG * K,
+            if (!pointwise) ctx.compute.im2col(x.data, xOffset, g, cols, 0);
+            ctx.compute.gemm(coutG, P, cinG * K,
                 weight, grp * coutG * cinG * K, cinG * K,
                 cols, pointwise ? xOffset : 0, P,
-                y.data, (n * cout + grp * coutG) * P, P);
+                y.data, (n * cout + grp * coutG) * P, P,
+                false, { bias, biasOffset: grp * coutG, ...ctx.clamp });
         }
     }
-    addBias(y.data, ctx.params.bias, batch, cout, P);
 };
 
 /**
@@ -146,7 +154,7 @@ export const convTransposeKernel: Kernel = ctx => {
     y.data.fill(0);
     for (let n = 0; n < batch; n++) {
         for (let grp = 0; grp < groups; grp++) {
-            gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin);
+            ctx.compute.gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin, false);
             col2im(cols, 0, g, y.data, (n * cout + grp * coutG) * outPlane);
         }
     }
@@ -214,7 +222,7 @@ export const deformConvKernel: Kernel = ctx => {
             }
         }
         for (let grp = 0; grp < groups; grp++) {
-            gemm(coutG, P, cinG * K, ctx.params.weight, grp * coutG * cinG * K, cinG * K, cols, grp * cinG * K * P, P, y.data, (n * cout + grp * coutG) * P, P);
+            ctx.compute.gemm(coutG, P, cinG * K, ctx.params.weight, grp * coutG * cinG * K, cinG * K, cols, grp * cinG * K * P, P, y.data, (n * cout + grp * coutG) * P, P, false);
         }
     }
     addBias(y.data, ctx.params.bias, batch, cout, P);

@@ -4,7 +4,6 @@
  * bilinear, trilinear), with PyTorch's semantics.
  */
 import { resolvePadding, isIssue } from '../../language/ops/padding.js';
-import { gemm } from '../gemm.js';
 import type { Kernel } from './types.js';
 
 /**
@@ -20,18 +19,16 @@ const linearKernel: Kernel = ctx => {
     const inF = x.shape[x.shape.length - 1];
     const outF = y.length / (x.data.length / inF);
     const rows = x.data.length / inF;
+    // The bias is per row of Yᵀ: the GEMM's output loop adds it.
     if (rows === 1) {
-        gemm(outF, 1, inF, weight, 0, inF, x.data, 0, 1, y, 0, 1);
-    } else {
-        const xT = ctx.workspace.get('linearXT', inF * rows);
-        const yT = ctx.workspace.get('linearYT', outF * rows);
-        for (let r = 0; r < rows; r++) for (let i = 0; i < inF; i++) xT[i * rows + r] = x.data[r * inF + i];
-        gemm(outF, rows, inF, weight, 0, inF, xT, 0, rows, yT, 0, rows);
-        for (let o = 0; o < outF; o++) for (let r = 0; r < rows; r++) y[r * outF + o] = yT[o * rows + r];
+        ctx.compute.gemm(outF, 1, inF, weight, 0, inF, x.data, 0, 1, y, 0, 1, false, { bias });
+        return;
     }
-    if (bias) {
-        for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) y[r * outF + o] += bias[o];
-    }
+    const xT = ctx.workspace.get('linearXT', inF * rows);
+    const yT = ctx.workspace.get('linearYT', outF * rows);
+    for (let r = 0; r < rows; r++) for (let i = 0; i < inF; i++) xT[i * rows + r] = x.data[r * inF + i];
+    ctx.compute.gemm(outF, rows, inF, weight, 0, inF, xT, 0, rows, yT, 0, rows, false, { bias });
+    for (let o = 0; o < outF; o++) for (let r = 0; r < rows; r++) y[r * outF + o] = yT[o * rows + r];
 };
 
 /** Batched matrix product of the last two dimensions: one GEMM per leading index. */
@@ -43,7 +40,7 @@ const matmulKernel: Kernel = ctx => {
     const k = a.shape[rank - 1];
     const n = b.shape[rank - 1];
     const batch = a.data.length / (m * k);
-    for (let i = 0; i < batch; i++) gemm(m, n, k, a.data, i * m * k, k, b.data, i * k * n, n, y, i * m * n, n);
+    for (let i = 0; i < batch; i++) ctx.compute.gemm(m, n, k, a.data, i * m * k, k, b.data, i * k * n, n, y, i * m * n, n, false);
 };
 
 const copyKernel: Kernel = ctx => ctx.outputs[0].data.set(ctx.inputs[0].data);

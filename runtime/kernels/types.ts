@@ -1,5 +1,6 @@
 /** What a kernel is given: its node, input and (pre-allocated) output tensors, its parameters and scratch memory. */
 import type { GraphNode } from '../../language/elaboration/graph.js';
+import type { Compute } from '../compute.js';
 import type { Tensor } from '../tensor.js';
 import type { Workspace } from '../workspace.js';
 
@@ -8,9 +9,13 @@ export interface KernelContext {
     readonly inputs: readonly Tensor[];
     /** Already sized from the graph's shapes; a kernel fills every element. */
     readonly outputs: readonly Tensor[];
-    /** By PyTorch name: weight, bias, running_mean, running_var. */
+    /** By PyTorch name: weight, bias, running_mean, running_var (a conv's weight and bias with a batch norm folded in). */
     readonly params: Readonly<Record<string, Float32Array>>;
     readonly workspace: Workspace;
+    /** The GEMM and im2col to use (the fast engine or the TypeScript reference). */
+    readonly compute: Compute;
+    /** An activation absorbed into this node (see runtime/fusion.ts): clamp the output to [lo, hi]. Conv kernels only. */
+    readonly clamp?: { readonly lo: number; readonly hi: number };
 }
 
 export type Kernel = (ctx: KernelContext) => void;

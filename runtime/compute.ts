@@ -1,0 +1,64 @@
+/**
+ * The engine a run's kernels compute with: the shared GEMM, im2col, and the memory tensors should live in for
+ * them to be fast. Two exist:
+ *
+ * - `referenceCompute`: the portable TypeScript kernels (runtime/gemm.ts, runtime/im2col.ts) on ordinary
+ *   arrays — the reference every fast path is tested against, and the fallback where WebAssembly SIMD is missing;
+ * - `createFastCompute`: WebAssembly SIMD kernels on worker threads over one shared memory (runtime/wasm/),
+ *   where a run allocates its weights, activations and scratch.
+ */
+import * as os from 'node:os';
+import { packedGemm, type GemmKernel } from './gemm.js';
+import { im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
+import { createWasmCompute } from './wasm/compute.js';
+import { compiledKernels } from './wasm/instance.js';
+
+export interface Compute {
+    /** What computes, for reports: "typescript", "wasm relaxed-simd, 2 threads". */
+    readonly description: string;
+    readonly threads: number;
+    readonly gemm: GemmKernel;
+    /** runtime/im2col.ts's `im2col`: the (channels·K) × P column matrix of one image. */
+    im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset: number): void;
+    /** A zeroed array in the memory this engine computes on fastest. */
+    allocate(elements: number): Float32Array;
+    /** Bytes obtained through `allocate` (and the engine's own scratch) so far. */
+    readonly allocatedBytes: number;
+    /** Releases threads; the arrays stay readable. */
+    dispose(): void;
+}
+
+export function referenceCompute(): Compute {
+    let allocated = 0;
+    return {
+        description: 'typescript',
+        threads: 1,
+        gemm: packedGemm,
+        im2col: referenceIm2col,
+        allocate: elements => {
+            allocated += elements * 4;
+            return new Float32Array(elements);
+        },
+        get allocatedBytes() { return allocated; },
+        dispose: () => {},
+    };
+}
+
+export interface ComputeOptions {
+    /** 'fast' (default): WebAssembly SIMD when the engine has it, else TypeScript; 'reference': TypeScript. */
+    readonly engine?: 'fast' | 'reference';
+    /** Threads for the fast engine (default: the machine's available parallelism). */
+    readonly threads?: number;
+    /** Bytes the run will allocate, so the memory grows once. */
+    readonly expectedBytes?: number;
+}
+
+export function defaultThreads(): number {
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+export function createCompute(options: ComputeOptions = {}): Compute {
+    const compiled = options.engine === 'reference' ? null : compiledKernels();
+    if (!compiled) return referenceCompute();
+    return createWasmCompute(compiled, options.threads ?? defaultThreads(), options.expectedBytes ?? 0);
+}

@@ -1,0 +1,104 @@
+/**
+ * How a run executes a graph: as a list of steps, each one kernel call. Inference lets a conv absorb what
+ * follows it (as onnxruntime and TensorRT do):
+ *
+ * - a batch norm right after a conv is folded into the conv's weights and bias at load time:
+ *   w' = w·s, b' = (b − mean)·s + beta with s = gamma/√(var + eps) per output channel;
+ * - a ReLU or ReLU6 after that becomes a clamp in the GEMM's output loop.
+ *
+ * A node is absorbed only when the tensor between it and the conv has no other reader, is not a network output,
+ * and was not asked for (a captured feature map must exist). Without fusion every node is its own step.
+ * Parameters are copied into the compute engine's memory here, so the kernels read them where they run fastest.
+ */
+import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
+import type { ParameterStore } from './weights.js';
+
+export interface Step {
+    /** The node whose kernel runs. */
+    readonly node: GraphNode;
+    /** Nodes folded into it, in order (a batch norm, then an activation). */
+    readonly absorbed: readonly GraphNode[];
+    readonly inputs: readonly number[];
+    /** The tensors the step writes: the last absorbed node's outputs, or the node's own. */
+    readonly outputs: readonly number[];
+    /** The kernel's parameters, in compute memory (folded when a batch norm was absorbed). */
+    readonly params: Readonly<Record<string, Float32Array>>;
+    /** Clamp applied to the output (an absorbed ReLU: [0, ∞); ReLU6: [0, 6]). */
+    readonly clamp?: { readonly lo: number; readonly hi: number };
+}
+
+export interface StepOptions {
+    readonly fuse: boolean;
+    /** Node indices whose outputs must exist (captured feature maps). */
+    readonly keep?: ReadonlySet<number>;
+    readonly allocate: (elements: number) => Float32Array;
+}
+
+/** Ops run by the conv kernel, whose output loop can take a per-channel bias and a clamp. */
+const FUSING_CONVS = new Set(['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d']);
+const CLAMPS: Record<string, { lo: number; hi: number }> = {
+    relu: { lo: 0, hi: Infinity },
+    relu6: { lo: 0, hi: 6 },
+};
+
+export function planSteps(graph: NetworkGraph, parameters: ParameterStore, options: StepOptions): Step[] {
+    const readers = new Map<number, GraphNode[]>();
+    for (const node of graph.nodes) for (const t of node.inputs) readers.set(t, [...(readers.get(t) ?? []), node]);
+    const networkOutputs = new Set(graph.outputs.map(o => o.tensor));
+
+    /** The node that alone reads `node`'s single output, when `node`'s output need not exist. */
+    const soleSuccessor = (node: GraphNode): GraphNode | undefined => {
+        if (node.outputs.length !== 1 || options.keep?.has(node.index) || networkOutputs.has(node.outputs[0])) return undefined;
+        const next = readers.get(node.outputs[0]) ?? [];
+        return next.length === 1 && next[0].inputs.length === 1 ? next[0] : undefined;
+    };
+
+    const steps: Step[] = [];
+    for (let i = 0; i < graph.nodes.length; i++) {
+        const node = graph.nodes[i];
+        const absorbed: GraphNode[] = [];
+        if (options.fuse && FUSING_CONVS.has(node.op)) {
+            let last = node;
+            const norm = soleSuccessor(last);
+            if (norm?.op === 'batchnorm' && norm.index === last.index + 1) {
+                absorbed.push(norm);
+                last = norm;
+            }
+            const activation = soleSuccessor(last);
+            if (activation && CLAMPS[activation.op] && activation.index === last.index + 1) absorbed.push(activation);
+        }
+        const own = parameters.get(node.name) ?? {};
+        const norm = absorbed.find(n => n.op === 'batchnorm');
+        const params = norm ? foldBatchNorm(own, parameters.get(norm.name)!, norm.attrs.eps as number, options.allocate) : copyInto(own, options.allocate);
+        const activation = absorbed.find(n => CLAMPS[n.op]);
+        const lastNode = absorbed[absorbed.length - 1] ?? node;
+        steps.push({ node, absorbed, inputs: node.inputs, outputs: lastNode.outputs, params, clamp: activation ? CLAMPS[activation.op] : undefined });
+        i += absorbed.length;
+    }
+    return steps;
+}
+
+function copyInto(params: Readonly<Record<string, Float32Array>>, allocate: (elements: number) => Float32Array): Record<string, Float32Array> {
+    const copy: Record<string, Float32Array> = {};
+    for (const [name, data] of Object.entries(params)) {
+        copy[name] = allocate(data.length);
+        copy[name].set(data);
+    }
+    return copy;
+}
+
+/** The conv's weight and bias with the batch norm that follows it folded in (in float64, then rounded once). */
+function foldBatchNorm(conv: Readonly<Record<string, Float32Array>>, norm: Readonly<Record<string, Float32Array>>, eps: number,
+    allocate: (elements: number) => Float32Array): Record<string, Float32Array> {
+    const { weight: gamma, bias: beta, running_mean: mean, running_var: variance } = norm;
+    const channels = mean.length;
+    const weight = allocate(conv.weight.length);
+    const bias = allocate(channels);
+    const perChannel = conv.weight.length / channels;
+    for (let c = 0; c < channels; c++) {
+        const scale = gamma[c] / Math.sqrt(variance[c] + eps);
+        for (let i = c * perChannel; i < (c + 1) * perChannel; i++) weight[i] = conv.weight[i] * scale;
+        bias[c] = ((conv.bias?.[c] ?? 0) - mean[c]) * scale + beta[c];
+    }
+    return { weight, bias };
+}

@@ -1,0 +1,66 @@
+/**
+ * The fast `Compute`: the WebAssembly SIMD GEMM and im2col on a team of threads over one shared memory.
+ * Operands must be views of that memory (a run allocates everything there through `allocate`); a call with an
+ * operand elsewhere falls back to the TypeScript kernel, which gives the same result.
+ */
+import type { Compute } from '../compute.js';
+import { packedGemm, type GemmKernel } from '../gemm.js';
+import { im2col as referenceIm2col } from '../im2col.js';
+import { type CompiledKernels, WasmMemory } from './instance.js';
+import { JOB_GEMM, JOB_IM2COL, ThreadTeam } from './threads.js';
+
+// Bits of the module's gemm `flags`.
+const ACCUMULATE = 1;
+const BIAS = 2;
+const CLAMP = 4;
+
+/** Below this many multiply-adds a GEMM runs on the calling thread: waking the team costs more than it saves. */
+const PARALLEL_MACS = 1 << 18;
+/** Below this many column elements im2col runs on the calling thread. */
+const PARALLEL_COLUMNS = 1 << 15;
+
+export function createWasmCompute(compiled: CompiledKernels, threads: number, expectedBytes: number): Compute {
+    const memory = new WasmMemory(compiled, expectedBytes);
+    const team = new ThreadTeam(memory, threads, memory.kernels.gemmScratchBytes());
+
+    const gemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
+        const bias = epilogue?.bias;
+        if (!memory.holds(a) || !memory.holds(b) || !memory.holds(c) || (bias && !memory.holds(bias))) {
+            packedGemm(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue);
+            return;
+        }
+        const lo = epilogue?.lo ?? -Infinity;
+        const hi = epilogue?.hi ?? Infinity;
+        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+        team.run(JOB_GEMM, [
+            m, n, k,
+            memory.address(a, aOffset), lda,
+            memory.address(b, bOffset), ldb,
+            memory.address(c, cOffset), ldc,
+            flags, bias ? memory.address(bias, epilogue?.biasOffset ?? 0) : 0, { f32: lo }, { f32: hi },
+        ], m * n * k >= PARALLEL_MACS);
+    };
+
+    return {
+        description: `wasm ${compiled.variant}, ${team.threads} thread${team.threads === 1 ? '' : 's'}`,
+        threads: team.threads,
+        gemm,
+        im2col(x, xOffset, g, cols, colsOffset) {
+            const planar = g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
+            if (!planar || !memory.holds(x) || !memory.holds(cols)) {
+                referenceIm2col(x, xOffset, g, cols, colsOffset);
+                return;
+            }
+            const [, H, W] = g.input;
+            const [, Ho, Wo] = g.output;
+            team.run(JOB_IM2COL, [
+                memory.address(x, xOffset), g.channels, H, W,
+                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
+                Ho, Wo, memory.address(cols, colsOffset),
+            ], g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= PARALLEL_COLUMNS);
+        },
+        allocate: elements => memory.allocate(elements),
+        get allocatedBytes() { return memory.allocatedBytes; },
+        dispose: () => team.dispose(),
+    };
+}

@@ -1,0 +1,109 @@
+/**
+ * The WebAssembly kernels (runtime/wasm/assembly/kernels.ts, compiled at build time) and the shared linear
+ * memory they work in. A `WasmMemory` is one run's heap: weights, activations and scratch are allocated in it
+ * by a bump allocator, so a kernel passes byte addresses instead of copying operands in and out. The memory is
+ * shared (a SharedArrayBuffer), so worker threads instantiate the same module on it and work on the same tensors;
+ * a shared memory never detaches, so views taken before it grows stay valid.
+ */
+import { RELAXED_SIMD_KERNELS, SIMD_KERNELS } from './generated/kernels-wasm.js';
+
+/** The functions the module exports (addresses in bytes, sizes in elements). */
+export interface KernelExports {
+    gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
+        flags: number, bias: number, lo: number, hi: number, scratch: number): void;
+    gemmScratchBytes(): number;
+    im2col2d(x: number, c0: number, c1: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
+        dh: number, dw: number, ph: number, pw: number, Ho: number, Wo: number, cols: number): void;
+    heapBase(): number;
+    /** Thread t of T does its part of the job described at byte address `job` (see threads.ts). */
+    runPart(job: number, t: number, T: number): void;
+}
+
+export type WasmVariant = 'relaxed-simd' | 'simd';
+
+export interface CompiledKernels {
+    readonly module: WebAssembly.Module;
+    readonly variant: WasmVariant;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, the most a 32-bit memory can address
+
+let compiled: CompiledKernels | null | undefined;
+
+/**
+ * The compiled module for this engine — with relaxed SIMD's fused multiply-add when the engine validates it,
+ * else plain 128-bit SIMD — or null when the engine has neither WebAssembly SIMD nor shared memory (then the
+ * TypeScript kernels run).
+ */
+export function compiledKernels(): CompiledKernels | null {
+    if (compiled !== undefined) return compiled;
+    compiled = null;
+    if (typeof WebAssembly === 'undefined' || typeof SharedArrayBuffer === 'undefined') return compiled;
+    for (const [variant, base64] of [['relaxed-simd', RELAXED_SIMD_KERNELS], ['simd', SIMD_KERNELS]] as const) {
+        const bytes = Buffer.from(base64, 'base64');
+        if (!WebAssembly.validate(bytes)) continue;
+        try {
+            compiled = { module: new WebAssembly.Module(bytes), variant };
+            break;
+        } catch {
+            // A module that validates but cannot compile (an engine without shared memory): try the next one.
+        }
+    }
+    return compiled;
+}
+
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+    return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } }).exports as unknown as KernelExports;
+}
+
+/** One heap in shared linear memory: a bump allocator over 16-byte-aligned blocks. */
+export class WasmMemory {
+    readonly memory: WebAssembly.Memory;
+    readonly kernels: KernelExports;
+    private top: number;
+    /** Every SharedArrayBuffer object this memory has had: a view made before a grow holds an older one. */
+    private readonly buffers = new WeakSet<ArrayBufferLike>();
+
+    constructor(readonly compiledKernels: CompiledKernels, initialBytes = 0) {
+        const pages = Math.max(2, Math.ceil((initialBytes + 2 * PAGE) / PAGE));
+        this.memory = new WebAssembly.Memory({ initial: Math.min(pages, MAX_PAGES), maximum: MAX_PAGES, shared: true });
+        this.buffers.add(this.memory.buffer);
+        this.kernels = instantiate(compiledKernels.module, this.memory);
+        this.top = this.kernels.heapBase();
+    }
+
+    /** Bytes allocated so far (the high-water mark of this heap). */
+    get allocatedBytes(): number {
+        return this.top;
+    }
+
+    /** A fresh, zeroed block of `bytes` bytes (rounded up to 16), growing the memory when needed. */
+    allocateBytes(bytes: number): number {
+        const address = this.top;
+        const end = address + Math.ceil(bytes / 16) * 16;
+        if (end > MAX_PAGES * PAGE) throw new RangeError(`the run needs more than 4 GiB of WebAssembly memory (${end} bytes)`);
+        const have = this.memory.buffer.byteLength;
+        if (end > have) {
+            this.memory.grow(Math.ceil((end - have) / PAGE));
+            this.buffers.add(this.memory.buffer);
+        }
+        this.top = end;
+        return address;
+    }
+
+    allocate(elements: number): Float32Array {
+        const address = this.allocateBytes(elements * 4);
+        return new Float32Array(this.memory.buffer, address, elements);
+    }
+
+    /** Whether `array` is a view of this memory (so kernels can take its address). */
+    holds(array: Float32Array): boolean {
+        return this.buffers.has(array.buffer);
+    }
+
+    /** Byte address of element `offset` of `array`, a view of this memory. */
+    address(array: Float32Array, offset = 0): number {
+        return array.byteOffset + offset * 4;
+    }
+}

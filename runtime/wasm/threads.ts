@@ -1,0 +1,105 @@
+/**
+ * Worker threads that share one `WasmMemory`: each instantiates the same compiled module on the same shared
+ * memory and waits (Atomics.wait) on a job block there. Starting a job writes its arguments into the block,
+ * bumps the generation and wakes the workers; every thread — the caller included, as thread 0 — runs its part
+ * (`runPart` in the module decides the split), and the caller waits until the busy count drops to zero.
+ * Results equal the single-thread ones up to floating-point reassociation: the split never cuts a dot product.
+ */
+import { Worker } from 'node:worker_threads';
+import type { KernelExports, WasmMemory } from './instance.js';
+
+const GENERATION = 0;
+const BUSY = 1;
+const KIND = 2;
+const SCRATCH = 3;
+const SCRATCH_STRIDE = 4;
+const ARGS = 5;
+const JOB_SLOTS = 24;
+
+export const JOB_GEMM = 1;
+export const JOB_IM2COL = 2;
+
+// The worker's whole program: instantiate, then loop on the job block. Kept as source text so that it runs the
+// same from the bundles and from the TypeScript sources under test.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, job, thread, threads } = workerData;
+const kernels = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm kernel aborted'); } } }).exports;
+const control = new Int32Array(memory.buffer, job, ${JOB_SLOTS});
+let seen = 0;
+for (;;) {
+    Atomics.wait(control, ${GENERATION}, seen);
+    const generation = Atomics.load(control, ${GENERATION});
+    if (generation === seen) continue;
+    seen = generation;
+    if (control[${KIND}] < 0) break;
+    kernels.runPart(job, thread, threads);
+    if (Atomics.sub(control, ${BUSY}, 1) === 1) Atomics.notify(control, ${BUSY});
+}
+`;
+
+/** A job's kind and arguments: i32 values, or f32 values passed as { f32: x }. */
+export type JobArgument = number | { f32: number };
+
+export class ThreadTeam {
+    readonly threads: number;
+    private readonly workers: Worker[] = [];
+    private readonly control: Int32Array;
+    private readonly floats: Float32Array;
+    private readonly job: number;
+    private readonly kernels: KernelExports;
+
+    /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
+    constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
+        this.threads = Math.max(1, Math.floor(threads));
+        this.kernels = memory.kernels;
+        this.job = memory.allocateBytes(JOB_SLOTS * 4);
+        const scratch = memory.allocateBytes(scratchBytes * this.threads);
+        this.control = new Int32Array(memory.memory.buffer, this.job, JOB_SLOTS);
+        this.floats = new Float32Array(memory.memory.buffer, this.job, JOB_SLOTS);
+        this.control[SCRATCH] = scratch;
+        this.control[SCRATCH_STRIDE] = Math.ceil(scratchBytes / 16) * 16;
+        for (let thread = 1; thread < this.threads; thread++) {
+            const worker = new Worker(WORKER_SOURCE, {
+                eval: true,
+                workerData: { module: memory.compiledKernels.module, memory: memory.memory, job: this.job, thread, threads: this.threads },
+            });
+            // An idle team must not keep the process alive, and a worker error must not go unseen.
+            worker.unref();
+            worker.on('error', error => { console.error(`convnet runtime worker ${thread} failed:`, error); });
+            this.workers.push(worker);
+        }
+    }
+
+    /** Runs a job — on every thread, or only on the caller's when `parallel` is false — and returns when it is done. */
+    run(kind: number, args: readonly JobArgument[], parallel = true): void {
+        const control = this.control;
+        control[KIND] = kind;
+        for (let i = 0; i < args.length; i++) {
+            const value = args[i];
+            if (typeof value === 'number') control[ARGS + i] = value;
+            else this.floats[ARGS + i] = value.f32;
+        }
+        if (this.threads === 1 || !parallel) {
+            this.kernels.runPart(this.job, 0, 1);
+            return;
+        }
+        Atomics.store(control, BUSY, this.threads - 1);
+        Atomics.add(control, GENERATION, 1);
+        Atomics.notify(control, GENERATION);
+        this.kernels.runPart(this.job, 0, this.threads);
+        for (let busy = Atomics.load(control, BUSY); busy !== 0; busy = Atomics.load(control, BUSY)) {
+            Atomics.wait(control, BUSY, busy);
+        }
+    }
+
+    /** Stops the workers (the memory stays usable from the calling thread). */
+    dispose(): void {
+        if (this.workers.length === 0) return;
+        this.control[KIND] = -1;
+        Atomics.add(this.control, GENERATION, 1);
+        Atomics.notify(this.control, GENERATION);
+        for (const worker of this.workers) void worker.terminate();
+        this.workers.length = 0;
+    }
+}
