@@ -10,6 +10,7 @@ import { formatBytes } from '../language/util/format.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
 import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
+import { createCompute, type Compute } from '../runtime/compute.js';
 import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../runtime/safetensors.js';
 import { InputError, inputsFromFile, randomInputs, type InputKind } from '../runtime/inputs.js';
 import { NpyError } from '../runtime/npy.js';
@@ -123,7 +124,17 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
     const seed = options.seed ?? 0;
     const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     if (options.normalize && !options.input) throw new RunCommandError('--normalize applies to an image given with --input');
-    checkMemoryBudget(graph, budget);
+    const estimate = checkMemoryBudget(graph, budget);
+    // The engine exists before the weights so that seeded weights are made in its memory and used without a copy.
+    const compute = createCompute({ engine: options.engine, threads: options.threads, expectedBytes: estimate.total });
+    try {
+        return executeOn(compute, graph, options, seed, budget);
+    } finally {
+        compute.dispose();
+    }
+}
+
+function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOptions, seed: number, budget: number): RunReport {
     let parameters: ParameterStore;
     let weights: RunReport['weights'];
     if (options.weights) {
@@ -131,7 +142,7 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
         parameters = loaded.store;
         weights = { source: 'file', path: options.weights, tensors: loaded.loaded, ignored: [...loaded.ignored] };
     } else {
-        parameters = initializeParameters(graph, seed);
+        parameters = initializeParameters(graph, seed, elements => compute.allocate(elements));
         weights = { source: 'seed', seed };
     }
     let inputValues: Map<string, Tensor>;
@@ -143,7 +154,7 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
     } else {
         inputValues = randomInputs(graph, seed);
     }
-    const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile, engine: options.engine, threads: options.threads });
+    const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile, compute, adoptParameters: true });
     const outputs = [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor));
     if (options.output) {
         const bytes = encodeSafetensors(result.outputs, { producer: 'convnet run', network: graph.name });

@@ -14,6 +14,8 @@ import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
 
 export interface Compute {
+    /** The TypeScript reference, or the fast engine (whose runs fold batch norms into convs). */
+    readonly kind: 'reference' | 'fast';
     /** What computes, for reports: "typescript", "wasm relaxed-simd, 2 threads". */
     readonly description: string;
     readonly threads: number;
@@ -22,6 +24,8 @@ export interface Compute {
     im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset: number): void;
     /** A zeroed array in the memory this engine computes on fastest. */
     allocate(elements: number): Float32Array;
+    /** Whether `array` lives in that memory (so a run can use it without a copy). */
+    holds(array: Float32Array): boolean;
     /** Bytes obtained through `allocate` (and the engine's own scratch) so far. */
     readonly allocatedBytes: number;
     /** Releases threads; the arrays stay readable. */
@@ -31,6 +35,7 @@ export interface Compute {
 export function referenceCompute(): Compute {
     let allocated = 0;
     return {
+        kind: 'reference',
         description: 'typescript',
         threads: 1,
         gemm: packedGemm,
@@ -39,6 +44,7 @@ export function referenceCompute(): Compute {
             allocated += elements * 4;
             return new Float32Array(elements);
         },
+        holds: () => true,
         get allocatedBytes() { return allocated; },
         dispose: () => {},
     };

@@ -28,10 +28,17 @@ export interface PrepareOptions {
     readonly engine?: 'fast' | 'reference';
     /** Threads of the fast engine (default: every core). */
     readonly threads?: number;
-    /** Fold batch norms and ReLUs into the convs before them (default: with the fast engine). */
+    /** Fold batch norms and ReLUs into the convs before them (default: with the fast engine, not the reference). */
     readonly fuse?: boolean;
     /** Nodes (by index) whose first output is copied out as it is produced, for feature-map views. */
     readonly capture?: ReadonlySet<number>;
+    /** An engine the caller made (and disposes), e.g. to load weights straight into its memory. */
+    readonly compute?: Compute;
+    /**
+     * The parameters are handed over: arrays in the engine's memory are used without a copy and batch norms are
+     * folded into them in place, so the weights exist once. The caller must not use them afterwards.
+     */
+    readonly adoptParameters?: boolean;
 }
 
 export interface RunOptions extends PrepareOptions {
@@ -163,10 +170,18 @@ export class PreparedNetwork {
     private readonly offsets: ArrayLike<number>;
     private readonly workspace: Workspace;
 
+    private readonly ownsCompute: boolean;
+
     constructor(readonly graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions, expectedBytes: number) {
-        this.compute = createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
+        this.ownsCompute = !options.compute;
+        this.compute = options.compute ?? createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
         const allocate = (elements: number) => this.compute.allocate(elements);
-        this.steps = planSteps(graph, parameters, { fuse: options.fuse ?? options.engine !== 'reference', keep: options.capture, allocate });
+        this.steps = planSteps(graph, parameters, {
+            fuse: options.fuse ?? this.compute.kind === 'fast',
+            keep: options.capture,
+            compute: this.compute,
+            adopt: options.adoptParameters,
+        });
         // The arena is planned over the steps: a tensor a fused step never writes takes no space.
         const plan = planMemory({ tensors: graph.tensors, inputs: graph.inputs, outputs: graph.outputs, nodes: this.steps.map((step, index) => ({ index, inputs: step.inputs, outputs: step.outputs })) });
         this.arena = this.compute.allocate(plan.arenaElements);
@@ -232,8 +247,8 @@ export class PreparedNetwork {
         return { outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured, engine: this.compute.description };
     }
 
-    /** Stops the engine's threads; the object must not run again. */
+    /** Stops the engine's threads (unless the caller gave the engine); the object must not run again. */
     dispose(): void {
-        this.compute.dispose();
+        if (this.ownsCompute) this.compute.dispose();
     }
 }

@@ -8,9 +8,11 @@
  *
  * A node is absorbed only when the tensor between it and the conv has no other reader, is not a network output,
  * and was not asked for (a captured feature map must exist). Without fusion every node is its own step.
- * Parameters are copied into the compute engine's memory here, so the kernels read them where they run fastest.
+ * Parameters the engine cannot reach (ordinary arrays, for the WebAssembly engine) are copied into its memory
+ * here, so the kernels read them where they run fastest.
  */
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
+import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
 
 export interface Step {
@@ -31,7 +33,12 @@ export interface StepOptions {
     readonly fuse: boolean;
     /** Node indices whose outputs must exist (captured feature maps). */
     readonly keep?: ReadonlySet<number>;
-    readonly allocate: (elements: number) => Float32Array;
+    readonly compute: Compute;
+    /**
+     * The parameters belong to this run: arrays already in the engine's memory are used as they are and batch
+     * norms are folded into them in place, so the weights exist once (instead of a copy per run).
+     */
+    readonly adopt?: boolean;
 }
 
 /** Ops run by the conv kernel, whose output loop can take a per-channel bias and a clamp. */
@@ -53,6 +60,16 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         return next.length === 1 && next[0].inputs.length === 1 ? next[0] : undefined;
     };
 
+    const copy = (data: Float32Array): Float32Array => {
+        const placed = options.compute.allocate(data.length);
+        placed.set(data);
+        return placed;
+    };
+    /** An array a step only reads: `data` itself when the engine can reach it, else a copy in its memory. */
+    const reach = (data: Float32Array) => (options.compute.holds(data) ? data : copy(data));
+    /** An array a step may overwrite (to fold a batch norm in): `data` itself only when the run adopted it. */
+    const own = (data: Float32Array) => (options.adopt && options.compute.holds(data) ? data : copy(data));
+
     const steps: Step[] = [];
     for (let i = 0; i < graph.nodes.length; i++) {
         const node = graph.nodes[i];
@@ -67,9 +84,11 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             const activation = soleSuccessor(last);
             if (activation && CLAMPS[activation.op] && activation.index === last.index + 1) absorbed.push(activation);
         }
-        const own = parameters.get(node.name) ?? {};
         const norm = absorbed.find(n => n.op === 'batchnorm');
-        const params = norm ? foldBatchNorm(own, parameters.get(norm.name)!, norm.attrs.eps as number, options.allocate) : copyInto(own, options.allocate);
+        const mine = parameters.get(node.name) ?? {};
+        const params = norm
+            ? foldBatchNorm(mine, parameters.get(norm.name)!, norm.attrs.eps as number, own)
+            : Object.fromEntries(Object.entries(mine).map(([name, data]) => [name, reach(data)]));
         const activation = absorbed.find(n => CLAMPS[n.op]);
         const lastNode = absorbed[absorbed.length - 1] ?? node;
         steps.push({ node, absorbed, inputs: node.inputs, outputs: lastNode.outputs, params, clamp: activation ? CLAMPS[activation.op] : undefined });
@@ -78,27 +97,22 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
     return steps;
 }
 
-function copyInto(params: Readonly<Record<string, Float32Array>>, allocate: (elements: number) => Float32Array): Record<string, Float32Array> {
-    const copy: Record<string, Float32Array> = {};
-    for (const [name, data] of Object.entries(params)) {
-        copy[name] = allocate(data.length);
-        copy[name].set(data);
-    }
-    return copy;
-}
-
-/** The conv's weight and bias with the batch norm that follows it folded in (in float64, then rounded once). */
+/**
+ * The conv's weight and bias with the batch norm that follows it folded in (each scale in float64, the products
+ * rounded once). Writes into `own(array)`: a copy, or the array itself when the run adopted the parameters.
+ */
 function foldBatchNorm(conv: Readonly<Record<string, Float32Array>>, norm: Readonly<Record<string, Float32Array>>, eps: number,
-    allocate: (elements: number) => Float32Array): Record<string, Float32Array> {
+    own: (data: Float32Array) => Float32Array): Record<string, Float32Array> {
     const { weight: gamma, bias: beta, running_mean: mean, running_var: variance } = norm;
     const channels = mean.length;
-    const weight = allocate(conv.weight.length);
-    const bias = allocate(channels);
-    const perChannel = conv.weight.length / channels;
+    const weight = own(conv.weight);
+    // Without a conv bias the batch norm's shift array becomes the bias (adopted or copied).
+    const bias = own(conv.bias ?? beta);
+    const perChannel = weight.length / channels;
     for (let c = 0; c < channels; c++) {
         const scale = gamma[c] / Math.sqrt(variance[c] + eps);
-        for (let i = c * perChannel; i < (c + 1) * perChannel; i++) weight[i] = conv.weight[i] * scale;
-        bias[c] = ((conv.bias?.[c] ?? 0) - mean[c]) * scale + beta[c];
+        for (let i = c * perChannel; i < (c + 1) * perChannel; i++) weight[i] *= scale;
+        bias[c] = ((conv.bias ? bias[c] : 0) - mean[c]) * scale + beta[c];
     }
     return { weight, bias };
 }

@@ -24,8 +24,10 @@ export function parameterBytes(graph: NetworkGraph): number {
  * ±√(6/fan_in), so activations keep their scale through deep ReLU nets; biases uniform in ±1/√fan_in (PyTorch's
  * conv/linear bias rule); norms start as the identity (weight 1, bias 0, running mean 0, running variance 1).
  * Numbers are drawn in graph order from one generator, so a seed names the same weights on every machine.
+ * `allocate` gives the zeroed arrays (a compute engine's memory, so that a run can adopt them without a copy).
  */
-export function initializeParameters(graph: NetworkGraph, seed: number): ParameterStore {
+export function initializeParameters(graph: NetworkGraph, seed: number,
+    allocate: (elements: number) => Float32Array = elements => new Float32Array(elements)): ParameterStore {
     const random = new SeededRandom(seed);
     const store: ParameterStore = new Map();
     for (const node of graph.nodes) {
@@ -36,7 +38,7 @@ export function initializeParameters(graph: NetworkGraph, seed: number): Paramet
         const fanIn = weight && weight.shape.length >= 2 ? elementCount(weight.shape.slice(1)) : 1;
         const isNorm = node.op === 'batchnorm' || node.op === 'layernorm' || node.op === 'groupnorm';
         for (const p of node.params) {
-            const data = new Float32Array(elementCount(p.shape));
+            const data = allocate(elementCount(p.shape));
             if (isNorm) {
                 if (p.name === 'weight' || p.name === 'running_var') data.fill(1);
             } else if (p.kind === 'weight') {

@@ -42,6 +42,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
     };
 
     return {
+        kind: 'fast',
         description: `wasm ${compiled.variant}, ${team.threads} thread${team.threads === 1 ? '' : 's'}`,
         threads: team.threads,
         gemm,
@@ -60,6 +61,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             ], g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= PARALLEL_COLUMNS);
         },
         allocate: elements => memory.allocate(elements),
+        holds: array => memory.holds(array),
         get allocatedBytes() { return memory.allocatedBytes; },
         dispose: () => team.dispose(),
     };
