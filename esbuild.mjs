@@ -14,6 +14,8 @@ const entries = [
     { in: 'client/run/worker.ts', out: 'run-worker' },
     { in: 'test/bench/language.ts', out: 'bench-language' },
     { in: 'test/bench/server.ts', out: 'bench-server' },
+    // The speed benchmark loads its peers from node_modules at run time (native and WebAssembly binaries).
+    { in: 'test/bench/speed.ts', out: 'bench-speed', external: ['onnxruntime-node', 'onnxruntime-web', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'] },
     // Tests inside a real editor: the extension-host suite and its two launchers (see test/editor/run.ts).
     { in: 'test/editor/suite/index.ts', out: 'test/editor-suite', external: ['vscode'] },
     { in: 'test/editor/run.ts', out: 'editor-run', external: ['playwright-core'] },

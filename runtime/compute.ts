@@ -8,7 +8,8 @@
  *   where a run allocates its weights, activations and scratch.
  */
 import * as os from 'node:os';
-import { packedGemm, type GemmKernel } from './gemm.js';
+import { depthwise2d as referenceDepthwise } from './depthwise.js';
+import { packedGemm, type GemmEpilogue, type GemmKernel } from './gemm.js';
 import { im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
@@ -22,6 +23,9 @@ export interface Compute {
     readonly gemm: GemmKernel;
     /** runtime/im2col.ts's `im2col`: the (channels·K) × P column matrix of one image. */
     im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset: number): void;
+    /** runtime/depthwise.ts's `depthwise2d`: a depthwise 2-D conv of one image with its bias and clamp. */
+    depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
+        y: Float32Array, yOffset: number, epilogue: GemmEpilogue): void;
     /** A zeroed array in the memory this engine computes on fastest. */
     allocate(elements: number): Float32Array;
     /** Whether `array` lives in that memory (so a run can use it without a copy). */
@@ -40,6 +44,7 @@ export function referenceCompute(): Compute {
         threads: 1,
         gemm: packedGemm,
         im2col: referenceIm2col,
+        depthwise: referenceDepthwise,
         allocate: elements => {
             allocated += elements * 4;
             return new Float32Array(elements);

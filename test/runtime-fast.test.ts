@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCompute, type Compute } from '../runtime/compute.js';
 import { packedGemm } from '../runtime/gemm.js';
 import { im2col, outputPositions, taps, type ConvGeometry } from '../runtime/im2col.js';
+import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
@@ -96,6 +97,30 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         let mismatches = 0;
         for (let i = 3; i < cols.length; i++) if (cols[i] !== expected[i]) mismatches++;
         expect(mismatches).toBe(0);
+    });
+
+    const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [
+        { channels: 1, multiplier: 1, input: [1, 20, 17], output: [1, 10, 9], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        { channels: 32, multiplier: 1, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0, hi: 6 },
+        { channels: 6, multiplier: 2, input: [1, 15, 23], output: [1, 11, 19], kernel: [1, 5, 5], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true },
+        { channels: 5, multiplier: 1, input: [1, 13, 29], output: [1, 9, 25], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0], lo: 0 },
+        { channels: 4, multiplier: 1, input: [1, 9, 31], output: [1, 4, 11], kernel: [1, 3, 3], stride: [1, 2, 3], dilation: [1, 1, 1], padBegin: [0, 0, 1] },
+        { channels: 3, multiplier: 1, input: [1, 2, 2], output: [1, 2, 2], kernel: [1, 7, 7], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 3, 3] },
+    ];
+    it.each(depthwiseCases)('depthwise $channels×$multiplier channels $input → $output, kernel $kernel, stride $stride, dilation $dilation', c => {
+        const planeIn = c.input[1] * c.input[2];
+        const planeOut = c.output[1] * c.output[2];
+        const outChannels = c.channels * c.multiplier;
+        const x = fill(compute.allocate(2 + c.channels * planeIn), 7);
+        const weight = fill(compute.allocate(outChannels * c.kernel[1] * c.kernel[2]), 8);
+        const bias = c.bias ? fill(compute.allocate(outChannels), 9) : undefined;
+        const y = fill(compute.allocate(4 + outChannels * planeOut), 10);
+        const expected = y.slice();
+        const epilogue = { bias, lo: c.lo, hi: c.hi };
+        depthwise2d(x, 2, c, c.channels, c.multiplier, weight, expected, 4, epilogue);
+        compute.depthwise(x, 2, c, c.channels, c.multiplier, weight, y, 4, epilogue);
+        expect(relativeError(y, expected)).toBeLessThan(1e-6);
+        expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
     });
 });
 

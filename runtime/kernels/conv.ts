@@ -1,10 +1,9 @@
 /**
  * Convolution kernels: conv 1d/2d/3d (im2col + GEMM, one GEMM per group; a 1×1 stride-1 unpadded conv
- * multiplies the input directly), depthwise conv (a direct kernel), transposed conv (GEMM + col2im) and
+ * multiplies the input directly), depthwise conv (a direct kernel, runtime/depthwise.ts), transposed conv (GEMM + col2im) and
  * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d).
  */
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
-import { applyEpilogue } from '../gemm.js';
 import { col2im, outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
 
@@ -58,10 +57,9 @@ export const convKernel: Kernel = ctx => {
     const bias = ctx.params.bias;
     // The direct kernel is 2-D: a 3-D conv qualifies only when depth plays no part (one plane in, one out, unpadded).
     if (groups === cin && cout % cin === 0 && g.input[0] === 1 && g.kernel[0] === 1 && g.output[0] === 1 && g.padBegin[0] === 0) {
-        depthwise2d(x.data, g, cin, cout / cin, weight, y.data, batch);
         const P = outputPositions(g);
-        if (bias || ctx.clamp) {
-            for (let n = 0; n < batch; n++) applyEpilogue(cout, P, y.data, n * cout * P, P, { bias, ...ctx.clamp });
+        for (let n = 0; n < batch; n++) {
+            ctx.compute.depthwise(x.data, n * cin * g.input[1] * g.input[2], g, cin, cout / cin, weight, y.data, n * cout * P, { bias, ...ctx.clamp });
         }
         return;
     }
@@ -84,44 +82,6 @@ export const convKernel: Kernel = ctx => {
         }
     }
 };
-
-/**
- * Depthwise 2-D conv (groups = C_in, `multiplier` outputs per input channel), computed directly: im2col would
- * copy K values per output for a GEMM of inner size K, all overhead.
- */
-function depthwise2d(x: Float32Array, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array, y: Float32Array, batch: number): void {
-    const [, H, W] = g.input;
-    const [, Ho, Wo] = g.output;
-    const [, kh, kw] = g.kernel;
-    const [, sh, sw] = g.stride;
-    const [, dh, dw] = g.dilation;
-    const [, ph, pw] = g.padBegin;
-    for (let n = 0; n < batch; n++) {
-        for (let c = 0; c < cin; c++) {
-            const src = (n * cin + c) * H * W;
-            for (let m = 0; m < multiplier; m++) {
-                const oc = c * multiplier + m;
-                const wBase = oc * kh * kw;
-                const dst = (n * cin * multiplier + oc) * Ho * Wo;
-                for (let oh = 0; oh < Ho; oh++) {
-                    for (let ow = 0; ow < Wo; ow++) {
-                        let sum = 0;
-                        for (let i = 0; i < kh; i++) {
-                            const ih = oh * sh - ph + i * dh;
-                            if (ih < 0 || ih >= H) continue;
-                            const row = src + ih * W;
-                            for (let j = 0; j < kw; j++) {
-                                const iw = ow * sw - pw + j * dw;
-                                if (iw >= 0 && iw < W) sum += x[row + iw] * weight[wBase + i * kw + j];
-                            }
-                        }
-                        y[dst + oh * Wo + ow] = sum;
-                    }
-                }
-            }
-        }
-    }
-}
 
 /**
  * Transposed conv: for each group, cols[(C_out/g)·K × P_in] = W_gᵀ · x_g, then col2im adds each column's taps

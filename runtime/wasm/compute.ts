@@ -7,7 +7,8 @@ import type { Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
 import { im2col as referenceIm2col } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
-import { JOB_GEMM, JOB_IM2COL, ThreadTeam } from './threads.js';
+import { JOB_DEPTHWISE, JOB_GEMM, JOB_IM2COL, ThreadTeam } from './threads.js';
+import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
 // Bits of the module's gemm `flags`.
 const ACCUMULATE = 1;
@@ -59,6 +60,25 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
                 Ho, Wo, memory.address(cols, colsOffset),
             ], g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= PARALLEL_COLUMNS);
+        },
+        depthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue) {
+            const bias = epilogue.bias;
+            if (!memory.holds(x) || !memory.holds(y) || !memory.holds(weight) || (bias && !memory.holds(bias))) {
+                referenceDepthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue);
+                return;
+            }
+            const [, H, W] = g.input;
+            const [, Ho, Wo] = g.output;
+            const lo = epilogue.lo ?? -Infinity;
+            const hi = epilogue.hi ?? Infinity;
+            const flags = (bias ? BIAS : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+            const channels = cin * multiplier;
+            team.run(JOB_DEPTHWISE, [
+                memory.address(x, xOffset), memory.address(y, yOffset), memory.address(weight), bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+                channels, multiplier, H, W, Ho, Wo,
+                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
+                flags, { f32: lo }, { f32: hi },
+            ], channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
         },
         allocate: elements => memory.allocate(elements),
         holds: array => memory.holds(array),

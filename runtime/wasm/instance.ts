@@ -14,6 +14,9 @@ export interface KernelExports {
     gemmScratchBytes(): number;
     im2col2d(x: number, c0: number, c1: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
         dh: number, dw: number, ph: number, pw: number, Ho: number, Wo: number, cols: number): void;
+    depthwise2d(x: number, y: number, weight: number, bias: number, c0: number, c1: number, multiplier: number,
+        H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+        ph: number, pw: number, flags: number, lo: number, hi: number): void;
     heapBase(): number;
     /** Thread t of T does its part of the job described at byte address `job` (see threads.ts). */
     runPart(job: number, t: number, T: number): void;
@@ -78,10 +81,13 @@ export class WasmMemory {
         return this.top;
     }
 
-    /** A fresh, zeroed block of `bytes` bytes (rounded up to 16), growing the memory when needed. */
+    /**
+     * A fresh, zeroed block of `bytes` bytes, growing the memory when needed. Blocks are 16-byte aligned and
+     * followed by 16 spare bytes: a vector kernel may load (never use) a few elements past a tensor's end.
+     */
     allocateBytes(bytes: number): number {
         const address = this.top;
-        const end = address + Math.ceil(bytes / 16) * 16;
+        const end = address + Math.ceil(bytes / 16) * 16 + 16;
         if (end > MAX_PAGES * PAGE) throw new RangeError(`the run needs more than 4 GiB of WebAssembly memory (${end} bytes)`);
         const have = this.memory.buffer.byteLength;
         if (end > have) {

@@ -252,6 +252,81 @@ export function im2col2d(x: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw
     }
 }
 
+/**
+ * Depthwise 2-D conv of output channels [c0, c1): channel oc reads input channel oc / multiplier with its own
+ * kh×kw taps, then gets bias[oc] and the clamp as flags ask. Zero padding contributes nothing, so a tap row
+ * outside the image is skipped; within a row, the interior columns (every tap inside the image) are computed four
+ * at a time — contiguous loads at stride 1, even lanes of two loads at stride 2 — and the border scalar.
+ */
+export function depthwise2d(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
+    H: i32, W: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
+    flags: i32, lo: f32, hi: f32): void {
+    // Interior columns: ow·sw − pw ≥ 0 and ow·sw − pw + (kw − 1)·dw ≤ W − 1.
+    let owLo = (pw + sw - 1) / sw;
+    let owHi = W - 1 - (kw - 1) * dw + pw >= 0 ? (W - 1 - (kw - 1) * dw + pw) / sw + 1 : 0;
+    owLo = min(owLo, Wo);
+    owHi = max(owLo, min(owHi, Wo));
+    const loV = f32x4.splat(lo);
+    const hiV = f32x4.splat(hi);
+    const clamp = (flags & CLAMP) != 0;
+    for (let oc = c0; oc < c1; oc++) {
+        const plane = x + <usize>(oc / multiplier) * H * W * 4;
+        const taps = weight + <usize>oc * kh * kw * 4;
+        const out = y + <usize>oc * Ho * Wo * 4;
+        const b: f32 = flags & BIAS ? load<f32>(bias + (<usize>oc << 2)) : 0;
+        for (let oh = 0; oh < Ho; oh++) {
+            const row = out + <usize>oh * Wo * 4;
+            // Border columns, one at a time.
+            for (let ow = 0; ow < Wo; ow++) {
+                if (ow == owLo) ow = owHi;
+                if (ow >= Wo) break;
+                let sum: f32 = b;
+                for (let i = 0; i < kh; i++) {
+                    const ih = oh * sh - ph + i * dh;
+                    if (ih < 0 || ih >= H) continue;
+                    for (let j = 0; j < kw; j++) {
+                        const iw = ow * sw - pw + j * dw;
+                        if (iw >= 0 && iw < W) sum += load<f32>(plane + <usize>(ih * W + iw) * 4) * load<f32>(taps + <usize>(i * kw + j) * 4);
+                    }
+                }
+                if (clamp) sum = min(max(sum, lo), hi);
+                store<f32>(row + (<usize>ow << 2), sum);
+            }
+            // Interior columns, four at a time where the stride allows.
+            let ow = owLo;
+            if (sw <= 2) {
+                for (; ow + 4 <= owHi; ow += 4) {
+                    let acc = f32x4.splat(b);
+                    for (let i = 0; i < kh; i++) {
+                        const ih = oh * sh - ph + i * dh;
+                        if (ih < 0 || ih >= H) continue;
+                        const src = plane + <usize>(ih * W + ow * sw - pw) * 4;
+                        const tapRow = taps + <usize>(i * kw) * 4;
+                        for (let j = 0; j < kw; j++) {
+                            const at = src + <usize>(j * dw) * 4;
+                            const v = sw == 1 ? v128.load(at) : v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+                            acc = madd(v128.load32_splat(tapRow + (<usize>j << 2)), v, acc);
+                        }
+                    }
+                    if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+                    v128.store(row + (<usize>ow << 2), acc);
+                }
+            }
+            for (; ow < owHi; ow++) {
+                let sum: f32 = b;
+                for (let i = 0; i < kh; i++) {
+                    const ih = oh * sh - ph + i * dh;
+                    if (ih < 0 || ih >= H) continue;
+                    const src = plane + <usize>(ih * W + ow * sw - pw) * 4;
+                    for (let j = 0; j < kw; j++) sum += load<f32>(src + <usize>(j * dw) * 4) * load<f32>(taps + <usize>(i * kw + j) * 4);
+                }
+                if (clamp) sum = min(max(sum, lo), hi);
+                store<f32>(row + (<usize>ow << 2), sum);
+            }
+        }
+    }
+}
+
 // ---- Work split over threads ----
 //
 // A job is described in a block of i32 slots in shared memory, written by the thread that starts it; every
@@ -261,6 +336,7 @@ export function im2col2d(x: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw
 
 const JOB_GEMM: i32 = 1;
 const JOB_IM2COL: i32 = 2;
+const JOB_DEPTHWISE: i32 = 3;
 
 @inline function arg(job: usize, i: i32): i32 {
     return load<i32>(job + <usize>((5 + i) * 4));
@@ -295,6 +371,15 @@ export function runPart(job: usize, t: i32, T: i32): void {
         } else {
             const i0 = shareBegin(m, MR, t, T), i1 = shareEnd(m, MR, t, T);
             if (i0 < i1) gemm(i1 - i0, n, k, a + <usize>i0 * lda * 4, lda, b, ldb, c + <usize>i0 * ldc * 4, ldc, flags, bias + (<usize>i0 << 2), lo, hi, scratch);
+        }
+    } else if (kind == JOB_DEPTHWISE) {
+        const channels = arg(job, 4);
+        const c0 = shareBegin(channels, 1, t, T), c1 = shareEnd(channels, 1, t, T);
+        if (c0 < c1) {
+            depthwise2d(<usize>arg(job, 0), <usize>arg(job, 1), <usize>arg(job, 2), <usize>arg(job, 3), c0, c1, arg(job, 5),
+                arg(job, 6), arg(job, 7), arg(job, 8), arg(job, 9), arg(job, 10), arg(job, 11), arg(job, 12), arg(job, 13),
+                arg(job, 14), arg(job, 15), arg(job, 16), arg(job, 17), arg(job, 18),
+                reinterpret<f32>(arg(job, 19)), reinterpret<f32>(arg(job, 20)));
         }
     } else if (kind == JOB_IM2COL) {
         const channels = arg(job, 1);
