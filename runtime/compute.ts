@@ -26,6 +26,11 @@ export interface Compute {
     /** runtime/depthwise.ts's `depthwise2d`: a depthwise 2-D conv of one image with its bias and clamp. */
     depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
         y: Float32Array, yOffset: number, epilogue: GemmEpilogue): void;
+    /**
+     * Max pooling of `planes` 2-D planes (taps in the padding skipped, NaN propagates) when the engine has a
+     * faster kernel for it; false when it has not, and the caller's own kernel runs.
+     */
+    maxpool2d(x: Float32Array, g: ConvGeometry, planes: number, y: Float32Array): boolean;
     /** A zeroed array in the memory this engine computes on fastest. */
     allocate(elements: number): Float32Array;
     /** Whether `array` lives in that memory (so a run can use it without a copy). */
@@ -45,6 +50,7 @@ export function referenceCompute(): Compute {
         gemm: packedGemm,
         im2col: referenceIm2col,
         depthwise: referenceDepthwise,
+        maxpool2d: () => false,
         allocate: elements => {
             allocated += elements * 4;
             return new Float32Array(elements);

@@ -225,12 +225,13 @@ export class PreparedNetwork {
             const t0 = timings ? performance.now() : 0;
             findKernel(node.op)!({
                 node,
-                inputs: step.inputs.map(t => this.view(t)),
+                inputs: node.inputs.map(t => this.view(t)),
                 outputs: step.outputs.map(t => this.view(t)),
                 params: step.params,
                 workspace: this.workspace,
                 compute: this.compute,
                 clamp: step.clamp,
+                residual: step.residual === undefined ? undefined : this.view(step.residual),
             });
             if (timings) timings.push({ node: node.index, name: node.name, op: [node, ...step.absorbed].map(n => n.op).join(' + '), ms: performance.now() - t0 });
             const last = step.absorbed[step.absorbed.length - 1] ?? node;

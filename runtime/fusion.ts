@@ -4,10 +4,13 @@
  *
  * - a batch norm right after a conv is folded into the conv's weights and bias at load time:
  *   w' = w·s, b' = (b − mean)·s + beta with s = gamma/√(var + eps) per output channel;
- * - a ReLU or ReLU6 after that becomes a clamp in the GEMM's output loop.
+ * - a residual sum after that (ResNet's `bn2(conv2(x)) + shortcut`) adds the shortcut in the GEMM's output loop;
+ * - a ReLU or ReLU6 after that becomes a clamp in the same loop.
  *
  * A node is absorbed only when the tensor between it and the conv has no other reader, is not a network output,
- * and was not asked for (a captured feature map must exist). Without fusion every node is its own step.
+ * and was not asked for (a captured feature map must exist). A fused step runs where its last node stood: by then
+ * the shortcut exists (a projection shortcut is often computed after the conv). Without fusion every node is its
+ * own step.
  * Parameters the engine cannot reach (ordinary arrays, for the WebAssembly engine) are copied into its memory
  * here, so the kernels read them where they run fastest.
  */
@@ -20,7 +23,10 @@ export interface Step {
     readonly node: GraphNode;
     /** Nodes folded into it, in order (a batch norm, then an activation). */
     readonly absorbed: readonly GraphNode[];
+    /** The node's inputs, then the shortcut when a residual sum was absorbed. */
     readonly inputs: readonly number[];
+    /** The tensor an absorbed residual sum adds (also the last of `inputs`). */
+    readonly residual?: number;
     /** The tensors the step writes: the last absorbed node's outputs, or the node's own. */
     readonly outputs: readonly number[];
     /** The kernel's parameters, in compute memory (folded when a batch norm was absorbed). */
@@ -53,11 +59,14 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
     for (const node of graph.nodes) for (const t of node.inputs) readers.set(t, [...(readers.get(t) ?? []), node]);
     const networkOutputs = new Set(graph.outputs.map(o => o.tensor));
 
+    /** Nodes in a chain (the conv and what it absorbed). */
+    const absorbedBy = new Set<number>();
+
     /** The node that alone reads `node`'s single output, when `node`'s output need not exist. */
     const soleSuccessor = (node: GraphNode): GraphNode | undefined => {
         if (node.outputs.length !== 1 || options.keep?.has(node.index) || networkOutputs.has(node.outputs[0])) return undefined;
         const next = readers.get(node.outputs[0]) ?? [];
-        return next.length === 1 && next[0].inputs.length === 1 ? next[0] : undefined;
+        return next.length === 1 && next[0].inputs.length === 1 && !absorbedBy.has(next[0].index) ? next[0] : undefined;
     };
 
     const copy = (data: Float32Array): Float32Array => {
@@ -70,31 +79,73 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
     /** An array a step may overwrite (to fold a batch norm in): `data` itself only when the run adopted it. */
     const own = (data: Float32Array) => (options.adopt && options.compute.holds(data) ? data : copy(data));
 
-    const steps: Step[] = [];
-    for (let i = 0; i < graph.nodes.length; i++) {
-        const node = graph.nodes[i];
+    /** The one node reading `node`'s output, with the other input (the shortcut) when it is a residual sum. */
+    const residualSum = (node: GraphNode): { sum: GraphNode; shortcut: number } | undefined => {
+        if (node.outputs.length !== 1 || options.keep?.has(node.index) || networkOutputs.has(node.outputs[0])) return undefined;
+        const next = readers.get(node.outputs[0]) ?? [];
+        // A sum of two conv outputs is claimed by the first conv's chain; the other conv ends before it.
+        if (next.length !== 1 || next[0].op !== 'add' || next[0].inputs.length !== 2 || absorbedBy.has(next[0].index)) return undefined;
+        const [a, b] = next[0].inputs;
+        const shortcut = a === node.outputs[0] ? b : a;
+        const same = (s: readonly number[], t: readonly number[]) => s.length === t.length && s.every((d, i) => d === t[i]);
+        // Element for element: no broadcast, and not the conv's own output twice.
+        if (shortcut === node.outputs[0] || !same(graph.tensors[shortcut].shape, graph.tensors[node.outputs[0]].shape)) return undefined;
+        return { sum: next[0], shortcut };
+    };
+
+    // Chains first: each fusing conv with what it absorbs; the step is emitted at the chain's last node.
+    const chains = new Map<number, { node: GraphNode; absorbed: GraphNode[]; residual?: number }>();
+    for (const node of options.fuse ? graph.nodes : []) {
+        if (!FUSING_CONVS.has(node.op)) continue;
         const absorbed: GraphNode[] = [];
-        if (options.fuse && FUSING_CONVS.has(node.op)) {
-            let last = node;
-            const norm = soleSuccessor(last);
-            if (norm?.op === 'batchnorm' && norm.index === last.index + 1) {
-                absorbed.push(norm);
-                last = norm;
-            }
-            const activation = soleSuccessor(last);
-            if (activation && CLAMPS[activation.op] && activation.index === last.index + 1) absorbed.push(activation);
+        let last = node;
+        let residual: number | undefined;
+        const norm = soleSuccessor(last);
+        if (norm?.op === 'batchnorm') {
+            absorbed.push(norm);
+            last = norm;
         }
+        const sum = isDepthwise(graph, node) ? undefined : residualSum(last);
+        if (sum) {
+            absorbed.push(sum.sum);
+            last = sum.sum;
+            residual = sum.shortcut;
+        }
+        const activation = soleSuccessor(last);
+        if (activation && CLAMPS[activation.op]) absorbed.push(activation);
+        if (absorbed.length === 0) continue;
+        chains.set(absorbed[absorbed.length - 1].index, { node, absorbed, residual });
+        absorbed.forEach(n => absorbedBy.add(n.index));
+        absorbedBy.add(node.index);
+    }
+
+    const steps: Step[] = [];
+    for (const current of graph.nodes) {
+        const chain = chains.get(current.index);
+        if (!chain && absorbedBy.has(current.index)) continue; // runs with its chain, at the chain's last node
+        const { node, absorbed, residual } = chain ?? { node: current, absorbed: [] as GraphNode[], residual: undefined };
         const norm = absorbed.find(n => n.op === 'batchnorm');
         const mine = parameters.get(node.name) ?? {};
         const params = norm
             ? foldBatchNorm(mine, parameters.get(norm.name)!, norm.attrs.eps as number, own)
             : Object.fromEntries(Object.entries(mine).map(([name, data]) => [name, reach(data)]));
         const activation = absorbed.find(n => CLAMPS[n.op]);
-        const lastNode = absorbed[absorbed.length - 1] ?? node;
-        steps.push({ node, absorbed, inputs: node.inputs, outputs: lastNode.outputs, params, clamp: activation ? CLAMPS[activation.op] : undefined });
-        i += absorbed.length;
+        steps.push({
+            node,
+            absorbed,
+            inputs: residual === undefined ? node.inputs : [...node.inputs, residual],
+            residual,
+            outputs: current.outputs,
+            params,
+            clamp: activation ? CLAMPS[activation.op] : undefined,
+        });
     }
     return steps;
+}
+
+/** A conv the conv kernel computes directly (groups = input channels), not through the GEMM. */
+function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
+    return node.op.startsWith('dwconv') || node.attrs.groups === graph.tensors[node.inputs[0]].shape[1];
 }
 
 /**

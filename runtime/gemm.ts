@@ -11,13 +11,16 @@
  * cache, and a register-blocked MR×NR micro-kernel runs over them. The fast kernel (WebAssembly SIMD on worker
  * threads, runtime/wasm/) implements the same `GemmKernel` signature; a run picks one through its `Compute`.
  *
- * An optional epilogue finishes C in the same call: C = clamp(C + bias[row], lo, hi) — a conv's bias (with batch
- * norm folded in) and its ReLU/ReLU6 without another pass over the output.
+ * An optional epilogue finishes C in the same call: C = clamp(C + bias[row] + R, lo, hi) — a conv's bias (with
+ * batch norm folded in), a residual shortcut R and its ReLU/ReLU6 without another pass over the output.
  */
 export interface GemmEpilogue {
     /** Added to every element of row i of C: bias[biasOffset + i]. */
     readonly bias?: Float32Array;
     readonly biasOffset?: number;
+    /** Added elementwise: R laid out as C (same leading dimension), its (0, 0) at residual[residualOffset]. */
+    readonly residual?: Float32Array;
+    readonly residualOffset?: number;
     /** Clamp bounds applied after the bias (ReLU: lo 0; ReLU6: lo 0, hi 6). */
     readonly lo?: number;
     readonly hi?: number;
@@ -134,14 +137,15 @@ export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb
     if (epilogue) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
 };
 
-/** C = clamp(C + bias[row], lo, hi) over the m×n block at cOffset. */
+/** C = clamp(C + bias[row] + R, lo, hi) over the m×n block at cOffset. */
 export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, epilogue: GemmEpilogue): void {
-    const { bias, biasOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
+    const { bias, biasOffset = 0, residual, residualOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
     for (let i = 0; i < m; i++) {
         const add = bias ? bias[biasOffset + i] : 0;
         const start = cOffset + i * ldc;
+        const shortcut = residualOffset + i * ldc - start;
         for (let j = start; j < start + n; j++) {
-            const v = c[j] + add;
+            const v = c[j] + add + (residual ? residual[shortcut + j] : 0);
             c[j] = v < lo ? lo : v > hi ? hi : v;
         }
     }

@@ -44,7 +44,7 @@ function addBias(y: Float32Array, bias: Float32Array | undefined, batch: number,
 
 /**
  * Conv: per image and group, y_g[C_out/g × P] = W_g · cols_g, with the bias (and an absorbed batch norm's shift,
- * already folded into weight and bias) and an absorbed ReLU applied in the GEMM's output loop.
+ * already folded into weight and bias), an absorbed residual sum and ReLU applied in the GEMM's output loop.
  */
 export const convKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
@@ -59,7 +59,8 @@ export const convKernel: Kernel = ctx => {
     if (groups === cin && cout % cin === 0 && g.input[0] === 1 && g.kernel[0] === 1 && g.output[0] === 1 && g.padBegin[0] === 0) {
         const P = outputPositions(g);
         for (let n = 0; n < batch; n++) {
-            ctx.compute.depthwise(x.data, n * cin * g.input[1] * g.input[2], g, cin, cout / cin, weight, y.data, n * cout * P, { bias, ...ctx.clamp });
+            ctx.compute.depthwise(x.data, n * cin * g.input[1] * g.input[2], g, cin, cout / cin, weight, y.data, n * cout * P,
+                { bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...ctx.clamp });
         }
         return;
     }
@@ -78,7 +79,7 @@ export const convKernel: Kernel = ctx => {
                 weight, grp * coutG * cinG * K, cinG * K,
                 cols, pointwise ? xOffset : 0, P,
                 y.data, (n * cout + grp * coutG) * P, P,
-                false, { bias, biasOffset: grp * coutG, ...ctx.clamp });
+                false, { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: (n * cout + grp * coutG) * P, ...ctx.clamp });
         }
     }
 };

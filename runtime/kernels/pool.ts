@@ -167,6 +167,10 @@ function slidingPool(mode: 'max' | 'avg'): Kernel {
         const k = to3d(w.kernel, 1), s = to3d(w.stride, 1), dil = to3d(w.dilation, 1);
         const padBegin = to3d(w.pads.begin, 0), padEnd = to3d(w.pads.end, 0);
         const planes = x.shape[0] * x.shape[1];
+        if (mode === 'max' && dims === 2) {
+            const g = { channels: planes, input: inSize, output: outSize, kernel: k, stride: s, dilation: dil, padBegin } as const;
+            if (ctx.compute.maxpool2d(x.data, g, planes, y.data)) return;
+        }
         if (mode === 'max' && dil.some(d => d !== 1)) {
             maxPoolDilated(x.data, inSize, outSize, k, s, dil, padBegin, y.data, planes);
             return;

@@ -7,13 +7,18 @@ import type { Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
 import { im2col as referenceIm2col } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
-import { JOB_DEPTHWISE, JOB_GEMM, JOB_IM2COL, ThreadTeam } from './threads.js';
+import { JOB_GEMM, JOB_IM2COL, JOB_WINDOW, ThreadTeam } from './threads.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
+
+// Modes of the module's window2d.
+const WINDOW_DEPTHWISE = 0;
+const WINDOW_MAX = 1;
 
 // Bits of the module's gemm `flags`.
 const ACCUMULATE = 1;
 const BIAS = 2;
 const CLAMP = 4;
+const RESIDUAL = 8;
 
 /** Below this many multiply-adds a GEMM runs on the calling thread: waking the team costs more than it saves. */
 const PARALLEL_MACS = 1 << 18;
@@ -26,19 +31,23 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
 
     const gemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
         const bias = epilogue?.bias;
-        if (!memory.holds(a) || !memory.holds(b) || !memory.holds(c) || (bias && !memory.holds(bias))) {
+        const residual = epilogue?.residual;
+        if (!memory.holds(a) || !memory.holds(b) || !memory.holds(c) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) {
             packedGemm(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue);
             return;
         }
         const lo = epilogue?.lo ?? -Infinity;
         const hi = epilogue?.hi ?? Infinity;
-        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+        const cAddress = memory.address(c, cOffset);
         team.run(JOB_GEMM, [
             m, n, k,
             memory.address(a, aOffset), lda,
             memory.address(b, bOffset), ldb,
-            memory.address(c, cOffset), ldc,
+            cAddress, ldc,
             flags, bias ? memory.address(bias, epilogue?.biasOffset ?? 0) : 0, { f32: lo }, { f32: hi },
+            // The shortcut as a distance from C (negative distances wrap around in the module's 32-bit addresses).
+            residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
         ], m * n * k >= PARALLEL_MACS);
     };
 
@@ -63,7 +72,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         },
         depthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue) {
             const bias = epilogue.bias;
-            if (!memory.holds(x) || !memory.holds(y) || !memory.holds(weight) || (bias && !memory.holds(bias))) {
+            // The module's depthwise kernel has no residual input (the fusion never gives one to a depthwise conv).
+            if (!memory.holds(x) || !memory.holds(y) || !memory.holds(weight) || (bias && !memory.holds(bias)) || epilogue.residual) {
                 referenceDepthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue);
                 return;
             }
@@ -73,12 +83,24 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const hi = epilogue.hi ?? Infinity;
             const flags = (bias ? BIAS : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
             const channels = cin * multiplier;
-            team.run(JOB_DEPTHWISE, [
-                memory.address(x, xOffset), memory.address(y, yOffset), memory.address(weight), bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+            team.run(JOB_WINDOW, [
+                WINDOW_DEPTHWISE, memory.address(x, xOffset), memory.address(y, yOffset), memory.address(weight), bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 channels, multiplier, H, W, Ho, Wo,
                 g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
                 flags, { f32: lo }, { f32: hi },
             ], channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+        },
+        maxpool2d(x, g, planes, y) {
+            const planar = g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
+            if (!planar || !memory.holds(x) || !memory.holds(y)) return false;
+            const [, H, W] = g.input;
+            const [, Ho, Wo] = g.output;
+            team.run(JOB_WINDOW, [
+                WINDOW_MAX, memory.address(x), memory.address(y), 0, 0, planes, 1, H, W, Ho, Wo,
+                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
+                0, { f32: 0 }, { f32: 0 },
+            ], planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+            return true;
         },
         allocate: elements => memory.allocate(elements),
         holds: array => memory.holds(array),

@@ -10,11 +10,12 @@ import { RELAXED_SIMD_KERNELS, SIMD_KERNELS } from './generated/kernels-wasm.js'
 /** The functions the module exports (addresses in bytes, sizes in elements). */
 export interface KernelExports {
     gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
-        flags: number, bias: number, lo: number, hi: number, scratch: number): void;
+        flags: number, bias: number, residual: number, lo: number, hi: number, scratch: number): void;
     gemmScratchBytes(): number;
     im2col2d(x: number, c0: number, c1: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
         dh: number, dw: number, ph: number, pw: number, Ho: number, Wo: number, cols: number): void;
-    depthwise2d(x: number, y: number, weight: number, bias: number, c0: number, c1: number, multiplier: number,
+    /** mode 0: depthwise conv; 1: max pooling. */
+    window2d(mode: number, x: number, y: number, weight: number, bias: number, c0: number, c1: number, multiplier: number,
         H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
         ph: number, pw: number, flags: number, lo: number, hi: number): void;
     heapBase(): number;

@@ -18,7 +18,7 @@ const JOB_SLOTS = 32;
 
 export const JOB_GEMM = 1;
 export const JOB_IM2COL = 2;
-export const JOB_DEPTHWISE = 3;
+export const JOB_WINDOW = 3;
 
 // The worker's whole program: instantiate, then loop on the job block. Kept as source text so that it runs the
 // same from the bundles and from the TypeScript sources under test.

@@ -21,7 +21,8 @@ const NC: i32 = 2048; // a multiple of NR: B panels of 256×8 floats stream thro
 /** Bits of `flags`. */
 const ACCUMULATE: i32 = 1; // C += A·B instead of C = A·B
 const BIAS: i32 = 2;       // add bias[row] to every element of a row of C
-const CLAMP: i32 = 4;      // clamp C to [lo, hi] (ReLU: [0, ∞), ReLU6: [0, 6]) after the bias
+const CLAMP: i32 = 4;      // clamp C to [lo, hi] (ReLU: [0, ∞), ReLU6: [0, 6]) after the bias and residual
+const RESIDUAL: i32 = 8;   // add R, laid out as C and `residual` bytes after it (a shortcut joined in ResNet)
 
 /** Bytes of scratch one `gemm` call needs (packed A, packed B, an edge tile), per thread. */
 export function gemmScratchBytes(): i32 {
@@ -83,7 +84,7 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
 }
 
 /** One finished row segment of 8: optionally add the old C, then on the last depth block the bias and clamp. */
-@inline function storeRow(c: usize, v0: v128, v1: v128, add: bool, epilogue: bool, flags: i32, bias: f32, lo: v128, hi: v128): void {
+@inline function storeRow(c: usize, v0: v128, v1: v128, add: bool, epilogue: bool, flags: i32, bias: f32, residual: usize, lo: v128, hi: v128): void {
     if (add) {
         v0 = f32x4.add(v0, v128.load(c));
         v1 = f32x4.add(v1, v128.load(c, 16));
@@ -93,6 +94,10 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
             const b = f32x4.splat(bias);
             v0 = f32x4.add(v0, b);
             v1 = f32x4.add(v1, b);
+        }
+        if (flags & RESIDUAL) {
+            v0 = f32x4.add(v0, v128.load(c + residual));
+            v1 = f32x4.add(v1, v128.load(c + residual, 16));
         }
         if (flags & CLAMP) {
             v0 = f32x4.min(f32x4.max(v0, lo), hi);
@@ -108,7 +113,7 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
  * cols < NR) is written to `edge` first and only its valid part copied, with the same epilogue.
  */
 function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32,
-    add: bool, epilogue: bool, flags: i32, bias: usize, lo: f32, hi: f32, edge: usize): void {
+    add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, edge: usize): void {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
     let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
@@ -135,10 +140,10 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, r
     const addHere = full && add;
     const epilogueHere = full && epilogue;
     const b = bias;
-    storeRow(target, c00, c01, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b) : 0, loV, hiV);
-    storeRow(target + stride, c10, c11, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 4) : 0, loV, hiV);
-    storeRow(target + 2 * stride, c20, c21, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 8) : 0, loV, hiV);
-    storeRow(target + 3 * stride, c30, c31, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 12) : 0, loV, hiV);
+    storeRow(target, c00, c01, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b) : 0, residual, loV, hiV);
+    storeRow(target + stride, c10, c11, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 4) : 0, residual, loV, hiV);
+    storeRow(target + 2 * stride, c20, c21, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 8) : 0, residual, loV, hiV);
+    storeRow(target + 3 * stride, c30, c31, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 12) : 0, residual, loV, hiV);
     if (full) return;
     for (let i = 0; i < rows; i++) {
         const rowBias: f32 = epilogue && (flags & BIAS) ? load<f32>(bias + (<usize>i << 2)) : 0;
@@ -148,6 +153,7 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, r
             if (add) v += load<f32>(at);
             if (epilogue) {
                 v += rowBias;
+                if (flags & RESIDUAL) v += load<f32>(at + residual);
                 if (flags & CLAMP) v = min(max(v, lo), hi);
             }
             store<f32>(at, v);
@@ -155,24 +161,60 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, r
     }
 }
 
+/** C's element at `at` finished: + bias, + residual, clamped, as flags ask. */
+@inline function finish(v: f32, at: usize, flags: i32, bias: f32, residual: usize, lo: f32, hi: f32): f32 {
+    if (flags & BIAS) v += bias;
+    if (flags & RESIDUAL) v += load<f32>(at + residual);
+    if (flags & CLAMP) v = min(max(v, lo), hi);
+    return v;
+}
+
 /**
- * C[m×n] = A[m×k]·B[k×n] (+ C when flags has ACCUMULATE), then C = clamp(C + bias[row], lo, hi) as flags ask.
- * All matrices row-major; a, b, c, bias and scratch are byte addresses, lda/ldb/ldc in elements.
- * `scratch` holds gemmScratchBytes() bytes owned by the calling thread.
+ * A matrix-vector product (n = 1, B a contiguous column): each row of A dotted with B, four vectors of partial
+ * sums at a time. Packing would copy all of A to use one column of it.
+ */
+function gemv(m: i32, k: i32, a: usize, lda: i32, b: usize, c: usize, ldcBytes: usize, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32): void {
+    for (let i = 0; i < m; i++) {
+        const row = a + <usize>i * lda * 4;
+        let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+        let p = 0;
+        for (; p + 16 <= k; p += 16) {
+            const at = <usize>p << 2;
+            s0 = madd(v128.load(row + at), v128.load(b + at), s0);
+            s1 = madd(v128.load(row + at, 16), v128.load(b + at, 16), s1);
+            s2 = madd(v128.load(row + at, 32), v128.load(b + at, 32), s2);
+            s3 = madd(v128.load(row + at, 48), v128.load(b + at, 48), s3);
+        }
+        for (; p + 4 <= k; p += 4) s0 = madd(v128.load(row + (<usize>p << 2)), v128.load(b + (<usize>p << 2)), s0);
+        const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+        let v = f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+        for (; p < k; p++) v += load<f32>(row + (<usize>p << 2)) * load<f32>(b + (<usize>p << 2));
+        const at = c + <usize>i * ldcBytes;
+        if (flags & ACCUMULATE) v += load<f32>(at);
+        store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (<usize>i << 2)) : 0, residual, lo, hi));
+    }
+}
+
+/**
+ * C[m×n] = A[m×k]·B[k×n] (+ C when flags has ACCUMULATE), then C = clamp(C + bias[row] + R, lo, hi) as flags
+ * ask, R at `residual` bytes from C. All matrices row-major; a, b, c, bias and scratch are byte addresses,
+ * lda/ldb/ldc in elements. `scratch` holds gemmScratchBytes() bytes owned by the calling thread.
  */
 export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
-    flags: i32, bias: usize, lo: f32, hi: f32, scratch: usize): void {
+    flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, scratch: usize): void {
     if (m <= 0 || n <= 0) return;
     const ldcBytes = <usize>ldc << 2;
+    if (n == 1 && ldb == 1) {
+        gemv(m, k, a, lda, b, c, ldcBytes, flags, bias, residual, lo, hi);
+        return;
+    }
     if (k <= 0) {
         // An empty product: C keeps (or is) nothing but the epilogue.
         for (let i = 0; i < m; i++) {
             for (let j = 0; j < n; j++) {
                 const at = c + <usize>i * ldcBytes + (<usize>j << 2);
-                let v: f32 = flags & ACCUMULATE ? load<f32>(at) : 0;
-                if (flags & BIAS) v += load<f32>(bias + (<usize>i << 2));
-                if (flags & CLAMP) v = min(max(v, lo), hi);
-                store<f32>(at, v);
+                const v: f32 = flags & ACCUMULATE ? load<f32>(at) : 0;
+                store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (<usize>i << 2)) : 0, residual, lo, hi));
             }
         }
         return;
@@ -198,7 +240,7 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
                         const rows = min(MR, mc - ir);
                         microKernel(kc, packedA + <usize>(ir * kc * 4), pb,
                             c + <usize>(i0 + ir) * ldcBytes + (<usize>(j0 + jr) << 2), ldcBytes, rows, cols,
-                            add, epilogue, flags, bias + (<usize>(i0 + ir) << 2), lo, hi, edge);
+                            add, epilogue, flags, bias + (<usize>(i0 + ir) << 2), residual, lo, hi, edge);
                     }
                 }
             }
@@ -252,13 +294,25 @@ export function im2col2d(x: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw
     }
 }
 
+const WINDOW_DEPTHWISE: i32 = 0; // Σ tap weight × input, then bias and clamp
+const WINDOW_MAX: i32 = 1;       // max over the taps inside the image (padding is −∞); NaN propagates
+
+@inline function reduceTap(mode: i32, acc: f32, value: f32, weight: usize): f32 {
+    return mode == WINDOW_MAX ? max(acc, value) : acc + value * load<f32>(weight);
+}
+
+@inline function reduceTaps(mode: i32, acc: v128, values: v128, weight: usize): v128 {
+    return mode == WINDOW_MAX ? f32x4.max(acc, values) : madd(v128.load32_splat(weight), values, acc);
+}
+
 /**
- * Depthwise 2-D conv of output channels [c0, c1): channel oc reads input channel oc / multiplier with its own
- * kh×kw taps, then gets bias[oc] and the clamp as flags ask. Zero padding contributes nothing, so a tap row
- * outside the image is skipped; within a row, the interior columns (every tap inside the image) are computed four
- * at a time — contiguous loads at stride 1, even lanes of two loads at stride 2 — and the border scalar.
+ * A sliding 2-D window over each plane of channels [c0, c1) — a depthwise conv (output channel oc reads input
+ * channel oc / multiplier with its own kh×kw taps, then bias[oc] and the clamp as flags ask) or max pooling.
+ * Taps outside the image are skipped (zero padding adds nothing to a sum; max pooling pads with −∞). Within a
+ * row, interior columns (every tap inside the image) are computed four at a time — contiguous loads at stride 1,
+ * even lanes of two loads at stride 2 — and the border columns one at a time.
  */
-export function depthwise2d(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
+export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
     H: i32, W: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
     flags: i32, lo: f32, hi: f32): void {
     // Interior columns: ow·sw − pw ≥ 0 and ow·sw − pw + (kw − 1)·dw ≤ W − 1.
@@ -269,34 +323,35 @@ export function depthwise2d(x: usize, y: usize, weight: usize, bias: usize, c0: 
     const loV = f32x4.splat(lo);
     const hiV = f32x4.splat(hi);
     const clamp = (flags & CLAMP) != 0;
+    const isMax = mode == WINDOW_MAX;
     for (let oc = c0; oc < c1; oc++) {
         const plane = x + <usize>(oc / multiplier) * H * W * 4;
-        const taps = weight + <usize>oc * kh * kw * 4;
+        const taps: usize = isMax ? 0 : weight + <usize>oc * kh * kw * 4;
         const out = y + <usize>oc * Ho * Wo * 4;
-        const b: f32 = flags & BIAS ? load<f32>(bias + (<usize>oc << 2)) : 0;
+        const start: f32 = isMax ? -Infinity : flags & BIAS ? load<f32>(bias + (<usize>oc << 2)) : 0;
         for (let oh = 0; oh < Ho; oh++) {
             const row = out + <usize>oh * Wo * 4;
             // Border columns, one at a time.
             for (let ow = 0; ow < Wo; ow++) {
                 if (ow == owLo) ow = owHi;
                 if (ow >= Wo) break;
-                let sum: f32 = b;
+                let acc = start;
                 for (let i = 0; i < kh; i++) {
                     const ih = oh * sh - ph + i * dh;
                     if (ih < 0 || ih >= H) continue;
                     for (let j = 0; j < kw; j++) {
                         const iw = ow * sw - pw + j * dw;
-                        if (iw >= 0 && iw < W) sum += load<f32>(plane + <usize>(ih * W + iw) * 4) * load<f32>(taps + <usize>(i * kw + j) * 4);
+                        if (iw >= 0 && iw < W) acc = reduceTap(mode, acc, load<f32>(plane + <usize>(ih * W + iw) * 4), taps + <usize>(i * kw + j) * 4);
                     }
                 }
-                if (clamp) sum = min(max(sum, lo), hi);
-                store<f32>(row + (<usize>ow << 2), sum);
+                if (clamp) acc = min(max(acc, lo), hi);
+                store<f32>(row + (<usize>ow << 2), acc);
             }
             // Interior columns, four at a time where the stride allows.
             let ow = owLo;
             if (sw <= 2) {
                 for (; ow + 4 <= owHi; ow += 4) {
-                    let acc = f32x4.splat(b);
+                    let acc = f32x4.splat(start);
                     for (let i = 0; i < kh; i++) {
                         const ih = oh * sh - ph + i * dh;
                         if (ih < 0 || ih >= H) continue;
@@ -305,7 +360,7 @@ export function depthwise2d(x: usize, y: usize, weight: usize, bias: usize, c0: 
                         for (let j = 0; j < kw; j++) {
                             const at = src + <usize>(j * dw) * 4;
                             const v = sw == 1 ? v128.load(at) : v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
-                            acc = madd(v128.load32_splat(tapRow + (<usize>j << 2)), v, acc);
+                            acc = reduceTaps(mode, acc, v, tapRow + (<usize>j << 2));
                         }
                     }
                     if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
@@ -313,15 +368,15 @@ export function depthwise2d(x: usize, y: usize, weight: usize, bias: usize, c0: 
                 }
             }
             for (; ow < owHi; ow++) {
-                let sum: f32 = b;
+                let acc = start;
                 for (let i = 0; i < kh; i++) {
                     const ih = oh * sh - ph + i * dh;
                     if (ih < 0 || ih >= H) continue;
                     const src = plane + <usize>(ih * W + ow * sw - pw) * 4;
-                    for (let j = 0; j < kw; j++) sum += load<f32>(src + <usize>(j * dw) * 4) * load<f32>(taps + <usize>(i * kw + j) * 4);
+                    for (let j = 0; j < kw; j++) acc = reduceTap(mode, acc, load<f32>(src + <usize>(j * dw) * 4), taps + <usize>(i * kw + j) * 4);
                 }
-                if (clamp) sum = min(max(sum, lo), hi);
-                store<f32>(row + (<usize>ow << 2), sum);
+                if (clamp) acc = min(max(acc, lo), hi);
+                store<f32>(row + (<usize>ow << 2), acc);
             }
         }
     }
@@ -336,7 +391,7 @@ export function depthwise2d(x: usize, y: usize, weight: usize, bias: usize, c0: 
 
 const JOB_GEMM: i32 = 1;
 const JOB_IM2COL: i32 = 2;
-const JOB_DEPTHWISE: i32 = 3;
+const JOB_WINDOW: i32 = 3;
 
 @inline function arg(job: usize, i: i32): i32 {
     return load<i32>(job + <usize>((5 + i) * 4));
@@ -365,21 +420,22 @@ export function runPart(job: usize, t: i32, T: i32): void {
         const a = <usize>arg(job, 3), lda = arg(job, 4), b = <usize>arg(job, 5), ldb = arg(job, 6);
         const c = <usize>arg(job, 7), ldc = arg(job, 8), flags = arg(job, 9), bias = <usize>arg(job, 10);
         const lo = reinterpret<f32>(arg(job, 11)), hi = reinterpret<f32>(arg(job, 12));
+        const residual = <usize>arg(job, 13);
         if (n >= m || m < MR * T) {
             const j0 = shareBegin(n, NR, t, T), j1 = shareEnd(n, NR, t, T);
-            if (j0 < j1) gemm(m, j1 - j0, k, a, lda, b + (<usize>j0 << 2), ldb, c + (<usize>j0 << 2), ldc, flags, bias, lo, hi, scratch);
+            if (j0 < j1) gemm(m, j1 - j0, k, a, lda, b + (<usize>j0 << 2), ldb, c + (<usize>j0 << 2), ldc, flags, bias, residual, lo, hi, scratch);
         } else {
             const i0 = shareBegin(m, MR, t, T), i1 = shareEnd(m, MR, t, T);
-            if (i0 < i1) gemm(i1 - i0, n, k, a + <usize>i0 * lda * 4, lda, b, ldb, c + <usize>i0 * ldc * 4, ldc, flags, bias + (<usize>i0 << 2), lo, hi, scratch);
+            if (i0 < i1) gemm(i1 - i0, n, k, a + <usize>i0 * lda * 4, lda, b, ldb, c + <usize>i0 * ldc * 4, ldc, flags, bias + (<usize>i0 << 2), residual, lo, hi, scratch);
         }
-    } else if (kind == JOB_DEPTHWISE) {
-        const channels = arg(job, 4);
+    } else if (kind == JOB_WINDOW) {
+        const channels = arg(job, 5);
         const c0 = shareBegin(channels, 1, t, T), c1 = shareEnd(channels, 1, t, T);
         if (c0 < c1) {
-            depthwise2d(<usize>arg(job, 0), <usize>arg(job, 1), <usize>arg(job, 2), <usize>arg(job, 3), c0, c1, arg(job, 5),
-                arg(job, 6), arg(job, 7), arg(job, 8), arg(job, 9), arg(job, 10), arg(job, 11), arg(job, 12), arg(job, 13),
-                arg(job, 14), arg(job, 15), arg(job, 16), arg(job, 17), arg(job, 18),
-                reinterpret<f32>(arg(job, 19)), reinterpret<f32>(arg(job, 20)));
+            window2d(arg(job, 0), <usize>arg(job, 1), <usize>arg(job, 2), <usize>arg(job, 3), <usize>arg(job, 4), c0, c1, arg(job, 6),
+                arg(job, 7), arg(job, 8), arg(job, 9), arg(job, 10), arg(job, 11), arg(job, 12), arg(job, 13), arg(job, 14),
+                arg(job, 15), arg(job, 16), arg(job, 17), arg(job, 18), arg(job, 19),
+                reinterpret<f32>(arg(job, 20)), reinterpret<f32>(arg(job, 21)));
         }
     } else if (kind == JOB_IM2COL) {
         const channels = arg(job, 1);
