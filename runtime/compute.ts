@@ -27,6 +27,13 @@ export interface Compute {
     depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
         y: Float32Array, yOffset: number, epilogue: GemmEpilogue): void;
     /**
+     * A 3×3 stride-1 conv of one image by Winograd F(2×2, 3×3) (runtime/winograd.ts) with transformed weights
+     * `u`, scratch `v` (16·C_in·tiles) and `m` (16·C_out·tiles), and the epilogue; false when the engine has no
+     * Winograd kernel (the caller convolves directly).
+     */
+    winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,
+        v: Float32Array, m: Float32Array, epilogue: GemmEpilogue): boolean;
+    /**
      * Max pooling of `planes` 2-D planes (taps in the padding skipped, NaN propagates) when the engine has a
      * faster kernel for it; false when it has not, and the caller's own kernel runs.
      */
@@ -51,6 +58,7 @@ export function referenceCompute(): Compute {
         im2col: referenceIm2col,
         depthwise: referenceDepthwise,
         maxpool2d: () => false,
+        winograd: () => false,
         allocate: elements => {
             allocated += elements * 4;
             return new Float32Array(elements);

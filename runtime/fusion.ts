@@ -17,6 +17,7 @@
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
+import { transformWeights, usesWinograd } from './winograd.js';
 
 export interface Step {
     /** The node whose kernel runs. */
@@ -29,7 +30,10 @@ export interface Step {
     readonly residual?: number;
     /** The tensors the step writes: the last absorbed node's outputs, or the node's own. */
     readonly outputs: readonly number[];
-    /** The kernel's parameters, in compute memory (folded when a batch norm was absorbed). */
+    /**
+     * The kernel's parameters, in compute memory (folded when a batch norm was absorbed; with `winograd`, the
+     * transformed weights, when the fast engine runs the conv as Winograd F(2×2, 3×3)).
+     */
     readonly params: Readonly<Record<string, Float32Array>>;
     /** Clamp applied to the output (an absorbed ReLU: [0, ∞); ReLU6: [0, 6]). */
     readonly clamp?: { readonly lo: number; readonly hi: number };
@@ -126,9 +130,14 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         const { node, absorbed, residual } = chain ?? { node: current, absorbed: [] as GraphNode[], residual: undefined };
         const norm = absorbed.find(n => n.op === 'batchnorm');
         const mine = parameters.get(node.name) ?? {};
-        const params = norm
+        const params: Record<string, Float32Array> = norm
             ? foldBatchNorm(mine, parameters.get(norm.name)!, norm.attrs.eps as number, own)
             : Object.fromEntries(Object.entries(mine).map(([name, data]) => [name, reach(data)]));
+        // The fast engine runs large 3×3 stride-1 convs as Winograd F(2×2, 3×3), on weights transformed once here.
+        if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
+            const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
+            params.winograd = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
+        }
         const activation = absorbed.find(n => CLAMPS[n.op]);
         steps.push({
             node,

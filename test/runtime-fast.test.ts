@@ -4,10 +4,12 @@
  * - the WebAssembly GEMM against the reference GEMM on sizes across every blocking boundary, with strides,
  *   offsets, accumulation and the bias/clamp epilogue, on 1, 2 and 3 threads;
  * - WebAssembly im2col against the reference im2col on padded, strided and dilated windows;
+ * - Winograd F(2×2, 3×3) against the direct conv, with edge tiles, padding, residual and clamp;
  * - every network of every example: the same seeded weights and input through both paths, at 1 and 2 threads,
  *   equal within 1e-4 of the output's scale.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +24,7 @@ import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../runtime/inputs.js';
+import { usesWinograd } from '../runtime/winograd.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -121,6 +124,31 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         compute.depthwise(x, 2, c, c.channels, c.multiplier, weight, y, 4, epilogue);
         expect(relativeError(y, expected)).toBeLessThan(1e-6);
         expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
+    });
+});
+
+describe('Winograd F(2×2, 3×3) against the direct conv (reference engine, im2col + GEMM)', () => {
+    // Odd and even planes (edge tiles), padding 0 and 1 and asymmetric, a residual and ReLU in the output loop.
+    const cases = [
+        { name: 'even 28×28, padding 1, bias + ReLU', text: 'network A(input: [1, 16, 28, 28]) {\n  return input -> conv(24, kernel: 3, padding: 1) -> relu\n}\n' },
+        { name: 'odd 31×29, no padding, batch 2', text: 'network A(input: [2, 8, 33, 31]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
+        { name: 'asymmetric padding ((0, 1), (1, 2)), residual + ReLU6', text: 'network A(x: [1, 12, 30, 30], shortcut: [1, 12, 29, 31]) {\n  y = x -> conv(12, kernel: 3, padding: ((0, 1), (1, 2))) -> batchnorm\n  return relu6(shortcut + y)\n}\n' },
+    ];
+    it.each(cases)('$name', async ({ text }) => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-winograd-')), 'a.convnet');
+        fs.writeFileSync(file, text);
+        const { documents, services } = await loadConvNetFiles([file]);
+        expect(documents[0].diagnostics?.filter(d => d.severity === 1).map(d => d.message)).toEqual([]);
+        const graph = services.analysis.NetworkAnalyzer.analyze(documents[0].parseResult.value.declarations.find(isNetwork)!).graph;
+        const conv = graph.nodes.find(n => n.op === 'conv')!;
+        expect(usesWinograd(graph, conv)).toBe(true);
+        const inputs = randomInputs(graph, 3);
+        const parameters = initializeParameters(graph, 3);
+        const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' }).outputs.get(graph.outputs[0].name)!.data;
+        for (const threads of [1, 2]) {
+            const fast = runNetwork(graph, inputs, parameters, { threads, profile: true });
+            expect(relativeError(fast.outputs.get(graph.outputs[0].name)!.data, reference)).toBeLessThan(1e-5);
+        }
     });
 });
 

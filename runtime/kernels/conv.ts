@@ -6,6 +6,7 @@
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
 import { col2im, outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
+import { winogradTiles } from '../winograd.js';
 
 /** Spatial dimensions of a conv op, from its name (conv1d, dwconv3d, convtranspose …). */
 function spatialDims(op: string): number {
@@ -67,6 +68,7 @@ export const convKernel: Kernel = ctx => {
     const K = taps(g);
     const P = outputPositions(g);
     const inPlane = g.input[0] * g.input[1] * g.input[2];
+    if (ctx.params.winograd && winograd(ctx, g, batch, cin, cout, inPlane, P)) return;
     const cinG = cin / groups;
     const coutG = cout / groups;
     const pointwise = K === 1 && g.stride.every(s => s === 1) && g.padBegin.every(p => p === 0) && P === inPlane;
@@ -83,6 +85,18 @@ export const convKernel: Kernel = ctx => {
         }
     }
 };
+
+/** The conv as Winograd F(2×2, 3×3) on its transformed weights, image by image; false when the engine has none. */
+function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: number, cout: number, inPlane: number, P: number): boolean {
+    const { tilesH, tilesW } = winogradTiles(g.output[1], g.output[2]);
+    const v = ctx.workspace.get('winogradV', 16 * cin * tilesH * tilesW);
+    const m = ctx.workspace.get('winogradM', 16 * cout * tilesH * tilesW);
+    for (let n = 0; n < batch; n++) {
+        const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...ctx.clamp };
+        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, ctx.params.winograd, cout, ctx.outputs[0].data, n * cout * P, v, m, epilogue)) return false;
+    }
+    return true;
+}
 
 /**
  * Transposed conv: for each group, cols[(C_out/g)·K × P_in] = W_gᵀ · x_g, then col2im adds each column's taps

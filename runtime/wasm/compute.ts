@@ -7,7 +7,8 @@ import type { Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
 import { im2col as referenceIm2col } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
-import { JOB_GEMM, JOB_IM2COL, JOB_WINDOW, ThreadTeam } from './threads.js';
+import { JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, ThreadTeam } from './threads.js';
+import { winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
 // Modes of the module's window2d.
@@ -48,6 +49,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             flags, bias ? memory.address(bias, epilogue?.biasOffset ?? 0) : 0, { f32: lo }, { f32: hi },
             // The shortcut as a distance from C (negative distances wrap around in the module's 32-bit addresses).
             residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
+            1, 0, 0, 0, // one GEMM, not a batch
         ], m * n * k >= PARALLEL_MACS);
     };
 
@@ -89,6 +91,34 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
                 flags, { f32: lo }, { f32: hi },
             ], channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+        },
+        winograd(x, xOffset, g, u, cout, y, yOffset, v, m, epilogue) {
+            const bias = epilogue.bias;
+            const residual = epilogue.residual;
+            if (![x, u, y, v, m].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
+            const [, H, W] = g.input;
+            const [, Ho, Wo] = g.output;
+            const cin = g.channels;
+            const { tilesH, tilesW } = winogradTiles(Ho, Wo);
+            const tiles = tilesH * tilesW;
+            const parallel = cout * cin * tiles * 16 >= PARALLEL_MACS;
+            const [vAddress, mAddress, yAddress] = [memory.address(v), memory.address(m), memory.address(y, yOffset)];
+            team.run(JOB_WINOGRAD_INPUT, [memory.address(x, xOffset), vAddress, cin, H, W, g.padBegin[1], g.padBegin[2], tilesH, tilesW], parallel);
+            // M[ξ] = U[ξ] · V[ξ] for the 16 positions ξ of the transformed tile.
+            team.run(JOB_GEMM, [
+                cout, tiles, cin, memory.address(u), cin, vAddress, tiles, mAddress, tiles, 0, 0, { f32: 0 }, { f32: 0 }, 0,
+                16, cout * cin * 4, cin * tiles * 4, cout * tiles * 4,
+            ], parallel);
+            const lo = epilogue.lo ?? -Infinity;
+            const hi = epilogue.hi ?? Infinity;
+            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+            team.run(JOB_WINOGRAD_OUTPUT, [
+                mAddress, yAddress, cout, Ho, Wo, tilesH, tilesW, flags,
+                bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+                residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
+                { f32: lo }, { f32: hi },
+            ], parallel);
+            return true;
         },
         maxpool2d(x, g, planes, y) {
             const planar = g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
