@@ -9,7 +9,7 @@
  */
 import * as os from 'node:os';
 import { depthwise2d as referenceDepthwise } from './depthwise.js';
-import { packedGemm, type GemmEpilogue, type GemmKernel } from './gemm.js';
+import { packedGemm, type GemmOptions, type GemmKernel } from './gemm.js';
 import { im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
@@ -25,19 +25,25 @@ export interface Compute {
     im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset: number): void;
     /** runtime/depthwise.ts's `depthwise2d`: a depthwise 2-D conv of one image with its bias and clamp. */
     depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
-        y: Float32Array, yOffset: number, epilogue: GemmEpilogue): void;
+        y: Float32Array, yOffset: number, epilogue: GemmOptions): void;
     /**
      * A 3×3 stride-1 conv of one image by Winograd F(2×2, 3×3) (runtime/winograd.ts) with transformed weights
      * `u`, scratch `v` (16·C_in·tiles) and `m` (16·C_out·tiles), and the epilogue; false when the engine has no
      * Winograd kernel (the caller convolves directly).
      */
     winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,
-        v: Float32Array, m: Float32Array, epilogue: GemmEpilogue): boolean;
+        v: Float32Array, m: Float32Array, epilogue: GemmOptions): boolean;
     /**
      * Max pooling of `planes` 2-D planes (taps in the padding skipped, NaN propagates) when the engine has a
      * faster kernel for it; false when it has not, and the caller's own kernel runs.
      */
     maxpool2d(x: Float32Array, g: ConvGeometry, planes: number, y: Float32Array): boolean;
+    /**
+     * Rewrites the m×k matrix `a` (a conv's weights, owned by the run) in the packed layout of this engine's
+     * GEMM, using `scratch` (≥ m·k elements), so that each run skips packing it (pass `packedA`); false when
+     * the engine packs as it goes or the packed matrix would not fit in place.
+     */
+    packInPlace(a: Float32Array, m: number, k: number, scratch: Float32Array): boolean;
     /** A zeroed array in the memory this engine computes on fastest. */
     allocate(elements: number): Float32Array;
     /** Whether `array` lives in that memory (so a run can use it without a copy). */
@@ -59,6 +65,7 @@ export function referenceCompute(): Compute {
         depthwise: referenceDepthwise,
         maxpool2d: () => false,
         winograd: () => false,
+        packInPlace: () => false,
         allocate: elements => {
             allocated += elements * 4;
             return new Float32Array(elements);

@@ -3,7 +3,7 @@
  * copy K values per output for a GEMM of inner size K, all overhead. This is the TypeScript reference; the fast
  * engine runs the same computation in WebAssembly (runtime/wasm/assembly/kernels.ts, `depthwise2d`).
  */
-import { applyEpilogue, type GemmEpilogue } from './gemm.js';
+import { applyEpilogue, type GemmOptions } from './gemm.js';
 import type { ConvGeometry } from './im2col.js';
 
 /**
@@ -11,7 +11,7 @@ import type { ConvGeometry } from './im2col.js';
  * the epilogue's bias per output channel and clamp. `g` is the 2-D window in 3-D form (depth 1).
  */
 export function depthwise2d(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
-    y: Float32Array, yOffset: number, epilogue: GemmEpilogue = {}): void {
+    y: Float32Array, yOffset: number, epilogue: GemmOptions = {}): void {
     const [, H, W] = g.input;
     const [, Ho, Wo] = g.output;
     const [, kh, kw] = g.kernel;

@@ -176,19 +176,21 @@ export class PreparedNetwork {
         this.ownsCompute = !options.compute;
         this.compute = options.compute ?? createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
         const allocate = (elements: number) => this.compute.allocate(elements);
+        this.workspace = new Workspace(allocate);
+        // im2col's scratch, sized for the largest im2col and the largest weight (weights are packed through it).
+        const scratch = scratchElements(graph);
+        const im2colScratch = this.workspace.get('im2col', Math.max(scratch, 1));
         this.steps = planSteps(graph, parameters, {
             fuse: options.fuse ?? this.compute.kind === 'fast',
             keep: options.capture,
             compute: this.compute,
             adopt: options.adoptParameters,
+            scratch: im2colScratch,
         });
         // The arena is planned over the steps: a tensor a fused step never writes takes no space.
         const plan = planMemory({ tensors: graph.tensors, inputs: graph.inputs, outputs: graph.outputs, nodes: this.steps.map((step, index) => ({ index, inputs: step.inputs, outputs: step.outputs })) });
         this.arena = this.compute.allocate(plan.arenaElements);
         this.offsets = plan.offsets;
-        this.workspace = new Workspace(allocate);
-        const scratch = scratchElements(graph);
-        if (scratch > 0) this.workspace.get('im2col', scratch);
         this.plannedBytes = {
             activations: plan.arenaElements * 4,
             scratch: scratch * 4,
@@ -231,6 +233,7 @@ export class PreparedNetwork {
                 workspace: this.workspace,
                 compute: this.compute,
                 clamp: step.clamp,
+                packedWeight: step.packedWeight,
                 residual: step.residual === undefined ? undefined : this.view(step.residual),
             });
             if (timings) timings.push({ node: node.index, name: node.name, op: [node, ...step.absorbed].map(n => n.op).join(' + '), ms: performance.now() - t0 });

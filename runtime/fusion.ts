@@ -35,6 +35,8 @@ export interface Step {
      * transformed weights, when the fast engine runs the conv as Winograd F(2×2, 3×3)).
      */
     readonly params: Readonly<Record<string, Float32Array>>;
+    /** The weight is in the engine's packed GEMM layout (see Compute.packInPlace). */
+    readonly packedWeight?: boolean;
     /** Clamp applied to the output (an absorbed ReLU: [0, ∞); ReLU6: [0, 6]). */
     readonly clamp?: { readonly lo: number; readonly hi: number };
 }
@@ -44,6 +46,8 @@ export interface StepOptions {
     /** Node indices whose outputs must exist (captured feature maps). */
     readonly keep?: ReadonlySet<number>;
     readonly compute: Compute;
+    /** Scratch of at least the largest weight's size (packing weights in place goes through it). */
+    readonly scratch: Float32Array;
     /**
      * The parameters belong to this run: arrays already in the engine's memory are used as they are and batch
      * norms are folded into them in place, so the weights exist once (instead of a copy per run).
@@ -133,10 +137,18 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         const params: Record<string, Float32Array> = norm
             ? foldBatchNorm(mine, parameters.get(norm.name)!, norm.attrs.eps as number, own)
             : Object.fromEntries(Object.entries(mine).map(([name, data]) => [name, reach(data)]));
-        // The fast engine runs large 3×3 stride-1 convs as Winograd F(2×2, 3×3), on weights transformed once here.
+        // The fast engine runs large 3×3 stride-1 convs as Winograd F(2×2, 3×3), on weights transformed once here,
+        // and other dense convs on weights packed once for its GEMM (in place: the packed copy is the same size).
+        let packed = false;
         if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
             const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
             params.winograd = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
+        } else if (options.compute.kind === 'fast' && usesDenseGemm(graph, node)) {
+            // Packing rewrites the array: ours already when folded or copied here, else owned (adopted or copied).
+            const weight = norm || params.weight !== mine.weight ? params.weight : own(params.weight);
+            const [cout] = node.params.find(p => p.name === 'weight')!.shape;
+            packed = options.compute.packInPlace(weight, cout, weight.length / cout, options.scratch);
+            if (packed) params.weight = weight;
         }
         const activation = absorbed.find(n => CLAMPS[n.op]);
         steps.push({
@@ -146,10 +158,16 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             residual,
             outputs: current.outputs,
             params,
+            packedWeight: packed,
             clamp: activation ? CLAMPS[activation.op] : undefined,
         });
     }
     return steps;
+}
+
+/** A conv the conv kernel computes with one GEMM per image on its whole weight (groups = 1). */
+function usesDenseGemm(graph: NetworkGraph, node: GraphNode): boolean {
+    return FUSING_CONVS.has(node.op) && !isDepthwise(graph, node) && node.attrs.groups === 1;
 }
 
 /** A conv the conv kernel computes directly (groups = input channels), not through the GEMM. */

@@ -11,10 +11,13 @@
  * cache, and a register-blocked MR×NR micro-kernel runs over them. The fast kernel (WebAssembly SIMD on worker
  * threads, runtime/wasm/) implements the same `GemmKernel` signature; a run picks one through its `Compute`.
  *
- * An optional epilogue finishes C in the same call: C = clamp(C + bias[row] + R, lo, hi) — a conv's bias (with
- * batch norm folded in), a residual shortcut R and its ReLU/ReLU6 without another pass over the output.
+ * Options: an epilogue finishes C in the same call — C = clamp(C + bias[row] + R, lo, hi): a conv's bias (with
+ * batch norm folded in), a residual shortcut R and its ReLU/ReLU6 without another pass over the output — and A
+ * may come packed once ahead of time (a conv's weights), by the same engine.
  */
-export interface GemmEpilogue {
+export interface GemmOptions {
+    /** A is the output of the engine's `packA` (its offset and leading dimension are then ignored). */
+    readonly packedA?: boolean;
     /** Added to every element of row i of C: bias[biasOffset + i]. */
     readonly bias?: Float32Array;
     readonly biasOffset?: number;
@@ -32,7 +35,7 @@ export type GemmKernel = (
     b: Float32Array, bOffset: number, ldb: number,
     c: Float32Array, cOffset: number, ldc: number,
     accumulate: boolean,
-    epilogue?: GemmEpilogue,
+    epilogue?: GemmOptions,
 ) => void;
 
 const MR = 4;   // rows of C per micro-kernel call
@@ -128,17 +131,18 @@ function microKernel(kc: number, aPanel: number, bPanel: number, c: Float32Array
 
 /** The portable blocked and packed kernel; also the reference the faster kernels are tested against. */
 export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
+    if (epilogue?.packedA) throw new Error('the TypeScript GEMM takes A as stored, not packed by another engine');
     if (m === 0 || n === 0) return;
     if (k === 0) {
         if (!accumulate) for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
     } else {
         multiply(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
     }
-    if (epilogue) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
+    if (epilogue && (epilogue.bias || epilogue.residual || epilogue.lo !== undefined || epilogue.hi !== undefined)) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
 };
 
 /** C = clamp(C + bias[row] + R, lo, hi) over the m×n block at cOffset. */
-export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, epilogue: GemmEpilogue): void {
+export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, epilogue: GemmOptions): void {
     const { bias, biasOffset = 0, residual, residualOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
     for (let i = 0; i < m; i++) {
         const add = bias ? bias[biasOffset + i] : 0;
@@ -185,7 +189,7 @@ export function gemm(
     b: Float32Array, bOffset: number, ldb: number,
     c: Float32Array, cOffset: number, ldc: number,
     accumulate = false,
-    epilogue?: GemmEpilogue,
+    epilogue?: GemmOptions,
 ): void {
     packedGemm(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue);
 }

@@ -81,7 +81,7 @@ export const convKernel: Kernel = ctx => {
                 weight, grp * coutG * cinG * K, cinG * K,
                 cols, pointwise ? xOffset : 0, P,
                 y.data, (n * cout + grp * coutG) * P, P,
-                false, { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: (n * cout + grp * coutG) * P, ...ctx.clamp });
+                false, { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: (n * cout + grp * coutG) * P, packedA: ctx.packedWeight, ...ctx.clamp });
         }
     }
 };

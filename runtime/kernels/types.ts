@@ -16,6 +16,8 @@ export interface KernelContext {
     readonly compute: Compute;
     /** An activation absorbed into this node (see runtime/fusion.ts): clamp the output to [lo, hi]. Conv kernels only. */
     readonly clamp?: { readonly lo: number; readonly hi: number };
+    /** The weight is packed for the engine's GEMM (runtime/fusion.ts): pass `packedA`. */
+    readonly packedWeight?: boolean;
     /** A residual sum absorbed into this conv (runtime/fusion.ts): add this tensor, shaped as the output, before the clamp. */
     readonly residual?: Tensor;
 }

@@ -20,6 +20,7 @@ const ACCUMULATE = 1;
 const BIAS = 2;
 const CLAMP = 4;
 const RESIDUAL = 8;
+const PACKED_A = 16;
 
 /** Below this many multiply-adds a GEMM runs on the calling thread: waking the team costs more than it saves. */
 const PARALLEL_MACS = 1 << 18;
@@ -39,7 +40,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         }
         const lo = epilogue?.lo ?? -Infinity;
         const hi = epilogue?.hi ?? Infinity;
-        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0)
+            | (epilogue?.packedA ? PACKED_A : 0);
         const cAddress = memory.address(c, cOffset);
         team.run(JOB_GEMM, [
             m, n, k,
@@ -130,6 +132,13 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
                 0, { f32: 0 }, { f32: 0 },
             ], planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+            return true;
+        },
+        packInPlace(a, m, k, scratch) {
+            const size = memory.kernels.packedSize(m, k);
+            if (size !== m * k || a.length < size || scratch.length < size || !memory.holds(a) || !memory.holds(scratch)) return false;
+            memory.kernels.packMatrix(memory.address(a), m, k, k, memory.address(scratch));
+            a.set(scratch.subarray(0, size));
             return true;
         },
         allocate: elements => memory.allocate(elements),

@@ -12,6 +12,9 @@ export interface KernelExports {
     gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
         flags: number, bias: number, residual: number, lo: number, hi: number, scratch: number): void;
     gemmScratchBytes(): number;
+    /** Elements packMatrix writes for an m×k A. */
+    packedSize(m: number, k: number): number;
+    packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;
     im2col2d(x: number, c0: number, c1: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
         dh: number, dw: number, ph: number, pw: number, Ho: number, Wo: number, cols: number): void;
     /** mode 0: depthwise conv; 1: max pooling. */

@@ -23,6 +23,31 @@ const ACCUMULATE: i32 = 1; // C += A·B instead of C = A·B
 const BIAS: i32 = 2;       // add bias[row] to every element of a row of C
 const CLAMP: i32 = 4;      // clamp C to [lo, hi] (ReLU: [0, ∞), ReLU6: [0, 6]) after the bias and residual
 const RESIDUAL: i32 = 8;   // add R, laid out as C and `residual` bytes after it (a shortcut joined in ResNet)
+const PACKED_A: i32 = 16;  // A was packed ahead of time by packMatrix (a conv's weights, packed once per run)
+
+/** Rows of A rounded up to whole MR-row panels. */
+@inline function paddedRows(m: i32): i32 {
+    return (m + MR - 1) / MR * MR;
+}
+
+/** Elements packMatrix writes for an m×k matrix. */
+export function packedSize(m: i32, k: i32): i32 {
+    return paddedRows(m) * k;
+}
+
+/**
+ * A (m×k) packed as gemm packs it, all blocks ahead of time: block (p0, i0) — depth p0 … p0 + KC, rows
+ * i0 … i0 + MC — at element p0·paddedRows(m) + i0·kc. A conv's weights are packed once per run this way.
+ */
+export function packMatrix(a: usize, m: i32, k: i32, lda: i32, dst: usize): void {
+    const rows = paddedRows(m);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+        const kc = min(KC, k - p0);
+        for (let i0 = 0; i0 < m; i0 += MC) {
+            packA(a + (<usize>i0 * lda + p0) * 4, lda, min(MC, m - i0), kc, dst + <usize>(p0 * rows + i0 * kc) * 4);
+        }
+    }
+}
 
 /** Bytes of scratch one `gemm` call needs (packed A, packed B, an edge tile), per thread. */
 export function gemmScratchBytes(): i32 {
@@ -204,7 +229,7 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
     flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, scratch: usize): void {
     if (m <= 0 || n <= 0) return;
     const ldcBytes = <usize>ldc << 2;
-    if (n == 1 && ldb == 1) {
+    if (n == 1 && ldb == 1 && !(flags & PACKED_A)) {
         gemv(m, k, a, lda, b, c, ldcBytes, flags, bias, residual, lo, hi);
         return;
     }
@@ -232,13 +257,15 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
             const epilogue = p0 + kc >= k;
             for (let i0 = 0; i0 < m; i0 += MC) {
                 const mc = min(MC, m - i0);
-                packA(a + (<usize>i0 * lda + p0) * 4, lda, mc, kc, packedA);
+                let panels = packedA;
+                if (flags & PACKED_A) panels = a + <usize>(p0 * paddedRows(m) + i0 * kc) * 4;
+                else packA(a + (<usize>i0 * lda + p0) * 4, lda, mc, kc, packedA);
                 for (let jr = 0; jr < nc; jr += NR) {
                     const cols = min(NR, nc - jr);
                     const pb = packedB + <usize>(jr * kc * 4);
                     for (let ir = 0; ir < mc; ir += MR) {
                         const rows = min(MR, mc - ir);
-                        microKernel(kc, packedA + <usize>(ir * kc * 4), pb,
+                        microKernel(kc, panels + <usize>(ir * kc * 4), pb,
                             c + <usize>(i0 + ir) * ldcBytes + (<usize>(j0 + jr) << 2), ldcBytes, rows, cols,
                             add, epilogue, flags, bias + (<usize>(i0 + ir) << 2), residual, lo, hi, edge);
                     }
@@ -640,7 +667,8 @@ export function runPart(job: usize, t: i32, T: i32): void {
         const count = max(1, arg(job, 14));
         const aStride = <usize>arg(job, 15), bStride = <usize>arg(job, 16), cStride = <usize>arg(job, 17);
         for (let g = 0; g < count; g++, a += aStride, b += bStride, c += cStride) {
-            if (n >= m || m < MR * T) {
+            // Packed A is laid out for whole-matrix blocks: a split by rows would not find its panels.
+            if ((flags & PACKED_A) || n >= m || m < MR * T) {
                 const j0 = shareBegin(n, NR, t, T), j1 = shareEnd(n, NR, t, T);
                 if (j0 < j1) gemm(m, j1 - j0, k, a, lda, b + (<usize>j0 << 2), ldb, c + (<usize>j0 << 2), ldc, flags, bias, residual, lo, hi, scratch);
             } else {
