@@ -20,7 +20,7 @@ export interface KernelExports {
     /** mode 0: depthwise conv; 1: max pooling. */
     window2d(mode: number, x: number, y: number, weight: number, bias: number, c0: number, c1: number, multiplier: number,
         H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
-        ph: number, pw: number, flags: number, lo: number, hi: number): void;
+        ph: number, pw: number, flags: number, lo: number, hi: number, scratch: number): void;
     heapBase(): number;
     /** Thread t of T does its part of the job described at byte address `job` (see threads.ts). */
     runPart(job: number, t: number, T: number): void;

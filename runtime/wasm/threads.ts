@@ -16,6 +16,9 @@ const SCRATCH_STRIDE = 4;
 const ARGS = 5;
 const JOB_SLOTS = 32;
 
+/** Checks of a flag before a thread sleeps on it (tens of microseconds). */
+const SPIN = 20000;
+
 export const JOB_GEMM = 1;
 export const JOB_IM2COL = 2;
 export const JOB_WINDOW = 3;
@@ -31,6 +34,9 @@ const kernels = new WebAssembly.Instance(module, { env: { memory, abort() { thro
 const control = new Int32Array(memory.buffer, job, ${JOB_SLOTS});
 let seen = 0;
 for (;;) {
+    // Spin briefly before sleeping: a network's jobs come back to back, and waking from Atomics.wait costs more
+    // than a small layer's share of work.
+    for (let spin = 0; spin < ${SPIN} && Atomics.load(control, ${GENERATION}) === seen; spin++);
     Atomics.wait(control, ${GENERATION}, seen);
     const generation = Atomics.load(control, ${GENERATION});
     if (generation === seen) continue;
@@ -91,6 +97,7 @@ export class ThreadTeam {
         Atomics.add(control, GENERATION, 1);
         Atomics.notify(control, GENERATION);
         this.kernels.runPart(this.job, 0, this.threads);
+        for (let spin = 0; spin < SPIN && Atomics.load(control, BUSY) !== 0; spin++);
         for (let busy = Atomics.load(control, BUSY); busy !== 0; busy = Atomics.load(control, BUSY)) {
             Atomics.wait(control, BUSY, busy);
         }

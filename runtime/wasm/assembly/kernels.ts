@@ -379,6 +379,56 @@ function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32,
     return ow;
 }
 
+/** Bytes of scratch depthwise3x3Padded needs for one plane. */
+@inline function paddedPlaneBytes(Hp: i32, Wp: i32, Wo: i32): usize {
+    return <usize>(Hp * Wp + ((Wo + 3) & ~3)) * 4;
+}
+
+/**
+ * A 3×3 depthwise conv (stride ≤ 2, no column dilation) through a zero-padded copy of each input plane in
+ * `scratch`: every output column is then an interior one, computed four at a time — small planes (14×14, 7×7)
+ * would otherwise spend most of their time in the bounds-checked border columns. Each row is finished in a
+ * row buffer rounded up to four and copied out. False (nothing done) when the padded plane does not fit.
+ */
+function depthwise3x3Padded(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
+    H: i32, W: i32, Ho: i32, Wo: i32, sh: i32, sw: i32, dh: i32, ph: i32, pw: i32, flags: i32, lo: f32, hi: f32, scratch: usize): bool {
+    const columns = (Wo + 3) & ~3;
+    // Columns read: up to (columns − 1)·sw + 2, and a stride-2 load reads 7 past its first.
+    const Wp = ((columns - 1) * sw + 2 + 8 + 3) & ~3;
+    const Hp = (Ho - 1) * sh + 2 * dh + 1;
+    if (paddedPlaneBytes(Hp, Wp, Wo) > <usize>gemmScratchBytes()) return false;
+    const padded = scratch;
+    const rowBuffer = scratch + <usize>(Hp * Wp) * 4;
+    const loV = f32x4.splat(lo);
+    const hiV = f32x4.splat(hi);
+    const clamp = (flags & CLAMP) != 0;
+    let copied = -1;
+    for (let oc = c0; oc < c1; oc++) {
+        const source = oc / multiplier;
+        if (source != copied) {
+            // The input plane at (ph, pw) in a zeroed Hp × Wp plane.
+            memory.fill(padded, 0, <usize>(Hp * Wp) * 4);
+            const plane = x + <usize>source * H * W * 4;
+            for (let r = 0; r < H; r++) {
+                const to = r + ph;
+                if (to < 0 || to >= Hp) continue;
+                const skip = max(0, -pw);
+                const count = min(W - skip, Wp - (pw + skip));
+                if (count > 0) memory.copy(padded + <usize>(to * Wp + pw + skip) * 4, plane + <usize>(r * W + skip) * 4, <usize>count * 4);
+            }
+            copied = source;
+        }
+        const start: f32 = flags & BIAS ? load<f32>(bias + (<usize>oc << 2)) : 0;
+        const taps = weight + <usize>oc * 9 * 4;
+        const out = y + <usize>oc * Ho * Wo * 4;
+        for (let oh = 0; oh < Ho; oh++) {
+            depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, sw, 0, 0, columns, clamp, loV, hiV);
+            memory.copy(out + <usize>(oh * Wo) * 4, rowBuffer, <usize>Wo * 4);
+        }
+    }
+    return true;
+}
+
 /**
  * A sliding 2-D window over each plane of channels [c0, c1) — a depthwise conv (output channel oc reads input
  * channel oc / multiplier with its own kh×kw taps, then bias[oc] and the clamp as flags ask) or max pooling.
@@ -388,7 +438,9 @@ function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32,
  */
 export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
     H: i32, W: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
-    flags: i32, lo: f32, hi: f32): void {
+    flags: i32, lo: f32, hi: f32, scratch: usize): void {
+    if (mode == WINDOW_DEPTHWISE && kh == 3 && kw == 3 && dw == 1 && sw <= 2
+        && depthwise3x3Padded(x, y, weight, bias, c0, c1, multiplier, H, W, Ho, Wo, sh, sw, dh, ph, pw, flags, lo, hi, scratch)) return;
     // Interior columns: ow·sw − pw ≥ 0 and ow·sw − pw + (kw − 1)·dw ≤ W − 1.
     let owLo = (pw + sw - 1) / sw;
     let owHi = W - 1 - (kw - 1) * dw + pw >= 0 ? (W - 1 - (kw - 1) * dw + pw) / sw + 1 : 0;
@@ -423,9 +475,7 @@ export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usi
             }
             // Interior columns, four at a time where the stride allows.
             let ow = owLo;
-            if (!isMax && kh == 3 && kw == 3 && dw == 1 && sw <= 2) {
-                ow = depthwise3x3Interior(plane, taps, row, start, oh * sh - ph, dh, H, W, sw, pw, owLo, owHi, clamp, loV, hiV);
-            } else if (sw <= 2) {
+            if (sw <= 2) {
                 for (; ow + 4 <= owHi; ow += 4) {
                     let acc = f32x4.splat(start);
                     for (let i = 0; i < kh; i++) {
@@ -694,7 +744,7 @@ export function runPart(job: usize, t: i32, T: i32): void {
             window2d(arg(job, 0), <usize>arg(job, 1), <usize>arg(job, 2), <usize>arg(job, 3), <usize>arg(job, 4), c0, c1, arg(job, 6),
                 arg(job, 7), arg(job, 8), arg(job, 9), arg(job, 10), arg(job, 11), arg(job, 12), arg(job, 13), arg(job, 14),
                 arg(job, 15), arg(job, 16), arg(job, 17), arg(job, 18), arg(job, 19),
-                reinterpret<f32>(arg(job, 20)), reinterpret<f32>(arg(job, 21)));
+                reinterpret<f32>(arg(job, 20)), reinterpret<f32>(arg(job, 21)), scratch);
         }
     } else if (kind == JOB_IM2COL) {
         const channels = arg(job, 1);
