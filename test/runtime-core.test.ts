@@ -39,7 +39,7 @@ interface GemmCase {
     accumulate?: boolean;
 }
 
-// MR = 4, NR = 8, KC = 256, MC = 64, NC = 512 in gemm.ts: sizes around and across every blocking boundary.
+// MR = 2, NR = 8, KC = 256, MC = 64, NC = 512 in gemm.ts: sizes around and across every blocking boundary.
 const GEMM_CASES: GemmCase[] = [
     { m: 1, n: 1, k: 1 },
     { m: 1, n: 1, k: 1, accumulate: true },
