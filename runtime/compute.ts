@@ -92,5 +92,10 @@ export function defaultThreads(): number {
 export function createCompute(options: ComputeOptions = {}): Compute {
     const compiled = options.engine === 'reference' ? null : compiledKernels();
     if (!compiled) return referenceCompute();
-    return createWasmCompute(compiled, options.threads ?? defaultThreads(), options.expectedBytes ?? 0);
+    try {
+        return createWasmCompute(compiled, options.threads ?? defaultThreads(), options.expectedBytes ?? 0);
+    } catch {
+        // A host that validates the module but cannot share its memory with threads: the reference still runs.
+        return referenceCompute();
+    }
 }

@@ -199,10 +199,18 @@ export class PreparedNetwork {
         };
     }
 
+    /** Each tensor's place in the arena, made once: a run allocates nothing per layer. */
+    private readonly views = new Map<number, Tensor>();
+
     private view(t: number): Tensor {
-        const offset = this.offsets[t];
-        const shape = this.graph.tensors[t].shape;
-        return new Tensor(shape, this.arena.subarray(offset, offset + elementCount(shape)));
+        let tensor = this.views.get(t);
+        if (!tensor) {
+            const offset = this.offsets[t];
+            const shape = this.graph.tensors[t].shape;
+            tensor = new Tensor(shape, this.arena.subarray(offset, offset + elementCount(shape)));
+            this.views.set(t, tensor);
+        }
+        return tensor;
     }
 
     run(inputs: ReadonlyMap<string, Tensor>, options: Pick<RunOptions, 'onProgress' | 'signal' | 'profile' | 'capture'> = {}): RunResult {
