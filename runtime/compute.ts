@@ -10,7 +10,7 @@
 import * as os from 'node:os';
 import { depthwise2d as referenceDepthwise } from './depthwise.js';
 import { packedGemm, type GemmOptions, type GemmKernel } from './gemm.js';
-import { im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
+import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
 
@@ -23,6 +23,8 @@ export interface Compute {
     readonly gemm: GemmKernel;
     /** runtime/im2col.ts's `im2col`: the (channels·K) × P column matrix of one image. */
     im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset: number): void;
+    /** runtime/im2col.ts's `col2im`: adds the column matrix back into the image (a transposed conv). */
+    col2im(cols: Float32Array, colsOffset: number, g: ConvGeometry, y: Float32Array, yOffset: number): void;
     /** runtime/depthwise.ts's `depthwise2d`: a depthwise 2-D conv of one image with its bias and clamp. */
     depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
         y: Float32Array, yOffset: number, epilogue: GemmOptions): void;
@@ -62,6 +64,7 @@ export function referenceCompute(): Compute {
         threads: 1,
         gemm: packedGemm,
         im2col: referenceIm2col,
+        col2im: referenceCol2im,
         depthwise: referenceDepthwise,
         maxpool2d: () => false,
         winograd: () => false,

@@ -3,7 +3,7 @@
  * the TypeScript reference path, which the op fixtures check against PyTorch:
  * - the WebAssembly GEMM against the reference GEMM on sizes across every blocking boundary, with strides,
  *   offsets, accumulation and the bias/clamp epilogue, on 1, 2 and 3 threads;
- * - WebAssembly im2col against the reference im2col on padded, strided and dilated windows;
+ * - WebAssembly im2col and col2im against the reference ones on padded, strided and dilated windows;
  * - Winograd F(2×2, 3×3) against the direct conv, with edge tiles, padding, residual and clamp;
  * - every network of every example: the same seeded weights and input through both paths, at 1 and 2 threads,
  *   equal within 1e-4 of the output's scale.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCompute, type Compute } from '../runtime/compute.js';
 import { packedGemm } from '../runtime/gemm.js';
-import { im2col, outputPositions, taps, type ConvGeometry } from '../runtime/im2col.js';
+import { col2im, im2col, outputPositions, taps, type ConvGeometry } from '../runtime/im2col.js';
 import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
@@ -100,6 +100,16 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         let mismatches = 0;
         for (let i = 3; i < cols.length; i++) if (cols[i] !== expected[i]) mismatches++;
         expect(mismatches).toBe(0);
+    });
+
+    it.each(geometries)('col2im (im2col\'s adjoint) of $channels channels $input ← $output, kernel $kernel, stride $stride', g => {
+        const size = g.channels * taps(g) * outputPositions(g);
+        const cols = fill(compute.allocate(size + 3), 11);
+        const y = fill(compute.allocate(5 + g.channels * g.input[1] * g.input[2]), 12); // accumulated into
+        const expected = y.slice();
+        col2im(cols, 3, g, expected, 5);
+        compute.col2im(cols, 3, g, y, 5);
+        expect(relativeError(y, expected)).toBeLessThan(1e-6);
     });
 
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [

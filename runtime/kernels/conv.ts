@@ -4,7 +4,7 @@
  * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d).
  */
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
-import { col2im, outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
+import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
 import { winogradTiles } from '../winograd.js';
 
@@ -130,7 +130,7 @@ export const convTransposeKernel: Kernel = ctx => {
     for (let n = 0; n < batch; n++) {
         for (let grp = 0; grp < groups; grp++) {
             ctx.compute.gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin, false);
-            col2im(cols, 0, g, y.data, (n * cout + grp * coutG) * outPlane);
+            ctx.compute.col2im(cols, 0, g, y.data, (n * cout + grp * coutG) * outPlane);
         }
     }
     addBias(y.data, ctx.params.bias, batch, cout, outPlane);

@@ -5,9 +5,9 @@
  */
 import type { Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
-import { im2col as referenceIm2col } from '../im2col.js';
+import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
-import { JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, ThreadTeam } from './threads.js';
+import { JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, ThreadTeam } from './threads.js';
 import { winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
@@ -26,6 +26,11 @@ const PACKED_A = 16;
 const PARALLEL_MACS = 1 << 18;
 /** Below this many column elements im2col runs on the calling thread. */
 const PARALLEL_COLUMNS = 1 << 15;
+
+/** A 2-D window in the 3-D form (depth plays no part): what the module's 2-D kernels take. */
+function planar(g: ConvGeometry): boolean {
+    return g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
+}
 
 export function createWasmCompute(compiled: CompiledKernels, threads: number, expectedBytes: number): Compute {
     const memory = new WasmMemory(compiled, expectedBytes);
@@ -60,9 +65,20 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         description: `wasm ${compiled.variant}, ${team.threads} thread${team.threads === 1 ? '' : 's'}`,
         threads: team.threads,
         gemm,
+        col2im(cols, colsOffset, g, y, yOffset) {
+            if (!planar(g) || !memory.holds(cols) || !memory.holds(y)) {
+                referenceCol2im(cols, colsOffset, g, y, yOffset);
+                return;
+            }
+            const [, H, W] = g.input;
+            const [, Hg, Wg] = g.output;
+            team.run(JOB_COL2IM, [
+                memory.address(cols, colsOffset), memory.address(y, yOffset), g.channels, H, W,
+                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2], Hg, Wg,
+            ], g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= PARALLEL_COLUMNS);
+        },
         im2col(x, xOffset, g, cols, colsOffset) {
-            const planar = g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
-            if (!planar || !memory.holds(x) || !memory.holds(cols)) {
+            if (!planar(g) || !memory.holds(x) || !memory.holds(cols)) {
                 referenceIm2col(x, xOffset, g, cols, colsOffset);
                 return;
             }
@@ -123,8 +139,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             return true;
         },
         maxpool2d(x, g, planes, y) {
-            const planar = g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
-            if (!planar || !memory.holds(x) || !memory.holds(y)) return false;
+            if (!planar(g) || !memory.holds(x) || !memory.holds(y)) return false;
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
             team.run(JOB_WINDOW, [

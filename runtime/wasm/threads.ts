@@ -24,6 +24,7 @@ export const JOB_IM2COL = 2;
 export const JOB_WINDOW = 3;
 export const JOB_WINOGRAD_INPUT = 4;
 export const JOB_WINOGRAD_OUTPUT = 5;
+export const JOB_COL2IM = 6;
 
 // The worker's whole program: instantiate, then loop on the job block. Kept as source text so that it runs the
 // same from the bundles and from the TypeScript sources under test.

@@ -508,6 +508,47 @@ export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usi
     }
 }
 
+/**
+ * col2im, im2col's adjoint, for a 2-D window (runtime/im2col.ts's layout): adds every entry of the column matrix
+ * back into the image position it came from, for image channels [c0, c1) — disjoint outputs per thread. `y` is
+ * the image (H×W planes, accumulated into), the window grid is Hg×Wg; used by the transposed conv.
+ */
+export function col2im2d(cols: usize, y: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+    dh: i32, dw: i32, ph: i32, pw: i32, Hg: i32, Wg: i32): void {
+    const P = Hg * Wg;
+    const K = kh * kw;
+    for (let c = c0; c < c1; c++) {
+        const plane = y + <usize>c * H * W * 4;
+        for (let i = 0; i < kh; i++) {
+            for (let j = 0; j < kw; j++) {
+                let src = cols + <usize>((c * K + i * kw + j) * P) * 4;
+                // Grid columns [owLo, owHi) land inside the image.
+                let owLo = 0;
+                while (owLo < Wg && owLo * sw - pw + j * dw < 0) owLo++;
+                let owHi = Wg;
+                while (owHi > owLo && (owHi - 1) * sw - pw + j * dw >= W) owHi--;
+                for (let oh = 0; oh < Hg; oh++, src += <usize>Wg * 4) {
+                    const ih = oh * sh - ph + i * dh;
+                    if (ih < 0 || ih >= H) continue;
+                    const row = plane + <usize>(ih * W) * 4;
+                    let ow = owLo;
+                    if (sw == 1) {
+                        const to = row + <usize>(owLo - pw + j * dw) * 4;
+                        for (; ow + 4 <= owHi; ow += 4) {
+                            const at = to + (<usize>(ow - owLo) << 2);
+                            v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>ow << 2))));
+                        }
+                    }
+                    for (; ow < owHi; ow++) {
+                        const at = row + <usize>(ow * sw - pw + j * dw) * 4;
+                        store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>ow << 2)));
+                    }
+                }
+            }
+        }
+    }
+}
+
 // ---- Winograd F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016) ----
 //
 // A 3×3 stride-1 conv computes each 2×2 output tile from a 4×4 input tile d as Y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A:
@@ -684,6 +725,7 @@ const JOB_IM2COL: i32 = 2;
 const JOB_WINDOW: i32 = 3;
 const JOB_WINOGRAD_INPUT: i32 = 4;
 const JOB_WINOGRAD_OUTPUT: i32 = 5;
+const JOB_COL2IM: i32 = 6;
 
 @inline function arg(job: usize, i: i32): i32 {
     return load<i32>(job + <usize>((5 + i) * 4));
@@ -745,6 +787,13 @@ export function runPart(job: usize, t: i32, T: i32): void {
                 arg(job, 7), arg(job, 8), arg(job, 9), arg(job, 10), arg(job, 11), arg(job, 12), arg(job, 13), arg(job, 14),
                 arg(job, 15), arg(job, 16), arg(job, 17), arg(job, 18), arg(job, 19),
                 reinterpret<f32>(arg(job, 20)), reinterpret<f32>(arg(job, 21)), scratch);
+        }
+    } else if (kind == JOB_COL2IM) {
+        const channels = arg(job, 2);
+        const c0 = shareBegin(channels, 1, t, T), c1 = shareEnd(channels, 1, t, T);
+        if (c0 < c1) {
+            col2im2d(<usize>arg(job, 0), <usize>arg(job, 1), c0, c1, arg(job, 3), arg(job, 4), arg(job, 5), arg(job, 6), arg(job, 7),
+                arg(job, 8), arg(job, 9), arg(job, 10), arg(job, 11), arg(job, 12), arg(job, 13), arg(job, 14));
         }
     } else if (kind == JOB_IM2COL) {
         const channels = arg(job, 1);
