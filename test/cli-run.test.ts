@@ -13,6 +13,7 @@ import { main } from '../cli/main.js';
 import { parseByteSize, parseNormalization } from '../cli/run.js';
 import { encodeSafetensors, parseSafetensors, toFloat32 } from '../runtime/safetensors.js';
 import { Tensor } from '../runtime/tensor.js';
+import { relativeError } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TINY = path.join(ROOT, 'test', 'fixtures', 'e2e', 'tiny');
@@ -49,17 +50,6 @@ function write(name: string, text: string): string {
 function readTensors(file: string): Map<string, Tensor> {
     const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)));
     return new Map([...parsed.tensors].map(([k, t]) => [k, new Tensor(t.shape, toFloat32(t))]));
-}
-
-/** max |a − b| / max |b|: the error relative to the reference's scale. */
-function relativeError(a: Float32Array, b: Float32Array): number {
-    let worst = 0;
-    let scale = 0;
-    for (let i = 0; i < b.length; i++) {
-        worst = Math.max(worst, Math.abs(a[i] - b[i]));
-        scale = Math.max(scale, Math.abs(b[i]));
-    }
-    return worst / scale;
 }
 
 const tiny = (...extra: string[]) => [

@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
 import { parseSafetensors, toFloat32 } from '../runtime/safetensors.js';
+import { relativeError } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'e2e', 'make_e2e_fixtures.py');
@@ -28,16 +29,6 @@ const TOLERANCE = 1e-3;
 function readTensors(file: string): Map<string, { shape: readonly number[]; data: Float32Array }> {
     const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)), file);
     return new Map([...parsed.tensors].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
-}
-
-function relativeError(ours: Float32Array, reference: Float32Array): number {
-    let worst = 0;
-    let scale = 0;
-    for (let i = 0; i < reference.length; i++) {
-        worst = Math.max(worst, Math.abs(ours[i] - reference[i]));
-        scale = Math.max(scale, Math.abs(reference[i]));
-    }
-    return worst / scale;
 }
 
 async function runAndCompare(convnetFile: string, dir: string, outFile: string): Promise<Map<string, number>> {

@@ -75,3 +75,14 @@ export function textAt(parsed: Parsed, d: Diagnostic): string {
 export function singleOp(input: readonly number[], step: string): string {
     return `network Test(input: [${input.join(', ')}]) {\n  return input -> ${step}\n}\n`;
 }
+
+/** max |actual − reference| / max |reference|: the error relative to the reference's scale (the absolute error when it is all zeros). */
+export function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
+    let worst = 0;
+    let scale = 0;
+    for (let i = 0; i < reference.length; i++) {
+        worst = Math.max(worst, Math.abs(actual[i] - reference[i]));
+        scale = Math.max(scale, Math.abs(reference[i]));
+    }
+    return scale === 0 ? worst : worst / scale;
+}

@@ -24,6 +24,7 @@ import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../runtime/inputs.js';
+import { relativeError } from './helpers.js';
 import { usesWinograd } from '../runtime/winograd.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,17 +32,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 function fill(array: Float32Array, seed: number): Float32Array {
     new SeededRandom(seed).fillUniform(array, -1, 1);
     return array;
-}
-
-/** max |a − b| over max |reference|: the error relative to the result's scale. */
-function relativeError(actual: Float32Array, reference: Float32Array): number {
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < reference.length; i++) {
-        diff = Math.max(diff, Math.abs(actual[i] - reference[i]));
-        scale = Math.max(scale, Math.abs(reference[i]));
-    }
-    return scale === 0 ? diff : diff / scale;
 }
 
 it('the engine compiles the WebAssembly SIMD kernels (relaxed SIMD on Node 22)', () => {

@@ -7,20 +7,9 @@ import type { Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
-import { JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, ThreadTeam } from './threads.js';
+import { ThreadTeam } from './threads.js';
 import { winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
-
-// Modes of the module's window2d.
-const WINDOW_DEPTHWISE = 0;
-const WINDOW_MAX = 1;
-
-// Bits of the module's gemm `flags`.
-const ACCUMULATE = 1;
-const BIAS = 2;
-const CLAMP = 4;
-const RESIDUAL = 8;
-const PACKED_A = 16;
 
 /** Below this many multiply-adds a GEMM runs on the calling thread: waking the team costs more than it saves. */
 const PARALLEL_MACS = 1 << 18;
@@ -35,6 +24,10 @@ function planar(g: ConvGeometry): boolean {
 export function createWasmCompute(compiled: CompiledKernels, threads: number, expectedBytes: number): Compute {
     const memory = new WasmMemory(compiled, expectedBytes);
     const team = new ThreadTeam(memory, threads, memory.kernels.gemmScratchBytes());
+    const {
+        ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX,
+        JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JOB_COL2IM,
+    } = memory.constants;
 
     const gemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
         const bias = epilogue?.bias;

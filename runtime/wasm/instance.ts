@@ -26,6 +26,22 @@ export interface KernelExports {
     runPart(job: number, t: number, T: number): void;
 }
 
+/**
+ * Numbers both sides must agree on — gemm's flag bits, window2d's modes, job kinds and job-block slots — defined
+ * once, in the module, and read from its exported globals.
+ */
+const CONSTANT_NAMES = [
+    'ACCUMULATE', 'BIAS', 'CLAMP', 'RESIDUAL', 'PACKED_A', 'WINDOW_DEPTHWISE', 'WINDOW_MAX',
+    'JOB_GEMM', 'JOB_IM2COL', 'JOB_WINDOW', 'JOB_WINOGRAD_INPUT', 'JOB_WINOGRAD_OUTPUT', 'JOB_COL2IM',
+    'JOB_KIND_SLOT', 'JOB_SCRATCH_SLOT', 'JOB_SCRATCH_STRIDE_SLOT', 'JOB_ARGS_SLOT', 'JOB_SLOTS',
+] as const;
+
+export type KernelConstants = Readonly<Record<typeof CONSTANT_NAMES[number], number>>;
+
+function constantsOf(exports: Record<string, unknown>): KernelConstants {
+    return Object.fromEntries(CONSTANT_NAMES.map(name => [name, (exports[name] as { value: number }).value])) as KernelConstants;
+}
+
 export type WasmVariant = 'relaxed-simd' | 'simd';
 
 export interface CompiledKernels {
@@ -60,14 +76,15 @@ export function compiledKernels(): CompiledKernels | null {
     return compiled;
 }
 
-export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-    return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } }).exports as unknown as KernelExports;
+function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Record<string, unknown> {
+    return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } }).exports;
 }
 
 /** One heap in shared linear memory: a bump allocator over 16-byte-aligned blocks. */
 export class WasmMemory {
     readonly memory: WebAssembly.Memory;
     readonly kernels: KernelExports;
+    readonly constants: KernelConstants;
     private top: number;
     /** Every SharedArrayBuffer object this memory has had: a view made before a grow holds an older one. */
     private readonly buffers = new WeakSet<ArrayBufferLike>();
@@ -76,7 +93,9 @@ export class WasmMemory {
         const pages = Math.max(2, Math.ceil((initialBytes + 2 * PAGE) / PAGE));
         this.memory = new WebAssembly.Memory({ initial: Math.min(pages, MAX_PAGES), maximum: MAX_PAGES, shared: true });
         this.buffers.add(this.memory.buffer);
-        this.kernels = instantiate(compiledKernels.module, this.memory);
+        const exports = instantiate(compiledKernels.module, this.memory);
+        this.kernels = exports as unknown as KernelExports;
+        this.constants = constantsOf(exports);
         this.top = this.kernels.heapBase();
     }
 

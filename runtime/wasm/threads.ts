@@ -6,29 +6,19 @@
  * Results equal the single-thread ones up to floating-point reassociation: the split never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
-import type { KernelExports, WasmMemory } from './instance.js';
+import type { KernelConstants, KernelExports, WasmMemory } from './instance.js';
 
+// Slots 0 and 1 of a job block are this side's (the module's job slots start after them, instance.ts).
 const GENERATION = 0;
 const BUSY = 1;
-const KIND = 2;
-const SCRATCH = 3;
-const SCRATCH_STRIDE = 4;
-const ARGS = 5;
-const JOB_SLOTS = 32;
 
 /** Checks of a flag before a thread sleeps on it (tens of microseconds). */
 const SPIN = 20000;
 
-export const JOB_GEMM = 1;
-export const JOB_IM2COL = 2;
-export const JOB_WINDOW = 3;
-export const JOB_WINOGRAD_INPUT = 4;
-export const JOB_WINOGRAD_OUTPUT = 5;
-export const JOB_COL2IM = 6;
 
 // The worker's whole program: instantiate, then loop on the job block. Kept as source text so that it runs the
 // same from the bundles and from the TypeScript sources under test.
-const WORKER_SOURCE = `
+const workerSource = ({ JOB_SLOTS, JOB_KIND_SLOT }: KernelConstants) => `
 const { workerData } = require('node:worker_threads');
 const { module, memory, job, thread, threads } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm kernel aborted'); } } }).exports;
@@ -42,7 +32,7 @@ for (;;) {
     const generation = Atomics.load(control, ${GENERATION});
     if (generation === seen) continue;
     seen = generation;
-    if (control[${KIND}] < 0) break;
+    if (control[${JOB_KIND_SLOT}] < 0) break;
     kernels.runPart(job, thread, threads);
     if (Atomics.sub(control, ${BUSY}, 1) === 1) Atomics.notify(control, ${BUSY});
 }
@@ -58,19 +48,23 @@ export class ThreadTeam {
     private readonly floats: Float32Array;
     private readonly job: number;
     private readonly kernels: KernelExports;
+    private readonly slots: KernelConstants;
 
     /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
     constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
         this.threads = Math.max(1, Math.floor(threads));
         this.kernels = memory.kernels;
+        this.slots = memory.constants;
+        const { JOB_SLOTS, JOB_SCRATCH_SLOT, JOB_SCRATCH_STRIDE_SLOT } = this.slots;
         this.job = memory.allocateBytes(JOB_SLOTS * 4);
         const scratch = memory.allocateBytes(scratchBytes * this.threads);
         this.control = new Int32Array(memory.memory.buffer, this.job, JOB_SLOTS);
         this.floats = new Float32Array(memory.memory.buffer, this.job, JOB_SLOTS);
-        this.control[SCRATCH] = scratch;
-        this.control[SCRATCH_STRIDE] = Math.ceil(scratchBytes / 16) * 16;
+        this.control[JOB_SCRATCH_SLOT] = scratch;
+        this.control[JOB_SCRATCH_STRIDE_SLOT] = Math.ceil(scratchBytes / 16) * 16;
+        const source = workerSource(this.slots);
         for (let thread = 1; thread < this.threads; thread++) {
-            const worker = new Worker(WORKER_SOURCE, {
+            const worker = new Worker(source, {
                 eval: true,
                 workerData: { module: memory.compiledKernels.module, memory: memory.memory, job: this.job, thread, threads: this.threads },
             });
@@ -84,11 +78,12 @@ export class ThreadTeam {
     /** Runs a job — on every thread, or only on the caller's when `parallel` is false — and returns when it is done. */
     run(kind: number, args: readonly JobArgument[], parallel = true): void {
         const control = this.control;
-        control[KIND] = kind;
+        const { JOB_KIND_SLOT, JOB_ARGS_SLOT } = this.slots;
+        control[JOB_KIND_SLOT] = kind;
         for (let i = 0; i < args.length; i++) {
             const value = args[i];
-            if (typeof value === 'number') control[ARGS + i] = value;
-            else this.floats[ARGS + i] = value.f32;
+            if (typeof value === 'number') control[JOB_ARGS_SLOT + i] = value;
+            else this.floats[JOB_ARGS_SLOT + i] = value.f32;
         }
         if (this.threads === 1 || !parallel) {
             this.kernels.runPart(this.job, 0, 1);
@@ -107,7 +102,7 @@ export class ThreadTeam {
     /** Stops the workers (the memory stays usable from the calling thread). */
     dispose(): void {
         if (this.workers.length === 0) return;
-        this.control[KIND] = -1;
+        this.control[this.slots.JOB_KIND_SLOT] = -1;
         Atomics.add(this.control, GENERATION, 1);
         Atomics.notify(this.control, GENERATION);
         for (const worker of this.workers) void worker.terminate();

@@ -18,12 +18,12 @@ const KC: i32 = 256;
 const MC: i32 = 64;   // a multiple of MR: 64×256 floats of packed A stay in L2
 const NC: i32 = 2048; // a multiple of NR: B panels of 256×8 floats stream through L1
 
-/** Bits of `flags`. */
-const ACCUMULATE: i32 = 1; // C += A·B instead of C = A·B
-const BIAS: i32 = 2;       // add bias[row] to every element of a row of C
-const CLAMP: i32 = 4;      // clamp C to [lo, hi] (ReLU: [0, ∞), ReLU6: [0, 6]) after the bias and residual
-const RESIDUAL: i32 = 8;   // add R, laid out as C and `residual` bytes after it (a shortcut joined in ResNet)
-const PACKED_A: i32 = 16;  // A was packed ahead of time by packMatrix (a conv's weights, packed once per run)
+/** Bits of `flags` (exported: the JavaScript side reads them from the module, runtime/wasm/instance.ts). */
+export const ACCUMULATE: i32 = 1; // C += A·B instead of C = A·B
+export const BIAS: i32 = 2;       // add bias[row] to every element of a row of C
+export const CLAMP: i32 = 4;      // clamp C to [lo, hi] (ReLU: [0, ∞), ReLU6: [0, 6]) after the bias and residual
+export const RESIDUAL: i32 = 8;   // add R, laid out as C and `residual` bytes after it (a shortcut joined in ResNet)
+export const PACKED_A: i32 = 16;  // A was packed ahead of time by packMatrix (a conv's weights, packed once per run)
 
 /** Rows of A rounded up to whole MR-row panels. */
 @inline function paddedRows(m: i32): i32 {
@@ -275,6 +275,20 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
     }
 }
 
+/** First of `count` window positions o whose tap lands at or after the start: o·stride + offset ≥ 0. */
+@inline function firstInside(count: i32, stride: i32, offset: i32): i32 {
+    let o = 0;
+    while (o < count && o * stride + offset < 0) o++;
+    return o;
+}
+
+/** One past the last of positions [first, count) whose tap lands before `size`: o·stride + offset < size. */
+@inline function endInside(first: i32, count: i32, stride: i32, offset: i32, size: i32): i32 {
+    let o = count;
+    while (o > first && (o - 1) * stride + offset >= size) o--;
+    return o;
+}
+
 /**
  * im2col of one image for a 2-D window (the layout of runtime/im2col.ts): rows (c, i, j) of channels
  * [c0, c1), each of P = Ho·Wo output positions; x and cols are byte addresses of channel 0 and row 0.
@@ -289,10 +303,8 @@ export function im2col2d(x: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw
             for (let j = 0; j < kw; j++) {
                 let dst = cols + <usize>((c * K + i * kw + j) * P) * 4;
                 // Output columns [owLo, owHi) read inside the image; the rest are padding.
-                let owLo = 0;
-                while (owLo < Wo && owLo * sw - pw + j * dw < 0) owLo++;
-                let owHi = Wo;
-                while (owHi > owLo && (owHi - 1) * sw - pw + j * dw >= W) owHi--;
+                const owLo = firstInside(Wo, sw, j * dw - pw);
+                const owHi = endInside(owLo, Wo, sw, j * dw - pw, W);
                 for (let oh = 0; oh < Ho; oh++) {
                     const ih = oh * sh - ph + i * dh;
                     if (ih < 0 || ih >= H) {
@@ -321,8 +333,8 @@ export function im2col2d(x: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw
     }
 }
 
-const WINDOW_DEPTHWISE: i32 = 0; // Σ tap weight × input, then bias and clamp
-const WINDOW_MAX: i32 = 1;       // max over the taps inside the image (padding is −∞); NaN propagates
+export const WINDOW_DEPTHWISE: i32 = 0; // Σ tap weight × input, then bias and clamp
+export const WINDOW_MAX: i32 = 1;       // max over the taps inside the image (padding is −∞); NaN propagates
 
 @inline function reduceTap(mode: i32, acc: f32, value: f32, weight: usize): f32 {
     return mode == WINDOW_MAX ? max(acc, value) : acc + value * load<f32>(weight);
@@ -523,10 +535,8 @@ export function col2im2d(cols: usize, y: usize, c0: i32, c1: i32, H: i32, W: i32
             for (let j = 0; j < kw; j++) {
                 let src = cols + <usize>((c * K + i * kw + j) * P) * 4;
                 // Grid columns [owLo, owHi) land inside the image.
-                let owLo = 0;
-                while (owLo < Wg && owLo * sw - pw + j * dw < 0) owLo++;
-                let owHi = Wg;
-                while (owHi > owLo && (owHi - 1) * sw - pw + j * dw >= W) owHi--;
+                const owLo = firstInside(Wg, sw, j * dw - pw);
+                const owHi = endInside(owLo, Wg, sw, j * dw - pw, W);
                 for (let oh = 0; oh < Hg; oh++, src += <usize>Wg * 4) {
                     const ih = oh * sh - ph + i * dh;
                     if (ih < 0 || ih >= H) continue;
@@ -720,15 +730,26 @@ export function winogradOutput(m: usize, y: usize, c0: i32, c1: i32, channels: i
 // (both used by the JavaScript side for Atomics.wait/notify), 2 kind, 3 scratch base, 4 scratch bytes per
 // thread, 5… the kind's arguments (f32 arguments stored as their bits).
 
-const JOB_GEMM: i32 = 1;
-const JOB_IM2COL: i32 = 2;
-const JOB_WINDOW: i32 = 3;
-const JOB_WINOGRAD_INPUT: i32 = 4;
-const JOB_WINOGRAD_OUTPUT: i32 = 5;
-const JOB_COL2IM: i32 = 6;
+export const JOB_GEMM: i32 = 1;
+export const JOB_IM2COL: i32 = 2;
+export const JOB_WINDOW: i32 = 3;
+export const JOB_WINOGRAD_INPUT: i32 = 4;
+export const JOB_WINOGRAD_OUTPUT: i32 = 5;
+export const JOB_COL2IM: i32 = 6;
+
+/** Slots of a job block (exported with the kinds above for the JavaScript side). */
+export const JOB_KIND_SLOT: i32 = 2;
+export const JOB_SCRATCH_SLOT: i32 = 3;
+export const JOB_SCRATCH_STRIDE_SLOT: i32 = 4;
+export const JOB_ARGS_SLOT: i32 = 5;
+export const JOB_SLOTS: i32 = 32;
+
+@inline function slot(job: usize, i: i32): i32 {
+    return load<i32>(job + <usize>(i * 4));
+}
 
 @inline function arg(job: usize, i: i32): i32 {
-    return load<i32>(job + <usize>((5 + i) * 4));
+    return slot(job, JOB_ARGS_SLOT + i);
 }
 
 /** Thread t's share [begin, end) of `count` items handed out in multiples of `unit`. */
@@ -747,8 +768,8 @@ const JOB_COL2IM: i32 = 6;
  * (whole MR panels) when it is tall; im2col by input channels. Each part writes a disjoint part of the result.
  */
 export function runPart(job: usize, t: i32, T: i32): void {
-    const kind = load<i32>(job, 8);
-    const scratch = <usize>load<i32>(job, 12) + <usize>t * <usize>load<i32>(job, 16);
+    const kind = slot(job, JOB_KIND_SLOT);
+    const scratch = <usize>slot(job, JOB_SCRATCH_SLOT) + <usize>t * <usize>slot(job, JOB_SCRATCH_STRIDE_SLOT);
     if (kind == JOB_GEMM) {
         const m = arg(job, 0), n = arg(job, 1), k = arg(job, 2);
         let a = <usize>arg(job, 3), b = <usize>arg(job, 5), c = <usize>arg(job, 7);
