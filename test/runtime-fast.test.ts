@@ -134,8 +134,10 @@ describe('Winograd F(2×2, 3×3) against the direct conv (reference engine, im2c
         { name: 'odd 31×29, no padding, batch 2', text: 'network A(input: [2, 8, 33, 31]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
         { name: 'asymmetric padding ((0, 1), (1, 2)), residual + ReLU6', text: 'network A(x: [1, 12, 30, 30], shortcut: [1, 12, 29, 31]) {\n  y = x -> conv(12, kernel: 3, padding: ((0, 1), (1, 2))) -> batchnorm\n  return relu6(shortcut + y)\n}\n' },
     ];
-    it.each(cases)('$name', async ({ text }) => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-winograd-')), 'a.convnet');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-winograd-'));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    it.each(cases)('$name', async ({ name, text }) => {
+        const file = path.join(dir, `${cases.findIndex(c => c.name === name)}.convnet`);
         fs.writeFileSync(file, text);
         const { documents, services } = await loadConvNetFiles([file]);
         expect(documents[0].diagnostics?.filter(d => d.severity === 1).map(d => d.message)).toEqual([]);
