@@ -36,10 +36,11 @@ export interface Compute {
     winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,
         v: Float32Array, m: Float32Array, epilogue: GemmOptions): boolean;
     /**
-     * Max pooling of `planes` 2-D planes (taps in the padding skipped, NaN propagates) when the engine has a
-     * faster kernel for it; false when it has not, and the caller's own kernel runs.
+     * Pooling of `planes` 2-D planes when the engine has a faster kernel for it — max (taps in the padding
+     * skipped, NaN propagates) or mean over all kh·kw taps (padding counted as 0: count_include_pad with no
+     * window past the end padding) — false when it has not, and the caller's own kernel runs.
      */
-    maxpool2d(x: Float32Array, g: ConvGeometry, planes: number, y: Float32Array): boolean;
+    pool2d(mode: 'max' | 'avg', x: Float32Array, g: ConvGeometry, planes: number, y: Float32Array): boolean;
     /**
      * Rewrites the m×k matrix `a` (a conv's weights, owned by the run) in the packed layout of this engine's
      * GEMM, using `scratch` (≥ m·k elements), so that each run skips packing it (pass `packedA`); false when
@@ -66,7 +67,7 @@ export function referenceCompute(): Compute {
         im2col: referenceIm2col,
         col2im: referenceCol2im,
         depthwise: referenceDepthwise,
-        maxpool2d: () => false,
+        pool2d: () => false,
         winograd: () => false,
         packInPlace: () => false,
         allocate: elements => {

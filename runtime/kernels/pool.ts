@@ -167,16 +167,18 @@ function slidingPool(mode: 'max' | 'avg'): Kernel {
         const k = to3d(w.kernel, 1), s = to3d(w.stride, 1), dil = to3d(w.dilation, 1);
         const padBegin = to3d(w.pads.begin, 0), padEnd = to3d(w.pads.end, 0);
         const planes = x.shape[0] * x.shape[1];
-        if (mode === 'max' && dims === 2) {
+        const countPad = mode === 'avg' && ctx.node.attrs.count_include_pad !== false;
+        // The engine's mean divides by every tap: right when padding counts and no window runs past the end padding.
+        const fullWindows = [1, 2].every(i => (outSize[i] - 1) * s[i] + k[i] <= inSize[i] + padBegin[i] + padEnd[i]);
+        if (dims === 2 && (mode === 'max' || (countPad && fullWindows))) {
             const g = { channels: planes, input: inSize, output: outSize, kernel: k, stride: s, dilation: dil, padBegin } as const;
-            if (ctx.compute.maxpool2d(x.data, g, planes, y.data)) return;
+            if (ctx.compute.pool2d(mode, x.data, g, planes, y.data)) return;
         }
         if (mode === 'max' && dil.some(d => d !== 1)) {
             maxPoolDilated(x.data, inSize, outSize, k, s, dil, padBegin, y.data, planes);
             return;
         }
         const axes = [0, 1, 2].map(i => avgAxis(inSize[i], outSize[i], k[i], s[i], padBegin[i], padEnd[i]));
-        const countPad = mode === 'avg' && ctx.node.attrs.count_include_pad !== false;
         reduceWindows(x.data, 0, inSize, axes, mode, countPad, y.data, 0, planes, outSize[0] * outSize[1] * outSize[2]);
     };
 }

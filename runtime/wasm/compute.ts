@@ -25,7 +25,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
     const memory = new WasmMemory(compiled, expectedBytes);
     const team = new ThreadTeam(memory, threads, memory.kernels.gemmScratchBytes());
     const {
-        ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX,
+        ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG,
         JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JOB_COL2IM,
     } = memory.constants;
 
@@ -131,12 +131,12 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             ], parallel);
             return true;
         },
-        maxpool2d(x, g, planes, y) {
+        pool2d(mode, x, g, planes, y) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(y)) return false;
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
             team.run(JOB_WINDOW, [
-                WINDOW_MAX, memory.address(x), memory.address(y), 0, 0, planes, 1, H, W, Ho, Wo,
+                mode === 'max' ? WINDOW_MAX : WINDOW_AVG, memory.address(x), memory.address(y), 0, 0, planes, 1, H, W, Ho, Wo,
                 g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
                 0, { f32: 0 }, { f32: 0 },
             ], planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);

@@ -17,7 +17,7 @@ export interface KernelExports {
     packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;
     im2col2d(x: number, c0: number, c1: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
         dh: number, dw: number, ph: number, pw: number, Ho: number, Wo: number, cols: number): void;
-    /** mode 0: depthwise conv; 1: max pooling. */
+    /** mode: WINDOW_DEPTHWISE, WINDOW_MAX or WINDOW_AVG. */
     window2d(mode: number, x: number, y: number, weight: number, bias: number, c0: number, c1: number, multiplier: number,
         H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
         ph: number, pw: number, flags: number, lo: number, hi: number, scratch: number): void;
@@ -31,7 +31,7 @@ export interface KernelExports {
  * once, in the module, and read from its exported globals.
  */
 const CONSTANT_NAMES = [
-    'ACCUMULATE', 'BIAS', 'CLAMP', 'RESIDUAL', 'PACKED_A', 'WINDOW_DEPTHWISE', 'WINDOW_MAX',
+    'ACCUMULATE', 'BIAS', 'CLAMP', 'RESIDUAL', 'PACKED_A', 'WINDOW_DEPTHWISE', 'WINDOW_MAX', 'WINDOW_AVG',
     'JOB_GEMM', 'JOB_IM2COL', 'JOB_WINDOW', 'JOB_WINOGRAD_INPUT', 'JOB_WINOGRAD_OUTPUT', 'JOB_COL2IM',
     'JOB_KIND_SLOT', 'JOB_SCRATCH_SLOT', 'JOB_SCRATCH_STRIDE_SLOT', 'JOB_ARGS_SLOT', 'JOB_SLOTS',
 ] as const;
