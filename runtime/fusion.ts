@@ -11,8 +11,10 @@
  * and was not asked for (a captured feature map must exist). A fused step runs where its last node stood: by then
  * the shortcut exists (a projection shortcut is often computed after the conv). Without fusion every node is its
  * own step.
+ *
  * Parameters the engine cannot reach (ordinary arrays, for the WebAssembly engine) are copied into its memory
- * here, so the kernels read them where they run fastest.
+ * here, so the kernels read them where they run fastest; convs get their weights transformed for Winograd or
+ * packed for the GEMM once, here, rather than on every run.
  */
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
@@ -22,7 +24,7 @@ import { transformWeights, usesWinograd } from './winograd.js';
 export interface Step {
     /** The node whose kernel runs. */
     readonly node: GraphNode;
-    /** Nodes folded into it, in order (a batch norm, then an activation). */
+    /** Nodes folded into it, in order: a batch norm, a residual sum, an activation (each optional). */
     readonly absorbed: readonly GraphNode[];
     /** The node's inputs, then the shortcut when a residual sum was absorbed. */
     readonly inputs: readonly number[];
