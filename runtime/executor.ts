@@ -169,11 +169,15 @@ export class PreparedNetwork {
     private readonly arena: Float32Array;
     private readonly offsets: ArrayLike<number>;
     private readonly workspace: Workspace;
-
     private readonly ownsCompute: boolean;
+    /** Nodes whose outputs are copied out as they are produced (fixed here: fusion keeps them). */
+    private readonly capture: ReadonlySet<number>;
+    /** Each tensor's place in the arena, made once: a run allocates nothing per layer. */
+    private readonly views = new Map<number, Tensor>();
 
     constructor(readonly graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions, expectedBytes: number) {
         this.ownsCompute = !options.compute;
+        this.capture = options.capture ?? new Set();
         this.compute = options.compute ?? createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
         const allocate = (elements: number) => this.compute.allocate(elements);
         this.workspace = new Workspace(allocate);
@@ -199,9 +203,6 @@ export class PreparedNetwork {
         };
     }
 
-    /** Each tensor's place in the arena, made once: a run allocates nothing per layer. */
-    private readonly views = new Map<number, Tensor>();
-
     private view(t: number): Tensor {
         let tensor = this.views.get(t);
         if (!tensor) {
@@ -213,7 +214,7 @@ export class PreparedNetwork {
         return tensor;
     }
 
-    run(inputs: ReadonlyMap<string, Tensor>, options: Pick<RunOptions, 'onProgress' | 'signal' | 'profile' | 'capture'> = {}): RunResult {
+    run(inputs: ReadonlyMap<string, Tensor>, options: Pick<RunOptions, 'onProgress' | 'signal' | 'profile'> = {}): RunResult {
         const graph = this.graph;
         for (const port of graph.inputs) {
             const given = inputs.get(port.name);
@@ -246,7 +247,7 @@ export class PreparedNetwork {
             });
             if (timings) timings.push({ node: node.index, name: node.name, op: [node, ...step.absorbed].map(n => n.op).join(' + '), ms: performance.now() - t0 });
             const last = step.absorbed[step.absorbed.length - 1] ?? node;
-            if (options.capture?.has(last.index)) {
+            if (this.capture.has(last.index)) {
                 const out = this.view(step.outputs[0]);
                 captured.set(last.index, new Tensor(out.shape, out.data.slice()));
             }
