@@ -1,9 +1,10 @@
-/** The `convnet` command: check, summarise, run and export `.convnet` files from a terminal. */
+/** The `convnet` command: check, summarise, run, export and import `.convnet` files from a terminal. */
 import { check, graph, summary, type Output } from './commands.js';
 import type { TableFormat } from '../language/render/summary-table.js';
 import { FileNotFound } from '../language/node/load-files.js';
 import { parseByteSize, parseNormalization, runCommand } from './run.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 
 const USAGE = `usage:
   convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)
@@ -33,7 +34,14 @@ const USAGE = `usage:
       --allow-unexpected          ignore tensors of the weights file that no layer has
       --seed N                    seed of the initialised weights (default 0)
       --opset N                   ONNX opset 13 … 21 (default 17; 19 for a network with deformconv)
-                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py`;
+                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py
+  convnet import MODEL.onnx [--out FILE.convnet] [--network NAME]
+                                                    an ONNX model (from convnet export or torch.onnx.export) as a .convnet
+                                                    file: layers named by the model's parameter names, blocks for its
+                                                    modules; checked to have the model's parameters, MACs and output
+                                                    shape before it is written (to stdout without --out)
+      --out FILE.convnet          where to write it; nothing is written if the import fails
+      --network NAME              the network's name (default: the graph's or the file's name)`;
 
 interface Parsed {
     positional: string[];
@@ -155,6 +163,17 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     opset: opsetText === undefined ? undefined : Number(opsetText),
                     allowUnexpected: parsed.flags.has('allow-unexpected'),
                 }, io);
+            }
+            case 'import': {
+                const valued = ['out', 'network'];
+                const parsed = parseArgs(rest, valued);
+                if (typeof parsed === 'string') return usage(io, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => !valued.includes(f));
+                if (unknown) return usage(io, `unknown option --${unknown}`);
+                if (parsed.positional.length !== 1) return usage(io, 'import takes exactly one ONNX file');
+                const network = parsed.flags.get('network') as string | undefined;
+                if (network !== undefined && !/^[A-Za-z_]\w*$/.test(network)) return usage(io, `--network must be a name (letters, digits and _, not starting with a digit), not '${network}'`);
+                return await importCommand(parsed.positional[0], { out: parsed.flags.get('out') as string | undefined, network }, io);
             }
             case undefined:
             case 'help':

@@ -1,0 +1,92 @@
+/**
+ * ONNX → `.convnet`: the inverse of runtime/export/onnx.ts, and a reader for what torch.onnx.export writes for the
+ * torchvision zoo. `importOnnx` decodes the model (onnx-model.ts), evaluates its shape arithmetic
+ * (constant-folding.ts), maps its nodes to the language's ops (recognize.ts) and writes a network with blocks and
+ * lists named after the model's layers (write-convnet.ts). It is pure: bytes in, text and figures out; the CLI
+ * checks the text with the language before writing it anywhere.
+ */
+import { decodeModel, OnnxImportError } from './onnx-model.js';
+import { Recognizer, sanitizeIdentifier, SUPPORTED_ONNX_OPS } from './recognize.js';
+import { isReservedName, writeConvNet } from './write-convnet.js';
+
+export { OnnxImportError, SUPPORTED_ONNX_OPS };
+
+export interface OnnxImportOptions {
+    /** The network's name; default: the graph's name, or the file's. */
+    readonly networkName?: string;
+    /** The model's file name, for messages and the file's header. */
+    readonly source?: string;
+}
+
+export interface OnnxImport {
+    readonly text: string;
+    readonly networkName: string;
+    readonly opset: number;
+    readonly producer: string;
+    /** Layers of the imported network and the blocks written for its modules. */
+    readonly layers: number;
+    readonly blocks: number;
+    /** Learned parameters (weights and biases), buffers (BN running statistics) and MACs, by the language's rules. */
+    readonly params: number;
+    readonly buffers: number;
+    readonly macs: number;
+    readonly inputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+    readonly outputs: readonly { readonly name: string; readonly shape: readonly number[] }[];
+    /** The model's names for the parameter tensors that have state_dict-like names (`layer1.0.conv1.weight`). */
+    readonly parameterNames: readonly string[];
+    /** Parameter tensors with generated names (`onnx::Conv_218`, a batch norm folded into its conv): named by their layers. */
+    readonly generatedNames: number;
+    /** Things the imported file's header also says (a symbolic batch size set to 1 …). */
+    readonly notes: readonly string[];
+}
+
+const STATE_DICT_KEY = /^[\w-]+(\.[\w-]+)*\.(weight|bias|running_mean|running_var)$/;
+
+const GENERIC_GRAPH_NAMES = new Set(['', 'main_graph', 'torch_jit', 'torch-jit-export', 'graph', 'model', 'tf2onnx']);
+
+function networkNameFor(graphName: string, source: string | undefined): string {
+    if (!GENERIC_GRAPH_NAMES.has(graphName) && /^[A-Za-z]\w*$/.test(graphName)) return isReservedName(graphName) ? graphName.charAt(0).toUpperCase() + graphName.slice(1) : graphName;
+    const base = (source ?? '').split(/[\\/]/).pop()!.replace(/\.onnx$/i, '');
+    const camel = base.split(/[^A-Za-z0-9]+/).filter(Boolean).map(s => s.charAt(0).toUpperCase() + s.slice(1)).join('');
+    return camel ? sanitizeIdentifier(/^\d/.test(camel) ? `Net${camel}` : camel) : 'Imported';
+}
+
+/**
+ * The `.convnet` text of an ONNX model. Throws `OnnxImportError` for a file that is not ONNX and for a node the
+ * language cannot say (naming the op, the node and its index).
+ */
+export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): OnnxImport {
+    const model = decodeModel(bytes, options.source ?? 'the file');
+    const networkName = options.networkName ?? networkNameFor(model.graphName, options.source);
+    if (!/^[A-Za-z_]\w*$/.test(networkName)) throw new OnnxImportError(`'${networkName}' is not a network name (letters, digits and _, not starting with a digit)`);
+    if (isReservedName(networkName)) throw new OnnxImportError(`'${networkName}' cannot name a network: it is a keyword, an op or a built-in function of the language`);
+    const graph = new Recognizer(model).run();
+    const params = graph.layers.reduce((a, l) => a + l.paramCount, 0);
+    const buffers = graph.layers.reduce((a, l) => a + l.bufferCount, 0);
+    const macs = graph.layers.reduce((a, l) => a + l.macs, 0);
+    const notes = graph.inputs.filter(i => i.note).map(i => `input '${i.name}': ${i.note}`);
+    const header = [
+        `Imported from ${options.source ? options.source.split(/[\\/]/).pop() : 'an ONNX model'}${model.producer ? ` (made by ${model.producer}` : ' ('}${model.producer ? ', ' : ''}ONNX opset ${model.opset}) by \`convnet import\`.`,
+        `${graph.layers.length} layer${graph.layers.length === 1 ? '' : 's'}; ${params.toLocaleString('en-US')} parameters, ${macs.toLocaleString('en-US')} MACs.`,
+        ...notes,
+    ];
+    const written = writeConvNet(graph, { networkName, header });
+    const shapeOf = (t: string) => graph.shapes.get(t)!;
+    const names = graph.layers.flatMap(l => l.params.map(p => p.paramName ?? p.tensor));
+    return {
+        text: written.text,
+        networkName,
+        opset: model.opset,
+        producer: model.producer,
+        layers: graph.layers.length,
+        blocks: written.blocks,
+        params,
+        buffers,
+        macs,
+        inputs: graph.inputs.map(i => ({ name: i.name, shape: i.shape })),
+        outputs: graph.outputs.map(o => ({ name: o.name, shape: shapeOf(o.tensor) })),
+        parameterNames: names.filter(n => STATE_DICT_KEY.test(n)),
+        generatedNames: names.filter(n => !STATE_DICT_KEY.test(n)).length,
+        notes,
+    };
+}
