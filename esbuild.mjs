@@ -12,6 +12,7 @@ const entries = [
     { in: 'server/main.ts', out: 'server' },
     { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
     { in: 'client/run/worker.ts', out: 'run-worker' },
+    { in: 'client/export/worker.ts', out: 'export-worker' },
     { in: 'test/bench/language.ts', out: 'bench-language' },
     { in: 'test/bench/server.ts', out: 'bench-server' },
     // The speed benchmark loads its peers from node_modules at run time (native and WebAssembly binaries).

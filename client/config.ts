@@ -5,6 +5,8 @@ export interface ConvNetSettings {
     readonly inlayHints: 'shapes' | 'shapes+cost' | 'off';
     /** Bytes a run may plan (activations + scratch + parameters). */
     readonly memoryBudgetBytes: number;
+    /** The setting as written (`2GiB`), for messages. */
+    readonly memoryBudgetText: string;
     readonly defaultSeed: number;
     /** An image used as input when none is chosen ('' = ask). */
     readonly defaultInputImage: string;
@@ -28,6 +30,7 @@ export function readSettings(): ConvNetSettings {
     return {
         inlayHints: mode === 'off' || mode === 'shapes+cost' ? mode : 'shapes',
         memoryBudgetBytes: parseBytes(config.get<string>('memoryBudget', '2GiB')) ?? 2 * 1024 ** 3,
+        memoryBudgetText: config.get<string>('memoryBudget', '2GiB'),
         defaultSeed: config.get<number>('defaultSeed', 0),
         defaultInputImage: config.get<string>('defaultInputImage', ''),
         imagenetNormalization: config.get<boolean>('imagenetNormalization', true),

@@ -6,19 +6,37 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { Commands } from '../server/protocol.js';
-import { resolveTarget } from './targets.js';
+import { commandArgs, resolveTarget } from './targets.js';
 import { SummaryView } from './views/summary-view.js';
 import { GraphView } from './views/graph-view.js';
-import { runModel, type RunModelOptions } from './run/run-model.js';
+import type { RunView } from './views/run-view.js';
+import { lastRunView, runModel, type RunModelOptions } from './run/run-model.js';
+import { exportNetwork, lastExport, type ExportFormat, type ExportOptions, type ExportOutcome } from './export/export-command.js';
 import { NetworkStatus } from './status-bar.js';
+import { showError, shownNotices, type Notice } from './notify.js';
+import { ConvNetWebview, type ViewKind } from './webview.js';
+
+/** Commands the extension adds besides the code lenses' (server/protocol.ts). */
+export const ExportCommands = {
+    exportOnnx: 'convnet.exportOnnx',
+    exportPyTorch: 'convnet.exportPyTorch',
+} as const;
 
 let client: LanguageClient | undefined;
 let startFailure: string | undefined;
 
-/** What tests inside the editor can reach. */
+/** What tests inside the editor (and other extensions) can reach. */
 export interface ConvNetApi {
     readonly client: () => LanguageClient | undefined;
     readonly status: () => NetworkStatus | undefined;
+    /** The latest open view of a kind: its panel and the messages exchanged with its page. */
+    readonly view: (kind: ViewKind) => ConvNetWebview | undefined;
+    /** The latest Run Model: its view and how it ended (undefined while it runs). */
+    readonly lastRun: () => RunView | undefined;
+    /** The latest export's outcome. */
+    readonly lastExport: () => ExportOutcome | undefined;
+    /** Notifications the extension has shown, oldest first. */
+    readonly notices: () => readonly Notice[];
 }
 
 let status: NetworkStatus | undefined;
@@ -30,39 +48,54 @@ function startClient(context: vscode.ExtensionContext): LanguageClient {
         debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
     };
     const clientOptions: LanguageClientOptions = {
-        documentSelector: [{ language: 'convnet' }],
+        // Files on disk and new, unsaved ones; other schemes (git diffs, remote file systems the server cannot
+        // read) are left alone.
+        documentSelector: [{ scheme: 'file', language: 'convnet' }, { scheme: 'untitled', language: 'convnet' }],
         synchronize: { configurationSection: 'convnet' },
     };
     return new LanguageClient('convnet', 'ConvNet', serverOptions, clientOptions);
 }
 
 /** Runs a command with the language client, or explains why it cannot. */
-function withClient<A extends unknown[]>(action: (client: LanguageClient, ...args: A) => Promise<unknown>) {
-    return async (...args: A) => {
+function withClient(action: (client: LanguageClient, ...args: unknown[]) => Promise<unknown>) {
+    return async (...args: unknown[]) => {
         if (!client?.isRunning()) {
-            void vscode.window.showErrorMessage(`ConvNet: the language server is not running${startFailure ? ` (${startFailure})` : ''}. Reload the window to restart it.`);
+            void showError(`ConvNet: the language server is not running${startFailure ? ` (${startFailure})` : ''}. Reload the window to restart it.`);
             return undefined;
         }
         try {
             return await action(client, ...args);
         } catch (e) {
-            void vscode.window.showErrorMessage(`ConvNet: ${e instanceof Error ? e.message : String(e)}`);
+            void showError(`ConvNet: ${e instanceof Error ? e.message : String(e)}`);
             return undefined;
         }
     };
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ConvNetApi> {
+    const exportCommand = (format: ExportFormat) => withClient((c, ...args) => {
+        const { uri, network, options } = commandArgs<ExportOptions>(args);
+        return exportNetwork(context, c, format, uri, network, options);
+    });
     context.subscriptions.push(
-        vscode.commands.registerCommand(Commands.runModel, withClient((c, uri?: unknown, network?: unknown, options?: RunModelOptions) => runModel(context, c, uri, network, options))),
-        vscode.commands.registerCommand(Commands.showSummary, withClient(async (c, uri?: unknown, network?: unknown) => {
+        // Arguments: none (palette), the file (editor title), (uri, network[, options]) from a code lens, or
+        // { uri, network, input: 'seeded', seed } — see RunModelOptions.
+        vscode.commands.registerCommand(Commands.runModel, withClient(async (c, ...args) => {
+            const { uri, network, options } = commandArgs<RunModelOptions>(args);
+            return runModel(context, c, uri, network, options);
+        })),
+        vscode.commands.registerCommand(Commands.showSummary, withClient(async (c, ...args) => {
+            const { uri, network } = commandArgs(args);
             const target = await resolveTarget(c, uri, network);
             return target && SummaryView.show(context.extensionUri, c, target);
         })),
-        vscode.commands.registerCommand(Commands.showGraph, withClient(async (c, uri?: unknown, network?: unknown) => {
+        vscode.commands.registerCommand(Commands.showGraph, withClient(async (c, ...args) => {
+            const { uri, network } = commandArgs(args);
             const target = await resolveTarget(c, uri, network);
             return target && GraphView.show(context.extensionUri, c, target);
         })),
+        vscode.commands.registerCommand(ExportCommands.exportOnnx, exportCommand('onnx')),
+        vscode.commands.registerCommand(ExportCommands.exportPyTorch, exportCommand('pytorch')),
     );
     try {
         client = startClient(context);
@@ -71,9 +104,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         context.subscriptions.push(status);
     } catch (e) {
         startFailure = e instanceof Error ? e.message : String(e);
-        void vscode.window.showErrorMessage(`ConvNet: the language server did not start: ${startFailure}`);
+        void showError(`ConvNet: the language server did not start: ${startFailure}`);
     }
-    return { client: () => client, status: () => status };
+    return {
+        client: () => client,
+        status: () => status,
+        view: kind => ConvNetWebview.latestOf(kind),
+        lastRun: lastRunView,
+        lastExport,
+        notices: shownNotices,
+    };
 }
 
 export async function deactivate(): Promise<void> {

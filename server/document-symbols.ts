@@ -2,7 +2,7 @@
  * The outline: blocks and networks, and inside them the inputs, named tensors, labelled layers and lists, each
  * with the shape it produces (several shapes for a layer inside a block called more than once).
  */
-import { AstUtils, DocumentState, GrammarUtils, type AstNode, type DocumentBuilder, type LangiumDocument } from 'langium';
+import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument } from 'langium';
 import type { DocumentSymbolProvider } from 'langium/lsp';
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import {
@@ -16,20 +16,17 @@ import { formatShape, humanCount } from './figures.js';
 export class ConvNetDocumentSymbolProvider implements DocumentSymbolProvider {
     private readonly lookup: LayerLookup;
     private readonly analyzer: NetworkAnalyzer;
-    private readonly builder: DocumentBuilder;
 
     constructor(services: ConvNetLspServices) {
         this.lookup = services.analysis.LayerLookup;
         this.analyzer = services.analysis.NetworkAnalyzer;
-        this.builder = services.shared.workspace.DocumentBuilder;
     }
 
     /**
-     * The outline is requested as soon as a file is parsed; figures need it linked (elaborating earlier would
-     * fix its references as errors), so wait for the linker first.
+     * Figures need the document linked (elaborating earlier would fix its references as errors): server/main.ts
+     * registers the outline request to wait for the linker before it calls this.
      */
-    async getSymbols(document: LangiumDocument): Promise<DocumentSymbol[]> {
-        if (document.state < DocumentState.Linked) await this.builder.waitUntil(DocumentState.Linked, document.uri);
+    getSymbols(document: LangiumDocument): DocumentSymbol[] {
         return this.childSymbols(document.parseResult.value);
     }
 

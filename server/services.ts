@@ -1,8 +1,10 @@
 /** Language services with the editor features (LSP) on top of the core language module. */
 import {
-    createDefaultModule, createDefaultSharedModule,
+    createDefaultModule, createDefaultSharedModule, DefaultDocumentUpdateHandler,
     type DefaultSharedModuleContext, type LangiumServices, type LangiumSharedServices, type PartialLangiumServices,
 } from 'langium/lsp';
+import type { TextDocumentChangeEvent } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { ConvNetHoverProvider } from './hover.js';
 import { ConvNetInlayHintProvider } from './inlay-hints.js';
 import { ConvNetCodeLensProvider } from './code-lens.js';
@@ -13,7 +15,7 @@ import { ConvNetSignatureHelpProvider } from './signature-help.js';
 import { ConvNetFormatter } from './formatter.js';
 import { ConvNetCodeActionProvider } from './code-actions.js';
 import { ConvNetRenameProvider } from './rename.js';
-import { DefaultWorkspaceManager, inject, type Module, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
+import { DefaultWorkspaceManager, inject, URI, type Module, type LangiumDocument, type LangiumDocumentFactory, type LangiumSharedCoreServices, type WorkspaceFolder } from 'langium';
 import { ConvNetGeneratedModule, ConvNetGeneratedSharedModule } from '../language/generated/module.js';
 import { ConvNetModule, type ConvNetAddedServices } from '../language/convnet-module.js';
 import { registerValidationChecks } from '../language/validator.js';
@@ -52,9 +54,23 @@ class ConvNetWorkspaceManager extends DefaultWorkspaceManager {
     }
 }
 
+/**
+ * Forgets a document that exists only in the editor (an untitled one) when it is closed. Langium keeps every
+ * document it was sent; a closed untitled one would linger in the index (its networks and blocks visible to other
+ * files) and, having no file extension, make the next workspace update fail to find its language — which ended
+ * the server.
+ */
+class ConvNetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
+    didCloseDocument(event: TextDocumentChangeEvent<TextDocument>): void {
+        const uri = URI.parse(event.document.uri);
+        if (uri.scheme !== 'file') this.fireDocumentUpdate([], [uri]);
+    }
+}
+
 export function createConvNetLspServices(context: DefaultSharedModuleContext): { shared: LangiumSharedServices; ConvNet: ConvNetLspServices } {
     const shared = inject(createDefaultSharedModule(context), ConvNetGeneratedSharedModule, {
         workspace: { WorkspaceManager: services => new ConvNetWorkspaceManager(services) },
+        lsp: { DocumentUpdateHandler: services => new ConvNetDocumentUpdateHandler(services) },
     });
     const ConvNet = inject(createDefaultModule({ shared }), ConvNetGeneratedModule, ConvNetModule, ConvNetLspModule) as ConvNetLspServices;
     shared.ServiceRegistry.register(ConvNet);

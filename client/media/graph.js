@@ -4,11 +4,13 @@
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
 
-    function show(svg, network) {
+    function show(svg, network, layers, folded) {
         root.replaceChildren();
         const help = document.createElement('p');
         help.className = 'muted';
-        help.textContent = `${network}: click a layer to see its source; click ▾/▸ to fold or unfold a block. Colour = share of MACs.`;
+        help.id = 'graph-help';
+        const counts = layers === undefined ? '' : ` ${layers} layer${layers === 1 ? '' : 's'}${folded ? `, ${folded} block${folded === 1 ? '' : 's'} folded` : ''}.`;
+        help.textContent = `${network}:${counts} Click a layer to see its source; click ▾/▸ to fold or unfold a block. Colour = share of MACs.`;
         const host = document.createElement('div');
         host.id = 'svg-host';
         host.innerHTML = svg;
@@ -26,7 +28,7 @@
 
     window.addEventListener('message', event => {
         const message = event.data;
-        if (message.type === 'graph') show(message.svg, message.network);
+        if (message.type === 'graph') show(message.svg, message.network, message.layers, message.folded);
         else if (message.type === 'errors') {
             const p = document.createElement('p');
             p.className = 'error';

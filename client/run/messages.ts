@@ -40,4 +40,5 @@ export type FromWorker =
     }
     | { readonly type: 'layer'; readonly node: number; readonly shape: readonly number[]; readonly data: Float32Array }
     | { readonly type: 'cancelled'; readonly message: string }
-    | { readonly type: 'error'; readonly message: string };
+    /** `memoryBudget`: the run was refused before anything was allocated (the setting convnet.memoryBudget). */
+    | { readonly type: 'error'; readonly message: string; readonly memoryBudget?: boolean };

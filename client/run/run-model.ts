@@ -11,6 +11,7 @@ import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { readSettings } from '../config.js';
 import { resolveTarget } from '../targets.js';
 import { RunView } from '../views/run-view.js';
+import { showError, showWarning } from '../notify.js';
 import type { FromWorker, InputChoice, StartRun } from './messages.js';
 
 const INPUT_FILES = { 'Images and tensors': ['png', 'jpg', 'jpeg', 'safetensors', 'npy'] };
@@ -40,41 +41,70 @@ async function chooseWeights(seed: number): Promise<{ weights?: string } | undef
     return files?.[0] ? { weights: files[0].fsPath } : undefined;
 }
 
-/** Options a test (or a code lens) may pass to skip the pickers. */
+/**
+ * Options a test, a code lens or a keybinding may pass to skip the pickers: `{ uri, network, input: 'seeded',
+ * seed: 0 }` runs without a question. When `input` is given and `weights` is not, the weights are the seeded
+ * initialisation.
+ */
 export interface RunModelOptions {
-    readonly input?: InputChoice;
+    /** `'seeded'` (or `'random'`): seeded random input; a path: an image or tensor file. */
+    readonly input?: 'seeded' | 'random' | string | InputChoice;
+    /** `'seeded'` or null: seeded initialisation; a path: a `.safetensors` state_dict. */
     readonly weights?: string | null;
+    /** Seed of the initialisation and the random input (default: the setting convnet.defaultSeed). */
+    readonly seed?: number;
+}
+
+function inputOption(input: RunModelOptions['input']): InputChoice | undefined {
+    if (input === undefined) return undefined;
+    if (typeof input !== 'string') return input;
+    return input === 'seeded' || input === 'random' ? { kind: 'random' } : { kind: 'file', path: input.startsWith('file:') ? vscode.Uri.parse(input).fsPath : input };
+}
+
+function weightsOption(options: RunModelOptions): { weights?: string } | undefined {
+    if (options.weights === undefined) return options.input !== undefined ? {} : undefined;
+    if (options.weights === null || options.weights === 'seeded') return {};
+    return { weights: options.weights.startsWith('file:') ? vscode.Uri.parse(options.weights).fsPath : options.weights };
+}
+
+let latestRun: RunView | undefined;
+
+/** The latest run's view, from the moment it opens (its `outcome` says how the run ended). */
+export function lastRunView(): RunView | undefined {
+    return latestRun;
 }
 
 export async function runModel(context: vscode.ExtensionContext, client: LanguageClient, uriArg?: unknown, networkArg?: unknown, options: RunModelOptions = {}): Promise<RunView | undefined> {
     if (!vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage('ConvNet: running a model is disabled in an untrusted workspace (it reads the files you choose and runs the network on them). Shapes, costs and diagnostics stay on; trust the workspace to run.');
+        void showWarning('ConvNet: running a model is disabled in an untrusted workspace (it reads the files you choose and runs the network on them). Shapes, costs and diagnostics stay on; trust the workspace to run.');
         return undefined;
     }
     const target = await resolveTarget(client, uriArg, networkArg);
     if (!target) return undefined;
     const result = await client.sendRequest(GraphRequest.method, target) as GraphResult;
     if (!result.graph) {
-        void vscode.window.showErrorMessage(`ConvNet: ${target.network} cannot run — ${result.errors.slice(0, 3).join('; ')}${result.errors.length > 3 ? ` (and ${result.errors.length - 3} more)` : ''}`);
+        void showError(`ConvNet: ${target.network} cannot run — ${result.errors.slice(0, 3).join('; ')}${result.errors.length > 3 ? ` (and ${result.errors.length - 3} more)` : ''}`);
         return undefined;
     }
     const graph = result.graph;
     const settings = readSettings();
-    const input = options.input ?? await chooseInput(graph, settings.defaultSeed, settings.defaultInputImage);
+    const seed = typeof options.seed === 'number' && Number.isInteger(options.seed) && options.seed >= 0 ? options.seed : settings.defaultSeed;
+    const input = inputOption(options.input) ?? await chooseInput(graph, seed, settings.defaultInputImage);
     if (!input) return undefined;
-    const weights = options.weights !== undefined ? { weights: options.weights ?? undefined } : await chooseWeights(settings.defaultSeed);
+    const weights = weightsOption(options) ?? await chooseWeights(seed);
     if (!weights) return undefined;
 
     const worker = new Worker(context.asAbsolutePath(path.join('out', 'run-worker.cjs')));
     const cancelFlag = new SharedArrayBuffer(4);
     const view = new RunView(context.extensionUri, target.network, node => worker.postMessage({ type: 'capture', node }));
+    latestRun = view;
     view.panel.onDidDispose(() => void worker.terminate());
     worker.on('message', (message: FromWorker) => {
         if (message.type === 'layer') view.showLayer(message.node, message.shape, message.data);
         else if (message.type === 'error' && finished) view.showError(message.message);
     });
     let finished = false;
-    const start: StartRun = { type: 'start', graph, input, weights: weights.weights, seed: settings.defaultSeed, imagenetNormalization: settings.imagenetNormalization, memoryBudget: settings.memoryBudgetBytes, cancelFlag };
+    const start: StartRun = { type: 'start', graph, input, weights: weights.weights, seed, imagenetNormalization: settings.imagenetNormalization, memoryBudget: settings.memoryBudgetBytes, cancelFlag };
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Running ${target.network}`, cancellable: true }, (progress, token) =>
         new Promise<void>(resolve => {
             token.onCancellationRequested(() => Atomics.store(new Int32Array(cancelFlag), 0, 1));
@@ -91,9 +121,16 @@ export async function runModel(context: vscode.ExtensionContext, client: Languag
                 finished = true;
                 worker.off('message', listener);
                 if (message.type === 'done') view.showResult(message, graph);
+                else if (message.type === 'cancelled') view.showError(message.message, 'cancelled');
                 else {
                     view.showError(message.message);
-                    if (message.type === 'error') void vscode.window.showErrorMessage(`ConvNet: ${message.message}`);
+                    if (message.memoryBudget) {
+                        void showError(`ConvNet: ${message.message} (setting convnet.memoryBudget: ${settings.memoryBudgetText})`, 'Open Settings').then(action => {
+                            if (action) void vscode.commands.executeCommand('workbench.action.openSettings', 'convnet.memoryBudget');
+                        });
+                    } else {
+                        void showError(`ConvNet: ${message.message}`);
+                    }
                 }
                 resolve();
             };
@@ -101,6 +138,7 @@ export async function runModel(context: vscode.ExtensionContext, client: Languag
             worker.on('error', e => {
                 finished = true;
                 view.showError(e.message);
+                void showError(`ConvNet: the run stopped: ${e.message}`);
                 resolve();
             });
             worker.postMessage(start);

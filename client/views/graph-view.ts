@@ -5,7 +5,8 @@ import { GraphRequest, type GraphResult } from '../../server/protocol.js';
 import { layoutGraph, renderSvg } from '../../language/render/graph-layout.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import type { NetworkTarget } from '../targets.js';
-import { createPanel, pageHtml } from '../webview.js';
+import { ConvNetWebview } from '../webview.js';
+import { foldedIndices, graphMessage, initiallyFolded } from './messages.js';
 import { revealSource } from './reveal.js';
 
 export class GraphView {
@@ -16,14 +17,18 @@ export class GraphView {
     private initialised = false;
     private graph: NetworkGraph | undefined;
     private refreshTimer: NodeJS.Timeout | undefined;
-    readonly panel: vscode.WebviewPanel;
+    readonly view: ConvNetWebview;
     lastSvg: string | undefined;
+
+    get panel(): vscode.WebviewPanel {
+        return this.view.panel;
+    }
 
     static show(extensionUri: vscode.Uri, client: LanguageClient, target: NetworkTarget): GraphView {
         const key = `${target.uri}#${target.network}`;
         const existing = GraphView.open.get(key);
         if (existing) {
-            existing.panel.reveal();
+            existing.view.reveal();
             return existing;
         }
         const view = new GraphView(extensionUri, client, target);
@@ -33,9 +38,8 @@ export class GraphView {
     }
 
     private constructor(extensionUri: vscode.Uri, private readonly client: LanguageClient, private readonly target: NetworkTarget) {
-        this.panel = createPanel(extensionUri, 'convnet.graph', `Graph: ${target.network}`);
-        this.panel.webview.html = pageHtml(this.panel, extensionUri, 'graph.js', `Graph of ${target.network}`);
-        this.panel.webview.onDidReceiveMessage(message => this.onMessage(message), undefined, this.disposables);
+        this.view = new ConvNetWebview(extensionUri, 'graph', 'convnet.graph', `Graph: ${target.network}`, 'graph.js', `Graph of ${target.network}`);
+        this.view.onMessage((message: { type: string; module?: number; uri?: string; line?: number; character?: number }) => this.onMessage(message), this.disposables);
         vscode.languages.onDidChangeDiagnostics(() => this.scheduleRefresh(), undefined, this.disposables);
         this.panel.onDidDispose(() => this.disposables.forEach(d => d.dispose()), undefined, this.disposables);
     }
@@ -48,19 +52,18 @@ export class GraphView {
     async refresh(): Promise<void> {
         const result = await this.client.sendRequest(GraphRequest.method, this.target) as GraphResult;
         if (!result.graph) {
-            await this.panel.webview.postMessage({ type: 'errors', errors: result.errors });
+            await this.view.post({ type: 'errors', errors: result.errors });
             return;
         }
         this.graph = result.graph;
         if (!this.initialised) {
             // Large networks start with every block instance folded; small ones fully open.
-            if (result.graph.nodes.length > 60) for (const m of result.graph.modules) if (m.kind === 'block') this.collapsed.add(m.name);
+            for (const name of initiallyFolded(result.graph)) this.collapsed.add(name);
             this.initialised = true;
         }
-        const collapsed = new Set(result.graph.modules.filter(m => this.collapsed.has(m.name)).map(m => m.index));
-        const layout = await layoutGraph(result.graph, collapsed);
+        const layout = await layoutGraph(result.graph, foldedIndices(result.graph, this.collapsed));
         this.lastSvg = renderSvg(layout, this.target.network);
-        await this.panel.webview.postMessage({ type: 'graph', svg: this.lastSvg, network: this.target.network });
+        await this.view.post(graphMessage(this.target.network, result.graph, this.lastSvg, layout.boxes.filter(b => b.collapsed).length));
     }
 
     private async onMessage(message: { type: string; module?: number; uri?: string; line?: number; character?: number }): Promise<void> {

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { SummaryRequest, type SummaryResult } from '../../server/protocol.js';
 import type { NetworkTarget } from '../targets.js';
-import { createPanel, pageHtml } from '../webview.js';
+import { ConvNetWebview } from '../webview.js';
+import { summaryMessage } from './messages.js';
 import { revealSource } from './reveal.js';
 import { renderSummaryTable, type TableFormat } from '../../language/render/summary-table.js';
 
@@ -16,7 +17,7 @@ export class SummaryView {
         const key = `${target.uri}#${target.network}`;
         const existing = SummaryView.open.get(key);
         if (existing) {
-            existing.panel.reveal();
+            existing.view.reveal();
             return existing;
         }
         const view = new SummaryView(extensionUri, client, target);
@@ -25,14 +26,17 @@ export class SummaryView {
         return view;
     }
 
-    readonly panel: vscode.WebviewPanel;
-    /** Resolves with each summary posted to the page (tests read it). */
+    readonly view: ConvNetWebview;
+    /** The last summary posted to the page. */
     lastResult: SummaryResult | undefined;
 
+    get panel(): vscode.WebviewPanel {
+        return this.view.panel;
+    }
+
     private constructor(extensionUri: vscode.Uri, private readonly client: LanguageClient, private readonly target: NetworkTarget) {
-        this.panel = createPanel(extensionUri, 'convnet.summary', `Summary: ${target.network}`);
-        this.panel.webview.html = pageHtml(this.panel, extensionUri, 'summary.js', `Summary of ${target.network}`);
-        this.panel.webview.onDidReceiveMessage(message => this.onMessage(message), undefined, this.disposables);
+        this.view = new ConvNetWebview(extensionUri, 'summary', 'convnet.summary', `Summary: ${target.network}`, 'summary.js', `Summary of ${target.network}`);
+        this.view.onMessage((message: { type: string; format?: TableFormat; line?: number }) => this.onMessage(message), this.disposables);
         // The server publishes diagnostics after every re-validation: the moment the figures are fresh.
         vscode.languages.onDidChangeDiagnostics(() => this.scheduleRefresh(), undefined, this.disposables);
         this.panel.onDidDispose(() => this.disposables.forEach(d => d.dispose()), undefined, this.disposables);
@@ -47,7 +51,7 @@ export class SummaryView {
     async refresh(): Promise<SummaryResult> {
         const result = await this.client.sendRequest(SummaryRequest.method, this.target) as SummaryResult;
         this.lastResult = result;
-        await this.panel.webview.postMessage({ type: 'summary', network: this.target.network, ...result });
+        await this.view.post(summaryMessage(this.target.network, result));
         return result;
     }
 

@@ -11,6 +11,14 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SUITE = path.join(ROOT, 'out', 'test', 'editor-suite.cjs');
 export const OUTPUT = path.join(ROOT, 'test-output', 'editor');
 
+/** Flags of the headless chromium that shows the workbench or a view's page (see ../shared/EDITOR-TESTS.md). */
+export const CHROMIUM_ARGS = [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync',
+    // Chromium's own traffic (not the page's) goes to a closed port; loopback is never proxied.
+    '--proxy-server=http://127.0.0.1:9',
+];
+
 /** User settings of the test profile (see ../shared/EDITOR-TESTS.md). */
 export const USER_SETTINGS = {
     'security.workspace.trust.enabled': false,

@@ -1,22 +1,35 @@
 /**
- * Runs the extension-host test suite (test/editor/suite) inside a real VS Code, offline: the VS Code server
- * bundled in code-server (installed by test/editor/install.sh) serves the workbench to Debian's chromium, driven
- * by playwright-core. The page URL loads this repository as the extension under development and
- * out/test/editor-suite.cjs as the extension tests; the workbench reports the suite's exit code through
- * `window.codeAutomationExit` (only with --enable-smoke-test-driver). See ../shared/EDITOR-TESTS.md.
+ * The editor tests, offline, in three phases:
+ *  1. `webviews` — the views' pages (client/media) in headless chromium, fed real messages, with screenshots
+ *     (test/editor/webview-pages.ts);
+ *  2. `development` — the extension-host test suite (test/editor/suite) inside a real VS Code: the VS Code server
+ *     bundled in code-server (installed by test/editor/install.sh) serves the workbench to Debian's chromium,
+ *     driven by playwright-core. The page URL loads this repository as the extension under development and
+ *     out/test/editor-suite.cjs as the extension tests; the workbench reports the suite's exit code through
+ *     `window.codeAutomationExit` (only with --enable-smoke-test-driver). See ../shared/EDITOR-TESTS.md.
+ *  3. `installed` — the extension packaged as a .vsix (`npm run package:vsix`), its contents checked, installed
+ *     into a fresh profile with `server-main.js --install-extension`, and the suite's tests marked `installed`
+ *     run against that copy (the extension under development is then an empty stand-in: VS Code runs extension
+ *     tests only with one).
+ * While a suite runs, it can ask this launcher to look at the page (test/editor/suite/ui.ts): a webview's DOM,
+ * the notifications, a screenshot.
  *
- * Output: test-output/editor/ (logs, screenshots, summary.json). Exit code: the suite's, or 1 when the run
- * itself failed (server did not start, deadline passed), 2 when the editor is not installed.
- * Environment: CONVNET_EDITOR_HOME (install location), CONVNET_EDITOR_GREP (run the tests whose name contains
- * it), CONVNET_EDITOR_TIMEOUT (seconds for the whole suite, default 180), CONVNET_EDITOR_KEEP=1 (keep the
- * temporary profile).
+ * Output: test-output/editor/ (logs, screenshots, summary.json; webviews/ and installed/ for phases 1 and 3).
+ * Exit code: 0 when every phase passed, 1 when one failed (or the run itself did: server did not start, deadline
+ * passed), 2 when the editor is not installed.
+ * Environment: CONVNET_EDITOR_HOME (install location), CONVNET_EDITOR_PHASES (comma-separated, default
+ * webviews,development,installed), CONVNET_EDITOR_GREP (run the tests whose name contains it),
+ * CONVNET_EDITOR_TIMEOUT (seconds for each suite, default 180), CONVNET_EDITOR_KEEP=1 (keep the temporary
+ * profiles).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createProfile, OUTPUT, requireSuite, ROOT, SUITE } from './profile.js';
+import { CHROMIUM_ARGS, createProfile, OUTPUT, requireSuite, ROOT, SUITE, type Profile } from './profile.js';
+import { checkWebviewPages } from './webview-pages.js';
 
 const CODE_SERVER_VERSION = '4.139.1';
 const INSTALL = process.env.CONVNET_EDITOR_HOME ?? path.join(os.homedir(), '.cache', 'convnet-editor');
@@ -119,20 +132,25 @@ const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 
 interface Server { readonly process: ChildProcess; readonly port: number }
 
-async function startServer(profileRoot: string, userDataDir: string, extensionsDir: string, log: fs.WriteStream): Promise<Server> {
+/** The environment of the editor's processes (the server, and the extension host it starts). */
+function editorEnv(profileRoot: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const tmp = path.join(profileRoot, 'tmp');
     fs.mkdirSync(tmp, { recursive: true });
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) {
         if (!/^npm_/i.test(key)) env[key] = value; // npm's lifecycle variables are not for the editor's processes
     }
-    Object.assign(env, {
+    return Object.assign(env, {
         TMPDIR: tmp,
         // Nothing the server or the extension host does may reach the network: send any proxied request to a
         // closed local port (the machine may well be online in CI).
         HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9',
         NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
-    });
+    }, extra);
+}
+
+async function startServer(profileRoot: string, userDataDir: string, extensionsDir: string, log: fs.WriteStream, extraEnv: Record<string, string>): Promise<Server> {
+    const env = editorEnv(profileRoot, extraEnv);
     const child = spawn(NODE24, [
         SERVER_MAIN,
         '--host', HOST, '--port', '0',
@@ -182,12 +200,7 @@ async function openBrowser(profileRoot: string, blocked: fs.WriteStream): Promis
         executablePath: CHROMIUM,
         headless: true,
         viewport: { width: 1400, height: 900 },
-        args: [
-            '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync',
-            // Chromium's own traffic (not the page's) goes to a closed port; loopback is never proxied.
-            '--proxy-server=http://127.0.0.1:9',
-        ],
+        args: CHROMIUM_ARGS,
     });
     // The page talks to the local server only: every other request (an extension gallery, a CDN) is refused.
     await context.route(url => !['127.0.0.1', 'localhost'].includes(url.hostname) && url.protocol !== 'data:' && url.protocol !== 'blob:', route => {
@@ -239,56 +252,131 @@ async function acquireLock(timeoutMs: number): Promise<() => void> {
 
 interface SuiteResult { readonly code: number; readonly logs: { relativePath: string; contents: string }[] }
 
-async function main(): Promise<number> {
-    if (!fs.existsSync(NODE24) || !fs.existsSync(SERVER_MAIN) || !fs.existsSync(CHROMIUM)) {
-        console.error(`The editor tests need chromium, Node 24 and code-server ${CODE_SERVER_VERSION} in ${INSTALL}: run test/editor/install.sh first.`);
-        return 2;
-    }
-    requireSuite();
-    const releaseLock = await acquireLock(10 * 60_000);
-    process.once('exit', releaseLock);
-    fs.rmSync(OUTPUT, { recursive: true, force: true });
-    fs.mkdirSync(OUTPUT, { recursive: true });
-    const profileRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-editor-'));
-    const profile = createProfile(profileRoot);
-    const serverLog = fs.createWriteStream(path.join(OUTPUT, 'server.log'));
-    const workbenchLog = fs.createWriteStream(path.join(OUTPUT, 'workbench.log'));
-    const consoleLog = fs.createWriteStream(path.join(OUTPUT, 'browser-console.log'));
-    const blockedLog = fs.createWriteStream(path.join(OUTPUT, 'blocked-requests.log'));
-    let server: Server | undefined;
-    let context: BrowserContext | undefined;
-    let page: Page | undefined;
-    const memory = new MemoryMonitor(() => server?.process.pid);
-    const timings: Record<string, number> = {};
-    let code = 1;
-    const stopOnSignal = (signal: NodeJS.Signals) => {
-        // Ctrl-C or a CI timeout: leave no server, browser, profile or lock behind.
-        stopping = true;
-        say(`${signal}: stopping`);
-        const code = signal === 'SIGINT' ? 130 : 143;
-        if (server?.process.pid) try { process.kill(-server.process.pid, 'SIGKILL'); } catch { /* gone */ }
-        const exit = () => {
-            try { fs.rmSync(profileRoot, { recursive: true, force: true, maxRetries: 5 }); } catch { /* best effort */ }
-            process.exit(code);
-        };
-        setTimeout(exit, 5_000).unref();
-        void (context ? context.close() : Promise.resolve()).catch(() => undefined).then(exit);
-    };
-    process.once('SIGINT', stopOnSignal);
-    process.once('SIGTERM', stopOnSignal);
-    process.once('SIGHUP', stopOnSignal);
-    try {
-        server = await startServer(profileRoot, profile.userDataDir, profile.extensionsDir, serverLog);
-        timings.serverStarted = Date.now() - started;
-        say(`VS Code server (code-server ${CODE_SERVER_VERSION}) on port ${server.port} after ${elapsed()}`);
+/** What is running now, for a signal to stop (a phase at a time). */
+const live: { server?: Server; context?: BrowserContext; roots: string[] } = { roots: [] };
 
-        context = await openBrowser(profileRoot, blockedLog);
-        page = context.pages()[0] ?? await context.newPage();
+// ---- a command line, its output to a log ----
+
+function runProcess(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; log: string; timeoutMs: number }): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const log = fs.createWriteStream(options.log);
+        log.write(`$ ${[command, ...args].join(' ')}\n`);
+        const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout!.pipe(log, { end: false });
+        child.stderr!.pipe(log, { end: false });
+        const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+        child.on('error', e => {
+            clearTimeout(timer);
+            log.end();
+            reject(new Error(`${path.basename(command)} did not start: ${e.message}`));
+        });
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            log.end(() => {
+                if (code === 0) resolve();
+                else reject(new Error(`${path.basename(command)} ${args.slice(0, 3).join(' ')} failed (${code ?? signal}); see ${path.relative(ROOT, options.log)}:\n${fs.readFileSync(options.log, 'utf8').split('\n').slice(-15).join('\n')}`));
+            });
+        });
+    });
+}
+
+// ---- questions from the suite about the page (test/editor/suite/ui.ts) ----
+
+interface UiRequest { id: string; selector: string; in?: 'webview' | 'workbench'; screenshot?: string }
+
+/** The `[editor-ui] {…}` request in a console line, if any (the JSON may be followed by other text). */
+function parseUiRequest(text: string): UiRequest | undefined {
+    const at = text.indexOf('[editor-ui] ');
+    if (at < 0) return undefined;
+    const rest = text.slice(at + '[editor-ui] '.length);
+    for (let end = rest.lastIndexOf('}'); end > 0; end = rest.lastIndexOf('}', end - 1)) {
+        try {
+            const request = JSON.parse(rest.slice(0, end + 1)) as UiRequest;
+            if (typeof request.id === 'string' && typeof request.selector === 'string') return request;
+        } catch { /* try a shorter prefix */ }
+    }
+    return undefined;
+}
+
+/** Answers a request: the matching elements in the webviews' frames (or the workbench), and a screenshot. */
+async function answerUi(page: Page, request: UiRequest, answers: string, screenshots: string): Promise<void> {
+    let answer: { elements: { text: string; attributes: Record<string, string> }[]; error?: string };
+    try {
+        const frames = request.in === 'workbench' ? [page.mainFrame()] : page.frames().filter(f => f !== page.mainFrame());
+        const elements: { text: string; attributes: Record<string, string> }[] = [];
+        for (const frame of frames) {
+            try {
+                elements.push(...await frame.$$eval(request.selector, found => found.map(e => ({
+                    text: (e.textContent ?? '').replace(/\s+/g, ' ').trim(),
+                    attributes: Object.fromEntries([...e.attributes].filter(a => a.name === 'class' || a.name === 'id' || a.name.startsWith('data-')).map(a => [a.name, a.value])),
+                }))));
+            } catch { /* a frame that is navigating or gone */ }
+        }
+        if (request.screenshot) {
+            fs.mkdirSync(screenshots, { recursive: true });
+            await page.screenshot({ path: path.join(screenshots, `${request.screenshot.replace(/[^\w.-]/g, '_')}.png`), timeout: 10_000 });
+        }
+        answer = { elements };
+    } catch (e) {
+        answer = { elements: [], error: e instanceof Error ? e.message : String(e) };
+    }
+    // Written whole, then renamed: the suite never reads half an answer.
+    const file = path.join(answers, `${request.id.replace(/[^\w.-]/g, '_')}.json`);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(answer));
+    fs.renameSync(`${file}.tmp`, file);
+}
+
+// ---- one run of the suite in the workbench ----
+
+interface SuitePhase {
+    readonly name: 'development' | 'installed';
+    /** Logs and screenshots of this phase. */
+    readonly output: string;
+    readonly profileRoot: string;
+    readonly profile: Profile;
+    /** The folder the extension must run from (the suite checks). */
+    readonly extensionRoot: string;
+    /** The extension under development: this repository, or for the installed phase an empty stand-in. */
+    readonly developmentPath: string;
+}
+
+async function runSuite(phase: SuitePhase, timings: Record<string, number>): Promise<number> {
+    const t0 = Date.now();
+    const mark = (what: string) => { timings[`${phase.name}.${what}`] = Date.now() - t0; };
+    fs.mkdirSync(phase.output, { recursive: true });
+    const serverLog = fs.createWriteStream(path.join(phase.output, 'server.log'));
+    const workbenchLog = fs.createWriteStream(path.join(phase.output, 'workbench.log'));
+    const consoleLog = fs.createWriteStream(path.join(phase.output, 'browser-console.log'));
+    const blockedLog = fs.createWriteStream(path.join(phase.output, 'blocked-requests.log'));
+    const answers = path.join(phase.profileRoot, 'ui-answers');
+    fs.mkdirSync(answers, { recursive: true });
+    let page: Page | undefined;
+    let code = 1;
+    try {
+        live.server = await startServer(phase.profileRoot, phase.profile.userDataDir, phase.profile.extensionsDir, serverLog, {
+            CONVNET_EDITOR_PHASE: phase.name,
+            CONVNET_EDITOR_EXTENSION_ROOT: phase.extensionRoot,
+            CONVNET_EDITOR_UI_DIR: answers,
+        });
+        const server = live.server;
+        mark('serverStarted');
+        say(`${phase.name}: VS Code server (code-server ${CODE_SERVER_VERSION}) on port ${server.port} after ${elapsed()}`);
+
+        live.context = await openBrowser(phase.profileRoot, blockedLog);
+        page = live.context.pages()[0] ?? await live.context.newPage();
+        const thePage = page;
         let finish!: (result: SuiteResult) => void;
         const finished = new Promise<SuiteResult>(resolve => { finish = resolve; });
         const seen = new Set<string>();
         const report = (text: string) => {
-            // The suite's messages reach the page twice (console and workbench log); print each once.
+            // The suite's messages reach the page twice (console and workbench log); handle each once.
+            const request = parseUiRequest(text);
+            if (request) {
+                if (seen.has(`ui:${request.id}`)) return;
+                seen.add(`ui:${request.id}`);
+                void answerUi(thePage, request, answers, path.join(phase.output, 'ui'));
+                return;
+            }
             const at = text.indexOf('[editor-test]');
             if (at < 0) return;
             const message = text.slice(at).trimEnd();
@@ -310,26 +398,26 @@ async function main(): Promise<number> {
         });
         page.on('pageerror', error => consoleLog.write(`pageerror\t${error.stack ?? error.message}\n`));
 
-        const remote = (file: string) => `vscode-remote://${HOST}:${server!.port}${file}`;
+        const remote = (file: string) => `vscode-remote://${HOST}:${server.port}${file}`;
         const payload = [
-            ['extensionDevelopmentPath', remote(ROOT)],
+            ['extensionDevelopmentPath', remote(phase.developmentPath)],
             ['extensionTestsPath', remote(SUITE)],
             ['skipWelcome', 'true'],
             ['skipReleaseNotes', 'true'],
             // The ConvNet output channel at trace level: the language client logs its LSP traffic there, kept in
-            // test-output/editor/server-logs/ for reading a failed run.
+            // server-logs/ for reading a failed run.
             ['logLevel', 'convnet.convnet:trace'],
         ];
-        const url = `http://${HOST}:${server.port}/?folder=${encodeURIComponent(profile.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+        const url = `http://${HOST}:${server.port}/?folder=${encodeURIComponent(phase.profile.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
         await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
         await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-        timings.workbenchVisible = Date.now() - started;
-        say(`workbench loaded after ${elapsed()}; running the suite`);
+        mark('workbenchVisible');
+        say(`${phase.name}: workbench loaded after ${elapsed()}; running the suite`);
 
         // While the suite runs, keep a picture of the editor (the last one taken before the extension host ends).
         const screenshot = async (name: string) => {
             try {
-                await page!.screenshot({ path: path.join(OUTPUT, name), timeout: 5_000 });
+                await thePage.screenshot({ path: path.join(phase.output, name), timeout: 5_000 });
             } catch { /* the page may be closing */ }
         };
         const pictures = setInterval(() => void screenshot('during-suite.png'), 2_000);
@@ -344,44 +432,214 @@ async function main(): Promise<number> {
             clearInterval(pictures);
             clearTimeout(deadline);
         });
-        timings.suiteFinished = Date.now() - started;
+        mark('suiteFinished');
         code = result.code;
         for (const log of result.logs) {
-            const file = path.join(OUTPUT, 'vscode-logs', log.relativePath);
-            if (!file.startsWith(path.join(OUTPUT, 'vscode-logs'))) continue;
+            const file = path.join(phase.output, 'vscode-logs', log.relativePath);
+            if (!file.startsWith(path.join(phase.output, 'vscode-logs'))) continue;
             fs.mkdirSync(path.dirname(file), { recursive: true });
             fs.writeFileSync(file, log.contents);
         }
         await screenshot('after-suite.png');
-        say(`suite exited with code ${code} after ${elapsed()}`);
+        say(`${phase.name}: suite exited with code ${code} after ${elapsed()}`);
     } catch (e) {
-        console.error(`[editor] ${e instanceof Error ? e.message : String(e)}`);
-        if (page) await page.screenshot({ path: path.join(OUTPUT, 'failure.png'), timeout: 5_000 }).catch(() => undefined);
+        console.error(`[editor] ${phase.name}: ${e instanceof Error ? e.message : String(e)}`);
+        if (page) await page.screenshot({ path: path.join(phase.output, 'failure.png'), timeout: 5_000 }).catch(() => undefined);
         code = 1;
+    } finally {
+        const closing = Date.now();
+        const context = live.context;
+        const server = live.server;
+        await Promise.all([
+            context?.close().catch(() => undefined).then(() => { timings[`${phase.name}.browserClosedMs`] = Date.now() - closing; }),
+            stopServer(server).then(() => { timings[`${phase.name}.serverStoppedMs`] = Date.now() - closing; }),
+        ]);
+        live.context = undefined;
+        live.server = undefined;
+        // The server's own logs (remote agent, extension host, the ConvNet output channel) are worth keeping;
+        // code-server's VS Code writes them under the user data dir.
+        const serverLogs = path.join(phase.profile.userDataDir, 'logs');
+        if (fs.existsSync(serverLogs)) fs.cpSync(serverLogs, path.join(phase.output, 'server-logs'), { recursive: true });
+        for (const stream of [serverLog, workbenchLog, consoleLog, blockedLog]) stream.end();
+    }
+    return code;
+}
+
+// ---- the .vsix ----
+
+/** Files the packaged extension needs, and folders or kinds of file it must not carry. */
+const VSIX_REQUIRED = [
+    'package.json', 'readme.md', 'LICENSE.txt', 'out/extension.cjs', 'out/server.cjs', 'out/run-worker.cjs', 'out/export-worker.cjs',
+    'client/language-configuration.json', 'client/snippets.json', 'client/syntaxes/convnet.tmLanguage.json',
+    'client/media/summary.js', 'client/media/graph.js', 'client/media/run.js', 'client/media/views.css', 'client/media/imagenet-classes.json',
+    'client/media/convnet-file.svg',
+];
+const VSIX_FORBIDDEN = /^(node_modules|test|test-output|examples|language|runtime|server|cli|\.ci|\.scratch)\/|\.ts$|\.map$|\.vsix$/;
+
+function listFiles(dir: string, prefix = ''): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => entry.isDirectory()
+        ? listFiles(path.join(dir, entry.name), `${prefix}${entry.name}/`)
+        : [`${prefix}${entry.name}`]);
+}
+
+/** What is wrong with an installed copy of the extension: missing or unwanted files, bundles that need node_modules. */
+function checkInstalledFiles(dir: string): string[] {
+    const files = listFiles(dir);
+    const problems = [
+        ...VSIX_REQUIRED.filter(f => !files.includes(f)).map(f => `missing ${f}`),
+        ...files.filter(f => VSIX_FORBIDDEN.test(f)).map(f => `should not ship ${f}`),
+    ];
+    const builtin = new Set(builtinModules);
+    for (const bundle of files.filter(f => /^out\/[^/]+\.cjs$/.test(f))) {
+        const source = fs.readFileSync(path.join(dir, bundle), 'utf8');
+        const needs = new Set([...source.matchAll(/\brequire\("([^"]+)"\)/g)].map(m => m[1]));
+        for (const name of needs) {
+            const bare = name.replace(/^node:/, '');
+            if (name === 'vscode' || name.startsWith('.') || builtin.has(bare) || builtin.has(bare.split('/')[0])) continue;
+            problems.push(`${bundle} requires '${name}', which the .vsix does not carry (bundle it)`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * VS Code runs extension tests only with an extension under development: for the installed phase that is an empty
+ * extension of another name, so that the ConvNet extension the suite tests is the installed one.
+ */
+function standInExtension(profileRoot: string): string {
+    const dir = path.join(profileRoot, 'stand-in-extension');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+        name: 'convnet-editor-tests', displayName: 'ConvNet editor tests (stand-in)', publisher: 'convnet-tests', version: '0.0.0',
+        description: 'Lets the editor tests run against the installed ConvNet extension.', engines: { vscode: '^1.103.0' },
+    }, null, 2));
+    return dir;
+}
+
+/** Packages the extension with `npm run package:vsix`, installs it into `profile`, checks the copy; returns its folder. */
+async function packageAndInstall(profileRoot: string, profile: Profile, output: string, timings: Record<string, number>): Promise<string> {
+    fs.mkdirSync(output, { recursive: true });
+    const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const vsix = path.join(profileRoot, `convnet-${version}.vsix`);
+    const t0 = Date.now();
+    // The same command as `npm run package` (after its build): npm's own CLI when started by npm, else npm on PATH.
+    const npmCli = process.env.npm_execpath;
+    await runProcess(npmCli ? process.execPath : 'npm', [...(npmCli ? [npmCli] : []), 'run', '--silent', 'package:vsix', '--', '--out', vsix], {
+        cwd: ROOT, log: path.join(output, 'package.log'), timeoutMs: 120_000,
+    });
+    timings['installed.packagedMs'] = Date.now() - t0;
+    say(`installed: packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 2 ** 20).toFixed(2)} MiB) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const t1 = Date.now();
+    await runProcess(NODE24, [
+        SERVER_MAIN, '--install-extension', vsix, '--extensions-dir', profile.extensionsDir,
+        '--user-data-dir', profile.userDataDir, '--server-data-dir', path.join(profileRoot, 'server'), '--accept-server-license-terms',
+    ], { env: editorEnv(profileRoot), log: path.join(output, 'install.log'), timeoutMs: 120_000 });
+    timings['installed.installedMs'] = Date.now() - t1;
+    const installed = fs.readdirSync(profile.extensionsDir).filter(name => name.startsWith('convnet.convnet-'));
+    if (installed.length !== 1) throw new Error(`expected one convnet.convnet-* folder in the extensions folder after installing; found ${installed.join(', ') || 'none'} (see install.log)`);
+    const dir = path.join(profile.extensionsDir, installed[0]);
+    const files = listFiles(dir).sort();
+    fs.writeFileSync(path.join(output, 'vsix-files.txt'), files.map(f => `${fs.statSync(path.join(dir, f)).size}\t${f}`).join('\n') + '\n');
+    const problems = checkInstalledFiles(dir);
+    if (problems.length) throw new Error(`the packaged extension is not right:\n  ${problems.join('\n  ')}`);
+    say(`installed: ${installed[0]} installed with server-main.js --install-extension (${files.length} files, contents checked) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+    return dir;
+}
+
+// ---- all of it ----
+
+type PhaseName = 'webviews' | 'development' | 'installed';
+const ALL_PHASES: PhaseName[] = ['webviews', 'development', 'installed'];
+
+async function main(): Promise<number> {
+    if (!fs.existsSync(NODE24) || !fs.existsSync(SERVER_MAIN) || !fs.existsSync(CHROMIUM)) {
+        console.error(`The editor tests need chromium, Node 24 and code-server ${CODE_SERVER_VERSION} in ${INSTALL}: run test/editor/install.sh first.`);
+        return 2;
+    }
+    const phases = (process.env.CONVNET_EDITOR_PHASES ?? ALL_PHASES.join(',')).split(',').map(p => p.trim()).filter(Boolean) as PhaseName[];
+    const unknown = phases.filter(p => !ALL_PHASES.includes(p));
+    if (unknown.length) {
+        console.error(`CONVNET_EDITOR_PHASES: unknown phase ${unknown.join(', ')} (the phases are ${ALL_PHASES.join(', ')})`);
+        return 2;
+    }
+    requireSuite();
+    const releaseLock = await acquireLock(10 * 60_000);
+    process.once('exit', releaseLock);
+    fs.rmSync(OUTPUT, { recursive: true, force: true });
+    fs.mkdirSync(OUTPUT, { recursive: true });
+    const memory = new MemoryMonitor(() => live.server?.process.pid);
+    const timings: Record<string, number> = {};
+    const results: Record<string, number> = {};
+    const stopOnSignal = (signal: NodeJS.Signals) => {
+        // Ctrl-C or a CI timeout: leave no server, browser, profile or lock behind.
+        stopping = true;
+        say(`${signal}: stopping`);
+        const code = signal === 'SIGINT' ? 130 : 143;
+        if (live.server?.process.pid) try { process.kill(-live.server.process.pid, 'SIGKILL'); } catch { /* gone */ }
+        const exit = () => {
+            for (const root of live.roots) try { fs.rmSync(root, { recursive: true, force: true, maxRetries: 5 }); } catch { /* best effort */ }
+            process.exit(code);
+        };
+        setTimeout(exit, 5_000).unref();
+        void (live.context ? live.context.close() : Promise.resolve()).catch(() => undefined).then(exit);
+    };
+    process.once('SIGINT', stopOnSignal);
+    process.once('SIGTERM', stopOnSignal);
+    process.once('SIGHUP', stopOnSignal);
+    const newProfile = (name: string) => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), `convnet-editor-${name}-`));
+        live.roots.push(root);
+        return { root, profile: createProfile(root) };
+    };
+    try {
+        for (const phase of phases) {
+            if (stopping) break;
+            const t0 = Date.now();
+            if (phase === 'webviews') {
+                try {
+                    const checks = await checkWebviewPages(path.join(OUTPUT, 'webviews'), CHROMIUM, line => say(line));
+                    for (const check of checks) {
+                        console.log(`[webviews] ${check.ok ? 'ok  ' : 'FAIL'} ${check.name} (${check.ms} ms)${check.error ? `\n${check.error.replace(/^/gm, '    ')}` : ''}`);
+                    }
+                    const failed = checks.filter(c => !c.ok).length;
+                    say(`webviews: ${checks.length - failed} passed, ${failed} failed; screenshots in ${path.relative(process.cwd(), path.join(OUTPUT, 'webviews'))}`);
+                    results.webviews = failed ? 1 : 0;
+                } catch (e) {
+                    console.error(`[editor] webviews: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+                    results.webviews = 1;
+                }
+            } else if (phase === 'development') {
+                const { root, profile } = newProfile('dev');
+                results.development = await runSuite({ name: 'development', output: OUTPUT, profileRoot: root, profile, extensionRoot: ROOT, developmentPath: ROOT }, timings);
+            } else {
+                const { root, profile } = newProfile('installed');
+                const output = path.join(OUTPUT, 'installed');
+                try {
+                    const extensionRoot = await packageAndInstall(root, profile, output, timings);
+                    results.installed = await runSuite({ name: 'installed', output, profileRoot: root, profile, extensionRoot, developmentPath: standInExtension(root) }, timings);
+                } catch (e) {
+                    console.error(`[editor] installed: ${e instanceof Error ? e.message : String(e)}`);
+                    results.installed = 1;
+                }
+            }
+            timings[`${phase}.totalMs`] = Date.now() - t0;
+        }
     } finally {
         memory.sample();
         memory.stop();
-        const closing = Date.now();
-        await Promise.all([
-            context?.close().catch(() => undefined).then(() => { timings.browserClosedMs = Date.now() - closing; }),
-            stopServer(server).then(() => { timings.serverStoppedMs = Date.now() - closing; }),
-        ]);
-        // The server's own logs (remote agent, extension host, the ConvNet output channel) are worth keeping;
-        // code-server's VS Code writes them under the user data dir.
-        const serverLogs = path.join(profile.userDataDir, 'logs');
-        if (fs.existsSync(serverLogs)) fs.cpSync(serverLogs, path.join(OUTPUT, 'server-logs'), { recursive: true });
-        for (const stream of [serverLog, workbenchLog, consoleLog, blockedLog]) stream.end();
-        if (process.env.CONVNET_EDITOR_KEEP === '1') say(`profile kept in ${profileRoot}`);
-        else fs.rmSync(profileRoot, { recursive: true, force: true });
+        if (process.env.CONVNET_EDITOR_KEEP === '1') say(`profiles kept in ${live.roots.join(', ')}`);
+        else for (const root of live.roots) fs.rmSync(root, { recursive: true, force: true });
     }
+    const code = Object.values(results).some(c => c !== 0) || Object.keys(results).length === 0 ? 1 : 0;
     const summary = {
         exitCode: code,
+        phases: results,
         seconds: (Date.now() - started) / 1000,
         timingsMs: timings,
         peakMemoryMiB: { server: Math.round(memory.peak.server / 2 ** 20), browser: Math.round(memory.peak.browser / 2 ** 20), total: Math.round(memory.peak.total / 2 ** 20) },
     };
     fs.writeFileSync(path.join(OUTPUT, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    say(`done in ${elapsed()}, exit code ${code}; peak memory (PSS) ${mib(memory.peak.total)}: VS Code server + extension host + language server ${mib(memory.peak.server)}, chromium ${mib(memory.peak.browser)}; output in ${path.relative(process.cwd(), OUTPUT) || '.'}`);
+    say(`done in ${elapsed()}, exit code ${code} (${Object.entries(results).map(([p, c]) => `${p} ${c === 0 ? 'passed' : 'FAILED'}`).join(', ')}); peak memory (PSS) ${mib(memory.peak.total)}: VS Code server + extension host + language server ${mib(memory.peak.server)}, chromium ${mib(memory.peak.browser)}; output in ${path.relative(process.cwd(), OUTPUT) || '.'}`);
     return code;
 }
 

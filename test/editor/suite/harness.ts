@@ -9,13 +9,25 @@ interface TestCase {
     readonly name: string;
     readonly body: () => Promise<void>;
     readonly timeoutMs: number;
+    readonly installed: boolean;
+}
+
+export interface TestOptions {
+    /** The default covers a cold language server; a test should need far less. */
+    readonly timeoutMs?: number;
+    /** Also run against the extension installed from the .vsix (CONVNET_EDITOR_PHASE=installed). */
+    readonly installed?: boolean;
 }
 
 const cases: TestCase[] = [];
 
-/** Registers a test. The default timeout covers a cold language server; a test should need far less. */
-export function test(name: string, body: () => Promise<void>, timeoutMs = 30_000): void {
-    cases.push({ name, body, timeoutMs });
+/** Which extension the launcher loaded: the repository (`development`) or the packaged .vsix (`installed`). */
+export const phase: 'development' | 'installed' = process.env.CONVNET_EDITOR_PHASE === 'installed' ? 'installed' : 'development';
+
+/** Registers a test (a number for `options` is its timeout in ms). */
+export function test(name: string, body: () => Promise<void>, options: number | TestOptions = {}): void {
+    const { timeoutMs = 30_000, installed = false } = typeof options === 'number' ? { timeoutMs: options } : options;
+    cases.push({ name, body, timeoutMs, installed });
 }
 
 function log(line: string): void {
@@ -32,15 +44,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /**
- * Runs the registered tests whose name contains `CONVNET_EDITOR_GREP` (all when unset) and rejects if one fails
- * or none ran.
+ * Runs the registered tests of this phase whose name contains `CONVNET_EDITOR_GREP` (all when unset) and rejects
+ * if one fails or none ran.
  */
 export async function runTests(): Promise<void> {
     const grep = process.env.CONVNET_EDITOR_GREP;
-    const selected = grep ? cases.filter(c => c.name.includes(grep)) : cases;
+    const ofPhase = phase === 'installed' ? cases.filter(c => c.installed) : cases;
+    const selected = grep ? ofPhase.filter(c => c.name.includes(grep)) : ofPhase;
     const failures: string[] = [];
     const started = Date.now();
-    log(`running ${selected.length} of ${cases.length} tests`);
+    log(`running ${selected.length} of ${cases.length} tests (${phase === 'installed' ? 'the extension installed from the .vsix' : 'the extension under development'})`);
     for (const c of selected) {
         const t0 = Date.now();
         try {

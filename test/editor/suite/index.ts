@@ -4,6 +4,8 @@
  * and test/editor/run-electron.ts (@vscode/test-electron, where a VS Code build is available).
  */
 import './language-features.js';
+import './views.js';
+import './exports.js';
 import { runTests } from './harness.js';
 
 export function run(): Promise<void> {

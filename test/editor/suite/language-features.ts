@@ -2,22 +2,11 @@
  * The language features as the editor sees them: activation, diagnostics, hover, inlay hints and outline on
  * examples/resnet18.convnet (a copy in the test workspace), through VS Code's own API and commands.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConvNetApi } from '../../../client/extension.js';
-import { assert, eventually, test, waitFor } from './harness.js';
-
-const EXTENSION_ID = 'convnet.convnet';
-
-function workspaceFile(...segments: string[]): vscode.Uri {
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) throw new Error('the tests need a workspace folder (the launcher opens a copy of examples/)');
-    return vscode.Uri.joinPath(folder.uri, ...segments);
-}
-
-async function openInEditor(uri: vscode.Uri): Promise<vscode.TextEditor> {
-    const document = await vscode.workspace.openTextDocument(uri);
-    return vscode.window.showTextDocument(document, { preview: false });
-}
+import { EXTENSION_ID, openInEditor, openResnet, resnetUri, workspaceFile } from './common.js';
+import { assert, eventually, phase, test, waitFor } from './harness.js';
 
 /** The position of `needle` (its `occurrence`-th match) plus `delta` characters. */
 function positionOf(document: vscode.TextDocument, needle: string, delta = 0, occurrence = 0): vscode.Position {
@@ -38,29 +27,25 @@ function inlayLabel(hint: vscode.InlayHint): string {
     return typeof hint.label === 'string' ? hint.label : hint.label.map(part => part.value).join('');
 }
 
-const resnetUri = () => workspaceFile('examples', 'resnet18.convnet');
-
-/** Opens ResNet-18 and waits until the language server answers for it (the stem conv has a hover). */
-async function openResnet(): Promise<vscode.TextDocument> {
-    const editor = await openInEditor(resnetUri());
-    return editor.document;
-}
-
 test('the test profile is in effect (user settings of the launcher, no workspace trust prompt)', async () => {
     assert.equal(vscode.workspace.getConfiguration('git', null).get('enabled'), false, 'git.enabled is false in the test profile');
     assert.equal(vscode.workspace.isTrusted, true);
-});
+}, { installed: true });
 
 test('the extension activates on a .convnet file and starts the language server', async () => {
     const extension = vscode.extensions.getExtension<ConvNetApi>(EXTENSION_ID);
-    assert.ok(extension, `extension ${EXTENSION_ID} is not loaded (is this repository the extensionDevelopmentPath?)`);
+    assert.ok(extension, `extension ${EXTENSION_ID} is not loaded (${phase === 'installed' ? 'was the .vsix installed?' : 'is this repository the extensionDevelopmentPath?'})`);
     const document = await openResnet();
     assert.equal(document.languageId, 'convnet');
     await waitFor('the extension to activate', () => (extension.isActive ? true : undefined));
     const api = extension.exports;
     assert.ok(api && typeof api.client === 'function', 'activate() returns the ConvNet API');
     await waitFor('the language client to run', () => (api.client()?.isRunning() ? true : undefined));
-}, 60_000);
+    // Which copy of the extension runs: the repository, or the one installed from the .vsix (the launcher says
+    // where it expects it).
+    const expected = process.env.CONVNET_EDITOR_EXTENSION_ROOT;
+    if (expected) assert.equal(path.resolve(extension.extensionPath), path.resolve(expected), `the ${phase} extension is the one loaded`);
+}, { timeoutMs: 60_000, installed: true });
 
 test('hover on the stem conv shows its output shape 1×64×112×112', async () => {
     const document = await openResnet();
@@ -76,7 +61,7 @@ test('hover on the stem conv shows its output shape 1×64×112×112', async () =
     });
     assert.match(text, /conv1/);
     assert.match(text, /1×3×224×224/, 'the hover also gives the input shape');
-});
+}, { installed: true });
 
 test('inlay hints give the shape after the layers', async () => {
     const document = await openResnet();

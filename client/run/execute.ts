@@ -1,0 +1,72 @@
+/**
+ * What a run of the editor does, without the worker around it (client/run/worker.ts) — so that the run view's
+ * page can also be fed a real run outside the editor (test/editor/webview-pages.ts): loads the weights and the
+ * inputs, runs on the project's runtime, and re-runs for one layer's output (its feature maps).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NetworkGraph } from '../../language/elaboration/graph.js';
+import { checkMemoryBudget, runNetwork } from '../../runtime/executor.js';
+import { initializeParameters, type ParameterStore } from '../../runtime/weights.js';
+import { loadParameters, parseSafetensors } from '../../runtime/safetensors.js';
+import { inputsFromFile, randomInputs } from '../../runtime/inputs.js';
+import { IMAGENET_NORMALIZATION } from '../../runtime/image.js';
+import { outputStatistics } from '../../runtime/statistics.js';
+import type { Tensor } from '../../runtime/tensor.js';
+import type { FromWorker, StartRun } from './messages.js';
+
+export type RunRequest = Omit<StartRun, 'type' | 'cancelFlag'>;
+export type RunDone = Extract<FromWorker, { type: 'done' }>;
+
+/** A network with its weights and inputs, ready to run again. */
+export interface LoadedRun {
+    readonly graph: NetworkGraph;
+    readonly parameters: ParameterStore;
+    readonly inputs: Map<string, Tensor>;
+    readonly memoryBudget: number;
+    /** Bytes the run plans. */
+    readonly plannedBytes: number;
+}
+
+/** Checks the memory budget first (throws `MemoryBudgetExceeded` before anything is loaded), then loads. */
+export function loadRun(request: RunRequest): LoadedRun {
+    const { graph } = request;
+    const estimate = checkMemoryBudget(graph, request.memoryBudget);
+    const parameters = request.weights
+        ? loadParameters(graph, parseSafetensors(fs.readFileSync(request.weights), request.weights), { source: request.weights }).store
+        : initializeParameters(graph, request.seed);
+    const inputs = request.input.kind === 'random'
+        ? randomInputs(graph, request.seed)
+        : inputsFromFile(graph, fs.readFileSync(request.input.path), request.input.path, { normalization: request.imagenetNormalization ? IMAGENET_NORMALIZATION : undefined }).values;
+    return { graph, parameters, inputs, memoryBudget: request.memoryBudget, plannedBytes: estimate.total };
+}
+
+export interface ExecuteOptions {
+    readonly signal?: AbortSignal;
+    readonly onProgress?: (done: number, total: number, layer: string) => void;
+}
+
+/** Runs once with per-layer timing: what the run view shows. */
+export function executeRun(loaded: LoadedRun, request: RunRequest, options: ExecuteOptions = {}): RunDone {
+    const result = runNetwork(loaded.graph, loaded.inputs, loaded.parameters, {
+        memoryBudget: loaded.memoryBudget,
+        profile: true,
+        signal: options.signal,
+        onProgress: options.onProgress && ((done, total, node) => options.onProgress!(done, total, node.name)),
+    });
+    return {
+        type: 'done',
+        outputs: [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor)),
+        totalMs: result.totalMs,
+        timings: result.timings ?? [],
+        weights: request.weights ? path.basename(request.weights) : `seeded initialisation (seed ${request.seed})`,
+        input: request.input.kind === 'random' ? `seeded random (seed ${request.seed})` : path.basename(request.input.path),
+        memoryBytes: loaded.plannedBytes,
+    };
+}
+
+/** The output of layer `node` (its index in the graph), from a run that keeps it. */
+export function captureLayer(loaded: LoadedRun, node: number): Tensor {
+    const result = runNetwork(loaded.graph, loaded.inputs, loaded.parameters, { memoryBudget: loaded.memoryBudget, capture: new Set([node]) });
+    return result.captured.get(node)!;
+}

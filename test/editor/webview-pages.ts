@@ -1,0 +1,282 @@
+/**
+ * The views' pages (client/media/summary.js, graph.js, run.js with views.css) in headless chromium, outside the
+ * editor: each page is built by the extension's own page builder (client/webview-page.ts, with its content
+ * security policy), given a stand-in for VS Code's `acquireVsCodeApi`, and fed the messages the extension would
+ * post — made from examples/resnet18.convnet by the project's own modules (the language for the summary and the
+ * graph layout, the runtime for a seeded run). Checks what each page shows and sends back, and writes a
+ * screenshot of each view, in a dark and a light theme, to test-output/editor/webviews/ for a person to look at.
+ * test/editor/run.ts runs it first (it needs the chromium that test/editor/install.sh installs).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chooseNetwork } from '../../cli/network-choice.js';
+import { summarizeNetwork } from '../../language/analysis/summary.js';
+import type { NetworkGraph } from '../../language/elaboration/graph.js';
+import { layoutGraph, renderSvg } from '../../language/render/graph-layout.js';
+import { checkMemoryBudget } from '../../runtime/executor.js';
+import { captureLayer, executeRun, loadRun, type RunRequest } from '../../client/run/execute.js';
+import {
+    featureMapsMessage, foldedIndices, graphMessage, initiallyFolded, runErrorMessage, runProgressMessage, runResultMessage, summaryMessage,
+} from '../../client/views/messages.js';
+import { createNonce, webviewPageHtml } from '../../client/webview-page.js';
+import { CHROMIUM_ARGS, ROOT } from './profile.js';
+
+const MEDIA = path.join(ROOT, 'client', 'media');
+const EXAMPLE = path.join(ROOT, 'examples', 'resnet18.convnet');
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Stand-ins for the theme variables VS Code gives a webview (Dark Modern and Light Modern). */
+const THEMES = {
+    dark: {
+        '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif', '--vscode-font-size': '13px',
+        '--vscode-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-errorForeground': '#f85149',
+        '--vscode-editor-background': '#1f1f1f', '--vscode-editorWidget-border': '#454545', '--vscode-list-hoverBackground': '#2a2d2e',
+        '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff', '--vscode-charts-orange': '#d18616',
+        '--vscode-dropdown-background': '#313131', '--vscode-dropdown-foreground': '#cccccc', '--vscode-dropdown-border': '#3c3c3c',
+    },
+    light: {
+        '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif', '--vscode-font-size': '13px',
+        '--vscode-foreground': '#3b3b3b', '--vscode-descriptionForeground': '#717171', '--vscode-errorForeground': '#f85149',
+        '--vscode-editor-background': '#ffffff', '--vscode-editorWidget-border': '#c8c8c8', '--vscode-list-hoverBackground': '#f2f2f2',
+        '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-charts-orange': '#d18616',
+        '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-foreground': '#3b3b3b', '--vscode-dropdown-border': '#cecece',
+    },
+} as const;
+type Theme = keyof typeof THEMES;
+
+export interface PageCheck {
+    readonly name: string;
+    readonly ok: boolean;
+    readonly ms: number;
+    readonly error?: string;
+}
+
+/** What the pages are fed: one network's summary, graph and run, made by the project's own modules. */
+interface Fixture {
+    readonly graph: NetworkGraph;
+    readonly summary: ReturnType<typeof summarizeNetwork>;
+    readonly svg: string;
+    readonly folded: number;
+    readonly request: RunRequest;
+    readonly run: ReturnType<typeof executeRun>;
+    readonly loaded: ReturnType<typeof loadRun>;
+    readonly budgetMessage: string;
+    readonly classes: string[];
+}
+
+async function makeFixture(): Promise<Fixture> {
+    const problems: string[] = [];
+    const graph = await chooseNetwork(EXAMPLE, 'ResNet18', 'show', { out: () => undefined, err: text => problems.push(text) });
+    if (typeof graph === 'number') throw new Error(`examples/resnet18.convnet: ${problems.join('\n')}`);
+    const layout = await layoutGraph(graph, foldedIndices(graph, initiallyFolded(graph)));
+    const request: RunRequest = { graph, input: { kind: 'random' }, seed: 0, imagenetNormalization: true, memoryBudget: 2 * 1024 ** 3 };
+    const loaded = loadRun(request);
+    let budgetMessage = '';
+    try {
+        checkMemoryBudget(graph, 1024 ** 2);
+    } catch (e) {
+        budgetMessage = (e as Error).message;
+    }
+    assert.ok(budgetMessage, 'ResNet-18 is over a 1 MiB budget');
+    return {
+        graph, summary: summarizeNetwork(graph), svg: renderSvg(layout, graph.name), folded: layout.boxes.filter(b => b.collapsed).length,
+        request, loaded, run: executeRun(loaded, request), budgetMessage,
+        classes: JSON.parse(fs.readFileSync(path.join(MEDIA, 'imagenet-classes.json'), 'utf8')) as string[],
+    };
+}
+
+/** One view's page in a tab: what it posted (through the `acquireVsCodeApi` stand-in) and what went wrong in it. */
+class ViewPage {
+    readonly problems: string[] = [];
+
+    private constructor(readonly page: Page) {
+        page.on('console', message => {
+            // A content-security-policy violation or a script error is logged as an error.
+            if (message.type() === 'error') this.problems.push(`console: ${message.text()}`);
+        });
+        page.on('pageerror', error => this.problems.push(`page error: ${error.message}`));
+    }
+
+    static async open(context: BrowserContext, folder: string, script: string, theme: Theme): Promise<ViewPage> {
+        const themeFile = path.join(folder, `theme-${theme}.css`);
+        const variables = Object.entries(THEMES[theme]).map(([name, value]) => `  ${name}: ${value};`).join('\n');
+        // VS Code's webview host also sets the page background from the theme.
+        fs.writeFileSync(themeFile, `:root {\n${variables}\n}\nbody { background-color: var(--vscode-editor-background); }\n`);
+        const htmlFile = path.join(folder, `${path.basename(script, '.js')}-${theme}.html`);
+        fs.writeFileSync(htmlFile, webviewPageHtml({
+            cspSource: 'file:', styleUrl: pathToFileURL(path.join(MEDIA, 'views.css')).href, scriptUrl: pathToFileURL(path.join(MEDIA, script)).href,
+            nonce: createNonce(), title: script, extraStyleUrls: [pathToFileURL(themeFile).href],
+        }));
+        const view = new ViewPage(await context.newPage());
+        await view.page.addInitScript(() => {
+            const posted: unknown[] = [];
+            const w = globalThis as unknown as { convnetPosted: unknown[]; acquireVsCodeApi: () => unknown };
+            w.convnetPosted = posted;
+            w.acquireVsCodeApi = () => ({ postMessage: (message: unknown) => posted.push(message), getState: () => undefined, setState: () => undefined });
+        });
+        await view.page.goto(pathToFileURL(htmlFile).href);
+        await view.waitForPosted('ready');
+        return view;
+    }
+
+    /** What the extension would post: a message event on the page's window. */
+    async post(message: unknown): Promise<void> {
+        await this.page.evaluate(m => (globalThis as unknown as { postMessage(message: unknown, target: string): void }).postMessage(m, '*'), message);
+    }
+
+    async posted(): Promise<{ type: string; [key: string]: unknown }[]> {
+        return this.page.evaluate(() => (globalThis as unknown as { convnetPosted: { type: string; [key: string]: unknown }[] }).convnetPosted);
+    }
+
+    async waitForPosted(type: string, count = 1): Promise<{ type: string; [key: string]: unknown }> {
+        await this.page.waitForFunction(([t, n]) => (globalThis as unknown as { convnetPosted: { type: string }[] }).convnetPosted.filter(m => m.type === t).length >= n, [type, count] as const, { timeout: 10_000 });
+        return (await this.posted()).filter(m => m.type === type)[count - 1];
+    }
+
+    async text(selector: string): Promise<string> {
+        return ((await this.page.locator(selector).first().textContent({ timeout: 10_000 })) ?? '').replace(/\s+/g, ' ').trim();
+    }
+
+    async screenshot(folder: string, name: string): Promise<void> {
+        await this.page.screenshot({ path: path.join(folder, `${name}.png`), fullPage: true });
+    }
+
+    noProblems(): void {
+        assert.deepEqual(this.problems, [], 'the page logged no errors (script errors, content security policy violations)');
+    }
+}
+
+async function checkSummary(context: BrowserContext, folder: string, theme: Theme, f: Fixture): Promise<void> {
+    const view = await ViewPage.open(context, folder, 'summary.js', theme);
+    await view.post(summaryMessage(f.graph.name, { summary: f.summary, errors: [] }));
+    const totals = view.page.locator('#totals');
+    await totals.waitFor({ timeout: 10_000 });
+    const s = f.summary;
+    assert.equal(await totals.getAttribute('data-params'), String(s.params));
+    assert.equal(await totals.getAttribute('data-macs'), String(s.macs));
+    const totalsText = await view.text('#totals');
+    assert.equal(totalsText.replace(/\s/g, ''), `Total1×1000${fmt(s.params)}${fmt(s.macs)}${fmt(s.memory)}`, `totals row: ${totalsText}`);
+    assert.equal(await view.text('h2'), `ResNet18: ${fmt(s.params)} params · ${fmt(s.macs)} MACs · ${fmt(s.flops)} FLOPs`);
+    assert.equal(await view.page.locator('tbody tr.layer').count(), f.graph.nodes.length, 'a row per layer');
+    assert.equal(await view.text('tbody tr.layer td'), 'conv1', 'in source order, the stem first');
+    await view.screenshot(folder, `summary-${theme}`);
+
+    // Sorting by params (largest first), copying, revealing a layer's source.
+    await view.page.locator('th', { hasText: 'Params' }).click();
+    const largest = [...s.layers].sort((a, b) => b.params - a.params)[0];
+    assert.equal(await view.text('tbody tr.layer td'), largest.name, 'sorted by params, the largest layer first');
+    await view.page.locator('#copy-markdown').click();
+    assert.deepEqual(await view.waitForPosted('copy'), { type: 'copy', format: 'markdown' });
+    await view.page.locator('tbody tr.layer').first().click();
+    assert.deepEqual(await view.waitForPosted('reveal'), { type: 'reveal', line: largest.line - 1 });
+
+    // A file with errors: the page says so instead of a table.
+    await view.post(summaryMessage(f.graph.name, { errors: ["unknown op or block 'maxpol'; did you mean 'maxpool'?"] }));
+    await view.page.locator('p.error').waitFor({ timeout: 5_000 });
+    assert.match(await view.text('p.error'), /^Fix the errors for a summary: unknown op or block 'maxpol'/);
+    view.noProblems();
+    await view.page.close();
+}
+
+async function checkGraph(context: BrowserContext, folder: string, theme: Theme, f: Fixture): Promise<void> {
+    const view = await ViewPage.open(context, folder, 'graph.js', theme);
+    await view.post(graphMessage(f.graph.name, f.graph, f.svg, f.folded));
+    await view.page.locator('#svg-host svg').waitFor({ timeout: 10_000 });
+    const folded = f.graph.modules.filter(m => m.kind === 'block');
+    assert.equal(f.folded, folded.length, 'every block of ResNet-18 starts folded');
+    const outside = f.graph.nodes.filter(n => !folded.some(b => n.name.startsWith(`${b.name}.`)));
+    assert.equal(await view.page.locator('#svg-host g.box.layer').count(), outside.length, 'a box per layer outside the blocks');
+    assert.equal(await view.page.locator('#svg-host g.box.collapsed').count(), folded.length, 'a box per folded block');
+    assert.equal(await view.page.locator('#svg-host g.box.input').count(), 1);
+    assert.equal(await view.page.locator('#svg-host g.box.output').count(), 1);
+    assert.ok(await view.page.locator('#svg-host path[marker-end]').count() >= outside.length + folded.length, 'edges between the boxes');
+    assert.match(await view.text('#graph-help'), /^ResNet18: 69 layers, 8 blocks folded\./);
+    const box = await view.page.locator('#svg-host svg').boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 1000, `the SVG is drawn at its size (${JSON.stringify(box)})`);
+    await view.screenshot(folder, `graph-${theme}`);
+
+    // Clicking a folded block asks to unfold it; clicking a layer asks for its source.
+    const block = view.page.locator('#svg-host g.box.collapsed').first();
+    const module = Number(await block.getAttribute('data-module'));
+    await block.click();
+    assert.deepEqual(await view.waitForPosted('toggle'), { type: 'toggle', module });
+    await view.page.locator('#svg-host g.box.layer').first().click();
+    const reveal = await view.waitForPosted('reveal');
+    assert.equal(reveal.uri, pathToFileURL(EXAMPLE).href);
+    assert.equal(typeof reveal.line, 'number');
+    view.noProblems();
+    await view.page.close();
+}
+
+async function checkRun(context: BrowserContext, folder: string, theme: Theme, f: Fixture): Promise<void> {
+    const view = await ViewPage.open(context, folder, 'run.js', theme);
+    await view.post(runProgressMessage(10, f.graph.nodes.length, f.graph.nodes[10].name));
+    assert.equal(await view.text('#root p'), `Layer 11 of 69: ${f.graph.nodes[10].name}`);
+    const result = runResultMessage(f.run, f.graph, () => f.classes);
+    await view.post(result);
+    await view.page.locator('#run-title').waitFor({ timeout: 10_000 });
+    assert.match(await view.text('#run-title'), /^Done in [\d.]+ ms$/);
+    const row = view.page.locator('#outputs tbody tr');
+    assert.equal(await row.count(), 1);
+    assert.equal(await row.getAttribute('data-shape'), '1×1000');
+    assert.match(await view.text('#outputs tbody tr'), /^output1×1000-?\d/);
+    const top5 = view.page.locator('.top5 tbody tr');
+    assert.equal(await top5.count(), 5);
+    const [output] = f.run.outputs;
+    for (let i = 0; i < 5; i++) {
+        const text = ((await top5.nth(i).textContent()) ?? '');
+        assert.ok(text.startsWith(`${i + 1}${output.top5![i].index}${f.classes[output.top5![i].index]}`), `top-5 row ${i + 1}: ${text}`);
+    }
+    assert.equal(await view.page.locator('.bars tbody tr').count(), f.run.timings.length, 'a time bar per step');
+    assert.equal(await view.page.locator('#layer-select option').count(), f.graph.nodes.length + 1, 'every layer can be picked');
+
+    // Picking a layer asks for its feature maps; the page draws them.
+    const conv1 = f.graph.nodes.find(n => n.name === 'conv1')!;
+    await view.page.locator('#layer-select').selectOption(String(conv1.index));
+    assert.deepEqual(await view.waitForPosted('layer'), { type: 'layer', node: conv1.index });
+    const tensor = captureLayer(f.loaded, conv1.index);
+    await view.post(featureMapsMessage(conv1.index, tensor.shape, tensor.data));
+    await view.page.locator('#maps[data-channels]').waitFor({ timeout: 10_000 });
+    assert.equal(await view.page.locator('#maps canvas').count(), 64, 'conv1\'s 64 channels');
+    await view.screenshot(folder, `run-${theme}`);
+
+    // A refused run: the message, as one readable paragraph.
+    await view.post(runErrorMessage(f.budgetMessage));
+    assert.equal(await view.text('#run-error'), f.budgetMessage);
+    await view.screenshot(folder, `run-error-${theme}`);
+    view.noProblems();
+    await view.page.close();
+}
+
+/** Runs every page check; returns one entry per check (screenshots in `folder`). */
+export async function checkWebviewPages(folder: string, chromiumPath: string, say: (line: string) => void): Promise<PageCheck[]> {
+    fs.mkdirSync(folder, { recursive: true });
+    const t0 = Date.now();
+    const fixture = await makeFixture();
+    say(`webview pages: ResNet-18's summary, graph and a seeded run made in ${Date.now() - t0} ms`);
+    let browser: Browser | undefined;
+    const results: PageCheck[] = [];
+    try {
+        browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
+        const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+        // The pages load their own files and nothing else.
+        await context.route(url => url.protocol !== 'file:' && url.protocol !== 'data:', route => route.abort());
+        for (const theme of Object.keys(THEMES) as Theme[]) {
+            for (const [name, check] of [['summary', checkSummary], ['graph', checkGraph], ['run', checkRun]] as const) {
+                const started = Date.now();
+                try {
+                    await check(context, folder, theme, fixture);
+                    results.push({ name: `${name} (${theme})`, ok: true, ms: Date.now() - started });
+                } catch (e) {
+                    results.push({ name: `${name} (${theme})`, ok: false, ms: Date.now() - started, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+                }
+            }
+        }
+    } finally {
+        await browser?.close();
+    }
+    return results;
+}
