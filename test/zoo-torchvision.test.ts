@@ -8,17 +8,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { URI } from 'langium';
 import { describe, expect, it } from 'vitest';
-import { analyzeNetwork, parse, services, type Parsed } from './helpers.js';
-import type { NetworkGraph } from '../language/elaboration/graph.js';
+import { importedDiagnostics, loadExample, ROOT, shapesOf, stateDictShapes, type LoadedExample } from './zoo-helpers.js';
 import { runNetwork } from '../runtime/executor.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../runtime/inputs.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const EXAMPLES = path.join(ROOT, 'examples');
 
 interface Reference { input: number[]; output: number[]; params: number; macs: number }
 interface Fixture { input: number[]; output: number[]; params: number; state_dict: Record<string, number[]> }
@@ -56,34 +50,9 @@ const ZOO: Example[] = [
     { file: 'inception_v3.convnet', network: 'InceptionV3', reference: 'inception_v3', runInput: [1, 3, 139, 139] },
 ];
 
-/** The files `text` imports (transitively), by absolute path, read from disk as the CLI would. */
-function importedFiles(text: string, file: string, into: Record<string, string> = {}): Record<string, string> {
-    for (const match of text.matchAll(/^\s*import\s+"([^"]+)"/gm)) {
-        const target = path.resolve(path.dirname(file), match[1].endsWith('.convnet') ? match[1] : `${match[1]}.convnet`);
-        if (target in into) continue;
-        into[target] = fs.readFileSync(target, 'utf8');
-        importedFiles(into[target], target, into);
-    }
-    return into;
-}
-
 /** Parses an example (with the files it imports), optionally with its network's input declaration replaced. */
-async function load(example: Example, input?: number[]): Promise<{ parsed: Parsed; files: Record<string, string>; graph: NetworkGraph }> {
-    const file = path.join(EXAMPLES, example.file);
-    let text = fs.readFileSync(file, 'utf8');
-    if (input) {
-        const declared = `input: [${REFERENCE[example.reference].input.join(', ')}]`;
-        expect(text).toContain(declared);
-        text = text.replace(declared, `input: [${input.join(', ')}]`);
-    }
-    const files = importedFiles(text, file);
-    const parsed = await parse(text, { path: file, files });
-    expect(parsed.errors.map(e => e.message)).toEqual([]);
-    return { parsed, files, graph: analyzeNetwork(parsed, example.network).graph };
-}
-
-function shapesOf(graph: NetworkGraph, ports: NetworkGraph['inputs']): number[][] {
-    return ports.map(p => [...graph.tensors[p.tensor].shape]);
+function load(example: Example, input?: number[]): Promise<LoadedExample> {
+    return loadExample(example.file, example.network, input && { from: REFERENCE[example.reference].input, to: input });
 }
 
 describe.each(ZOO)('examples/$file', example => {
@@ -92,11 +61,7 @@ describe.each(ZOO)('examples/$file', example => {
     it('checks clean: no errors and no warnings (nor in the files it imports)', async () => {
         const { parsed, files } = await load(example);
         expect(parsed.diagnostics.map(d => d.message)).toEqual(example.warnings ?? []);
-        for (const imported of Object.keys(files)) {
-            const document = services.shared.workspace.LangiumDocuments.getDocument(URI.file(imported));
-            expect(document, imported).toBeDefined();
-            expect((document!.diagnostics ?? []).map(d => d.message), imported).toEqual([]);
-        }
+        for (const [imported, messages] of Object.entries(importedDiagnostics(files))) expect(messages, imported).toEqual([]);
     });
 
     it(`has the published totals: params exactly, MACs within 0.5%, input and output shapes`, async () => {
@@ -117,8 +82,7 @@ describe.each(ZOO)('examples/$file', example => {
 
     it('names every parameter and buffer as the PyTorch state_dict does, with the same shapes', async () => {
         const { graph } = await load(example);
-        const ours: Record<string, number[]> = {};
-        for (const node of graph.nodes) for (const p of node.params) ours[`${node.name}.${p.name}`] = [...p.shape];
+        const ours = stateDictShapes(graph);
         const expected = fixture(example.reference).state_dict;
         expect(Object.keys(ours).sort()).toEqual(Object.keys(expected).sort());
         expect(ours).toEqual(expected);
