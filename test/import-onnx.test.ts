@@ -324,9 +324,10 @@ describe('errors', () => {
         for (const op of ['Conv', 'BatchNormalization', 'MaxPool', 'Gemm', 'Resize']) expect(message).toContain(op);
     });
 
-    it('an op the language has no equivalent for says why (LRN, a lone Transpose, Add of a constant)', () => {
-        const lrn = modelWith([{ opType: 'LRN', name: 'lrn', input: ['c'], output: ['y'], attribute: [{ name: 'size', type: onnx.AttributeProto.AttributeType.INT, i: 5 }] }], 'y');
-        expect(() => importOnnx(lrn)).toThrow(/node #1 'lrn' \(LRN\): local response normalisation has no ConvNet op/);
+    it('an op the language has no equivalent for says why (an even LRN window, a lone Transpose, Add of a constant)', () => {
+        // ONNX's even LRN window starts one channel later than PyTorch's LocalResponseNorm, which the language follows.
+        const lrn = modelWith([{ opType: 'LRN', name: 'lrn', input: ['c'], output: ['y'], attribute: [{ name: 'size', type: onnx.AttributeProto.AttributeType.INT, i: 4 }] }], 'y');
+        expect(() => importOnnx(lrn)).toThrow(/node #1 'lrn' \(LRN\): an even window \(size 4\) is placed differently from PyTorch's LocalResponseNorm/);
         const transpose = modelWith([{ opType: 'Transpose', name: 't', input: ['c'], output: ['y'], attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 2, 3, 1] }] }], 'y');
         expect(() => importOnnx(transpose)).toThrow(/node #1 't' \(Transpose\): a Transpose of an activation \(perm \[0,2,3,1\]\) has no ConvNet op/);
         const add = modelWith([{ opType: 'Add', name: 'shift', input: ['c', 'conv.weight'], output: ['y'] }], 'y');

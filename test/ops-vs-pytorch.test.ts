@@ -54,7 +54,7 @@ describe(`ops match PyTorch ${fixture.torch} (shapes, state_dict, parameter coun
         const ops = new Set(accepted.map(([, c]) => c.op));
         for (const op of ['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d', 'convtranspose', 'convtranspose1d', 'convtranspose3d',
             'deformconv', 'maxpool', 'avgpool', 'maxpool1d', 'avgpool3d', 'adaptiveavgpool', 'adaptivemaxpool1d', 'adaptiveavgpool3d',
-            'globalavgpool', 'globalmaxpool', 'spp', 'batchnorm', 'layernorm', 'groupnorm', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid',
+            'globalavgpool', 'globalmaxpool', 'spp', 'batchnorm', 'layernorm', 'groupnorm', 'lrn', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid',
             'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'softmax', 'logsoftmax', 'dropout', 'identity', 'linear', 'matmul',
             'flatten', 'reshape', 'pad', 'upsample', 'add', 'sub', 'mul', 'div', 'concat', 'split', 'slice', 'shuffle']) {
             expect(ops, op).toContain(op);

@@ -9,7 +9,7 @@ import { perDimension } from '../ops/shape-utils.js';
 
 const DILATED_OPS = new Set(['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d', 'deformconv']);
 /** Ops that keep positions where they are, so a dilated conv's sampling pattern passes through them unchanged. */
-const POSITION_PRESERVING = new Set(['batchnorm', 'groupnorm', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
+const POSITION_PRESERVING = new Set(['batchnorm', 'groupnorm', 'lrn', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
 
 /** The common dilation rate of a conv with a kernel larger than 1, or undefined. */
 function dilationRate(node: GraphNode): number | undefined {

@@ -7,7 +7,7 @@ import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { numel, perDimension } from '../ops/shape-utils.js';
 import { effectiveKernel } from '../ops/conv.js';
 
-const POSITIONWISE = new Set(['batchnorm', 'groupnorm', 'layernorm', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
+const POSITIONWISE = new Set(['batchnorm', 'groupnorm', 'lrn', 'layernorm', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
 const CONV_2D = new Set(['conv', 'dwconv']);
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

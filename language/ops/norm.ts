@@ -1,4 +1,7 @@
-/** Normalisation layers in inference mode: batch norm (running statistics are buffers), layer norm, group norm. */
+/**
+ * Normalisation layers in inference mode: batch norm (running statistics are buffers), layer norm, group norm, and
+ * AlexNet's local response normalisation (no parameters).
+ */
 import type { OpSpec, ParamTensor } from './types.js';
 import { formatShape, intAttr, numel, rankError } from './shape-utils.js';
 
@@ -62,6 +65,22 @@ export const normalizationOps: readonly OpSpec[] = [
             params: [{ name: 'weight', shape: [x[1]], kind: 'weight' }, { name: 'bias', shape: [x[1]], kind: 'bias' }],
             macs: 0, flops: numel(x),
         }),
+        window: () => ({ kind: 'pointwise' }),
+    },
+    {
+        name: 'lrn', aliases: ['localresponsenorm'], category: 'normalization',
+        summary: 'Local response normalisation across channels (AlexNet): x / (k + alpha/size · Σ x² over `size` neighbouring channels)^beta, as PyTorch\'s LocalResponseNorm.',
+        attrs: [
+            { name: 'size', type: 'int', min: 1, doc: 'Channels in the window: size//2 before the channel and (size−1)//2 after it (PyTorch\'s placement).' },
+            { name: 'alpha', type: 'float', min: 0, default: 1e-4, doc: 'Scale of the window\'s sum of squares, divided by size as PyTorch and Caffe do (the AlexNet paper\'s α is not: its α = 1e-4 is alpha 5e-4 here with size 5).' },
+            { name: 'beta', type: 'float', min: 0, default: 0.75, doc: 'Exponent of the denominator.' },
+            { name: 'k', type: 'float', default: 1, doc: 'Added to the scaled sum before the power (ONNX calls it bias; AlexNet uses 2).' },
+        ],
+        positional: 1,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x] }) => x.length < 3 ? { issues: [rankError('lrn', '3-D to 5-D [N, C, …]', x)] } : { outputs: [x], issues: [] },
+        // Per element: its square, size − 1 adds for the window's sum, the scale and k, the power and the division.
+        cost: ({ inputs: [x], attrs }) => ({ params: [], macs: 0, flops: numel(x) * (intAttr(attrs, 'size') + 4) }),
         window: () => ({ kind: 'pointwise' }),
     },
 ];

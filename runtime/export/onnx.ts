@@ -384,6 +384,35 @@ function emitLayernorm(c: EmitContext): void {
     b.add('Add', [scaled, b.param(node, 'bias')], c.outputs, [], node.name);
 }
 
+/**
+ * Local response normalisation. ONNX's LRN sums the squares of channels c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉, which
+ * is PyTorch's window (c − ⌊size/2⌋ … c + ⌊(size−1)/2⌋) only for an odd size, and onnxruntime runs it on 4-D
+ * inputs only. Any other is written out: the sums of squares as a 1×1 conv with a band of ones over the channels,
+ * then x / (k + alpha/size · sum)^beta.
+ */
+function emitLrn(c: EmitContext): void {
+    const { b, node } = c;
+    const { size, alpha, beta, k } = node.attrs as { size: number; alpha: number; beta: number; k: number };
+    if (size % 2 === 1 && c.inShape(0).length === 4) {
+        b.add('LRN', [c.inputs[0]], c.outputs, [int('size', size), float('alpha', alpha), float('beta', beta), float('bias', k)], node.name);
+        return;
+    }
+    const shape = c.inShape(0);
+    const channels = shape[1];
+    const band = new Array<number>(channels * channels).fill(0);
+    const [before, after] = [Math.floor(size / 2), Math.floor((size - 1) / 2)];
+    for (let out = 0; out < channels; out++) {
+        for (let j = Math.max(0, out - before); j <= Math.min(channels - 1, out + after); j++) band[out * channels + j] = 1;
+    }
+    const squares = b.step(node, 'Mul', [c.inputs[0], c.inputs[0]], [], 'squares');
+    const window = b.floats(node, 'window', band, [channels, channels, ...shape.slice(2).map(() => 1)]);
+    const sums = b.step(node, 'Conv', [squares, window], [], 'window_sums');
+    const scaled = b.step(node, 'Mul', [sums, b.floats(node, 'alpha_over_size', [alpha / size], [])], [], 'scaled');
+    const shifted = b.step(node, 'Add', [scaled, b.floats(node, 'k', [k], [])], [], 'shifted');
+    const denominator = b.step(node, 'Pow', [shifted, b.floats(node, 'beta', [beta], [])], [], 'denominator');
+    b.add('Div', [c.inputs[0], denominator], c.outputs, [], node.name);
+}
+
 function emitGroupnorm(c: EmitContext): void {
     const { b, node } = c;
     const shape = c.inShape(0);
@@ -557,7 +586,7 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     adaptivemaxpool: emitAdaptive('max'), adaptivemaxpool1d: emitAdaptive('max'), adaptivemaxpool3d: emitAdaptive('max'),
     globalavgpool: simple('GlobalAveragePool'), globalmaxpool: simple('GlobalMaxPool'),
     spp: emitSpp,
-    batchnorm: emitBatchnorm, layernorm: emitLayernorm, groupnorm: emitGroupnorm,
+    batchnorm: emitBatchnorm, layernorm: emitLayernorm, groupnorm: emitGroupnorm, lrn: emitLrn,
     relu: simple('Relu'),
     relu6: emitRelu6,
     leakyrelu: simple('LeakyRelu', c => [float('alpha', c.node.attrs.negative_slope as number)]),

@@ -482,6 +482,8 @@ function moduleOf(c: OpContext): Py {
             return call('nn.LayerNorm', pos(lit(shape, 'normalized_shape')), kw('eps', lit(a.eps as number, 'eps'), 1e-5));
         }
         case 'groupnorm': return call('nn.GroupNorm', pos(lit(a.groups as number, 'num_groups')), pos(lit(x[1], 'num_channels')), kw('eps', lit(a.eps as number, 'eps'), 1e-5));
+        case 'lrn': return call('nn.LocalResponseNorm', pos(lit(a.size as number, 'size')), kw('alpha', lit(a.alpha as number, 'alpha'), 1e-4),
+            kw('beta', lit(a.beta as number, 'beta'), 0.75), kw('k', lit(a.k as number, 'k'), 1));
         case 'relu': return call('nn.ReLU');
         case 'relu6': return call('nn.ReLU6');
         case 'leakyrelu': return call('nn.LeakyReLU', pos(lit(a.negative_slope as number, 'negative_slope')));

@@ -51,11 +51,20 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [
     'Relu', 'Clip', 'LeakyRelu', 'Elu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'Gelu', 'Erf', 'Softmax', 'LogSoftmax',
     'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax',
     'Gemm', 'MatMul', 'Flatten', 'Reshape', 'Transpose', 'Concat', 'Split', 'Slice', 'Add', 'Sub', 'Mul', 'Div',
-    'Dropout', 'Identity', 'Pad', 'Resize', 'Upsample',
+    'Dropout', 'Identity', 'Pad', 'Resize', 'Upsample', 'LRN',
 ].sort();
 
 const PARAM_SUFFIXES = new Set(['weight', 'bias', 'running_mean', 'running_var']);
 const SEGMENT = /^(?:[_A-Za-z]\w*|\d+)$/;
+
+/** The attributes of an lrn layer, leaving out those at their defaults. */
+function lrnAttrs(size: number, alpha: number, beta: number, k: number): Record<string, AttrValue> {
+    const attrs: Record<string, AttrValue> = { size };
+    const given = { alpha: shortestFloat(alpha), beta: shortestFloat(beta), k: shortestFloat(k) };
+    const defaults = { alpha: 1e-4, beta: 0.75, k: 1 };
+    for (const name of ['alpha', 'beta', 'k'] as const) if (given[name] !== defaults[name]) attrs[name] = given[name];
+    return attrs;
+}
 
 /** The shortest decimal that is the same float32 (ONNX stores attributes as float32: 1e-5 comes back as 9.99999974e-6). */
 export function shortestFloat(v: number): number {
@@ -450,9 +459,12 @@ export class Recognizer {
             }
             case 'Resize':
             case 'Upsample': return unary('upsample', this.resizeAttrs(node));
-            case 'LRN':
-                this.unsupported(node, 'local response normalisation has no ConvNet op (torchvision\'s AlexNet and GoogLeNet leave it out)');
-                break;
+            case 'LRN': {
+                // ONNX centres an even window one channel later than PyTorch (see the exporter): read odd ones only.
+                const size = this.int(node, 'size', 0);
+                if (size % 2 === 0) this.unsupported(node, `an even window (size ${size}) is placed differently from PyTorch's LocalResponseNorm, the language's lrn`);
+                return unary('lrn', lrnAttrs(size, this.float(node, 'alpha', 1e-4), this.float(node, 'beta', 0.75), this.float(node, 'bias', 1)));
+            }
             case 'Erf':
                 this.unsupported(node, 'Erf is read only inside GELU (x·(1 + erf(x/√2))/2)');
                 break;
@@ -846,6 +858,8 @@ export class Recognizer {
         if (node.opType === 'Mul' && a === b) {
             const gelu = this.geluTanh(node);
             if (gelu) return gelu;
+            const lrn = this.writtenOutLrn(node);
+            if (lrn) return lrn;
         }
         if (this.isActivation(a) && this.isActivation(b)) return { layers: [{ op, attrs: {}, inputs: [a, b], outputs: [node.outputs[0]] }], nodes: [] };
         const gelu = this.gelu(node);
@@ -853,6 +867,44 @@ export class Recognizer {
         const constant = this.isActivation(a) ? b : a;
         const t = this.constant(constant);
         this.unsupported(node, `${node.opType} of an activation and a constant${t ? ` of shape ${formatShape(t.dims)}${numel(t.dims) === 1 ? ` (${shortestFloat(t.values()[0])})` : ''}` : ''} has no ConvNet op; the language's ${op} combines two computed tensors`);
+    }
+
+    /**
+     * A local response norm as the exporter writes it when ONNX's LRN cannot say it (an even window, or not 4-D): x·x → 1×1 Conv with a band of ones over the
+     * channels (the window sums) → ·alpha/size → +k → ^beta → x ÷ that.
+     */
+    private writtenOutLrn(squares: OnnxNode): Match | undefined {
+        const x = squares.inputs[0];
+        const conv = this.only(squares.outputs[0]);
+        if (conv?.opType !== 'Conv' || conv.inputs[0] !== squares.outputs[0] || conv.inputs.length > 2) return undefined;
+        const band = this.constant(conv.inputs[1]);
+        const channels = band?.dims[0];
+        if (!band || channels === undefined || band.dims[1] !== channels || band.dims.slice(2).some(d => d !== 1)) return undefined;
+        // The first row holds the channels after the window's centre, the last row those before it.
+        const values = band.values();
+        const row = (out: number) => values.slice(out * channels, (out + 1) * channels).reduce((sum, v) => sum + v, 0);
+        const [before, after] = [row(channels - 1) - 1, row(0) - 1];
+        const size = before + after + 1;
+        if (before !== Math.floor(size / 2) || after !== Math.floor((size - 1) / 2)) return undefined;
+        for (let out = 0; out < channels; out++) {
+            for (let j = 0; j < channels; j++) {
+                const inWindow = j >= out - before && j <= out + after;
+                if (values[out * channels + j] !== (inWindow ? 1 : 0)) return undefined;
+            }
+        }
+        const scale = this.only(conv.outputs[0]);
+        const scaleBy = scale?.opType === 'Mul' ? this.constant(this.other(scale, conv.outputs[0])) : undefined;
+        const shift = scale && this.only(scale.outputs[0]);
+        const shiftBy = shift?.opType === 'Add' ? this.constant(this.other(shift, scale!.outputs[0])) : undefined;
+        const power = shift && this.only(shift.outputs[0]);
+        const exponent = power?.opType === 'Pow' && power.inputs[0] === shift!.outputs[0] ? this.constant(power.inputs[1]) : undefined;
+        const divide = power && this.only(power.outputs[0]);
+        if (!scaleBy || !shiftBy || !exponent || divide?.opType !== 'Div' || divide.inputs[0] !== x || divide.inputs[1] !== power!.outputs[0]) return undefined;
+        if ([scaleBy, shiftBy, exponent].some(t => numel(t.dims) !== 1)) return undefined;
+        return {
+            layers: [{ op: 'lrn', attrs: lrnAttrs(size, scaleBy.values()[0] * size, exponent.values()[0], shiftBy.values()[0]), inputs: [x], outputs: [divide.outputs[0]] }],
+            nodes: [conv, scale!, shift!, power!, divide],
+        };
     }
 
     /** GELU written out: x/√2 (or x·√½) → Erf → + 1 → · x → · 0.5, in torch.onnx's or the exporter's order. */

@@ -6,6 +6,8 @@
  *   weight and bias elementwise over those elements;
  * - group norm: channels split into groups, each (sample, group) normalised over its channels and positions, then
  *   weight and bias per channel.
+ * - local response normalisation (AlexNet): y = x / (k + alpha/size · Σ x²)^beta, the sum over the channels
+ *   c − size//2 … c + (size−1)//2 that exist, at the same position (PyTorch's LocalResponseNorm).
  * Statistics are accumulated in float64 (two passes: mean, then centred squares) so they do not drift on large
  * planes.
  */
@@ -80,8 +82,32 @@ const groupnormKernel: Kernel = ctx => {
     }
 };
 
+const lrnKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0].data;
+    const { size, alpha, beta, k } = ctx.node.attrs as { size: number; alpha: number; beta: number; k: number };
+    const [batch, channels] = x.shape;
+    const plane = elementCount(x.shape.slice(2));
+    const before = Math.floor(size / 2);
+    const after = Math.floor((size - 1) / 2);
+    const squares = new Float64Array(channels);
+    for (let n = 0; n < batch; n++) {
+        const sample = n * channels * plane;
+        for (let p = 0; p < plane; p++) {
+            for (let c = 0; c < channels; c++) squares[c] = x.data[sample + c * plane + p] ** 2;
+            for (let c = 0; c < channels; c++) {
+                let sum = 0;
+                for (let j = Math.max(0, c - before); j <= Math.min(channels - 1, c + after); j++) sum += squares[j];
+                const i = sample + c * plane + p;
+                y[i] = x.data[i] / (k + (alpha / size) * sum) ** beta;
+            }
+        }
+    }
+};
+
 export const normKernels: Record<string, Kernel> = {
     batchnorm: batchnormKernel,
     layernorm: layernormKernel,
     groupnorm: groupnormKernel,
+    lrn: lrnKernel,
 };
