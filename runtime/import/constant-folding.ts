@@ -7,29 +7,16 @@
  * Tensors that come from a parameter by Identity, Reshape, Transpose, Unsqueeze, Squeeze or Cast keep the
  * parameter's name (`paramName`), so `fc.weight` transposed for a MatMul still names the layer `fc`.
  */
+import { broadcastShapes, numel } from '../../language/ops/shape-utils.js';
 import { computedTensor, DataType, isIntType, type AttributeValue, type ConstTensor, type DecodedModel, type OnnxNode } from './onnx-model.js';
 
 type Shape = readonly number[];
-
-const numel = (dims: Shape): number => dims.reduce((a, b) => a * b, 1);
 
 /** Strides of a row-major tensor. */
 function stridesOf(dims: Shape): number[] {
     const strides = Array(dims.length).fill(1);
     for (let i = dims.length - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
     return strides;
-}
-
-function broadcast(a: Shape, b: Shape): number[] | undefined {
-    const rank = Math.max(a.length, b.length);
-    const out: number[] = [];
-    for (let i = 0; i < rank; i++) {
-        const da = a[a.length - rank + i] ?? 1;
-        const db = b[b.length - rank + i] ?? 1;
-        if (da !== db && da !== 1 && db !== 1) return undefined;
-        out.push(Math.max(da, db));
-    }
-    return out;
 }
 
 /** Index into a tensor of shape `dims` broadcast to `out`, for the flat output position `flat`. */
@@ -349,14 +336,14 @@ const FOLDERS: Record<string, Folder> = {
     },
     Where: (_node, [cond, a, b]) => {
         if (!cond || !a || !b) return undefined;
-        const dims = broadcast(broadcast(cond.dims, a.dims) ?? [], b.dims);
+        const dims = broadcastShapes(broadcastShapes(cond.dims, a.dims) ?? [], b.dims);
         if (!dims) return undefined;
         return [computedTensor(dims, a.dataType, () => Array.from({ length: numel(dims) }, (_, i) => (cond.values()[broadcastIndex(i, dims, cond.dims)]
             ? a.values()[broadcastIndex(i, dims, a.dims)] : b.values()[broadcastIndex(i, dims, b.dims)])))];
     },
     Expand: (_node, [data, shape]) => {
         if (!data || !shape) return undefined;
-        const dims = broadcast(data.dims, shape.values());
+        const dims = broadcastShapes(data.dims, shape.values());
         if (!dims) return undefined;
         return [computedTensor(dims, data.dataType, () => Array.from({ length: numel(dims) }, (_, i) => data.values()[broadcastIndex(i, dims, data.dims)]))];
     },
@@ -369,7 +356,7 @@ const FOLDERS: Record<string, Folder> = {
 for (const [op, f] of Object.entries(BINARY)) {
     FOLDERS[op] = (_node, [a, b]) => {
         if (!a || !b) return undefined;
-        const dims = broadcast(a.dims, b.dims);
+        const dims = broadcastShapes(a.dims, b.dims);
         if (!dims) return undefined;
         const integer = isIntType(a.dataType);
         const dataType = COMPARISONS.has(op) ? DataType.BOOL : a.dataType;
