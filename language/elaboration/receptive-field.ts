@@ -16,20 +16,30 @@ export function inputField(shape: readonly number[]): Field {
     return spatial ? { receptiveField: Array(spatial).fill(1), jump: Array(spatial).fill(1) } : {};
 }
 
-/** Combines the fields of a node's inputs: the widest field wins (a concat of branches sees what its widest branch sees). */
-function mergeInputs(inputs: readonly GraphTensor[]): Field {
+/**
+ * Combines the fields of a node's inputs: the widest field wins (a concat of branches sees what its widest branch
+ * sees). The jump — the input step between neighbouring output positions — comes from the inputs that span the
+ * output along that dimension: a 1×1 map broadcast over it (the gates of a Squeeze-and-Excitation block in `x * s`)
+ * widens the field to the whole image but does not space the output's positions by its own (whole-image) jump.
+ */
+function mergeInputs(inputs: readonly GraphTensor[], outputShape: readonly number[]): Field {
     const spatial = inputs.filter(t => t.receptiveField && t.jump);
     if (spatial.length === 0) return {};
     const dims = spatial[0].receptiveField!.length;
     if (spatial.some(t => t.receptiveField!.length !== dims)) return {};
+    const jump = (i: number): number => {
+        const extent = outputShape.length === dims + 2 ? outputShape[i + 2] : undefined;
+        const spanning = spatial.filter(t => extent === undefined || extent === 1 || t.shape[i + 2] !== 1);
+        return Math.max(...(spanning.length ? spanning : spatial).map(t => t.jump![i]));
+    };
     return {
         receptiveField: Array.from({ length: dims }, (_, i) => Math.max(...spatial.map(t => t.receptiveField![i]))),
-        jump: Array.from({ length: dims }, (_, i) => Math.max(...spatial.map(t => t.jump![i]))),
+        jump: Array.from({ length: dims }, (_, i) => jump(i)),
     };
 }
 
 export function outputField(window: Window, inputs: readonly GraphTensor[], outputShape: readonly number[]): Field {
-    const merged = mergeInputs(inputs);
+    const merged = mergeInputs(inputs, outputShape);
     const r = merged.receptiveField;
     const j = merged.jump;
     const spatial = outputShape.length - 2;

@@ -1,0 +1,2 @@
+import type { PaperExample } from './types.js';
+export const DENSE: PaperExample[] = [];
