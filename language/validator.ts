@@ -6,7 +6,7 @@
 import { AstUtils, GrammarUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type LangiumDocument, type DiagnosticInfo, type Properties } from 'langium';
 import {
     isBlock, isCall, isNetwork, isTensorDecl,
-    type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param, type TensorDecl,
+    type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param, type Step, type TensorDecl,
 } from './generated/ast.js';
 import type { ConvNetServices } from './convnet-module.js';
 import { isBuiltinDocument } from './builtin-library.js';
@@ -24,6 +24,7 @@ export function registerValidationChecks(services: ConvNetServices): void {
         Network: [validator.checkNetwork.bind(validator)],
         Import: [validator.checkImport.bind(validator)],
         IfExpr: [validator.checkIfHasElse.bind(validator)],
+        Step: [validator.checkStepLabel.bind(validator)],
     };
     services.validation.ValidationRegistry.register(checks, validator);
 }
@@ -212,6 +213,12 @@ export class ConvNetValidator {
         } else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
             accept('error', `cannot find '${printable(imp.path)}' (looked for ${printable(uri.fsPath)})`, { node: imp, property: 'path' });
         }
+    }
+
+    /** A numbered label names a child as PyTorch numbers them (`0`, `4`): a whole number, written without leading zeros. */
+    checkStepLabel(step: Step, accept: ValidationAcceptor): void {
+        if (step.label === undefined || !/^\d/.test(step.label) || /^(0|[1-9]\d*)$/.test(step.label)) return;
+        accept('error', `a numbered label must be a whole number such as 0 or 4 (the position PyTorch gives a child module), not ${step.label}`, { node: step, property: 'label' });
     }
 
     /** `else` may be left out only for a layer in a list, where leaving it out means "no layer". */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { parse, singleOp, textAt, type Parsed } from './helpers.js';
+import { analyzeNetwork, parse, singleOp, textAt, type Parsed } from './helpers.js';
 import { LIMITS } from '../language/elaboration/limits.js';
 
 /** The only error of a document (fails when there are none or several). */
@@ -82,6 +82,19 @@ describe('names', () => {
         const error = onlyError(parsed);
         expect(error.message).toBe("the layer name 'c1' is used twice (also used at line 2); state_dict keys would collide");
         expect(where(parsed, error)).toEqual([3, 'c1']);
+    });
+
+    it('a numbered label names a layer as PyTorch numbers children (`4.0.weight`); it must be a whole number', async () => {
+        const parsed = await parse('block Branch()(x) {\n  return x -> 0: conv(8, kernel: 1) -> 1: batchnorm -> relu\n}\n' + net('  return input -> 4: Branch'));
+        expect(parsed.errors.map(e => e.message)).toEqual([]);
+        const keys = analyzeNetwork(parsed).graph.nodes.flatMap(n => n.params.map(p => `${n.name}.${p.name}`));
+        expect(keys).toEqual(['4.0.weight', '4.0.bias', '4.1.weight', '4.1.bias', '4.1.running_mean', '4.1.running_var']);
+        for (const label of ['1.5', '01', '2e3']) {
+            const wrong = await parse(net(`  return input -> ${label}: conv(8, kernel: 1)`));
+            const error = onlyError(wrong);
+            expect(error.message).toBe(`a numbered label must be a whole number such as 0 or 4 (the position PyTorch gives a child module), not ${label}`);
+            expect(where(wrong, error)).toEqual([2, label]);
+        }
     });
 
     it('an import of a missing file is reported on its path', async () => {

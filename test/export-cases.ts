@@ -4,9 +4,9 @@
  * each op of the language in its configurations) and a few networks for what single ops do not cover (blocks with
  * several inputs and outputs, lists that are not plain chains, per-side padding, several network outputs …).
  *
- * An example whose cost is above EXAMPLE_MAC_LIMIT is elaborated at a smaller input (64, 96 or 128 pixels square,
- * the first that its layers accept), so that the suites stay fast; the layers and parameters are the same, and the
- * size each example ran at is in the test's name.
+ * An example whose cost is above EXAMPLE_MAC_LIMIT is elaborated at a smaller input (see smallerExample), so that
+ * the suites stay fast; the layers and parameters are the same, and the size each example ran at is in the test's
+ * name.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -41,36 +41,57 @@ export async function exampleCases(): Promise<ExportCase[]> {
                 cases.push({ id: `examples/${file} ${graph.name}`, graph });
                 continue;
             }
-            const smaller = await shrunk(dir, file, graph);
-            cases.push(smaller ?? { id: `examples/${file} ${graph.name}`, graph });
+            const smaller = await smallerExample(file, graph);
+            cases.push(smaller
+                ? { id: `examples/${file} ${graph.name} at ${smaller.input.slice(2).join('×')}`, graph: smaller.graph }
+                : { id: `examples/${file} ${graph.name}`, graph });
         }
     }
     return cases;
 }
 
-/** The network with its image input made 64, 96 or 128 pixels square (a copy of examples/ in a temporary folder). */
-async function shrunk(dir: string, file: string, graph: NetworkGraph): Promise<ExportCase | undefined> {
+/**
+ * The network `graph` of examples/`file` at a smaller input, for a network too slow to run at its own. Only the
+ * last two dimensions shrink (height and width; a video keeps its frames, which a 3-D network's temporal pools
+ * consume exactly, as C3D's four pools do its 16), and only by whole multiples of the network's stride along them
+ * — the step between neighbouring positions of its coarsest map — so that every strided layer, pool and crop
+ * divides as it does at the declared size (U-Net's 572 may become 556, 540 … 188, its crops still centred). The
+ * size is the smallest such one of at least a quarter of the declared size at which the example elaborates without
+ * errors (in a copy of examples/, so that its imports resolve); undefined when there is none.
+ */
+export async function smallerExample(file: string, graph: NetworkGraph): Promise<{ graph: NetworkGraph; input: number[] } | undefined> {
     if (graph.inputs.length !== 1) return undefined;
     const shape = graph.tensors[graph.inputs[0].tensor].shape;
-    if (shape.length !== 4) return undefined;
-    const declared = `[${shape.join(', ')}]`;
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
-    if (!text.includes(declared)) return undefined;
+    const shrinking = Array.from({ length: Math.min(2, shape.length - 2) }, (_, i) => shape.length - 1 - i).reverse();
+    const strides = shrinking.map(d => networkStride(graph, d - 2));
+    // Steps of `stride` below the declared size down to a quarter of it, tried from the smallest.
+    const steps = shrinking.map((d, i) => Math.floor((shape[d] - Math.ceil(shape[d] / 4)) / strides[i]));
+    const header = new RegExp(`(network\\s+${graph.name}\\s*\\([^\\[]*)\\[[^\\]]*\\]`);
+    const text = fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8');
+    if (!header.test(text)) return undefined;
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-examples-'));
     try {
-        fs.cpSync(dir, copy, { recursive: true });
-        for (const size of [64, 96, 128]) {
-            fs.writeFileSync(path.join(copy, file), text.replace(declared, `[${shape[0]}, ${shape[1]}, ${size}, ${size}]`));
+        fs.cpSync(path.join(ROOT, 'examples'), copy, { recursive: true });
+        for (let taken = Math.max(...steps); taken > 0; taken--) {
+            const input = [...shape];
+            shrinking.forEach((d, i) => { input[d] = shape[d] - Math.min(taken, steps[i]) * strides[i]; });
+            fs.writeFileSync(path.join(copy, file), text.replace(header, `$1[${input.join(', ')}]`));
             const { documents, services } = await loadConvNetFiles([path.join(copy, file)]);
             if ((documents[0].diagnostics ?? []).some(d => d.severity === 1)) continue;
             const network = documents[0].parseResult.value.declarations.filter(isNetwork).find(n => n.name === graph.name);
-            if (!network) continue;
-            return { id: `examples/${file} ${graph.name} at ${size}×${size}`, graph: services.analysis.NetworkAnalyzer.analyze(network).graph };
+            if (network) return { graph: services.analysis.NetworkAnalyzer.analyze(network).graph, input };
         }
         return undefined;
     } finally {
         fs.rmSync(copy, { recursive: true, force: true });
     }
+}
+
+/** The input step between neighbouring positions along spatial dimension `d` of the coarsest map that still has several. */
+function networkStride(graph: NetworkGraph, d: number): number {
+    const rank = graph.tensors[graph.inputs[0].tensor].shape.length;
+    const jumps = graph.tensors.filter(t => t.shape.length === rank && t.jump && t.shape[2 + d] > 1).map(t => t.jump![d]);
+    return Math.max(1, Math.round(Math.max(...jumps)));
 }
 
 interface OpFixtureCase {
@@ -127,6 +148,25 @@ network Deform(x: [1, 4, 8, 8]) {
   offsets = x -> offset: conv(18, kernel: 3, padding: 1)
   mask = x -> modulation: conv(9, kernel: 3, padding: 1) -> sigmoid
   return deformconv(x, offsets, mask, 6, kernel: 3, padding: 1) -> layernorm(8) -> hardswish
+}
+`,
+    'numbered labels (children numbered as PyTorch does, torchvision\'s ASPP), in blocks that differ only in numbers': `
+block Branch(c: int)(x) {
+  return x -> 0: conv(c, kernel: 3, padding: 1, bias: false) -> 1: batchnorm -> relu
+}
+block Branches()(x) {
+  a = x -> 0: Branch(6)
+  b = x -> 1: Branch(10)
+  return a, b
+}
+block First()(x) {
+  return x + (x -> 0: conv(11, kernel: 1))
+}
+block Second()(x) {
+  return x + (x -> 1: conv(11, kernel: 1))
+}
+network Numbered(x: [1, 4, 7, 7]) {
+  return x -> 0: Branches -> concat -> 1: conv(11, kernel: 1) -> 2: First -> 3: Second -> 5: globalavgpool
 }
 `,
     '1-D and 3-D layers, reshape, slice, split, matmul': `

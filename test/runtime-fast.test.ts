@@ -26,6 +26,7 @@ import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../runtime/inputs.js';
 import { relativeError } from './helpers.js';
+import { smallerExample } from './export-cases.js';
 import { usesWinograd } from '../runtime/winograd.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -159,46 +160,27 @@ describe('Winograd F(2×2, 3×3) against the direct conv (reference engine, im2c
 const EXAMPLE_FILES = fs.readdirSync(path.join(ROOT, 'examples')).filter(f => f.endsWith('.convnet')).sort();
 
 /**
- * Above this many MACs a network is compared at half its input's height and width when it still elaborates
- * cleanly there: the reference engine is plain TypeScript, and VGG-16 or C3D at full size would take the
- * suite's time (the fast engine's kernels do not change with the input size; every layer still runs).
+ * Above this many MACs a network is compared at a smaller input (export-cases.ts, smallerExample: height and width
+ * cut by whole multiples of its stride, to about a quarter): the reference engine is plain TypeScript, and VGG-16,
+ * U-Net or C3D at full size would take the suite's time (the fast engine's kernels do not change with the input
+ * size; every layer still runs).
  */
 const FULL_SIZE_MACS = 3e9;
 
-/** The networks of an example, each at its own input or, when large, at half its height and width. */
-async function loadForComparison(file: string, copy: string): Promise<NetworkGraph[]> {
-    const original = path.join(ROOT, 'examples', file);
-    const text = fs.readFileSync(original, 'utf8');
-    const { documents, services } = await loadConvNetFiles([original]);
+/** The networks of an example, each at its own input or, when large, at a smaller one. */
+async function loadForComparison(file: string): Promise<NetworkGraph[]> {
+    const { documents, services } = await loadConvNetFiles([path.join(ROOT, 'examples', file)]);
     const graphs: NetworkGraph[] = [];
     for (const network of documents[0].parseResult.value.declarations.filter(isNetwork)) {
         const graph = services.analysis.NetworkAnalyzer.analyze(network).graph;
-        graphs.push(graph.totals.macs > FULL_SIZE_MACS ? (await halved(text, network.name, copy)) ?? graph : graph);
+        graphs.push(graph.totals.macs > FULL_SIZE_MACS ? (await smallerExample(file, graph))?.graph ?? graph : graph);
     }
     return graphs;
 }
 
-/** `name` with the H and W of its first input declaration halved, if it then elaborates without errors. */
-async function halved(text: string, name: string, copy: string): Promise<NetworkGraph | undefined> {
-    const header = new RegExp(`(network\\s+${name}\\s*\\([^\\[]*\\[\\s*\\d+\\s*,\\s*\\d+\\s*,\\s*)(\\d+)(\\s*,\\s*)(\\d+)`);
-    const match = header.exec(text);
-    if (!match) return undefined;
-    const smaller = text.replace(header, (_, head, h, comma, w) => `${head}${Math.ceil(Number(h) / 2)}${comma}${Math.ceil(Number(w) / 2)}`);
-    fs.writeFileSync(copy, smaller);
-    const { documents, services } = await loadConvNetFiles([copy]);
-    if (documents[0].diagnostics?.some(d => d.severity === 1)) return undefined;
-    const network = documents[0].parseResult.value.declarations.filter(isNetwork).find(n => n.name === name);
-    return network && services.analysis.NetworkAnalyzer.analyze(network).graph;
-}
-
 describe('examples: fast engine = reference path', () => {
-    // A copy of examples/ (imports resolve beside it) where a large network's input can be made smaller.
-    const copies = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-examples-'));
-    fs.cpSync(path.join(ROOT, 'examples'), copies, { recursive: true });
-    afterAll(() => fs.rmSync(copies, { recursive: true, force: true }));
-
     it.each(EXAMPLE_FILES)('%s: every network gives the same output within 1e-4 of its scale, at 1 and 2 threads', async file => {
-        const graphs = await loadForComparison(file, path.join(copies, file));
+        const graphs = await loadForComparison(file);
         expect(graphs.length).toBeGreaterThan(0);
         for (const graph of graphs) {
             const inputs = randomInputs(graph, 7);

@@ -4,7 +4,9 @@
  * numbers are the ones the source prints (quoted in each test's name or comment), not recomputed from our rules.
  */
 import { describe, expect, it } from 'vitest';
-import { parse, singleOp, summarize } from './helpers.js';
+import { analyzeNetwork, parse, singleOp, summarize } from './helpers.js';
+import { runNetwork } from '../runtime/executor.js';
+import { Tensor } from '../runtime/tensor.js';
 
 const layer = (s: Awaited<ReturnType<typeof summarize>>, name: string) => {
     const found = s.layers.find(l => l.name === name);
@@ -163,5 +165,54 @@ describe('spatial pyramid pooling', () => {
     it.each([[13, 13], [7, 10], [32, 24]])('levels 1×1, 2×2, 4×4 on 256 channels → 1·256 + 4·256 + 16·256 = 5,376 for a %i×%i input', async (h, w) => {
         const s = await summarize(singleOp([1, 256, h, w], 'spp((1, 2, 4))'));
         expect(s.outputs[0].shape).toEqual([1, 5_376]);
+    });
+
+    // SPP-net (He et al. 2014, Sec. 2.3) pools an n×n level of an a×a map as a sliding window of ⌈a/n⌉ with stride
+    // ⌊a/n⌋. `spp` uses adaptive pooling's bins (rows ⌊i·a/n⌋ … ⌈(i+1)·a/n⌉ − 1), which always make n×n bins that
+    // cover the map. The paper's rule is computed here directly from its formula, on the conv5 maps of its two
+    // training sizes (224 → 13×13, 180 → 10×10) for its pyramid {6×6, 3×3, 2×2, 1×1}.
+    const LEVELS = [6, 3, 2, 1];
+    /** The paper's windows of level n on channel c of an a×a map (row-major data), as many as fit. */
+    const paperLevel = (x: Float32Array, c: number, a: number, n: number): number[][] => {
+        const [win, stride] = [Math.ceil(a / n), Math.floor(a / n)];
+        const count = Math.floor((a - win) / stride) + 1;
+        return Array.from({ length: count }, (_, i) => Array.from({ length: count }, (_, j) => {
+            let max = -Infinity;
+            for (let r = i * stride; r < i * stride + win; r++) for (let q = j * stride; q < j * stride + win; q++) max = Math.max(max, x[(c * a + r) * a + q]);
+            return max;
+        }));
+    };
+    const sppOf = async (x: Float32Array, channels: number, a: number) => {
+        const graph = analyzeNetwork(await parse(singleOp([1, channels, a, a], `spp((${LEVELS.join(', ')}))`))).graph;
+        const out = runNetwork(graph, new Map([[graph.inputs[0].name, new Tensor([1, channels, a, a], x)]]), new Map()).outputs.get(graph.outputs[0].name)!.data;
+        // Level by level, each channel's n×n bins row by row (the order of torch.cat of adaptive_max_pool2d(x, n).flatten(1)).
+        let offset = 0;
+        return LEVELS.map(n => {
+            const level = Array.from({ length: channels }, (_, c) => Array.from({ length: n }, (_, i) => Array.from(out.subarray(offset + (c * n + i) * n, offset + (c * n + i + 1) * n))));
+            offset += channels * n * n;
+            return level;
+        });
+    };
+
+    it('on the 13×13 map of a 224 image the bins are the paper\'s windows at every level (for n = 6: 3 wide, 2 apart)', async () => {
+        const a = 13, channels = 3;
+        const x = new Float32Array(channels * a * a).map((_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+        const ours = await sppOf(x, channels, a);
+        LEVELS.forEach((n, l) => {
+            for (let c = 0; c < channels; c++) expect(ours[l][c], `level ${n}, channel ${c}`).toEqual(paperLevel(x, c, a, n));
+        });
+    });
+
+    it('on the 10×10 map of a 180 image the paper\'s rule read literally slides 9 windows of 2 for n = 6, and its first 6 miss rows 7–9; the bins make 6 that cover the map', async () => {
+        const a = 10;
+        const x = new Float32Array(a * a).map((_, i) => -0.1 - Math.abs(Math.sin(i * 12.9898) * 43758.5453 % 1));
+        x[9 * a + 9] = 1;                                   // the one positive pixel: last row, last column
+        expect(paperLevel(x, 0, a, 6).length).toBe(9);      // ⌊(10 − 2)/1⌋ + 1
+        expect(Math.max(...paperLevel(x, 0, a, 6).slice(0, 6).flatMap(row => row.slice(0, 6)))).toBeLessThan(0);
+        const ours = await sppOf(x, 1, a);
+        expect(ours[0][0].length).toBe(6);
+        expect(ours[0][0][5][5]).toBe(1);                   // the last bin (rows and columns 8–9) sees it
+        // The coarser levels are the paper's windows here too (⌈10/3⌉ = 4 apart 3; 5 apart 5; 10).
+        LEVELS.slice(1).forEach((n, l) => expect(ours[l + 1][0], `level ${n}`).toEqual(paperLevel(x, 0, a, n)));
     });
 });

@@ -8,8 +8,9 @@
  *     parameters: `layer2: [Layer2_0(128), Layer1_0(128)]`.
  * Inside a body, layers are chained with `->` while each reads only what the previous one made; a tensor used
  * twice (a branch, a shortcut) gets a name. Layer names the model gives are labels, so the state_dict keys the
- * model was exported with come back (`layer1.0.conv1.weight`); what the language cannot say that way (a number
- * where only a label fits, a module that is not one piece of the graph) falls back to a label with underscores.
+ * model was exported with come back (`layer1.0.conv1.weight`, a numbered child of a block as `-> 0: conv(…)`); what
+ * the language cannot say that way (a module that is not one piece of the graph) falls back to a label with
+ * underscores.
  */
 import { allOpNames, findOp } from '../../language/ops/registry.js';
 import { BUILTIN_FUNCTIONS } from '../../language/elaboration/functions.js';
@@ -403,7 +404,7 @@ export class ConvNetWriter {
 
     private stepLabel(m: Member): string {
         if (m.name === undefined) return '';
-        return `${labelText(NUMBER.test(m.name) ? `_${m.name}` : m.name)}: `;
+        return `${labelText(m.name)}: `;
     }
 
     /** `a + b`, `concat(a, b, c)`, `deformconv(x, offsets, 64, kernel: 3)` for an unnamed layer of several inputs. */
@@ -546,6 +547,12 @@ function numbersOf(text: string, positionalParams: ReadonlyMap<string, readonly 
             continue;
         }
         const number = /^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 50));
+        // A numbered label (`-> 0: conv(…)`) names a layer: it is part of the skeleton, not a value.
+        if (number && /^\s*:/.test(text.slice(i + number[0].length, i + number[0].length + 20))) {
+            skeleton += number[0];
+            i += number[0].length;
+            continue;
+        }
         if (number) {
             const top = stack[stack.length - 1];
             const spec = top?.callee ? findOp(top.callee) : undefined;
