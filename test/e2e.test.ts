@@ -3,8 +3,8 @@
  *
  * - A small committed fixture (test/fixtures/e2e/tiny: a net of conv, depthwise conv, batch norm, pooling, concat,
  *   squeeze-and-excitation, residual and linear layers, a batch of 2, two outputs) needs nothing at test time.
- * - ResNet-18 (and MobileNetV2 once examples/mobilenet_v2.convnet exists) use the torchvision models with random
- *   weights; their state_dicts (≈ 47 MB and 14 MB) are not committed but made here, into test/.generated/e2e/, by
+ * - ResNet-18, MobileNetV2 and DeepLabV3's ASPP head (torchvision's DeepLabHead on 2048×28² features) use the
+ *   torchvision modules with random weights; their state_dicts (≈ 47, 14 and 65 MB) are not committed but made here, into test/.generated/e2e/, by
  *   test/fixtures/e2e/make_e2e_fixtures.py run with /usr/bin/python3 — Debian's python3-torch and
  *   python3-torchvision. Without them these tests fail with a message saying what to install.
  *
@@ -79,6 +79,7 @@ function generate(model: string): string {
 const MODELS = [
     { model: 'resnet18', example: 'resnet18.convnet' },
     { model: 'mobilenet_v2', example: 'mobilenet_v2.convnet' },
+    { model: 'deeplabv3_head', example: 'deeplabv3_aspp.convnet' },
 ].filter(m => fs.existsSync(path.join(ROOT, 'examples', m.example)));
 
 let torchProblem: string | undefined | null = null;

@@ -98,6 +98,6 @@ export interface NetworkGraph {
 /** The conventions every figure uses; shown next to figures wherever they appear. */
 export const COST_CONVENTION = {
     macs: 'MACs: multiply-accumulates of conv, linear and matmul, bias excluded (torchvision\'s convention).',
-    flops: 'FLOPs: 2·MACs, plus 1 per output element for bias, normalisation, activation and elementwise ops, and 1 per window element read by pooling.',
+    flops: 'FLOPs: 2·MACs, plus 1 per output element for bias, normalisation, activation and elementwise ops (size + 4 for local response norm), and 1 per window element read by pooling.',
     memory: 'Memory: float32 activations (4 bytes per element).',
 } as const;
