@@ -3,19 +3,23 @@
  * them to be fast. Two exist:
  *
  * - `referenceCompute`: the portable TypeScript kernels (runtime/gemm.ts, runtime/im2col.ts) on ordinary
- *   arrays — the reference every fast path is tested against, and the fallback where WebAssembly SIMD is missing;
- * - `createFastCompute`: WebAssembly SIMD kernels on worker threads over one shared memory (runtime/wasm/),
+ *   arrays, layer by layer — the reference every fast path is tested against;
+ * - `typescriptCompute`: the same kernels plus a TypeScript Winograd, run as the fast engine runs (batch norms
+ *   folded, activations and residual sums in the GEMM's output loop) — the fallback where WebAssembly SIMD is
+ *   missing;
+ * - the fast engine (runtime/wasm/compute.ts): WebAssembly SIMD kernels on worker threads over one shared memory,
  *   where a run allocates its weights, activations and scratch.
  */
 import * as os from 'node:os';
 import { depthwise2d as referenceDepthwise } from './depthwise.js';
 import { packedGemm, type GemmOptions, type GemmKernel } from './gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
+import { winogradConv } from './winograd.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
 
 export interface Compute {
-    /** The TypeScript reference, or the fast engine (whose runs fold batch norms into convs). */
+    /** The TypeScript reference, or an engine whose runs fold batch norms into convs (WebAssembly or TypeScript). */
     readonly kind: 'reference' | 'fast';
     /** What computes, for reports: "typescript", "wasm relaxed-simd, 2 threads". */
     readonly description: string;
@@ -57,18 +61,34 @@ export interface Compute {
     dispose(): void;
 }
 
+/** The TypeScript reference: layer by layer, no folding, no Winograd. */
 export function referenceCompute(): Compute {
+    return typescriptEngine('reference', 'typescript', () => false);
+}
+
+/**
+ * The fast engine's plan on the TypeScript kernels, with Winograd for the 3×3 convs: what runs where WebAssembly
+ * SIMD is missing, with the reference's results up to floating-point reassociation.
+ */
+export function typescriptCompute(): Compute {
+    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (...args) => {
+        winogradConv(packedGemm, ...args);
+        return true;
+    });
+}
+
+function typescriptEngine(kind: Compute['kind'], description: string, winograd: Compute['winograd']): Compute {
     let allocated = 0;
     return {
-        kind: 'reference',
-        description: 'typescript',
+        kind,
+        description,
         threads: 1,
         gemm: packedGemm,
         im2col: referenceIm2col,
         col2im: referenceCol2im,
         depthwise: referenceDepthwise,
         pool2d: () => false,
-        winograd: () => false,
+        winograd,
         packInPlace: () => false,
         allocate: elements => {
             allocated += elements * 4;
@@ -80,9 +100,15 @@ export function referenceCompute(): Compute {
     };
 }
 
+/** Which compute a run asks for: see ComputeOptions.engine. */
+export type EngineChoice = 'fast' | 'reference' | 'typescript';
+
 export interface ComputeOptions {
-    /** 'fast' (default): WebAssembly SIMD when the engine has it, else TypeScript; 'reference': TypeScript. */
-    readonly engine?: 'fast' | 'reference';
+    /**
+     * 'fast' (default): WebAssembly SIMD when the engine has it, else `typescriptCompute`; 'reference': the
+     * reference, layer by layer; 'typescript': the fallback itself (for benchmarks and tests).
+     */
+    readonly engine?: EngineChoice;
     /** Threads for the fast engine (default: the machine's available parallelism). */
     readonly threads?: number;
     /** Bytes the run will allocate, so the memory grows once. */
@@ -94,12 +120,13 @@ export function defaultThreads(): number {
 }
 
 export function createCompute(options: ComputeOptions = {}): Compute {
-    const compiled = options.engine === 'reference' ? null : compiledKernels();
-    if (!compiled) return referenceCompute();
+    if (options.engine === 'reference') return referenceCompute();
+    const compiled = options.engine === 'typescript' ? null : compiledKernels();
+    if (!compiled) return typescriptCompute();
     try {
         return createWasmCompute(compiled, options.threads ?? defaultThreads(), options.expectedBytes ?? 0);
     } catch {
-        // A host that validates the module but cannot share its memory with threads: the reference still runs.
-        return referenceCompute();
+        // A host that validates the module but cannot share its memory with threads: the TypeScript kernels run.
+        return typescriptCompute();
     }
 }

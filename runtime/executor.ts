@@ -11,7 +11,7 @@
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
-import { createCompute, type Compute } from './compute.js';
+import { createCompute, type Compute, type EngineChoice } from './compute.js';
 import { planSteps, type Step } from './fusion.js';
 import { planMemory } from './memory-plan.js';
 import { elementCount, Tensor } from './tensor.js';
@@ -24,8 +24,11 @@ export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 export interface PrepareOptions {
     /** Bytes the run may plan for activations, scratch and parameters together (default 2 GiB). */
     readonly memoryBudget?: number;
-    /** 'fast' (default): WebAssembly SIMD kernels when the engine has them; 'reference': the TypeScript kernels. */
-    readonly engine?: 'fast' | 'reference';
+    /**
+     * 'fast' (default): WebAssembly SIMD kernels when the engine has them, else the same plan on TypeScript kernels;
+     * 'reference': the TypeScript kernels layer by layer; 'typescript': that fallback plan whatever the engine has.
+     */
+    readonly engine?: EngineChoice;
     /** Threads of the fast engine (default: every core). */
     readonly threads?: number;
     /** Fold batch norms and ReLUs into the convs before them (default: with the fast engine, not the reference). */

@@ -4,16 +4,18 @@
  * - the WebAssembly GEMM against the reference GEMM on sizes across every blocking boundary, with strides,
  *   offsets, accumulation and the bias/clamp epilogue, on 1, 2 and 3 threads;
  * - WebAssembly im2col and col2im against the reference ones on padded, strided and dilated windows;
- * - Winograd F(2×2, 3×3) against the direct conv, with edge tiles, padding, residual and clamp;
+ * - Winograd F(2×2, 3×3), WebAssembly and TypeScript, against the direct conv, with edge tiles, padding, residual
+ *   and clamp;
  * - every network of every example: the same seeded weights and input through both paths, at 1 and 2 threads,
- *   equal within 1e-4 of the output's scale.
+ *   equal within 1e-4 of the output's scale;
+ * - the TypeScript fallback (the fast plan on TypeScript kernels) on three examples, equal likewise.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCompute, type Compute } from '../runtime/compute.js';
+import { createCompute, typescriptCompute, type Compute } from '../runtime/compute.js';
 import { packedGemm } from '../runtime/gemm.js';
 import { col2im, im2col, outputPositions, taps, type ConvGeometry } from '../runtime/im2col.js';
 import { depthwise2d } from '../runtime/depthwise.js';
@@ -153,6 +155,14 @@ describe('Winograd F(2×2, 3×3) against the direct conv (reference engine, im2c
             const fast = runNetwork(graph, inputs, parameters, { threads, profile: true });
             expect(relativeError(fast.outputs.get(graph.outputs[0].name)!.data, reference)).toBeLessThan(1e-5);
         }
+        // The fallback without WebAssembly SIMD: the same plan, its Winograd in TypeScript.
+        const compute = typescriptCompute();
+        let winogradCalls = 0;
+        const counted: Compute = { ...compute, winograd: (...args) => (winogradCalls++, compute.winograd(...args)) };
+        const typescript = runNetwork(graph, inputs, parameters, { compute: counted });
+        expect(typescript.engine).toBe('typescript (no WebAssembly SIMD)');
+        expect(winogradCalls).toBe(graph.tensors[graph.inputs[0].tensor].shape[0]);
+        expect(relativeError(typescript.outputs.get(graph.outputs[0].name)!.data, reference)).toBeLessThan(1e-5);
     });
 });
 
@@ -193,6 +203,22 @@ describe('examples: fast engine = reference path', () => {
                 for (const [name, output] of reference.outputs) {
                     expect(relativeError(fast.outputs.get(name)!.data, output.data), `${graph.name}.${name} at ${threads} thread(s)`).toBeLessThan(1e-4);
                 }
+            }
+        }
+    });
+});
+
+describe('the TypeScript fallback (the fast plan where WebAssembly SIMD is missing) = reference path', () => {
+    // Folded batch norms, fused ReLU/ReLU6 and residual sums, Winograd on the 56² and 28² 3×3 convs, SE gates.
+    it.each(['resnet18.convnet', 'mobilenet_v2.convnet', 'se_resnet.convnet'])('%s within 1e-4 of its scale', async file => {
+        for (const graph of await loadForComparison(file)) {
+            const inputs = randomInputs(graph, 11);
+            const parameters = initializeParameters(graph, 11);
+            const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' });
+            const typescript = runNetwork(graph, inputs, parameters, { engine: 'typescript' });
+            expect(typescript.engine).toBe('typescript (no WebAssembly SIMD)');
+            for (const [name, output] of reference.outputs) {
+                expect(relativeError(typescript.outputs.get(name)!.data, output.data), `${graph.name}.${name}`).toBeLessThan(1e-4);
             }
         }
     });

@@ -133,7 +133,7 @@ async function setupPeer(engine: Engine, threads: number): Promise<Runner> {
         case 'convnet':
         case 'convnet-ts':
             return async (graph, parameters, inputs) => {
-                const prepared = prepareNetwork(graph, parameters, { engine: engine === 'convnet' ? 'fast' : 'reference', threads });
+                const prepared = prepareNetwork(graph, parameters, { engine: engine === 'convnet' ? 'fast' : 'typescript', threads });
                 try {
                     return await time(() => prepared.run(inputs).outputs.get(graph.outputs[0].name)!.data);
                 } finally {
