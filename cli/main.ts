@@ -5,6 +5,7 @@ import { FileNotFound } from '../language/node/load-files.js';
 import { parseByteSize, parseNormalization, runCommand } from './run.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { ENGINE_CHOICES, type EngineChoice } from '../runtime/compute.js';
 
 const USAGE = `usage:
   convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)
@@ -23,7 +24,10 @@ const USAGE = `usage:
       --output OUT.safetensors    write every network output under its name
       --memory-budget SIZE        refuse a run that plans more, e.g. 512MiB, 2GiB (default), or bytes
       --profile                   time of every step (a conv with the batch norm and ReLU it absorbed is one), slowest first
-      --engine fast|reference     fast: WebAssembly SIMD on threads, batch norms folded (default); reference: TypeScript
+      --engine fast|reference|typescript
+                                  fast: WebAssembly SIMD on threads, batch norms folded (default); reference: TypeScript
+                                  kernels layer by layer; typescript: the fast plan on TypeScript kernels (the fallback
+                                  where WebAssembly SIMD is missing)
       --threads N                 threads of the fast engine (default: every core)
       --json                      the same report as JSON
   convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py)… [options]
@@ -120,8 +124,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 const normalizeText = flag('normalize');
                 const normalize = normalizeText === undefined ? undefined : parseNormalization(normalizeText);
                 if (normalizeText !== undefined && normalize === undefined) return usage(io, `--normalize must be 'imagenet' or MEAN,…/STD,… (one number per channel each, e.g. 0.5,0.5,0.5/0.25,0.25,0.25), not '${normalizeText}'`);
-                const engine = flag('engine');
-                if (engine !== undefined && engine !== 'fast' && engine !== 'reference') return usage(io, `--engine must be 'fast' or 'reference', not '${engine}'`);
+                const engine = flag('engine') as EngineChoice | undefined;
+                if (engine !== undefined && !ENGINE_CHOICES.includes(engine)) return usage(io, `--engine must be 'fast', 'reference' or 'typescript', not '${engine}'`);
                 const threadsText = flag('threads');
                 const threads = threadsText === undefined ? undefined : Number(threadsText);
                 if (threads !== undefined && (!/^\d+$/.test(threadsText!) || threads < 1 || threads > 256)) return usage(io, `--threads must be an integer from 1 to 256, not '${threadsText}'`);

@@ -10,7 +10,7 @@ import { formatBytes } from '../language/util/format.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
 import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
-import { createCompute, type Compute } from '../runtime/compute.js';
+import { createCompute, type Compute, type EngineChoice } from '../runtime/compute.js';
 import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../runtime/safetensors.js';
 import { InputError, inputsFromFile, randomInputs, type InputKind } from '../runtime/inputs.js';
 import { NpyError } from '../runtime/npy.js';
@@ -31,7 +31,7 @@ export interface RunCommandOptions {
     memoryBudget?: number;
     normalize?: Normalization;
     allowUnexpected?: boolean;
-    engine?: 'fast' | 'reference';
+    engine?: EngineChoice;
     threads?: number;
 }
 

@@ -100,8 +100,9 @@ function typescriptEngine(kind: Compute['kind'], description: string, winograd: 
     };
 }
 
-/** Which compute a run asks for: see ComputeOptions.engine. */
-export type EngineChoice = 'fast' | 'reference' | 'typescript';
+/** Which compute a run may ask for: see ComputeOptions.engine. */
+export const ENGINE_CHOICES = ['fast', 'reference', 'typescript'] as const;
+export type EngineChoice = typeof ENGINE_CHOICES[number];
 
 export interface ComputeOptions {
     /**

@@ -146,6 +146,10 @@ describe('convnet run', () => {
         const reference = JSON.parse((await convnet(...tiny('--profile', '--json', '--engine', 'reference'))).out);
         expect(reference.profile.map((t: { name: string }) => t.name).slice(0, 3)).toEqual(['stem', 'bn', 'relu']);
         expect(reference.profile).toHaveLength(25);
+        // The fallback where WebAssembly SIMD is missing: the fast plan (fused steps) on the TypeScript kernels.
+        const typescript = JSON.parse((await convnet(...tiny('--profile', '--json', '--engine', 'typescript'))).out);
+        expect(typescript.engine).toBe('typescript (no WebAssembly SIMD)');
+        expect(typescript.profile.map((t: { op: string }) => t.op)).toEqual(json.profile.map((t: { op: string }) => t.op));
     });
 
     it('seeds weights and inputs: the same seed gives identical outputs, another seed others', async () => {
