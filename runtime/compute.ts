@@ -1,6 +1,6 @@
 /**
  * The engine a run's kernels compute with: the shared GEMM, im2col, and the memory tensors should live in for
- * them to be fast. Two exist:
+ * them to be fast. Three exist:
  *
  * - `referenceCompute`: the portable TypeScript kernels (runtime/gemm.ts, runtime/im2col.ts) on ordinary
  *   arrays, layer by layer — the reference every fast path is tested against;
@@ -107,7 +107,7 @@ export type EngineChoice = typeof ENGINE_CHOICES[number];
 export interface ComputeOptions {
     /**
      * 'fast' (default): WebAssembly SIMD when the engine has it, else `typescriptCompute`; 'reference': the
-     * reference, layer by layer; 'typescript': the fallback itself (for benchmarks and tests).
+     * reference, layer by layer; 'typescript': the fallback itself (`convnet run --engine typescript`, benchmarks, tests).
      */
     readonly engine?: EngineChoice;
     /** Threads for the fast engine (default: the machine's available parallelism). */
