@@ -107,7 +107,8 @@ export type EngineChoice = typeof ENGINE_CHOICES[number];
 export interface ComputeOptions {
     /**
      * 'fast' (default): WebAssembly SIMD when the engine has it, else `typescriptCompute`; 'reference': the
-     * reference, layer by layer; 'typescript': the fallback itself (`convnet run --engine typescript`, benchmarks, tests).
+     * reference, layer by layer; 'typescript': the fallback itself (`convnet run --engine typescript`, the
+     * benchmark, tests).
      */
     readonly engine?: EngineChoice;
     /** Threads for the fast engine (default: the machine's available parallelism). */
