@@ -7,72 +7,25 @@
  *
  * Needs python3-torch and python3-torchvision (Debian); without them this suite fails, saying so.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { runNetwork } from '../runtime/executor.js';
 import { exportPytorch, PytorchExportError } from '../runtime/export/pytorch.js';
 import { randomInputs } from '../runtime/inputs.js';
-import { encodeSafetensors, parseSafetensors, toFloat32 } from '../runtime/safetensors.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { initializeParameters } from '../runtime/weights.js';
-import { exampleCases, opCases, relativeError, ROOT, type ExportCase } from './export-cases.js';
+import { exampleCases, opCases, relativeError } from './export-cases.js';
 import { analyzeNetwork, parse } from './helpers.js';
+import { runInPytorch, torchProblem, type PytorchResult } from './pytorch-runner.js';
 
-const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-4;
 
-function torchProblem(): string | undefined {
-    const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__)'], { encoding: 'utf8' });
-    if (probe.status === 0) return undefined;
-    return `${PYTHON} cannot import torch and torchvision (${(probe.stderr || probe.error?.message || '').trim().split('\n').pop()}); `
-        + 'install Debian\'s PyTorch: apt-get install python3-torch python3-torchvision';
-}
-
-interface Prepared {
-    readonly c: ExportCase;
-    readonly dir: string;
-    readonly ours: Map<string, Tensor>;
-    readonly exportError?: string;
-}
-
-interface PythonResult {
-    readonly ok: boolean;
-    readonly error?: string;
-    readonly state_dict?: Record<string, number[]>;
-}
-
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-pytorch-export-'));
-let prepared: Prepared[] = [];
-let results: Record<string, PythonResult> = {};
+let ours = new Map<string, Map<string, Tensor>>();
+let results = new Map<string, PytorchResult>();
 let worst = { error: 0, id: '' };
-
-/** Writes model.py, weights.safetensors and inputs.safetensors of a case (seed 7) and runs it in our runtime. */
-function prepare(c: ExportCase, index: number): Prepared {
-    const dir = path.join(work, String(index));
-    fs.mkdirSync(dir);
-    const parameters = initializeParameters(c.graph, 7);
-    const inputs = randomInputs(c.graph, 7);
-    const ours = runNetwork(c.graph, inputs, parameters).outputs;
-    let source: string;
-    try {
-        source = exportPytorch(c.graph).source;
-    } catch (e) {
-        return { c, dir, ours, exportError: (e as Error).message };
-    }
-    fs.writeFileSync(path.join(dir, 'model.py'), source);
-    const weights = c.graph.nodes.flatMap(n => n.params.map(p => [`${n.name}.${p.name}`, { shape: p.shape, data: parameters.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));
-    fs.writeFileSync(path.join(dir, 'weights.safetensors'), encodeSafetensors(weights));
-    fs.writeFileSync(path.join(dir, 'inputs.safetensors'), encodeSafetensors(inputs));
-    return { c, dir, ours };
-}
-
-function className(graph: NetworkGraph): string {
-    return exportPytorch(graph).className;
-}
 
 describe('PyTorch export runs in PyTorch as in our runtime', async () => {
     const cases = [...await exampleCases(), ...await opCases()];
@@ -80,16 +33,10 @@ describe('PyTorch export runs in PyTorch as in our runtime', async () => {
     beforeAll(() => {
         const problem = torchProblem();
         if (problem) throw new Error(problem);
-        prepared = cases.map(prepare);
-        const manifest = prepared.filter(p => !p.exportError).map(p => ({
-            id: p.c.id, dir: p.dir, className: className(p.c.graph),
-            inputs: p.c.graph.inputs.map(i => i.name), outputs: p.c.graph.outputs.map(o => o.name),
-        }));
-        const manifestPath = path.join(work, 'manifest.json');
-        fs.writeFileSync(manifestPath, JSON.stringify(manifest));
-        const run = spawnSync(PYTHON, [path.join(ROOT, 'test', 'export-pytorch-runner.py'), manifestPath], { encoding: 'utf8', timeout: 300_000 });
-        if (run.status !== 0) throw new Error(`the PyTorch runner failed (${run.status ?? run.signal}): ${run.stderr}`);
-        results = JSON.parse(fs.readFileSync(path.join(work, 'results.json'), 'utf8'));
+        // Seed 7 for the weights and the input; our runtime's outputs are the reference.
+        const runs = cases.map(c => ({ id: c.id, graph: c.graph, parameters: initializeParameters(c.graph, 7), inputs: randomInputs(c.graph, 7) }));
+        ours = new Map(runs.map(r => [r.id, runNetwork(r.graph, r.inputs, r.parameters).outputs]));
+        results = runInPytorch(work, runs);
     }, 300_000);
 
     afterAll(() => {
@@ -106,23 +53,20 @@ describe('PyTorch export runs in PyTorch as in our runtime', async () => {
         expect(cases.length).toBeGreaterThan(250);
     });
 
-    it.each(cases.map((c, i) => [c.id, i] as const))('%s', (id, index) => {
-        const p = prepared[index];
-        expect(p, 'prepared').toBeDefined();
-        expect(p.exportError, 'export').toBeUndefined();
-        const result = results[id];
-        expect(result?.error ?? '', 'PyTorch').toBe('');
+    it.each(cases.map(c => [c.id, c] as const))('%s', (id, c) => {
+        const result = results.get(id);
+        expect(result, 'ran').toBeDefined();
+        expect(result!.error ?? '').toBe('');
         // state_dict: the network's names and shapes (num_batches_tracked are PyTorch's own counters).
-        const theirs = Object.fromEntries(Object.entries(result.state_dict!).filter(([k]) => !k.endsWith('num_batches_tracked')));
-        const expected = Object.fromEntries(p.c.graph.nodes.flatMap(n => n.params.map(q => [`${n.name}.${q.name}`, [...q.shape]])));
+        const theirs = Object.fromEntries(Object.entries(result!.stateDict!).filter(([k]) => !k.endsWith('num_batches_tracked')));
+        const expected = Object.fromEntries(c.graph.nodes.flatMap(n => n.params.map(q => [`${n.name}.${q.name}`, [...q.shape]])));
         expect(theirs).toEqual(expected);
-        const outputs = parseSafetensors(fs.readFileSync(path.join(p.dir, 'outputs.safetensors')));
         let error = 0;
-        for (const [name, tensor] of p.ours) {
-            const t = outputs.tensors.get(name);
+        for (const [name, tensor] of ours.get(id)!) {
+            const t = result!.outputs!.get(name);
             expect(t, `output ${name}`).toBeDefined();
             expect([...t!.shape], `shape of ${name}`).toEqual([...tensor.shape]);
-            error = Math.max(error, relativeError(toFloat32(t!), tensor.data));
+            error = Math.max(error, relativeError(t!.data, tensor.data));
         }
         if (error > worst.error) worst = { error, id };
         expect(error).toBeLessThan(TOLERANCE);

@@ -80,6 +80,7 @@ function valueFor(attr: AttrSpec): fc.Arbitrary<string> {
     switch (attr.type) {
         case 'int': return fc.integer({ min: -1, max: 70 }).map(String);
         case 'float': return fc.constantFrom('0', '0.1', '0.5', '1', '2.5');
+        case 'floats': return fc.constantFrom('0', '0.1', '1.1', '2.5', '(1.5, 0.7)', '(2, 3, 0.4)', '(0.3,)');
         case 'bool': return fc.constantFrom('true', 'false');
         case 'string': return fc.constantFrom(...(attr.choices ?? ['x']).map(c => `"${c}"`), '"other"');
         case 'ints': return ints;

@@ -96,6 +96,11 @@ export function checkValue(attr: AttrSpec, value: AttrValue): string | undefined
             if (typeof value !== 'number') return `must be a number, got ${shown}`;
             numbers.push(value);
             break;
+        case 'floats':
+            if (typeof value === 'number') numbers.push(value);
+            else if (Array.isArray(value) && value.length > 0 && value.every(v => typeof v === 'number')) numbers.push(...(value as number[]));
+            else return `must be a number or a tuple of numbers, got ${shown}`;
+            break;
         case 'bool':
             if (typeof value !== 'boolean') return `must be true or false, got ${shown}`;
             break;

@@ -127,6 +127,14 @@ const pad: OpSpec = {
     window: () => ({ kind: 'pointwise' }),
 };
 
+/**
+ * The scale factor per spatial axis that PyTorch hands its interpolation kernel: the one given, unless `size` was
+ * given too (the shape rule prefers `size`, and then PyTorch derives the step from the sizes).
+ */
+export function upsampleScaleFactors(attrs: OpContext['attrs'], dims: number): number[] | undefined {
+    return attrs.size === undefined ? perDimension(attrs.scale_factor, dims) : undefined;
+}
+
 function upsampleSizes(ctx: OpContext): { sizes?: number[]; scale?: number[]; issue?: OpIssue } {
     const x = ctx.inputs[0];
     const dims = x.length - 2;
@@ -147,7 +155,7 @@ const upsample: OpSpec = {
     name: 'upsample', aliases: ['interpolate'], category: 'tensor',
     summary: 'Resizes the spatial dimensions by a scale factor or to a size: nearest or (bi/tri)linear interpolation.',
     attrs: [
-        { name: 'scale_factor', type: 'float', optional: true, min: 0, aliases: ['scale'], doc: 'Multiplier per spatial dimension (output = ⌊input·scale⌋).' },
+        { name: 'scale_factor', type: 'floats', optional: true, min: 0, aliases: ['scale'], doc: 'Multiplier, one number or one per spatial dimension (output = ⌊input·scale⌋; PyTorch reads the input at 1/scale steps).' },
         { name: 'size', type: 'ints', optional: true, min: 1, doc: 'Exact output size instead of a scale.' },
         { name: 'mode', type: 'string', choices: ['nearest', 'linear', 'bilinear', 'trilinear'], default: 'nearest', doc: 'Interpolation.' },
         { name: 'align_corners', type: 'bool', default: false, doc: 'Map corner pixel centres onto each other (linear modes only).' },

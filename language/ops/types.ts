@@ -14,6 +14,7 @@ export type Attrs = Readonly<Record<string, AttrValue>>;
 export type AttrType =
     | 'int'      // a whole number
     | 'float'    // any number
+    | 'floats'   // a number, or a tuple of numbers (one per spatial dimension)
     | 'bool'
     | 'string'   // one of `choices` when given
     | 'ints'     // a whole number, or a tuple of whole numbers (one per spatial dimension)

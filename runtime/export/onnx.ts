@@ -18,7 +18,9 @@ import type { GraphNode, NetworkGraph } from '../../language/elaboration/graph.j
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
 import { adaptiveWindow } from '../../language/ops/pool.js';
 import { isIssue, resolvePadding } from '../../language/ops/padding.js';
-import { normalizeDim } from '../../language/ops/tensor.js';
+import { normalizeDim, upsampleScaleFactors } from '../../language/ops/tensor.js';
+import { nearestSourceIndices } from '../../language/ops/interpolation.js';
+import { resizeScales } from './resize-scales.js';
 import { numel, perDimension } from '../../language/ops/shape-utils.js';
 import type { ParameterStore } from '../weights.js';
 
@@ -522,25 +524,41 @@ function emitPad(c: EmitContext): void {
     b.add('Pad', inputs, c.outputs, [str('mode', mode)], node.name);
 }
 
+/**
+ * Upsample as Resize, with per-axis scales chosen so that Resize reproduces the spec's coordinate rule exactly
+ * (resize-scales.ts): nearest as `asymmetric` + `floor`, the linear modes as `half_pixel` (equal to PyTorch's
+ * `pytorch_half_pixel` except that it also centres a one-element output, as PyTorch does) or `align_corners`.
+ * Where no float32 scale makes ONNX's nearest rule give PyTorch's indices (its float32 step can put an index that
+ * lands on an integer on either side), each resized axis is a Gather of the source indices instead: exact in any
+ * runtime.
+ */
 function emitUpsample(c: EmitContext): void {
     const { b, node } = c;
-    const inShape = c.inShape(0);
-    const outShape = c.outShape(0);
-    const dims = inShape.length - 2;
-    const attrs = node.attrs;
-    const attributes: Attribute[] = [];
-    if (attrs.mode === 'nearest') {
-        // PyTorch's nearest: src = ⌊dst·(in/out or 1/scale)⌋.
-        attributes.push(str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor'));
-    } else {
-        attributes.push(str('mode', 'linear'), str('coordinate_transformation_mode', attrs.align_corners === true ? 'align_corners' : 'pytorch_half_pixel'));
+    const inSpatial = c.inShape(0).slice(2);
+    const outSpatial = c.outShape(0).slice(2);
+    const dims = inSpatial.length;
+    const nearest = node.attrs.mode === 'nearest';
+    const scaleFactors = upsampleScaleFactors(node.attrs, dims);
+    const scales = resizeScales(nearest ? 'nearest' : 'linear', inSpatial, outSpatial, scaleFactors);
+    if (scales) {
+        const attributes = nearest
+            ? [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')]
+            : [str('mode', 'linear'), str('coordinate_transformation_mode', node.attrs.align_corners === true ? 'align_corners' : 'half_pixel')];
+        b.add('Resize', [c.inputs[0], '', b.floats(node, 'scales', [1, 1, ...scales])], c.outputs, attributes, node.name);
+        return;
     }
-    const scaleFactor = attrs.size === undefined ? perDimension(attrs.scale_factor, dims) : undefined;
-    const inputs = scaleFactor
-        // PyTorch maps coordinates with 1/scale_factor when one is given; Resize does the same with `scales`.
-        ? [c.inputs[0], '', b.floats(node, 'scales', [1, 1, ...scaleFactor])]
-        : [c.inputs[0], '', '', b.int64s(node, 'sizes', outShape)];
-    b.add('Resize', inputs, c.outputs, attributes, node.name);
+    if (!nearest) fail(node, `no ONNX Resize scale gives the output size ${outSpatial.join('×')} from ${inSpatial.join('×')}`);
+    const sources = inSpatial.map((size, i) => [...nearestSourceIndices(size, outSpatial[i], scaleFactors?.[i])]);
+    const resized = sources.flatMap((map, i) => (map.length === inSpatial[i] && map.every((v, o) => v === o) ? [] : [i]));
+    let x = c.inputs[0];
+    resized.forEach((axis, k) => {
+        const indices = b.int64s(node, `indices_${axis + 2}`, sources[axis]);
+        const last = k === resized.length - 1;
+        const inputs = [x, indices];
+        const attributes = [int('axis', axis + 2)];
+        if (last) b.add('Gather', inputs, c.outputs, attributes, node.name);
+        else x = b.step(node, 'Gather', inputs, attributes, `gather_${axis + 2}`);
+    });
 }
 
 function emitSplit(c: EmitContext): void {

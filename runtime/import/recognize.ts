@@ -14,6 +14,8 @@ import { slidingOutputSize } from '../../language/ops/conv.js';
 import { adaptiveWindow } from '../../language/ops/pool.js';
 import { formatShape, numel } from '../../language/ops/shape-utils.js';
 import { ConstantEvaluator, FOLDABLE_OPS, resolveReshape, sliceRange } from './constant-folding.js';
+import { compactInts, shortestFloat } from './numbers.js';
+import { upsampleForResize } from './resize-rule.js';
 import { OnnxImportError, type AttributeValue, type ConstTensor, type DecodedModel, type OnnxNode } from './onnx-model.js';
 
 /** A parameter tensor of a layer: its PyTorch name (`weight`) and the ONNX tensor it is. */
@@ -64,21 +66,6 @@ function lrnAttrs(size: number, alpha: number, beta: number, k: number): Record<
     const defaults = { alpha: 1e-4, beta: 0.75, k: 1 };
     for (const name of ['alpha', 'beta', 'k'] as const) if (given[name] !== defaults[name]) attrs[name] = given[name];
     return attrs;
-}
-
-/** The shortest decimal that is the same float32 (ONNX stores attributes as float32: 1e-5 comes back as 9.99999974e-6). */
-export function shortestFloat(v: number): number {
-    if (!Number.isFinite(v) || Number.isInteger(v)) return v;
-    for (let p = 1; p <= 9; p++) {
-        const candidate = Number(v.toPrecision(p));
-        if (Math.fround(candidate) === Math.fround(v)) return candidate;
-    }
-    return v;
-}
-
-/** `3` when every dimension is the same, else `(3, 1)`. */
-export function compactInts(values: readonly number[]): AttrValue {
-    return values.every(v => v === values[0]) ? values[0] : [...values];
 }
 
 /** Padding as the language writes it: `1`, per dimension `(1, 2)` or per side `((0, 1), (0, 1))`. */
@@ -1149,21 +1136,22 @@ export class Recognizer {
         if (!scales && !sizes) this.unsupported(node, 'it has neither scales nor sizes');
         if (this.attr(node, 'axes')) this.unsupported(node, 'Resize with axes is not read');
         const rawMode = this.string(node, 'mode', 'nearest');
-        const mode = rawMode === 'nearest' ? 'nearest' : rawMode === 'linear' || rawMode === 'bilinear' ? ['linear', 'bilinear', 'trilinear'][dims - 1] : undefined;
-        if (!mode) this.unsupported(node, `Resize mode '${rawMode}' has no ConvNet equivalent (nearest, linear)`);
-        const attrs: Record<string, AttrValue> = {};
-        if (mode !== 'nearest') attrs.mode = mode;
-        if (mode !== 'nearest' && this.string(node, 'coordinate_transformation_mode', 'half_pixel') === 'align_corners') attrs.align_corners = true;
-        if (sizes) {
-            if (sizes.length !== shape.length || sizes[0] !== shape[0] || sizes[1] !== shape[1]) this.unsupported(node, `its sizes (${sizes.join(', ')}) resize the batch or channels`);
-            attrs.size = compactInts(sizes.slice(2));
-            return attrs;
-        }
-        if (scales!.length !== shape.length || scales![0] !== 1 || scales![1] !== 1) this.unsupported(node, `its scales (${scales!.join(', ')}) resize the batch or channels`);
-        const spatial = scales!.slice(2).map(shortestFloat);
-        if (spatial.every(s => s === spatial[0])) attrs.scale_factor = spatial[0];
-        else attrs.size = compactInts(shape.slice(2).map((d, i) => Math.floor(d * spatial[i])));
-        return attrs;
+        const linear = rawMode === 'linear' || rawMode === 'bilinear';
+        if (rawMode !== 'nearest' && !linear) this.unsupported(node, `Resize mode '${rawMode}' has no ConvNet equivalent (nearest, linear)`);
+        if (sizes && (sizes.length !== shape.length || sizes[0] !== shape[0] || sizes[1] !== shape[1])) this.unsupported(node, `its sizes (${sizes.join(', ')}) resize the batch or channels`);
+        if (scales && (scales.length !== shape.length || scales[0] !== 1 || scales[1] !== 1)) this.unsupported(node, `its scales (${scales.join(', ')}) resize the batch or channels`);
+        const resize = this.model.opset >= 11 && node.opType === 'Resize';
+        // Resize-10 and Upsample have neither attribute: they map asymmetrically and round as `simple`.
+        const coordinateMode = resize ? this.string(node, 'coordinate_transformation_mode', 'half_pixel') : 'asymmetric';
+        const nearestMode = resize ? this.string(node, 'nearest_mode', 'round_prefer_floor') : 'simple';
+        const upscaling = (sizes ?? scales!).slice(2).every((v, i) => (sizes ? v >= shape[2 + i] : v >= 1));
+        if (linear && this.int(node, 'antialias', 0) !== 0 && !upscaling) this.unsupported(node, 'antialias = 1 filters before downsampling, which upsample does not');
+        const choice = upsampleForResize({
+            mode: linear ? 'linear' : 'nearest', coordinateMode, nearestMode, input: shape.slice(2),
+            ...(sizes ? { sizes: sizes.slice(2) } : { scales: scales!.slice(2) }),
+        });
+        if ('refusal' in choice) this.unsupported(node, choice.refusal);
+        return linear ? { mode: ['linear', 'bilinear', 'trilinear'][dims - 1], ...choice.attrs } : choice.attrs;
     }
 
     // ----- after the walk --------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@
  * bilinear, trilinear), with PyTorch's semantics.
  */
 import { resolvePadding, isIssue } from '../../language/ops/padding.js';
+import { linearSourceWeights, nearestSourceIndices } from '../../language/ops/interpolation.js';
+import { upsampleScaleFactors } from '../../language/ops/tensor.js';
 import type { Kernel } from './types.js';
 
 /**
@@ -105,46 +107,7 @@ const padKernel: Kernel = ctx => {
     }
 };
 
-/**
- * Source coordinate scale along one axis, as PyTorch's `area_pixel_compute_scale`: (in−1)/(out−1) with
- * align_corners (0 for one output), else 1/scale_factor when a scale factor was given (PyTorch uses it rather
- * than recomputing in/out), else in/out.
- */
-function axisScale(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): number {
-    if (alignCorners) return outSize > 1 ? (inSize - 1) / (outSize - 1) : 0;
-    return scaleFactor !== undefined && scaleFactor > 0 ? 1 / scaleFactor : inSize / outSize;
-}
-
-/**
- * Nearest source index along one axis: ⌊dst·scale⌋ computed in float32 as PyTorch does (so an index that lands on
- * an integer boundary rounds the same way), clamped to the input.
- */
-function nearestAxisMap(inSize: number, outSize: number, scaleFactor: number | undefined): Int32Array {
-    const map = new Int32Array(outSize);
-    const scale = Math.fround(axisScale(inSize, outSize, false, scaleFactor));
-    for (let o = 0; o < outSize; o++) {
-        map[o] = outSize === inSize ? o : outSize === 2 * inSize ? o >> 1 : Math.min(Math.floor(Math.fround(o * scale)), inSize - 1);
-    }
-    return map;
-}
-
-/** Linear interpolation along one axis: the two source indices and the weight of the second, per output index. */
-function linearAxis(inSize: number, outSize: number, alignCorners: boolean, scaleFactor: number | undefined): { i0: Int32Array; i1: Int32Array; w1: Float64Array } {
-    const i0 = new Int32Array(outSize);
-    const i1 = new Int32Array(outSize);
-    const w1 = new Float64Array(outSize);
-    const scale = axisScale(inSize, outSize, alignCorners, scaleFactor);
-    for (let o = 0; o < outSize; o++) {
-        let src = alignCorners ? o * scale : scale * (o + 0.5) - 0.5;
-        if (src < 0) src = 0;
-        const lo = Math.min(Math.floor(src), inSize - 1);
-        i0[o] = lo;
-        i1[o] = lo < inSize - 1 ? lo + 1 : lo;
-        w1[o] = Math.min(Math.max(src - lo, 0), 1);
-    }
-    return { i0, i1, w1 };
-}
-
+/** Nearest or (bi/tri)linear resampling with the coordinate rule of language/ops/interpolation.ts. */
 const upsampleKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
     const y = ctx.outputs[0];
@@ -153,15 +116,15 @@ const upsampleKernel: Kernel = ctx => {
     const inSize = [...Array(lead).fill(1), ...x.shape.slice(2)];
     const outSize = [...Array(lead).fill(1), ...y.shape.slice(2)];
     const attrs = ctx.node.attrs;
-    // A scale factor only counts when the size was not given explicitly (the shape rule prefers `size`).
-    const scaleFactor = attrs.size === undefined && typeof attrs.scale_factor === 'number' ? attrs.scale_factor : undefined;
+    const scaleFactors = upsampleScaleFactors(attrs, dims);
+    const scaleFactor = (axis: number) => scaleFactors?.[axis - lead];
     const [D, H, W] = inSize;
     const [Do, Ho, Wo] = outSize;
     const planes = x.shape[0] * x.shape[1];
     const src = x.data;
     const out = y.data;
     if (attrs.mode === 'nearest') {
-        const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : nearestAxisMap(inSize[a], outSize[a], scaleFactor)));
+        const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : nearestSourceIndices(inSize[a], outSize[a], scaleFactor(a))));
         let dst = 0;
         for (let p = 0; p < planes; p++) {
             const base = p * D * H * W;
@@ -176,8 +139,8 @@ const upsampleKernel: Kernel = ctx => {
     }
     const alignCorners = attrs.align_corners === true;
     const [ad, ah, aw] = [0, 1, 2].map(a => (a < lead
-        ? { i0: new Int32Array(1), i1: new Int32Array(1), w1: new Float64Array(1) }
-        : linearAxis(inSize[a], outSize[a], alignCorners, scaleFactor)));
+        ? linearSourceWeights(1, 1, alignCorners, undefined)
+        : linearSourceWeights(inSize[a], outSize[a], alignCorners, scaleFactor(a))));
     let dst = 0;
     for (let p = 0; p < planes; p++) {
         const base = p * D * H * W;
