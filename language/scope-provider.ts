@@ -94,10 +94,8 @@ class LocalScope implements Scope {
                 if (loopVar) return loopVar;
             } else if (isBody(node)) {
                 const assigned = this.provider.bodyIndex(node).get(name);
-                const before = child.$containerIndex ?? -1;
-                for (let i = (assigned?.length ?? 0) - 1; i >= 0; i--) {
-                    if (assigned![i].statement < before) return assigned![i].decl;
-                }
+                const latest = assigned && latestBefore(assigned, child.$containerIndex ?? -1);
+                if (latest) return latest.decl;
             } else if (isBlock(node) || isNetwork(node)) {
                 const param = visibleParams(node, child).find(p => p.name === name);
                 if (param) return param;
@@ -124,6 +122,21 @@ class LocalScope implements Scope {
         }
         return result;
     }
+}
+
+/**
+ * The last assignment before statement `before`, by binary search: `x = x -> relu` written 100,000 times looks up
+ * `x` 100,000 times in a list of 100,000 assignments, and a scan from the end made linking quadratic.
+ */
+function latestBefore<T extends { statement: number }>(assigned: readonly T[], before: number): T | undefined {
+    let low = 0;
+    let high = assigned.length; // the answer is assigned[low - 1] once low === high
+    while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (assigned[middle].statement < before) low = middle + 1;
+        else high = middle;
+    }
+    return low > 0 ? assigned[low - 1] : undefined;
 }
 
 /** A parameter's default or shape may use the parameters before it; the body sees them all. Latest first. */
