@@ -10,6 +10,7 @@ import {
 } from '../language/generated/ast.js';
 import type { LayerLookup } from '../language/analysis/layer-lookup.js';
 import type { NetworkAnalyzer } from '../language/analysis/network-analyzer.js';
+import { appendAll } from '../language/util/arrays.js';
 import type { ConvNetLspServices } from './services.js';
 import { formatShape, humanCount } from './figures.js';
 
@@ -38,7 +39,7 @@ export class ConvNetDocumentSymbolProvider implements DocumentSymbolProvider {
                 symbol.children = this.childSymbols(child);
                 symbols.push(symbol);
             } else {
-                symbols.push(...this.childSymbols(child));
+                appendAll(symbols, this.childSymbols(child));
             }
         }
         return symbols;

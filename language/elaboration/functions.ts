@@ -3,6 +3,7 @@
  * and returns a value or a message saying what is wrong with its arguments.
  */
 import type { Value } from './values.js';
+import { maxOf, minOf } from '../util/arrays.js';
 
 export type BuiltinResult = { value: Value } | { error: string };
 
@@ -33,12 +34,12 @@ export const BUILTIN_FUNCTIONS: Record<string, { signature: string; doc: string;
     min: {
         signature: 'min(a, b, …)',
         doc: 'Smallest of its numbers.',
-        call: args => (args.length > 0 && args.every(isNumber) ? { value: Math.min(...(args as number[])) } : { error: 'min takes numbers' }),
+        call: args => (args.length > 0 && args.every(isNumber) ? { value: minOf(args as number[]) } : { error: 'min takes numbers' }),
     },
     max: {
         signature: 'max(a, b, …)',
         doc: 'Largest of its numbers.',
-        call: args => (args.length > 0 && args.every(isNumber) ? { value: Math.max(...(args as number[])) } : { error: 'max takes numbers' }),
+        call: args => (args.length > 0 && args.every(isNumber) ? { value: maxOf(args as number[]) } : { error: 'max takes numbers' }),
     },
     int: {
         signature: 'int(x)',

@@ -5,6 +5,7 @@
  */
 import type { Window } from '../ops/types.js';
 import type { GraphTensor } from './graph.js';
+import { maxOf } from '../util/arrays.js';
 
 export interface Field {
     readonly receptiveField?: readonly number[];
@@ -30,10 +31,10 @@ function mergeInputs(inputs: readonly GraphTensor[], outputShape: readonly numbe
     const jump = (i: number): number => {
         const extent = outputShape.length === dims + 2 ? outputShape[i + 2] : undefined;
         const spanning = spatial.filter(t => extent === undefined || extent === 1 || t.shape[i + 2] !== 1);
-        return Math.max(...(spanning.length ? spanning : spatial).map(t => t.jump![i]));
+        return maxOf((spanning.length ? spanning : spatial).map(t => t.jump![i]));
     };
     return {
-        receptiveField: Array.from({ length: dims }, (_, i) => Math.max(...spatial.map(t => t.receptiveField![i]))),
+        receptiveField: Array.from({ length: dims }, (_, i) => maxOf(spatial.map(t => t.receptiveField![i]))),
         jump: Array.from({ length: dims }, (_, i) => jump(i)),
     };
 }

@@ -5,6 +5,7 @@
 import type { AttrSpec, AttrValue, OpSpec } from './types.js';
 import { formatValue } from './shape-utils.js';
 import { closestName, didYouMean } from '../util/suggest.js';
+import { appendAll } from '../util/arrays.js';
 
 export interface CallArgument {
     /** Position among the call's arguments (tensor inputs included), to locate the argument in the source. */
@@ -98,7 +99,7 @@ export function checkValue(attr: AttrSpec, value: AttrValue): string | undefined
             break;
         case 'floats':
             if (typeof value === 'number') numbers.push(value);
-            else if (Array.isArray(value) && value.length > 0 && value.every(v => typeof v === 'number')) numbers.push(...(value as number[]));
+            else if (Array.isArray(value) && value.length > 0 && value.every(v => typeof v === 'number')) appendAll(numbers, value as number[]);
             else return `must be a number or a tuple of numbers, got ${shown}`;
             break;
         case 'bool':
@@ -111,7 +112,7 @@ export function checkValue(attr: AttrSpec, value: AttrValue): string | undefined
         case 'ints':
         case 'intList':
             if (isInt(value)) numbers.push(value);
-            else if (Array.isArray(value) && value.length > 0 && value.every(isInt)) numbers.push(...(value as number[]));
+            else if (Array.isArray(value) && value.length > 0 && value.every(isInt)) appendAll(numbers, value as number[]);
             else return `must be a whole number or a tuple of whole numbers, got ${shown}`;
             break;
         case 'padding':
