@@ -4,7 +4,6 @@
  */
 import { numel } from '../ops/shape-utils.js';
 import { COST_CONVENTION, type NetworkGraph } from '../elaboration/graph.js';
-import { sumParams } from '../elaboration/totals.js';
 
 export interface LayerSummary {
     readonly name: string;
@@ -69,15 +68,18 @@ export function summarizeNetwork(graph: NetworkGraph): NetworkSummary {
             line: node.source.start.line + 1,
         };
     });
-    const depthOf = (index: number): number => (index < 0 ? -1 : depthOf(graph.modules[index].parent) + 1);
+    // A module's layers are a range of the nodes, and modules nest: summing each range again cost layers × depth,
+    // running sums make every module's totals two subtractions. A parent is opened (numbered) before its children.
+    const before = runningTotals(layers);
+    const depths: number[] = [];
     const modules = graph.modules.map((m): ModuleSummary => {
-        const nodes = graph.nodes.slice(m.firstNode, m.endNode);
-        const totals = sumParams(nodes);
-        const last = nodes[nodes.length - 1];
+        const depth = (depths[m.index] = m.parent < 0 ? 0 : depths[m.parent] + 1);
+        const last = m.endNode > m.firstNode ? graph.nodes[m.endNode - 1] : undefined;
+        const sum = (of: Float64Array) => of[m.endNode] - of[m.firstNode];
         return {
-            name: m.name, kind: m.kind, ...(m.block ? { block: m.block } : {}), depth: depthOf(m.index), firstLayer: m.firstNode,
+            name: m.name, kind: m.kind, ...(m.block ? { block: m.block } : {}), depth, firstLayer: m.firstNode,
             ...(last ? { output: shapeOf(last.outputs[0]) } : {}),
-            params: totals.params, macs: totals.macs, flops: totals.flops, line: m.source.start.line + 1,
+            params: sum(before.params), macs: sum(before.macs), flops: sum(before.flops), line: m.source.start.line + 1,
         };
     });
     const { totals } = graph;
@@ -89,4 +91,17 @@ export function summarizeNetwork(graph: NetworkGraph): NetworkSummary {
         macs: totals.macs, flops: totals.flops, memory: totals.memory, peakMemory: totals.peakMemory,
         layers, modules, conventions: COST_CONVENTION,
     };
+}
+
+/** For each layer index i, the params, MACs and FLOPs of layers [0, i). */
+function runningTotals(layers: readonly LayerSummary[]): { params: Float64Array; macs: Float64Array; flops: Float64Array } {
+    const params = new Float64Array(layers.length + 1);
+    const macs = new Float64Array(layers.length + 1);
+    const flops = new Float64Array(layers.length + 1);
+    layers.forEach((layer, i) => {
+        params[i + 1] = params[i] + layer.params;
+        macs[i + 1] = macs[i] + layer.macs;
+        flops[i + 1] = flops[i] + layer.flops;
+    });
+    return { params, macs, flops };
 }
