@@ -9,8 +9,9 @@ import { COST_CONVENTION } from '../language/elaboration/graph.js';
 import { table } from './format.js';
 import { renderSummaryTable, type TableFormat } from '../language/render/summary-table.js';
 import { layoutGraph, renderSvg } from '../language/render/graph-layout.js';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
+import { FORCE_HINT, sourceInputs } from './outputs.js';
 
 export interface Output {
     out(text: string): void;
@@ -110,6 +111,8 @@ function renderSummary(s: NetworkSummary): string {
 export interface GraphOptions {
     network?: string;
     svg: string;
+    /** Replace an existing file. */
+    force?: boolean;
 }
 
 /** `convnet graph FILE --svg OUT.svg`: the editor's graph drawing, written to a file. */
@@ -128,8 +131,11 @@ export async function graph(file: string, options: GraphOptions, io: Output): Pr
         return 1;
     }
     const graphOfNetwork = services.analysis.NetworkAnalyzer.analyze(network).graph;
+    const writing = { replace: options.force, replaceHint: FORCE_HINT, inputs: sourceInputs(graphOfNetwork) };
+    checkWrites([options.svg], writing);
     const layout = await layoutGraph(graphOfNetwork);
-    fs.writeFileSync(options.svg, renderSvg(layout, network.name));
+    // The file may be shared: boxes name their source by the file's base name, not the author's folders.
+    writeFilesSafely([{ file: options.svg, bytes: renderSvg(layout, network.name, { sourceLinks: false }) }], writing);
     io.err(`${options.svg}: ${graphOfNetwork.nodes.length} layers of ${network.name}`);
     return 0;
 }

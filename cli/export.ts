@@ -7,7 +7,8 @@
  */
 import { chooseNetwork } from './network-choice.js';
 import * as path from 'node:path';
-import { buildExportFiles, describeExportFile, isExpectedExportError, writeExportFiles } from '../runtime/export/files.js';
+import { buildExportFiles, checkExportTargets, describeExportFile, isExpectedExportError, writeExportFiles, type ExportRequest } from '../runtime/export/files.js';
+import { FORCE_HINT, sourceInputs } from './outputs.js';
 import type { Output } from './commands.js';
 
 export interface ExportCommandOptions {
@@ -18,17 +19,23 @@ export interface ExportCommandOptions {
     seed?: number;
     opset?: number;
     allowUnexpected?: boolean;
+    /** Replace existing files. */
+    force?: boolean;
 }
 
 export async function exportCommand(file: string, options: ExportCommandOptions, io: Output): Promise<number> {
     const graph = await chooseNetwork(file, options.network, 'export', io);
     if (typeof graph === 'number') return graph;
+    const sources = sourceInputs(graph).map(i => i.file);
+    const request: ExportRequest = {
+        onnx: options.onnx, pytorch: options.pytorch, weights: options.weights, seed: options.seed, opset: options.opset,
+        allowUnexpected: options.allowUnexpected, sourceFile: path.resolve(file), otherSources: sources,
+        replace: options.force, replaceHint: FORCE_HINT,
+    };
     try {
-        const files = buildExportFiles(graph, {
-            onnx: options.onnx, pytorch: options.pytorch, weights: options.weights, seed: options.seed, opset: options.opset,
-            allowUnexpected: options.allowUnexpected, sourceFile: path.resolve(file),
-        });
-        writeExportFiles(files);
+        checkExportTargets(request);
+        const files = buildExportFiles(graph, request);
+        writeExportFiles(files, request);
         for (const f of files) io.out(describeExportFile(f));
         return 0;
     } catch (e) {

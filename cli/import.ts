@@ -3,7 +3,9 @@
  * is checked by the language before it goes anywhere — it must have no errors, and its parameters, MACs and output
  * shapes must be the model's — so a failed import writes nothing.
  */
-import * as fs from 'node:fs';
+import { readFileBounded } from '../io/bounded-read.js';
+import { checkWrites, writeFilesSafely, type WriteOptions } from '../io/safe-write.js';
+import { FORCE_HINT } from './outputs.js';
 import * as path from 'node:path';
 import { URI } from 'langium';
 import { NodeFileSystem } from 'langium/node';
@@ -18,6 +20,8 @@ import type { Output } from './commands.js';
 export interface ImportCommandOptions {
     out?: string;
     network?: string;
+    /** Replace an existing --out file. */
+    force?: boolean;
 }
 
 export interface ImportCheck {
@@ -59,14 +63,9 @@ export async function checkImported(result: OnnxImport, file: string): Promise<I
 }
 
 export async function importCommand(file: string, options: ImportCommandOptions, io: Output): Promise<number> {
-    let bytes: Uint8Array;
-    try {
-        bytes = fs.readFileSync(file);
-    } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        io.err(`convnet: ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
-        return 2;
-    }
+    const writing: WriteOptions = { replace: options.force, replaceHint: FORCE_HINT, inputs: [{ file, label: 'the ONNX model' }] };
+    if (options.out) checkWrites([options.out], writing);
+    const bytes = readFileBounded(file, 'model', 'the ONNX model');
     let result: OnnxImport;
     try {
         result = importOnnx(bytes, { source: file, networkName: options.network });
@@ -80,16 +79,11 @@ export async function importCommand(file: string, options: ImportCommandOptions,
     const shown = options.out ?? `${path.basename(file).replace(/\.onnx$/i, '')}.convnet`;
     const check = await checkImported(result, shown);
     if (check.errors.length) {
-        io.err(`convnet: ${file}: the translation does not check clean (an importer bug; nothing written):\n  ${check.errors.join('\n  ')}`);
+        io.err(`convnet: ${file}: the translation does not check clean (internal error — please report; nothing written):\n  ${check.errors.join('\n  ')}`);
         return 1;
     }
     if (options.out) {
-        try {
-            fs.writeFileSync(options.out, result.text);
-        } catch (e) {
-            io.err(`convnet: ${options.out}: cannot write: ${(e as Error).message}`);
-            return 1;
-        }
+        writeFilesSafely([{ file: options.out, bytes: result.text }], writing);
     } else {
         io.out(result.text.trimEnd());
     }

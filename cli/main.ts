@@ -6,13 +6,20 @@ import { parseByteSize, parseNormalization, runCommand } from './run.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../runtime/compute.js';
+import * as os from 'node:os';
+import { displayText } from '../language/util/quote.js';
+import { formatBytes } from '../language/util/format.js';
+import { ReadRefused } from '../io/bounded-read.js';
+import { WriteRefused } from '../io/safe-write.js';
 
-const USAGE = `usage:
-  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)
-  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
-                                                    per-layer table (name, op, output shape, params, MACs) with totals
-  convnet graph FILE [--network NAME] --svg OUT.svg  draw the network (the editor's graph view) as SVG
-  convnet run FILE [options]                        run the network on the project's runtime: output shapes, min/max/mean/std,
+/** What each command does and takes, shown by `convnet help`, `convnet COMMAND --help` and after a usage error. */
+const COMMAND_USAGE: Record<string, string> = {
+    check: `  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)`,
+    summary: `  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
+                                                    per-layer table (name, op, output shape, params, MACs) with totals`,
+    graph: `  convnet graph FILE [--network NAME] --svg OUT.svg [--force]
+                                                    draw the network (the editor's graph view) as SVG`,
+    run: `  convnet run FILE [options]                        run the network on the project's runtime: output shapes, min/max/mean/std,
                                                     top-5 of a vector output and the time
       --network NAME              the network to run (when the file declares several)
       --weights W.safetensors     a PyTorch state_dict saved as safetensors, by layer name (default: seeded init)
@@ -28,9 +35,9 @@ const USAGE = `usage:
                                   fast: WebAssembly SIMD on threads, batch norms folded (default); reference: TypeScript
                                   kernels layer by layer; typescript: the fast plan on TypeScript kernels (the fallback
                                   where WebAssembly SIMD is missing)
-      --threads N                 threads of the fast engine (default: every core)
-      --json                      the same report as JSON
-  convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py)… [options]
+      --threads N                 threads of the fast engine (default: every core; more than the cores are capped)
+      --json                      the same report as JSON`,
+    export: `  convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py)… [options]
                                                     leave the editor: an ONNX model (weights as initializers named
                                                     layer1.0.conv1.weight …) and/or PyTorch source (an nn.Module with the same
                                                     state_dict keys); nothing is written unless every export succeeds
@@ -38,14 +45,25 @@ const USAGE = `usage:
       --allow-unexpected          ignore tensors of the weights file that no layer has
       --seed N                    seed of the initialised weights (default 0)
       --opset N                   ONNX opset 13 … 21 (default 17; 19 for a network with deformconv)
-                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py
-  convnet import MODEL.onnx [--out FILE.convnet] [--network NAME]
+                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py`,
+    import: `  convnet import MODEL.onnx [--out FILE.convnet] [--network NAME]
                                                     an ONNX model (from convnet export or torch.onnx.export) as a .convnet
                                                     file: layers named by the model's parameter names, blocks for its
                                                     modules; checked to have the model's parameters, MACs and output
                                                     shape before it is written (to stdout without --out)
       --out FILE.convnet          where to write it; nothing is written if the import fails
-      --network NAME              the network's name (default: the graph's or the file's name)`;
+      --network NAME              the network's name (default: the graph's or the file's name)`,
+};
+
+const COMMON_OPTIONS = `Every command takes --help. Commands that write files (run --output, graph --svg, export, import --out) never
+replace an existing file unless --force is given, and never write over a file they read. --debug shows the details
+of an internal error.`;
+
+const USAGE = `usage:\n${Object.values(COMMAND_USAGE).join('\n')}\n\n${COMMON_OPTIONS}`;
+
+function commandUsage(command: string): string {
+    return `usage:\n${COMMAND_USAGE[command]}\n\n${COMMON_OPTIONS}`;
+}
 
 interface Parsed {
     positional: string[];
@@ -76,59 +94,65 @@ function parseArgs(args: string[], valued: string[]): Parsed | string {
 }
 
 export async function main(argv: string[], io: Output): Promise<number> {
-    const [command, ...rest] = argv;
+    const debug = argv.includes('--debug');
+    const [command, ...rest] = argv.filter(a => a !== '--debug');
+    if (command !== undefined && command in COMMAND_USAGE && rest.some(a => a === '--help' || a === '-h')) {
+        io.out(commandUsage(command));
+        return 0;
+    }
     try {
         switch (command) {
             case 'check': {
                 const parsed = parseArgs(rest, []);
-                if (typeof parsed === 'string') return usage(io, parsed);
-                if (parsed.flags.size) return usage(io, `unknown option --${[...parsed.flags.keys()][0]}`);
-                if (parsed.positional.length === 0) return usage(io, 'check needs at least one file');
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                if (parsed.flags.size) return usage(io, command, `unknown option --${displayText([...parsed.flags.keys()][0])}`);
+                if (parsed.positional.length === 0) return usage(io, command, 'check needs at least one file');
                 return await check(parsed.positional, io);
             }
             case 'summary': {
                 const parsed = parseArgs(rest, ['network', 'format']);
-                if (typeof parsed === 'string') return usage(io, parsed);
+                if (typeof parsed === 'string') return usage(io, command, parsed);
                 const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format'].includes(f));
-                if (unknown) return usage(io, `unknown option --${unknown}`);
-                if (parsed.positional.length !== 1) return usage(io, 'summary takes exactly one file');
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                if (parsed.positional.length !== 1) return usage(io, command, 'summary takes exactly one file');
                 const format = parsed.flags.get('format') as string | undefined;
-                if (format !== undefined && !['markdown', 'csv', 'latex'].includes(format)) return usage(io, `--format must be markdown, csv or latex, not '${format}'`);
-                if (format !== undefined && parsed.flags.has('json')) return usage(io, 'give --json or --format, not both');
+                if (format !== undefined && !['markdown', 'csv', 'latex'].includes(format)) return usage(io, command, `--format must be markdown, csv or latex, not '${displayText(String(format))}'`);
+                if (format !== undefined && parsed.flags.has('json')) return usage(io, command, 'give --json or --format, not both');
                 return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined }, io);
             }
             case 'graph': {
                 const parsed = parseArgs(rest, ['network', 'svg']);
-                if (typeof parsed === 'string') return usage(io, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['network', 'svg'].includes(f));
-                if (unknown) return usage(io, `unknown option --${unknown}`);
-                if (parsed.positional.length !== 1) return usage(io, 'graph takes exactly one file');
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'svg', 'force'].includes(f));
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                if (parsed.positional.length !== 1) return usage(io, command, 'graph takes exactly one file');
                 const svg = parsed.flags.get('svg') as string | undefined;
-                if (!svg) return usage(io, 'graph needs --svg OUT.svg');
-                return await graph(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, svg }, io);
+                if (!svg) return usage(io, command, 'graph needs --svg OUT.svg');
+                return await graph(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, svg, force: parsed.flags.has('force') }, io);
             }
             case 'run': {
                 const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize', 'engine', 'threads'];
                 const parsed = parseArgs(rest, valued);
-                if (typeof parsed === 'string') return usage(io, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'profile', 'json', 'allow-unexpected'].includes(f));
-                if (unknown) return usage(io, `unknown option --${unknown}`);
-                if (parsed.positional.length !== 1) return usage(io, 'run takes exactly one file');
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'profile', 'json', 'allow-unexpected', 'force'].includes(f));
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                if (parsed.positional.length !== 1) return usage(io, command, 'run takes exactly one file');
                 const flag = (name: string) => parsed.flags.get(name) as string | undefined;
                 const seedText = flag('seed');
                 const seed = seedText === undefined ? undefined : Number(seedText);
-                if (seed !== undefined && (!/^\d+$/.test(seedText!) || seed > 0xffffffff)) return usage(io, `--seed must be an integer from 0 to 4294967295, not '${seedText}'`);
+                if (seed !== undefined && (!/^\d+$/.test(seedText!) || seed > 0xffffffff)) return usage(io, command, `--seed must be an integer from 0 to 4294967295, not '${displayText(String(seedText))}'`);
                 const budgetText = flag('memory-budget');
                 const memoryBudget = budgetText === undefined ? undefined : parseByteSize(budgetText);
-                if (budgetText !== undefined && memoryBudget === undefined) return usage(io, `--memory-budget must be a size such as 2GiB, 512MiB or 100000000 (bytes), not '${budgetText}'`);
+                if (budgetText !== undefined && memoryBudget === undefined) return usage(io, command, `--memory-budget must be a size such as 2GiB, 512MiB or 100000000 (bytes), not '${displayText(String(budgetText))}'`);
+                if (memoryBudget !== undefined && memoryBudget > os.totalmem()) return usage(io, command, `--memory-budget ${displayText(String(budgetText))} is more than this machine's memory (${formatBytes(os.totalmem())}); give at most that`);
                 const normalizeText = flag('normalize');
                 const normalize = normalizeText === undefined ? undefined : parseNormalization(normalizeText);
-                if (normalizeText !== undefined && normalize === undefined) return usage(io, `--normalize must be 'imagenet' or MEAN,…/STD,… (one number per channel each, e.g. 0.5,0.5,0.5/0.25,0.25,0.25), not '${normalizeText}'`);
+                if (normalizeText !== undefined && normalize === undefined) return usage(io, command, `--normalize must be 'imagenet' or MEAN,…/STD,… (one number per channel each, e.g. 0.5,0.5,0.5/0.25,0.25,0.25), not '${displayText(String(normalizeText))}'`);
                 const engine = flag('engine') as EngineChoice | undefined;
-                if (engine !== undefined && !ENGINE_CHOICES.includes(engine)) return usage(io, `--engine must be 'fast', 'reference' or 'typescript', not '${engine}'`);
+                if (engine !== undefined && !ENGINE_CHOICES.includes(engine)) return usage(io, command, `--engine must be 'fast', 'reference' or 'typescript', not '${displayText(String(engine))}'`);
                 const threadsText = flag('threads');
                 const threads = threadsText === undefined ? undefined : Number(threadsText);
-                if (threads !== undefined && (!/^\d+$/.test(threadsText!) || threads < 1 || threads > 256)) return usage(io, `--threads must be an integer from 1 to 256, not '${threadsText}'`);
+                if (threads !== undefined && (!/^\d+$/.test(threadsText!) || threads < 1 || threads > 256)) return usage(io, command, `--threads must be an integer from 1 to 256, not '${displayText(String(threadsText))}'`);
                 return await runCommand(parsed.positional[0], {
                     network: flag('network'),
                     weights: flag('weights'),
@@ -142,22 +166,23 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     allowUnexpected: parsed.flags.has('allow-unexpected'),
                     engine,
                     threads,
+                    force: parsed.flags.has('force'),
                 }, io);
             }
             case 'export': {
                 const valued = ['network', 'onnx', 'pytorch', 'weights', 'seed', 'opset'];
                 const parsed = parseArgs(rest, valued);
-                if (typeof parsed === 'string') return usage(io, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'allow-unexpected'].includes(f));
-                if (unknown) return usage(io, `unknown option --${unknown}`);
-                if (parsed.positional.length !== 1) return usage(io, 'export takes exactly one file');
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'allow-unexpected', 'force'].includes(f));
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                if (parsed.positional.length !== 1) return usage(io, command, 'export takes exactly one file');
                 const flag = (name: string) => parsed.flags.get(name) as string | undefined;
-                if (!flag('onnx') && !flag('pytorch')) return usage(io, 'export needs --onnx OUT.onnx, --pytorch OUT.py or both');
-                if (flag('weights') && flag('seed')) return usage(io, 'give --weights or --seed, not both');
+                if (!flag('onnx') && !flag('pytorch')) return usage(io, command, 'export needs --onnx OUT.onnx, --pytorch OUT.py or both');
+                if (flag('weights') && flag('seed')) return usage(io, command, 'give --weights or --seed, not both');
                 const seedText = flag('seed');
-                if (seedText !== undefined && (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)) return usage(io, `--seed must be an integer from 0 to 4294967295, not '${seedText}'`);
+                if (seedText !== undefined && (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)) return usage(io, command, `--seed must be an integer from 0 to 4294967295, not '${displayText(String(seedText))}'`);
                 const opsetText = flag('opset');
-                if (opsetText !== undefined && !/^\d+$/.test(opsetText)) return usage(io, `--opset must be a whole number (13 … 21), not '${opsetText}'`);
+                if (opsetText !== undefined && !/^\d+$/.test(opsetText)) return usage(io, command, `--opset must be a whole number (13 … 21), not '${displayText(String(opsetText))}'`);
                 return await exportCommand(parsed.positional[0], {
                     network: flag('network'),
                     onnx: flag('onnx'),
@@ -166,18 +191,19 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     seed: seedText === undefined ? undefined : Number(seedText),
                     opset: opsetText === undefined ? undefined : Number(opsetText),
                     allowUnexpected: parsed.flags.has('allow-unexpected'),
+                    force: parsed.flags.has('force'),
                 }, io);
             }
             case 'import': {
                 const valued = ['out', 'network'];
                 const parsed = parseArgs(rest, valued);
-                if (typeof parsed === 'string') return usage(io, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !valued.includes(f));
-                if (unknown) return usage(io, `unknown option --${unknown}`);
-                if (parsed.positional.length !== 1) return usage(io, 'import takes exactly one ONNX file');
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'force'].includes(f));
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                if (parsed.positional.length !== 1) return usage(io, command, 'import takes exactly one ONNX file');
                 const network = parsed.flags.get('network') as string | undefined;
-                if (network !== undefined && !/^[A-Za-z_]\w*$/.test(network)) return usage(io, `--network must be a name (letters, digits and _, not starting with a digit), not '${network}'`);
-                return await importCommand(parsed.positional[0], { out: parsed.flags.get('out') as string | undefined, network }, io);
+                if (network !== undefined && !/^[A-Za-z_]\w*$/.test(network)) return usage(io, command, `--network must be a name (letters, digits and _, not starting with a digit), not '${displayText(String(network))}'`);
+                return await importCommand(parsed.positional[0], { out: parsed.flags.get('out') as string | undefined, network, force: parsed.flags.has('force') }, io);
             }
             case undefined:
             case 'help':
@@ -186,27 +212,34 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 io.out(USAGE);
                 return command === undefined ? 2 : 0;
             default:
-                return usage(io, `unknown command '${command}'`);
+                return usage(io, command, `unknown command '${displayText(command)}'`);
         }
     } catch (e) {
-        if (e instanceof FileNotFound) {
+        if (isUserFacing(e)) {
             io.err(`convnet: ${e.message}`);
-            return 2;
+            return e instanceof FileNotFound || e instanceof ReadRefused ? 2 : 1;
         }
-        throw e;
+        // Not the input's fault: one sentence for the user, the details only when asked for.
+        io.err(`convnet: internal error — please report it${debug ? `:\n${e instanceof Error ? e.stack : String(e)}` : ' (run again with --debug for the details)'}`);
+        return 70;
     }
 }
 
-function usage(io: Output, problem: string): number {
-    io.err(`convnet: ${problem}\n${USAGE}`);
+/** Errors whose message is written for the user (names the file, what is wrong and what to do). */
+function isUserFacing(e: unknown): e is Error {
+    return e instanceof FileNotFound || e instanceof ReadRefused || e instanceof WriteRefused;
+}
+
+function usage(io: Output, command: string | undefined, problem: string): number {
+    io.err(`convnet: ${problem}\n${command !== undefined && command in COMMAND_USAGE ? commandUsage(command) : USAGE}`);
     return 2;
 }
 
 /** Entry point of the bundled CLI (see cli/bin/convnet.cjs). */
 export function run(argv: string[]): void {
     main(argv, { out: t => process.stdout.write(`${t}\n`), err: t => process.stderr.write(`${t}\n`) })
-        .then(code => { process.exitCode = code; }, e => {
-            process.stderr.write(`convnet: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+        .then(code => { process.exitCode = code; }, () => {
+            process.stderr.write('convnet: internal error — please report it\n');
             process.exitCode = 70;
         });
 }

@@ -4,13 +4,16 @@
  * `--profile` the time of every layer, slowest first.
  */
 import { chooseNetwork } from './network-choice.js';
-import * as fs from 'node:fs';
+import { readFileBounded, ReadRefused } from '../io/bounded-read.js';
+import { checkWrites, writeFilesSafely, WriteRefused, type CommandInput, type WriteOptions } from '../io/safe-write.js';
+import { FORCE_HINT, sourceInputs } from './outputs.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
 import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
-import { createCompute, type Compute, type EngineChoice } from '../runtime/compute.js';
+import { createCompute, defaultThreads, FAST_ENGINE_CAPACITY, threadsFor, type Compute, type EngineChoice } from '../runtime/compute.js';
+import { EngineMemoryExhausted } from '../runtime/wasm/instance.js';
 import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../runtime/safetensors.js';
 import { InputError, inputsFromFile, randomInputs, type InputKind } from '../runtime/inputs.js';
 import { NpyError } from '../runtime/npy.js';
@@ -33,13 +36,15 @@ export interface RunCommandOptions {
     allowUnexpected?: boolean;
     engine?: EngineChoice;
     threads?: number;
+    /** Replace an existing --output file. */
+    force?: boolean;
 }
 
 /** A problem to print as one line (`convnet: …`) with exit code 1: bad files, shapes, budget. */
 export class RunCommandError extends Error {}
 
 /** Errors of the run's own making that are shown as one message, never as a stack trace. */
-const EXPECTED_ERRORS = [RunCommandError, SafetensorsError, WeightsError, InputError, NpyError, ImageError, MemoryBudgetExceeded, RunError, RunCancelled];
+const EXPECTED_ERRORS = [RunCommandError, ReadRefused, WriteRefused, EngineMemoryExhausted, SafetensorsError, WeightsError, InputError, NpyError, ImageError, MemoryBudgetExceeded, RunError, RunCancelled];
 
 export function isExpectedRunError(e: unknown): e is Error {
     return EXPECTED_ERRORS.some(type => e instanceof type);
@@ -63,15 +68,6 @@ export function parseNormalization(text: string): Normalization | undefined {
     const [mean, std] = parts.map(p => p.split(',').map(Number));
     if (mean.length !== std.length || [...mean, ...std].some(v => !Number.isFinite(v)) || std.some(s => s === 0)) return undefined;
     return { mean, std };
-}
-
-function readBinary(file: string, what: string): Uint8Array {
-    try {
-        return fs.readFileSync(file);
-    } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new RunCommandError(`${file}: cannot read the ${what}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a directory' : `: ${(e as Error).message}`}`);
-    }
 }
 
 function number(v: number): string {
@@ -107,6 +103,11 @@ export async function runCommand(file: string, options: RunCommandOptions, io: O
     const graph = await chooseNetwork(file, options.network, 'run', io);
     if (typeof graph === 'number') return graph;
     try {
+        // A refused output is known before anything is read or run.
+        if (options.output) checkWrites([options.output], outputRules(graph, options));
+        if (options.threads !== undefined && threadsFor(options.threads) < options.threads) {
+            io.err(`convnet: note: --threads ${options.threads} is more than the ${defaultThreads()} cores here; running on ${threadsFor(options.threads)}`);
+        }
         const report = execute(graph, options);
         if (options.json) io.out(JSON.stringify(report, null, 2));
         else io.out(render(graph, report));
@@ -120,11 +121,22 @@ export async function runCommand(file: string, options: RunCommandOptions, io: O
     }
 }
 
+/** Where `--output` may go: not over the network's sources, the weights or the input, and over nothing without --force. */
+function outputRules(graph: NetworkGraph, options: RunCommandOptions): WriteOptions {
+    const inputs: CommandInput[] = [...sourceInputs(graph)];
+    if (options.weights) inputs.push({ file: options.weights, label: 'the weights' });
+    if (options.input) inputs.push({ file: options.input, label: 'the input' });
+    return { replace: options.force, replaceHint: FORCE_HINT, inputs };
+}
+
 function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
     const seed = options.seed ?? 0;
     const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     if (options.normalize && !options.input) throw new RunCommandError('--normalize applies to an image given with --input');
     const estimate = checkMemoryBudget(graph, budget);
+    if ((options.engine ?? 'fast') === 'fast' && estimate.total > FAST_ENGINE_CAPACITY) {
+        throw new RunCommandError(`${graph.name} needs ${formatBytes(estimate.total)}, more than the ${formatBytes(FAST_ENGINE_CAPACITY)} the fast engine's WebAssembly memory can hold; run it with --engine typescript`);
+    }
     // The engine exists before the weights so that seeded weights are made in its memory and used without a copy.
     const compute = createCompute({ engine: options.engine, threads: options.threads, expectedBytes: estimate.total });
     try {
@@ -138,7 +150,7 @@ function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOpt
     let parameters: ParameterStore;
     let weights: RunReport['weights'];
     if (options.weights) {
-        const loaded = loadParametersFromBytes(graph, readBinary(options.weights, 'weights'), { allowUnexpected: options.allowUnexpected, source: options.weights });
+        const loaded = loadParametersFromBytes(graph, readFileBounded(options.weights, 'weights', 'the weights'), { allowUnexpected: options.allowUnexpected, source: options.weights });
         parameters = loaded.store;
         weights = { source: 'file', path: options.weights, tensors: loaded.loaded, ignored: [...loaded.ignored] };
     } else {
@@ -148,7 +160,7 @@ function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOpt
     let inputValues: Map<string, Tensor>;
     let inputKind: InputKind = 'random';
     if (options.input) {
-        const prepared = inputsFromFile(graph, readBinary(options.input, 'input'), options.input, { normalization: options.normalize });
+        const prepared = inputsFromFile(graph, readFileBounded(options.input, 'input', 'the input'), options.input, { normalization: options.normalize });
         inputValues = prepared.values;
         inputKind = prepared.kind;
     } else {
@@ -158,11 +170,7 @@ function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOpt
     const outputs = [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor));
     if (options.output) {
         const bytes = encodeSafetensors(result.outputs, { producer: 'convnet run', network: graph.name });
-        try {
-            fs.writeFileSync(options.output, bytes);
-        } catch (e) {
-            throw new RunCommandError(`${options.output}: cannot write the outputs: ${(e as Error).message}`);
-        }
+        writeFilesSafely([{ file: options.output, bytes }], outputRules(graph, options));
     }
     return {
         network: graph.name,

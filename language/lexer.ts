@@ -37,11 +37,25 @@ interface Level {
 
 export class ConvNetLexer extends DefaultLexer {
     override tokenize(text: string, options?: TokenizeOptions): LexerResult {
-        const result = super.tokenize(text, options);
+        const result = cutUnclosedComment(super.tokenize(text, options));
         const guarded = guardNesting(result.tokens);
         if (guarded.errors.length === 0) return result;
         return { ...result, tokens: guarded.tokens, errors: [...result.errors, ...guarded.errors] };
     }
+}
+
+/**
+ * A `/*` that is never closed does not lex as a comment, so it would reach the parser as a division and a
+ * multiplication ("Expecting … but found `/`"). A `/` directly followed by `*` can only be that: everything after
+ * it is the unfinished comment, and the error says so.
+ */
+function cutUnclosedComment(result: LexerResult): LexerResult {
+    const tokens = result.tokens;
+    const at = tokens.findIndex((t, i) => t.image === '/' && tokens[i + 1]?.image === '*' && tokens[i + 1].startOffset === t.startOffset + 1);
+    if (at < 0) return result;
+    const start = tokens[at];
+    const error: ILexingError = { offset: start.startOffset, line: start.startLine, column: start.startColumn, length: 2, message: 'this /* comment is never closed (no */ after it)' };
+    return { ...result, tokens: tokens.slice(0, at), errors: [...result.errors, error] };
 }
 
 /** The tokens without the parts nested or chained beyond the limits, and an error for each part left out. */

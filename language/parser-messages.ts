@@ -3,7 +3,7 @@
  * come next, then what was found — `Expecting '}' but found `->`.`, `… but found the end of the file.`.
  */
 import { DefaultLexerErrorMessageProvider, LangiumParserErrorMessageProvider } from 'langium';
-import { printable } from './util/format.js';
+import { displayText } from './util/quote.js';
 
 type Options<K extends keyof LangiumParserErrorMessageProvider> = Parameters<LangiumParserErrorMessageProvider[K]>[0];
 type TokenType = Options<'buildMismatchTokenMessage'>['expected'];
@@ -16,7 +16,7 @@ function expected(type: TokenType): string {
 }
 
 function found(token: Token | undefined): string {
-    return !token || token.tokenType.name === 'EOF' ? 'the end of the file' : `\`${printable(token.image)}\``;
+    return !token || token.tokenType.name === 'EOF' ? 'the end of the file' : `\`${displayText(token.image)}\``;
 }
 
 function oneOf(types: readonly (TokenType | undefined)[]): string {
@@ -28,7 +28,7 @@ export class ConvNetLexerErrorMessageProvider extends DefaultLexerErrorMessagePr
     override buildUnexpectedCharactersMessage(fullText: string, startOffset: number, length: number): string {
         const text = fullText.substring(startOffset, startOffset + length);
         if (text === '"' || text === "'") return `this string is never closed (no ${text} after it)`;
-        return `unexpected character${length > 1 ? 's' : ''} '${printable(text)}'`;
+        return `unexpected character${length > 1 ? 's' : ''} '${displayText(text)}'`;
     }
 }
 

@@ -11,7 +11,7 @@ import {
 import type { ConvNetServices } from './convnet-module.js';
 import { isBuiltinDocument } from './builtin-library.js';
 import { resolveImportUri } from './imports.js';
-import { printable } from './util/format.js';
+import { displayText } from './util/quote.js';
 import { isListItemCondition, type ElaborationDiagnostic } from './elaboration/elaborator.js';
 
 const BLOCK_PARAM_TYPES = ['int', 'float', 'bool', 'string', 'tuple', 'any'];
@@ -208,10 +208,12 @@ export class ConvNetValidator {
         if (!imp.path) return;
         const document = AstUtils.getDocument(imp);
         const uri = resolveImportUri(document.uri, imp.path);
-        if (uri.toString() === document.uri.toString()) {
+        if (!uri) {
+            accept('error', `'${displayText(imp.path)}' cannot name a file: it holds a NUL or a lone UTF-16 surrogate (half of a character)`, { node: imp, property: 'path' });
+        } else if (uri.toString() === document.uri.toString()) {
             accept('error', 'a file cannot import itself', { node: imp, property: 'path' });
         } else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
-            accept('error', `cannot find '${printable(imp.path)}' (looked for ${printable(uri.fsPath)})`, { node: imp, property: 'path' });
+            accept('error', `cannot find '${displayText(imp.path)}' (looked for ${displayText(uri.fsPath)})`, { node: imp, property: 'path' });
         }
     }
 

@@ -63,7 +63,7 @@ export interface Compute {
 
 /** The TypeScript reference: layer by layer, no folding, no Winograd. */
 export function referenceCompute(): Compute {
-    return typescriptEngine('reference', 'typescript', () => false);
+    return typescriptEngine('reference', 'reference (TypeScript, layer by layer)', () => false);
 }
 
 /**
@@ -121,12 +121,24 @@ export function defaultThreads(): number {
     return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
+/**
+ * The threads a run gets for the `requested` number: never more than the cores. More threads than cores only
+ * take turns on them, each with its own scratch and its own worker (tens of MB), so 256 asked for on 2 cores
+ * would cost gigabytes and run slower.
+ */
+export function threadsFor(requested: number | undefined): number {
+    return Math.max(1, Math.min(requested ?? defaultThreads(), defaultThreads()));
+}
+
+/** The most memory the fast engine can hold: a 32-bit WebAssembly memory addresses 4 GiB. */
+export const FAST_ENGINE_CAPACITY = 4 * 1024 ** 3;
+
 export function createCompute(options: ComputeOptions = {}): Compute {
     if (options.engine === 'reference') return referenceCompute();
     const compiled = options.engine === 'typescript' ? null : compiledKernels();
     if (!compiled) return typescriptCompute();
     try {
-        return createWasmCompute(compiled, options.threads ?? defaultThreads(), options.expectedBytes ?? 0);
+        return createWasmCompute(compiled, threadsFor(options.threads), options.expectedBytes ?? 0);
     } catch {
         // A host that validates the module but cannot share its memory with threads: the TypeScript kernels run.
         return typescriptCompute();

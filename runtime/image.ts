@@ -7,6 +7,7 @@
  */
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
+import { displayText } from '../language/util/quote.js';
 
 export class ImageError extends Error {}
 
@@ -28,6 +29,36 @@ export function sniffImage(bytes: Uint8Array): ImageFormat | undefined {
 }
 
 /**
+ * The most pixels an image may have: 64 megapixels (8000 × 8000), far beyond any network input, and 1 GiB of
+ * decoded RGBA. Checked from the header before decoding, so a 20-byte header claiming 100,000 × 100,000 pixels
+ * costs nothing.
+ */
+export const MAX_IMAGE_PIXELS = 64_000_000;
+
+/** Width and height from a PNG's IHDR chunk or a JPEG's start-of-frame marker; undefined when not found. */
+export function imageHeaderSize(bytes: Uint8Array, format: ImageFormat): { width: number; height: number } | undefined {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (format === 'png') {
+        // Signature (8), chunk length (4), "IHDR" (4), width (4), height (4).
+        if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return undefined;
+        return { width: view.getUint32(16), height: view.getUint32(20) };
+    }
+    // JPEG: walk the marker segments to the first SOFn (C0–CF except C4 DHT, C8 JPG, CC DAC).
+    let at = 2;
+    while (at + 9 < bytes.length) {
+        if (bytes[at] !== 0xff) return undefined;
+        const marker = bytes[at + 1];
+        if (marker === 0xff) { at++; continue; }
+        const length = view.getUint16(at + 2);
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+            return { height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
+        }
+        at += 2 + length;
+    }
+    return undefined;
+}
+
+/**
  * Decodes a PNG or JPEG to three RGB planes in [0, 1]. Alpha is dropped (as PIL's `convert('RGB')`); grey and
  * palette images become RGB; 16-bit PNG samples are rounded to 8 bits.
  */
@@ -37,6 +68,14 @@ export function decodeImage(bytes: Uint8Array, source?: string): PlanarImage {
     let width: number;
     let height: number;
     let rgba: ArrayLike<number>;
+    if (format) {
+        const size = imageHeaderSize(bytes, format);
+        if (!size) throw new ImageError(`${where}the ${format === 'png' ? 'PNG' : 'JPEG'} image has no readable size in its header (truncated or corrupt)`);
+        if (size.width === 0 || size.height === 0) throw new ImageError(`${where}the image is ${size.width}×${size.height} pixels: it has none`);
+        if (size.width * size.height > MAX_IMAGE_PIXELS) {
+            throw new ImageError(`${where}the image claims ${size.width}×${size.height} pixels; ConvNet reads images of at most ${MAX_IMAGE_PIXELS / 1e6} megapixels (resize it first)`);
+        }
+    }
     try {
         if (format === 'png') {
             // pngjs expands palette, grey and 1–16-bit images to 8-bit RGBA (16-bit samples rounded, as PIL does).
@@ -45,7 +84,7 @@ export function decodeImage(bytes: Uint8Array, source?: string): PlanarImage {
             height = png.height;
             rgba = png.data;
         } else if (format === 'jpeg') {
-            const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 200, maxMemoryUsageInMB: 2048 });
+            const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6, maxMemoryUsageInMB: 1024 });
             width = decoded.width;
             height = decoded.height;
             rgba = decoded.data;
@@ -54,7 +93,8 @@ export function decodeImage(bytes: Uint8Array, source?: string): PlanarImage {
         }
     } catch (e) {
         if (e instanceof ImageError) throw e;
-        throw new ImageError(`${where}cannot decode the ${format === 'png' ? 'PNG' : 'JPEG'} image: ${(e as Error).message}`);
+        // The decoders' own words ("There are some read requests waitng on finished stream") mean a file cut short.
+        throw new ImageError(`${where}cannot decode the ${format === 'png' ? 'PNG' : 'JPEG'} image: it is truncated or corrupt (${displayText((e as Error).message)})`);
     }
     const plane = width * height;
     if (rgba.length < plane * 4) throw new ImageError(`${where}the decoder returned ${rgba.length} samples for a ${width}×${height} image`);

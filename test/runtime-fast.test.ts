@@ -196,7 +196,7 @@ describe('examples: fast engine = reference path', () => {
             const inputs = randomInputs(graph, 7);
             const parameters = initializeParameters(graph, 7);
             const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' });
-            expect(reference.engine).toBe('typescript');
+            expect(reference.engine).toBe('reference (TypeScript, layer by layer)');
             for (const threads of [1, 2]) {
                 const fast = runNetwork(graph, inputs, parameters, { threads });
                 expect(fast.engine).toMatch(/^wasm/);

@@ -3,15 +3,17 @@
  * (a save dialog) and the weights, then exports in a worker thread with the code `convnet export` uses
  * (runtime/export/files.ts) and reports the files written with an Open action — or the problem, in one sentence.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { GraphRequest, type GraphResult } from '../../server/protocol.js';
 import { formatBytes } from '../../language/util/format.js';
-import type { ExportRequest } from '../../runtime/export/files.js';
+import { checkExportTargets, exportTargets, type ExportRequest } from '../../runtime/export/files.js';
+import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { readSettings } from '../config.js';
-import { showError, showInfo } from '../notify.js';
+import { showError, showInfo, showWarning } from '../notify.js';
 import { resolveTarget } from '../targets.js';
 import type { FromExportWorker, StartExport } from './messages.js';
 
@@ -31,6 +33,8 @@ export interface ExportOptions {
     readonly weights?: string | null;
     /** ONNX opset (default 17; 19 with a deformable conv). */
     readonly opset?: number;
+    /** true: replace files that exist without asking; false: refuse to (a test's or a keybinding's choice); absent: ask. */
+    readonly replace?: boolean;
 }
 
 /** What an export wrote, or why it did not. */
@@ -91,6 +95,27 @@ function weightsFromOptions(format: ExportFormat, options: ExportOptions, seed: 
     return format === 'onnx' || seedAskedFor ? { seed } : {};
 }
 
+/** The `.convnet` files on disk a network was elaborated from: never written over by its export. */
+function sourceFiles(graph: NetworkGraph): string[] {
+    const uris = new Set([graph.uri, ...graph.nodes.map(n => n.source.uri)]);
+    return [...uris].filter(u => u.startsWith('file:')).map(u => vscode.Uri.parse(u).fsPath);
+}
+
+/**
+ * The request, allowed to replace the files that exist once the person has said so; undefined when they decline.
+ * The save dialog has already asked about the file it chose, so only the others (a PyTorch module's state_dict
+ * beside it) are asked about then; a request with a fixed target asks about every existing file.
+ */
+async function confirmReplacing(request: ExportRequest, chosenInDialog: boolean): Promise<ExportRequest | undefined> {
+    if (request.replace !== undefined) return request;
+    const targets = exportTargets(request);
+    const existing = targets.filter((file, i) => fs.existsSync(file) && !(chosenInDialog && i === 0));
+    if (existing.length === 0) return { ...request, replace: chosenInDialog };
+    const names = existing.map(f => path.basename(f)).join(' and ');
+    const answer = await vscode.window.showWarningMessage(`${names} already exist${existing.length === 1 ? 's' : ''}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
+    return answer === 'Replace' ? { ...request, replace: true } : undefined;
+}
+
 function runWorker(context: vscode.ExtensionContext, start: StartExport): Promise<FromExportWorker> {
     return new Promise(resolve => {
         const worker = new Worker(context.asAbsolutePath(path.join('out', 'export-worker.cjs')));
@@ -110,6 +135,12 @@ function runWorker(context: vscode.ExtensionContext, start: StartExport): Promis
 
 export async function exportNetwork(context: vscode.ExtensionContext, client: LanguageClient, format: ExportFormat, uriArg?: string, networkArg?: string, options: ExportOptions = {}): Promise<ExportOutcome | undefined> {
     const { name } = FORMATS[format];
+    if (!vscode.workspace.isTrusted) {
+        // Export reads the weights chosen and writes files a person may then run (Python); an untrusted folder's
+        // .convnet file should not get that far without the person's say.
+        void showWarning(`ConvNet: export is disabled in an untrusted workspace (it writes ${name} files that may then be run). Shapes, costs and diagnostics stay on; trust the workspace to export.`);
+        return undefined;
+    }
     const target = await resolveTarget(client, uriArg, networkArg);
     if (!target) return undefined;
     const result = await client.sendRequest(GraphRequest.method, target) as GraphResult;
@@ -138,11 +169,24 @@ export async function exportNetwork(context: vscode.ExtensionContext, client: La
         weights = await askWeights(format, seed);
         if (!weights) return undefined;
     }
-    const request: ExportRequest = {
+    let request: ExportRequest = {
         ...(format === 'onnx' ? { onnx: file, opset: options.opset } : { pytorch: file }),
         ...weights,
         sourceFile: sourceUri.scheme === 'file' ? sourceUri.fsPath : target.uri,
+        otherSources: sourceFiles(result.graph),
+        replace: options.replace,
     };
+    const allowed = await confirmReplacing(request, options.target === undefined);
+    if (allowed === undefined) return undefined;
+    request = allowed;
+    try {
+        checkExportTargets(request);
+    } catch (e) {
+        const message = `ConvNet: export of ${target.network} to ${name} failed: ${(e as Error).message}`;
+        lastOutcome = { status: 'error', network: target.network, message };
+        void showError(message);
+        return lastOutcome;
+    }
     const answer = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Exporting ${target.network} to ${name}…` },
         () => runWorker(context, { graph: result.graph!, request }),

@@ -13,7 +13,7 @@ function post(message: FromExportWorker): void {
 parentPort!.once('message', ({ graph, request }: StartExport) => {
     try {
         const files = buildExportFiles(graph, request);
-        writeExportFiles(files);
+        writeExportFiles(files, request);
         post({ type: 'done', files: files.map(f => ({ file: f.file, what: f.what, bytes: exportFileSize(f), described: describeExportFile(f) })) });
     } catch (e) {
         const error = e instanceof Error ? e : new Error(String(e));

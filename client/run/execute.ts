@@ -3,7 +3,7 @@
  * page can also be fed a real run outside the editor (test/editor/webview-pages.ts): loads the weights and the
  * inputs, runs on the project's runtime, and re-runs for one layer's output (its feature maps).
  */
-import * as fs from 'node:fs';
+import { readFileBounded } from '../../io/bounded-read.js';
 import * as path from 'node:path';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { checkMemoryBudget, runNetwork } from '../../runtime/executor.js';
@@ -33,11 +33,11 @@ export function loadRun(request: RunRequest): LoadedRun {
     const { graph } = request;
     const estimate = checkMemoryBudget(graph, request.memoryBudget);
     const parameters = request.weights
-        ? loadParameters(graph, parseSafetensors(fs.readFileSync(request.weights), request.weights), { source: request.weights }).store
+        ? loadParameters(graph, parseSafetensors(readFileBounded(request.weights, 'weights', 'the weights'), request.weights), { source: request.weights }).store
         : initializeParameters(graph, request.seed);
     const inputs = request.input.kind === 'random'
         ? randomInputs(graph, request.seed)
-        : inputsFromFile(graph, fs.readFileSync(request.input.path), request.input.path, { normalization: request.imagenetNormalization ? IMAGENET_NORMALIZATION : undefined }).values;
+        : inputsFromFile(graph, readFileBounded(request.input.path, 'input', 'the input'), request.input.path, { normalization: request.imagenetNormalization ? IMAGENET_NORMALIZATION : undefined }).values;
     return { graph, parameters, inputs, memoryBudget: request.memoryBudget, plannedBytes: estimate.total };
 }
 

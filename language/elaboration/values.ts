@@ -1,6 +1,6 @@
 /** What an expression evaluates to while a network is elaborated. */
 import type { AttrValue } from '../ops/types.js';
-import { printable } from '../util/format.js';
+import { displayText } from '../util/quote.js';
 
 /** A tensor of the graph being built, by id. */
 export interface TensorValue {
@@ -34,7 +34,7 @@ export function describeValue(value: Value): string {
     if (Array.isArray(value)) return value.every(isTensor) ? `${value.length} tensors` : 'a tuple';
     if (typeof value === 'number') return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
     if (typeof value === 'boolean') return `the boolean ${value}`;
-    return `the string "${printable(value as string)}"`;
+    return `the string "${displayText(value as string)}"`;
 }
 
 export function typeName(value: Value): string {

@@ -7,6 +7,9 @@ import { createConvNetServices, type ConvNetServices } from '../convnet-module.j
 import { ensureBuiltinLibrary } from '../builtin-library.js';
 import { importedUris } from '../imports.js';
 import type { Model } from '../generated/ast.js';
+import { notAFile, READ_LIMITS } from '../../io/bounded-read.js';
+import { formatBytes } from '../util/format.js';
+import { displayText } from '../util/quote.js';
 
 export interface LoadedWorkspace {
     readonly services: ConvNetServices;
@@ -14,7 +17,22 @@ export interface LoadedWorkspace {
     readonly documents: LangiumDocument<Model>[];
 }
 
+/** A file named on the command line that cannot be loaded; the message names it and says why. */
 export class FileNotFound extends Error {}
+
+/** Why `file` cannot be loaded as a source (checked by type and size before it is opened), or undefined. */
+function sourceFileProblem(file: string): string | undefined {
+    let stats: fs.Stats;
+    try {
+        stats = fs.statSync(file);
+    } catch {
+        return 'no such file';
+    }
+    const other = notAFile(stats);
+    if (other) return `it is ${other}, not a file`;
+    if (stats.size > READ_LIMITS.source) return `it is ${formatBytes(stats.size)}; a .convnet file may have at most ${formatBytes(READ_LIMITS.source)}`;
+    return undefined;
+}
 
 export async function loadConvNetFiles(files: readonly string[]): Promise<LoadedWorkspace> {
     const { shared, ConvNet } = createConvNetServices(NodeFileSystem);
@@ -28,9 +46,14 @@ export async function loadConvNetFiles(files: readonly string[]): Promise<Loaded
         if (seen.has(uri.toString())) continue;
         seen.add(uri.toString());
         const isRequested = i < files.length;
-        if (!fs.existsSync(uri.fsPath) || !fs.statSync(uri.fsPath).isFile()) {
-            if (isRequested) throw new FileNotFound(`${files[i]}: no such file`);
-            continue; // a missing import is reported by the validator on the import line
+        const problem = sourceFileProblem(uri.fsPath);
+        if (problem) {
+            if (isRequested) throw new FileNotFound(`${displayText(files[i], 120)}: ${problem}`);
+            continue; // a missing or unreadable import is reported by the validator on the import line
+        }
+        if (isRequested && path.extname(uri.fsPath).toLowerCase() !== '.convnet') {
+            const onnx = path.extname(uri.fsPath).toLowerCase() === '.onnx';
+            throw new FileNotFound(`${displayText(files[i], 120)}: not a .convnet file${onnx ? ` (to turn an ONNX model into one: convnet import ${displayText(files[i], 120)})` : ' (networks are written in .convnet files)'}`);
         }
         const document = await langiumDocuments.getOrCreateDocument(uri);
         all.push(document);

@@ -1,5 +1,5 @@
 import type { AttrValue, Attrs, OpIssue, Shape } from './types.js';
-import { printable } from '../util/format.js';
+import { displayText } from '../util/quote.js';
 
 /** Largest element count, MAC count or dimension we accept: beyond 2^53 a float64 no longer counts exactly. */
 export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
@@ -54,7 +54,7 @@ export function wrongLength(attr: string, dims: number, value: AttrValue): OpIss
 
 export function formatValue(value: AttrValue): string {
     if (Array.isArray(value)) return `(${value.map(formatValue).join(', ')})`;
-    if (typeof value === 'string') return `"${printable(value)}"`;
+    if (typeof value === 'string') return `"${displayText(value)}"`;
     return String(value);
 }
 

@@ -3,11 +3,13 @@
  * MACs, block instances and lists as frames that can be collapsed into one box, laid out top to bottom by ELK's
  * layered algorithm (elkjs). The editor's graph view and `convnet graph --svg` draw the same layout.
  */
+import { displayText } from '../util/quote.js';
 import ElkConstructor from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { NetworkGraph, SourceLocation } from '../elaboration/graph.js';
 import { formatShape } from '../ops/shape-utils.js';
 import { humanCount } from '../util/format.js';
+import { appendAll, maxOf } from '../util/arrays.js';
 
 export interface LaidOutBox {
     readonly id: string;
@@ -43,7 +45,7 @@ const LINE_HEIGHT = 15;
 const PADDING = 8;
 
 function boxSize(lines: readonly string[]): { width: number; height: number } {
-    return { width: Math.max(...lines.map(l => l.length)) * CHAR_WIDTH + 2 * PADDING, height: lines.length * LINE_HEIGHT + 2 * PADDING };
+    return { width: maxOf(lines.map(l => l.length)) * CHAR_WIDTH + 2 * PADDING, height: lines.length * LINE_HEIGHT + 2 * PADDING };
 }
 
 /** Lays out `graph` with the modules in `collapsed` (indices into graph.modules) drawn as single boxes. */
@@ -156,7 +158,9 @@ export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<nu
         for (const edge of (node.edges ?? []) as (ElkExtendedEdge & { label: string })[]) {
             const points: { x: number; y: number }[] = [];
             for (const section of edge.sections ?? []) {
-                points.push(section.startPoint, ...(section.bendPoints ?? []), section.endPoint);
+                points.push(section.startPoint);
+                appendAll(points, section.bendPoints ?? []);
+                points.push(section.endPoint);
             }
             laidEdges.push({ id: edge.id, points, label: edge.label });
         }
@@ -173,12 +177,21 @@ export function heatColour(heat: number): string {
     return `rgb(${mix(255, 230)}, ${mix(248, 110)}, ${mix(220, 40)})`;
 }
 
+/** Text as XML character data or an attribute value: markup escaped, and characters XML cannot hold (controls, lone surrogates) shown as escapes. */
 function escapeXml(text: string): string {
-    return text.replace(/[<>&"']/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+    return displayText(text, Infinity).replace(/[<>&"']/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export interface SvgOptions {
+    /**
+     * Boxes carry their source's full URI and position, which the editor's view uses to reveal a layer on click.
+     * A file that leaves the machine carries only the source's base name (`data-file`), not the author's folders.
+     */
+    readonly sourceLinks?: boolean;
 }
 
 /** A standalone SVG of the layout; boxes carry data attributes the editor's view uses for clicks. */
-export function renderSvg(layout: GraphLayout, title: string): string {
+export function renderSvg(layout: GraphLayout, title: string, options: SvgOptions = { sourceLinks: true }): string {
     const margin = 12;
     const parts: string[] = [
         `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(layout.width + 2 * margin)}" height="${Math.ceil(layout.height + 2 * margin)}" font-family="sans-serif" font-size="12">`,
@@ -198,7 +211,7 @@ export function renderSvg(layout: GraphLayout, title: string): string {
     for (const box of layout.boxes.filter(b => b.kind !== 'module' || b.collapsed)) {
         const fill = box.kind === 'input' || box.kind === 'output' ? '#e3eefc' : heatColour(box.heat);
         const data = [box.node !== undefined ? `data-node="${box.node}"` : '', box.module !== undefined ? `data-module="${box.module}"` : '',
-            box.source ? `data-uri="${escapeXml(box.source.uri)}" data-line="${box.source.start.line}" data-character="${box.source.start.character}"` : ''].join(' ');
+            box.source ? `${sourceAttribute(box.source.uri, options)} data-line="${box.source.start.line}" data-character="${box.source.start.character}"` : ''].join(' ');
         parts.push(`<g class="box ${box.kind}${box.collapsed ? ' collapsed' : ''}" ${data}><rect x="${box.x}" y="${box.y}" width="${box.width}" height="${box.height}" rx="4" fill="${fill}" stroke="#555"/>`);
         box.lines.forEach((line, i) => {
             const prefix = i === 0 && box.collapsed ? '▸ ' : '';
@@ -208,4 +221,18 @@ export function renderSvg(layout: GraphLayout, title: string): string {
     }
     parts.push('</g></svg>');
     return parts.join('\n');
+}
+
+function sourceAttribute(uri: string, options: SvgOptions): string {
+    if (options.sourceLinks) return `data-uri="${escapeXml(uri)}"`;
+    const base = decodeURIComponentSafely(uri.slice(uri.lastIndexOf('/') + 1));
+    return `data-file="${escapeXml(base)}"`;
+}
+
+function decodeURIComponentSafely(text: string): string {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        return text;
+    }
 }

@@ -25,7 +25,3 @@ export function formatBytes(bytes: number): string {
     return `${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)} ${units[unit]}`;
 }
 
-/** Text from the user inside a message, on one line: control characters and line breaks are shown escaped (`\n`). */
-export function printable(text: string): string {
-    return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, c => JSON.stringify(c).slice(1, -1));
-}

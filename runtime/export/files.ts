@@ -3,10 +3,12 @@
  * (client/export/): which parameters an export uses, the files it makes — built in memory first, so a failed
  * export leaves nothing behind — and writing them.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { formatBytes } from '../../language/util/format.js';
+import { displayText } from '../../language/util/quote.js';
+import { readFileBounded, ReadRefused } from '../../io/bounded-read.js';
+import { checkWrites, writeFilesSafely, WriteRefused, type CommandInput, type WriteOptions } from '../../io/safe-write.js';
 import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../safetensors.js';
 import { initializeParameters, type ParameterStore } from '../weights.js';
 import { exportOnnx, OnnxExportError } from './onnx.js';
@@ -24,8 +26,14 @@ export interface ExportRequest {
     readonly opset?: number;
     /** Ignore tensors of the weights file that no layer has. */
     readonly allowUnexpected?: boolean;
-    /** The `.convnet` file, named in the PyTorch module's header. */
+    /** The `.convnet` file, named (by its base name) in the PyTorch module's header, and never written over. */
     readonly sourceFile?: string;
+    /** Other `.convnet` files the network was elaborated from (never written over). */
+    readonly otherSources?: readonly string[];
+    /** Replace files that exist (the CLI's --force; the editor after asking). */
+    readonly replace?: boolean;
+    /** What to tell the user to do to replace an existing file. */
+    readonly replaceHint?: string;
 }
 
 /** One file of an export, made but not yet written. */
@@ -40,7 +48,7 @@ export interface ExportFile {
 export class ExportError extends Error {}
 
 /** Errors an export reports as one readable message (never a stack trace). */
-const EXPECTED = [ExportError, OnnxExportError, PytorchExportError, SafetensorsError, WeightsError];
+const EXPECTED = [ExportError, OnnxExportError, PytorchExportError, SafetensorsError, WeightsError, ReadRefused, WriteRefused];
 
 export function isExpectedExportError(e: unknown): e is Error {
     return EXPECTED.some(type => e instanceof type);
@@ -56,18 +64,34 @@ export function weightsBeside(file: string): string {
 
 function parametersFor(graph: NetworkGraph, request: ExportRequest): { store: ParameterStore; described: string } {
     if (request.weights) {
-        let bytes: Uint8Array;
-        try {
-            bytes = fs.readFileSync(request.weights);
-        } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            throw new ExportError(`${request.weights}: cannot read the weights${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`);
-        }
+        const bytes = readFileBounded(request.weights, 'weights', 'the weights');
         const loaded = loadParametersFromBytes(graph, bytes, { source: request.weights, allowUnexpected: request.allowUnexpected });
-        return { store: loaded.store, described: `weights from ${request.weights}` };
+        return { store: loaded.store, described: `weights from ${displayText(request.weights, 120)}` };
     }
     const seed = request.seed ?? 0;
     return { store: initializeParameters(graph, seed), described: `seeded weights (seed ${seed})` };
+}
+
+/** The files an export will write, before it is made: the ONNX model, the PyTorch module and its state_dict. */
+export function exportTargets(request: ExportRequest): string[] {
+    const targets: string[] = [];
+    if (request.onnx) targets.push(request.onnx);
+    if (request.pytorch) {
+        targets.push(request.pytorch);
+        if (request.weights !== undefined || request.seed !== undefined) targets.push(weightsBeside(request.pytorch));
+    }
+    return targets;
+}
+
+function writeRules(request: ExportRequest): WriteOptions {
+    const inputs: CommandInput[] = [...(request.sourceFile ? [request.sourceFile] : []), ...(request.otherSources ?? [])].map(file => ({ file, label: 'a .convnet source' }));
+    if (request.weights) inputs.push({ file: request.weights, label: 'the weights' });
+    return { replace: request.replace, replaceHint: request.replaceHint, inputs };
+}
+
+/** Refuses (a `WriteRefused`) an export whose files would replace a file without leave or write over an input. */
+export function checkExportTargets(request: ExportRequest): void {
+    checkWrites(exportTargets(request), writeRules(request));
 }
 
 /**
@@ -106,16 +130,10 @@ export function exportFileSize(file: ExportFile): number {
 
 /** `FILE: what it holds (44.6 MiB)`. */
 export function describeExportFile(file: ExportFile): string {
-    return `${file.file}: ${file.what} (${formatBytes(exportFileSize(file))})`;
+    return `${displayText(file.file, 120)}: ${file.what} (${formatBytes(exportFileSize(file))})`;
 }
 
-/** Writes the files made by `buildExportFiles`; an unwritable target is an `ExportError` naming it. */
-export function writeExportFiles(files: readonly ExportFile[]): void {
-    for (const f of files) {
-        try {
-            fs.writeFileSync(f.file, f.bytes);
-        } catch (e) {
-            throw new ExportError(`${f.file}: cannot write: ${(e as Error).message}`);
-        }
-    }
+/** Writes the files made by `buildExportFiles`, all or none (io/safe-write.ts); a refusal is a `WriteRefused` naming the file. */
+export function writeExportFiles(files: readonly ExportFile[], request: ExportRequest): void {
+    writeFilesSafely(files, writeRules(request));
 }

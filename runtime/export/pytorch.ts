@@ -17,6 +17,7 @@
  *   `load_weights(model, path)` and a `__main__` that builds the model, loads weights given on the command line and
  *   runs a random input.
  */
+import { pythonDocText, pythonString } from './python-text.js';
 import * as path from 'node:path';
 import type { GraphModule, GraphNode, NetworkGraph } from '../../language/elaboration/graph.js';
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
@@ -74,7 +75,7 @@ function pyLiteral(v: PyLit): string {
         if (!Number.isFinite(v)) return v > 0 ? "float('inf')" : "float('-inf')";
         return String(v);
     }
-    if (typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'string') return pythonString(v);
     return v.length === 1 ? `(${pyLiteral(v[0])},)` : `(${v.map(pyLiteral).join(', ')})`;
 }
 
@@ -93,7 +94,7 @@ function render(py: Py, resolve: SlotResolver): string {
         case 'call': return `${py.fn}(${visibleArgs(py, resolve).map(a => (a.kw ? `${a.kw}=${render(a.v, resolve)}` : render(a.v, resolve))).join(', ')})`;
         case 'infix': return `${render(py.a, resolve)} ${py.op} ${render(py.b, resolve)}`;
         case 'list': return `[${py.items.map(i => render(i, resolve)).join(', ')}]`;
-        case 'dict': return `OrderedDict([${py.items.map(([k, v]) => `(${JSON.stringify(k)}, ${render(v, resolve)})`).join(', ')}])`;
+        case 'dict': return `OrderedDict([${py.items.map(([k, v]) => `(${pythonString(k)}, ${render(v, resolve)})`).join(', ')}])`;
         case 'slice': {
             const colons = Array(py.before).fill(':');
             const step = render(py.step, resolve);
@@ -124,7 +125,7 @@ function renderPretty(py: Py, resolve: SlotResolver, indent: string, used: numbe
         return `${py.fn}(\n${parts.join(',\n')},\n${indent})`;
     }
     if (py.k === 'dict') {
-        const parts = py.items.map(([k, v]) => `${inner}(${JSON.stringify(k)}, ${renderPretty(v, resolve, inner, inner.length + k.length + 5, width)})`);
+        const parts = py.items.map(([k, v]) => `${inner}(${pythonString(k)}, ${renderPretty(v, resolve, inner, inner.length + k.length + 5, width)})`);
         return `OrderedDict([\n${parts.join(',\n')},\n${indent}])`;
     }
     return flat;
@@ -168,7 +169,7 @@ const isAttributeName = (name: string): boolean => /^[A-Za-z_][A-Za-z0-9_]*$/.te
 
 /** `self.conv1`, or `self._modules["lambda"]` for a name that cannot be an attribute. */
 function memberAccess(owner: string, name: string): string {
-    return isAttributeName(name) ? `${owner}.${name}` : `${owner}._modules[${JSON.stringify(name)}]`;
+    return isAttributeName(name) ? `${owner}.${name}` : `${owner}._modules[${pythonString(name)}]`;
 }
 
 function lastSegment(name: string): string {
@@ -877,7 +878,7 @@ class Exporter {
                     const entries: [string, Py][] = [];
                     sink(name, call('nn.ModuleDict', pos({ k: 'dict', items: entries })));
                     const dict = accessOf(name);
-                    visit(item.module.index, child => `${dict}[${JSON.stringify(child)}]`, (child, py) => entries.push([child, py]), `${prefix}${name}_`);
+                    visit(item.module.index, child => `${dict}[${pythonString(child)}]`, (child, py) => entries.push([child, py]), `${prefix}${name}_`);
                     continue;
                 }
                 flat.push({ item, accessOf, sink, prefix });
@@ -1084,9 +1085,19 @@ def load_weights(model, path):
         raise KeyError(f'{path}: missing keys {missing}, unexpected keys {result.unexpected_keys}')
     return model`;
 
+/** `resnet18.convnet` of `file:///home/someone/resnet18.convnet` (a malformed escape is kept as written). */
+function sourceBaseName(uri: string): string {
+    const last = uri.slice(uri.lastIndexOf('/') + 1);
+    try {
+        return decodeURIComponent(last);
+    } catch {
+        return last;
+    }
+}
+
 function header(graph: NetworkGraph, className: string, options: PytorchExportOptions): string {
-    const source = options.sourceFile ? path.basename(options.sourceFile) : graph.uri ? path.basename(decodeURIComponent(graph.uri.replace(/^file:\/\//, ''))) : 'a .convnet file';
-    return `"""${graph.name}, written by \`convnet export --pytorch\` from ${source}.
+    const source = pythonDocText(options.sourceFile ? path.basename(options.sourceFile) : graph.uri ? sourceBaseName(graph.uri) : 'a .convnet file');
+    return `"""${pythonDocText(graph.name)}, written by \`convnet export --pytorch\` from ${source}.
 
 Every layer keeps its .convnet name, so state_dict keys are the names ConvNet shows (\`conv1.weight\`):
     model = ${className}().eval()
@@ -1104,7 +1115,7 @@ function renderClass(name: string, doc: string, params: readonly { name: string;
     const init: string[] = ['super().__init__()'];
     for (const p of params) if (p.forward) init.push(`self.${p.name} = ${p.name}`);
     for (const line of template.init) {
-        const target = isAttributeName(line.attr) ? `self.${line.attr} = ` : `self.add_module(${JSON.stringify(line.attr)}, `;
+        const target = isAttributeName(line.attr) ? `self.${line.attr} = ` : `self.add_module(${pythonString(line.attr)}, `;
         const value = renderPretty(line.py, resolver, '        ', 8 + target.length);
         init.push(isAttributeName(line.attr) ? `${target}${value}` : `${target}${value})`);
     }
@@ -1115,7 +1126,7 @@ function renderClass(name: string, doc: string, params: readonly { name: string;
     forward.push(`return ${template.returns.length === 1 ? template.returns[0] : template.returns.join(', ')}`);
     return [
         `class ${name}(nn.Module):`,
-        `    """${doc}"""`,
+        `    """${pythonDocText(doc)}"""`,
         '',
         `    def __init__(${['self', ...params.map(p => p.name)].join(', ')}):`,
         ...indent(init),

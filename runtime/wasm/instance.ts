@@ -52,6 +52,9 @@ export interface CompiledKernels {
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the most a 32-bit memory can address
 
+/** A run that needs more memory than a 32-bit WebAssembly memory has. */
+export class EngineMemoryExhausted extends Error {}
+
 let compiled: CompiledKernels | null | undefined;
 
 /**
@@ -111,7 +114,7 @@ export class WasmMemory {
     allocateBytes(bytes: number): number {
         const address = this.top;
         const end = address + Math.ceil(bytes / 16) * 16 + 16;
-        if (end > MAX_PAGES * PAGE) throw new RangeError(`the run needs more than 4 GiB of WebAssembly memory (${end} bytes)`);
+        if (end > MAX_PAGES * PAGE) throw new EngineMemoryExhausted(`the run needs more than the 4 GiB the fast engine's WebAssembly memory can hold; run it on the TypeScript engine (convnet run --engine typescript)`);
         const have = this.memory.buffer.byteLength;
         if (end > have) {
             this.memory.grow(Math.ceil((end - have) / PAGE));

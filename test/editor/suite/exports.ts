@@ -76,8 +76,15 @@ test('Export to PyTorch writes the ResNet18 nn.Module `convnet export --pytorch`
         fs.rmSync(path.dirname(fromCli), { recursive: true, force: true });
     }
 
+    // The module exists now: an export told not to replace files refuses, in one sentence, and changes nothing.
+    const refused = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportPyTorch', { uri: resnetUri().toString(), network: NETWORK, target, seed: 1, replace: false });
+    assert.equal(refused?.status, 'error');
+    assert.match(refused?.status === 'error' ? refused.message : '', /resnet18\.py: already exists/);
+    assert.equal(fs.readFileSync(target, 'utf8'), source, 'the module is untouched');
+    assert.ok(!fs.existsSync(path.join(folder, 'resnet18.safetensors')), 'and nothing else written');
+
     // With a seed, the state_dict goes beside the module, as with `convnet export --pytorch F.py --seed 1`.
-    const seeded = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportPyTorch', { uri: resnetUri().toString(), network: NETWORK, target, seed: 1 });
+    const seeded = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportPyTorch', { uri: resnetUri().toString(), network: NETWORK, target, seed: 1, replace: true });
     assert.equal(seeded?.status, 'done');
     if (seeded?.status !== 'done') return;
     const weights = path.join(folder, 'resnet18.safetensors');
@@ -93,7 +100,7 @@ test('an export that cannot write its file says why in one sentence', async () =
     const outcome = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportOnnx', { uri: resnetUri().toString(), network: NETWORK, target });
     assert.equal(outcome?.status, 'error');
     if (outcome?.status !== 'error') return;
-    assert.match(outcome.message, /^ConvNet: export of ResNet18 to ONNX failed: .*resnet18\.onnx: cannot write: ENOENT: no such file or directory/);
+    assert.match(outcome.message, /^ConvNet: export of ResNet18 to ONNX failed: .*resnet18\.onnx: cannot write: the folder .*deeper does not exist$/);
     assert.doesNotMatch(outcome.message, /\n|\bat .*:\d+:\d+/, 'no stack trace');
     assert.equal(outcome.stack, undefined, 'an expected problem, not a bug');
     assert.equal(api.notices().at(-1)?.message, outcome.message);
