@@ -11,6 +11,7 @@ import { renderSummaryTable, type TableFormat } from '../language/render/summary
 import { layoutGraph, renderSvg } from '../language/render/graph-layout.js';
 import * as path from 'node:path';
 import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
+import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
 
 export interface Output {
@@ -19,7 +20,7 @@ export interface Output {
 }
 
 function relativePath(document: LangiumDocument): string {
-    return path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath;
+    return displayText(path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath, 120);
 }
 
 /** `file:line:col: severity: message` per diagnostic; returns the number of errors. */
@@ -60,7 +61,7 @@ export async function summary(file: string, options: SummaryOptions, io: Output)
     const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
     const chosen = options.network ? networks.filter(n => n.name === options.network) : networks;
     if (options.network && chosen.length === 0) {
-        io.err(`${relativePath(document)}: no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
+        io.err(`${relativePath(document)}: no network named '${displayText(options.network)}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
         return 2;
     }
     if (errors > 0) {
@@ -123,7 +124,7 @@ export async function graph(file: string, options: GraphOptions, io: Output): Pr
     const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
     const network = options.network ? networks.find(n => n.name === options.network) : networks[0];
     if (!network) {
-        io.err(`${relativePath(document)}: ${options.network ? `no network named '${options.network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})` : 'no network to draw'}`);
+        io.err(`${relativePath(document)}: ${options.network ? `no network named '${displayText(options.network)}' (it has ${networks.map(n => n.name).join(', ') || 'none'})` : 'no network to draw'}`);
         return 2;
     }
     if (errors > 0) {
@@ -136,6 +137,6 @@ export async function graph(file: string, options: GraphOptions, io: Output): Pr
     const layout = await layoutGraph(graphOfNetwork);
     // The file may be shared: boxes name their source by the file's base name, not the author's folders.
     writeFilesSafely([{ file: options.svg, bytes: renderSvg(layout, network.name, { sourceLinks: false }) }], writing);
-    io.err(`${options.svg}: ${graphOfNetwork.nodes.length} layers of ${network.name}`);
+    io.err(`${displayText(options.svg, 120)}: ${graphOfNetwork.nodes.length} layers of ${network.name}`);
     return 0;
 }

@@ -7,12 +7,13 @@ import { isNetwork } from '../language/generated/ast.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import type { Output } from './commands.js';
+import { displayText } from '../language/util/quote.js';
 
 /** The chosen network's graph, or the exit code when there is none to act on. */
 export async function chooseNetwork(file: string, network: string | undefined, verb: string, io: Output): Promise<NetworkGraph | number> {
     const { documents, services } = await loadConvNetFiles([file]);
     const document = documents[0];
-    const shown = path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath;
+    const shown = displayText(path.relative(process.cwd(), document.uri.fsPath) || document.uri.fsPath, 120);
     let errors = 0;
     for (const d of document.diagnostics ?? []) {
         if (d.severity !== 1) continue;
@@ -21,7 +22,7 @@ export async function chooseNetwork(file: string, network: string | undefined, v
     }
     const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
     if (network && !networks.some(n => n.name === network)) {
-        io.err(`convnet: ${shown}: no network named '${network}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
+        io.err(`convnet: ${shown}: no network named '${displayText(network)}' (it has ${networks.map(n => n.name).join(', ') || 'none'})`);
         return 2;
     }
     if (errors > 0) {

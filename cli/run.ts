@@ -9,6 +9,7 @@ import { checkWrites, writeFilesSafely, WriteRefused, type CommandInput, type Wr
 import { FORCE_HINT, sourceInputs } from './outputs.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
+import { displayText } from '../language/util/quote.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
 import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
@@ -83,7 +84,7 @@ function milliseconds(ms: number): string {
 
 interface RunReport {
     network: string;
-    weights: { source: 'seed'; seed: number } | { source: 'file'; path: string; tensors: number; ignored: string[] };
+    weights: { source: 'seed'; seed: number } | { source: 'file'; path: string; tensors: number; ignored: string[]; nonFinite: string[] };
     inputs: { name: string; shape: readonly number[]; source: InputKind; seed?: number; path?: string }[];
     outputs: OutputStatistics[];
     totalMs: number;
@@ -109,6 +110,10 @@ export async function runCommand(file: string, options: RunCommandOptions, io: O
             io.err(`convnet: note: --threads ${options.threads} is more than the ${defaultThreads()} cores here; running on ${threadsFor(options.threads)}`);
         }
         const report = execute(graph, options);
+        if (report.weights.source === 'file' && report.weights.nonFinite.length) {
+            const bad = report.weights.nonFinite;
+            io.err(`convnet: warning: ${bad.length} parameter tensor${bad.length === 1 ? ' holds' : 's hold'} NaN or infinite values, so the outputs will too: ${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ', …' : ''}`);
+        }
         if (options.json) io.out(JSON.stringify(report, null, 2));
         else io.out(render(graph, report));
         return 0;
@@ -152,7 +157,7 @@ function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOpt
     if (options.weights) {
         const loaded = loadParametersFromBytes(graph, readFileBounded(options.weights, 'weights', 'the weights'), { allowUnexpected: options.allowUnexpected, source: options.weights });
         parameters = loaded.store;
-        weights = { source: 'file', path: options.weights, tensors: loaded.loaded, ignored: [...loaded.ignored] };
+        weights = { source: 'file', path: options.weights, tensors: loaded.loaded, ignored: [...loaded.ignored], nonFinite: [...loaded.nonFinite] };
     } else {
         parameters = initializeParameters(graph, seed, elements => compute.allocate(elements));
         weights = { source: 'seed', seed };
@@ -202,8 +207,8 @@ function render(graph: NetworkGraph, report: RunReport): string {
     const lines: string[] = [];
     const weights = report.weights.source === 'seed'
         ? `seeded (seed ${report.weights.seed})`
-        : `${report.weights.path} (${report.weights.tensors} tensors${ignoredText(report.weights.ignored)})`;
-    const inputs = report.inputs.map(i => `${i.name} ${formatShape(i.shape)} ${i.path ? `from ${i.path}` : `random normal (seed ${i.seed})`}`).join(', ');
+        : `${displayText(report.weights.path, 120)} (${report.weights.tensors} tensors${ignoredText(report.weights.ignored)})`;
+    const inputs = report.inputs.map(i => `${i.name} ${formatShape(i.shape)} ${i.path ? `from ${displayText(i.path, 120)}` : `random normal (seed ${i.seed})`}`).join(', ');
     lines.push(`${report.network}: ${graph.nodes.length} layers; weights: ${weights}; input: ${inputs}`);
     for (const o of report.outputs) {
         lines.push(`output ${o.name}: ${formatShape(o.shape)}  min ${number(o.min)}  max ${number(o.max)}  mean ${number(o.mean)}  std ${number(o.std)}`);

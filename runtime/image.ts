@@ -63,7 +63,7 @@ export function imageHeaderSize(bytes: Uint8Array, format: ImageFormat): { width
  * palette images become RGB; 16-bit PNG samples are rounded to 8 bits.
  */
 export function decodeImage(bytes: Uint8Array, source?: string): PlanarImage {
-    const where = source ? `${source}: ` : '';
+    const where = source ? `${displayText(source, 120)}: ` : '';
     const format = sniffImage(bytes);
     let width: number;
     let height: number;
@@ -183,7 +183,7 @@ export const IMAGENET_NORMALIZATION: Normalization = { mean: [0.485, 0.456, 0.40
  * `convert('L')`), resized to the input's H×W, then `(x − mean) / std` per channel when `normalization` is given.
  */
 export function imageToInput(image: PlanarImage, shape: readonly number[], normalization?: Normalization, source?: string): Float32Array {
-    const where = source ? `${source}: ` : '';
+    const where = source ? `${displayText(source, 120)}: ` : '';
     if (shape.length !== 4 || shape[0] !== 1 || (shape[1] !== 3 && shape[1] !== 1)) {
         throw new ImageError(`${where}an image can only feed an input of shape 1×3×H×W (RGB) or 1×1×H×W (grey); this input is ${shape.join('×')}`);
     }

@@ -4,6 +4,7 @@
  * PNG/JPEG image (resized to the input's H×W, RGB in [0, 1], optionally normalised). The format is recognised by
  * the file's first bytes, not its name.
  */
+import { displayText, quoted } from '../language/util/quote.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { SeededRandom } from './random.js';
 import { elementCount, Tensor } from './tensor.js';
@@ -64,7 +65,7 @@ export interface InputFileOptions {
 
 /** Reads every input of `graph` from one file's bytes; `source` (its path) prefixes error messages. */
 export function inputsFromFile(graph: NetworkGraph, bytes: Uint8Array, source: string, options: InputFileOptions = {}): PreparedInputs {
-    const where = `${source}: `;
+    const where = `${displayText(source, 120)}: `;
     const names = graph.inputs.map(p => p.name);
     const single = (format: string) => {
         if (names.length !== 1) {
@@ -96,7 +97,7 @@ export function inputsFromFile(graph: NetworkGraph, bytes: Uint8Array, source: s
     const values = new Map<string, Tensor>();
     if (keys.length === 1 && names.length === 1) {
         const t = file.tensors.get(keys[0])!;
-        values.set(names[0], new Tensor(checkFits(graph, names[0], t.shape, where, `tensor '${keys[0]}'`), toFloat32(t)));
+        values.set(names[0], new Tensor(checkFits(graph, names[0], t.shape, where, `tensor ${quoted(keys[0])}`), toFloat32(t)));
         return { values, kind: 'safetensors' };
     }
     const missing = names.filter(n => !file.tensors.has(n));
@@ -104,7 +105,7 @@ export function inputsFromFile(graph: NetworkGraph, bytes: Uint8Array, source: s
     if (missing.length || unexpected.length) {
         const parts: string[] = [];
         if (missing.length) parts.push(`no tensor for input${missing.length === 1 ? '' : 's'} ${missing.map(m => `'${m}'`).join(', ')}`);
-        if (unexpected.length) parts.push(`tensor${unexpected.length === 1 ? '' : 's'} ${unexpected.map(k => `'${k}'`).join(', ')} match${unexpected.length === 1 ? 'es' : ''} no input`);
+        if (unexpected.length) parts.push(`tensor${unexpected.length === 1 ? '' : 's'} ${unexpected.slice(0, 8).map(k => quoted(k)).join(', ')}${unexpected.length > 8 ? ', …' : ''} match${unexpected.length === 1 ? 'es' : ''} no input`);
         throw new InputError(`${where}${parts.join('; ')} (the inputs of ${graph.name} are ${names.map(n => `'${n}'`).join(', ')})`);
     }
     // Check every shape before converting anything.

@@ -5,6 +5,7 @@
  * padded with spaces and a newline, then the array's bytes. Floating, integer and boolean arrays of either byte
  * order are read as float32 in C (row-major) order.
  */
+import { displayText } from '../language/util/quote.js';
 import { halfToFloat } from './safetensors.js';
 import { elementCount } from './tensor.js';
 
@@ -91,7 +92,7 @@ function parseHeader(text: string, fail: (m: string) => never): Header {
 /** Parses a `.npy` file; `source` (a path) prefixes error messages. */
 export function parseNpy(file: Uint8Array, source?: string): NpyArray {
     const fail = (message: string): never => {
-        throw new NpyError(`${source ? `${source}: ` : ''}${message}`);
+        throw new NpyError(`${source ? `${displayText(source, 120)}: ` : ''}${message}`);
     };
     if (file.length < 10 || MAGIC.some((b, k) => file[k] !== b)) fail('not a .npy file (it does not start with \\x93NUMPY)');
     const major = file[6];

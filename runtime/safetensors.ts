@@ -9,6 +9,7 @@
  */
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { elementCount } from './tensor.js';
+import { displayText, quoted } from '../language/util/quote.js';
 import { parameterKey, type ParameterStore } from './weights.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
@@ -39,7 +40,7 @@ export interface SafetensorsFile {
 }
 
 function describe(source: string | undefined): string {
-    return source ? `${source}: ` : '';
+    return source ? `${displayText(source, 120)}: ` : '';
 }
 
 /** Parses and validates a whole safetensors file. `source` (a path) prefixes every error message. */
@@ -70,6 +71,9 @@ export function parseSafetensors(file: Uint8Array, source?: string): Safetensors
         return fail(`the header is not valid JSON (${(e as Error).message})`);
     }
     if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('the header is not a JSON object');
+    // JSON.parse keeps the last of two equal keys: a file that names a tensor twice is ambiguous, not the last one.
+    const twice = firstRepeatedKey(text);
+    if (twice !== undefined) fail(`the header names ${quoted(twice)} twice; a tensor may be described once`);
     const dataStart = 8 + headerLength;
     const dataLength = file.length - dataStart;
     const tensors = new Map<string, SafetensorsTensor>();
@@ -84,27 +88,27 @@ export function parseSafetensors(file: Uint8Array, source?: string): Safetensors
             continue;
         }
         const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-        if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`tensor '${key}': its header entry is not an object`);
+        if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`tensor ${quoted(key)}: its header entry is not an object`);
         const dtype = entry.dtype;
         if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
-            fail(`tensor '${key}': unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
+            fail(`tensor ${quoted(key)}: unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);
         }
         const shape = entry.shape;
         if (!Array.isArray(shape) || shape.some(d => !Number.isSafeInteger(d) || d < 0)) {
-            fail(`tensor '${key}': shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+            fail(`tensor ${quoted(key)}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
         }
         const offsets = entry.data_offsets;
         if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some(o => !Number.isSafeInteger(o) || o < 0)) {
-            fail(`tensor '${key}': data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
+            fail(`tensor ${quoted(key)}: data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`);
         }
         const [begin, end] = offsets as [number, number];
-        if (end < begin) fail(`tensor '${key}': data_offsets [${begin}, ${end}] end before they begin`);
+        if (end < begin) fail(`tensor ${quoted(key)}: data_offsets [${begin}, ${end}] end before they begin`);
         const expectedBytes = elementCount(shape as number[]) * DTYPE_BYTES[dtype as SafetensorsDtype];
         if (end - begin !== expectedBytes) {
-            fail(`tensor '${key}': data_offsets [${begin}, ${end}] span ${end - begin} bytes, but ${dtype} of shape [${(shape as number[]).join(', ')}] needs ${expectedBytes}`);
+            fail(`tensor ${quoted(key)}: data_offsets [${begin}, ${end}] span ${end - begin} bytes, but ${dtype} of shape [${(shape as number[]).join(', ')}] needs ${expectedBytes}`);
         }
         if (end > dataLength) {
-            fail(`tensor '${key}': its data ends at byte ${end} of the data, but only ${dataLength} bytes follow the header (truncated file, or the header lies about the offsets)`);
+            fail(`tensor ${quoted(key)}: its data ends at byte ${end} of the data, but only ${dataLength} bytes follow the header (truncated file, or the header lies about the offsets)`);
         }
         ranges.push({ key, begin, end });
         tensors.set(key, { dtype: dtype as SafetensorsDtype, shape: shape as number[], bytes: file.subarray(dataStart + begin, dataStart + end) });
@@ -203,7 +207,7 @@ export function encodeSafetensors(tensors: Iterable<[string, TensorToWrite]>, me
     let offset = 0;
     for (const [key, t] of entries) {
         if (key === '__metadata__') throw new SafetensorsError('a tensor may not be called __metadata__');
-        if (t.data.length !== elementCount(t.shape)) throw new SafetensorsError(`tensor '${key}': ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+        if (t.data.length !== elementCount(t.shape)) throw new SafetensorsError(`tensor ${quoted(key)}: ${t.data.length} values for shape [${t.shape.join(', ')}]`);
         header[key] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.length * 4] };
         offset += t.data.length * 4;
     }
@@ -245,11 +249,38 @@ export interface LoadedParameters {
     readonly loaded: number;
     /** Keys skipped: PyTorch's `num_batches_tracked` counters, and unexpected keys when allowed. */
     readonly ignored: readonly string[];
+    /** Parameters holding NaN or ±Inf (`conv1.weight (3 of 432 values)`): a run on them gives NaN, and says why. */
+    readonly nonFinite: readonly string[];
+}
+
+/** The first key that appears twice among the top-level keys of a JSON object's text (already known to be valid JSON). */
+function firstRepeatedKey(json: string): string | undefined {
+    const seen = new Set<string>();
+    let depth = 0;
+    for (let i = 0; i < json.length; i++) {
+        const c = json[i];
+        if (c === '{' || c === '[') depth++;
+        else if (c === '}' || c === ']') depth--;
+        else if (c === '"') {
+            let end = i + 1;
+            while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+            // A string at depth 1 followed by ':' is a key of the top-level object.
+            let next = end + 1;
+            while (next < json.length && ' \t\n\r'.includes(json[next])) next++;
+            if (depth === 1 && json[next] === ':') {
+                const key = JSON.parse(json.slice(i, end + 1)) as string;
+                if (seen.has(key)) return key;
+                seen.add(key);
+            }
+            i = end;
+        }
+    }
+    return undefined;
 }
 
 /** Lists at most `limit` items, then says how many more. */
 function listSome(items: readonly string[], limit = 12): string {
-    const shown = items.slice(0, limit).join(', ');
+    const shown = items.slice(0, limit).map(item => displayText(item, 160)).join(', ');
     return items.length > limit ? `${shown}, … and ${items.length - limit} more` : shown;
 }
 
@@ -303,12 +334,17 @@ export function loadParameters(graph: NetworkGraph, file: SafetensorsFile, optio
         throw new WeightsError(`${where}the weights do not fit ${graph.name}: ${problems.join('; ')}${hint}`);
     }
     const store: ParameterStore = new Map();
+    const nonFinite: string[] = [];
     for (const [key, want] of expected) {
         let layer = store.get(want.layer);
         if (!layer) store.set(want.layer, layer = {});
-        layer[want.param] = toFloat32(file.tensors.get(key)!);
+        const values = toFloat32(file.tensors.get(key)!);
+        layer[want.param] = values;
+        let bad = 0;
+        for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) bad++;
+        if (bad) nonFinite.push(`${displayText(key)} (${bad} of ${values.length} values)`);
     }
-    return { store, loaded: expected.size, ignored };
+    return { store, loaded: expected.size, ignored, nonFinite };
 }
 
 /** Parses a safetensors file's bytes and loads the network's parameters from it (see `loadParameters`). */

@@ -211,10 +211,14 @@ network Small(input: [1, 3, 12, 12]) {
         expect(ok.code).toBe(0);
         expect(ok.out).toContain(`weights from ${at('w.safetensors')}`);
         fs.writeFileSync(at('bad.safetensors'), encodeSafetensors(tensors.slice(1)));
-        const bad = await convnet('export', at('small.convnet'), '--onnx', at('bad.onnx'), '--pytorch', at('bad.py'), '--weights', at('bad.safetensors'));
+        const bad = await convnet('export', at('small.convnet'), '--onnx', at('bad.onnx'), '--pytorch', at('bad_module.py'), '--weights', at('bad.safetensors'));
         expect(bad.code).toBe(1);
         expect(bad.err).toMatch(/convnet: .*bad\.safetensors: the weights do not fit Small: 1 key is missing: layer1\.0\.conv1\.weight/);
-        expect(fs.existsSync(at('bad.onnx')) || fs.existsSync(at('bad.py'))).toBe(false);
+        expect(fs.existsSync(at('bad.onnx')) || fs.existsSync(at('bad_module.py')) || fs.existsSync(at('bad_module.safetensors'))).toBe(false);
+        // The module's state_dict would go to bad.safetensors, the weights being read: refused whatever the flags.
+        const over = await convnet('export', at('small.convnet'), '--pytorch', at('bad.py'), '--weights', at('bad.safetensors'), '--force');
+        expect(over.code).toBe(1);
+        expect(over.err).toMatch(/bad\.safetensors: this command reads it \(the weights\); refusing to write over it/);
     });
 
     it('says why deformconv cannot go to an old opset, and writes nothing', async () => {
