@@ -7,14 +7,18 @@
  * a plain constant.
  *
  * Weights are never decoded: a parameter needs only its dimensions and the name of the initializer it came from.
+ * Before anything is read, the model is checked with the ONNX checker's rules (check-model.ts).
  */
 import onnxProto from 'onnx-proto';
+import { quoted } from '../../language/util/quote.js';
+import { checkModel } from './check-model.js';
+import { OnnxImportError } from './import-error.js';
+
+export { OnnxImportError };
 
 const { onnx } = onnxProto;
 type Long = { toNumber(): number };
 export type AttributeValue = number | string | number[] | ConstTensor | undefined;
-
-export class OnnxImportError extends Error {}
 
 export const DataType = onnx.TensorProto.DataType;
 
@@ -79,8 +83,7 @@ export function decodeModel(bytes: Uint8Array, source = 'the file'): DecodedMode
     if (!graph || irVersion <= 0 || irVersion > 100 || ((graph.node ?? []).length === 0 && (graph.output ?? []).length === 0)) {
         throw new OnnxImportError(`${source} is not an ONNX model${describeBytes(bytes)}: it has no ${!graph ? 'graph' : irVersion <= 0 || irVersion > 100 ? 'valid IR version' : 'nodes or outputs'}`);
     }
-    const defaultDomain = model.opsetImport.find(o => !o.domain || o.domain === 'ai.onnx');
-    const opset = defaultDomain ? toNumber(defaultDomain.version) : 1;
+    const opset = checkModel(model, graph);
     const initializers = new Map<string, ConstTensor>();
     for (const t of graph.initializer ?? []) {
         if (!t.name) continue;
@@ -142,7 +145,7 @@ export function tensorFromProto(t: onnxProto.onnx.ITensorProto, paramName?: stri
 
 function decodeValues(t: onnxProto.onnx.ITensorProto, dims: readonly number[], dataType: number): number[] {
     const count = dims.reduce((a, b) => a * b, 1);
-    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw new OnnxImportError(`tensor '${t.name}' keeps its values in an external file, and the importer needs them`);
+    if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) throw new OnnxImportError(`tensor ${quoted(t.name ?? '')} keeps its values in an external file, and the importer needs them: import the model with its data embedded (onnx.save with save_as_external_data=False)`);
     const raw = t.rawData;
     if (raw && raw.length > 0) {
         const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -162,7 +165,7 @@ function decodeValues(t: onnxProto.onnx.ITensorProto, dims: readonly number[], d
             [DataType.FLOAT16]: [2, o => float16(view.getUint16(o, true))],
         };
         const reader = read[dataType];
-        if (!reader) throw new OnnxImportError(`tensor '${t.name}' has data type ${dataType}, which the importer cannot read`);
+        if (!reader) throw new OnnxImportError(`tensor ${quoted(t.name ?? '')} has data type ${dataType}, which the importer cannot read as a number; shape arithmetic must use integer or float tensors`);
         for (let i = 0; i < count; i++) out.push(reader[1](i * reader[0]));
         return out;
     }
