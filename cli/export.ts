@@ -34,8 +34,9 @@ export async function exportCommand(file: string, options: ExportCommandOptions,
     };
     try {
         checkExportTargets(request);
-        const files = buildExportFiles(graph, request);
+        const { files, warnings } = buildExportFiles(graph, request);
         writeExportFiles(files, request);
+        for (const warning of warnings) io.err(`convnet: warning: ${warning}`);
         for (const f of files) io.out(describeExportFile(f));
         return 0;
     } catch (e) {

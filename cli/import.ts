@@ -14,6 +14,7 @@ import { ensureBuiltinLibrary } from '../language/builtin-library.js';
 import { isNetwork, type Model } from '../language/generated/ast.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { withCommas } from '../language/util/format.js';
+import { displayText, quoted } from '../language/util/quote.js';
 import { importOnnx, OnnxImportError, type OnnxImport } from '../runtime/import/onnx-to-convnet.js';
 import type { Output } from './commands.js';
 
@@ -71,7 +72,7 @@ export async function importCommand(file: string, options: ImportCommandOptions,
         result = importOnnx(bytes, { source: file, networkName: options.network });
     } catch (e) {
         if (e instanceof OnnxImportError) {
-            io.err(`convnet: ${file}: ${e.message}`);
+            io.err(`convnet: ${displayText(file, 120)}: ${e.message}`);
             return 1;
         }
         throw e;
@@ -79,7 +80,7 @@ export async function importCommand(file: string, options: ImportCommandOptions,
     const shown = options.out ?? `${path.basename(file).replace(/\.onnx$/i, '')}.convnet`;
     const check = await checkImported(result, shown);
     if (check.errors.length) {
-        io.err(`convnet: ${file}: the translation does not check clean (internal error — please report; nothing written):\n  ${check.errors.join('\n  ')}`);
+        io.err(`convnet: ${displayText(file, 120)}: the translation does not check clean (internal error — please report; nothing written):\n  ${check.errors.join('\n  ')}`);
         return 1;
     }
     if (options.out) {
@@ -90,14 +91,14 @@ export async function importCommand(file: string, options: ImportCommandOptions,
     const total = result.parameterNames.length;
     const kept = check.namesChanged.length === 0
         ? `${total === 1 ? 'the' : `all ${total}`} parameter tensor${total === 1 ? '' : 's'} with state_dict names keep${total === 1 ? 's' : ''} ${total === 1 ? 'its name' : 'their names'}`
-        : `${check.namesKept} of ${total} parameter tensors keep their state_dict names (not: ${check.namesChanged.slice(0, 2).map(n => `'${n}'`).join(', ')}${check.namesChanged.length > 2 ? ' …' : ''})`;
+        : `${check.namesKept} of ${total} parameter tensors keep their state_dict names (not: ${check.namesChanged.slice(0, 2).map(n => quoted(n)).join(', ')}${check.namesChanged.length > 2 ? ' …' : ''})`;
     const generated = result.generatedNames ? `; ${result.generatedNames} with generated names (onnx::…) are named after their layers` : '';
     const names = total ? `${kept}${generated}` : `the model's parameters have generated names; they are named after their layers`;
     io.err([
-        `${options.out ?? 'stdout'}: network ${result.networkName} from ${result.producer || 'an unnamed producer'} (opset ${result.opset}): ${result.layers} layers${result.blocks ? `, ${result.blocks} block${result.blocks === 1 ? '' : 's'}` : ''}`,
-        `  ${withCommas(result.params)} parameters, ${withCommas(result.macs)} MACs; ${result.inputs.map(i => `${i.name} ${formatShape(i.shape)}`).join(', ')} → ${result.outputs.map(o => formatShape(o.shape)).join(', ')}`,
+        `${displayText(options.out ?? 'stdout', 120)}: network ${result.networkName} from ${result.producer ? displayText(result.producer) : 'an unnamed producer'} (opset ${result.opset}): ${result.layers} layers${result.blocks ? `, ${result.blocks} block${result.blocks === 1 ? '' : 's'}` : ''}`,
+        `  ${withCommas(result.params)} parameters, ${withCommas(result.macs)} MACs; ${result.inputs.map(i => `${displayText(i.name)} ${formatShape(i.shape)}`).join(', ')} → ${result.outputs.map(o => formatShape(o.shape)).join(', ')}`,
         `  ${names}`,
-        ...result.notes.map(n => `  note: ${n}`),
+        ...result.notes.map(n => `  note: ${displayText(n, 300)}`),
         ...check.warnings.map(w => `  warning: ${w}`),
     ].join('\n'));
     return 0;

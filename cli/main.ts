@@ -56,8 +56,8 @@ const COMMAND_USAGE: Record<string, string> = {
 };
 
 const COMMON_OPTIONS = `Every command takes --help. Commands that write files (run --output, graph --svg, export, import --out) never
-replace an existing file unless --force is given, and never write over a file they read. --debug shows the details
-of an internal error.`;
+replace an existing file unless --force is given, and never write over a file they read. --debug adds the details
+when something fails that should not have.`;
 
 const USAGE = `usage:\n${Object.values(COMMAND_USAGE).join('\n')}\n\n${COMMON_OPTIONS}`;
 
@@ -153,6 +153,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 const threadsText = flag('threads');
                 const threads = threadsText === undefined ? undefined : Number(threadsText);
                 if (threads !== undefined && (!/^\d+$/.test(threadsText!) || threads < 1 || threads > 256)) return usage(io, command, `--threads must be an integer from 1 to 256, not '${displayText(String(threadsText))}'`);
+                const output = flag('output');
+                if (output !== undefined && !/\.safetensors$/i.test(output)) return usage(io, command, `--output writes a .safetensors file (every output by name); '${displayText(output)}' does not end in .safetensors`);
                 return await runCommand(parsed.positional[0], {
                     network: flag('network'),
                     weights: flag('weights'),

@@ -61,8 +61,14 @@ function canonicalFolder(folder: string, given: string, shown: string): string {
     return fs.realpathSync(folder);
 }
 
+/** The longest file name (one path segment) common file systems allow, in bytes. */
+const MAX_NAME_BYTES = 255;
+
 function resolveTarget(file: string): Target {
     const shown = displayText(file, 120);
+    if (file === '' || /[/\\]$/.test(file)) throw new WriteRefused(`${shown || "''"}: names a folder, not a file; give a file name`);
+    const nameBytes = Buffer.byteLength(path.basename(file));
+    if (nameBytes > MAX_NAME_BYTES) throw new WriteRefused(`${shown}: the file name is ${nameBytes} bytes, more than the ${MAX_NAME_BYTES} a file system allows`);
     const absolute = path.resolve(file);
     const canonical = path.join(canonicalFolder(path.dirname(absolute), path.dirname(file), shown), path.basename(absolute));
     let stats: fs.Stats | undefined;
@@ -113,6 +119,20 @@ function resolveAll(files: readonly string[], options: WriteOptions): Target[] {
     return targets;
 }
 
+/** What the system said, in words, without the temporary file's name (which means nothing to the user). */
+function systemReason(e: unknown): string {
+    const code = (e as NodeJS.ErrnoException).code;
+    switch (code) {
+        case 'ENOSPC': return 'the disk is full';
+        case 'EDQUOT': return 'the disk quota is used up';
+        case 'EACCES': case 'EPERM': return 'permission denied';
+        case 'EROFS': return 'the file system is read-only';
+        case 'ENAMETOOLONG': return 'the path is too long';
+        case 'EIO': return 'an input/output error on the disk';
+        default: return code ? `the system refused (${code})` : displayText((e as Error).message);
+    }
+}
+
 function temporaryName(target: Target, index: number): string {
     const folder = path.dirname(target.canonical);
     const base = path.basename(target.canonical).slice(0, 100);
@@ -140,7 +160,7 @@ function writeTemporary(target: Target, bytes: Uint8Array | string, index: numbe
         return temporary;
     } catch (e) {
         if (fd !== undefined) removeQuietly(temporary);
-        throw new WriteRefused(`${target.shown}: cannot write: ${(e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (e as Error).message}`);
+        throw new WriteRefused(`${target.shown}: cannot write: ${systemReason(e)}`);
     } finally {
         if (fd !== undefined) fs.closeSync(fd);
     }
@@ -192,7 +212,7 @@ export function writeFilesSafely(files: readonly PlannedWrite[], options: WriteO
         temporaries.forEach(removeQuietly);
         previous.forEach(kept => kept && removeQuietly(kept));
         if (e instanceof WriteRefused) throw e;
-        throw new WriteRefused(`${targets[placed.length].shown}: cannot write: ${(e as Error).message}`);
+        throw new WriteRefused(`${targets[placed.length].shown}: cannot write: ${systemReason(e)}`);
     }
     previous.forEach(kept => kept && removeQuietly(kept));
 }

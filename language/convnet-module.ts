@@ -14,11 +14,15 @@ import { ConvNetLexer } from './lexer.js';
 import { createConvNetParser } from './parser.js';
 import { ConvNetLexerErrorMessageProvider, ConvNetParserErrorMessageProvider } from './parser-messages.js';
 import { ConvNetDocumentValidator } from './document-validator.js';
+import { UnreadableFiles } from './unreadable-files.js';
 
 export interface ConvNetAddedServices {
     analysis: {
         NetworkAnalyzer: NetworkAnalyzer;
         LayerLookup: LayerLookup;
+    };
+    files: {
+        UnreadableFiles: UnreadableFiles;
     };
 }
 
@@ -42,6 +46,9 @@ export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices &
     analysis: {
         NetworkAnalyzer: services => new NetworkAnalyzer(services.shared),
         LayerLookup: services => new LayerLookup(services.shared, () => services.analysis.NetworkAnalyzer),
+    },
+    files: {
+        UnreadableFiles: () => new UnreadableFiles(),
     },
 };
 

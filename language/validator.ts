@@ -213,7 +213,8 @@ export class ConvNetValidator {
         } else if (uri.toString() === document.uri.toString()) {
             accept('error', 'a file cannot import itself', { node: imp, property: 'path' });
         } else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
-            accept('error', `cannot find '${displayText(imp.path)}' (looked for ${displayText(uri.fsPath)})`, { node: imp, property: 'path' });
+            const unreadable = this.services.files.UnreadableFiles.reason(uri.toString());
+            accept('error', unreadable ? `cannot read '${displayText(imp.path)}': ${unreadable}` : `cannot find '${displayText(imp.path)}' (looked for ${displayText(uri.fsPath)})`, { node: imp, property: 'path' });
         }
     }
 

@@ -279,8 +279,8 @@ function firstRepeatedKey(json: string): string | undefined {
 }
 
 /** Lists at most `limit` items, then says how many more. */
-function listSome(items: readonly string[], limit = 12): string {
-    const shown = items.slice(0, limit).map(item => displayText(item, 160)).join(', ');
+function listSome(items: readonly string[], limit = 4): string {
+    const shown = items.slice(0, limit).map(item => displayText(item, 40)).join(', ');
     return items.length > limit ? `${shown}, … and ${items.length - limit} more` : shown;
 }
 
@@ -321,12 +321,12 @@ export function loadParameters(graph: NetworkGraph, file: SafetensorsFile, optio
             wrongShape.push(`${key}: expected ${shapeText(want.shape)}, found ${shapeText(tensor.shape)}`);
         }
     }
-    if (wrongShape.length) problems.push(`${wrongShape.length} tensor${wrongShape.length === 1 ? ' has' : 's have'} the wrong shape: ${listSome(wrongShape, 8)}`);
+    if (wrongShape.length) problems.push(`${wrongShape.length} tensor${wrongShape.length === 1 ? ' has' : 's have'} the wrong shape: ${listSome(wrongShape, 4)}`);
     if (missing.length) problems.push(`${missing.length} key${missing.length === 1 ? ' is' : 's are'} missing: ${listSome(missing)}`);
     if (unexpected.length) {
         problems.push(`${unexpected.length} key${unexpected.length === 1 ? ' is' : 's are'} unexpected (no layer of ${graph.name} has ${unexpected.length === 1 ? 'it' : 'them'}): ${listSome(unexpected)}`);
     }
-    if (wrongDtype.length) problems.push(`parameters must be floating point (F32, F16, BF16 or F64): ${listSome(wrongDtype, 8)}`);
+    if (wrongDtype.length) problems.push(`parameters must be floating point (F32, F16, BF16 or F64): ${listSome(wrongDtype, 4)}`);
     if (problems.length) {
         let hint = '';
         const prefix = commonPrefixHint(unexpected, missing);

@@ -201,6 +201,7 @@ export async function exportNetwork(context: vscode.ExtensionContext, client: La
     const [main, ...others] = answer.files;
     const message = `ConvNet: exported ${target.network} to ${main.file} — ${main.what} (${formatBytes(main.bytes)})`
         + others.map(f => `; ${path.basename(f.file)}: ${f.what} (${formatBytes(f.bytes)})`).join('');
+    for (const warning of answer.warnings) void showWarning(`ConvNet: ${warning}`);
     lastOutcome = { status: 'done', network: target.network, files: answer.files.map(({ file, what, bytes }) => ({ file, what, bytes })), message };
     void showInfo(message, 'Open').then(action => {
         if (action === 'Open') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(main.file));

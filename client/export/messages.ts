@@ -8,6 +8,6 @@ export interface StartExport {
 }
 
 export type FromExportWorker =
-    | { readonly type: 'done'; readonly files: { file: string; what: string; bytes: number; described: string }[] }
+    | { readonly type: 'done'; readonly files: { file: string; what: string; bytes: number; described: string }[]; readonly warnings: readonly string[] }
     /** `expected`: a problem of the network or the files (one readable sentence); else a bug, with its stack. */
     | { readonly type: 'error'; readonly message: string; readonly expected: boolean; readonly stack?: string };

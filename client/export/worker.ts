@@ -12,9 +12,9 @@ function post(message: FromExportWorker): void {
 
 parentPort!.once('message', ({ graph, request }: StartExport) => {
     try {
-        const files = buildExportFiles(graph, request);
+        const { files, warnings } = buildExportFiles(graph, request);
         writeExportFiles(files, request);
-        post({ type: 'done', files: files.map(f => ({ file: f.file, what: f.what, bytes: exportFileSize(f), described: describeExportFile(f) })) });
+        post({ type: 'done', files: files.map(f => ({ file: f.file, what: f.what, bytes: exportFileSize(f), described: describeExportFile(f) })), warnings });
     } catch (e) {
         const error = e instanceof Error ? e : new Error(String(e));
         post({ type: 'error', message: error.message, expected: isExpectedExportError(e), stack: error.stack });

@@ -49,7 +49,9 @@ export async function loadConvNetFiles(files: readonly string[]): Promise<Loaded
         const problem = sourceFileProblem(uri.fsPath);
         if (problem) {
             if (isRequested) throw new FileNotFound(`${displayText(files[i], 120)}: ${problem}`);
-            continue; // a missing or unreadable import is reported by the validator on the import line
+            // A missing or unreadable import is reported by the validator on the import line, with the reason.
+            if (problem !== 'no such file') ConvNet.files.UnreadableFiles.record(uri.toString(), problem);
+            continue;
         }
         if (isRequested && path.extname(uri.fsPath).toLowerCase() !== '.convnet') {
             const onnx = path.extname(uri.fsPath).toLowerCase() === '.onnx';

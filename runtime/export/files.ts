@@ -62,14 +62,16 @@ export function weightsBeside(file: string): string {
     return `${ext ? file.slice(0, -ext.length) : file}.safetensors`;
 }
 
-function parametersFor(graph: NetworkGraph, request: ExportRequest): { store: ParameterStore; described: string } {
+function parametersFor(graph: NetworkGraph, request: ExportRequest): { store: ParameterStore; described: string; warnings: string[] } {
     if (request.weights) {
         const bytes = readFileBounded(request.weights, 'weights', 'the weights');
         const loaded = loadParametersFromBytes(graph, bytes, { source: request.weights, allowUnexpected: request.allowUnexpected });
-        return { store: loaded.store, described: `weights from ${displayText(request.weights, 120)}` };
+        const bad = loaded.nonFinite;
+        const warnings = bad.length ? [`${bad.length} parameter tensor${bad.length === 1 ? ' holds' : 's hold'} NaN or infinite values, so the exported model's outputs will too: ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', …' : ''}`] : [];
+        return { store: loaded.store, described: `weights from ${displayText(request.weights, 120)}`, warnings };
     }
     const seed = request.seed ?? 0;
-    return { store: initializeParameters(graph, seed), described: `seeded weights (seed ${seed})` };
+    return { store: initializeParameters(graph, seed), described: `seeded weights (seed ${seed})`, warnings: [] };
 }
 
 /** The files an export will write, before it is made: the ONNX model, the PyTorch module and its state_dict. */
@@ -98,7 +100,7 @@ export function checkExportTargets(request: ExportRequest): void {
  * The files of an export, in memory. Throws (an expected error, see `isExpectedExportError`) when any of them
  * cannot be made. A PyTorch module gets its state_dict beside it only when `weights` or `seed` is given.
  */
-export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): ExportFile[] {
+export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): { files: ExportFile[]; warnings: string[] } {
     const files: ExportFile[] = [];
     const needsWeights = request.onnx !== undefined || request.weights !== undefined || request.seed !== undefined;
     const parameters = needsWeights ? parametersFor(graph, request) : undefined;
@@ -112,7 +114,8 @@ export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): E
     if (request.pytorch) {
         const module = exportPytorch(graph, { sourceFile: request.sourceFile });
         files.push({ file: request.pytorch, bytes: module.source, what: `PyTorch module ${module.className}${module.blockClasses.length ? ` (block classes ${module.blockClasses.join(', ')})` : ''}` });
-        if (parameters) {
+        // The state_dict goes beside the module only when weights were asked for (an ONNX export alone needs them).
+        if (parameters && (request.weights !== undefined || request.seed !== undefined)) {
             const tensors = graph.nodes.flatMap(n => n.params.map(p => [`${n.name}.${p.name}`, { shape: p.shape, data: parameters.store.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));
             files.push({
                 file: weightsBeside(request.pytorch), bytes: encodeSafetensors(tensors, { producer: 'convnet export', network: graph.name }),
@@ -120,7 +123,7 @@ export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): E
             });
         }
     }
-    return files;
+    return { files, warnings: parameters?.warnings ?? [] };
 }
 
 /** Size in bytes of a made file. */
