@@ -8,6 +8,8 @@
  * parameter's name (`paramName`), so `fc.weight` transposed for a MatMul still names the layer `fc`.
  */
 import { broadcastShapes, numel } from '../../language/ops/shape-utils.js';
+import { quoted } from '../../language/util/quote.js';
+import { describeNode, OnnxImportError } from './import-error.js';
 import { computedTensor, DataType, isIntType, type AttributeValue, type ConstTensor, type DecodedModel, type OnnxNode } from './onnx-model.js';
 
 type Shape = readonly number[];
@@ -19,18 +21,20 @@ function stridesOf(dims: Shape): number[] {
     return strides;
 }
 
-/** Index into a tensor of shape `dims` broadcast to `out`, for the flat output position `flat`. */
-function broadcastIndex(flat: number, out: Shape, dims: Shape): number {
+/** Maps a flat position of `out` to the index into a tensor of shape `dims` broadcast to it (strides computed once). */
+function broadcaster(out: Shape, dims: Shape): (flat: number) => number {
     const outStrides = stridesOf(out);
     const strides = stridesOf(dims);
     const offset = out.length - dims.length;
-    let index = 0;
-    for (let i = 0; i < out.length; i++) {
-        const coordinate = Math.floor(flat / outStrides[i]) % out[i];
-        const d = i - offset;
-        if (d >= 0 && dims[d] !== 1) index += coordinate * strides[d];
-    }
-    return index;
+    return flat => {
+        let index = 0;
+        for (let i = 0; i < out.length; i++) {
+            const coordinate = Math.floor(flat / outStrides[i]) % out[i];
+            const d = i - offset;
+            if (d >= 0 && dims[d] !== 1) index += coordinate * strides[d];
+        }
+        return index;
+    };
 }
 
 const normalizeAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
@@ -274,7 +278,9 @@ const FOLDERS: Record<string, Folder> = {
             for (let o = 0; o < outer; o++) {
                 for (const t of tensors) {
                     const chunk = numel(t.dims.slice(axis));
-                    out.push(...t.values().slice(o * chunk, (o + 1) * chunk));
+                    const values = t.values();
+                    // One element at a time: spreading a large chunk into push() would overflow the call stack.
+                    for (let k = o * chunk; k < (o + 1) * chunk; k++) out.push(values[k]);
                 }
             }
             return out;
@@ -328,24 +334,36 @@ const FOLDERS: Record<string, Folder> = {
         const dims = [...shape.values()];
         return [computedTensor(dims, dataType, () => Array(numel(dims)).fill(fill))];
     },
-    Range: (_node, [start, limit, delta]) => {
+    Range: (node, [start, limit, delta]) => {
         if (!start || !limit || !delta) return undefined;
         const [s, l, d] = [start.values()[0], limit.values()[0], delta.values()[0]];
+        if (d === 0 || ![s, l, d].every(Number.isFinite)) {
+            throw new OnnxImportError(`${describeNode(node)} is a Range from ${s} to ${l} by ${d}, which never ends; fix its start, limit and delta`);
+        }
         const count = Math.max(Math.ceil((l - s) / d), 0);
-        return [computedTensor([count], start.dataType, Array.from({ length: count }, (_, i) => s + i * d))];
+        // The elements are made only when read: the size limit is checked on the dimensions first.
+        return [computedTensor([count], start.dataType, () => Array.from({ length: count }, (_, i) => s + i * d))];
     },
     Where: (_node, [cond, a, b]) => {
         if (!cond || !a || !b) return undefined;
-        const dims = broadcastShapes(broadcastShapes(cond.dims, a.dims) ?? [], b.dims);
+        const condDims = broadcastShapes(cond.dims, a.dims);
+        const dims = condDims && broadcastShapes(condDims, b.dims);
         if (!dims) return undefined;
-        return [computedTensor(dims, a.dataType, () => Array.from({ length: numel(dims) }, (_, i) => (cond.values()[broadcastIndex(i, dims, cond.dims)]
-            ? a.values()[broadcastIndex(i, dims, a.dims)] : b.values()[broadcastIndex(i, dims, b.dims)])))];
+        return [computedTensor(dims, a.dataType, () => {
+            const [c, x, y] = [cond.values(), a.values(), b.values()];
+            const [ci, xi, yi] = [broadcaster(dims, cond.dims), broadcaster(dims, a.dims), broadcaster(dims, b.dims)];
+            return Array.from({ length: numel(dims) }, (_, i) => (c[ci(i)] ? x[xi(i)] : y[yi(i)]));
+        })];
     },
     Expand: (_node, [data, shape]) => {
         if (!data || !shape) return undefined;
         const dims = broadcastShapes(data.dims, shape.values());
         if (!dims) return undefined;
-        return [computedTensor(dims, data.dataType, () => Array.from({ length: numel(dims) }, (_, i) => data.values()[broadcastIndex(i, dims, data.dims)]))];
+        return [computedTensor(dims, data.dataType, () => {
+            const values = data.values();
+            const index = broadcaster(dims, data.dims);
+            return Array.from({ length: numel(dims) }, (_, i) => values[index(i)]);
+        })];
     },
     ReduceProd: (node, inputs) => reduce(node, inputs, (a, b) => a * b, 1),
     ReduceSum: (node, inputs) => reduce(node, inputs, (a, b) => a + b, 0),
@@ -360,21 +378,36 @@ for (const [op, f] of Object.entries(BINARY)) {
         if (!dims) return undefined;
         const integer = isIntType(a.dataType);
         const dataType = COMPARISONS.has(op) ? DataType.BOOL : a.dataType;
-        return [computedTensor(dims, dataType, () => Array.from({ length: numel(dims) }, (_, i) => {
-            const v = f(a.values()[broadcastIndex(i, dims, a.dims)], b.values()[broadcastIndex(i, dims, b.dims)], integer);
-            return dataType === DataType.FLOAT ? Math.fround(v) : v;
-        }))];
+        return [computedTensor(dims, dataType, () => {
+            const [x, y] = [a.values(), b.values()];
+            const [xi, yi] = [broadcaster(dims, a.dims), broadcaster(dims, b.dims)];
+            return Array.from({ length: numel(dims) }, (_, i) => {
+                const v = f(x[xi(i)], y[yi(i)], integer);
+                return dataType === DataType.FLOAT ? Math.fround(v) : v;
+            });
+        })];
     };
 }
 for (const [op, f] of Object.entries(UNARY)) {
     FOLDERS[op] = (_node, [a]) => (a ? [computedTensor(a.dims, a.dataType, () => a.values().map(f))] : undefined);
 }
 
+/**
+ * The most elements one computed constant may have (2^24, 16.7 M), and all of them together. Shape arithmetic
+ * makes vectors of a few numbers; a constant beyond this is an attack or a mistake (Range(0, 3·10⁹) would exhaust
+ * the heap), and is refused naming the node that makes it. A parameter that is only reshaped, transposed or cast
+ * is not limited: it has no more elements than the file stores.
+ */
+export const CONSTANT_LIMITS = { elements: 2 ** 24, totalElements: 2 ** 26 } as const;
+
 /** Constants of a model, computed on demand. `shapeOf` gives the inferred shape of an activation (or undefined). */
 export class ConstantEvaluator {
     private readonly producers = new Map<string, OnnxNode>();
     private readonly known = new Map<string, ConstTensor>();
-    private readonly visiting = new Set<string>();
+    /** Elements of computed constants made so far (their values, not just their dimensions). */
+    private evaluatedElements = 0;
+    /** Computed constants whose values are not made yet. */
+    private readonly unmade = new Set<string>();
 
     constructor(model: DecodedModel, private readonly activationShape: (tensor: string) => Shape | undefined) {
         for (const node of model.nodes) for (const out of node.outputs) if (out) this.producers.set(out, node);
@@ -387,19 +420,8 @@ export class ConstantEvaluator {
         const known = this.known.get(tensor);
         if (known) return known;
         if (this.activationShape(tensor)) return undefined; // an activation is never constant
-        const node = this.producers.get(tensor);
-        if (!node || !FOLDERS[node.opType] || node.domain && node.domain !== 'ai.onnx' || this.visiting.has(tensor)) return undefined;
-        this.visiting.add(tensor);
-        try {
-            const results = this.fold(node);
-            if (!results) return undefined;
-            node.outputs.forEach((out, i) => {
-                if (out && results[i]) this.known.set(out, results[i]);
-            });
-            return this.known.get(tensor);
-        } finally {
-            this.visiting.delete(tensor);
-        }
+        for (const node of this.foldOrder(tensor)) this.foldNode(node);
+        return this.known.get(tensor);
     }
 
     isConstant(tensor: string): boolean {
@@ -415,13 +437,123 @@ export class ConstantEvaluator {
         return this.known.get(tensor)?.dims ?? this.activationShape(tensor) ?? this.constant(tensor)?.dims;
     }
 
+    /** The node that computes `tensor` when it is shape arithmetic (a foldable op of the ONNX domain). */
+    private foldableProducer(tensor: string): OnnxNode | undefined {
+        if (!tensor || this.known.has(tensor) || this.activationShape(tensor)) return undefined;
+        const node = this.producers.get(tensor);
+        if (!node || !FOLDERS[node.opType] || (node.domain && node.domain !== 'ai.onnx')) return undefined;
+        // A node that reads an activation's values is a layer, not a constant: its other inputs need not be computed.
+        const shapeOnly = node.opType === 'Shape' || node.opType === 'Size';
+        if (!shapeOnly && node.inputs.some(i => i && this.activationShape(i))) return undefined;
+        return node;
+    }
+
+    /**
+     * The foldable nodes `tensor` depends on, each after the nodes it reads: a walk backwards from `tensor` with an
+     * explicit stack, so a long chain of shape arithmetic cannot overflow the call stack. Only what `tensor` needs
+     * is visited.
+     */
+    private foldOrder(tensor: string): OnnxNode[] {
+        const root = this.foldableProducer(tensor);
+        if (!root) return [];
+        const order: OnnxNode[] = [];
+        const seen = new Set<OnnxNode>([root]);
+        const stack: { node: OnnxNode; next: number }[] = [{ node: root, next: 0 }];
+        while (stack.length) {
+            const top = stack[stack.length - 1];
+            if (top.next === top.node.inputs.length) {
+                order.push(top.node);
+                stack.pop();
+                continue;
+            }
+            const producer = this.foldableProducer(top.node.inputs[top.next++]);
+            if (producer && !seen.has(producer)) {
+                seen.add(producer);
+                stack.push({ node: producer, next: 0 });
+            }
+        }
+        return order;
+    }
+
+    /** Folds `node` (its inputs already folded where they can be) and remembers its outputs, within the limits. */
+    private foldNode(node: OnnxNode): void {
+        if (node.outputs.every(o => !o || this.known.has(o))) return;
+        const results = this.fold(node);
+        if (!results) return;
+        node.outputs.forEach((out, i) => {
+            if (out && results[i]) this.known.set(out, this.limited(node, out, results[i]));
+        });
+    }
+
+    /**
+     * `t` refused when its dimensions are not sizes or it has too many elements. Its values are made when first read,
+     * after those of the constants it reads (see `makeValuesBefore`), and counted against the limit for all.
+     */
+    private limited(node: OnnxNode, output: string, t: ConstTensor): ConstTensor {
+        const shape = `(${t.dims.join(', ')})`;
+        if (t.dims.some(d => !Number.isSafeInteger(d) || d < 0)) {
+            throw new OnnxImportError(`${describeNode(node)} computes ${quoted(output)} with dimensions ${shape}, which are not sizes; fix the shape arithmetic that feeds it`);
+        }
+        // A parameter viewed another way (reshaped, transposed, cast) has the parameter's elements, which the file holds.
+        const viewOfParameter = t.paramName !== undefined;
+        const count = numel(t.dims);
+        if (!viewOfParameter && count > CONSTANT_LIMITS.elements) {
+            throw new OnnxImportError(`${describeNode(node)} computes ${quoted(output)} of shape ${shape}, ${count.toLocaleString('en-US')} elements, above the importer's limit of ${CONSTANT_LIMITS.elements.toLocaleString('en-US')} for a constant; shape arithmetic should make small tensors (check its sizes)`);
+        }
+        let cache: readonly number[] | undefined;
+        this.unmade.add(output);
+        const values = () => {
+            if (cache) return cache;
+            this.makeValuesBefore(node);
+            if (!viewOfParameter) this.countElements(node, output, count);
+            cache = t.values();
+            this.unmade.delete(output);
+            return cache;
+        };
+        return { ...t, values };
+    }
+
+    private countElements(node: OnnxNode, output: string, count: number): void {
+        this.evaluatedElements += count;
+        if (this.evaluatedElements > CONSTANT_LIMITS.totalElements) {
+            throw new OnnxImportError(`${describeNode(node)} computes ${quoted(output)} after the model's constants already reached the importer's limit of ${CONSTANT_LIMITS.totalElements.toLocaleString('en-US')} elements in all; shape arithmetic should make small tensors`);
+        }
+    }
+
+    /**
+     * Makes the values of the computed constants `node` reads, the deepest first: each constant's values are made
+     * from its inputs' values, and reading them through a chain of thousands of nodes in one go would overflow the
+     * call stack. (Shape and Size read only their input's dimensions.)
+     */
+    private makeValuesBefore(node: OnnxNode): void {
+        const readsValues = (n: OnnxNode) => n.opType !== 'Shape' && n.opType !== 'Size';
+        const producerToMake = (tensor: string) => (tensor && this.unmade.has(tensor) ? this.producers.get(tensor) : undefined);
+        const seen = new Set<OnnxNode>([node]);
+        const stack: { node: OnnxNode; next: number }[] = [{ node, next: 0 }];
+        while (stack.length) {
+            const top = stack[stack.length - 1];
+            if (!readsValues(top.node) || top.next === top.node.inputs.length) {
+                stack.pop();
+                if (top.node !== node) for (const out of top.node.outputs) if (this.unmade.has(out)) this.known.get(out)!.values();
+                continue;
+            }
+            const producer = producerToMake(top.node.inputs[top.next++]);
+            if (producer && !seen.has(producer)) {
+                seen.add(producer);
+                stack.push({ node: producer, next: 0 });
+            }
+        }
+    }
+
     private fold(node: OnnxNode): ConstTensor[] | undefined {
-        const inputs = node.inputs.map(i => (i && node.opType !== 'Shape' && node.opType !== 'Size' ? this.constant(i) : undefined));
-        if (node.opType !== 'Shape' && node.opType !== 'Size' && node.inputs.some((name, i) => name && !inputs[i])) return undefined;
+        const shapeOnly = node.opType === 'Shape' || node.opType === 'Size';
+        const inputs = node.inputs.map(i => (i && !shapeOnly ? this.known.get(i) : undefined));
+        if (!shapeOnly && node.inputs.some((name, i) => name && !inputs[i])) return undefined;
         try {
             return FOLDERS[node.opType](node, inputs, this);
-        } catch {
-            return undefined;
+        } catch (e) {
+            if (e instanceof OnnxImportError) throw e;
+            return undefined; // malformed attributes or inputs: the node is not read as a constant
         }
     }
 }
