@@ -1,12 +1,16 @@
 /**
  * ONNX → `.convnet`: the inverse of runtime/export/onnx.ts, and a reader for what torch.onnx.export writes for the
- * torchvision zoo. `importOnnx` decodes the model (onnx-model.ts), evaluates its shape arithmetic
- * (constant-folding.ts), maps its nodes to the language's ops (recognize.ts) and writes a network with blocks and
- * lists named after the model's layers (write-convnet.ts). It is pure: bytes in, text and figures out; the CLI
- * checks the text with the language before writing it anywhere.
+ * torchvision zoo. `importOnnx` decodes the model (onnx-model.ts) and checks it with the ONNX checker's rules
+ * (check-model.ts), evaluates the shape arithmetic its outputs need within size limits (needed-nodes.ts,
+ * constant-folding.ts), maps its nodes to the language's ops (recognize.ts) and writes a network with blocks and
+ * lists named after the model's layers (write-convnet.ts), every piece of the model's own text passing through
+ * convnet-text.ts. It is pure: bytes in, text and figures out; the CLI checks the text with the language before
+ * writing it anywhere, so a text that does not check is the importer's mistake, never the model's.
  */
+import { displayText, quoted } from '../../language/util/quote.js';
 import { decodeModel, OnnxImportError } from './onnx-model.js';
-import { Recognizer, sanitizeIdentifier, SUPPORTED_ONNX_OPS } from './recognize.js';
+import { convnetText } from './convnet-text.js';
+import { Recognizer, SUPPORTED_ONNX_OPS } from './recognize.js';
 import { isReservedName, writeConvNet } from './write-convnet.js';
 
 export { OnnxImportError, SUPPORTED_ONNX_OPS };
@@ -22,6 +26,7 @@ export interface OnnxImport {
     readonly text: string;
     readonly networkName: string;
     readonly opset: number;
+    /** The model's producer name and version, escaped for a message (one line, no control characters). */
     readonly producer: string;
     /** Layers of the imported network and the blocks written for its modules. */
     readonly layers: number;
@@ -48,23 +53,23 @@ function networkNameFor(graphName: string, source: string | undefined): string {
     if (!GENERIC_GRAPH_NAMES.has(graphName) && /^[A-Za-z]\w*$/.test(graphName)) return isReservedName(graphName) ? graphName.charAt(0).toUpperCase() + graphName.slice(1) : graphName;
     const base = (source ?? '').split(/[\\/]/).pop()!.replace(/\.onnx$/i, '');
     const camel = base.split(/[^A-Za-z0-9]+/).filter(Boolean).map(s => s.charAt(0).toUpperCase() + s.slice(1)).join('');
-    return camel ? sanitizeIdentifier(/^\d/.test(camel) ? `Net${camel}` : camel) : 'Imported';
+    return camel ? convnetText(/^\d/.test(camel) ? `Net${camel}` : camel, 'identifier') : 'Imported';
 }
 
 /**
- * The `.convnet` text of an ONNX model. Throws `OnnxImportError` for a file that is not ONNX and for a node the
- * language cannot say (naming the op, the node and its index).
+ * The `.convnet` text of an ONNX model. Throws `OnnxImportError` for a file that is not ONNX, a model that breaks
+ * ONNX's rules or the importer's limits, and a node the language cannot say (naming the op, the node and its index).
  */
 export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): OnnxImport {
     const model = decodeModel(bytes, options.source ?? 'the file');
     const networkName = options.networkName ?? networkNameFor(model.graphName, options.source);
-    if (!/^[A-Za-z_]\w*$/.test(networkName)) throw new OnnxImportError(`'${networkName}' is not a network name (letters, digits and _, not starting with a digit)`);
-    if (isReservedName(networkName)) throw new OnnxImportError(`'${networkName}' cannot name a network: it is a keyword, an op or a built-in function of the language`);
+    if (!/^[A-Za-z_]\w*$/.test(networkName)) throw new OnnxImportError(`${quoted(networkName)} is not a network name (letters, digits and _, not starting with a digit)`);
+    if (isReservedName(networkName)) throw new OnnxImportError(`${quoted(networkName)} cannot name a network: it is a keyword, an op or a built-in function of the language`);
     const graph = new Recognizer(model).run();
     const params = graph.layers.reduce((a, l) => a + l.paramCount, 0);
     const buffers = graph.layers.reduce((a, l) => a + l.bufferCount, 0);
     const macs = graph.layers.reduce((a, l) => a + l.macs, 0);
-    const notes = graph.inputs.filter(i => i.note).map(i => `input '${i.name}': ${i.note}`);
+    const notes = [...graph.inputs.filter(i => i.note).map(i => `input ${quoted(i.name)}: ${i.note}`), ...graph.leftOut];
     const header = [
         `Imported from ${options.source ? options.source.split(/[\\/]/).pop() : 'an ONNX model'}${model.producer ? ` (made by ${model.producer}` : ' ('}${model.producer ? ', ' : ''}ONNX opset ${model.opset}) by \`convnet import\`.`,
         `${graph.layers.length} layer${graph.layers.length === 1 ? '' : 's'}; ${params.toLocaleString('en-US')} parameters, ${macs.toLocaleString('en-US')} MACs.`,
@@ -77,7 +82,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
         text: written.text,
         networkName,
         opset: model.opset,
-        producer: model.producer,
+        producer: displayText(model.producer, 200),
         layers: graph.layers.length,
         blocks: written.blocks,
         params,

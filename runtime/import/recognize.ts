@@ -7,13 +7,22 @@
  *
  * A node that maps to nothing is an `OnnxImportError` naming the op, the node and its index, with the list of
  * supported ops.
+ *
+ * Only the nodes the graph outputs need are evaluated (needed-nodes.ts). A layer no output needs (a branch the
+ * network computes and drops) is written too, as the network has it, or left out with a note when the language
+ * cannot say it; shape arithmetic no output needs is never computed.
  */
+import { LIMITS } from '../../language/elaboration/limits.js';
 import { findOp } from '../../language/ops/registry.js';
 import type { AttrValue, OpIssue, Shape } from '../../language/ops/types.js';
 import { slidingOutputSize } from '../../language/ops/conv.js';
 import { adaptiveWindow } from '../../language/ops/pool.js';
 import { formatShape, numel } from '../../language/ops/shape-utils.js';
+import { quoted } from '../../language/util/quote.js';
 import { ConstantEvaluator, FOLDABLE_OPS, resolveReshape, sliceRange } from './constant-folding.js';
+import { convnetText } from './convnet-text.js';
+import { describeNode } from './import-error.js';
+import { nodesTheOutputsNeed } from './needed-nodes.js';
 import { compactInts, shortestFloat } from './numbers.js';
 import { upsampleForResize } from './resize-rule.js';
 import { OnnxImportError, type AttributeValue, type ConstTensor, type DecodedModel, type OnnxNode } from './onnx-model.js';
@@ -57,7 +66,16 @@ export const SUPPORTED_ONNX_OPS: readonly string[] = [
 ].sort();
 
 const PARAM_SUFFIXES = new Set(['weight', 'bias', 'running_mean', 'running_var']);
-const SEGMENT = /^(?:[_A-Za-z]\w*|\d+)$/;
+
+/**
+ * The deepest module path kept. Each level of a path becomes a list or a block around the layer, and the language
+ * nests blocks at most LIMITS.callDepth (64) deep; segments beyond this are joined into the last one.
+ */
+const MAX_PATH_DEPTH = 32;
+
+/** ONNX's auto_pad values (onnx/defs: NOTSET, SAME_UPPER, SAME_LOWER, VALID). */
+const AUTO_PAD_VALUES = ['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'] as const;
+type AutoPad = typeof AUTO_PAD_VALUES[number];
 
 /** The attributes of an lrn layer, leaving out those at their defaults. */
 function lrnAttrs(size: number, alpha: number, beta: number, k: number): Record<string, AttrValue> {
@@ -94,6 +112,8 @@ export interface RecognizedGraph {
     /** Graph outputs: the port name and the tensor that holds it. */
     readonly outputs: readonly { name: string; tensor: string }[];
     readonly shapes: ReadonlyMap<string, Shape>;
+    /** Why each layer no output needs that the language cannot say was left out (one sentence each). */
+    readonly leftOut: readonly string[];
 }
 
 export class Recognizer {
@@ -105,9 +125,16 @@ export class Recognizer {
     private readonly layers: ImportedLayer[] = [];
     /** Output tensor → the tensor it is an alias of (Identity nodes that only rename a graph output). */
     private readonly aliases = new Map<string, string>();
+    /** The nodes the graph outputs depend on. */
+    private readonly needed: ReadonlySet<OnnxNode>;
+    private readonly leftOut: string[] = [];
 
     constructor(private readonly model: DecodedModel) {
         this.ev = new ConstantEvaluator(model, t => this.shapes.get(t));
+        this.needed = nodesTheOutputsNeed(model);
+        if (this.needed.size > LIMITS.nodes) {
+            throw new OnnxImportError(`the model's outputs need ${this.needed.size.toLocaleString('en-US')} nodes, more than the ${LIMITS.nodes.toLocaleString('en-US')} layers the language elaborates in one network; import a part of the model`);
+        }
         for (const node of model.nodes) {
             for (const input of new Set(node.inputs)) {
                 if (!input) continue;
@@ -124,27 +151,24 @@ export class Recognizer {
             const shape = info.dims.map((d, i) => {
                 if (typeof d === 'number') return d;
                 if (i === 0) {
-                    note = `its batch dimension is symbolic ('${d}'); it is 1 here`;
+                    note = `its batch dimension is symbolic (${quoted(d)}); it is 1 here`;
                     return 1;
                 }
-                throw new OnnxImportError(`input '${info.name}' has a symbolic size '${d}' in dimension ${i}; the language needs fixed sizes (export the model with a fixed input size)`);
+                throw new OnnxImportError(`input ${quoted(info.name)} has a symbolic size ${quoted(d)} in dimension ${i}; the language needs fixed sizes (export the model with a fixed input size)`);
             });
-            if (shape.length === 0) throw new OnnxImportError(`input '${info.name}' has no shape in the model; the language needs fixed sizes`);
+            if (shape.length === 0) throw new OnnxImportError(`input ${quoted(info.name)} has no shape in the model; the language needs fixed sizes (export the model with its input shapes)`);
             this.shapes.set(info.name, shape);
             return { name: info.name, shape, note };
         });
         for (const node of this.model.nodes) {
             if (this.consumed.has(node.index)) continue;
-            if (node.domain && node.domain !== 'ai.onnx') this.unsupported(node, `its domain '${node.domain}' is not the standard ONNX domain`);
-            if (FOLDABLE_OPS.has(node.opType) && this.ev.folds(node)) {
-                this.consumed.add(node.index);
-                continue;
-            }
-            const match = this.recognize(node);
-            this.consumed.add(node.index);
-            for (const n of match.nodes) this.consumed.add(n.index);
-            const nodes = [node.index, ...match.nodes.map(n => n.index)];
-            for (const draft of match.layers) this.addLayer(draft, [...nodes], node);
+            if (this.needed.has(node)) this.read(node);
+            // Shape arithmetic no output needs is never evaluated (an unused Range(0, 3·10⁹) would fill the heap).
+            // A layer no output needs reads an activation: it is a branch the network computes and drops.
+            else if (node.inputs.some(i => this.isActivation(i))) this.readUnneeded(node);
+        }
+        if (this.layers.length > LIMITS.nodes) {
+            throw new OnnxImportError(`the model has ${this.layers.length.toLocaleString('en-US')} layers, more than the ${LIMITS.nodes.toLocaleString('en-US')} the language elaborates in one network; import a part of the model`);
         }
         this.mergeAdaptivePools();
         this.absorbIdentities();
@@ -152,8 +176,8 @@ export class Recognizer {
         const outputs = this.model.outputs.map(o => {
             const tensor = this.aliases.get(o.name) ?? o.name;
             if (!this.shapes.has(tensor)) {
-                if (this.ev.isConstant(tensor)) throw new OnnxImportError(`output '${o.name}' is a constant; the language's networks compute their outputs from their inputs`);
-                throw new OnnxImportError(`output '${o.name}' is produced by no node of the graph`);
+                if (this.ev.isConstant(tensor)) throw new OnnxImportError(`output ${quoted(o.name)} is a constant; the language's networks compute their outputs from their inputs`);
+                throw new OnnxImportError(`output ${quoted(o.name)} is produced by no node of the graph`);
             }
             return { name: o.name, tensor };
         });
@@ -162,13 +186,43 @@ export class Recognizer {
             // The exporter writes dropout as Identity; its name still says what it was.
             if (layer.op === 'identity' && layer.path && /drop/i.test(layer.path[layer.path.length - 1])) layer.op = 'dropout';
         }
-        return { layers: this.layers, inputs, outputs, shapes: this.shapes };
+        return { layers: this.layers, inputs, outputs, shapes: this.shapes, leftOut: this.leftOut };
+    }
+
+    /** One node (and the nodes a pattern starting at it takes along) as layers, or an `OnnxImportError`. */
+    private read(node: OnnxNode): void {
+        if (node.domain && node.domain !== 'ai.onnx') this.unsupported(node, `its domain ${quoted(node.domain)} is not the standard ONNX domain, whose ops are the only ones the importer reads`);
+        if (FOLDABLE_OPS.has(node.opType) && this.ev.folds(node)) {
+            this.consumed.add(node.index);
+            return;
+        }
+        const match = this.recognize(node);
+        this.consumed.add(node.index);
+        for (const n of match.nodes) this.consumed.add(n.index);
+        const nodes = [node.index, ...match.nodes.map(n => n.index)];
+        for (const draft of match.layers) this.addLayer(draft, [...nodes], node);
+    }
+
+    /**
+     * A layer no output needs, written as the network has it (the exporter writes a tensor a network computes and
+     * never returns). It changes no output, so when the language cannot say it, it is left out — with the layers
+     * after it that read it — and the file's header says why, instead of refusing the whole model.
+     */
+    private readUnneeded(node: OnnxNode): void {
+        const layersBefore = this.layers.length;
+        try {
+            this.read(node);
+        } catch (e) {
+            if (!(e instanceof OnnxImportError)) throw e;
+            for (const layer of this.layers.splice(layersBefore)) for (const t of layer.outputs) this.shapes.delete(t);
+            this.leftOut.push(`${e.message.replace(/\.$/, '')}; no output needs it, so it is left out`);
+        }
     }
 
     // ----- helpers ---------------------------------------------------------------------------------------------
 
     private unsupported(node: OnnxNode, reason: string): never {
-        throw new OnnxImportError(`node #${node.index}${node.name ? ` '${node.name}'` : ''} (${node.opType}): ${reason}`);
+        throw new OnnxImportError(`${describeNode(node)}: ${reason}`);
     }
 
     private attr(node: OnnxNode, name: string): AttributeValue {
@@ -202,13 +256,13 @@ export class Recognizer {
     /** Values of a constant input, or an error naming the node when the input is computed. */
     private constValues(node: OnnxNode, index: number, what: string): readonly number[] {
         const t = this.constant(node.inputs[index]);
-        if (!t) this.unsupported(node, `its ${what} (input ${index + 1}, '${node.inputs[index]}') is computed from activations; the importer needs it constant`);
+        if (!t) this.unsupported(node, `its ${what} (input ${index + 1}, ${quoted(node.inputs[index] ?? '')}) is computed from activations; the importer needs it constant`);
         return t.values();
     }
 
     private shape(node: OnnxNode, tensor: string): Shape {
         const shape = this.shapes.get(tensor);
-        if (!shape) this.unsupported(node, `the shape of its input '${tensor}' is unknown (it is not produced by a supported node before it)`);
+        if (!shape) this.unsupported(node, `the shape of its input ${quoted(tensor)} is unknown (it is not produced by a supported node before it)`);
         return shape;
     }
 
@@ -249,6 +303,9 @@ export class Recognizer {
     private addLayer(draft: Draft, nodes: number[], anchor: OnnxNode): void {
         const spec = findOp(draft.op);
         if (!spec) throw new Error(`importer: no op '${draft.op}'`);
+        for (const [name, value] of Object.entries(draft.attrs)) {
+            if (!isFiniteAttr(value)) this.unsupported(anchor, `as ${draft.op} its ${name} would be ${attrText(value)}, and the language's numbers are finite; fix the attribute in the model`);
+        }
         const attrs = withDefaults(draft.op, draft.attrs);
         const inputShapes = draft.inputs.map(t => this.shape(anchor, t));
         const result = spec.shape({ inputs: inputShapes, attrs });
@@ -281,7 +338,7 @@ export class Recognizer {
     /** The spatial padding of a windowed node: explicit pads or auto_pad, as begin/end per dimension. */
     private pads(node: OnnxNode, input: readonly number[], kernel: readonly number[], stride: readonly number[], dilation: readonly number[]): { begin: number[]; end: number[] } {
         const dims = kernel.length;
-        const autoPad = this.string(node, 'auto_pad', 'NOTSET');
+        const autoPad = this.autoPad(node);
         if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
             const begin: number[] = [];
             const end: number[] = [];
@@ -299,6 +356,16 @@ export class Recognizer {
         if (pads.length !== 2 * dims) this.unsupported(node, `pads has ${pads.length} values for ${dims} spatial dimensions`);
         if (pads.some(p => p < 0)) this.unsupported(node, `negative pads (${pads.join(', ')}) crop the input; the language pads only`);
         return { begin: pads.slice(0, dims), end: pads.slice(dims) };
+    }
+
+    /** The node's auto_pad, refused when it is not one ONNX defines (a misspelt value would silently mean no padding). */
+    private autoPad(node: OnnxNode): AutoPad {
+        const value = this.attr(node, 'auto_pad');
+        if (value === undefined) return 'NOTSET';
+        if (typeof value !== 'string' || !(AUTO_PAD_VALUES as readonly string[]).includes(value)) {
+            this.unsupported(node, `its auto_pad is ${typeof value === 'string' ? quoted(value) : 'not a string'}, which ONNX does not define; it must be NOTSET, SAME_UPPER, SAME_LOWER or VALID`);
+        }
+        return value as AutoPad;
     }
 
     // ----- the ops ---------------------------------------------------------------------------------------------
@@ -521,7 +588,7 @@ export class Recognizer {
         let begin: number[];
         let end: number[];
         const outputShape = this.ints(node, 'output_shape');
-        const autoPad = this.string(node, 'auto_pad', 'NOTSET');
+        const autoPad = this.autoPad(node);
         if (outputShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
             const target = outputShape ? outputShape.slice(-dims) : input.slice(2).map((i, d) => i * stride[d]);
             begin = [];
@@ -955,9 +1022,12 @@ export class Recognizer {
         if (node.inputs[1]) sizes = [...this.constValues(node, 1, 'split sizes')];
         else if (this.ints(node, 'split')) sizes = this.ints(node, 'split')!;
         else {
+            // Equal pieces; from opset 18 (num_outputs) the last one is smaller when the size does not divide.
             const each = Math.ceil(shape[axis] / count);
             sizes = Array.from({ length: count }, (_, i) => Math.min(each, shape[axis] - i * each));
         }
+        if (sizes.length !== count) this.unsupported(node, `it gives ${count} outputs but ${sizes.length} split sizes (${sizes.join(', ')}); give one size per output`);
+        if (sizes.some(size => size < 1)) this.unsupported(node, `its pieces along axis ${axis} would be ${sizes.join(', ')} of ${shape[axis]}, and the language's split makes no empty piece; give every output at least one element`);
         const attrs: Record<string, AttrValue> = { sections: sizes.every(s => s === sizes[0]) ? count : sizes };
         if (axis !== 1) attrs.dim = axis;
         return { op: 'split', attrs, inputs: [x], outputs: [...node.outputs] };
@@ -1109,7 +1179,7 @@ export class Recognizer {
         if (sides.rank < 0) this.unsupported(node, 'it pads the batch or channel dimension; the language pads spatial dimensions only');
         if ([...sides.begin, ...sides.end].some(p => p < 0)) this.unsupported(node, 'negative pads crop the tensor; the language pads only');
         const mode = { constant: 'constant', reflect: 'reflect', edge: 'replicate' }[sides.mode];
-        if (!mode) this.unsupported(node, `Pad mode '${sides.mode}' has no ConvNet equivalent (constant, reflect, edge)`);
+        if (!mode) this.unsupported(node, `Pad mode ${quoted(sides.mode)} has no ConvNet equivalent (constant, reflect, edge)`);
         const attrs: Record<string, AttrValue> = { padding: compactPadding(sides.begin, sides.end) };
         if (mode !== 'constant') attrs.mode = mode;
         else if (sides.value !== 0) attrs.value = shortestFloat(sides.value);
@@ -1137,7 +1207,7 @@ export class Recognizer {
         if (this.attr(node, 'axes')) this.unsupported(node, 'Resize with axes is not read');
         const rawMode = this.string(node, 'mode', 'nearest');
         const linear = rawMode === 'linear' || rawMode === 'bilinear';
-        if (rawMode !== 'nearest' && !linear) this.unsupported(node, `Resize mode '${rawMode}' has no ConvNet equivalent (nearest, linear)`);
+        if (rawMode !== 'nearest' && !linear) this.unsupported(node, `Resize mode ${quoted(rawMode)} has no ConvNet equivalent (nearest, linear)`);
         if (sizes && (sizes.length !== shape.length || sizes[0] !== shape[0] || sizes[1] !== shape[1])) this.unsupported(node, `its sizes (${sizes.join(', ')}) resize the batch or channels`);
         if (scales && (scales.length !== shape.length || scales[0] !== 1 || scales[1] !== 1)) this.unsupported(node, `its scales (${scales.join(', ')}) resize the batch or channels`);
         const resize = this.model.opset >= 11 && node.opType === 'Resize';
@@ -1298,8 +1368,10 @@ export class Recognizer {
         if (prefixes.size === 1 && ![...prefixes][0].includes('::') && [...prefixes][0] !== '') path = [...prefixes][0].split('.');
         else path = this.scopeOfNodes(layer.nodes);
         if (!path || path.length === 0) return undefined;
+        // The segments beyond the deepest kept become one, so the written modules nest within the language's limits.
+        if (path.length > MAX_PATH_DEPTH) path = [...path.slice(0, MAX_PATH_DEPTH - 1), path.slice(MAX_PATH_DEPTH - 1).join('_')];
         // A segment the language cannot say (`block1-0`) becomes an identifier; the rest of the name stays.
-        return path.map(s => (SEGMENT.test(s) ? s : sanitizeIdentifier(s)));
+        return path.map(segment => convnetText(segment, 'label'));
     }
 }
 
@@ -1356,9 +1428,13 @@ function describeAttrs(attrs: Record<string, AttrValue>): string {
     return Object.entries(attrs).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
 }
 
-/** A valid identifier from any text (`features.0` → `features_0`, `0` → `_0`). */
-export function sanitizeIdentifier(text: string): string {
-    let id = text.replace(/[^\w]/g, '_').replace(/_+/g, '_');
-    if (!id || /^\d/.test(id)) id = `_${id}`;
-    return id;
+/** An attribute value for a message: `NaN`, `(1, Infinity)`. */
+function attrText(value: AttrValue): string {
+    return Array.isArray(value) ? `(${value.map(attrText).join(', ')})` : String(value);
+}
+
+/** Whether every number in an attribute value is finite (what the language's numbers can say). */
+function isFiniteAttr(value: AttrValue): boolean {
+    if (typeof value === 'number') return Number.isFinite(value);
+    return Array.isArray(value) ? value.every(isFiniteAttr) : true;
 }

@@ -11,19 +11,43 @@
  * model was exported with come back (`layer1.0.conv1.weight`, a numbered child of a block as `-> 0: conv(…)`); what
  * the language cannot say that way (a module that is not one piece of the graph) falls back to a label with
  * underscores.
+ *
+ * The text stays within what the language reads (language/lexer.ts): a chain longer than MAX_CHAIN_STEPS goes on
+ * in a new statement from a named tensor, and a module nested too deep for a list is a block. Names, labels and
+ * comments that come from the model go through convnet-text.ts; a tensor is always written by the name the text
+ * gave it, never by the model's.
  */
 import { allOpNames, findOp } from '../../language/ops/registry.js';
 import { BUILTIN_FUNCTIONS } from '../../language/elaboration/functions.js';
+import { LIMITS } from '../../language/elaboration/limits.js';
 import type { AttrValue } from '../../language/ops/types.js';
+import { convnetText, isLegalName, isPosition, KEYWORDS } from './convnet-text.js';
 import type { ImportedLayer, RecognizedGraph } from './recognize.js';
-import { sanitizeIdentifier } from './recognize.js';
 
-const KEYWORDS = ['import', 'block', 'network', 'op', 'function', 'return', 'if', 'then', 'else', 'or', 'and', 'not', 'true', 'false', 'for', 'in', 'repeat'];
 const OP_NAMES = new Set(allOpNames());
 const RESERVED = new Set([...KEYWORDS, ...allOpNames(), ...Object.keys(BUILTIN_FUNCTIONS)]);
-const ID = /^[_A-Za-z]\w*$/;
-const NUMBER = /^\d+$/;
 const MAX_LINE = 110;
+
+/**
+ * Steps of one `->` chain before the rest goes into another statement. The parser recurses once per operator of a
+ * chain, and the language refuses an expression of more than LIMITS.expressionOperators (language/lexer.ts); half
+ * of it leaves room for the operators inside the steps.
+ */
+const MAX_CHAIN_STEPS = LIMITS.expressionOperators / 2;
+
+/**
+ * Brackets a layer's call can open inside the list item that holds it: the call's `(`, a tuple of tuples
+ * (`padding: ((0, 1), (0, 1))`) and a prefix minus. A list nests one level deeper than its statement, and the
+ * language reads at most LIMITS.nesting levels (language/lexer.ts): a module deeper than that is a block, whose body
+ * starts again at the top.
+ */
+const CALL_NESTING = 4;
+
+/** Brackets open at a statement of a body: the body's `{`. */
+const BODY_DEPTH = 1;
+
+/** Positions skipped in a list before it becomes a block: each gap is an `identity` item in a list. */
+const MAX_LIST_GAP = 64;
 
 interface Member {
     /** Its name in the enclosing module: a label, a list position (`3`), or none (an auto-named layer). */
@@ -50,10 +74,14 @@ export interface WrittenNetwork {
 
 /** An attribute value as the language writes it: `3`, `(3, 1)`, `((0, 1), (0, 1))`, `"same"`, `true`. */
 export function formatAttr(value: AttrValue): string {
-    // JavaScript's shortest form fits the language's numbers (`0.001`, `1e-7`, `1e+21`).
-    if (typeof value === 'number') return String(value);
+    if (typeof value === 'number') {
+        // The recognizer refuses a NaN or infinite attribute naming its node; one here is the importer's own mistake.
+        if (!Number.isFinite(value)) throw new Error(`importer: the attribute value ${value} is not a number the language can say`);
+        // JavaScript's shortest form fits the language's numbers (`0.001`, `1e-7`, `1e+21`).
+        return String(value);
+    }
     if (typeof value === 'boolean') return String(value);
-    if (typeof value === 'string') return `"${value}"`;
+    if (typeof value === 'string') return convnetText(value, 'string');
     const items = value.map(formatAttr);
     return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
 }
@@ -111,7 +139,7 @@ export class ConvNetWriter {
         const inputNames = new Map<string, string>();
         const used = new Set<string>(RESERVED);
         const params = this.graph.inputs.map((input, i) => {
-            let name = ID.test(input.name) && !RESERVED.has(input.name) ? input.name : this.graph.inputs.length === 1 ? 'input' : `input${i}`;
+            let name = isLegalName(input.name) && !RESERVED.has(input.name) ? input.name : this.graph.inputs.length === 1 ? 'input' : `input${i}`;
             while (used.has(name)) name = `${name}_`;
             used.add(name);
             inputNames.set(input.name, name);
@@ -119,7 +147,8 @@ export class ConvNetWriter {
         });
         const outputs = this.outputPorts();
         const body = this.body(members, [...inputNames], outputs.map(o => o.tensor), '  ', used, outputs);
-        const header = this.options.header.map(line => `# ${line}`.trimEnd());
+        // The header carries the model's own text (producer, file and input names): each line stays one comment line.
+        const header = this.options.header.map(line => `# ${convnetText(line, 'comment')}`.trimEnd());
         const network = [`network ${this.options.networkName}(${params.join(', ')}) {`, ...body, '}'];
         const { blocks, network: rewritten } = generalizeBlocks(this.blockTexts, network.join('\n'));
         const text = [...header, ...(header.length ? [''] : []), ...blocks.flatMap(b => [blockSource(b), '']), rewritten, ''].join('\n');
@@ -128,10 +157,10 @@ export class ConvNetWriter {
 
     private outputPorts(): { name?: string; tensor: string }[] {
         const ports = this.graph.outputs;
-        if (ports.length === 1 && (ports[0].name === 'output' || !ID.test(ports[0].name))) return [{ tensor: ports[0].tensor }];
+        if (ports.length === 1 && (ports[0].name === 'output' || !isLegalName(ports[0].name))) return [{ tensor: ports[0].tensor }];
         const used = new Set<string>();
         return ports.map((p, i) => {
-            let name = ID.test(p.name) && !KEYWORDS.includes(p.name) ? p.name : `output${i}`;
+            let name = isLegalName(p.name) ? p.name : `output${i}`;
             while (used.has(name)) name = `${name}_`;
             used.add(name);
             return { name, tensor: p.tensor };
@@ -164,7 +193,7 @@ export class ConvNetWriter {
 
     private layerMember(layer: ImportedLayer, name: string | undefined): Member {
         // A parameterless layer named like an op (`relu_1`, `add`, `avgpool`) needs no label: the name is only for display.
-        const auto = name !== undefined && !NUMBER.test(name) && layer.params.length === 0 && OP_NAMES.has(name.replace(/_\d+$/, ''));
+        const auto = name !== undefined && !isPosition(name) && layer.params.length === 0 && OP_NAMES.has(name.replace(/_\d+$/, ''));
         return { name: auto ? undefined : name, layer, layers: [layer], order: this.index.get(layer)! };
     }
 
@@ -191,6 +220,16 @@ export class ConvNetWriter {
             }
         }
         return out;
+    }
+
+    /**
+     * Results of a layer of several results (split) that nothing reads: the language's op gives them anyway, so the
+     * statement names them (`_unused`) rather than piping several tensors into the next step.
+     */
+    private unreadResults(member: Member): string[] {
+        const layer = member.layer;
+        if (!layer || layer.outputs.length < 2) return [];
+        return layer.outputs.filter(t => !this.graphOutputs.has(t) && (this.readers.get(t) ?? []).length === 0);
     }
 
     /**
@@ -226,7 +265,7 @@ export class ConvNetWriter {
     private dissolve(members: Member[], module: Member): Member[] {
         const parts = module.module!.map(child => ({
             ...child,
-            name: module.name !== undefined && child.name !== undefined ? sanitizeIdentifier(`${module.name}_${child.name}`) : child.name,
+            name: module.name !== undefined && child.name !== undefined ? convnetText(`${module.name}_${child.name}`, 'identifier') : child.name,
         }));
         return [...members.filter(m => m !== module), ...parts].sort((a, b) => a.order - b.order);
     }
@@ -253,6 +292,8 @@ export class ConvNetWriter {
             const exits = this.exits(m);
             // Only the last item may give several results (a list ending in split).
             if (exits.length !== 1 && (i < members.length - 1 || exits.length === 0)) return false;
+            // A split whose pieces are not all read gives them all the same: only a statement can name them.
+            if (this.unreadResults(m).length > 0) return false;
             if (i > 0) {
                 const readers = this.readers.get(piped) ?? [];
                 if (this.graphOutputs.has(piped) || readers.some(r => !m.layers.includes(r))) return false;
@@ -263,19 +304,21 @@ export class ConvNetWriter {
     }
 
     /** The labels list items need: a position stays a position while it fits; gaps are filled with identity. */
-    private listItems(members: Member[], indent: string, names: ReadonlyMap<string, string>): ListItem[] | undefined {
+    private listItems(members: Member[], indent: string, names: ReadonlyMap<string, string>, depth: number): ListItem[] | undefined {
         const items: ListItem[] = [];
         let position = 0;
-        const labels = new Set(members.map(m => m.name).filter((n): n is string => n !== undefined && !NUMBER.test(n)));
+        const labels = new Set(members.map(m => m.name).filter((n): n is string => n !== undefined && !isPosition(n)));
         const autoCount = new Map<string, number>();
         // Positions matter for the state_dict only up to the last numbered item that has parameters.
-        const lastWithParams = members.map(m => m.name !== undefined && NUMBER.test(m.name) && m.layers.some(l => l.params.length > 0)).lastIndexOf(true);
+        const lastWithParams = members.map(m => m.name !== undefined && isPosition(m.name) && m.layers.some(l => l.params.length > 0)).lastIndexOf(true);
         for (const [i, m] of members.entries()) {
             let label: string | undefined;
-            if (m.name !== undefined && NUMBER.test(m.name)) {
+            if (m.name !== undefined && isPosition(m.name)) {
                 const n = Number(m.name);
                 if (n < position) return undefined;
                 if (i <= lastWithParams) {
+                    // A block says far-apart positions as labels (`-> 900: conv(…)`) instead of hundreds of identities.
+                    if (n - position > MAX_LIST_GAP) return undefined;
                     for (; position < n; position++) items.push({ text: 'identity', light: true, comment: `${position}: not in the ONNX graph (a dropout or an identity at inference)` });
                 }
                 position++;
@@ -293,21 +336,22 @@ export class ConvNetWriter {
             } else {
                 position++;
             }
-            items.push({ text: `${label !== undefined ? `${labelText(label)}: ` : ''}${this.memberExpression(m, indent, names)}`, light: isLight(m) });
+            items.push({ text: `${label !== undefined ? `${labelText(label)}: ` : ''}${this.memberExpression(m, indent, names, depth)}`, light: isLight(m) });
         }
         return items;
     }
 
     /**
      * A member applied to the tensor piped into it: `conv(64, kernel: 3)`, `add(d)`, a list `[…]` or a block
-     * `«Name»(d)`; tensors it also reads (after the piped one) are arguments, by their names in `names`.
+     * `«Name»(d)`; tensors it also reads (after the piped one) are arguments, by their names in `names`. `depth` is
+     * the brackets open where it is written: a list opens one more, which must leave room for the calls inside.
      */
-    private memberExpression(m: Member, indent: string, names: ReadonlyMap<string, string>): string {
-        const sides = this.inputsOf(m).slice(1).map(t => names.get(t) ?? t);
+    private memberExpression(m: Member, indent: string, names: ReadonlyMap<string, string>, depth: number): string {
+        const sides = this.inputsOf(m).slice(1).map(t => nameIn(names, t));
         if (m.layer) return formatCall(m.layer.op, m.layer.attrs, sides);
         const members = this.ordered(m.module!);
-        if (this.isChain(members, this.entries(m))) {
-            const items = this.listItems(members, `${indent}  `, names);
+        if (depth + 1 + CALL_NESTING <= LIMITS.nesting && this.isChain(members, this.entries(m))) {
+            const items = this.listItems(members, `${indent}  `, names, depth + 1);
             if (items) return listText(items, indent);
         }
         const block = this.block(m, members);
@@ -350,8 +394,14 @@ export class ConvNetWriter {
             // Tensor names start in lower case, block names in upper case: they never meet.
             if (base !== undefined) base = base.charAt(0).toLowerCase() + base.slice(1);
             if (base !== undefined && RESERVED.has(base)) base = `${base}_out`;
-            let name = base !== undefined && ID.test(base) && !used.has(base) ? base : undefined;
+            let name = base !== undefined && isLegalName(base) && !used.has(base) ? base : undefined;
             while (name === undefined || used.has(name)) name = `x${++counter}`;
+            used.add(name);
+            return name;
+        };
+        const freshUnused = (): string => {
+            let name = '_unused';
+            for (let k = 1; used.has(name); k++) name = `_unused${k}`;
             used.add(name);
             return name;
         };
@@ -359,7 +409,7 @@ export class ConvNetWriter {
         const chainText = (p: NonNullable<typeof pending>, prefix: string) => formatChain(`${prefix}${p.head}`, p.steps, indent);
         const flush = () => {
             if (!pending) return;
-            const name = fresh(pending.member.name !== undefined && !NUMBER.test(pending.member.name) ? pending.member.name : undefined);
+            const name = fresh(pending.member.name !== undefined && !isPosition(pending.member.name) ? pending.member.name : undefined);
             lines.push(chainText(pending, `${indent}${name} = `));
             names.set(pending.last, name);
             pending = undefined;
@@ -374,20 +424,24 @@ export class ConvNetWriter {
                 && readersInScope(piped).length === 1 && !exits.includes(piped);
             if (!continues) flush();
             if (continues) {
-                pending!.steps.push({ text: `${this.stepLabel(m)}${this.memberExpression(m, `${indent}  `, names)}`, light: isLight(m) });
+                pending!.steps.push({ text: `${this.stepLabel(m)}${this.memberExpression(m, `${indent}  `, names, BODY_DEPTH)}`, light: isLight(m) });
             } else if (merge) {
                 pending = { head: this.multiInputCall(m.layer!, names), steps: [], last: '', member: m };
             } else {
-                pending = { head: names.get(piped) ?? piped, steps: [{ text: `${this.stepLabel(m)}${this.memberExpression(m, `${indent}  `, names)}`, light: isLight(m) }], last: '', member: m };
+                pending = { head: nameIn(names, piped), steps: [{ text: `${this.stepLabel(m)}${this.memberExpression(m, `${indent}  `, names, BODY_DEPTH)}`, light: isLight(m) }], last: '', member: m };
             }
             pending!.member = m;
-            if (outs.length === 1) {
+            const unread = this.unreadResults(m);
+            if (outs.length === 1 && unread.length === 0) {
                 pending!.last = outs[0];
+                // A long chain goes on in a new statement from a named tensor: one expression has an operator limit.
+                if (pending!.steps.length >= MAX_CHAIN_STEPS) flush();
                 continue;
             }
-            // Several results (split, a block returning two tensors), or none that is read: name them all.
-            const results = outs.length ? outs : m.layers[m.layers.length - 1].outputs;
-            const targets = results.map(() => fresh());
+            // Several results (split, a block returning two tensors), or none that is read: name them all, in the
+            // order the layer gives them; `_`-names for those nothing reads (the language does not warn about them).
+            const results = unread.length ? m.layer!.outputs : outs.length ? outs : m.layers[m.layers.length - 1].outputs;
+            const targets = results.map(t => (unread.includes(t) ? freshUnused() : fresh()));
             lines.push(chainText(pending!, `${indent}${targets.join(', ')} = `));
             results.forEach((t, i) => names.set(t, targets[i]));
             pending = undefined;
@@ -398,7 +452,7 @@ export class ConvNetWriter {
             return lines;
         }
         flush();
-        lines.push(`${indent}return ${outputs.map(o => `${label(o)}${names.get(o.tensor) ?? o.tensor}`).join(', ')}`);
+        lines.push(`${indent}return ${outputs.map(o => `${label(o)}${nameIn(names, o.tensor)}`).join(', ')}`);
         return lines;
     }
 
@@ -409,14 +463,24 @@ export class ConvNetWriter {
 
     /** `a + b`, `concat(a, b, c)`, `deformconv(x, offsets, 64, kernel: 3)` for an unnamed layer of several inputs. */
     private multiInputCall(layer: ImportedLayer, names: Map<string, string>): string {
-        const args = layer.inputs.map(t => names.get(t) ?? t);
+        const args = layer.inputs.map(t => nameIn(names, t));
         if (INFIX[layer.op] && args.length === 2) return `${args[0]} ${INFIX[layer.op]} ${args[1]}`;
         return formatCall(layer.op, layer.attrs, args);
     }
 }
 
+/**
+ * The name a tensor has in the text being written. Every tensor read is named before it is read (an input, or a
+ * statement's target); the model's own tensor name is never pasted in its place, since it may be any text.
+ */
+function nameIn(names: ReadonlyMap<string, string>, tensor: string): string {
+    const name = names.get(tensor);
+    if (name === undefined) throw new Error(`importer: tensor ${JSON.stringify(tensor)} is read before the text names it`);
+    return name;
+}
+
 function labelText(label: string): string {
-    return KEYWORDS.includes(label) ? `${label}_` : label;
+    return convnetText(label, 'label');
 }
 
 /** Layers without parameters stay on the line before them: `-> bn1: batchnorm -> relu`. */
@@ -470,7 +534,7 @@ function listText(items: readonly ListItem[], indent: string): string {
             lines[last] += ` ${item.text},`;
             continue;
         }
-        lines.push(`${inner}${item.text},${item.comment ? `  # ${item.comment}` : ''}`);
+        lines.push(`${inner}${item.text},${item.comment ? `  # ${convnetText(item.comment, 'comment')}` : ''}`);
         open = !item.comment && !item.text.includes('\n');
     }
     return `[\n${lines.join('\n')}\n${indent}]`;
@@ -478,9 +542,9 @@ function listText(items: readonly ListItem[], indent: string): string {
 
 /** A block's name from its first instance's: the last segment, with its parent's when a number (`layer1.0` → `Layer1_0`). */
 function blockName(fullPath: readonly string[]): string {
-    const path = NUMBER.test(fullPath[fullPath.length - 1] ?? '') ? fullPath.slice(-2) : fullPath.slice(-1);
+    const path = isPosition(fullPath[fullPath.length - 1] ?? '') ? fullPath.slice(-2) : fullPath.slice(-1);
     const name = path.map(s => s.charAt(0).toUpperCase() + s.slice(1)).join('_');
-    return sanitizeIdentifier(/^\d/.test(name) ? `Block${name}` : name);
+    return convnetText(/^\d/.test(name) ? `Block${name}` : name, 'identifier');
 }
 
 // ----- blocks that differ only in their numbers ---------------------------------------------------------------
@@ -653,8 +717,8 @@ function mergeFamily(family: readonly BlockText[], positional: ReadonlyMap<strin
     for (const positions of groups.values()) {
         const site = sites[positions[0]];
         const base = byRole.get(site.role)! > 1 && site.label ? `${site.label}_${site.role}` : site.role;
-        let name = sanitizeIdentifier(base);
-        for (let k = 1; taken.has(name); k++) name = `${sanitizeIdentifier(base)}_${k}`;
+        let name = convnetText(base, 'identifier');
+        for (let k = 1; taken.has(name); k++) name = `${convnetText(base, 'identifier')}_${k}`;
         taken.add(name);
         const values = numbers.map(n => n.sites[positions[0]].value);
         const counts = new Map<number, number>();

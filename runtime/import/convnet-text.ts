@@ -1,0 +1,75 @@
+/**
+ * The one gate between text that comes from a model — producer name and version, graph, node, tensor and
+ * parameter names, symbolic dimension names, the model's file name — and the `.convnet` file the importer writes.
+ * Such text is never pasted into the file as it is: a newline in `producer_version` would end the header comment
+ * and turn the rest into declarations, a `-` in a layer's name would make a subtraction.
+ *
+ * Every piece goes through `convnetText(text, target)`, which makes it what its place in the file can hold:
+ *   - 'comment': one line of a `#` comment (the language's comments end at \n or \r): control characters, line and
+ *     paragraph separators, bidi controls and lone surrogates are escaped as `displayText` escapes them in
+ *     messages, and very long text is elided in the middle;
+ *   - 'identifier': a legal name (`[_A-Za-z]\w*`, not a keyword). The language has no quoted or escaped form of a
+ *     name (convnet.langium's ID terminal), so other text is renamed: `block1-0` → `block1_0`, `0` → `_0`, `if` → `if_`;
+ *   - 'label': a layer's label, which may also be a child's position (`0`, `12`) as PyTorch numbers them; any
+ *     other number (a leading zero, a position beyond MAX_POSITION) is renamed as an identifier;
+ *   - 'string': a string literal, quoted, with the escapes the language reads (Langium's value converter).
+ */
+import { displayText } from '../../language/util/quote.js';
+
+export type ConvNetTextTarget = 'comment' | 'identifier' | 'label' | 'string';
+
+/** The language's keywords (convnet.langium): no name may be one. */
+export const KEYWORDS: readonly string[] = ['import', 'block', 'network', 'op', 'function', 'return', 'if', 'then', 'else', 'or', 'and', 'not', 'true', 'false', 'for', 'in', 'repeat'];
+
+/** The longest comment line written; longer model text is elided in the middle. */
+const MAX_COMMENT = 400;
+
+/**
+ * The largest child position kept as a number. A position is written as list items (the gap before it filled with
+ * identity), so a name such as `layer.99999999999` must not become that many items.
+ */
+export const MAX_POSITION = 9_999;
+
+const IDENTIFIER = /^[_A-Za-z]\w*$/;
+const POSITION = /^(0|[1-9]\d*)$/;
+
+/** `text` as its place in a `.convnet` file can hold it (see the targets above). */
+export function convnetText(text: string, target: ConvNetTextTarget): string {
+    switch (target) {
+        case 'comment': return commentLine(text);
+        case 'identifier': return identifier(text);
+        case 'label': return label(text);
+        case 'string': return stringLiteral(text);
+    }
+}
+
+/** Whether `text` is a name the language reads as it is (an identifier that is no keyword). */
+export function isLegalName(text: string): boolean {
+    return IDENTIFIER.test(text) && !KEYWORDS.includes(text);
+}
+
+/** Whether `text` is a label that says a child's position (`0`, `3`). */
+export function isPosition(text: string): boolean {
+    return POSITION.test(text) && Number(text) <= MAX_POSITION;
+}
+
+function commentLine(text: string): string {
+    return displayText(text, MAX_COMMENT);
+}
+
+function identifier(text: string): string {
+    if (isLegalName(text)) return text;
+    let name = text.replace(/[^\w]/g, '_').replace(/_+/g, '_');
+    if (!name || /^\d/.test(name)) name = `_${name}`;
+    return KEYWORDS.includes(name) ? `${name}_` : name;
+}
+
+function label(text: string): string {
+    return isPosition(text) ? text : identifier(text);
+}
+
+const STRING_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\0': '\\0' };
+
+function stringLiteral(text: string): string {
+    return `"${text.replace(/[\\"\n\r\t\b\f\v\0]/g, c => STRING_ESCAPES[c])}"`;
+}
