@@ -3,10 +3,11 @@
  * assignment before it (`x = x -> conv(…)` reads the previous `x`), then to loop variables, then to the
  * block's or network's parameters, then to the blocks of this file, of the files it imports, and the built-in ops.
  *
- * Lookups are by name through per-body indexes, so a 10,000-statement network links in linear time.
+ * Lookups are by name through per-body indexes, so a 10,000-statement network links in linear time, and listing
+ * what is visible (completion, "did you mean") is lazy, nearest first, and reads each name once.
  */
 import {
-    AstUtils, DefaultScopeProvider, EMPTY_SCOPE, stream, type AstNode, type AstNodeDescription, type ReferenceInfo, type Scope, type Stream,
+    AstUtils, DefaultScopeProvider, EMPTY_SCOPE, stream, type AstNode, type AstNodeDescription, type ReferenceInfo, type Scope, type ScopeProvider, type Stream,
 } from 'langium';
 import {
     isAssignment, isBlock, isBody, isForItem, isModel, isNetwork, isParam, type Body, type Model, type Param, type TensorDecl,
@@ -16,8 +17,12 @@ import { importedUris } from './imports.js';
 
 type Named = AstNode & { name: string };
 
-/** For each name assigned in a body, the statements (by index, ascending) that assign it. */
-type BodyIndex = Map<string, { statement: number; decl: TensorDecl }[]>;
+interface BodyIndex {
+    /** For each name assigned in the body, the statements (by index, ascending) that assign it. */
+    readonly assignments: Map<string, { statement: number; decl: TensorDecl }[]>;
+    /** Each name once, in the order of its first assignment. */
+    readonly names: readonly { readonly name: string; readonly statement: number }[];
+}
 
 export class ConvNetScopeProvider extends DefaultScopeProvider {
     private readonly bodyIndexes = new WeakMap<Body, BodyIndex>();
@@ -27,6 +32,16 @@ export class ConvNetScopeProvider extends DefaultScopeProvider {
         return new LocalScope(context.container, this, outer);
     }
 
+    /**
+     * Names a misspelt reference may have meant, for "did you mean": at most MAX_LOCAL_CANDIDATES local names
+     * (nearest first), then the blocks, ops and functions in scope. Names only: describing every candidate cost
+     * more than comparing it, and the cap keeps room for the ops however many tensors a body names.
+     */
+    *candidateNames(context: ReferenceInfo): Generator<string> {
+        const scope = new LocalScope(context.container, this, this.importScope(context.container));
+        yield* scope.names(MAX_LOCAL_CANDIDATES);
+    }
+
     describe(node: AstNode): AstNodeDescription {
         return this.descriptions.createDescription(node, (node as Named).name);
     }
@@ -34,16 +49,22 @@ export class ConvNetScopeProvider extends DefaultScopeProvider {
     bodyIndex(body: Body): BodyIndex {
         let index = this.bodyIndexes.get(body);
         if (!index) {
-            index = new Map();
+            const assignments: BodyIndex['assignments'] = new Map();
+            const names: { name: string; statement: number }[] = [];
             body.statements.forEach((statement, i) => {
                 if (!isAssignment(statement)) return;
                 for (const decl of statement.targets) {
                     if (!decl.name) continue;
-                    const list = index!.get(decl.name) ?? [];
-                    list.push({ statement: i, decl });
-                    index!.set(decl.name, list);
+                    const list = assignments.get(decl.name);
+                    if (list) {
+                        list.push({ statement: i, decl });
+                    } else {
+                        assignments.set(decl.name, [{ statement: i, decl }]);
+                        names.push({ name: decl.name, statement: i });
+                    }
                 }
             });
+            index = { assignments, names };
             this.bodyIndexes.set(body, index);
         }
         return index;
@@ -66,6 +87,14 @@ export class ConvNetScopeProvider extends DefaultScopeProvider {
     }
 }
 
+/** Local names offered as suggestions for one unknown name (see candidateNames). */
+const MAX_LOCAL_CANDIDATES = 250;
+
+/** Candidates for "did you mean" from any scope provider: ours lists names only, and few (see candidateNames). */
+export function suggestionCandidates(scopes: ScopeProvider, context: ReferenceInfo): Iterable<string> {
+    return scopes instanceof ConvNetScopeProvider ? scopes.candidateNames(context) : scopes.getScope(context).getAllElements().map(d => d.name).distinct();
+}
+
 /** Local declarations visible from a node, searched innermost and latest first. */
 class LocalScope implements Scope {
     constructor(private readonly from: AstNode, private readonly provider: ConvNetScopeProvider, private readonly outer: Scope) {}
@@ -80,10 +109,34 @@ class LocalScope implements Scope {
         return local ? stream([local]) : this.outer.getElements(name);
     }
 
+    /**
+     * Lazy: a suggestion for an unknown name reads a few hundred candidates (language/util/suggest.ts), and listing
+     * every name of a 10,000-statement body for each of 10,000 unknown names was quadratic.
+     */
     getAllElements(): Stream<AstNodeDescription> {
+        return stream({ [Symbol.iterator]: () => this.allElements() });
+    }
+
+    /** Distinct visible names, at most `localLimit` of them local, then the outer scope's. */
+    *names(localLimit: number): Generator<string> {
         const seen = new Set<string>();
-        const locals = this.visible().filter(node => !seen.has((node as Named).name) && seen.add((node as Named).name));
-        return stream(locals.map(node => this.provider.describe(node))).concat(this.outer.getAllElements().filter(d => !seen.has(d.name)));
+        for (const node of this.visible()) {
+            if (seen.size >= localLimit) break;
+            seen.add((node as Named).name);
+        }
+        yield* seen;
+        for (const description of this.outer.getAllElements()) if (!seen.has(description.name)) yield description.name;
+    }
+
+    private *allElements(): Generator<AstNodeDescription> {
+        const seen = new Set<string>();
+        for (const node of this.visible()) {
+            const name = (node as Named).name;
+            if (seen.has(name)) continue;
+            seen.add(name);
+            yield this.provider.describe(node);
+        }
+        for (const description of this.outer.getAllElements()) if (!seen.has(description.name)) yield description;
     }
 
     private find(name: string): AstNode | undefined {
@@ -93,7 +146,7 @@ class LocalScope implements Scope {
                 const loopVar = [...node.vars].reverse().find(v => v.name === name);
                 if (loopVar) return loopVar;
             } else if (isBody(node)) {
-                const assigned = this.provider.bodyIndex(node).get(name);
+                const assigned = this.provider.bodyIndex(node).assignments.get(name);
                 const latest = assigned && latestBefore(assigned, child.$containerIndex ?? -1);
                 if (latest) return latest.decl;
             } else if (isBlock(node) || isNetwork(node)) {
@@ -104,23 +157,26 @@ class LocalScope implements Scope {
         return undefined;
     }
 
-    private visible(): AstNode[] {
-        const result: AstNode[] = [];
+    /**
+     * What `from` can see, innermost first: loop variables, then each name assigned before it in a body (the latest
+     * assignment; names first assigned latest come first), then parameters. A body yields each name once, from
+     * its index, however many times the name is reassigned.
+     */
+    private *visible(): Generator<AstNode> {
         let child: AstNode = this.from;
         for (let node = this.from.$container; node; child = node, node = node.$container) {
             if (isForItem(node) && child === node.body) {
-                result.push(...[...node.vars].reverse());
+                yield* [...node.vars].reverse();
             } else if (isBody(node)) {
                 const before = child.$containerIndex ?? -1;
-                for (let i = before - 1; i >= 0; i--) {
-                    const statement = node.statements[i];
-                    if (isAssignment(statement)) result.push(...[...statement.targets].reverse());
+                const { assignments, names } = this.provider.bodyIndex(node);
+                for (let i = firstAtOrAfter(names, before) - 1; i >= 0; i--) {
+                    yield latestBefore(assignments.get(names[i].name)!, before)!.decl;
                 }
             } else if (isBlock(node) || isNetwork(node)) {
-                result.push(...visibleParams(node, child));
+                yield* visibleParams(node, child);
             }
         }
-        return result;
     }
 }
 
@@ -129,14 +185,20 @@ class LocalScope implements Scope {
  * `x` 100,000 times in a list of 100,000 assignments, and a scan from the end made linking quadratic.
  */
 function latestBefore<T extends { statement: number }>(assigned: readonly T[], before: number): T | undefined {
+    const count = firstAtOrAfter(assigned, before);
+    return count > 0 ? assigned[count - 1] : undefined;
+}
+
+/** The index of the first item at statement `statement` or later (items ascending by statement). */
+function firstAtOrAfter(items: readonly { readonly statement: number }[], statement: number): number {
     let low = 0;
-    let high = assigned.length; // the answer is assigned[low - 1] once low === high
+    let high = items.length;
     while (low < high) {
         const middle = (low + high) >>> 1;
-        if (assigned[middle].statement < before) low = middle + 1;
+        if (items[middle].statement < statement) low = middle + 1;
         else high = middle;
     }
-    return low > 0 ? assigned[low - 1] : undefined;
+    return low;
 }
 
 /** A parameter's default or shape may use the parameters before it; the body sees them all. Latest first. */

@@ -8,6 +8,7 @@ import type { CodeActionProvider } from 'langium/lsp';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, type Range, type TextEdit } from 'vscode-languageserver';
 import { isArgument, isBinaryExpr, isCall, isOpDecl, type Argument, type Call } from '../language/generated/ast.js';
 import { closestName } from '../language/util/suggest.js';
+import { suggestionCandidates } from '../language/scope-provider.js';
 import { findOp } from '../language/ops/registry.js';
 import { perDimension } from '../language/ops/shape-utils.js';
 import { findAttr } from '../language/ops/attributes.js';
@@ -48,8 +49,8 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
             case DocumentValidator.LinkingError: {
                 const call = isCall(node) ? node : AstUtils.getContainerOfType(node, isCall);
                 if (!call?.target?.$refNode) return [];
-                const scope = this.scopes.getScope({ reference: call.target, container: call, property: 'target' });
-                const suggestion = closestName(call.target.$refText, scope.getAllElements().map(d => d.name).distinct());
+                const context = { reference: call.target, container: call, property: 'target' };
+                const suggestion = closestName(call.target.$refText, suggestionCandidates(this.scopes, context));
                 return suggestion ? [edit(`Change to '${suggestion}'`, call.target.$refNode.range, suggestion)] : [];
             }
             case 'channels-not-divisible': {
