@@ -4,10 +4,12 @@
  * (`a + b + …`, `x -> f -> …`); thousands of either overflow the stack, which would throw out of parsing and
  * leave the shared parser unusable. So the tokens are measured first: a bracket nested beyond LIMITS is left
  * out of what the parser sees up to the bracket that closes it, an operator beyond LIMITS up to the end of its
- * expression; each cut is reported as a lexing error, and the rest of the file is read as usual.
+ * expression; each cut is reported as a lexing error, and the rest of the file is read as usual. A name longer
+ * than LIMITS.nameLength is reported the same way (and kept, so that the rest of the file still makes sense).
  */
 import { DefaultLexer, type LexerResult, type TokenizeOptions } from 'langium';
 import { LIMITS } from './elaboration/limits.js';
+import { withCommas } from './util/format.js';
 
 type IToken = LexerResult['tokens'][number];
 type ILexingError = LexerResult['errors'][number];
@@ -39,8 +41,9 @@ export class ConvNetLexer extends DefaultLexer {
     override tokenize(text: string, options?: TokenizeOptions): LexerResult {
         const result = cutUnclosedComment(super.tokenize(text, options));
         const guarded = guardNesting(result.tokens);
-        if (guarded.errors.length === 0) return result;
-        return { ...result, tokens: guarded.tokens, errors: [...result.errors, ...guarded.errors] };
+        const longNames = overlongNames(result.tokens);
+        if (guarded.errors.length === 0 && longNames.length === 0) return result;
+        return { ...result, tokens: guarded.tokens, errors: [...result.errors, ...guarded.errors, ...longNames] };
     }
 }
 
@@ -148,6 +151,19 @@ export function guardNesting(tokens: readonly IToken[]): { tokens: IToken[]; err
         kept.push(token);
     }
     return { tokens: kept, errors };
+}
+
+/** An error for each name longer than LIMITS.nameLength. */
+export function overlongNames(tokens: readonly IToken[]): ILexingError[] {
+    const errors: ILexingError[] = [];
+    for (const token of tokens) {
+        if (token.tokenType.name !== 'ID' || token.image.length <= LIMITS.nameLength) continue;
+        errors.push({
+            offset: token.startOffset, line: token.startLine, column: token.startColumn, length: token.image.length,
+            message: `a name of ${withCommas(token.image.length)} characters; names are limited to ${withCommas(LIMITS.nameLength)}`,
+        });
+    }
+    return errors;
 }
 
 function tooDeep(): string {

@@ -12,6 +12,11 @@ export const LIMITS = {
     callDepth: 64,
     /** Levels of nesting in the text (brackets, if, for, repeat, prefix operators); the parser recurses on each. */
     nesting: 16,
+    /**
+     * Characters of one name. Longer names are refused: they would be copied into every message, hover, table row and
+     * state_dict key that shows them (a 1 MB name once took 30 s to check), and no PyTorch module name comes near.
+     */
+    nameLength: 1000,
     /** Operators in one expression (`a + b + …`, `x -> f -> …`); each nests the syntax tree one level deeper. */
     expressionOperators: 1000,
     /** An activation larger than this (bytes) earns a warning. */
