@@ -14,7 +14,7 @@ export const LIMITS = {
     nesting: 16,
     /**
      * Characters of one name. Longer names are refused: they would be copied into every message, hover, table row and
-     * state_dict key that shows them (a 1 MB name once took 30 s to check), and no PyTorch module name comes near.
+     * state_dict key that shows them, and no PyTorch module name comes near.
      */
     nameLength: 1000,
     /** Operators in one expression (`a + b + …`, `x -> f -> …`); each nests the syntax tree one level deeper. */
