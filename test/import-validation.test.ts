@@ -362,6 +362,15 @@ describe('text from the model cannot break the written .convnet', () => {
         expect(text).not.toMatch(/^network (Injected|Sneaky)/m);
     });
 
+    it('a node name of 5,000 characters becomes a label of at most 200, the same for the same name', async () => {
+        const long = 'block'.repeat(1000);
+        const { text } = await importsClean(model({ nodes: [node('Relu', ['x'], ['a'], `/${long}-a/Relu`), node('Sigmoid', ['a'], ['y'], `/${long}-b/Sigmoid`)] }));
+        const labels = [...text.matchAll(/(\w+): (relu|sigmoid)/g)].map(m => m[1]);
+        expect(labels).toHaveLength(2);
+        for (const label of labels) expect(label.length).toBeLessThanOrEqual(200);
+        expect(new Set(labels).size).toBe(2);
+    });
+
     it('a string attribute is written as a string literal (Pad mode by name)', async () => {
         const pads = int64s('pads', [0, 0, 1, 1, 0, 0, 1, 1]);
         const imported = await importsClean(model({ nodes: [node('Pad', ['x', 'pads'], ['y'], 'pad', [text('mode', 'reflect')])], initializers: [pads] }));

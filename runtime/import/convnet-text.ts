@@ -8,8 +8,9 @@
  *   - 'comment': one line of a `#` comment (the language's comments end at \n or \r): control characters, line and
  *     paragraph separators, bidi controls and lone surrogates are escaped as `displayText` escapes them in
  *     messages, and very long text is elided in the middle;
- *   - 'identifier': a legal name (`[_A-Za-z]\w*`, not a keyword). The language has no quoted or escaped form of a
- *     name (convnet.langium's ID terminal), so other text is renamed: `block1-0` → `block1_0`, `0` → `_0`, `if` → `if_`;
+ *   - 'identifier': a legal name (`[_A-Za-z]\w*`, not a keyword, at most MAX_NAME characters). The language has no
+ *     quoted or escaped form of a name (convnet.langium's ID terminal), so other text is renamed: `block1-0` →
+ *     `block1_0`, `0` → `_0`, `if` → `if_`, a very long name cut and ended with a hash of the whole;
  *   - 'label': a layer's label, which may also be a child's position (`0`, `12`) as PyTorch numbers them; any
  *     other number (a leading zero, a position beyond MAX_POSITION) is renamed as an identifier;
  *   - 'string': a string literal, quoted, with the escapes the language reads (Langium's value converter).
@@ -23,6 +24,12 @@ export const KEYWORDS: readonly string[] = ['import', 'block', 'network', 'op', 
 
 /** The longest comment line written; longer model text is elided in the middle. */
 const MAX_COMMENT = 400;
+
+/**
+ * The longest name written. PyTorch's names are far shorter; a name of thousands of characters (which the language
+ * may refuse, and which every message and hover would repeat) is cut, with a hash of the whole to keep it apart.
+ */
+export const MAX_NAME = 200;
 
 /**
  * The largest child position kept as a number. A position is written as list items (the gap before it filled with
@@ -45,7 +52,7 @@ export function convnetText(text: string, target: ConvNetTextTarget): string {
 
 /** Whether `text` is a name the language reads as it is (an identifier that is no keyword). */
 export function isLegalName(text: string): boolean {
-    return IDENTIFIER.test(text) && !KEYWORDS.includes(text);
+    return text.length <= MAX_NAME && IDENTIFIER.test(text) && !KEYWORDS.includes(text);
 }
 
 /** Whether `text` is a label that says a child's position (`0`, `3`). */
@@ -61,7 +68,15 @@ function identifier(text: string): string {
     if (isLegalName(text)) return text;
     let name = text.replace(/[^\w]/g, '_').replace(/_+/g, '_');
     if (!name || /^\d/.test(name)) name = `_${name}`;
+    if (name.length > MAX_NAME) name = `${name.slice(0, MAX_NAME - 10)}_${fnv1a(text)}`;
     return KEYWORDS.includes(name) ? `${name}_` : name;
+}
+
+/** FNV-1a of `text` as 8 hex digits: a short, stable stand-in for the part of a long name that is cut. */
+function fnv1a(text: string): string {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return hash.toString(16).padStart(8, '0');
 }
 
 function label(text: string): string {

@@ -9,7 +9,7 @@
  */
 import { displayText, quoted } from '../../language/util/quote.js';
 import { decodeModel, OnnxImportError } from './onnx-model.js';
-import { convnetText } from './convnet-text.js';
+import { convnetText, MAX_NAME } from './convnet-text.js';
 import { Recognizer, SUPPORTED_ONNX_OPS } from './recognize.js';
 import { isReservedName, writeConvNet } from './write-convnet.js';
 
@@ -50,7 +50,7 @@ const STATE_DICT_KEY = /^[\w-]+(\.[\w-]+)*\.(weight|bias|running_mean|running_va
 const GENERIC_GRAPH_NAMES = new Set(['', 'main_graph', 'torch_jit', 'torch-jit-export', 'graph', 'model', 'tf2onnx']);
 
 function networkNameFor(graphName: string, source: string | undefined): string {
-    if (!GENERIC_GRAPH_NAMES.has(graphName) && /^[A-Za-z]\w*$/.test(graphName)) return isReservedName(graphName) ? graphName.charAt(0).toUpperCase() + graphName.slice(1) : graphName;
+    if (!GENERIC_GRAPH_NAMES.has(graphName) && /^[A-Za-z]\w*$/.test(graphName) && graphName.length <= MAX_NAME) return isReservedName(graphName) ? graphName.charAt(0).toUpperCase() + graphName.slice(1) : graphName;
     const base = (source ?? '').split(/[\\/]/).pop()!.replace(/\.onnx$/i, '');
     const camel = base.split(/[^A-Za-z0-9]+/).filter(Boolean).map(s => s.charAt(0).toUpperCase() + s.slice(1)).join('');
     return camel ? convnetText(/^\d/.test(camel) ? `Net${camel}` : camel, 'identifier') : 'Imported';
