@@ -15,6 +15,7 @@ import { createConvNetParser } from './parser.js';
 import { ConvNetLexerErrorMessageProvider, ConvNetParserErrorMessageProvider } from './parser-messages.js';
 import { ConvNetDocumentValidator } from './document-validator.js';
 import { UnreadableFiles } from './unreadable-files.js';
+import { ConvNetReferences } from './references.js';
 
 export interface ConvNetAddedServices {
     analysis: {
@@ -39,6 +40,7 @@ export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices &
         ScopeProvider: services => new ConvNetScopeProvider(services),
         ScopeComputation: services => new ConvNetScopeComputation(services),
         Linker: services => new ConvNetLinker(services),
+        References: services => new ConvNetReferences(services),
     },
     validation: {
         DocumentValidator: services => new ConvNetDocumentValidator(services),

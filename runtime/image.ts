@@ -93,8 +93,9 @@ export function decodeImage(bytes: Uint8Array, source?: string): PlanarImage {
         }
     } catch (e) {
         if (e instanceof ImageError) throw e;
-        // The decoders' own words ("There are some read requests waitng on finished stream") mean a file cut short.
-        throw new ImageError(`${where}cannot decode the ${format === 'png' ? 'PNG' : 'JPEG'} image: it is truncated or corrupt (${displayText((e as Error).message)})`);
+        // The decoders' own words ("There are some read requests waitng on finished stream", or a TypeError from
+        // inside jpeg-js) say nothing to the user: the file is cut short or damaged.
+        throw new ImageError(`${where}cannot decode the ${format === 'png' ? 'PNG' : 'JPEG'} image: it is truncated or corrupt`);
     }
     const plane = width * height;
     if (rgba.length < plane * 4) throw new ImageError(`${where}the decoder returned ${rgba.length} samples for a ${width}×${height} image`);

@@ -5,7 +5,7 @@
  * padded with spaces and a newline, then the array's bytes. Floating, integer and boolean arrays of either byte
  * order are read as float32 in C (row-major) order.
  */
-import { displayText } from '../language/util/quote.js';
+import { displayText, quoted } from '../language/util/quote.js';
 import { halfToFloat } from './safetensors.js';
 import { elementCount } from './tensor.js';
 
@@ -34,7 +34,7 @@ function parseHeader(text: string, fail: (m: string) => never): Header {
     };
     const expect = (c: string) => {
         skip();
-        if (text[i] !== c) fail(`header: expected '${c}' at character ${i} of ${JSON.stringify(text.trim())}`);
+        if (text[i] !== c) fail(`header: expected '${c}' at character ${i} of ${quoted(text.trim())}`);
         i++;
     };
     const value = (): unknown => {
@@ -62,7 +62,7 @@ function parseHeader(text: string, fail: (m: string) => never): Header {
             return items;
         }
         const word = /^(True|False|-?\d+L?)/.exec(text.slice(i));
-        if (!word) return fail(`header: cannot read the value at character ${i} of ${JSON.stringify(text.trim())}`);
+        if (!word) return fail(`header: cannot read the value at character ${i} of ${quoted(text.trim())}`);
         i += word[0].length;
         if (word[0] === 'True') return true;
         if (word[0] === 'False') return false;

@@ -89,6 +89,9 @@ export function parseSafetensors(file: Uint8Array, source?: string): Safetensors
         }
         const entry = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
         if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`tensor ${quoted(key)}: its header entry is not an object`);
+        for (const field of ['dtype', 'shape', 'data_offsets'] as const) {
+            if (entry[field] === undefined) fail(`tensor ${quoted(key)}: its header entry has no ${field}`);
+        }
         const dtype = entry.dtype;
         if (typeof dtype !== 'string' || !(dtype in DTYPE_BYTES)) {
             fail(`tensor ${quoted(key)}: unsupported dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`);

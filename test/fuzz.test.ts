@@ -2,6 +2,7 @@
  * Robustness: whatever the text — random characters, shuffled keywords and punctuation, binary bytes, a 2 MB
  * file, thousands of nested brackets, ResNet-18 with random edits — parsing, validation and elaboration return
  * diagnostics and never throw, hang or log an internal error. Every diagnostic is one line inside the document.
+ * `npm run test:fuzz` runs a hundred times as many cases (see fuzz-scale.ts).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
@@ -15,6 +16,7 @@ import { ALL_OPS, allOpNames } from '../language/ops/registry.js';
 import { BUILTIN_FUNCTIONS } from '../language/elaboration/functions.js';
 import { LIMITS } from '../language/elaboration/limits.js';
 import type { AttrSpec } from '../language/ops/types.js';
+import { runs } from './fuzz-scale.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESNET18 = fs.readFileSync(path.join(ROOT, 'examples', 'resnet18.convnet'), 'utf8');
@@ -125,38 +127,38 @@ describe('random text never breaks the language', () => {
     it('random strings', async () => {
         await fc.assert(fc.asyncProperty(fc.string({ maxLength: 200, unit: 'grapheme' }), async text => {
             await analyse(text);
-        }), { numRuns: 150 });
+        }), { numRuns: runs(150) });
     });
 
     it('random token soups of keywords, ops and punctuation', async () => {
         await fc.assert(fc.asyncProperty(soup, async text => {
             await analyse(text);
-        }), { numRuns: 250 });
+        }), { numRuns: runs(250) });
     });
 
     it('token soups inside a network and a block (elaborated)', async () => {
         await fc.assert(fc.asyncProperty(fc.oneof(soupInNetwork, soupInBlock), async text => {
             await analyse(text);
-        }), { numRuns: 250 });
+        }), { numRuns: runs(250) });
     });
 
     it('random ops with random arguments on random shapes', async () => {
         await fc.assert(fc.asyncProperty(opsProgram, async text => {
             await analyse(text);
-        }), { numRuns: 300 });
+        }), { numRuns: runs(300) });
     });
 
     it('binary bytes', async () => {
         await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async bytes => {
             await analyse(Buffer.from(bytes).toString('latin1'));
             await analyse(new TextDecoder().decode(bytes));
-        }), { numRuns: 60 });
+        }), { numRuns: runs(60) });
     });
 
     it('ResNet-18 with random deletions, insertions and duplications', async () => {
         await fc.assert(fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 6 }), async edits => {
             await analyse(applyEdits(RESNET18, edits));
-        }), { numRuns: 200 });
+        }), { numRuns: runs(200) });
     });
 
     it('ResNet-18 unedited has no diagnostics (the edits above start from a clean design)', async () => {
@@ -202,7 +204,7 @@ describe('deep nesting is cut with a diagnostic, not a stack overflow', () => {
             .map(parts => `network N(input: [1, 3, 8, 8]) {\n  y = ${parts.join('')}\n  return input\n}\n`);
         await fc.assert(fc.asyncProperty(deep, async text => {
             await analyse(text);
-        }), { numRuns: 40 });
+        }), { numRuns: runs(40) });
     });
 
     it('nesting within the limits is not cut', async () => {

@@ -391,7 +391,7 @@ describe('convnet import (the built CLI)', () => {
         expect(fs.existsSync(path.join(dir, 'notes.convnet'))).toBe(false);
         const missing = convnet('import', 'missing.onnx');
         expect(missing.code).toBe(2);
-        expect(missing.err.trim()).toBe('convnet: missing.onnx: no such file');
+        expect(missing.err.trim()).toBe('convnet: missing.onnx: cannot read the ONNX model: no such file');
         const usage = convnet('import');
         expect(usage.code).toBe(2);
         expect(usage.err).toContain('import takes exactly one ONNX file');
