@@ -45,3 +45,30 @@ ${stage('layer4', 512, 3, 2)}
 }
 `;
 }
+
+/**
+ * Blocks nested `levels` deep, each repeating the one below `repeats` times; the innermost holds one relu. The
+ * text stays five lines while the network has `repeats ** levels` layers and as many instances of the innermost block.
+ */
+export function nestedBlocksNetwork(levels: number, repeats: number): string {
+    const lines = ['block Level0()(x) { return x -> relu }'];
+    for (let level = 1; level < levels; level++) lines.push(`block Level${level}()(x) { return x -> [repeat ${repeats}: Level${level - 1}()] }`);
+    lines.push(`network Nested(input: [1, 2, 4, 4]) {\n  return input -> [repeat ${repeats}: Level${levels - 1}()]\n}`);
+    return lines.join('\n');
+}
+
+/** A chain of `layers` one-op layers written out (`x = x -> relu`), on a small tensor so that running it is cheap. */
+export function reluChainNetwork(layers: number, shape = [1, 2, 4, 4]): string {
+    const lines = [`network ReluChain(input: [${shape.join(', ')}]) {`, '  x = input'];
+    for (let i = 0; i < layers; i++) lines.push('  x = x -> relu');
+    lines.push('  return x', '}');
+    return lines.join('\n');
+}
+
+/** `branches` parallel one-op branches of one input joined by one concat: the widest graph to lay out. */
+export function parallelBranchesNetwork(branches: number, shape = [1, 2, 4, 4]): string {
+    const lines = [`network Parallel(input: [${shape.join(', ')}]) {`];
+    for (let i = 0; i < branches; i++) lines.push(`  b${i} = input -> relu`);
+    lines.push(`  return concat(${Array.from({ length: branches }, (_, i) => `b${i}`).join(', ')})`, '}');
+    return lines.join('\n');
+}
