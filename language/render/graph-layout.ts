@@ -2,6 +2,11 @@
  * The drawing of a network: layers as boxes (name, op and output shape, MACs), coloured by their share of the
  * MACs, block instances and lists as frames that can be collapsed into one box, laid out top to bottom by ELK's
  * layered algorithm (elkjs). The editor's graph view and `convnet graph --svg` draw the same layout.
+ *
+ * ELK minimises crossings and routes edges around boxes, at a cost that grows faster than the graph: 1,000 parallel
+ * branches took 1.6 s, 4,000 took 48.6 s and 1.4 GB. So a drawing of more than MAX_ELK_BOXES boxes and frames is laid
+ * out by layered-layout.ts instead, in linear time and with plainer routing; the editor folds every block of a
+ * network over 60 layers when it opens the view, so it meets that only when a person unfolds that much.
  */
 import { displayText } from '../util/quote.js';
 import ElkConstructor from 'elkjs/lib/elk.bundled.js';
@@ -10,6 +15,7 @@ import type { NetworkGraph, SourceLocation } from '../elaboration/graph.js';
 import { formatShape } from '../ops/shape-utils.js';
 import { humanCount } from '../util/format.js';
 import { appendAll, maxOf } from '../util/arrays.js';
+import { layeredLayout } from './layered-layout.js';
 
 export interface LaidOutBox {
     readonly id: string;
@@ -40,6 +46,9 @@ export interface GraphLayout {
     readonly edges: readonly LaidOutEdge[];
 }
 
+/** Boxes and frames up to which ELK lays the drawing out (about a second at this size); above, layered-layout.ts. */
+export const MAX_ELK_BOXES = 1000;
+
 const CHAR_WIDTH = 7.6;
 const LINE_HEIGHT = 15;
 const PADDING = 8;
@@ -48,39 +57,62 @@ function boxSize(lines: readonly string[]): { width: number; height: number } {
     return { width: maxOf(lines.map(l => l.length)) * CHAR_WIDTH + 2 * PADDING, height: lines.length * LINE_HEIGHT + 2 * PADDING };
 }
 
+export interface LayoutOptions {
+    /** Boxes and frames up to which ELK lays out (default MAX_ELK_BOXES; tests lower it to draw small graphs in layers). */
+    readonly maxElkBoxes?: number;
+}
+
 /** Lays out `graph` with the modules in `collapsed` (indices into graph.modules) drawn as single boxes. */
-export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<number> = new Set()): Promise<GraphLayout> {
+export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<number> = new Set(), options: LayoutOptions = {}): Promise<GraphLayout> {
+    const drawing = drawingOf(graph, collapsed);
+    return drawing.elkNodes.size <= (options.maxElkBoxes ?? MAX_ELK_BOXES) ? layoutWithElk(drawing) : layoutInLayers(drawing);
+}
+
+type BoxMeta = Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height' | 'id'>;
+type DrawnEdge = ElkExtendedEdge & { label: string };
+
+/** What is drawn, before it is placed: boxes and frames (by id, with their frame), edges, and the boxes in graph order. */
+interface Drawing {
+    readonly elkNodes: ReadonlyMap<string, ElkNode & { meta: BoxMeta }>;
+    readonly parentOf: ReadonlyMap<string, string>;
+    readonly edges: DrawnEdge[];
+    /** Box ids (not frames) in topological order: inputs, layers and folded modules as the graph runs them, outputs. */
+    readonly order: readonly string[];
+}
+
+function drawingOf(graph: NetworkGraph, collapsed: ReadonlySet<number>): Drawing {
     const totalMacs = Math.max(1, graph.totals.macs);
     // The outermost collapsed module that contains each node stands in for it.
     const standIn = new Map<number, number>();
-    const isHidden = (module: number): boolean => {
-        for (let m = graph.modules[module]?.parent; m !== undefined && m >= 0; m = graph.modules[m].parent) if (collapsed.has(m)) return true;
-        return false;
-    };
+    // Per module, from its parent's (a parent comes first): whether a folded module hides it, and the innermost
+    // expanded visible module holding it. Walking up the parents for every layer cost layers × depth².
+    const hidden: boolean[] = [];
+    const frames: (string | undefined)[] = [];
     for (const module of graph.modules) {
-        if (!collapsed.has(module.index) || isHidden(module.index)) continue;
+        const parent = module.parent;
+        hidden[module.index] = parent >= 0 && (collapsed.has(parent) || hidden[parent]);
+        frames[module.index] = !collapsed.has(module.index) && !hidden[module.index] ? `f${module.index}` : parent >= 0 ? frames[parent] : undefined;
+    }
+    for (const module of graph.modules) {
+        if (!collapsed.has(module.index) || hidden[module.index]) continue;
         for (let i = module.firstNode; i < module.endNode; i++) standIn.set(i, module.index);
     }
     const boxId = (node: number) => (standIn.has(node) ? `m${standIn.get(node)}` : `n${node}`);
 
-    const elkNodes = new Map<string, ElkNode & { meta: Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height' | 'id'> }>();
+    const elkNodes = new Map<string, ElkNode & { meta: BoxMeta }>();
     const parentOf = new Map<string, string>();
-    const addBox = (id: string, meta: Omit<LaidOutBox, 'x' | 'y' | 'width' | 'height' | 'id'>, parent?: string) => {
+    const addBox = (id: string, meta: BoxMeta, parent?: string) => {
         elkNodes.set(id, { id, ...boxSize(meta.lines), meta, children: [] });
         if (parent) parentOf.set(id, parent);
     };
-    const frameOf = (module: number): string | undefined => {
-        // The innermost expanded, visible module containing `module` (or itself).
-        for (let m: number = module; m >= 0; m = graph.modules[m].parent) {
-            if (!collapsed.has(m) && !isHidden(m)) return `f${m}`;
-        }
-        return undefined;
-    };
+    // Running sums: a module's MACs in two reads (summing each module's layers again cost layers × nesting depth).
+    const macsBefore = new Float64Array(graph.nodes.length + 1);
+    graph.nodes.forEach((node, i) => (macsBefore[i + 1] = macsBefore[i] + node.macs));
     for (const module of graph.modules) {
-        if (isHidden(module.index)) continue;
-        const macs = graph.nodes.slice(module.firstNode, module.endNode).reduce((s, n) => s + n.macs, 0);
+        if (hidden[module.index]) continue;
+        const macs = macsBefore[module.endNode] - macsBefore[module.firstNode];
         const title = `${module.name}${module.block ? ` · ${module.block}` : ''}`;
-        const parent = module.parent >= 0 ? frameOf(module.parent) : undefined;
+        const parent = module.parent >= 0 ? frames[module.parent] : undefined;
         if (collapsed.has(module.index)) {
             const last = graph.nodes[module.endNode - 1];
             addBox(`m${module.index}`, {
@@ -104,13 +136,23 @@ export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<nu
         addBox(`n${node.index}`, {
             kind: 'layer', node: node.index, heat: node.macs / totalMacs, source: node.source,
             lines: [node.name, `${node.op} → ${formatShape(graph.tensors[node.outputs[0]].shape)}`, ...(node.macs ? [`${humanCount(node.macs)} MACs`] : [])],
-        }, node.module >= 0 ? frameOf(node.module) : undefined);
+        }, node.module >= 0 ? frames[node.module] : undefined);
     }
     for (const port of graph.outputs) {
         addBox(`o${port.tensor}`, { kind: 'output', heat: 0, lines: [port.name, formatShape(graph.tensors[port.tensor].shape)] });
     }
 
-    const edges: (ElkExtendedEdge & { label: string })[] = [];
+    const order: string[] = [...graph.inputs.map(port => `i${port.tensor}`)];
+    graph.nodes.forEach((node, i) => {
+        const standing = standIn.get(node.index);
+        if (standing === undefined) order.push(`n${node.index}`);
+        else if (graph.modules[standing].firstNode === i) order.push(`m${standing}`);
+    });
+    // A folded module without layers (a list whose items were all left out) stands for none: it goes last.
+    for (const module of graph.modules) if (collapsed.has(module.index) && !hidden[module.index] && module.endNode === module.firstNode) order.push(`m${module.index}`);
+    appendAll(order, graph.outputs.map(port => `o${port.tensor}`));
+
+    const edges: DrawnEdge[] = [];
     const seen = new Set<string>();
     const sourceOf = (tensor: number) => {
         const producer = graph.tensors[tensor].producer;
@@ -124,7 +166,10 @@ export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<nu
     };
     for (const node of graph.nodes) for (const t of node.inputs) addEdge(sourceOf(t), boxId(node.index), t);
     for (const port of graph.outputs) addEdge(sourceOf(port.tensor), `o${port.tensor}`, port.tensor);
+    return { elkNodes, parentOf, edges, order };
+}
 
+async function layoutWithElk({ elkNodes, parentOf, edges }: Drawing): Promise<GraphLayout> {
     const root: ElkNode = {
         id: 'root',
         layoutOptions: {
@@ -155,7 +200,7 @@ export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<nu
     collect(laidOut, 0, 0);
     const laidEdges: LaidOutEdge[] = [];
     const gatherEdges = (node: ElkNode) => {
-        for (const edge of (node.edges ?? []) as (ElkExtendedEdge & { label: string })[]) {
+        for (const edge of (node.edges ?? []) as DrawnEdge[]) {
             const points: { x: number; y: number }[] = [];
             for (const section of edge.sections ?? []) {
                 points.push(section.startPoint);
@@ -168,6 +213,21 @@ export async function layoutGraph(graph: NetworkGraph, collapsed: ReadonlySet<nu
     };
     gatherEdges(laidOut);
     return { width: laidOut.width ?? 0, height: laidOut.height ?? 0, boxes, edges: laidEdges };
+}
+
+/** The drawing placed by layered-layout.ts (linear time, for drawings too large for ELK). */
+function layoutInLayers({ elkNodes, parentOf, edges, order }: Drawing): GraphLayout {
+    const frameIds = [...elkNodes.keys()].filter(id => id.startsWith('f')); // module order: parents first
+    const placed = layeredLayout({
+        boxes: order.map(id => ({ id, width: elkNodes.get(id)!.width ?? 0, height: elkNodes.get(id)!.height ?? 0, frame: parentOf.get(id) })),
+        frames: frameIds.map(id => ({ id, parent: parentOf.get(id) })),
+        edges: edges.map(edge => ({ id: edge.id, source: edge.sources[0], target: edge.targets[0] })),
+    });
+    const boxes: LaidOutBox[] = [];
+    for (const [id, rect] of placed.frames) boxes.push({ id, ...rect, ...elkNodes.get(id)!.meta });
+    for (const [id, rect] of placed.boxes) boxes.push({ id, ...rect, ...elkNodes.get(id)!.meta });
+    const laidEdges = edges.map(edge => ({ id: edge.id, points: placed.edges.get(edge.id) ?? [], label: edge.label }));
+    return { width: placed.width, height: placed.height, boxes, edges: laidEdges };
 }
 
 /** Light yellow (no MACs) to deep orange (the most expensive layers), on a square-root scale. */
