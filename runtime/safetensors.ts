@@ -283,7 +283,7 @@ function firstRepeatedKey(json: string): string | undefined {
 
 /** Lists at most `limit` items, then says how many more. */
 function listSome(items: readonly string[], limit = 4): string {
-    const shown = items.slice(0, limit).map(item => displayText(item, 40)).join(', ');
+    const shown = items.slice(0, limit).join(', ');
     return items.length > limit ? `${shown}, … and ${items.length - limit} more` : shown;
 }
 
@@ -319,15 +319,15 @@ export function loadParameters(graph: NetworkGraph, file: SafetensorsFile, optio
             else unexpected.push(key);
             continue;
         }
-        if (!FLOAT_DTYPES.includes(tensor.dtype)) wrongDtype.push(`${key} is ${tensor.dtype}`);
+        if (!FLOAT_DTYPES.includes(tensor.dtype)) wrongDtype.push(`${displayText(key, 40)} is ${tensor.dtype}`);
         if (tensor.shape.length !== want.shape.length || tensor.shape.some((d, i) => d !== want.shape[i])) {
-            wrongShape.push(`${key}: expected ${shapeText(want.shape)}, found ${shapeText(tensor.shape)}`);
+            wrongShape.push(`${displayText(key, 40)}: expected ${shapeText(want.shape)}, found ${shapeText(tensor.shape)}`);
         }
     }
     if (wrongShape.length) problems.push(`${wrongShape.length} tensor${wrongShape.length === 1 ? ' has' : 's have'} the wrong shape: ${listSome(wrongShape, 4)}`);
     if (missing.length) problems.push(`${missing.length} key${missing.length === 1 ? ' is' : 's are'} missing: ${listSome(missing)}`);
     if (unexpected.length) {
-        problems.push(`${unexpected.length} key${unexpected.length === 1 ? ' is' : 's are'} unexpected (no layer of ${graph.name} has ${unexpected.length === 1 ? 'it' : 'them'}): ${listSome(unexpected)}`);
+        problems.push(`${unexpected.length} key${unexpected.length === 1 ? ' is' : 's are'} unexpected (no layer of ${graph.name} has ${unexpected.length === 1 ? 'it' : 'them'}): ${listSome(unexpected.map(k => displayText(k, 40)))}`);
     }
     if (wrongDtype.length) problems.push(`parameters must be floating point (F32, F16, BF16 or F64): ${listSome(wrongDtype, 4)}`);
     if (problems.length) {
@@ -362,6 +362,6 @@ function commonPrefixHint(unexpected: readonly string[], missing: readonly strin
     const match = unexpected.find(u => u.endsWith(`.${first}`));
     if (!match) return undefined;
     const prefix = match.slice(0, match.length - first.length);
-    if (missing.every(m => unexpected.includes(prefix + m))) return `every missing key is in the file with the prefix '${prefix}': save the state_dict without it`;
+    if (missing.every(m => unexpected.includes(prefix + m))) return `every missing key is in the file with the prefix ${quoted(prefix)}: save the state_dict without it`;
     return undefined;
 }

@@ -34,7 +34,7 @@ function readTensors(file: string): Map<string, { shape: readonly number[]; data
 async function runAndCompare(convnetFile: string, dir: string, outFile: string): Promise<Map<string, number>> {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(['run', convnetFile, '--weights', path.join(dir, 'weights.safetensors'), '--input', path.join(dir, 'input.safetensors'), '--output', outFile],
+    const code = await main(['run', convnetFile, '--weights', path.join(dir, 'weights.safetensors'), '--input', path.join(dir, 'input.safetensors'), '--output', outFile, '--force'],
         { out: t => out.push(t), err: t => err.push(t) });
     expect(err.join('\n')).toBe('');
     expect(code).toBe(0);

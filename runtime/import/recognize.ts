@@ -17,8 +17,8 @@ import { findOp } from '../../language/ops/registry.js';
 import type { AttrValue, OpIssue, Shape } from '../../language/ops/types.js';
 import { slidingOutputSize } from '../../language/ops/conv.js';
 import { adaptiveWindow } from '../../language/ops/pool.js';
-import { formatShape, numel } from '../../language/ops/shape-utils.js';
-import { quoted } from '../../language/util/quote.js';
+import { checkRepresentable, formatShape, numel } from '../../language/ops/shape-utils.js';
+import { displayText, quoted } from '../../language/util/quote.js';
 import { ConstantEvaluator, FOLDABLE_OPS, resolveReshape, sliceRange } from './constant-folding.js';
 import { convnetText } from './convnet-text.js';
 import { describeNode } from './import-error.js';
@@ -157,6 +157,9 @@ export class Recognizer {
                 throw new OnnxImportError(`input ${quoted(info.name)} has a symbolic size ${quoted(d)} in dimension ${i}; the language needs fixed sizes (export the model with a fixed input size)`);
             });
             if (shape.length === 0) throw new OnnxImportError(`input ${quoted(info.name)} has no shape in the model; the language needs fixed sizes (export the model with its input shapes)`);
+            // The language's own limit on sizes, checked here so that the text it is given can hold them.
+            const tooLarge = checkRepresentable(shape, `input ${quoted(info.name)}`);
+            if (tooLarge) throw new OnnxImportError(tooLarge.message);
             this.shapes.set(info.name, shape);
             return { name: info.name, shape, note };
         });
@@ -523,7 +526,7 @@ export class Recognizer {
                 this.unsupported(node, 'Erf is read only inside GELU (x·(1 + erf(x/√2))/2)');
                 break;
         }
-        this.unsupported(node, `the importer has no mapping for ${node.opType}; it reads ${SUPPORTED_ONNX_OPS.join(', ')} (and evaluates shape arithmetic on constants: Shape, Gather, Unsqueeze, Cast …)`);
+        this.unsupported(node, `the importer has no mapping for ${displayText(node.opType, 60)}; it reads\n${wrapList(SUPPORTED_ONNX_OPS)}\n  (and evaluates shape arithmetic on constants: Shape, Gather, Unsqueeze, Cast …)`);
     }
 
     /** A node that changes nothing: its readers read its input instead. */
@@ -1437,4 +1440,19 @@ function attrText(value: AttrValue): string {
 function isFiniteAttr(value: AttrValue): boolean {
     if (typeof value === 'number') return Number.isFinite(value);
     return Array.isArray(value) ? value.every(isFiniteAttr) : true;
+}
+
+/** Names as indented lines of at most about 100 characters (a message stays readable in a terminal). */
+function wrapList(names: readonly string[]): string {
+    const lines: string[] = [];
+    let line = '';
+    for (const name of names) {
+        if (line && line.length + name.length + 2 > 100) {
+            lines.push(`  ${line},`);
+            line = '';
+        }
+        line = line ? `${line}, ${name}` : name;
+    }
+    if (line) lines.push(`  ${line}`);
+    return lines.join('\n');
 }
