@@ -16,6 +16,7 @@ import { checkWrites, writeFilesSafely, WriteRefused } from '../io/safe-write.js
 import { displayText, quoted } from '../language/util/quote.js';
 import { decodeImage, ImageError } from '../runtime/image.js';
 import { pythonDocText, pythonString } from '../runtime/export/python-text.js';
+import { parse } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'cli', 'bin', 'convnet.cjs');
@@ -137,6 +138,24 @@ describe('text from inputs in messages', () => {
         const shown = quoted('x'.repeat(200_000));
         expect(shown.length).toBeLessThan(100);
         expect(shown).toMatch(/^'x+…x+'$/);
+    });
+});
+
+describe('control characters in a .convnet file reach no diagnostic raw', () => {
+    it('strings, import paths and stray characters holding ESC, BEL, NUL, CR and lone surrogates', async () => {
+        const nasty = '\x1b[2J\x07\x00\r\ud800';
+        const text = [
+            `import "./${nasty}"`,
+            'network N(input: [1, 3, 8, 8]) {',
+            `  y = input -> pad(1, mode: "${nasty}") -> upsample(2, mode: "x${nasty}")`,
+            `  return y ${nasty}`,
+            '}',
+        ].join('\n');
+        const parsed = await parse(text, { path: '/trust/nasty.convnet' });
+        expect(parsed.diagnostics.length).toBeGreaterThan(2);
+        for (const d of parsed.diagnostics) {
+            expect(String(d.message), String(d.message)).not.toMatch(/[\u0000-\u001f\u007f\ud800-\udfff]/);
+        }
     });
 });
 
