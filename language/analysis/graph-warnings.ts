@@ -31,14 +31,34 @@ function ordinal(n: number): string {
 export function graphWarnings(elaboration: Elaboration): ElaborationDiagnostic[] {
     const { graph, origins } = elaboration;
     const warnings: ElaborationDiagnostic[] = [];
+    // Per tensor, the first node up its chain that moves positions (−1: none), remembered: many dilated convs may
+    // read the end of one long chain of activations, and walking it again for each would be quadratic.
+    const UNKNOWN = -2;
+    const mover = new Int32Array(graph.tensors.length).fill(UNKNOWN);
+    const moverOf = (tensor: number | undefined): number => {
+        const walked: number[] = [];
+        let found = -1;
+        for (let t = tensor; t !== undefined; t = graph.nodes[graph.tensors[t].producer!].inputs[0]) {
+            if (mover[t] !== UNKNOWN) {
+                found = mover[t];
+                break;
+            }
+            walked.push(t);
+            const producer = graph.tensors[t]?.producer;
+            if (producer === undefined) break;
+            if (!POSITION_PRESERVING.has(graph.nodes[producer].op)) {
+                found = producer;
+                break;
+            }
+        }
+        for (const t of walked) mover[t] = found;
+        return found;
+    };
     for (const node of graph.nodes) {
         const rate = dilationRate(node);
         if (rate === undefined) continue;
-        let producer = graph.tensors[node.inputs[0]]?.producer;
-        while (producer !== undefined && POSITION_PRESERVING.has(graph.nodes[producer].op)) {
-            producer = graph.tensors[graph.nodes[producer].inputs[0]]?.producer;
-        }
-        if (producer === undefined || dilationRate(graph.nodes[producer]) !== rate) continue;
+        const producer = moverOf(node.inputs[0]);
+        if (producer < 0 || dilationRate(graph.nodes[producer]) !== rate) continue;
         const previous = graph.nodes[producer];
         const origin = origins[node.index];
         warnings.push({
