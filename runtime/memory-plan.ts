@@ -33,6 +33,8 @@ export interface MemoryPlan {
     readonly arenaElements: number;
     /** How the tensors were placed (see the module comment). */
     readonly method: 'greedy-by-size' | 'run-order';
+    /** Pairs of tensors alive together that the greedy placement compared: its work (0 when the run was replayed). */
+    readonly pairs: number;
 }
 
 /** Average overlapping lifetimes per tensor up to which the greedy placement is used (plus a floor for small graphs). */
@@ -61,12 +63,13 @@ export function lifetimes(graph: PlannedGraph): Lifetimes {
     return { first, last };
 }
 
-export function planMemory(graph: PlannedGraph): MemoryPlan {
+/** `method` forces one placement (tests); by default the greedy one unless the graph has too many overlapping pairs. */
+export function planMemory(graph: PlannedGraph, method?: MemoryPlan['method']): MemoryPlan {
     const life = lifetimes(graph);
     const sizes = graph.tensors.map(t => elementCount(t.shape));
     // A tensor no step touches (one a fused step skips) takes no space.
     const used = graph.tensors.map(t => t.id).filter(t => life.last[t] >= 0);
-    const limit = Math.max(MIN_PAIRS_LIMIT, MAX_PAIRS_PER_TENSOR * used.length);
+    const limit = method === 'greedy-by-size' ? Infinity : method === 'run-order' ? -1 : Math.max(MIN_PAIRS_LIMIT, MAX_PAIRS_PER_TENSOR * used.length);
     const overlaps = overlappingPairs(life, used, graph.nodes.length, limit);
     return overlaps ? placeBySize(used, sizes, overlaps) : placeInRunOrder(life, used, sizes, graph.nodes.length);
 }
@@ -83,17 +86,13 @@ interface Overlaps {
  */
 function overlappingPairs({ first, last }: Lifetimes, used: readonly number[], steps: number, limit: number): Overlaps | undefined {
     // Lifetimes are inclusive: at step s the tensors starting there are added before those ending there leave.
-    const startingAt: number[][] = Array.from({ length: steps + 2 }, () => []);
-    const endingAt: number[][] = Array.from({ length: steps + 2 }, () => []);
-    for (const t of used) {
-        startingAt[first[t] + 1].push(t);
-        endingAt[last[t] + 1].push(t);
-    }
+    const startingAt = bucketed(used, t => first[t] + 1, steps + 2);
+    const endingAt = bucketed(used, t => last[t] + 1, steps + 2);
     let pairs = 0;
     let alive = 0;
     for (let s = 0; s < steps + 2; s++) {
-        for (let i = 0; i < startingAt[s].length; i++) pairs += alive++;
-        alive -= endingAt[s].length;
+        for (let i = startingAt.start[s]; i < startingAt.start[s + 1]; i++) pairs += alive++;
+        alive -= endingAt.start[s + 1] - endingAt.start[s];
         if (pairs > limit) return undefined;
     }
     const a = new Int32Array(pairs);
@@ -103,7 +102,8 @@ function overlappingPairs({ first, last }: Lifetimes, used: readonly number[], s
     const position = new Int32Array(first.length);
     let n = 0;
     for (let s = 0; s < steps + 2; s++) {
-        for (const t of startingAt[s]) {
+        for (let i = startingAt.start[s]; i < startingAt.start[s + 1]; i++) {
+            const t = startingAt.items[i];
             for (const other of active) {
                 a[n] = t;
                 b[n++] = other;
@@ -113,7 +113,8 @@ function overlappingPairs({ first, last }: Lifetimes, used: readonly number[], s
             position[t] = active.length;
             active.push(t);
         }
-        for (const t of endingAt[s]) {
+        for (let i = endingAt.start[s]; i < endingAt.start[s + 1]; i++) {
+            const t = endingAt.items[i];
             const moved = active.pop()!; // swap-remove: the last takes t's place
             if (moved !== t) {
                 active[position[t]] = moved;
@@ -150,22 +151,18 @@ function placeBySize(used: readonly number[], sizes: readonly number[], { start,
         offsets[t] = offset;
         arenaElements = Math.max(arenaElements, offset + sizes[t]);
     }
-    return { offsets, arenaElements, method: 'greedy-by-size' };
+    return { offsets, arenaElements, method: 'greedy-by-size', pairs: neighbours.length / 2 };
 }
 
 /** The run replayed: before step s its outputs are placed (largest first), after it the tensors it read last are released. */
 function placeInRunOrder({ first, last }: Lifetimes, used: readonly number[], sizes: readonly number[], steps: number): MemoryPlan {
-    const placedAt: number[][] = Array.from({ length: steps + 1 }, () => []);
-    const releasedAfter: number[][] = Array.from({ length: steps }, () => []);
-    for (const t of used) {
-        placedAt[first[t] + 1].push(t);
-        if (last[t] < steps) releasedAfter[Math.max(last[t], 0)].push(t);
-    }
+    const placedAt = bucketed(used, t => first[t] + 1, steps + 1);
+    const released = bucketed(used.filter(t => last[t] < steps), t => Math.max(last[t], 0), steps);
     const offsets = new Float64Array(sizes.length).fill(-1);
     const free = new FreeRanges();
     let arenaElements = 0;
     for (let step = -1; step < steps; step++) {
-        const placing = placedAt[step + 1].sort((a, b) => sizes[b] - sizes[a] || a - b);
+        const placing = Array.from(placedAt.items.subarray(placedAt.start[step + 1], placedAt.start[step + 2])).sort((a, b) => sizes[b] - sizes[a] || a - b);
         for (const t of placing) {
             if (sizes[t] === 0) {
                 offsets[t] = 0;
@@ -180,7 +177,25 @@ function placeInRunOrder({ first, last }: Lifetimes, used: readonly number[], si
             offsets[t] = free.takeEndingAt(arenaElements) ?? arenaElements;
             arenaElements = offsets[t] + sizes[t];
         }
-        if (step >= 0) for (const t of releasedAfter[step]) if (sizes[t] > 0) free.release(offsets[t], sizes[t]);
+        if (step < 0) continue;
+        for (let i = released.start[step]; i < released.start[step + 1]; i++) {
+            const t = released.items[i];
+            if (sizes[t] > 0) free.release(offsets[t], sizes[t]);
+        }
     }
-    return { offsets, arenaElements, method: 'run-order' };
+    return { offsets, arenaElements, method: 'run-order', pairs: 0 };
+}
+
+/**
+ * `items` grouped by `bucketOf(item)` in [0, buckets), each group in the items' order: bucket b is
+ * items[start[b] … start[b + 1]). A counting sort into two typed arrays rather than an array per step.
+ */
+function bucketed(items: readonly number[], bucketOf: (item: number) => number, buckets: number): { start: Int32Array; items: Int32Array } {
+    const start = new Int32Array(buckets + 1);
+    for (const item of items) start[bucketOf(item) + 1]++;
+    for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+    const next = start.slice(0, buckets);
+    const sorted = new Int32Array(items.length);
+    for (const item of items) sorted[next[bucketOf(item)]++] = item;
+    return { start, items: sorted };
 }
