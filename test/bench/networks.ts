@@ -65,10 +65,29 @@ export function reluChainNetwork(layers: number, shape = [1, 2, 4, 4]): string {
     return lines.join('\n');
 }
 
-/** `branches` parallel one-op branches of one input joined by one concat: the widest graph to lay out. */
+/** `branches` parallel one-op branches of one input joined by one concat, written out: the widest graph to lay out. */
 export function parallelBranchesNetwork(branches: number, shape = [1, 2, 4, 4]): string {
     const lines = [`network Parallel(input: [${shape.join(', ')}]) {`];
     for (let i = 0; i < branches; i++) lines.push(`  b${i} = input -> relu`);
     lines.push(`  return concat(${Array.from({ length: branches }, (_, i) => `b${i}`).join(', ')})`, '}');
     return lines.join('\n');
+}
+
+/** The same branches made by a loop (`branches` a multiple of 100 above 10,000, the limit of one loop). */
+export function loopedParallelNetwork(branches: number, shape = [1, 2, 4, 4]): string {
+    const loops = branches <= 10_000 ? `for i in range(${branches})` : `for i in range(${Math.round(branches / 100)}): for j in range(100)`;
+    return `network LoopedParallel(input: [${shape.join(', ')}]) {\n  return concat([${loops}: input -> relu])\n}`;
+}
+
+/** `names` statements that each read a name nobody assigned (`x5 = y5 -> relu`): every one asks for a suggestion. */
+export function unknownNamesNetwork(names: number): string {
+    const lines = ['network Unknown(input: [1, 2, 4, 4]) {', '  x0 = input -> relu'];
+    for (let i = 1; i <= names; i++) lines.push(`  x${i} = y${i} -> relu`);
+    lines.push(`  return x0`, '}');
+    return lines.join('\n');
+}
+
+/** A network whose output is read through one name of `length` characters that is never assigned. */
+export function longNameNetwork(length: number): string {
+    return `network LongName(input: [1, 2, 4, 4]) {\n  x = input -> relu\n  return ${'a'.repeat(length)}\n}`;
 }
