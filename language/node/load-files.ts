@@ -10,6 +10,7 @@ import type { Model } from '../generated/ast.js';
 import { notAFile, READ_LIMITS } from '../../io/bounded-read.js';
 import { formatBytes } from '../util/format.js';
 import { displayText } from '../util/quote.js';
+import { appendAll } from '../util/arrays.js';
 
 export interface LoadedWorkspace {
     readonly services: ConvNetServices;
@@ -60,7 +61,7 @@ export async function loadConvNetFiles(files: readonly string[]): Promise<Loaded
         const document = await langiumDocuments.getOrCreateDocument(uri);
         all.push(document);
         if (isRequested) requested.push(document as LangiumDocument<Model>);
-        pending.push(...importedUris(document.parseResult.value as Model, uri));
+        appendAll(pending, importedUris(document.parseResult.value as Model, uri)); // a file may import without bound
     }
     await shared.workspace.DocumentBuilder.build(all, { validation: true });
     return { services: ConvNet, documents: requested };
