@@ -10,16 +10,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LspSession, ROOT, uriOf } from './lsp-client.js';
-import { runs, timeout } from './fuzz-scale.js';
+import { applyEdits, runs, timeout, type TextEdit } from './fuzz-scale.js';
 
 const RESNET18 = fs.readFileSync(path.join(ROOT, 'examples', 'resnet18.convnet'), 'utf8');
 const HEADER = 'import "./blocks"\n';
 const BLOCKS = 'block Pair(c: int)(x) {\n  return x -> conv(c, kernel: 3, padding: 1) -> relu\n}\n';
 
-type Edit = { at: number; kind: 'delete' | 'insert' | 'duplicate'; length: number; text: string };
-const edit: fc.Arbitrary<Edit> = fc.record({
+const edit: fc.Arbitrary<TextEdit> = fc.record({
     at: fc.nat(),
-    kind: fc.constantFrom<Edit['kind']>('delete', 'insert', 'duplicate'),
+    kind: fc.constantFrom<TextEdit['kind']>('delete', 'insert', 'duplicate'),
     length: fc.integer({ min: 1, max: 30 }),
     text: fc.oneof(
         fc.constantFrom('->', 'Pair(8)', 'conv(', ')', ']', '[', ',', 'x.', '"', '/*', ' if ', 'block', 'relu', ':', '\n', 'λ', '\ud800', '\u0000'),
@@ -27,15 +26,6 @@ const edit: fc.Arbitrary<Edit> = fc.record({
     ),
 });
 
-function applyEdits(text: string, edits: readonly Edit[]): string {
-    for (const e of edits) {
-        const at = e.at % (text.length + 1);
-        if (e.kind === 'delete') text = text.slice(0, at) + text.slice(at + e.length);
-        else if (e.kind === 'insert') text = text.slice(0, at) + e.text + text.slice(at);
-        else text = text.slice(0, at) + text.slice(at, at + e.length) + text.slice(at);
-    }
-    return text;
-}
 
 /** A position in `text` chosen by two numbers (line, then column), clamped to the text. */
 function positionIn(text: string, line: number, character: number): { line: number; character: number } {

@@ -16,7 +16,7 @@ import { ALL_OPS, allOpNames } from '../language/ops/registry.js';
 import { BUILTIN_FUNCTIONS } from '../language/elaboration/functions.js';
 import { LIMITS } from '../language/elaboration/limits.js';
 import type { AttrSpec } from '../language/ops/types.js';
-import { runs } from './fuzz-scale.js';
+import { applyEdits, runs, type TextEdit } from './fuzz-scale.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESNET18 = fs.readFileSync(path.join(ROOT, 'examples', 'resnet18.convnet'), 'utf8');
@@ -103,23 +103,13 @@ const opsProgram = fc.tuple(
     fc.constantFrom('y', 'y + input', 'concat(y, input)', 'input * y', 'split(y, 2)', 'matmul(y, input)', 'deformconv(input, y, 4, kernel: 3)'),
 ).map(([shape, layers, result]) => `network N(input: [${shape.join(', ')}]) {\n  y = input -> ${layers.join(' -> ')}\n  return ${result}\n}\n`);
 
-type Edit = { at: number; kind: 'delete' | 'insert' | 'duplicate'; length: number; text: string };
-const edit: fc.Arbitrary<Edit> = fc.record({
+const edit: fc.Arbitrary<TextEdit> = fc.record({
     at: fc.nat(),
-    kind: fc.constantFrom<Edit['kind']>('delete', 'insert', 'duplicate'),
+    kind: fc.constantFrom<TextEdit['kind']>('delete', 'insert', 'duplicate'),
     length: fc.integer({ min: 1, max: 40 }),
     text: fc.oneof(token, fc.string({ maxLength: 5 })),
 });
 
-function applyEdits(text: string, edits: readonly Edit[]): string {
-    for (const e of edits) {
-        const at = e.at % (text.length + 1);
-        if (e.kind === 'delete') text = text.slice(0, at) + text.slice(at + e.length);
-        else if (e.kind === 'insert') text = text.slice(0, at) + e.text + text.slice(at);
-        else text = text.slice(0, at) + text.slice(at, at + e.length) + text.slice(at);
-    }
-    return text;
-}
 
 // ----- properties -------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
  * network over 60 layers when it opens the view, so it meets that only when a person unfolds that much.
  */
 import { displayText } from '../util/quote.js';
+import { baseNameOfUri } from '../util/uri.js';
 import ElkConstructor from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { NetworkGraph, SourceLocation } from '../elaboration/graph.js';
@@ -285,14 +286,5 @@ export function renderSvg(layout: GraphLayout, title: string, options: SvgOption
 
 function sourceAttribute(uri: string, options: SvgOptions): string {
     if (options.sourceLinks) return `data-uri="${escapeXml(uri)}"`;
-    const base = decodeURIComponentSafely(uri.slice(uri.lastIndexOf('/') + 1));
-    return `data-file="${escapeXml(base)}"`;
-}
-
-function decodeURIComponentSafely(text: string): string {
-    try {
-        return decodeURIComponent(text);
-    } catch {
-        return text;
-    }
+    return `data-file="${escapeXml(baseNameOfUri(uri))}"`;
 }

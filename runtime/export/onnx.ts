@@ -22,6 +22,7 @@ import { normalizeDim, upsampleScaleFactors } from '../../language/ops/tensor.js
 import { nearestSourceIndices } from '../../language/ops/interpolation.js';
 import { resizeScales } from './resize-scales.js';
 import { displayText } from '../../language/util/quote.js';
+import { baseNameOfUri } from '../../language/util/uri.js';
 import { numel, perDimension } from '../../language/ops/shape-utils.js';
 import type { ParameterStore } from '../weights.js';
 
@@ -706,7 +707,7 @@ export function exportOnnx(graph: NetworkGraph, parameters: ParameterStore, opti
         producerName: 'convnet',
         producerVersion: options.producerVersion ?? '0.1.0',
         // The source's base name only: a model that is shared must not carry the author's folders.
-        docString: `${graph.name}, exported from ${displayText(sourceBaseName(graph.uri), 200)}`,
+        docString: `${graph.name}, exported from ${displayText(baseNameOfUri(graph.uri), 200)}`,
         graph: {
             name: graph.name,
             node: b.nodes,
@@ -717,14 +718,4 @@ export function exportOnnx(graph: NetworkGraph, parameters: ParameterStore, opti
     };
     const bytes = onnx.ModelProto.encode(model).finish();
     return { bytes, opset, irVersion: irVersionFor(opset), nodeCount: b.nodes.length, initializers: b.initializers.map(t => t.name!) };
-}
-
-/** `resnet18.convnet` of `file:///home/someone/projects/resnet18.convnet`. */
-function sourceBaseName(uri: string): string {
-    const last = uri.slice(uri.lastIndexOf('/') + 1);
-    try {
-        return decodeURIComponent(last);
-    } catch {
-        return last;
-    }
 }

@@ -18,6 +18,7 @@
  *   runs a random input.
  */
 import { pythonDocText, pythonString } from './python-text.js';
+import { baseNameOfUri } from '../../language/util/uri.js';
 import * as path from 'node:path';
 import type { GraphModule, GraphNode, NetworkGraph } from '../../language/elaboration/graph.js';
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
@@ -1085,18 +1086,9 @@ def load_weights(model, path):
         raise KeyError(f'{path}: missing keys {missing}, unexpected keys {result.unexpected_keys}')
     return model`;
 
-/** `resnet18.convnet` of `file:///home/someone/resnet18.convnet` (a malformed escape is kept as written). */
-function sourceBaseName(uri: string): string {
-    const last = uri.slice(uri.lastIndexOf('/') + 1);
-    try {
-        return decodeURIComponent(last);
-    } catch {
-        return last;
-    }
-}
 
 function header(graph: NetworkGraph, className: string, options: PytorchExportOptions): string {
-    const source = pythonDocText(options.sourceFile ? path.basename(options.sourceFile) : graph.uri ? sourceBaseName(graph.uri) : 'a .convnet file');
+    const source = pythonDocText(options.sourceFile ? path.basename(options.sourceFile) : graph.uri ? baseNameOfUri(graph.uri) : 'a .convnet file');
     return `"""${pythonDocText(graph.name)}, written by \`convnet export --pytorch\` from ${source}.
 
 Every layer keeps its .convnet name, so state_dict keys are the names ConvNet shows (\`conv1.weight\`):
@@ -1140,7 +1132,7 @@ function renderClass(name: string, doc: string, params: readonly { name: string;
 export function exportPytorch(graph: NetworkGraph, options: PytorchExportOptions = {}): PytorchExport {
     const exporter = new Exporter(graph);
     const { rootTemplate, rootName } = exporter.run();
-    const where = (source: GraphModule['source']) => `${source.uri ? path.basename(decodeURIComponent(source.uri.replace(/^file:\/\//, ''))) : ''}:${source.start.line + 1}`;
+    const where = (source: GraphModule['source']) => `${source.uri ? baseNameOfUri(source.uri) : ''}:${source.start.line + 1}`;
     const classes = exporter.classes.map(c => {
         const args = Object.keys(c.instances[0].args ?? {});
         const doc = [`block ${c.block}${args.length ? `(${args.join(', ')})` : ''}, first used at ${where(c.source)}`, c.variantNote ? `; ${c.variantNote}` : ''].join('');
