@@ -11,7 +11,7 @@ import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
 import { displayText } from '../language/util/quote.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
+import { checkEngineWithinBudget, checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
 import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
 import { createCompute, defaultThreads, FAST_ENGINE_CAPACITY, threadsFor, type Compute, type EngineChoice } from '../runtime/compute.js';
 import { EngineMemoryExhausted } from '../runtime/wasm/instance.js';
@@ -145,6 +145,7 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
     // The engine exists before the weights so that seeded weights are made in its memory and used without a copy.
     const compute = createCompute({ engine: options.engine, threads: options.threads, expectedBytes: estimate.total });
     try {
+        checkEngineWithinBudget(graph, compute, estimate.total, budget);
         return executeOn(compute, graph, options, seed, budget);
     } finally {
         compute.dispose();

@@ -154,6 +154,17 @@ export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tens
     }
 }
 
+/**
+ * Checks that the engine's own workspace (every thread's GEMM scratch, obtained when the engine starts) fits in the
+ * budget beside what the network plans (`plannedBytes`); throws `MemoryBudgetExceeded` before anything of the
+ * network is allocated. A front end that makes its own engine calls this right after making it.
+ */
+export function checkEngineWithinBudget(graph: NetworkGraph, compute: Compute, plannedBytes: number, budget: number = DEFAULT_MEMORY_BUDGET): void {
+    const engineBytes = compute.allocatedBytes;
+    if (plannedBytes + engineBytes <= budget) return;
+    throw new MemoryBudgetExceeded(`${graph.name} needs ${formatBytes(plannedBytes)} plus ${formatBytes(engineBytes)} of workspace for the engine's ${compute.threads} thread${compute.threads === 1 ? '' : 's'}, over the memory budget of ${formatBytes(budget)}. Raise the budget or run on fewer threads.`);
+}
+
 /** Checks, plans and loads `graph` once for any number of runs; throws as `runNetwork` does. */
 export function prepareNetwork(graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions = {}): PreparedNetwork {
     const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
@@ -182,6 +193,14 @@ export class PreparedNetwork {
         this.ownsCompute = !options.compute;
         this.capture = options.capture ?? new Set();
         this.compute = options.compute ?? createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
+        if (this.ownsCompute) {
+            try {
+                checkEngineWithinBudget(graph, this.compute, expectedBytes, options.memoryBudget);
+            } catch (e) {
+                this.compute.dispose();
+                throw e;
+            }
+        }
         const allocate = (elements: number) => this.compute.allocate(elements);
         this.workspace = new Workspace(allocate);
         // im2col's scratch, sized for the largest im2col and the largest weight (weights are packed through it).

@@ -234,6 +234,15 @@ describe('the command line', () => {
         expect(fs.existsSync(at('a.onnx'))).toBe(false);
     });
 
+    it('the threads\' workspace counts in the memory budget', () => {
+        fs.copyFileSync(path.join(ROOT, 'examples', 'lenet5.convnet'), at('net.convnet'));
+        // LeNet-5 plans about 354 KiB; each thread of the fast engine adds its GEMM scratch (about 2 MiB).
+        const tight = convnet('run', 'net.convnet', '--memory-budget', '1MiB', '--threads', '1');
+        expect(tight.code).toBe(1);
+        expect(tight.err.trim()).toMatch(/^convnet: LeNet5 needs 354 KiB plus [\d.]+ MiB of workspace for the engine's 1 thread, over the memory budget of 1\.00 MiB\. Raise the budget or run on fewer threads\.$/);
+        expect(convnet('run', 'net.convnet', '--memory-budget', '1MiB', '--engine', 'reference').code).toBe(0);
+    });
+
     it('threads above the cores are capped with a notice', () => {
         fs.copyFileSync(path.join(ROOT, 'examples', 'lenet5.convnet'), at('net.convnet'));
         const r = convnet('run', 'net.convnet', '--threads', '256');
