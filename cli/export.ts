@@ -2,12 +2,12 @@
  * `convnet export`: a network of a `.convnet` file as an ONNX model (with seeded or loaded weights as initializers
  * under their state_dict names) and/or as PyTorch source (an nn.Module whose state_dict keys are the same names).
  * Every export is built in memory first; files are written only when all of them succeeded, so a failed export
- * leaves nothing behind. The making and writing is runtime/export/files.ts, shared with the editor's export
+ * leaves nothing behind. The making and writing is interchange/export/files.ts, shared with the editor's export
  * commands.
  */
 import { chooseNetwork } from './network-choice.js';
 import * as path from 'node:path';
-import { buildExportFiles, checkExportTargets, describeExportFile, isExpectedExportError, writeExportFiles, type ExportRequest } from '../runtime/export/files.js';
+import { buildExportFiles, checkExportTargets, describeExportFile, isExpectedExportError, writeExportFiles, type ExportRequest } from '../interchange/export/files.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
 import type { Output } from './commands.js';
 

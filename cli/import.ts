@@ -15,7 +15,7 @@ import { isNetwork, type Model } from '../language/generated/ast.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { withCommas } from '../language/util/format.js';
 import { displayText, quoted } from '../language/util/quote.js';
-import { importOnnx, OnnxImportError, type OnnxImport } from '../runtime/import/onnx-to-convnet.js';
+import { importOnnx, OnnxImportError, type OnnxImport } from '../interchange/import/onnx-to-convnet.js';
 import type { Output } from './commands.js';
 
 export interface ImportCommandOptions {

@@ -15,10 +15,10 @@ import { checkEngineWithinBudget, checkMemoryBudget, DEFAULT_MEMORY_BUDGET, Memo
 import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
 import { createCompute, defaultThreads, FAST_ENGINE_CAPACITY, threadsFor, type Compute, type EngineChoice } from '../runtime/compute.js';
 import { EngineMemoryExhausted } from '../runtime/wasm/instance.js';
-import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../runtime/safetensors.js';
-import { InputError, inputsFromFile, randomInputs, type InputKind } from '../runtime/inputs.js';
-import { NpyError } from '../runtime/npy.js';
-import { ImageError, IMAGENET_NORMALIZATION, type Normalization } from '../runtime/image.js';
+import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../io/safetensors.js';
+import { InputError, inputsFromFile, randomInputs, type InputKind } from '../io/inputs.js';
+import { NpyError } from '../io/npy.js';
+import { ImageError, IMAGENET_NORMALIZATION, type Normalization } from '../io/image.js';
 import type { Tensor } from '../runtime/tensor.js';
 import { outputStatistics, type OutputStatistics } from '../runtime/statistics.js';
 import type { Output } from './commands.js';

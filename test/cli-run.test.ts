@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
 import { parseByteSize, parseNormalization } from '../cli/run.js';
-import { encodeSafetensors, parseSafetensors, toFloat32 } from '../runtime/safetensors.js';
+import { encodeSafetensors, parseSafetensors, toFloat32 } from '../io/safetensors.js';
 import { Tensor } from '../runtime/tensor.js';
 import { relativeError } from './helpers.js';
 

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
-import { parseSafetensors, toFloat32 } from '../runtime/safetensors.js';
+import { parseSafetensors, toFloat32 } from '../io/safetensors.js';
 import { relativeError } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -18,9 +18,9 @@ import * as path from 'node:path';
 import { isNetwork } from '../language/generated/ast.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { exportOnnx } from '../runtime/export/onnx.js';
+import { exportOnnx } from '../interchange/export/onnx.js';
 import type { ParameterStore } from '../runtime/weights.js';
-import { importOnnx, OnnxImportError, SUPPORTED_ONNX_OPS } from '../runtime/import/onnx-to-convnet.js';
+import { importOnnx, OnnxImportError, SUPPORTED_ONNX_OPS } from '../interchange/import/onnx-to-convnet.js';
 import { COVERAGE_NETWORKS, ROOT } from './export-cases.js';
 import { analyzeNetwork, parse, singleOp } from './helpers.js';
 

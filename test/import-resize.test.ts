@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNetwork } from '../runtime/executor.js';
-import { importOnnx, OnnxImportError } from '../runtime/import/onnx-to-convnet.js';
+import { importOnnx, OnnxImportError } from '../interchange/import/onnx-to-convnet.js';
 import { SeededRandom } from '../runtime/random.js';
 import { Tensor } from '../runtime/tensor.js';
 import { analyzeNetwork, parse } from './helpers.js';

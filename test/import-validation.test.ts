@@ -18,7 +18,7 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { isBlock, isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
-import { importOnnx, OnnxImportError } from '../runtime/import/onnx-to-convnet.js';
+import { importOnnx, OnnxImportError } from '../interchange/import/onnx-to-convnet.js';
 import { SeededRandom } from '../runtime/random.js';
 import { Tensor } from '../runtime/tensor.js';
 import { analyzeNetwork, parse } from './helpers.js';

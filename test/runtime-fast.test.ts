@@ -26,7 +26,7 @@ import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { initializeParameters } from '../runtime/weights.js';
-import { randomInputs } from '../runtime/inputs.js';
+import { randomInputs } from '../io/inputs.js';
 import { relativeError } from './helpers.js';
 import { smallerExample } from './export-cases.js';
 import { usesWinograd } from '../runtime/winograd.js';

@@ -12,10 +12,10 @@ import { analyzeNetwork, parse } from './helpers.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import {
     bfloat16ToFloat, encodeSafetensors, halfToFloat, loadParameters, parseSafetensors, SafetensorsError, toFloat32, WeightsError,
-} from '../runtime/safetensors.js';
-import { NpyError, parseNpy } from '../runtime/npy.js';
-import { decodeImage, IMAGENET_NORMALIZATION, ImageError, imageToInput, resizeBilinear } from '../runtime/image.js';
-import { InputError, inputsFromFile, randomInputs } from '../runtime/inputs.js';
+} from '../io/safetensors.js';
+import { NpyError, parseNpy } from '../io/npy.js';
+import { decodeImage, IMAGENET_NORMALIZATION, ImageError, imageToInput, resizeBilinear } from '../io/image.js';
+import { InputError, inputsFromFile, randomInputs } from '../io/inputs.js';
 import { MemoryBudgetExceeded, RunCancelled, runNetwork } from '../runtime/executor.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { Tensor } from '../runtime/tensor.js';

@@ -21,7 +21,7 @@ import { summarizeNetwork } from '../language/analysis/summary.js';
 import { table } from '../cli/format.js';
 import { lifetimes, planMemory, type PlannedGraph } from '../runtime/memory-plan.js';
 import { runNetwork } from '../runtime/executor.js';
-import { randomInputs } from '../runtime/inputs.js';
+import { randomInputs } from '../io/inputs.js';
 import { elementCount } from '../runtime/tensor.js';
 
 /** Allowed time(4n) / time(n): linear work gives about 4, n log n a little more, the quadratic paths 16. */

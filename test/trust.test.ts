@@ -14,8 +14,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFileBounded, ReadRefused } from '../io/bounded-read.js';
 import { checkWrites, writeFilesSafely, WriteRefused } from '../io/safe-write.js';
 import { displayText, quoted } from '../language/util/quote.js';
-import { decodeImage, ImageError } from '../runtime/image.js';
-import { pythonDocText, pythonString } from '../runtime/export/python-text.js';
+import { decodeImage, ImageError } from '../io/image.js';
+import { pythonDocText, pythonString } from '../interchange/export/python-text.js';
 import { parse } from './helpers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

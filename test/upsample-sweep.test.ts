@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { runNetwork } from '../runtime/executor.js';
-import { exportOnnx } from '../runtime/export/onnx.js';
+import { exportOnnx } from '../interchange/export/onnx.js';
 import { elementCount, Tensor } from '../runtime/tensor.js';
 import { analyzeNetwork, parse } from './helpers.js';
 import { runInPytorch, torchProblem, type PytorchResult } from './pytorch-runner.js';

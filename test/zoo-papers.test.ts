@@ -14,7 +14,7 @@ import { CLASSIFICATION } from './zoo-papers/classification.js';
 import { DENSE } from './zoo-papers/dense.js';
 import { runNetwork } from '../runtime/executor.js';
 import { initializeParameters } from '../runtime/weights.js';
-import { randomInputs } from '../runtime/inputs.js';
+import { randomInputs } from '../io/inputs.js';
 
 interface Fixture { input: number[]; outputs: number[][]; params: number; state_dict: Record<string, number[]> }
 

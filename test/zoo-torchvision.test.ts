@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { importedDiagnostics, loadExample, ROOT, shapesOf, stateDictShapes, type LoadedExample } from './zoo-helpers.js';
 import { runNetwork } from '../runtime/executor.js';
 import { initializeParameters } from '../runtime/weights.js';
-import { randomInputs } from '../runtime/inputs.js';
+import { randomInputs } from '../io/inputs.js';
 
 interface Reference { input: number[]; output: number[]; params: number; macs: number }
 interface Fixture { input: number[]; output: number[]; params: number; state_dict: Record<string, number[]> }

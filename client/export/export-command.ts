@@ -1,7 +1,7 @@
 /**
  * ConvNet: Export to ONNX and ConvNet: Export to PyTorch. Picks the network (as Run Model does), the file to write
  * (a save dialog) and the weights, then exports in a worker thread with the code `convnet export` uses
- * (runtime/export/files.ts) and reports the files written with an Open action — or the problem, in one sentence.
+ * (interchange/export/files.ts) and reports the files written with an Open action — or the problem, in one sentence.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { GraphRequest, type GraphResult } from '../../server/protocol.js';
 import { formatBytes } from '../../language/util/format.js';
-import { checkExportTargets, exportTargets, type ExportRequest } from '../../runtime/export/files.js';
+import { checkExportTargets, exportTargets, type ExportRequest } from '../../interchange/export/files.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { readSettings } from '../config.js';
 import { showError, showInfo, showWarning } from '../notify.js';

@@ -1,6 +1,6 @@
 /** Messages between the extension host and the export worker (client/export/worker.ts). */
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
-import type { ExportRequest } from '../../runtime/export/files.js';
+import type { ExportRequest } from '../../interchange/export/files.js';
 
 export interface StartExport {
     readonly graph: NetworkGraph;

@@ -1,9 +1,9 @@
 /**
  * Exports a network off the editor's thread (a worker thread of the extension host) with the code
- * `convnet export` uses (runtime/export/files.ts): makes every file in memory, then writes them.
+ * `convnet export` uses (interchange/export/files.ts): makes every file in memory, then writes them.
  */
 import { parentPort } from 'node:worker_threads';
-import { buildExportFiles, describeExportFile, exportFileSize, isExpectedExportError, writeExportFiles } from '../../runtime/export/files.js';
+import { buildExportFiles, describeExportFile, exportFileSize, isExpectedExportError, writeExportFiles } from '../../interchange/export/files.js';
 import type { FromExportWorker, StartExport } from './messages.js';
 
 function post(message: FromExportWorker): void {

@@ -17,7 +17,7 @@ import { isNetwork, type Model } from '../../language/generated/ast.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { layoutGraph, renderSvg } from '../../language/render/graph-layout.js';
 import { runNetwork } from '../../runtime/executor.js';
-import { randomInputs } from '../../runtime/inputs.js';
+import { randomInputs } from '../../io/inputs.js';
 import { initializeParameters } from '../../runtime/weights.js';
 import { longNameNetwork, loopedParallelNetwork, nestedBlocksNetwork, reluChainNetwork, unknownNamesNetwork } from './networks.js';
 

@@ -22,8 +22,8 @@ import { prepareNetwork } from '../../runtime/executor.js';
 import { createCompute } from '../../runtime/compute.js';
 import { initializeParameters, type ParameterStore } from '../../runtime/weights.js';
 import type { Tensor } from '../../runtime/tensor.js';
-import { randomInputs } from '../../runtime/inputs.js';
-import { exportOnnx } from '../../runtime/export/onnx.js';
+import { randomInputs } from '../../io/inputs.js';
+import { exportOnnx } from '../../interchange/export/onnx.js';
 import { formatBytes } from '../../language/util/format.js';
 import { buildTfjsNetwork, type Tf } from './tfjs-graph.js';
 

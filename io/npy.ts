@@ -7,7 +7,7 @@
  */
 import { displayText, quoted } from '../language/util/quote.js';
 import { halfToFloat } from './safetensors.js';
-import { elementCount } from './tensor.js';
+import { elementCount } from '../runtime/tensor.js';
 
 export class NpyError extends Error {}
 

@@ -8,9 +8,9 @@
  * `loadParameters` maps a PyTorch `state_dict` saved this way onto a graph by hierarchical name.
  */
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { elementCount } from './tensor.js';
+import { elementCount } from '../runtime/tensor.js';
 import { displayText, quoted } from '../language/util/quote.js';
-import { parameterKey, type ParameterStore } from './weights.js';
+import { parameterKey, type ParameterStore } from '../runtime/weights.js';
 
 export type SafetensorsDtype = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U64' | 'U32' | 'U16' | 'U8' | 'BOOL';
 

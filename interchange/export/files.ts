@@ -9,8 +9,8 @@ import { formatBytes } from '../../language/util/format.js';
 import { displayText } from '../../language/util/quote.js';
 import { readFileBounded, ReadRefused } from '../../io/bounded-read.js';
 import { checkWrites, writeFilesSafely, WriteRefused, type CommandInput, type WriteOptions } from '../../io/safe-write.js';
-import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../safetensors.js';
-import { initializeParameters, type ParameterStore } from '../weights.js';
+import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../../io/safetensors.js';
+import { initializeParameters, type ParameterStore } from '../../runtime/weights.js';
 import { exportOnnx, OnnxExportError } from './onnx.js';
 import { exportPytorch, PytorchExportError } from './pytorch.js';
 

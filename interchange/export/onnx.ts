@@ -24,7 +24,7 @@ import { resizeScales } from './resize-scales.js';
 import { displayText } from '../../language/util/quote.js';
 import { baseNameOfUri } from '../../language/util/uri.js';
 import { numel, perDimension } from '../../language/ops/shape-utils.js';
-import type { ParameterStore } from '../weights.js';
+import type { ParameterStore } from '../../runtime/weights.js';
 
 const { onnx } = onnxProto;
 type Attribute = onnxProto.onnx.IAttributeProto;

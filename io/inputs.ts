@@ -6,8 +6,8 @@
  */
 import { displayText, quoted } from '../language/util/quote.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { SeededRandom } from './random.js';
-import { elementCount, Tensor } from './tensor.js';
+import { SeededRandom } from '../runtime/random.js';
+import { elementCount, Tensor } from '../runtime/tensor.js';
 import { parseSafetensors, toFloat32 } from './safetensors.js';
 import { parseNpy } from './npy.js';
 import { decodeImage, imageToInput, sniffImage, type Normalization } from './image.js';

@@ -1,5 +1,5 @@
 /**
- * ONNX → `.convnet`: the inverse of runtime/export/onnx.ts, and a reader for what torch.onnx.export writes for the
+ * ONNX → `.convnet`: the inverse of interchange/export/onnx.ts, and a reader for what torch.onnx.export writes for the
  * torchvision zoo. `importOnnx` decodes the model (onnx-model.ts) and checks it with the ONNX checker's rules
  * (check-model.ts), evaluates the shape arithmetic its outputs need within size limits (needed-nodes.ts,
  * constant-folding.ts), maps its nodes to the language's ops (recognize.ts) and writes a network with blocks and
