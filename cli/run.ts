@@ -4,7 +4,8 @@
  * `--profile` the time of every layer, slowest first.
  */
 import { chooseNetwork } from './network-choice.js';
-import { readFileBounded, ReadRefused } from '../io/bounded-read.js';
+import { ReadRefused } from '../io/bounded-read.js';
+import { loadRunInputs, type WeightsSource } from '../io/run-inputs.js';
 import { checkWrites, writeFilesSafely, WriteRefused, type CommandInput, type WriteOptions } from '../io/safe-write.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
 import { formatShape } from '../language/ops/shape-utils.js';
@@ -12,14 +13,12 @@ import { formatBytes } from '../language/util/format.js';
 import { displayText } from '../language/util/quote.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { checkEngineWithinBudget, checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
-import { initializeParameters, type ParameterStore } from '../runtime/weights.js';
 import { createCompute, defaultThreads, FAST_ENGINE_CAPACITY, threadsFor, type Compute, type EngineChoice } from '../runtime/compute.js';
 import { EngineMemoryExhausted } from '../runtime/wasm/instance.js';
-import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsError } from '../io/safetensors.js';
-import { InputError, inputsFromFile, randomInputs, type InputKind } from '../io/inputs.js';
+import { encodeSafetensors, SafetensorsError, WeightsError } from '../io/safetensors.js';
+import { InputError, type InputKind } from '../io/inputs.js';
 import { NpyError } from '../io/npy.js';
 import { ImageError, IMAGENET_NORMALIZATION, type Normalization } from '../io/image.js';
-import type { Tensor } from '../runtime/tensor.js';
 import { outputStatistics, type OutputStatistics } from '../runtime/statistics.js';
 import type { Output } from './commands.js';
 import { table } from './format.js';
@@ -84,7 +83,7 @@ function milliseconds(ms: number): string {
 
 interface RunReport {
     network: string;
-    weights: { source: 'seed'; seed: number } | { source: 'file'; path: string; tensors: number; ignored: string[]; nonFinite: string[] };
+    weights: WeightsSource;
     inputs: { name: string; shape: readonly number[]; source: InputKind; seed?: number; path?: string }[];
     outputs: OutputStatistics[];
     totalMs: number;
@@ -153,25 +152,9 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
 }
 
 function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOptions, seed: number, budget: number): RunReport {
-    let parameters: ParameterStore;
-    let weights: RunReport['weights'];
-    if (options.weights) {
-        const loaded = loadParametersFromBytes(graph, readFileBounded(options.weights, 'weights', 'the weights'), { allowUnexpected: options.allowUnexpected, source: options.weights });
-        parameters = loaded.store;
-        weights = { source: 'file', path: options.weights, tensors: loaded.loaded, ignored: [...loaded.ignored], nonFinite: [...loaded.nonFinite] };
-    } else {
-        parameters = initializeParameters(graph, seed, elements => compute.allocate(elements));
-        weights = { source: 'seed', seed };
-    }
-    let inputValues: Map<string, Tensor>;
-    let inputKind: InputKind = 'random';
-    if (options.input) {
-        const prepared = inputsFromFile(graph, readFileBounded(options.input, 'input', 'the input'), options.input, { normalization: options.normalize });
-        inputValues = prepared.values;
-        inputKind = prepared.kind;
-    } else {
-        inputValues = randomInputs(graph, seed);
-    }
+    const { parameters, inputs: inputValues, weights, inputKind } = loadRunInputs(graph, {
+        weights: options.weights, allowUnexpected: options.allowUnexpected, input: options.input, seed, normalization: options.normalize,
+    }, elements => compute.allocate(elements));
     const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile, compute, adoptParameters: true });
     const outputs = [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor));
     if (options.output) {

@@ -44,4 +44,8 @@ export class ConvNetParserErrorMessageProvider extends LangiumParserErrorMessage
     override buildEarlyExitMessage({ expectedIterationPaths, actual }: Options<'buildEarlyExitMessage'>): string {
         return `Expecting ${oneOf(expectedIterationPaths.map(path => path[0]))} but found ${found(actual[0])}.`;
     }
+
+    override buildNotAllInputParsedMessage({ firstRedundant }: Options<'buildNotAllInputParsedMessage'>): string {
+        return `Expecting the end of the file but found ${found(firstRedundant)}.`;
+    }
 }

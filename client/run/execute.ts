@@ -3,13 +3,11 @@
  * page can also be fed a real run outside the editor (test/editor/webview-pages.ts): loads the weights and the
  * inputs, runs on the project's runtime, and re-runs for one layer's output (its feature maps).
  */
-import { readFileBounded } from '../../io/bounded-read.js';
 import * as path from 'node:path';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { checkMemoryBudget, runNetwork } from '../../runtime/executor.js';
-import { initializeParameters, type ParameterStore } from '../../runtime/weights.js';
-import { loadParameters, parseSafetensors } from '../../io/safetensors.js';
-import { inputsFromFile, randomInputs } from '../../io/inputs.js';
+import type { ParameterStore } from '../../runtime/weights.js';
+import { loadRunInputs } from '../../io/run-inputs.js';
 import { IMAGENET_NORMALIZATION } from '../../io/image.js';
 import { outputStatistics } from '../../runtime/statistics.js';
 import type { Tensor } from '../../runtime/tensor.js';
@@ -32,12 +30,11 @@ export interface LoadedRun {
 export function loadRun(request: RunRequest): LoadedRun {
     const { graph } = request;
     const estimate = checkMemoryBudget(graph, request.memoryBudget);
-    const parameters = request.weights
-        ? loadParameters(graph, parseSafetensors(readFileBounded(request.weights, 'weights', 'the weights'), request.weights), { source: request.weights }).store
-        : initializeParameters(graph, request.seed);
-    const inputs = request.input.kind === 'random'
-        ? randomInputs(graph, request.seed)
-        : inputsFromFile(graph, readFileBounded(request.input.path, 'input', 'the input'), request.input.path, { normalization: request.imagenetNormalization ? IMAGENET_NORMALIZATION : undefined }).values;
+    // The setting applies ImageNet normalisation to images; a tensor input is taken as it is.
+    const { parameters, inputs } = loadRunInputs(graph, {
+        weights: request.weights, input: request.input.kind === 'random' ? undefined : request.input.path, seed: request.seed,
+        normalization: request.imagenetNormalization ? IMAGENET_NORMALIZATION : undefined, normalizationFrom: 'setting',
+    });
     return { graph, parameters, inputs, memoryBudget: request.memoryBudget, plannedBytes: estimate.total };
 }
 

@@ -1,0 +1,53 @@
+/**
+ * The one resolution of a run's weights and inputs shared by `convnet run` and the editor (io/run-inputs.ts):
+ * seeded or loaded weights, seeded or loaded inputs, and normalisation that a setting applies to images only
+ * while an explicit request for it on a tensor input is an error.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { IMAGENET_NORMALIZATION } from '../io/image.js';
+import { InputError, inputsFromFile } from '../io/inputs.js';
+import { loadRunInputs } from '../io/run-inputs.js';
+import { encodeSafetensors } from '../io/safetensors.js';
+import { initializeParameters } from '../runtime/weights.js';
+import { analyzeNetwork, parse } from './helpers.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-run-inputs-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('loadRunInputs', async () => {
+    const graph = analyzeNetwork(await parse('network N(input: [1, 3, 4, 4]) {\n  return input -> c: conv(2, kernel: 1)\n}\n')).graph;
+    const tensorFile = path.join(dir, 'x.safetensors');
+    const values = Float32Array.from({ length: 48 }, (_, i) => i / 48);
+    fs.writeFileSync(tensorFile, encodeSafetensors([['input', { shape: [1, 3, 4, 4], data: values }]]));
+    const imageFile = path.join(dir, 'x.png');
+    const png = new PNG({ width: 4, height: 4 });
+    png.data.fill(128);
+    fs.writeFileSync(imageFile, PNG.sync.write(png));
+
+    it('seeds the weights and the input when no file is given, as initializeParameters does', () => {
+        const run = loadRunInputs(graph, { seed: 3 });
+        expect(run.weights).toEqual({ source: 'seed', seed: 3 });
+        expect(run.inputKind).toBe('random');
+        expect([...run.parameters.get('c')!.weight]).toEqual([...initializeParameters(graph, 3).get('c')!.weight]);
+    });
+
+    it('a normalisation from a setting leaves a tensor input as it is, and normalises an image', () => {
+        const tensor = loadRunInputs(graph, { seed: 0, input: tensorFile, normalization: IMAGENET_NORMALIZATION, normalizationFrom: 'setting' });
+        expect(tensor.inputKind).toBe('safetensors');
+        expect([...tensor.inputs.get('input')!.data]).toEqual([...values]);
+        const image = loadRunInputs(graph, { seed: 0, input: imageFile, normalization: IMAGENET_NORMALIZATION, normalizationFrom: 'setting' });
+        const expected = inputsFromFile(graph, fs.readFileSync(imageFile), imageFile, { normalization: IMAGENET_NORMALIZATION }).values.get('input')!;
+        expect([...image.inputs.get('input')!.data]).toEqual([...expected.data]);
+        // (128/255 − 0.485) / 0.229 for the red channel: ImageNet's numbers, not the code's.
+        expect(image.inputs.get('input')!.data[0]).toBeCloseTo((128 / 255 - 0.485) / 0.229, 5);
+    });
+
+    it('a normalisation asked for on a tensor input is an error that says so', () => {
+        expect(() => loadRunInputs(graph, { seed: 0, input: tensorFile, normalization: IMAGENET_NORMALIZATION })).toThrow(InputError);
+        expect(() => loadRunInputs(graph, { seed: 0, input: tensorFile, normalization: IMAGENET_NORMALIZATION })).toThrow(/normalisation applies to image inputs only/);
+    });
+});
