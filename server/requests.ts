@@ -1,5 +1,5 @@
 /** Handlers of the custom requests in protocol.ts: the networks of a file, a network's graph and its summary. */
-import { URI, type LangiumDocument } from 'langium';
+import { DocumentState, URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
 import type { Connection } from 'vscode-languageserver';
 import type { Network } from '../language/generated/ast.js';
@@ -15,7 +15,7 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
         const parsed = URI.parse(uri);
         const documents = shared.workspace.LangiumDocuments;
         if (!documents.hasDocument(parsed)) return undefined;
-        await shared.workspace.DocumentBuilder.waitUntil(4 /* Linked */);
+        await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Linked);
         return documents.getDocument(parsed);
     };
 

@@ -196,15 +196,4 @@ export async function opCases(): Promise<ExportCase[]> {
     return cases;
 }
 
-/** Largest |a − b| over the largest |b|: the error relative to the output's scale. */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-    let scale = 0;
-    for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-    let worst = 0;
-    for (let i = 0; i < expected.length; i++) {
-        const d = Math.abs(actual[i] - expected[i]);
-        if (Number.isNaN(d) && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) return Infinity;
-        worst = Math.max(worst, d);
-    }
-    return scale > 0 ? worst / scale : worst;
-}
+export { relativeError } from './helpers.js';

@@ -76,13 +76,27 @@ export function singleOp(input: readonly number[], step: string): string {
     return `network Test(input: [${input.join(', ')}]) {\n  return input -> ${step}\n}\n`;
 }
 
-/** max |actual − reference| / max |reference|: the error relative to the reference's scale (the absolute error when it is all zeros). */
+/**
+ * The one measure of agreement every comparison test uses: max |actual − reference| / max |reference| over the
+ * reference's finite entries (the absolute error when they are all zero). A non-finite reference entry (−∞ from a
+ * max-pool window wholly in the padding, a NaN propagated on purpose) must be matched exactly — the same infinity,
+ * or NaN for NaN — and a NaN or infinity where the reference is finite makes the error Infinity. So a NaN never
+ * passes by comparing false.
+ */
 export function relativeError(actual: ArrayLike<number>, reference: ArrayLike<number>): number {
     let worst = 0;
     let scale = 0;
     for (let i = 0; i < reference.length; i++) {
-        worst = Math.max(worst, Math.abs(actual[i] - reference[i]));
-        scale = Math.max(scale, Math.abs(reference[i]));
+        const want = reference[i];
+        const got = actual[i];
+        if (!Number.isFinite(want)) {
+            if (!(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)))) return Infinity;
+            continue;
+        }
+        const difference = Math.abs(got - want);
+        if (!Number.isFinite(difference)) return Infinity;
+        worst = Math.max(worst, difference);
+        scale = Math.max(scale, Math.abs(want));
     }
     return scale === 0 ? worst : worst / scale;
 }

@@ -6,13 +6,13 @@
  * Each case is parsed and elaborated as the editor does, its parameters loaded into a ParameterStore, run with
  * `runNetwork`, and each output compared with PyTorch's:
  *
- *     relative error = max|ours − torch| / max(1e−6, max|torch|)  ≤ 1e−4      (over the whole output tensor)
+ *     relative error = max|ours − torch| / max|torch|  ≤ 1e−4      (test/helpers.ts: relativeError)
  *
  * Non-finite reference values (a max-pool window that lies wholly in the padding gives −∞) must match exactly.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeNetwork, parse } from './helpers.js';
+import { analyzeNetwork, parse, relativeError } from './helpers.js';
 import { runNetwork } from '../runtime/executor.js';
 import { registeredOps } from '../runtime/kernels/index.js';
 import { elementCount, Tensor } from '../runtime/tensor.js';
@@ -44,23 +44,6 @@ function data(t: FixtureTensor): Float32Array {
     return blob.slice(t.offset, t.offset + elementCount(t.shape));
 }
 
-/** max|a − b| / max(1e−6, max|b|) over the finite entries of b; Infinity when a non-finite entry of b differs. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < expected.length; i++) {
-        const b = expected[i];
-        const a = actual[i];
-        if (!Number.isFinite(b)) {
-            if (!Object.is(a, b) && !(Number.isNaN(a) && Number.isNaN(b))) return Infinity;
-            continue;
-        }
-        const d = Math.abs(a - b);
-        diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
-        scale = Math.max(scale, Math.abs(b));
-    }
-    return diff / Math.max(1e-6, scale);
-}
 
 const opsRun = new Set<string>();
 

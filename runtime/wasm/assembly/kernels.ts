@@ -2,7 +2,7 @@
 // twice: with 128-bit SIMD, and with relaxed SIMD for a fused multiply-add where the engine has it).
 //
 // Everything works on byte addresses in one shared linear memory that the JavaScript side owns and allocates
-// (runtime/wasm/heap.ts): tensors, weights and scratch all live there, so no call copies its operands.
+// (`WasmMemory` in runtime/wasm/instance.ts): tensors, weights and scratch all live there, so no call copies its operands.
 // The first 64 KiB are left to this module's own static data.
 //
 // The GEMM follows Goto & van de Geijn ("Anatomy of High-Performance Matrix Multiplication", 2008) — the same
