@@ -6,10 +6,12 @@
 import type { Elaboration, ElaborationDiagnostic } from '../elaboration/elaborator.js';
 import type { GraphNode } from '../elaboration/graph.js';
 import { perDimension } from '../ops/shape-utils.js';
+import { ALL_OPS } from '../ops/registry.js';
 
-const DILATED_OPS = new Set(['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d', 'deformconv']);
+/** Convolutions with a dilation rate (transposed convs spread rather than sample, so they do not grid). */
+const DILATED_OPS = new Set(ALL_OPS.filter(o => o.category === 'convolution' && !o.name.startsWith('convtranspose') && o.attrs.some(a => a.name === 'dilation')).map(o => o.name));
 /** Ops that keep positions where they are, so a dilated conv's sampling pattern passes through them unchanged. */
-const POSITION_PRESERVING = new Set(['batchnorm', 'groupnorm', 'lrn', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
+const POSITION_PRESERVING = new Set(ALL_OPS.filter(o => o.keepsPositions).map(o => o.name));
 
 /** The common dilation rate of a conv with a kernel larger than 1, or undefined. */
 function dilationRate(node: GraphNode): number | undefined {

@@ -6,8 +6,10 @@
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { numel, perDimension } from '../ops/shape-utils.js';
 import { effectiveKernel } from '../ops/conv.js';
+import { ALL_OPS } from '../ops/registry.js';
 
-const POSITIONWISE = new Set(['batchnorm', 'groupnorm', 'lrn', 'layernorm', 'relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu', 'dropout', 'identity']);
+/** Layers a conv's output passes through on its way to the next conv (batch norm, activations …): from the op specs. */
+const POSITIONWISE = new Set(ALL_OPS.filter(o => o.keepsPositions).map(o => o.name));
 const CONV_2D = new Set(['conv', 'dwconv']);
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');

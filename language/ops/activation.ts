@@ -11,6 +11,7 @@ function activation(name: string, summary: string, attrs: AttrSpec[] = [], alias
         shape: ({ inputs: [x] }) => ({ outputs: [x], issues: [] }),
         cost: ({ inputs: [x] }) => ({ params: [], macs: 0, flops: numel(x) }),
         window: () => ({ kind: 'pointwise' }),
+        keepsPositions: true,
     };
 }
 
@@ -21,6 +22,7 @@ function overDim(name: string, summary: string): OpSpec {
     const spec = activation(name, summary, [dimAttr]);
     return {
         ...spec,
+        keepsPositions: false, // over `dim`, which may be a spatial one
         shape: ({ inputs: [x], attrs }) => normalizeDim(intAttr(attrs, 'dim'), x.length) === undefined
             ? { issues: [dimIssue(name, 'dim', intAttr(attrs, 'dim'), x.length)] }
             : { outputs: [x], issues: [] },

@@ -26,6 +26,7 @@ export const normalizationOps: readonly OpSpec[] = [
             flops: numel(x),
         }),
         window: () => ({ kind: 'pointwise' }),
+        keepsPositions: true,
     },
     {
         name: 'layernorm', category: 'normalization',
@@ -48,6 +49,7 @@ export const normalizationOps: readonly OpSpec[] = [
             return { params, macs: 0, flops: numel(x) };
         },
         window: () => ({ kind: 'pointwise' }),
+        keepsPositions: true,
     },
     {
         name: 'groupnorm', category: 'normalization',
@@ -66,6 +68,7 @@ export const normalizationOps: readonly OpSpec[] = [
             macs: 0, flops: numel(x),
         }),
         window: () => ({ kind: 'pointwise' }),
+        keepsPositions: true,
     },
     {
         name: 'lrn', aliases: ['localresponsenorm'], category: 'normalization',
@@ -82,5 +85,6 @@ export const normalizationOps: readonly OpSpec[] = [
         // Per element: its square, size − 1 adds for the window's sum, the scale and k, the power and the division.
         cost: ({ inputs: [x], attrs }) => ({ params: [], macs: 0, flops: numel(x) * (intAttr(attrs, 'size') + 4) }),
         window: () => ({ kind: 'pointwise' }),
+        keepsPositions: true,
     },
 ];

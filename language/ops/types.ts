@@ -113,4 +113,10 @@ export interface OpSpec {
     /** Called only with the outputs `shape` returned. */
     readonly cost: (ctx: OpContext, outputs: readonly Shape[]) => Cost;
     readonly window: (ctx: OpContext, outputs: readonly Shape[]) => Window;
+    /**
+     * A one-input op whose output at a position is computed from the input at that same position (statistics over
+     * channels or the whole sample allowed): activations, norms, dropout, identity. The graph's analyses look
+     * through chains of them (the gridding of stacked dilated convs, the conv that follows a conv).
+     */
+    readonly keepsPositions?: boolean;
 }
