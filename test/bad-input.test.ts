@@ -3,7 +3,7 @@
  * temporary folder, with the checks every command must pass (test/bad-input/harness.ts) and each case's own.
  * Cases run concurrently, at most a few processes at a time. See test/bad-input/README.md.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCase, type Case } from './bad-input/harness.js';
 import { writerCases } from './bad-input/cases-writers.js';
 import { readCases } from './bad-input/cases-reads.js';
@@ -28,9 +28,7 @@ describe.concurrent('bad input', () => {
                 it(c.name, async () => {
                     const { problems, report } = await runCase(c);
                     if (process.env.BAD_INPUT_VERBOSE) console.log(`${c.name}\n  ${report}`);
-                    if (problems.length > 0) {
-                        throw new Error(`${problems.length} problem(s):\n  - ${problems.join('\n  - ')}\n  ${report}`);
-                    }
+                    expect(problems, `${problems.length} problem(s):\n  - ${problems.join('\n  - ')}\n  ${report}`).toEqual([]);
                 }, 180_000);
             }
         });
