@@ -9,7 +9,7 @@ import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, t
 import { isArgument, isBinaryExpr, isCall, isOpDecl, type Argument, type Call } from '../language/generated/ast.js';
 import { closestName } from '../language/util/suggest.js';
 import { suggestionCandidates } from '../language/scope-provider.js';
-import { findOp } from '../language/ops/registry.js';
+import { findOp, SAMPLING_CONV_OPS } from '../language/ops/registry.js';
 import { perDimension } from '../language/ops/shape-utils.js';
 import { findAttr } from '../language/ops/attributes.js';
 import type { LayerLookup } from '../language/analysis/layer-lookup.js';
@@ -17,7 +17,6 @@ import type { ConvNetLspServices } from './services.js';
 
 type Data = Record<string, unknown> & { code?: string };
 
-const CONV_OPS = new Set(['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d', 'deformconv']);
 
 export class ConvNetCodeActionProvider implements CodeActionProvider {
     private readonly scopes: ScopeProvider;
@@ -115,7 +114,7 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
         const node = this.nodeAt(document, range);
         const call = node ? (isCall(node) ? node : AstUtils.getContainerOfType(node, isCall)) : undefined;
         const target = call?.target?.ref;
-        if (!call || !isOpDecl(target) || !CONV_OPS.has(findOp(target.name)?.name ?? '')) return undefined;
+        if (!call || !isOpDecl(target) || !SAMPLING_CONV_OPS.has(findOp(target.name)?.name ?? '')) return undefined;
         const layer = this.lookup.layers(call)[0];
         if (!layer) return undefined;
         const { node: graphNode, analysis } = layer;

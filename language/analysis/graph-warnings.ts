@@ -6,16 +6,12 @@
 import type { Elaboration, ElaborationDiagnostic } from '../elaboration/elaborator.js';
 import type { GraphNode } from '../elaboration/graph.js';
 import { perDimension } from '../ops/shape-utils.js';
-import { ALL_OPS } from '../ops/registry.js';
+import { POSITION_KEEPING_OPS, SAMPLING_CONV_OPS } from '../ops/registry.js';
 
-/** Convolutions with a dilation rate (transposed convs spread rather than sample, so they do not grid). */
-const DILATED_OPS = new Set(ALL_OPS.filter(o => o.category === 'convolution' && !o.name.startsWith('convtranspose') && o.attrs.some(a => a.name === 'dilation')).map(o => o.name));
-/** Ops that keep positions where they are, so a dilated conv's sampling pattern passes through them unchanged. */
-const POSITION_PRESERVING = new Set(ALL_OPS.filter(o => o.keepsPositions).map(o => o.name));
 
 /** The common dilation rate of a conv with a kernel larger than 1, or undefined. */
 function dilationRate(node: GraphNode): number | undefined {
-    if (!DILATED_OPS.has(node.op)) return undefined;
+    if (!SAMPLING_CONV_OPS.has(node.op)) return undefined;
     const dims = node.attrs.kernel === undefined ? 0 : (Array.isArray(node.attrs.kernel) ? node.attrs.kernel.length : node.op.endsWith('1d') ? 1 : node.op.endsWith('3d') ? 3 : 2);
     const kernel = perDimension(node.attrs.kernel, dims) ?? [];
     const dilation = perDimension(node.attrs.dilation, dims) ?? [];
@@ -48,7 +44,7 @@ export function graphWarnings(elaboration: Elaboration): ElaborationDiagnostic[]
             walked.push(t);
             const producer = graph.tensors[t]?.producer;
             if (producer === undefined) break;
-            if (!POSITION_PRESERVING.has(graph.nodes[producer].op)) {
+            if (!POSITION_KEEPING_OPS.has(graph.nodes[producer].op)) {
                 found = producer;
                 break;
             }

@@ -6,10 +6,8 @@
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { numel, perDimension } from '../ops/shape-utils.js';
 import { effectiveKernel } from '../ops/conv.js';
-import { ALL_OPS } from '../ops/registry.js';
+import { POSITION_KEEPING_OPS } from '../ops/registry.js';
 
-/** Layers a conv's output passes through on its way to the next conv (batch norm, activations …): from the op specs. */
-const POSITIONWISE = new Set(ALL_OPS.filter(o => o.keepsPositions).map(o => o.name));
 const CONV_2D = new Set(['conv', 'dwconv']);
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -30,7 +28,7 @@ function nextConv(node: GraphNode, graph: NetworkGraph): GraphNode | undefined {
         if (readers.length !== 1) return undefined;
         const reader = readers[0];
         if (CONV_2D.has(reader.op)) return reader;
-        if (!POSITIONWISE.has(reader.op)) return undefined;
+        if (!POSITION_KEEPING_OPS.has(reader.op)) return undefined;
         tensor = reader.outputs[0];
     }
     return undefined;

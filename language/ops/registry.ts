@@ -24,3 +24,11 @@ export function findOp(name: string): OpSpec | undefined {
 export function allOpNames(): string[] {
     return [...byName.keys()];
 }
+
+/** Convolutions that sample their input through a dilated window (not transposed ones, which spread it). */
+export const SAMPLING_CONV_OPS: ReadonlySet<string> = new Set(ALL_OPS
+    .filter(o => o.category === 'convolution' && !o.name.startsWith('convtranspose') && o.attrs.some(a => a.name === 'dilation'))
+    .map(o => o.name));
+
+/** Ops whose output keeps the input's positions (`keepsPositions` on their specs): activations, norms, dropout, identity. */
+export const POSITION_KEEPING_OPS: ReadonlySet<string> = new Set(ALL_OPS.filter(o => o.keepsPositions).map(o => o.name));
