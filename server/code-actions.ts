@@ -10,12 +10,14 @@ import { isArgument, isBinaryExpr, isCall, isOpDecl, type Argument, type Call } 
 import { closestName } from '../language/util/suggest.js';
 import { suggestionCandidates } from '../language/scope-provider.js';
 import { findOp, SAMPLING_CONV_OPS } from '../language/ops/registry.js';
+import type { DiagnosticCode } from '../language/ops/types.js';
 import { perDimension } from '../language/ops/shape-utils.js';
 import { findAttr } from '../language/ops/attributes.js';
 import type { LayerLookup } from '../language/analysis/layer-lookup.js';
 import type { ConvNetLspServices } from './services.js';
 
-type Data = Record<string, unknown> & { code?: string };
+// Langium's own codes (a linking error) beside the language's.
+type Data = Record<string, unknown> & { code?: DiagnosticCode | typeof DocumentValidator.LinkingError };
 
 
 export class ConvNetCodeActionProvider implements CodeActionProvider {

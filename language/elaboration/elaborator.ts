@@ -14,7 +14,7 @@ import {
 import { bindAttributes, type CallArgument } from '../ops/attributes.js';
 import { findOp } from '../ops/registry.js';
 import { checkRepresentable, formatShape, numel } from '../ops/shape-utils.js';
-import type { AttrValue, OpIssue, OpSpec, Shape } from '../ops/types.js';
+import type { AttrValue, DiagnosticCode, OpIssue, OpSpec, Shape } from '../ops/types.js';
 import { closestName, didYouMean } from '../util/suggest.js';
 import { formatBytes } from '../util/format.js';
 import { BUILTIN_FUNCTIONS } from './functions.js';
@@ -31,7 +31,7 @@ export interface ElaborationDiagnostic {
     readonly node: AstNode;
     readonly property?: string;
     readonly index?: number;
-    readonly code?: string;
+    readonly code?: DiagnosticCode;
     /** Figures for a quick fix (see OpIssue.data). */
     readonly data?: Readonly<Record<string, unknown>>;
     /** Where the shapes involved came from. */
@@ -152,7 +152,7 @@ class Elaborator {
         this.diagnostics.push({ severity, message, node, trace: ctx.trace, ...where });
     }
 
-    private error(message: string, node: AstNode, ctx: Pick<Context, 'trace'>, where: { property?: string; index?: number; code?: string } = {}): undefined {
+    private error(message: string, node: AstNode, ctx: Pick<Context, 'trace'>, where: { property?: string; index?: number; code?: DiagnosticCode } = {}): undefined {
         this.report('error', message, node, ctx, where);
         return undefined;
     }

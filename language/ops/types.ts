@@ -43,6 +43,13 @@ export type IssueCode =
     | 'shape-mismatch' | 'concat-mismatch' | 'too-large' | 'rows-unread' | 'checkerboard' | 'linear-on-spatial'
     | 'bad-input-count';
 
+/**
+ * Every code a diagnostic of the language can carry (in its `data.code`): the op specs' issue codes and those of
+ * elaboration, graph analysis and validation. Quick fixes and tests switch on these, never on message text.
+ */
+export type DiagnosticCode = IssueCode
+    | 'gridding' | 'large-activation' | 'recursive-block' | 'unresolved-reference' | 'unused-block' | 'unused-tensor';
+
 export interface OpIssue {
     readonly severity: Severity;
     readonly message: string;
