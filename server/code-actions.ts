@@ -73,12 +73,8 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
                 }
                 return fixes;
             }
-            case 'checkerboard': {
-                const argument = this.argumentAt(node);
-                const kernel = data.suggestedKernel as number;
-                if (!argument?.value.$cstNode || !kernel) return [];
-                return [edit(`Use kernel ${kernel} (a multiple of stride ${data.stride})`, argument.value.$cstNode.range, String(kernel))];
-            }
+            case 'checkerboard':
+                return this.checkerboardFix(document, node, data);
             case 'kernel-too-large': {
                 const argument = this.argumentAt(node);
                 const call = argument?.$container ?? (isCall(node) ? node : undefined);
@@ -158,6 +154,41 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
         const positional = call.arguments.filter(a => !a.name);
         // Tensor arguments come first in a direct application; attribute positions count from the first non-tensor.
         return position >= 0 && position < spec.positional ? positional[position] : undefined;
+    }
+
+    /**
+     * The kernel that is a multiple of the stride, with the padding and output_padding that keep the output shape
+     * when the spec found some (the title says the shape either way): arguments given are replaced, missing ones
+     * added before the call's closing bracket.
+     */
+    private checkerboardFix(document: LangiumDocument, node: AstNode, data: Data): Omit<CodeAction, 'kind'>[] {
+        const argument = this.argumentAt(node);
+        const call = argument && isCall(argument.$container) ? argument.$container : undefined;
+        const kernel = data.kernel as number[] | undefined;
+        const stride = data.stride as number[] | undefined;
+        if (!argument?.value.$cstNode || !call?.$cstNode || !kernel || !stride) return [];
+        const spec = call.target.ref && isOpDecl(call.target.ref) ? findOp(call.target.ref.name) : undefined;
+        const text = document.textDocument.getText();
+        const end = call.$cstNode.end;
+        if (!spec || text[end - 1] !== ')') return [];
+        const written = (values: readonly number[]) => (values.every(v => v === values[0]) ? String(values[0]) : `(${values.join(', ')})`);
+        const edits: TextEdit[] = [{ range: argument.value.$cstNode.range, newText: written(kernel) }];
+        const padding = data.padding as number[] | undefined;
+        const outputPadding = data.outputPadding as number[] | undefined;
+        for (const [name, values] of [['padding', padding], ['output_padding', outputPadding]] as const) {
+            if (!values) continue;
+            const given = call.arguments.find(a => a.name !== undefined && findAttr(spec, a.name)?.name === name);
+            if (given?.value.$cstNode) edits.push({ range: given.value.$cstNode.range, newText: written(values) });
+            else if (values.some(v => v !== 0)) {
+                const at = document.textDocument.positionAt(end - 1);
+                edits.push({ range: { start: at, end: at }, newText: `, ${name}: ${written(values)}` });
+            }
+        }
+        const multiple = `a multiple of stride ${written(stride)}`;
+        const title = padding && outputPadding
+            ? `Use kernel ${written(kernel)}, padding ${written(padding)}, output_padding ${written(outputPadding)} (${multiple}; the output stays ${(data.output as number[]).join('×')})`
+            : `Use kernel ${written(kernel)} (${multiple}; this changes the output size)`;
+        return [{ title, edit: { changes: { [document.uri.toString()]: edits } }, isPreferred: true }];
     }
 
     private argumentAt(node: AstNode): Argument | undefined {

@@ -321,6 +321,11 @@ describe('warnings', () => {
         expect(textAt(parsed, warning)).toBe('kernel: (3, 4)');
     });
 
+    it('uneven overlap along both axes is one warning for the layer, not one per axis', async () => {
+        const parsed = await parse(singleOp([1, 8, 8, 8], 'convtranspose(4, kernel: 3, stride: 2, padding: 1)'));
+        expect(onlyWarning(parsed).message).toBe('convtranspose: kernel 3 is not divisible by stride 2, so output height and width positions receive uneven overlap — expect checkerboard artifacts; use a kernel that is a multiple of the stride (e.g. 4) or upsample then conv');
+    });
+
     it('stacked dilated convs sharing a rate warn of gridding, on the second one\'s dilation', async () => {
         const parsed = await parse(singleOp([1, 8, 32, 32], 'a: conv(8, kernel: 3, padding: 2, dilation: 2) -> relu -> b: conv(8, kernel: 3, padding: 2, dilation: 2)'));
         const warning = onlyWarning(parsed);

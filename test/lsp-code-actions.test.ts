@@ -52,10 +52,17 @@ describe('quick fixes', () => {
         expect(diagnostics.filter(d => d.severity === 1)).toEqual([]);
     });
 
-    it('make a transposed conv kernel a multiple of its stride', async () => {
-        const { fixed, diagnostics } = await applyFix(net('convtranspose(4, kernel: 3, stride: 2)'), 'checkerboard', 'Use kernel 4 (a multiple of stride 2)');
-        expect(fixed).toContain('kernel: 4');
+    it('make a transposed conv kernel a multiple of its stride, keeping the output shape', async () => {
+        // (16 − 1)·2 + (3 − 1) + 1 = 33 before; (16 − 1)·2 − 2·1 + (4 − 1) + 1 + 1 = 33 after.
+        const { fixed, diagnostics } = await applyFix(net('convtranspose(4, kernel: 3, stride: 2)'), 'checkerboard',
+            'Use kernel 4, padding 1, output_padding 1 (a multiple of stride 2; the output stays 1×4×33×33)');
+        expect(fixed).toContain('convtranspose(4, kernel: 4, stride: 2, padding: 1, output_padding: 1)');
         expect(diagnostics).toEqual([]);
+        // The DCGAN/U-Net habit k = 3, p = 1, output_padding = 1 (doubling) becomes k = 4, p = 1, output_padding = 0.
+        const doubling = await applyFix(net('convtranspose(4, kernel: 3, stride: 2, padding: 1, output_padding: 1)'), 'checkerboard',
+            'Use kernel 4, padding 1, output_padding 0 (a multiple of stride 2; the output stays 1×4×32×32)');
+        expect(doubling.fixed).toContain('convtranspose(4, kernel: 4, stride: 2, padding: 1, output_padding: 0)');
+        expect(doubling.diagnostics).toEqual([]);
     });
 
     it('pad a kernel larger than its input', async () => {

@@ -242,15 +242,54 @@ function transposedShape(op: string, dims: number, ctx: OpContext): ShapeResult 
         if (size <= 0) {
             issues.push({ severity: 'error', code: 'output-nonpositive', attr: 'padding', message: `${op}: output ${names[i]} ${formula[i].slice(names[i].length + 2)} ≤ 0` });
         }
-        if (k % s !== 0) {
-            issues.push({
-                severity: 'warning', code: 'checkerboard', attr: 'kernel', data: { kernel: k, stride: s, suggestedKernel: Math.max(s, Math.ceil(k / s) * s) },
-                message: `${op}: kernel ${k} is not divisible by stride ${s}, so output ${names[i]} positions receive uneven overlap — expect checkerboard artifacts; use a kernel that is a multiple of the stride (e.g. ${Math.max(s, Math.ceil(k / s) * s)}) or upsample then conv`,
-            });
-        }
     }
     if (issues.some(i => i.severity === 'error')) return { issues, formula };
-    return { outputs: [[x[0], cout, ...sizes]], issues, formula };
+    const output = [x[0], cout, ...sizes];
+    const checkerboard = checkerboardIssue(op, names, w, outputPadding, output);
+    return { outputs: [output], issues: checkerboard ? [...issues, checkerboard] : issues, formula };
+}
+
+/**
+ * One warning for a transposed conv whose kernel is not a multiple of its stride along some axes (uneven overlap,
+ * checkerboard artifacts), with the fix in its data: the next multiple of the stride as the kernel and, where the
+ * padding is symmetric, the padding and output_padding that keep the output shape — a fix never changes a shape
+ * it does not mention.
+ */
+function checkerboardIssue(op: string, names: readonly string[], w: ReturnType<typeof resolveWindowAttrs>, outputPadding: readonly number[], output: readonly number[]): OpIssue | undefined {
+    const uneven = w.kernel.map((k, i) => k % w.stride[i] !== 0);
+    if (!uneven.some(Boolean)) return undefined;
+    const kernel = w.kernel.map((k, i) => (uneven[i] ? Math.max(w.stride[i], Math.ceil(k / w.stride[i]) * w.stride[i]) : k));
+    // Per axis, the output is (in − 1)·s + 1 + extra with extra = d·(k − 1) − begin − end + output_padding; the new
+    // kernel keeps it with begin = end = p and output_padding q when 2p − q = d·(k′ − 1) − extra, 0 ≤ q < max(s, d).
+    const padding: number[] = [];
+    const adjusted: number[] = [];
+    let keepsShape = true;
+    w.kernel.forEach((k, i) => {
+        const [s, d, begin, end, q] = [w.stride[i], w.dilation[i], w.pads.begin[i], w.pads.end[i], outputPadding[i]];
+        if (!uneven[i]) {
+            padding.push(begin);
+            adjusted.push(q);
+            if (begin !== end) keepsShape = false;
+            return;
+        }
+        const extra = d * (k - 1) - begin - end + q;
+        const p = Math.max(0, Math.ceil((d * (kernel[i] - 1) - extra) / 2));
+        const newQ = extra - d * (kernel[i] - 1) + 2 * p;
+        if (begin !== end || newQ < 0 || newQ >= Math.max(s, d)) keepsShape = false;
+        padding.push(p);
+        adjusted.push(newQ);
+    });
+    const axes = names.filter((_, i) => uneven[i]);
+    const kernels = [...new Set(w.kernel.filter((_, i) => uneven[i]))];
+    const strides = [...new Set(w.stride.filter((_, i) => uneven[i]))];
+    const suggested = [...new Set(kernel.filter((_, i) => uneven[i]))];
+    return {
+        severity: 'warning', code: 'checkerboard', attr: 'kernel',
+        data: keepsShape
+            ? { kernel, padding, outputPadding: adjusted, stride: w.stride, output: [...output] }
+            : { kernel, stride: w.stride },
+        message: `${op}: kernel ${kernels.join(' and ')} is not divisible by stride ${strides.join(' and ')}, so output ${axes.join(' and ')} positions receive uneven overlap — expect checkerboard artifacts; use a kernel that is a multiple of the stride (e.g. ${suggested.join(' and ')}) or upsample then conv`,
+    };
 }
 
 function transposedCost(ctx: OpContext, outputs: readonly Shape[], dims: number): Cost {
