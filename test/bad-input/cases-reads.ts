@@ -34,6 +34,18 @@ function sameAsPlainInput(plain: string) {
 
 const stHeader = (entries: Record<string, unknown>) => JSON.stringify(entries);
 
+/** The tiny network's weights as safetensors (zeros), with each tensor's data_offsets rewritten by `offsets`. */
+function tinyWeightsWithOffsets(offsets: (begin: number, end: number, name: string) => [number, number]): Buffer {
+    const entries: Record<string, unknown> = {};
+    let offset = 0;
+    for (const [name, shape] of TINY_PARAMS) {
+        const bytes = shape.reduce((a, b) => a * b, 1) * 4;
+        entries[name] = { dtype: 'F32', shape, data_offsets: offsets(offset, offset + bytes, name) };
+        offset += bytes;
+    }
+    return safetensorsRaw(stHeader(entries), Buffer.alloc(offset));
+}
+
 export const readCases: Case[] = [
     // Devices and FIFOs
     {
@@ -290,14 +302,7 @@ export const readCases: Case[] = [
         expect: 'error',
         setup: ctx => {
             net(ctx);
-            const entries: Record<string, unknown> = {};
-            let offset = 0;
-            for (const [name, shape] of TINY_PARAMS) {
-                const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-                entries[name] = { dtype: 'F32', shape, data_offsets: [offset + 1_000_000, offset + 1_000_000 + bytes] };
-                offset += bytes;
-            }
-            ctx.write('W.safetensors', safetensorsRaw(stHeader(entries), Buffer.alloc(offset)));
+            ctx.write('W.safetensors', tinyWeightsWithOffsets((begin, end) => [begin + 1_000_000, end + 1_000_000]));
         },
         args: ['run', 'net.convnet', '--weights', 'W.safetensors'],
     },
@@ -306,14 +311,7 @@ export const readCases: Case[] = [
         expect: 'error',
         setup: ctx => {
             net(ctx);
-            const entries: Record<string, unknown> = {};
-            let offset = 0;
-            for (const [name, shape] of TINY_PARAMS) {
-                const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-                entries[name] = { dtype: 'F32', shape, data_offsets: name === 'fc.bias' ? [offset + bytes, offset] : [offset, offset + bytes] };
-                offset += bytes;
-            }
-            ctx.write('W.safetensors', safetensorsRaw(stHeader(entries), Buffer.alloc(offset)));
+            ctx.write('W.safetensors', tinyWeightsWithOffsets((begin, end, name) => (name === 'fc.bias' ? [end, begin] : [begin, end])));
         },
         args: ['run', 'net.convnet', '--weights', 'W.safetensors'],
     },
