@@ -9,7 +9,7 @@ import { CodeActionKind, type CodeAction, type CodeActionParams, type Command, t
 import { isArgument, isBinaryExpr, isCall, isOpDecl, type Argument, type Call } from '../language/generated/ast.js';
 import { closestName } from '../language/util/suggest.js';
 import { suggestionCandidates } from '../language/scope-provider.js';
-import { findOp, SAMPLING_CONV_OPS } from '../language/ops/registry.js';
+import { findOp, samplesThroughDilatedWindow } from '../language/ops/registry.js';
 import type { DiagnosticCode } from '../language/ops/types.js';
 import { perDimension } from '../language/ops/shape-utils.js';
 import { findAttr } from '../language/ops/attributes.js';
@@ -112,7 +112,7 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
         const node = this.nodeAt(document, range);
         const call = node ? (isCall(node) ? node : AstUtils.getContainerOfType(node, isCall)) : undefined;
         const target = call?.target?.ref;
-        if (!call || !isOpDecl(target) || !SAMPLING_CONV_OPS.has(findOp(target.name)?.name ?? '')) return undefined;
+        if (!call || !isOpDecl(target) || !samplesThroughDilatedWindow(target.name)) return undefined;
         const layer = this.lookup.layers(call)[0];
         if (!layer) return undefined;
         const { node: graphNode, analysis } = layer;

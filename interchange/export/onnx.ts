@@ -25,6 +25,7 @@ import { displayText } from '../../language/util/quote.js';
 import { Builder, float, int, ints, OnnxExportError, str, type Attribute } from './onnx-builder.js';
 import { baseNameOfUri } from '../../language/util/uri.js';
 import { numel, perDimension } from '../../language/ops/shape-utils.js';
+import { entryFor, type OpTable } from '../../language/ops/registry.js';
 import type { ParameterStore } from '../../runtime/weights.js';
 
 const { onnx } = onnxProto;
@@ -497,15 +498,16 @@ function emitShuffle(c: EmitContext): void {
     b.add('Reshape', [transposed, b.int64s(node, 'shape', [...shape])], c.outputs, [], node.name);
 }
 
-const EMITTERS: Record<string, (c: EmitContext) => void> = {
-    conv: emitConv, conv1d: emitConv, conv3d: emitConv,
-    dwconv: emitConv, dwconv1d: emitConv, dwconv3d: emitConv,
-    convtranspose: emitConvTranspose, convtranspose1d: emitConvTranspose, convtranspose3d: emitConvTranspose,
+/** How every op family is written as ONNX nodes (a table checked against the op registry). */
+export const ONNX_EMITTERS: OpTable<(c: EmitContext) => void> = {
+    conv: emitConv,
+    dwconv: emitConv,
+    convtranspose: emitConvTranspose,
     deformconv: emitDeformConv,
-    maxpool: emitPool('max'), maxpool1d: emitPool('max'), maxpool3d: emitPool('max'),
-    avgpool: emitPool('avg'), avgpool1d: emitPool('avg'), avgpool3d: emitPool('avg'),
-    adaptiveavgpool: emitAdaptive('avg'), adaptiveavgpool1d: emitAdaptive('avg'), adaptiveavgpool3d: emitAdaptive('avg'),
-    adaptivemaxpool: emitAdaptive('max'), adaptivemaxpool1d: emitAdaptive('max'), adaptivemaxpool3d: emitAdaptive('max'),
+    maxpool: emitPool('max'),
+    avgpool: emitPool('avg'),
+    adaptiveavgpool: emitAdaptive('avg'),
+    adaptivemaxpool: emitAdaptive('max'),
     globalavgpool: simple('GlobalAveragePool'), globalmaxpool: simple('GlobalMaxPool'),
     spp: emitSpp,
     batchnorm: emitBatchnorm, layernorm: emitLayernorm, groupnorm: emitGroupnorm, lrn: emitLrn,
@@ -536,11 +538,6 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     shuffle: emitShuffle,
 };
 
-/** Ops the exporter maps (every op of the language). */
-export function onnxExportableOps(): string[] {
-    return Object.keys(EMITTERS);
-}
-
 function valueInfo(name: string, shape: readonly number[]): onnxProto.onnx.IValueInfoProto {
     return {
         name,
@@ -559,7 +556,7 @@ export function exportOnnx(graph: NetworkGraph, parameters: ParameterStore, opti
     }
     if (graph.nodes.length === 0 && graph.outputs.length === 0) throw new OnnxExportError(`${graph.name} has no layers and no outputs to export`);
     for (const node of graph.nodes) {
-        if (!EMITTERS[node.op]) throw new OnnxExportError(`cannot export layer '${node.name}': the ONNX exporter has no mapping for op '${node.op}'`);
+        if (!entryFor(ONNX_EMITTERS, node.op)) throw new OnnxExportError(`cannot export layer '${node.name}': the ONNX exporter has no mapping for op '${node.op}'`);
         for (const p of node.params) {
             if (!parameters.get(node.name)?.[p.name]) throw new OnnxExportError(`cannot export layer '${node.name}' (${node.op}): no value for its parameter '${p.name}'`);
         }
@@ -600,7 +597,7 @@ export function exportOnnx(graph: NetworkGraph, parameters: ParameterStore, opti
             inShape: i => graph.tensors[node.inputs[i]].shape,
             outShape: i => graph.tensors[node.outputs[i]].shape,
         };
-        EMITTERS[node.op](c);
+        entryFor(ONNX_EMITTERS, node.op)!(c);
     }
     for (const { port, tensor } of needsIdentity) b.add('Identity', [names.get(tensor)!], [port], [], port);
     const model: onnxProto.onnx.IModelProto = {

@@ -6,12 +6,12 @@
 import type { Elaboration, ElaborationDiagnostic } from '../elaboration/elaborator.js';
 import type { GraphNode } from '../elaboration/graph.js';
 import { perDimension } from '../ops/shape-utils.js';
-import { POSITION_KEEPING_OPS, SAMPLING_CONV_OPS } from '../ops/registry.js';
+import { keepsPositions, samplesThroughDilatedWindow } from '../ops/registry.js';
 
 
 /** The common dilation rate of a conv with a kernel larger than 1, or undefined. */
 function dilationRate(node: GraphNode): number | undefined {
-    if (!SAMPLING_CONV_OPS.has(node.op)) return undefined;
+    if (!samplesThroughDilatedWindow(node.op)) return undefined;
     const dims = node.attrs.kernel === undefined ? 0 : (Array.isArray(node.attrs.kernel) ? node.attrs.kernel.length : node.op.endsWith('1d') ? 1 : node.op.endsWith('3d') ? 3 : 2);
     const kernel = perDimension(node.attrs.kernel, dims) ?? [];
     const dilation = perDimension(node.attrs.dilation, dims) ?? [];
@@ -44,7 +44,7 @@ export function graphWarnings(elaboration: Elaboration): ElaborationDiagnostic[]
             walked.push(t);
             const producer = graph.tensors[t]?.producer;
             if (producer === undefined) break;
-            if (!POSITION_KEEPING_OPS.has(graph.nodes[producer].op)) {
+            if (!keepsPositions(graph.nodes[producer].op)) {
                 found = producer;
                 break;
             }

@@ -6,7 +6,7 @@
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { numel, perDimension } from '../ops/shape-utils.js';
 import { effectiveKernel } from '../ops/conv.js';
-import { POSITION_KEEPING_OPS } from '../ops/registry.js';
+import { keepsPositions } from '../ops/registry.js';
 
 const CONV_2D = new Set(['conv', 'dwconv']);
 
@@ -28,7 +28,7 @@ function nextConv(node: GraphNode, graph: NetworkGraph): GraphNode | undefined {
         if (readers.length !== 1) return undefined;
         const reader = readers[0];
         if (CONV_2D.has(reader.op)) return reader;
-        if (!POSITION_KEEPING_OPS.has(reader.op)) return undefined;
+        if (!keepsPositions(reader.op)) return undefined;
         tensor = reader.outputs[0];
     }
     return undefined;

@@ -182,7 +182,7 @@ function slidingWindow(ctx: OpContext, dims: number): Window {
 
 function convSpec(name: string, dims: number, aliases: string[] = []): OpSpec {
     return {
-        name, aliases, category: 'convolution',
+        name, family: 'conv', aliases, category: 'convolution',
         summary: `${dims}-D convolution (im2col + GEMM): C_out filters of C_in/g × ${Array(dims).fill('k').join('×')} slid over a ${layoutName(dims)} input.`,
         attrs: [channelsAttr, kernelAttr, strideAttr, convPaddingAttr, dilationAttr, groupsAttr, biasAttr],
         positional: 2,
@@ -202,7 +202,7 @@ function depthwiseAttrs(ctx: OpContext): OpContext {
 function depthwiseSpec(name: string, dims: number, aliases: string[] = []): OpSpec {
     const conv = convSpec(name, dims);
     return {
-        name, aliases, category: 'convolution',
+        name, family: 'dwconv', aliases, category: 'convolution',
         summary: `Depthwise ${dims}-D convolution: one k×k filter per input channel (× multiplier), groups = C_in.`,
         attrs: [kernelAttr, { name: 'multiplier', type: 'int', min: 1, default: 1, doc: 'Output channels per input channel (depth multiplier).' },
             strideAttr, convPaddingAttr, dilationAttr, biasAttr],
@@ -313,7 +313,7 @@ function transposedCost(ctx: OpContext, outputs: readonly Shape[], dims: number)
 
 function transposedSpec(name: string, dims: number, aliases: string[] = []): OpSpec {
     return {
-        name, aliases, category: 'convolution',
+        name, family: 'convtranspose', aliases, category: 'convolution',
         summary: `${dims}-D transposed convolution (GEMM + col2im): the gradient of a conv, used to upsample.`,
         attrs: [channelsAttr, kernelAttr, strideAttr,
             { name: 'padding', type: 'padding', min: 0, default: 0, doc: 'Removes d·(k−1)−p… rows from each side of the full output: `1`, per dimension, or per side.' },

@@ -39,7 +39,7 @@ function slidingPoolSpec(name: string, kind: 'max' | 'avg', dims: number, aliase
         ...(kind === 'avg' ? [{ name: 'count_include_pad', type: 'bool', default: true, doc: 'Divide by the full window size, padding included (PyTorch default), rather than by the real elements in it.' } as AttrSpec] : []),
     ];
     return {
-        name, aliases, category: 'pooling',
+        name, family: `${kind}pool`, aliases, category: 'pooling',
         summary: `${kind === 'max' ? 'Max' : 'Average'} pooling over ${dims}-D windows of a ${layoutName(dims)} tensor.`,
         attrs, positional: 1,
         inputs: { min: 1, max: 1 },
@@ -78,7 +78,7 @@ function gcd(a: number, b: number): number {
 function adaptivePoolSpec(name: string, kind: 'max' | 'avg', dims: number, aliases: string[] = []): OpSpec {
     const outputSize = (ctx: OpContext) => perDimension(ctx.attrs.output_size, dims);
     return {
-        name, aliases, category: 'pooling',
+        name, family: `adaptive${kind}pool`, aliases, category: 'pooling',
         summary: `Adaptive ${kind} pooling to a fixed ${dims}-D output size, whatever the input size.`,
         attrs: [{ name: 'output_size', type: 'ints', min: 1, doc: 'Output size, one number or one per dimension.' }],
         positional: 1,

@@ -107,6 +107,11 @@ export interface OpContext {
 
 export interface OpSpec {
     readonly name: string;
+    /**
+     * The family the 1-D, 2-D and 3-D variants of an op share (`conv` for conv1d, conv and conv3d); absent means the
+     * op is its own family. The runtime's kernels and the exporters and importer are tables keyed by family.
+     */
+    readonly family?: string;
     readonly aliases?: readonly string[];
     readonly category: 'convolution' | 'pooling' | 'normalization' | 'activation' | 'linear' | 'tensor' | 'merge';
     /** One line for completion and hovers. */

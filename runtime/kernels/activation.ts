@@ -4,6 +4,7 @@
  * since every tensor has its own place in the arena.
  */
 import { normalizeDim } from '../../language/ops/tensor.js';
+import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
 /** A kernel applying `f` to every element. */
@@ -126,7 +127,7 @@ const gelu: Kernel = ctx => {
     elementwise(f)(ctx);
 };
 
-export const activationKernels: Record<string, Kernel> = {
+export const activationKernels: OpTable<Kernel> = {
     relu: elementwise(v => (v > 0 || v !== v ? v : 0)),
     relu6: elementwise(relu6),
     leakyrelu,

@@ -1,4 +1,5 @@
-/** The kernel of every op, by the op's canonical name (the name in the graph). An unknown op has none. */
+/** The kernel of every op family (a table checked against the op registry), found by an op's name. */
+import { entryFor, type OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 import { convKernel, convTransposeKernel, deformConvKernel } from './conv.js';
 import { poolKernels } from './pool.js';
@@ -7,16 +8,10 @@ import { activationKernels } from './activation.js';
 import { tensorKernels } from './tensor.js';
 import { mergeKernels } from './merge.js';
 
-const KERNELS: Record<string, Kernel> = {
+export const KERNELS: OpTable<Kernel> = {
     conv: convKernel,
-    conv1d: convKernel,
-    conv3d: convKernel,
     dwconv: convKernel,
-    dwconv1d: convKernel,
-    dwconv3d: convKernel,
     convtranspose: convTransposeKernel,
-    convtranspose1d: convTransposeKernel,
-    convtranspose3d: convTransposeKernel,
     deformconv: deformConvKernel,
     ...poolKernels,
     ...normKernels,
@@ -25,10 +20,7 @@ const KERNELS: Record<string, Kernel> = {
     ...mergeKernels,
 };
 
+/** The kernel that runs `op` (a canonical name or alias), or undefined when the runtime has none. */
 export function findKernel(op: string): Kernel | undefined {
-    return KERNELS[op];
-}
-
-export function registeredOps(): string[] {
-    return Object.keys(KERNELS);
+    return entryFor(KERNELS, op);
 }

@@ -4,6 +4,7 @@
  */
 import { normalizeDim } from '../../language/ops/tensor.js';
 import type { Tensor } from '../tensor.js';
+import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
 type Binary = 'add' | 'sub' | 'mul' | 'div';
@@ -172,7 +173,7 @@ const shuffleKernel: Kernel = ctx => {
     }
 };
 
-export const mergeKernels: Record<string, Kernel> = {
+export const mergeKernels: OpTable<Kernel> = {
     add: binaryKernel('add'),
     sub: binaryKernel('sub'),
     mul: binaryKernel('mul'),

@@ -12,6 +12,7 @@
  * planes.
  */
 import { elementCount } from '../tensor.js';
+import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
 const batchnormKernel: Kernel = ctx => {
@@ -105,7 +106,7 @@ const lrnKernel: Kernel = ctx => {
     }
 };
 
-export const normKernels: Record<string, Kernel> = {
+export const normKernels: OpTable<Kernel> = {
     batchnorm: batchnormKernel,
     layernorm: layernormKernel,
     groupnorm: groupnormKernel,

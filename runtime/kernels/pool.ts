@@ -13,6 +13,7 @@ import { resolveWindowAttrs } from '../../language/ops/conv.js';
 import { adaptiveWindow } from '../../language/ops/pool.js';
 import { to3d } from '../im2col.js';
 import type { Tensor } from '../tensor.js';
+import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
 /** Per output position along one dimension: the window's first and last+1 real input index and its divisor share. */
@@ -241,19 +242,11 @@ const sppKernel: Kernel = ctx => {
     }
 };
 
-export const poolKernels: Record<string, Kernel> = {
+export const poolKernels: OpTable<Kernel> = {
     maxpool: slidingPool('max'),
-    maxpool1d: slidingPool('max'),
-    maxpool3d: slidingPool('max'),
     avgpool: slidingPool('avg'),
-    avgpool1d: slidingPool('avg'),
-    avgpool3d: slidingPool('avg'),
     adaptiveavgpool: adaptivePool('avg'),
-    adaptiveavgpool1d: adaptivePool('avg'),
-    adaptiveavgpool3d: adaptivePool('avg'),
     adaptivemaxpool: adaptivePool('max'),
-    adaptivemaxpool1d: adaptivePool('max'),
-    adaptivemaxpool3d: adaptivePool('max'),
     globalavgpool: globalPool('avg'),
     globalmaxpool: globalPool('max'),
     spp: sppKernel,

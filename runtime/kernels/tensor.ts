@@ -6,6 +6,7 @@
 import { resolvePadding, isIssue } from '../../language/ops/padding.js';
 import { linearSourceWeights, nearestSourceIndices } from '../../language/ops/interpolation.js';
 import { upsampleScaleFactors } from '../../language/ops/tensor.js';
+import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
 /**
@@ -164,7 +165,7 @@ const upsampleKernel: Kernel = ctx => {
     }
 };
 
-export const tensorKernels: Record<string, Kernel> = {
+export const tensorKernels: OpTable<Kernel> = {
     linear: linearKernel,
     matmul: matmulKernel,
     flatten: copyKernel,
