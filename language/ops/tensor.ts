@@ -1,4 +1,4 @@
-/** Linear layers and ops that change a tensor's layout: flatten, reshape, pad, upsample, matmul. */
+/** Linear layers and ops that change a tensor's layout: flatten, reshape, pad, upsample, pixel (un)shuffle, matmul. */
 import type { OpContext, OpIssue, OpSpec, ShapeResult } from './types.js';
 import { boolAttr, formatShape, formatValue, intAttr, numel, perDimension, rankError, SPATIAL_NAMES, stringAttr } from './shape-utils.js';
 import { isIssue, resolvePadding } from './padding.js';
@@ -189,6 +189,41 @@ const upsample: OpSpec = {
     },
 };
 
+/**
+ * Pixel shuffle (ESPCN's sub-pixel convolution) and its inverse: each r×r block of output pixels comes from r²
+ * channels at one input pixel. Channel c·r² + i·r + j of the input holds output pixel (h·r + i, w·r + j) of
+ * channel c, as in PyTorch's nn.PixelShuffle and ONNX's DepthToSpace in CRD mode.
+ */
+function pixelShuffleSpec(direction: 'up' | 'down'): OpSpec {
+    const name = direction === 'up' ? 'pixelshuffle' : 'pixelunshuffle';
+    return {
+        name, aliases: [direction === 'up' ? 'pixel_shuffle' : 'pixel_unshuffle'], category: 'tensor',
+        summary: direction === 'up'
+            ? 'Pixel shuffle (sub-pixel upsampling): [N, C·r², H, W] → [N, C, H·r, W·r], each r×r block from r² channels.'
+            : 'Pixel unshuffle: [N, C, H·r, W·r] → [N, C·r², H, W], each r×r block of pixels into r² channels.',
+        attrs: [{ name: 'factor', type: 'int', min: 1, aliases: [direction === 'up' ? 'upscale_factor' : 'downscale_factor'], doc: `The block size r: spatial sizes are ${direction === 'up' ? 'multiplied' : 'divided'} by r, channels ${direction === 'up' ? 'divided' : 'multiplied'} by r².` }],
+        positional: 1,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x], attrs }) => {
+            const r = intAttr(attrs, 'factor');
+            if (x.length !== 4) return { issues: [rankError(name, '4-D [N, C, H, W]', x)] };
+            const [n, c, h, w] = x;
+            if (direction === 'up') {
+                if (c % (r * r) !== 0) return { issues: [{ severity: 'error', code: 'channels-not-divisible', attr: 'factor', message: `${name}: channels (${c}) are not divisible by factor² (${r}² = ${r * r})` }] };
+                return { outputs: [[n, c / (r * r), h * r, w * r]], issues: [], formula: [`C: ${c}/${r}² = ${c / (r * r)}`, `H: ${h}·${r} = ${h * r}`, `W: ${w}·${r} = ${w * r}`] };
+            }
+            if (h % r !== 0 || w % r !== 0) return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'factor', message: `${name}: height and width (${h}×${w}) must be divisible by the factor (${r})` }] };
+            return { outputs: [[n, c * r * r, h / r, w / r]], issues: [], formula: [`C: ${c}·${r}² = ${c * r * r}`, `H: ${h}/${r} = ${h / r}`, `W: ${w}/${r} = ${w / r}`] };
+        },
+        cost: () => ({ params: [], macs: 0, flops: 0 }),
+        // Up: output pixel p reads input pixel ⌊p/r⌋, as nearest upsampling by r does. Down: a window of r, stride r.
+        window: ({ attrs }) => {
+            const r = intAttr(attrs, 'factor');
+            return direction === 'up' ? { kind: 'upsampling', kernel: [1, 1], scale: [r, r] } : { kind: 'sliding', kernel: [r, r], stride: [r, r] };
+        },
+    };
+}
+
 const matmul: OpSpec = {
     name: 'matmul', category: 'linear',
     summary: 'Matrix product of the last two dimensions (batched over the leading ones).',
@@ -208,4 +243,4 @@ const matmul: OpSpec = {
     window: () => ({ kind: 'none' }),
 };
 
-export const tensorOps: readonly OpSpec[] = [linear, flatten, reshape, pad, upsample, matmul];
+export const tensorOps: readonly OpSpec[] = [linear, flatten, reshape, pad, upsample, pixelShuffleSpec('up'), pixelShuffleSpec('down'), matmul];

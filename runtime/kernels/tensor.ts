@@ -165,6 +165,35 @@ const upsampleKernel: Kernel = ctx => {
     }
 };
 
+/**
+ * Pixel shuffle and unshuffle move the same elements in opposite directions between a deep tensor
+ * [N, C·r², H, W] and a wide one [N, C, H·r, W·r]: deep channel c·r² + i·r + j at (h, w) is wide channel c at
+ * (h·r + i, w·r + j). Shuffle copies deep → wide, unshuffle wide → deep.
+ */
+function pixelShuffleKernel(direction: 'up' | 'down'): Kernel {
+    return ctx => {
+        const r = ctx.node.attrs.factor as number;
+        const [deep, wide] = direction === 'up' ? [ctx.inputs[0], ctx.outputs[0]] : [ctx.outputs[0], ctx.inputs[0]];
+        const [batch, channels, H, W] = wide.shape;
+        const h = H / r, w = W / r;
+        for (let n = 0; n < batch; n++) {
+            for (let c = 0; c < channels; c++) {
+                const wideChannel = (n * channels + c) * H * W;
+                for (let i = 0; i < r; i++) {
+                    for (let j = 0; j < r; j++) {
+                        let d = ((n * channels + c) * r * r + i * r + j) * h * w;
+                        for (let y = 0; y < h; y++) {
+                            let v = wideChannel + (y * r + i) * W + j;
+                            if (direction === 'up') for (let x = 0; x < w; x++, v += r) wide.data[v] = deep.data[d++];
+                            else for (let x = 0; x < w; x++, v += r) deep.data[d++] = wide.data[v];
+                        }
+                    }
+                }
+            }
+        }
+    };
+}
+
 export const tensorKernels: OpTable<Kernel> = {
     linear: linearKernel,
     matmul: matmulKernel,
@@ -172,4 +201,6 @@ export const tensorKernels: OpTable<Kernel> = {
     reshape: copyKernel,
     pad: padKernel,
     upsample: upsampleKernel,
+    pixelshuffle: pixelShuffleKernel('up'),
+    pixelunshuffle: pixelShuffleKernel('down'),
 };
