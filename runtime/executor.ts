@@ -8,6 +8,7 @@
  * folded into convs (runtime/fusion.ts), allocates the arena and scratch — and `run` can then be called many
  * times; `runNetwork` is both in one call.
  */
+import { familyOf } from '../language/ops/registry.js';
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
@@ -107,7 +108,7 @@ function scratchElements(graph: NetworkGraph): number {
         if (!/conv/.test(node.op) || node.params.length === 0) continue;
         const weight = node.params.find(p => p.name === 'weight')!;
         const kernelTaps = elementCount(weight.shape.slice(2));
-        const grid = node.op.startsWith('convtranspose') ? elementCount(input.slice(2)) : elementCount(output.slice(2));
+        const grid = familyOf(node.op) === 'convtranspose' ? elementCount(input.slice(2)) : elementCount(output.slice(2));
         // Deformable conv samples every input channel into one buffer; the others build one group at a time.
         const channels = node.op === 'deformconv' ? input[1] : weight.shape[1];
         largest = Math.max(largest, channels * kernelTaps * grid, elementCount(weight.shape));

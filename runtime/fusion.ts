@@ -16,6 +16,9 @@
  * here, so the kernels read them where they run fastest; convs get their weights transformed for Winograd or
  * packed for the GEMM once, here, rather than on every run.
  */
+import { familyOf } from '../language/ops/registry.js';
+import { convKernel } from './kernels/conv.js';
+import { findKernel } from './kernels/index.js';
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
@@ -58,7 +61,7 @@ export interface StepOptions {
 }
 
 /** Ops run by the conv kernel, whose output loop can take a per-channel bias and a clamp. */
-const FUSING_CONVS = new Set(['conv', 'conv1d', 'conv3d', 'dwconv', 'dwconv1d', 'dwconv3d']);
+const runsOnConvKernel = (op: string): boolean => findKernel(op) === convKernel;
 const CLAMPS: Record<string, { lo: number; hi: number }> = {
     relu: { lo: 0, hi: Infinity },
     relu6: { lo: 0, hi: 6 },
@@ -114,7 +117,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
     // Chains first: each fusing conv with what it absorbs; the step is emitted at the chain's last node.
     const chains = new Map<number, { node: GraphNode; absorbed: GraphNode[]; residual?: number }>();
     for (const node of options.fuse ? graph.nodes : []) {
-        if (!FUSING_CONVS.has(node.op)) continue;
+        if (!runsOnConvKernel(node.op)) continue;
         const absorbed: GraphNode[] = [];
         let last = node;
         let residual: number | undefined;
@@ -177,12 +180,12 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
 
 /** A conv the conv kernel computes with one GEMM per image on its whole weight (groups = 1). */
 function usesDenseGemm(graph: NetworkGraph, node: GraphNode): boolean {
-    return FUSING_CONVS.has(node.op) && !isDepthwise(graph, node) && node.attrs.groups === 1;
+    return runsOnConvKernel(node.op) && !isDepthwise(graph, node) && node.attrs.groups === 1;
 }
 
 /** A conv the conv kernel computes directly (groups = input channels), not through the GEMM. */
 function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
-    return node.op.startsWith('dwconv') || node.attrs.groups === graph.tensors[node.inputs[0]].shape[1];
+    return familyOf(node.op) === 'dwconv' || node.attrs.groups === graph.tensors[node.inputs[0]].shape[1];
 }
 
 /**

@@ -2,6 +2,7 @@
  * The parameters of a network, by layer and PyTorch name (`layer1.0.conv1` → `weight`), either initialised from
  * a seed or loaded from a state_dict. Kept apart from the activation arena: they live as long as the model.
  */
+import { findOp } from '../language/ops/registry.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { elementCount } from './tensor.js';
 import { SeededRandom } from './random.js';
@@ -36,7 +37,7 @@ export function initializeParameters(graph: NetworkGraph, seed: number,
         const weight = node.params.find(p => p.name === 'weight');
         // PyTorch's fan-in: dimension 1 of the weight times its kernel (for a transposed conv, C_out/g·∏k).
         const fanIn = weight && weight.shape.length >= 2 ? elementCount(weight.shape.slice(1)) : 1;
-        const isNorm = node.op === 'batchnorm' || node.op === 'layernorm' || node.op === 'groupnorm';
+        const isNorm = findOp(node.op)?.category === 'normalization';
         for (const p of node.params) {
             const data = allocate(elementCount(p.shape));
             if (isNorm) {

@@ -1,4 +1,5 @@
 /** ONNX emitters of the sliding-window ops: convolutions (plain, depthwise, transposed, deformable) and pooling. */
+import { familyOf } from '../../language/ops/registry.js';
 import type { GraphNode } from '../../language/elaboration/graph.js';
 import { adaptiveWindow } from '../../language/ops/pool.js';
 import { type Builder, int, ints, str } from './onnx-builder.js';
@@ -10,7 +11,7 @@ export function emitConv(c: EmitContext): void {
     const dims = c.inShape(0).length - 2;
     const w = windowOf(c, dims);
     const cin = c.inShape(0)[1];
-    const groups = node.op.startsWith('dwconv') ? cin : node.attrs.groups as number;
+    const groups = familyOf(node.op) === 'dwconv' ? cin : node.attrs.groups as number;
     const inputs = [c.inputs[0], b.param(node, 'weight')];
     if (b.hasParam(node, 'bias')) inputs.push(b.param(node, 'bias'));
     b.add('Conv', inputs, c.outputs, [

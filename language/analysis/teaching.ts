@@ -6,8 +6,9 @@
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { numel, perDimension } from '../ops/shape-utils.js';
 import { effectiveKernel } from '../ops/conv.js';
-import { keepsPositions } from '../ops/registry.js';
+import { familyOf, keepsPositions } from '../ops/registry.js';
 
+/** The 2-D convolutions the cost comparisons are taught for (canonical names: conv and dwconv). */
 const CONV_2D = new Set(['conv', 'dwconv']);
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -35,7 +36,7 @@ function nextConv(node: GraphNode, graph: NetworkGraph): GraphNode | undefined {
 }
 
 export function teachingLines(node: GraphNode, graph: NetworkGraph): string[] {
-    if (!CONV_2D.has(node.op) && !node.op.startsWith('convtranspose')) return [];
+    if (!CONV_2D.has(node.op) && familyOf(node.op) !== 'convtranspose') return [];
     const lines: string[] = [];
     const input = graph.tensors[node.inputs[0]].shape;
     const output = graph.tensors[node.outputs[0]].shape;
@@ -45,7 +46,7 @@ export function teachingLines(node: GraphNode, graph: NetworkGraph): string[] {
     const groups = groupsOf(node, graph);
     const positions = numel(output.slice(2)) * output[0];
 
-    if (node.op.startsWith('convtranspose')) {
+    if (familyOf(node.op) === 'convtranspose') {
         const strides = perDimension(node.attrs.stride, input.length - 2) ?? [];
         const kernels = perDimension(node.attrs.kernel, input.length - 2) ?? [];
         const uneven = kernels.some((k, i) => k % strides[i] !== 0);

@@ -3,6 +3,7 @@
  * multiplies the input directly), depthwise conv (a direct kernel, runtime/depthwise.ts), transposed conv (GEMM + col2im) and
  * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d).
  */
+import { familyOf } from '../../language/ops/registry.js';
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
 import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
@@ -29,7 +30,7 @@ export function windowOf(ctx: KernelContext, channels: number, grid: readonly nu
 }
 
 function groupsOf(ctx: KernelContext): number {
-    return ctx.node.op.startsWith('dwconv') ? ctx.inputs[0].shape[1] : (ctx.node.attrs.groups as number);
+    return familyOf(ctx.node.op) === 'dwconv' ? ctx.inputs[0].shape[1] : (ctx.node.attrs.groups as number);
 }
 
 function addBias(y: Float32Array, bias: Float32Array | undefined, batch: number, channels: number, plane: number): void {
