@@ -5,15 +5,15 @@
  */
 import { chooseNetwork } from './network-choice.js';
 import { ReadRefused } from '../io/bounded-read.js';
-import { loadRunInputs, type WeightsSource } from '../io/run-inputs.js';
+import { openRun, type OpenedRun, type WeightsSource } from '../io/run-inputs.js';
 import { checkWrites, writeFilesSafely, WriteRefused, type CommandInput, type WriteOptions } from '../io/safe-write.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
 import { displayText } from '../language/util/quote.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { checkEngineWithinBudget, checkMemoryBudget, DEFAULT_MEMORY_BUDGET, MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
-import { createCompute, defaultThreads, FAST_ENGINE_CAPACITY, threadsFor, type Compute, type EngineChoice } from '../runtime/compute.js';
+import { MemoryBudgetExceeded, RunCancelled, RunError, runNetwork, type MemoryEstimate, type NodeTiming } from '../runtime/executor.js';
+import { defaultThreads, threadsFor, type EngineChoice } from '../runtime/compute.js';
 import { EngineMemoryExhausted } from '../runtime/wasm/instance.js';
 import { encodeSafetensors, SafetensorsError, WeightsError } from '../io/safetensors.js';
 import { InputError, type InputKind } from '../io/inputs.js';
@@ -135,27 +135,21 @@ function outputRules(graph: NetworkGraph, options: RunCommandOptions): WriteOpti
 
 function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
     const seed = options.seed ?? 0;
-    const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
     if (options.normalize && !options.input) throw new RunCommandError('--normalize applies to an image given with --input');
-    const estimate = checkMemoryBudget(graph, budget);
-    if ((options.engine ?? 'fast') === 'fast' && estimate.total > FAST_ENGINE_CAPACITY) {
-        throw new RunCommandError(`${graph.name} needs ${formatBytes(estimate.total)}, more than the ${formatBytes(FAST_ENGINE_CAPACITY)} the fast engine's WebAssembly memory can hold; run it with --engine typescript`);
-    }
-    // The engine exists before the weights so that seeded weights are made in its memory and used without a copy.
-    const compute = createCompute({ engine: options.engine, threads: options.threads, expectedBytes: estimate.total });
+    const run = openRun(graph, {
+        weights: options.weights, allowUnexpected: options.allowUnexpected, input: options.input, seed, normalization: options.normalize,
+        memoryBudget: options.memoryBudget, engine: options.engine, threads: options.threads,
+    });
     try {
-        checkEngineWithinBudget(graph, compute, estimate.total, budget);
-        return executeOn(compute, graph, options, seed, budget);
+        return executeOn(run, graph, options, seed);
     } finally {
-        compute.dispose();
+        run.dispose();
     }
 }
 
-function executeOn(compute: Compute, graph: NetworkGraph, options: RunCommandOptions, seed: number, budget: number): RunReport {
-    const { parameters, inputs: inputValues, weights, inputKind } = loadRunInputs(graph, {
-        weights: options.weights, allowUnexpected: options.allowUnexpected, input: options.input, seed, normalization: options.normalize,
-    }, elements => compute.allocate(elements));
-    const result = runNetwork(graph, inputValues, parameters, { memoryBudget: budget, profile: options.profile, compute, adoptParameters: true });
+function executeOn(run: OpenedRun, graph: NetworkGraph, options: RunCommandOptions, seed: number): RunReport {
+    const { parameters, inputs: inputValues, weights, inputKind, compute, memoryBudget } = run;
+    const result = runNetwork(graph, inputValues, parameters, { memoryBudget, profile: options.profile, compute, adoptParameters: true });
     const outputs = [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor));
     if (options.output) {
         const bytes = encodeSafetensors(result.outputs, { producer: 'convnet run', network: graph.name });

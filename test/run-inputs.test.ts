@@ -1,7 +1,7 @@
 /**
- * The one resolution of a run's weights and inputs shared by `convnet run` and the editor (io/run-inputs.ts):
- * seeded or loaded weights, seeded or loaded inputs, and normalisation that a setting applies to images only
- * while an explicit request for it on a tensor input is an error.
+ * The one resolution of a run shared by `convnet run` and the editor (io/run-inputs.ts): the budget and the engine
+ * checked before any file is read, seeded or loaded weights, seeded or loaded inputs, and normalisation that a
+ * setting applies to images only while an explicit request for it on a tensor input is an error.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +10,8 @@ import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IMAGENET_NORMALIZATION } from '../io/image.js';
 import { InputError, inputsFromFile } from '../io/inputs.js';
-import { loadRunInputs } from '../io/run-inputs.js';
+import { loadRunInputs, openRun } from '../io/run-inputs.js';
+import { MemoryBudgetExceeded, runNetwork } from '../runtime/executor.js';
 import { encodeSafetensors } from '../io/safetensors.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { analyzeNetwork, parse } from './helpers.js';
@@ -49,5 +50,33 @@ describe('loadRunInputs', async () => {
     it('a normalisation asked for on a tensor input is an error that says so', () => {
         expect(() => loadRunInputs(graph, { seed: 0, input: tensorFile, normalization: IMAGENET_NORMALIZATION })).toThrow(InputError);
         expect(() => loadRunInputs(graph, { seed: 0, input: tensorFile, normalization: IMAGENET_NORMALIZATION })).toThrow(/normalisation applies to image inputs only/);
+    });
+});
+
+describe('openRun', async () => {
+    const graph = analyzeNetwork(await parse('network N(input: [1, 3, 4, 4]) {\n  return input -> c: conv(2, kernel: 1)\n}\n')).graph;
+
+    it('refuses a budget too small before it reads the weights or the input (files that do not exist are never opened)', () => {
+        const missing = path.join(dir, 'does-not-exist.safetensors');
+        expect(() => openRun(graph, { seed: 0, weights: missing, input: missing, memoryBudget: 64 })).toThrow(MemoryBudgetExceeded);
+    });
+
+    it('makes the engine asked for and loads into it; the run gives what a run with the same seeded weights gives', () => {
+        for (const engine of ['fast', 'reference'] as const) {
+            const run = openRun(graph, { seed: 5, engine, threads: 1 });
+            try {
+                expect(run.compute.kind).toBe(engine);
+                if (engine === 'fast') expect(run.compute.description).toMatch(/^wasm .*1 thread$/);
+                expect(run.plannedBytes).toBeGreaterThan(0);
+                const y = runNetwork(graph, run.inputs, run.parameters, { compute: run.compute }).outputs.values().next().value!;
+                const x = run.inputs.get('input')!.data;
+                const w = initializeParameters(graph, 5).get('c')!;
+                // Output channel 0 at position 0: Σ_c w[0, c]·x[c, 0] + b[0], computed here from PyTorch's definition.
+                const expected = w.weight[0] * x[0] + w.weight[1] * x[16] + w.weight[2] * x[32] + w.bias[0];
+                expect(y.data[0]).toBeCloseTo(expected, 5);
+            } finally {
+                run.dispose();
+            }
+        }
     });
 });

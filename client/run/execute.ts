@@ -5,9 +5,8 @@
  */
 import * as path from 'node:path';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
-import { checkMemoryBudget, runNetwork } from '../../runtime/executor.js';
-import type { ParameterStore } from '../../runtime/weights.js';
-import { loadRunInputs } from '../../io/run-inputs.js';
+import { runNetwork } from '../../runtime/executor.js';
+import { openRun, type OpenedRun } from '../../io/run-inputs.js';
 import { IMAGENET_NORMALIZATION } from '../../io/image.js';
 import { outputStatistics } from '../../runtime/statistics.js';
 import type { Tensor } from '../../runtime/tensor.js';
@@ -16,26 +15,24 @@ import type { FromWorker, StartRun } from './messages.js';
 export type RunRequest = Omit<StartRun, 'type' | 'cancelFlag'>;
 export type RunDone = Extract<FromWorker, { type: 'done' }>;
 
-/** A network with its weights and inputs, ready to run again. */
-export interface LoadedRun {
+/** A network with its engine, weights and inputs, ready to run again (for a layer's feature maps); `dispose` frees it. */
+export interface LoadedRun extends OpenedRun {
     readonly graph: NetworkGraph;
-    readonly parameters: ParameterStore;
-    readonly inputs: Map<string, Tensor>;
-    readonly memoryBudget: number;
-    /** Bytes the run plans. */
-    readonly plannedBytes: number;
 }
 
-/** Checks the memory budget first (throws `MemoryBudgetExceeded` before anything is loaded), then loads. */
+/**
+ * Checks the memory budget and the engine first (throws `MemoryBudgetExceeded` before anything is loaded), then
+ * loads, as `convnet run` does.
+ */
 export function loadRun(request: RunRequest): LoadedRun {
     const { graph } = request;
-    const estimate = checkMemoryBudget(graph, request.memoryBudget);
     // The setting applies ImageNet normalisation to images; a tensor input is taken as it is.
-    const { parameters, inputs } = loadRunInputs(graph, {
+    const run = openRun(graph, {
         weights: request.weights, input: request.input.kind === 'random' ? undefined : request.input.path, seed: request.seed,
         normalization: request.imagenetNormalization ? IMAGENET_NORMALIZATION : undefined, normalizationFrom: 'setting',
+        memoryBudget: request.memoryBudget,
     });
-    return { graph, parameters, inputs, memoryBudget: request.memoryBudget, plannedBytes: estimate.total };
+    return { ...run, graph };
 }
 
 export interface ExecuteOptions {
@@ -47,6 +44,7 @@ export interface ExecuteOptions {
 export function executeRun(loaded: LoadedRun, request: RunRequest, options: ExecuteOptions = {}): RunDone {
     const result = runNetwork(loaded.graph, loaded.inputs, loaded.parameters, {
         memoryBudget: loaded.memoryBudget,
+        compute: loaded.compute,
         profile: true,
         signal: options.signal,
         onProgress: options.onProgress && ((done, total, node) => options.onProgress!(done, total, node.name)),
@@ -64,6 +62,6 @@ export function executeRun(loaded: LoadedRun, request: RunRequest, options: Exec
 
 /** The output of layer `node` (its index in the graph), from a run that keeps it. */
 export function captureLayer(loaded: LoadedRun, node: number): Tensor {
-    const result = runNetwork(loaded.graph, loaded.inputs, loaded.parameters, { memoryBudget: loaded.memoryBudget, capture: new Set([node]) });
+    const result = runNetwork(loaded.graph, loaded.inputs, loaded.parameters, { memoryBudget: loaded.memoryBudget, compute: loaded.compute, capture: new Set([node]) });
     return result.captured.get(node)!;
 }

@@ -15,6 +15,7 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 function start(message: StartRun): void {
+    loaded?.dispose();
     loaded = loadRun(message);
     const cancel = new Int32Array(message.cancelFlag);
     const controller = new AbortController();
