@@ -15,6 +15,11 @@ import { formatShape, humanCount, rangeTotals } from './figures.js';
 
 export type InlayHintMode = 'shapes' | 'shapes+cost' | 'off';
 const MAX_SHAPES = 3;
+/**
+ * VS Code cuts a hint longer than this with "…" (the default of `editor.inlayHints.maximumLength`), so a hint is
+ * made to fit: the shape first, then the cost if there is room; everything is in the hint's tooltip.
+ */
+export const MAX_HINT_LENGTH = 43;
 
 interface Figures {
     shapes: string[];
@@ -52,15 +57,15 @@ export class ConvNetInlayHintProvider extends AbstractInlayHintProvider {
         const figures = this.figuresOf(node);
         const cst = node.$cstNode;
         if (!figures || !cst || figures.shapes.length === 0) return;
-        const shown = figures.shapes.slice(0, MAX_SHAPES).join(' | ') + (figures.shapes.length > MAX_SHAPES ? ' | …' : '');
-        const cost = this.mode === 'shapes+cost' && (figures.params || figures.macs)
-            ? ` · ${humanCount(figures.params)} params · ${humanCount(figures.macs)} MACs` : '';
         const afterName = isTensorDecl(node) || isParam(node);
+        const cost = figures.params || figures.macs ? `${humanCount(figures.params)} params · ${humanCount(figures.macs)} MACs` : '';
         acceptor({
             position: cst.range.end,
-            label: afterName ? `: ${shown}${cost}` : ` → ${shown}${cost}`,
+            label: fitHint(afterName ? ': ' : ' → ', figures.shapes, this.mode === 'shapes+cost' ? cost : ''),
             kind: InlayHintKind.Type,
             paddingLeft: !afterName,
+            tooltip: [figures.shapes.length > 1 ? `Output shapes of its ${figures.shapes.length} instances:` : 'Output shape:',
+                ...figures.shapes.map(s => `  ${s}`), ...(cost ? [cost] : [])].join('\n'),
         });
     }
 
@@ -97,6 +102,18 @@ export class ConvNetInlayHintProvider extends AbstractInlayHintProvider {
         const totals = rangeTotals(first.analysis.graph, first.module.firstNode, first.module.endNode);
         return { shapes: distinct(shapes), params: totals.params, macs: totals.macs };
     }
+}
+
+/**
+ * The longest of these that fits in MAX_HINT_LENGTH: every shape (up to MAX_SHAPES) and the cost; the shapes alone;
+ * fewer shapes and "…". The first shape is always shown, even when it alone is longer.
+ */
+export function fitHint(prefix: string, shapes: readonly string[], cost: string): string {
+    const listed = (count: number) => shapes.slice(0, count).join(' | ') + (shapes.length > count ? ' | …' : '');
+    const candidates = [listed(MAX_SHAPES)];
+    for (let count = Math.min(MAX_SHAPES, shapes.length) - 1; count >= 1; count--) candidates.push(listed(count));
+    const withCost = cost ? [`${candidates[0]} · ${cost}`] : [];
+    return prefix + ([...withCost, ...candidates].find(text => prefix.length + text.length <= MAX_HINT_LENGTH) ?? candidates[candidates.length - 1]);
 }
 
 function distinct(values: string[]): string[] {
