@@ -21,13 +21,21 @@ function planar(g: ConvGeometry): boolean {
     return g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
 }
 
+/** A planar window's kernel, stride, dilation and padding as the windowed jobs take them (job-layout.ts). */
+function windowGeometry(g: ConvGeometry) {
+    return {
+        kh: g.kernel[1], kw: g.kernel[2], sh: g.stride[1], sw: g.stride[2],
+        dh: g.dilation[1], dw: g.dilation[2], ph: g.padBegin[1], pw: g.padBegin[2],
+    };
+}
+
+/** The batch fields of a GEMM job that is one GEMM, not a batch. */
+const ONE_GEMM = { count: 1, aStride: 0, bStride: 0, cStride: 0 };
+
 export function createWasmCompute(compiled: CompiledKernels, threads: number, expectedBytes: number): Compute {
     const memory = new WasmMemory(compiled, expectedBytes);
     const team = new ThreadTeam(memory, threads, memory.kernels.gemmScratchBytes());
-    const {
-        ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG,
-        JOB_GEMM, JOB_IM2COL, JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JOB_COL2IM,
-    } = memory.constants;
+    const { ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
 
     const gemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
         const bias = epilogue?.bias;
@@ -41,16 +49,16 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0)
             | (epilogue?.packedA ? PACKED_A : 0);
         const cAddress = memory.address(c, cOffset);
-        team.run(JOB_GEMM, [
+        team.run('gemm', {
             m, n, k,
-            memory.address(a, aOffset), lda,
-            memory.address(b, bOffset), ldb,
-            cAddress, ldc,
-            flags, bias ? memory.address(bias, epilogue?.biasOffset ?? 0) : 0, { f32: lo }, { f32: hi },
+            a: memory.address(a, aOffset), lda,
+            b: memory.address(b, bOffset), ldb,
+            c: cAddress, ldc,
+            flags, bias: bias ? memory.address(bias, epilogue?.biasOffset ?? 0) : 0, lo, hi,
             // The shortcut as a distance from C (negative distances wrap around in the module's 32-bit addresses).
-            residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
-            1, 0, 0, 0, // one GEMM, not a batch
-        ], m * n * k >= PARALLEL_MACS);
+            residual: residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
+            ...ONE_GEMM,
+        }, m * n * k >= PARALLEL_MACS);
     };
 
     return {
@@ -65,10 +73,9 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             }
             const [, H, W] = g.input;
             const [, Hg, Wg] = g.output;
-            team.run(JOB_COL2IM, [
-                memory.address(cols, colsOffset), memory.address(y, yOffset), g.channels, H, W,
-                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2], Hg, Wg,
-            ], g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= PARALLEL_COLUMNS);
+            team.run('col2im', {
+                cols: memory.address(cols, colsOffset), y: memory.address(y, yOffset), channels: g.channels, H, W, ...windowGeometry(g), Hg, Wg,
+            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= PARALLEL_COLUMNS);
         },
         im2col(x, xOffset, g, cols, colsOffset) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(cols)) {
@@ -77,11 +84,9 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             }
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
-            team.run(JOB_IM2COL, [
-                memory.address(x, xOffset), g.channels, H, W,
-                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
-                Ho, Wo, memory.address(cols, colsOffset),
-            ], g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= PARALLEL_COLUMNS);
+            team.run('im2col', {
+                x: memory.address(x, xOffset), channels: g.channels, H, W, ...windowGeometry(g), Ho, Wo, cols: memory.address(cols, colsOffset),
+            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= PARALLEL_COLUMNS);
         },
         depthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue) {
             const bias = epilogue.bias;
@@ -96,12 +101,11 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const hi = epilogue.hi ?? Infinity;
             const flags = (bias ? BIAS : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
             const channels = cin * multiplier;
-            team.run(JOB_WINDOW, [
-                WINDOW_DEPTHWISE, memory.address(x, xOffset), memory.address(y, yOffset), memory.address(weight), bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
-                channels, multiplier, H, W, Ho, Wo,
-                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
-                flags, { f32: lo }, { f32: hi },
-            ], channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+            team.run('window', {
+                mode: WINDOW_DEPTHWISE, x: memory.address(x, xOffset), y: memory.address(y, yOffset),
+                weight: memory.address(weight), bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+                channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
+            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
         },
         winograd(x, xOffset, g, u, cout, y, yOffset, v, m, epilogue) {
             const bias = epilogue.bias;
@@ -114,32 +118,34 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const tiles = tilesH * tilesW;
             const parallel = cout * cin * tiles * 16 >= PARALLEL_MACS;
             const [vAddress, mAddress, yAddress] = [memory.address(v), memory.address(m), memory.address(y, yOffset)];
-            team.run(JOB_WINOGRAD_INPUT, [memory.address(x, xOffset), vAddress, cin, H, W, g.padBegin[1], g.padBegin[2], tilesH, tilesW], parallel);
+            team.run('winogradInput', {
+                x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
+            }, parallel);
             // M[ξ] = U[ξ] · V[ξ] for the 16 positions ξ of the transformed tile.
-            team.run(JOB_GEMM, [
-                cout, tiles, cin, memory.address(u), cin, vAddress, tiles, mAddress, tiles, 0, 0, { f32: 0 }, { f32: 0 }, 0,
-                16, cout * cin * 4, cin * tiles * 4, cout * tiles * 4,
-            ], parallel);
+            team.run('gemm', {
+                m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
+                flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
+                count: 16, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
+            }, parallel);
             const lo = epilogue.lo ?? -Infinity;
             const hi = epilogue.hi ?? Infinity;
             const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
-            team.run(JOB_WINOGRAD_OUTPUT, [
-                mAddress, yAddress, cout, Ho, Wo, tilesH, tilesW, flags,
-                bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
-                residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
-                { f32: lo }, { f32: hi },
-            ], parallel);
+            team.run('winogradOutput', {
+                m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, flags,
+                bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+                residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
+                lo, hi,
+            }, parallel);
             return true;
         },
         pool2d(mode, x, g, planes, y) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(y)) return false;
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
-            team.run(JOB_WINDOW, [
-                mode === 'max' ? WINDOW_MAX : WINDOW_AVG, memory.address(x), memory.address(y), 0, 0, planes, 1, H, W, Ho, Wo,
-                g.kernel[1], g.kernel[2], g.stride[1], g.stride[2], g.dilation[1], g.dilation[2], g.padBegin[1], g.padBegin[2],
-                0, { f32: 0 }, { f32: 0 },
-            ], planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+            team.run('window', {
+                mode: mode === 'max' ? WINDOW_MAX : WINDOW_AVG, x: memory.address(x), y: memory.address(y), weight: 0, bias: 0,
+                channels: planes, multiplier: 1, H, W, Ho, Wo, ...windowGeometry(g), flags: 0, lo: 0, hi: 0,
+            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
             return true;
         },
         packInPlace(a, m, k, scratch) {

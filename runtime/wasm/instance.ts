@@ -22,18 +22,17 @@ export interface KernelExports {
         H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
         ph: number, pw: number, flags: number, lo: number, hi: number, scratch: number): void;
     heapBase(): number;
-    /** Thread t of T does its part of the job described at byte address `job` (see threads.ts). */
+    /** Thread t of T does its part of the job in the block at byte address `job` (job-layout.ts). */
     runPart(job: number, t: number, T: number): void;
 }
 
 /**
- * Numbers both sides must agree on — gemm's flag bits, window2d's modes, job kinds and job-block slots — defined
- * once, in the module, and read from its exported globals.
+ * Numbers both sides must agree on — the kernels' flag bits and window2d's modes — defined once, in the module,
+ * and read from its exported globals. (The job block's layout and job kinds are defined once too, on this
+ * side: job-layout.ts.)
  */
 const CONSTANT_NAMES = [
     'ACCUMULATE', 'BIAS', 'CLAMP', 'RESIDUAL', 'PACKED_A', 'WINDOW_DEPTHWISE', 'WINDOW_MAX', 'WINDOW_AVG',
-    'JOB_GEMM', 'JOB_IM2COL', 'JOB_WINDOW', 'JOB_WINOGRAD_INPUT', 'JOB_WINOGRAD_OUTPUT', 'JOB_COL2IM',
-    'JOB_KIND_SLOT', 'JOB_SCRATCH_SLOT', 'JOB_SCRATCH_STRIDE_SLOT', 'JOB_ARGS_SLOT', 'JOB_SLOTS',
 ] as const;
 
 export type KernelConstants = Readonly<Record<typeof CONSTANT_NAMES[number], number>>;

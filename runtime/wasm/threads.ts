@@ -1,24 +1,23 @@
 /**
  * Worker threads that share one `WasmMemory`: each instantiates the same compiled module on the same shared
- * memory and waits (Atomics.wait) on a job block there. Starting a job writes its arguments into the block,
- * bumps the generation and wakes the workers; every thread — the caller included, as thread 0 — runs its part
- * (`runPart` in the module decides the split), and the caller waits until the busy count drops to zero.
+ * memory and waits (Atomics.wait) on a job block there (its layout: job-layout.ts). Starting a job writes its
+ * arguments into the block, bumps the generation and wakes the workers; every thread — the caller included, as
+ * thread 0 — runs its part (`runPart` in the module decides the split), and the caller waits until the busy
+ * count drops to zero.
  * Results equal the single-thread ones up to floating-point reassociation: the split never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
-import type { KernelConstants, KernelExports, WasmMemory } from './instance.js';
+import type { KernelExports, WasmMemory } from './instance.js';
+import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
-// Slots 0 and 1 of a job block are this side's (the module's job slots start after them, instance.ts).
-const GENERATION = 0;
-const BUSY = 1;
+const { generation: GENERATION, busy: BUSY, kind: KIND } = HEADER_SLOT;
 
 /** Checks of a flag before a thread sleeps on it (tens of microseconds). */
 const SPIN = 20000;
 
-
 // The worker's whole program: instantiate, then loop on the job block. Kept as source text so that it runs the
 // same from the bundles and from the TypeScript sources under test.
-const workerSource = ({ JOB_SLOTS, JOB_KIND_SLOT }: KernelConstants) => `
+const workerSource = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, job, thread, threads } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm kernel aborted'); } } }).exports;
@@ -32,14 +31,11 @@ for (;;) {
     const generation = Atomics.load(control, ${GENERATION});
     if (generation === seen) continue;
     seen = generation;
-    if (control[${JOB_KIND_SLOT}] < 0) break;
+    if (control[${KIND}] === ${STOP_KIND}) break;
     kernels.runPart(job, thread, threads);
     if (Atomics.sub(control, ${BUSY}, 1) === 1) Atomics.notify(control, ${BUSY});
 }
 `;
-
-/** A job's kind and arguments: i32 values, or f32 values passed as { f32: x }. */
-export type JobArgument = number | { f32: number };
 
 export class ThreadTeam {
     readonly threads: number;
@@ -48,23 +44,19 @@ export class ThreadTeam {
     private readonly floats: Float32Array;
     private readonly job: number;
     private readonly kernels: KernelExports;
-    private readonly slots: KernelConstants;
 
     /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
     constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
         this.threads = Math.max(1, Math.floor(threads));
         this.kernels = memory.kernels;
-        this.slots = memory.constants;
-        const { JOB_SLOTS, JOB_SCRATCH_SLOT, JOB_SCRATCH_STRIDE_SLOT } = this.slots;
         this.job = memory.allocateBytes(JOB_SLOTS * 4);
         const scratch = memory.allocateBytes(scratchBytes * this.threads);
         this.control = new Int32Array(memory.memory.buffer, this.job, JOB_SLOTS);
         this.floats = new Float32Array(memory.memory.buffer, this.job, JOB_SLOTS);
-        this.control[JOB_SCRATCH_SLOT] = scratch;
-        this.control[JOB_SCRATCH_STRIDE_SLOT] = Math.ceil(scratchBytes / 16) * 16;
-        const source = workerSource(this.slots);
+        this.control[HEADER_SLOT.scratch] = scratch;
+        this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
         for (let thread = 1; thread < this.threads; thread++) {
-            const worker = new Worker(source, {
+            const worker = new Worker(workerSource, {
                 eval: true,
                 workerData: { module: memory.compiledKernels.module, memory: memory.memory, job: this.job, thread, threads: this.threads },
             });
@@ -76,14 +68,13 @@ export class ThreadTeam {
     }
 
     /** Runs a job — on every thread, or only on the caller's when `parallel` is false — and returns when it is done. */
-    run(kind: number, args: readonly JobArgument[], parallel = true): void {
+    run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true): void {
         const control = this.control;
-        const { JOB_KIND_SLOT, JOB_ARGS_SLOT } = this.slots;
-        control[JOB_KIND_SLOT] = kind;
-        for (let i = 0; i < args.length; i++) {
-            const value = args[i];
-            if (typeof value === 'number') control[JOB_ARGS_SLOT + i] = value;
-            else this.floats[JOB_ARGS_SLOT + i] = value.f32;
+        control[KIND] = JOB_KINDS[job];
+        const values = args as Readonly<Record<string, number>>;
+        for (const { field, slot, type } of jobSlots(job)) {
+            if (type === 'f32') this.floats[slot] = values[field];
+            else control[slot] = values[field];
         }
         if (this.threads === 1 || !parallel) {
             this.kernels.runPart(this.job, 0, 1);
@@ -102,7 +93,7 @@ export class ThreadTeam {
     /** Stops the workers (the memory stays usable from the calling thread). */
     dispose(): void {
         if (this.workers.length === 0) return;
-        this.control[this.slots.JOB_KIND_SLOT] = -1;
+        this.control[KIND] = STOP_KIND;
         Atomics.add(this.control, GENERATION, 1);
         Atomics.notify(this.control, GENERATION);
         for (const worker of this.workers) void worker.terminate();

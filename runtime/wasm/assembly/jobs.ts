@@ -1,0 +1,88 @@
+// The work split over threads (AssemblyScript; see kernels.ts). A job is a block of 4-byte slots in shared
+// memory, written by the thread that starts it (ThreadTeam.run in runtime/wasm/threads.ts); every thread t of T
+// then calls runPart(block, t, T) and does its share.
+//
+// '../job-layout' is runtime/wasm/job-layout.ts, where the block's header and each job's fields are defined
+// once: runtime/wasm/build.mjs hands the compiler its translation to AssemblyScript — a struct per layout
+// (`GemmJob`, …, `JobHeader`), the job kinds (`JOB_GEMM`, …) and JOB_ARGUMENTS_OFFSET, the byte offset of a
+// job's first field.
+
+import {
+    Col2imJob, GemmJob, Im2colJob, JOB_ARGUMENTS_OFFSET, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_WINDOW,
+    JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
+} from '../job-layout';
+import { PACKED_A } from './flags';
+import { MR, NR, gemm } from './gemm';
+import { col2im2d, im2col2d } from './im2col';
+import { window2d } from './window';
+import { winogradInput, winogradOutput } from './winograd';
+
+/** Thread t's share [begin, end) of `count` items handed out in multiples of `unit`. */
+@inline function shareBegin(count: i32, unit: i32, t: i32, T: i32): i32 {
+    const per = ((count + T * unit - 1) / (T * unit)) * unit;
+    return min(count, t * per);
+}
+
+@inline function shareEnd(count: i32, unit: i32, t: i32, T: i32): i32 {
+    const per = ((count + T * unit - 1) / (T * unit)) * unit;
+    return min(count, (t + 1) * per);
+}
+/**
+ * Thread t's part of the job: a GEMM is split by columns of C (whole NR panels) when it is wide, by rows
+ * (whole MR panels) when it is tall; the other jobs by channels. Each part writes a disjoint part of the result.
+ */
+export function runPart(block: usize, t: i32, T: i32): void {
+    const header = changetype<JobHeader>(block);
+    const args = block + JOB_ARGUMENTS_OFFSET;
+    const kind = header.kind;
+    const scratch = header.scratch + <usize>t * header.scratchStride;
+    if (kind == JOB_GEMM) {
+        const job = changetype<GemmJob>(args);
+        const m = job.m, n = job.n, k = job.k, lda = job.lda, ldb = job.ldb, ldc = job.ldc;
+        const flags = job.flags, bias = job.bias, residual = job.residual, lo = job.lo, hi = job.hi;
+        let a = job.a, b = job.b, c = job.c;
+        // A batch of `count` GEMMs of the same shape, `*Stride` bytes apart (Winograd's 16), or just one.
+        const count = max(1, job.count);
+        const aStride = job.aStride, bStride = job.bStride, cStride = job.cStride;
+        for (let g = 0; g < count; g++, a += aStride, b += bStride, c += cStride) {
+            // Packed A is laid out for whole-matrix blocks: a split by rows would not find its panels.
+            if ((flags & PACKED_A) || n >= m || m < MR * T) {
+                const j0 = shareBegin(n, NR, t, T), j1 = shareEnd(n, NR, t, T);
+                if (j0 < j1) gemm(m, j1 - j0, k, a, lda, b + (<usize>j0 << 2), ldb, c + (<usize>j0 << 2), ldc, flags, bias, residual, lo, hi, scratch);
+            } else {
+                const i0 = shareBegin(m, MR, t, T), i1 = shareEnd(m, MR, t, T);
+                if (i0 < i1) gemm(i1 - i0, n, k, a + <usize>i0 * lda * 4, lda, b, ldb, c + <usize>i0 * ldc * 4, ldc, flags, bias + (<usize>i0 << 2), residual, lo, hi, scratch);
+            }
+        }
+    } else if (kind == JOB_WINOGRAD_INPUT) {
+        const job = changetype<WinogradInputJob>(args);
+        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        if (c0 < c1) winogradInput(job.x, job.v, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW);
+    } else if (kind == JOB_WINOGRAD_OUTPUT) {
+        const job = changetype<WinogradOutputJob>(args);
+        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        if (c0 < c1) {
+            winogradOutput(job.m, job.y, c0, c1, job.channels, job.Ho, job.Wo, job.tilesH, job.tilesW,
+                job.flags, job.bias, job.residual, job.lo, job.hi);
+        }
+    } else if (kind == JOB_WINDOW) {
+        const job = changetype<WindowJob>(args);
+        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        if (c0 < c1) {
+            window2d(job.mode, job.x, job.y, job.weight, job.bias, c0, c1, job.multiplier, job.H, job.W, job.Ho, job.Wo,
+                job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw, job.flags, job.lo, job.hi, scratch);
+        }
+    } else if (kind == JOB_COL2IM) {
+        const job = changetype<Col2imJob>(args);
+        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        if (c0 < c1) {
+            col2im2d(job.cols, job.y, c0, c1, job.H, job.W, job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw, job.Hg, job.Wg);
+        }
+    } else if (kind == JOB_IM2COL) {
+        const job = changetype<Im2colJob>(args);
+        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        if (c0 < c1) {
+            im2col2d(job.x, c0, c1, job.H, job.W, job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw, job.Ho, job.Wo, job.cols);
+        }
+    }
+}

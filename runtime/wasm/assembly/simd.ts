@@ -1,0 +1,12 @@
+// SIMD helpers more than one kernel uses (AssemblyScript; see kernels.ts).
+
+/** c + a·b: relaxed SIMD's fused multiply-add where the engine has it (the relaxed build), else a multiply and an add. */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+    if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+    return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Four values of an input row from `at`: consecutive (stride 1) or every other one (stride 2). */
+@inline export function loadStrided(at: usize, sw: i32): v128 {
+    return sw == 1 ? v128.load(at) : v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+}

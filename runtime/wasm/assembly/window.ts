@@ -1,0 +1,223 @@
+// Sliding 2-D windows over each plane (AssemblyScript; see kernels.ts): the depthwise conv, max pooling and
+// average pooling share one kernel, `window2d`, with the mode saying what a window does with its taps.
+
+import { BIAS, CLAMP } from './flags';
+import { gemmScratchBytes } from './gemm';
+import { loadStrided, madd } from './simd';
+
+/** What a window does with its taps: window2d's `mode` (exported for the JavaScript side, as the flags are). */
+export const WINDOW_DEPTHWISE: i32 = 0; // Σ tap weight × input, then bias and clamp
+export const WINDOW_MAX: i32 = 1;       // max over the taps inside the image (padding is −∞); NaN propagates
+export const WINDOW_AVG: i32 = 2;       // mean over all kh·kw taps, padding counted as 0 (count_include_pad)
+
+@inline function reduceTap(mode: i32, acc: f32, value: f32, weight: usize): f32 {
+    return mode == WINDOW_MAX ? max(acc, value) : mode == WINDOW_AVG ? acc + value : acc + value * load<f32>(weight);
+}
+
+@inline function reduceTaps(mode: i32, acc: v128, values: v128, weight: usize): v128 {
+    return mode == WINDOW_MAX ? f32x4.max(acc, values) : mode == WINDOW_AVG ? f32x4.add(acc, values) : madd(v128.load32_splat(weight), values, acc);
+}
+
+/**
+ * The interior columns [owLo, owHi) of one output row of a 3×3 depthwise conv (stride ≤ 2, no column dilation),
+ * four at a time with the nine weights held in registers; returns the first column it left undone (< 4 remain).
+ */
+function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32, ih0: i32, dh: i32, H: i32, W: i32, sw: i32, pw: i32,
+    owLo: i32, owHi: i32, clamp: bool, loV: v128, hiV: v128): i32 {
+    const w0 = v128.load32_splat(taps), w1 = v128.load32_splat(taps, 4), w2 = v128.load32_splat(taps, 8);
+    const w3 = v128.load32_splat(taps, 12), w4 = v128.load32_splat(taps, 16), w5 = v128.load32_splat(taps, 20);
+    const w6 = v128.load32_splat(taps, 24), w7 = v128.load32_splat(taps, 28), w8 = v128.load32_splat(taps, 32);
+    const rowBytes = <usize>W * 4;
+    const top = ih0 >= 0 && ih0 < H;
+    const middle = ih0 + dh >= 0 && ih0 + dh < H;
+    const bottom = ih0 + 2 * dh >= 0 && ih0 + 2 * dh < H;
+    const r0 = plane + <usize>ih0 * rowBytes;
+    const r1 = r0 + <usize>dh * rowBytes;
+    const r2 = r1 + <usize>dh * rowBytes;
+    const step = <usize>sw << 4; // four outputs further along the input row
+    let ow = owLo;
+    let at = <usize>(ow * sw - pw) << 2;
+    for (; ow + 4 <= owHi; ow += 4, at += step) {
+        let acc = f32x4.splat(start);
+        if (top) {
+            acc = madd(w0, loadStrided(r0 + at, sw), acc);
+            acc = madd(w1, loadStrided(r0 + at + 4, sw), acc);
+            acc = madd(w2, loadStrided(r0 + at + 8, sw), acc);
+        }
+        if (middle) {
+            acc = madd(w3, loadStrided(r1 + at, sw), acc);
+            acc = madd(w4, loadStrided(r1 + at + 4, sw), acc);
+            acc = madd(w5, loadStrided(r1 + at + 8, sw), acc);
+        }
+        if (bottom) {
+            acc = madd(w6, loadStrided(r2 + at, sw), acc);
+            acc = madd(w7, loadStrided(r2 + at + 4, sw), acc);
+            acc = madd(w8, loadStrided(r2 + at + 8, sw), acc);
+        }
+        if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+        v128.store(row + (<usize>ow << 2), acc);
+    }
+    return ow;
+}
+
+/** Bytes of scratch windowPadded needs for one plane. */
+@inline function paddedPlaneBytes(Hp: i32, Wp: i32, Wo: i32): usize {
+    return <usize>(Hp * Wp + ((Wo + 3) & ~3)) * 4;
+}
+
+/**
+ * Output columns [0, columns) of one output row from a padded plane (no bounds to check), four at a time: the
+ * taps' weighted sum (depthwise conv), their maximum, or their mean (`scale` = 1/taps), then the clamp.
+ */
+function windowRowPadded(mode: i32, padded: usize, Wp: i32, taps: usize, row: usize, start: f32, ih0: i32, kh: i32, kw: i32,
+    dh: i32, dw: i32, sw: i32, columns: i32, scale: f32, clamp: bool, loV: v128, hiV: v128): void {
+    const rowBytes = <usize>Wp * 4;
+    for (let ow = 0; ow < columns; ow += 4) {
+        let acc = f32x4.splat(start);
+        for (let i = 0; i < kh; i++) {
+            const src = padded + <usize>(ih0 + i * dh) * rowBytes + <usize>(ow * sw) * 4;
+            for (let j = 0; j < kw; j++) {
+                const v = loadStrided(src + <usize>(j * dw) * 4, sw);
+                if (mode == WINDOW_DEPTHWISE) acc = madd(v128.load32_splat(taps + <usize>(i * kw + j) * 4), v, acc);
+                else if (mode == WINDOW_MAX) acc = f32x4.max(acc, v);
+                else acc = f32x4.add(acc, v);
+            }
+        }
+        if (mode == WINDOW_AVG) acc = f32x4.mul(acc, f32x4.splat(scale));
+        if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+        v128.store(row + (<usize>ow << 2), acc);
+    }
+}
+
+/**
+ * window2d through a padded copy of each input plane in `scratch` — zeros around it for a conv or a mean, −∞
+ * for a max — so that every output column is an interior one, computed four at a time: small planes (14×14,
+ * 7×7) would otherwise spend most of their time in the bounds-checked border columns. Each row is finished in a
+ * row buffer rounded up to four and copied out. False (nothing done) when the padded plane does not fit in the
+ * scratch or the stride is over 2.
+ */
+function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
+    H: i32, W: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
+    flags: i32, lo: f32, hi: f32, scratch: usize): bool {
+    if (sw > 2) return false;
+    const columns = (Wo + 3) & ~3;
+    // Columns read: up to (columns − 1)·sw + (kw − 1)·dw, and a stride-2 load reads 7 past its first.
+    const Wp = ((columns - 1) * sw + (kw - 1) * dw + 1 + 8 + 3) & ~3;
+    const Hp = (Ho - 1) * sh + (kh - 1) * dh + 1;
+    if (paddedPlaneBytes(Hp, Wp, Wo) > <usize>gemmScratchBytes()) return false;
+    const padded = scratch;
+    const rowBuffer = scratch + <usize>(Hp * Wp) * 4;
+    const border = f32x4.splat(mode == WINDOW_MAX ? -Infinity : 0);
+    const loV = f32x4.splat(lo);
+    const hiV = f32x4.splat(hi);
+    const clamp = (flags & CLAMP) != 0;
+    const scale: f32 = 1 / <f32>(kh * kw);
+    const threeByThree = mode == WINDOW_DEPTHWISE && kh == 3 && kw == 3 && dw == 1;
+    let copied = -1;
+    for (let oc = c0; oc < c1; oc++) {
+        const source = oc / multiplier;
+        if (source != copied) {
+            // The input plane at (ph, pw) in an Hp × Wp plane of the border value.
+            for (let at: usize = 0; at < <usize>(Hp * Wp) * 4; at += 16) v128.store(padded + at, border);
+            const plane = x + <usize>source * H * W * 4;
+            const count = min(W, Wp - pw);
+            for (let r = 0; r < H && r + ph < Hp; r++) {
+                if (count > 0) memory.copy(padded + <usize>((r + ph) * Wp + pw) * 4, plane + <usize>(r * W) * 4, <usize>count * 4);
+            }
+            copied = source;
+        }
+        const start: f32 = mode == WINDOW_MAX ? -Infinity : mode == WINDOW_DEPTHWISE && (flags & BIAS) ? load<f32>(bias + (<usize>oc << 2)) : 0;
+        const taps = mode == WINDOW_DEPTHWISE ? weight + <usize>oc * kh * kw * 4 : 0;
+        const out = y + <usize>oc * Ho * Wo * 4;
+        for (let oh = 0; oh < Ho; oh++) {
+            if (threeByThree) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, sw, 0, 0, columns, clamp, loV, hiV);
+            else windowRowPadded(mode, padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, scale, clamp, loV, hiV);
+            memory.copy(out + <usize>(oh * Wo) * 4, rowBuffer, <usize>Wo * 4);
+        }
+    }
+    return true;
+}
+
+/**
+ * A sliding 2-D window over each plane of channels [c0, c1) — a depthwise conv (output channel oc reads input
+ * channel oc / multiplier with its own kh×kw taps, then bias[oc] and the clamp as flags ask) or max pooling.
+ * Taps outside the image are skipped (zero padding adds nothing to a sum; max pooling pads with −∞). Within a
+ * row, interior columns (every tap inside the image) are computed four at a time — contiguous loads at stride 1,
+ * even lanes of two loads at stride 2 — and the border columns one at a time.
+ */
+export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
+    H: i32, W: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
+    flags: i32, lo: f32, hi: f32, scratch: usize): void {
+    if (windowPadded(mode, x, y, weight, bias, c0, c1, multiplier, H, W, Ho, Wo, kh, kw, sh, sw, dh, dw, ph, pw, flags, lo, hi, scratch)) return;
+    // Planes too large for the scratch, or strides over 2: bounds checked in place.
+    // Interior columns: ow·sw − pw ≥ 0 and ow·sw − pw + (kw − 1)·dw ≤ W − 1.
+    let owLo = (pw + sw - 1) / sw;
+    let owHi = W - 1 - (kw - 1) * dw + pw >= 0 ? (W - 1 - (kw - 1) * dw + pw) / sw + 1 : 0;
+    owLo = min(owLo, Wo);
+    owHi = max(owLo, min(owHi, Wo));
+    const loV = f32x4.splat(lo);
+    const hiV = f32x4.splat(hi);
+    const clamp = (flags & CLAMP) != 0;
+    // A mean divides by every tap, padding included; a sum or max needs no scale.
+    const scale: f32 = mode == WINDOW_AVG ? 1 / <f32>(kh * kw) : 1;
+    const scaleV = f32x4.splat(scale);
+    for (let oc = c0; oc < c1; oc++) {
+        const plane = x + <usize>(oc / multiplier) * H * W * 4;
+        const taps: usize = mode == WINDOW_DEPTHWISE ? weight + <usize>oc * kh * kw * 4 : 0;
+        const out = y + <usize>oc * Ho * Wo * 4;
+        const start: f32 = mode == WINDOW_MAX ? -Infinity : mode == WINDOW_DEPTHWISE && (flags & BIAS) ? load<f32>(bias + (<usize>oc << 2)) : 0;
+        for (let oh = 0; oh < Ho; oh++) {
+            const row = out + <usize>oh * Wo * 4;
+            // Border columns, one at a time.
+            for (let ow = 0; ow < Wo; ow++) {
+                if (ow == owLo) ow = owHi;
+                if (ow >= Wo) break;
+                let acc = start;
+                for (let i = 0; i < kh; i++) {
+                    const ih = oh * sh - ph + i * dh;
+                    if (ih < 0 || ih >= H) continue;
+                    for (let j = 0; j < kw; j++) {
+                        const iw = ow * sw - pw + j * dw;
+                        if (iw >= 0 && iw < W) acc = reduceTap(mode, acc, load<f32>(plane + <usize>(ih * W + iw) * 4), taps + <usize>(i * kw + j) * 4);
+                    }
+                }
+                acc *= scale;
+                if (clamp) acc = min(max(acc, lo), hi);
+                store<f32>(row + (<usize>ow << 2), acc);
+            }
+            // Interior columns, four at a time where the stride allows.
+            let ow = owLo;
+            if (sw <= 2) {
+                for (; ow + 4 <= owHi; ow += 4) {
+                    let acc = f32x4.splat(start);
+                    for (let i = 0; i < kh; i++) {
+                        const ih = oh * sh - ph + i * dh;
+                        if (ih < 0 || ih >= H) continue;
+                        const src = plane + <usize>(ih * W + ow * sw - pw) * 4;
+                        const tapRow = taps + <usize>(i * kw) * 4;
+                        for (let j = 0; j < kw; j++) {
+                            const at = src + <usize>(j * dw) * 4;
+                            const v = sw == 1 ? v128.load(at) : v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
+                            acc = reduceTaps(mode, acc, v, tapRow + (<usize>j << 2));
+                        }
+                    }
+                    acc = f32x4.mul(acc, scaleV);
+                    if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+                    v128.store(row + (<usize>ow << 2), acc);
+                }
+            }
+            for (; ow < owHi; ow++) {
+                let acc = start;
+                for (let i = 0; i < kh; i++) {
+                    const ih = oh * sh - ph + i * dh;
+                    if (ih < 0 || ih >= H) continue;
+                    const src = plane + <usize>(ih * W + ow * sw - pw) * 4;
+                    for (let j = 0; j < kw; j++) acc = reduceTap(mode, acc, load<f32>(src + <usize>(j * dw) * 4), taps + <usize>(i * kw + j) * 4);
+                }
+                acc *= scale;
+                if (clamp) acc = min(max(acc, lo), hi);
+                store<f32>(row + (<usize>ow << 2), acc);
+            }
+        }
+    }
+}

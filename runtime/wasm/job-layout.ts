@@ -1,0 +1,99 @@
+/**
+ * The job block, defined once for both sides: how the TypeScript side (`ThreadTeam.run`, threads.ts) hands a
+ * job to the WebAssembly kernels' `runPart` (assembly/jobs.ts). A block is a run of 4-byte slots in shared
+ * memory: the header below, then the arguments of the job named by `kind`, in the order of its fields here.
+ *
+ * Both sides take their offsets from here, so they cannot disagree. The TypeScript side writes a job by field
+ * name (`jobSlots` gives each field's slot). The AssemblyScript side imports this file as '../job-layout', and
+ * runtime/wasm/build.mjs hands the compiler its translation: one @unmanaged class (a plain struct) per layout,
+ * the same fields in the same order, with a compile-time check of every field's byte offset — so a kernel reads
+ * `job.lda`, not argument 6.
+ *
+ * Only the layouts live here; what the fields mean is said where the kernels take them.
+ */
+
+/**
+ * A slot's type: a 32-bit integer, a 32-bit float, or a byte address or size (an unsigned 32-bit integer in
+ * the module; a negative distance wraps around, as the module's address arithmetic does).
+ */
+export type SlotType = 'i32' | 'f32' | 'usize';
+
+/** Field names in slot order (an object keeps its string keys in the order written). */
+export type Layout = Readonly<Record<string, SlotType>>;
+
+export const JOB_HEADER = {
+    /** Bumped by the caller to wake the workers (Atomics.wait and notify on this slot). */
+    generation: 'i32',
+    /** Threads still working on the job: the last one to finish wakes the caller. */
+    busy: 'i32',
+    /** Which job the arguments are (JOB_KINDS), or STOP_KIND. */
+    kind: 'i32',
+    /** Thread 0's scratch; thread t's starts t · scratchStride bytes further. */
+    scratch: 'usize',
+    scratchStride: 'usize',
+} as const satisfies Layout;
+
+/** The geometry of a 2-D sliding window (kernel, stride, dilation, padding before), shared by several jobs. */
+const WINDOW_2D = {
+    kh: 'i32', kw: 'i32', sh: 'i32', sw: 'i32', dh: 'i32', dw: 'i32', ph: 'i32', pw: 'i32',
+} as const satisfies Layout;
+
+/** Each job's arguments; the AssemblyScript struct of `fooBar` is `FooBarJob`, its kind `JOB_FOO_BAR`. */
+export const JOBS = {
+    /** `count` GEMMs of one shape (Winograd's 16), operands `aStride`, `bStride`, `cStride` bytes apart. */
+    gemm: {
+        m: 'i32', n: 'i32', k: 'i32', a: 'usize', lda: 'i32', b: 'usize', ldb: 'i32', c: 'usize', ldc: 'i32',
+        flags: 'i32', bias: 'usize', lo: 'f32', hi: 'f32', residual: 'usize',
+        count: 'i32', aStride: 'usize', bStride: 'usize', cStride: 'usize',
+    },
+    im2col: { x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Ho: 'i32', Wo: 'i32', cols: 'usize' },
+    /** A depthwise conv, max or average pooling (`mode`). */
+    window: {
+        mode: 'i32', x: 'usize', y: 'usize', weight: 'usize', bias: 'usize', channels: 'i32', multiplier: 'i32',
+        H: 'i32', W: 'i32', Ho: 'i32', Wo: 'i32', ...WINDOW_2D, flags: 'i32', lo: 'f32', hi: 'f32',
+    },
+    winogradInput: { x: 'usize', v: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32' },
+    winogradOutput: {
+        m: 'usize', y: 'usize', channels: 'i32', Ho: 'i32', Wo: 'i32', tilesH: 'i32', tilesW: 'i32',
+        flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
+    },
+    col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },
+} as const satisfies Record<string, Layout>;
+
+export type JobName = keyof typeof JOBS;
+
+/** A job's arguments by field name; f32 fields are written as floats, the others as 32-bit integers. */
+export type JobArguments<J extends JobName> = { readonly [F in keyof typeof JOBS[J]]: number };
+
+/** Job kinds number the jobs in the order above, from 1. */
+export const JOB_KINDS = Object.fromEntries(Object.keys(JOBS).map((name, i) => [name, i + 1])) as Record<JobName, number>;
+
+/** The kind that tells the workers to stop. */
+export const STOP_KIND = -1;
+
+/** One field of a block: its slot (a 4-byte index from the block's start) and type. */
+export interface JobSlot {
+    readonly field: string;
+    readonly slot: number;
+    readonly type: SlotType;
+}
+
+function slotsOf(layout: Layout, first: number): readonly JobSlot[] {
+    return Object.entries(layout).map(([field, type], i) => ({ field, slot: first + i, type }));
+}
+
+/** The header's slots by field name. */
+export const HEADER_SLOT = Object.fromEntries(slotsOf(JOB_HEADER, 0).map(s => [s.field, s.slot])) as Record<keyof typeof JOB_HEADER, number>;
+
+/** The slot of a job's first argument. */
+export const ARGUMENTS_SLOT = Object.keys(JOB_HEADER).length;
+
+/** Slots in a block: the header and the longest job's arguments. */
+export const JOB_SLOTS = ARGUMENTS_SLOT + Math.max(...Object.values(JOBS).map(fields => Object.keys(fields).length));
+
+const JOB_SLOTS_BY_NAME = Object.fromEntries(Object.entries(JOBS).map(([name, fields]) => [name, slotsOf(fields, ARGUMENTS_SLOT)])) as Record<JobName, readonly JobSlot[]>;
+
+/** Where each argument of job `name` goes, in slot order. */
+export function jobSlots(name: JobName): readonly JobSlot[] {
+    return JOB_SLOTS_BY_NAME[name];
+}
