@@ -1,4 +1,4 @@
-/** Linear layers and tensor reshaping (flatten, reshape, pad, upsample, matmul) as PyTorch modules and inline functions. */
+/** Linear layers and tensor reshaping (flatten, reshape, pad, upsample, pixel (un)shuffle, matmul) as PyTorch modules and inline functions. */
 import type { GraphNode } from '../../../language/elaboration/graph.js';
 import { isIssue, resolvePadding } from '../../../language/ops/padding.js';
 import type { OpTable } from '../../../language/ops/registry.js';
@@ -44,6 +44,8 @@ export const tensorModules: OpTable<ModuleForm> = {
     reshape: c => call(useHelper(c, 'Reshape'), pos(lit(c.node.attrs.shape as number[], 'shape'))),
     pad: padModule,
     upsample: c => call('nn.Upsample', ...upsampleArgs(c)),
+    pixelshuffle: ({ node: { attrs: a } }) => call('nn.PixelShuffle', pos(lit(a.factor as number, 'upscale_factor'))),
+    pixelunshuffle: ({ node: { attrs: a } }) => call('nn.PixelUnshuffle', pos(lit(a.factor as number, 'downscale_factor'))),
 };
 
 export const tensorFunctions: OpTable<FunctionForm> = {
@@ -57,4 +59,6 @@ export const tensorFunctions: OpTable<FunctionForm> = {
         return call('F.pad', ...args);
     },
     upsample: (c, [x]) => call('F.interpolate', pos(x), ...upsampleArgs(c)),
+    pixelshuffle: ({ node: { attrs: a } }, [x]) => call('F.pixel_shuffle', pos(x), pos(lit(a.factor as number, 'upscale_factor'))),
+    pixelunshuffle: ({ node: { attrs: a } }, [x]) => call('F.pixel_unshuffle', pos(x), pos(lit(a.factor as number, 'downscale_factor'))),
 };

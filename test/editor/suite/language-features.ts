@@ -80,6 +80,31 @@ test('inlay hints give the shape after the layers', async () => {
     const stemLine = positionOf(document, 'conv(64, kernel: 7').line;
     const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, whole);
     assert.ok(hints.some(h => h.position.line === stemLine && inlayLabel(h).includes('1×64×112×112')), 'the stem hint is on the stem line');
+    // The editor cuts longer hints with "…" (editor.inlayHints.maximumLength, 43 unless the user changed it).
+    const maximum = vscode.workspace.getConfiguration('editor.inlayHints').get<number>('maximumLength') ?? 43;
+    for (const hint of hints) assert.ok(inlayLabel(hint).length <= maximum, `"${inlayLabel(hint)}" fits in ${maximum} characters`);
+});
+
+test('with costs in the hints, each hint still fits and the cost that does not is in its tooltip', async () => {
+    const document = await openResnet();
+    const whole = new vscode.Range(0, 0, document.lineCount, 0);
+    const settings = vscode.workspace.getConfiguration('convnet');
+    await settings.update('inlayHints', 'shapes+cost', vscode.ConfigurationTarget.Global);
+    try {
+        const hints = await waitFor('inlay hints with costs', async () => {
+            const found = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, whole);
+            if (!found?.some(h => inlayLabel(h).includes('params'))) throw new Error('no hint with params yet');
+            return found;
+        });
+        const maximum = vscode.workspace.getConfiguration('editor.inlayHints').get<number>('maximumLength') ?? 43;
+        for (const hint of hints) assert.ok(inlayLabel(hint).length <= maximum, `"${inlayLabel(hint)}" fits in ${maximum} characters`);
+        const stemLine = positionOf(document, 'conv(64, kernel: 7').line;
+        const stem = hints.find(h => h.position.line === stemLine && inlayLabel(h).includes('1×64×112×112'));
+        const tooltip = typeof stem?.tooltip === 'string' ? stem.tooltip : stem?.tooltip?.value ?? '';
+        assert.match(tooltip, /9\.41 k params · 118\.01 M MACs/, 'the stem conv\'s cost (torchvision: 9,408 params, 118,013,952 MACs) is in its tooltip');
+    } finally {
+        await settings.update('inlayHints', undefined, vscode.ConfigurationTarget.Global);
+    }
 });
 
 test('the outline has ResNet18 with its layers as children', async () => {
