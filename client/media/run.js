@@ -84,6 +84,7 @@
         else if (m.type === 'result') showResult(m);
         else if (m.type === 'featureMaps') showMaps(m);
         else if (m.type === 'error') root.replaceChildren(el('p', { className: 'error', id: 'run-error', textContent: m.message }));
+        else if (m.type === 'cancelled') root.replaceChildren(el('p', { className: 'notice', id: 'run-cancelled', textContent: m.message }));
     });
     vscode.postMessage({ type: 'ready' });
 }());

@@ -121,7 +121,7 @@ export async function runModel(context: vscode.ExtensionContext, client: Languag
                 finished = true;
                 worker.off('message', listener);
                 if (message.type === 'done') view.showResult(message, graph);
-                else if (message.type === 'cancelled') view.showError(message.message, 'cancelled');
+                else if (message.type === 'cancelled') view.showCancelled(message.message);
                 else {
                     view.showError(message.message);
                     if (message.memoryBudget) {

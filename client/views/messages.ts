@@ -106,3 +106,8 @@ export function runProgressMessage(done: number, total: number, layer: string) {
 export function runErrorMessage(message: string) {
     return { type: 'error' as const, message };
 }
+
+/** A run the person stopped: information, not a failure ("Run cancelled after 12 of 60 layers"). */
+export function runCancelledMessage(message: string) {
+    return { type: 'cancelled' as const, message: message.charAt(0).toUpperCase() + message.slice(1) };
+}

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { ConvNetWebview } from '../webview.js';
-import { featureMapsMessage, runErrorMessage, runProgressMessage, runResultMessage, type RunDone } from './messages.js';
+import { featureMapsMessage, runCancelledMessage, runErrorMessage, runProgressMessage, runResultMessage, type RunDone } from './messages.js';
 
 let classNames: string[] | undefined;
 
@@ -51,9 +51,14 @@ export class RunView {
         void this.post(featureMapsMessage(node, shape, data));
     }
 
-    showError(message: string, status: 'error' | 'cancelled' = 'error'): void {
-        this.outcome ??= { status, message };
+    showError(message: string): void {
+        this.outcome ??= { status: 'error', message };
         void this.post(runErrorMessage(message));
+    }
+
+    showCancelled(message: string): void {
+        this.outcome ??= { status: 'cancelled', message };
+        void this.post(runCancelledMessage(message));
     }
 
     private post(message: { type: string }): Thenable<boolean> {

@@ -19,7 +19,7 @@ import { layoutGraph, renderSvg } from '../../language/render/graph-layout.js';
 import { checkMemoryBudget } from '../../runtime/executor.js';
 import { captureLayer, executeRun, loadRun, type RunRequest } from '../../client/run/execute.js';
 import {
-    featureMapsMessage, foldedIndices, graphMessage, initiallyFolded, runErrorMessage, runProgressMessage, runResultMessage, summaryMessage,
+    featureMapsMessage, foldedIndices, graphMessage, initiallyFolded, runCancelledMessage, runErrorMessage, runProgressMessage, runResultMessage, summaryMessage,
 } from '../../client/views/messages.js';
 import { createNonce, webviewPageHtml } from '../../client/webview-page.js';
 import { CHROMIUM_ARGS, ROOT } from './profile.js';
@@ -247,6 +247,22 @@ async function checkRun(context: BrowserContext, folder: string, theme: Theme, f
     await view.post(runErrorMessage(f.budgetMessage));
     assert.equal(await view.text('#run-error'), f.budgetMessage);
     await view.screenshot(folder, `run-error-${theme}`);
+
+    // A cancelled run is information in the foreground colour, not an error.
+    await view.post(runCancelledMessage('run cancelled after 12 of 60 layers'));
+    assert.equal(await view.text('#run-cancelled'), 'Run cancelled after 12 of 60 layers');
+    assert.equal(await view.page.locator('#run-error').count(), 0, 'no error paragraph');
+    // Playwright's evaluate runs in the page; its DOM types are not in this (Node) program's lib.
+    const colours = await view.page.evaluate(`(() => {
+        const probe = document.createElement('span');
+        probe.style.color = 'var(--vscode-errorForeground)';
+        document.body.append(probe);
+        const error = getComputedStyle(probe).color;
+        probe.remove();
+        return { text: getComputedStyle(document.getElementById('run-cancelled')).color, error };
+    })()`) as { text: string; error: string };
+    assert.notEqual(colours.text, colours.error, 'not in the error colour');
+    await view.screenshot(folder, `run-cancelled-${theme}`);
     view.noProblems();
     await view.page.close();
 }

@@ -85,6 +85,15 @@ test('inlay hints give the shape after the layers', async () => {
     for (const hint of hints) assert.ok(inlayLabel(hint).length <= maximum, `"${inlayLabel(hint)}" fits in ${maximum} characters`);
 });
 
+test('the notation of shapes (1×64×56×56) is not boxed as an ambiguous character in .convnet files', async () => {
+    const document = await openResnet();
+    assert.equal(document.languageId, 'convnet');
+    const forConvnet = vscode.workspace.getConfiguration('editor', { languageId: 'convnet' }).get<boolean>('unicodeHighlight.ambiguousCharacters');
+    const elsewhere = vscode.workspace.getConfiguration('editor', { languageId: 'typescript' }).get<boolean>('unicodeHighlight.ambiguousCharacters');
+    assert.equal(forConvnet, false, 'off for the convnet language');
+    assert.equal(elsewhere, true, 'still on for other languages (TypeScript)');
+});
+
 test('with costs in the hints, each hint still fits and the cost that does not is in its tooltip', async () => {
     const document = await openResnet();
     const whole = new vscode.Range(0, 0, document.lineCount, 0);
