@@ -10,7 +10,8 @@
 import { broadcastShapes, numel } from '../../language/ops/shape-utils.js';
 import { quoted } from '../../language/util/quote.js';
 import { describeNode, OnnxImportError } from './import-error.js';
-import { computedTensor, DataType, isIntType, type AttributeValue, type ConstTensor, type DecodedModel, type OnnxNode } from './onnx-model.js';
+import { attr, intAttr, intsAttr, normalizeAxis } from './node-attributes.js';
+import { computedTensor, DataType, isIntType, type ConstTensor, type DecodedModel, type OnnxNode } from './onnx-model.js';
 
 type Shape = readonly number[];
 
@@ -36,8 +37,6 @@ function broadcaster(out: Shape, dims: Shape): (flat: number) => number {
         return index;
     };
 }
-
-const normalizeAxis = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
 
 const BINARY: Record<string, (a: number, b: number, integer: boolean) => number> = {
     Add: (a, b) => a + b,
@@ -83,10 +82,6 @@ export const FOLDABLE_OPS: ReadonlySet<string> = new Set([
 
 /** The result of folding a node, or undefined when one of its inputs is not constant (yet). */
 type Folder = (node: OnnxNode, inputs: (ConstTensor | undefined)[], ev: ConstantEvaluator) => ConstTensor[] | undefined;
-
-const attr = (node: OnnxNode, name: string): AttributeValue => node.attributes.get(name);
-const intAttr = (node: OnnxNode, name: string, fallback: number): number => (typeof attr(node, name) === 'number' ? attr(node, name) as number : fallback);
-const intsAttr = (node: OnnxNode, name: string): number[] | undefined => (Array.isArray(attr(node, name)) ? attr(node, name) as number[] : undefined);
 
 function castValue(v: number, to: number): number {
     if (to === DataType.BOOL) return v ? 1 : 0;

@@ -2,8 +2,8 @@
  * The nodes a model's outputs need, found backwards from the graph outputs. The importer evaluates shape arithmetic
  * only for these: a constant no output depends on (a leftover of an export, an unused Range(0, 3·10⁹)) is never
  * computed, so it can neither fail the import nor cost memory. (A layer no output needs — a branch the network
- * computes and drops — is still written, as the network has it; see Recognizer.run.) The walk keeps its own
- * stack, so a chain of any length cannot overflow the call stack.
+ * computes and drops — is still written, as the network has it; see recognizeModel in recognize.ts.) The walk
+ * keeps its own stack, so a chain of any length cannot overflow the call stack.
  */
 import type { DecodedModel, OnnxNode } from './onnx-model.js';
 

@@ -10,7 +10,7 @@
 import { displayText, quoted } from '../../language/util/quote.js';
 import { decodeModel, OnnxImportError } from './onnx-model.js';
 import { convnetText, MAX_NAME } from './convnet-text.js';
-import { Recognizer, SUPPORTED_ONNX_OPS } from './recognize.js';
+import { recognizeModel, SUPPORTED_ONNX_OPS } from './recognize.js';
 import { isReservedName, writeConvNet } from './write-convnet.js';
 
 export { OnnxImportError, SUPPORTED_ONNX_OPS };
@@ -65,7 +65,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     const networkName = options.networkName ?? networkNameFor(model.graphName, options.source);
     if (!/^[A-Za-z_]\w*$/.test(networkName)) throw new OnnxImportError(`${quoted(networkName)} is not a network name (letters, digits and _, not starting with a digit)`);
     if (isReservedName(networkName)) throw new OnnxImportError(`${quoted(networkName)} cannot name a network: it is a keyword, an op or a built-in function of the language`);
-    const graph = new Recognizer(model).run();
+    const graph = recognizeModel(model);
     const params = graph.layers.reduce((a, l) => a + l.paramCount, 0);
     const buffers = graph.layers.reduce((a, l) => a + l.bufferCount, 0);
     const macs = graph.layers.reduce((a, l) => a + l.macs, 0);

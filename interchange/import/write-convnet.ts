@@ -22,7 +22,8 @@ import { BUILTIN_FUNCTIONS } from '../../language/elaboration/functions.js';
 import { LIMITS } from '../../language/elaboration/limits.js';
 import type { AttrValue } from '../../language/ops/types.js';
 import { convnetText, isLegalName, isPosition, KEYWORDS } from './convnet-text.js';
-import type { ImportedLayer, RecognizedGraph } from './recognize.js';
+import type { ImportedLayer } from './import-graph.js';
+import type { RecognizedGraph } from './recognize.js';
 
 const OP_NAMES = new Set(allOpNames());
 const RESERVED = new Set([...KEYWORDS, ...allOpNames(), ...Object.keys(BUILTIN_FUNCTIONS)]);

@@ -1,0 +1,27 @@
+/**
+ * Add, Sub, Mul and Div of two computed tensors, and the patterns that start with one: x·x starts GELU's tanh
+ * approximation or a local response norm written out, x/√2 starts GELU written out with Erf.
+ */
+import { formatShape, numel } from '../../language/ops/shape-utils.js';
+import { unsupported } from './import-error.js';
+import type { Recogniser } from './import-graph.js';
+import { shortestFloat } from './numbers.js';
+import { writtenOutGelu, writtenOutGeluTanh } from './recognize-activation.js';
+import { writtenOutLrn } from './recognize-norm.js';
+
+export const recogniseArithmetic: Recogniser = (node, graph) => {
+    const [a, b] = node.inputs;
+    const op = node.opType.toLowerCase();
+    if (node.opType === 'Mul' && a === b) {
+        const gelu = writtenOutGeluTanh(graph, node);
+        if (gelu) return gelu;
+        const lrn = writtenOutLrn(graph, node);
+        if (lrn) return lrn;
+    }
+    if (graph.isActivation(a) && graph.isActivation(b)) return { layers: [{ op, attrs: {}, inputs: [a, b], outputs: [node.outputs[0]] }], nodes: [] };
+    const gelu = writtenOutGelu(graph, node);
+    if (gelu) return gelu;
+    const constant = graph.isActivation(a) ? b : a;
+    const t = graph.constant(constant);
+    unsupported(node, `${node.opType} of an activation and a constant${t ? ` of shape ${formatShape(t.dims)}${numel(t.dims) === 1 ? ` (${shortestFloat(t.values()[0])})` : ''}` : ''} has no ConvNet op; the language's ${op} combines two computed tensors`);
+};
