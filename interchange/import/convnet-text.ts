@@ -15,12 +15,17 @@
  *     other number (a leading zero, a position beyond MAX_POSITION) is renamed as an identifier;
  *   - 'string': a string literal, quoted, with the escapes the language reads (Langium's value converter).
  */
+import { BUILTIN_FUNCTIONS } from '../../language/elaboration/functions.js';
+import { allOpNames } from '../../language/ops/registry.js';
 import { displayText } from '../../language/util/quote.js';
 
 export type ConvNetTextTarget = 'comment' | 'identifier' | 'label' | 'string';
 
 /** The language's keywords (convnet.langium): no name may be one. */
 export const KEYWORDS: readonly string[] = ['import', 'block', 'network', 'op', 'function', 'return', 'if', 'then', 'else', 'or', 'and', 'not', 'true', 'false', 'for', 'in', 'repeat'];
+
+/** Names the text never gives a network, block, tensor or block parameter: keywords, ops and built-in functions. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([...KEYWORDS, ...allOpNames(), ...Object.keys(BUILTIN_FUNCTIONS)]);
 
 /** The longest comment line written; longer model text is elided in the middle. */
 const MAX_COMMENT = 400;
@@ -53,6 +58,11 @@ export function convnetText(text: string, target: ConvNetTextTarget): string {
 /** Whether `text` is a name the language reads as it is (an identifier that is no keyword). */
 export function isLegalName(text: string): boolean {
     return text.length <= MAX_NAME && IDENTIFIER.test(text) && !KEYWORDS.includes(text);
+}
+
+/** Whether `name` cannot name a network or block (a keyword, an op or a built-in function). */
+export function isReservedName(name: string): boolean {
+    return RESERVED_NAMES.has(name);
 }
 
 /** Whether `text` is a label that says a child's position (`0`, `3`). */

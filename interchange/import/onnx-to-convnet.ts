@@ -9,9 +9,9 @@
  */
 import { displayText, quoted } from '../../language/util/quote.js';
 import { decodeModel, OnnxImportError } from './onnx-model.js';
-import { convnetText, MAX_NAME } from './convnet-text.js';
+import { convnetText, isReservedName, MAX_NAME } from './convnet-text.js';
 import { recognizeModel, SUPPORTED_ONNX_OPS } from './recognize.js';
-import { isReservedName, writeConvNet } from './write-convnet.js';
+import { writeConvNet } from './write-convnet.js';
 
 export { OnnxImportError, SUPPORTED_ONNX_OPS };
 
