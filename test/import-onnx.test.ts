@@ -242,6 +242,23 @@ describe('models exported by torch.onnx.export', () => {
     });
 });
 
+describe('pixel shuffle and unshuffle as torch.onnx.export writes them', () => {
+    const reference = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'pixel_shuffle.json'), 'utf8')) as {
+        files: Record<string, number>; input: number[]; params: number; macs: number; output: number[]; state_dict: string[];
+    };
+    it.each(Object.entries(reference.files))('%s (opset %i: DepthToSpace CRD from 11, Reshape → Transpose → Reshape before)', async file => {
+        const imported = await importAndCheck(fs.readFileSync(path.join(FIXTURES, file)), file);
+        expect(imported.warnings, imported.text).toEqual([]);
+        expect(imported.graph.totals.params).toBe(reference.params);
+        expect(imported.graph.totals.macs).toBe(reference.macs);
+        expect(outputShapes(imported.graph)).toEqual([reference.output]);
+        expect(stateDictKeys(imported.graph)).toEqual([...reference.state_dict].sort());
+        expect(imported.graph.nodes.map(n => `${n.op}:${n.name}`)).toEqual(['conv:head', 'pixelshuffle:up', 'conv:body', 'pixelunshuffle:down', 'conv:tail']);
+        expect(imported.text).toContain('pixelshuffle(2)');
+        expect(imported.text).toContain('pixelunshuffle(2)');
+    });
+});
+
 /** A model with the given nodes after one Conv, encoded by onnx-proto. */
 function modelWith(nodes: onnxProto.onnx.INodeProto[], output: string, batch: number | string = 1): Uint8Array {
     const A = onnx.AttributeProto.AttributeType;
@@ -332,6 +349,13 @@ describe('errors', () => {
         expect(() => importOnnx(transpose)).toThrow(/node #1 't' \(Transpose\): a Transpose of an activation \(perm \[0,2,3,1\]\) has no ConvNet op/);
         const add = modelWith([{ opType: 'Add', name: 'shift', input: ['c', 'conv.weight'], output: ['y'] }], 'y');
         expect(() => importOnnx(add)).toThrow(/node #1 'shift' \(Add\): Add of an activation and a constant of shape 4×3×3×3 has no ConvNet op/);
+        // ONNX's DCR order (its default) and SpaceToDepth put the block first in the channels; PyTorch's pixel
+        // (un)shuffle, and the language's, put the channel first.
+        const blocksize = { name: 'blocksize', type: onnx.AttributeProto.AttributeType.INT, i: 2 };
+        const dcr = modelWith([{ opType: 'DepthToSpace', name: 'd2s', input: ['c'], output: ['y'], attribute: [blocksize] }], 'y');
+        expect(() => importOnnx(dcr)).toThrow(/node #1 'd2s' \(DepthToSpace\): DepthToSpace in 'DCR' mode takes channel \(i·r \+ j\)·C \+ c/);
+        const s2d = modelWith([{ opType: 'SpaceToDepth', name: 's2d', input: ['c'], output: ['y'], attribute: [blocksize] }], 'y');
+        expect(() => importOnnx(s2d)).toThrow(/node #1 's2d' \(SpaceToDepth\): SpaceToDepth puts pixel \(i, j\) of channel c in channel \(i·r \+ j\)·C \+ c/);
     });
 
     it('a file that is not ONNX says so', () => {

@@ -1,6 +1,6 @@
 /**
  * Ops that move, cut, join, pad or resize a tensor without weights: Flatten, Reshape (Reshape → Transpose →
- * Reshape is a channel shuffle), Concat, Split, Slice (Slices cutting one tensor into consecutive pieces are a
+ * Reshape is a channel shuffle or a pixel (un)shuffle), DepthToSpace in CRD mode (a pixel shuffle), Concat, Split, Slice (Slices cutting one tensor into consecutive pieces are a
  * split), Pad, Resize and Upsample, and the pass-throughs Identity and Dropout.
  */
 import type { AttrValue } from '../../language/ops/types.js';
@@ -25,6 +25,48 @@ export const recogniseFlatten: Recogniser = (node, graph) => {
     return unaryLayer(node, 'reshape', { shape: [numel(shape.slice(0, axis)), numel(shape.slice(axis))] });
 };
 
+/**
+ * A Reshape to `target` read only by a Transpose by `perm` read only by a Reshape back: the three nodes and the
+ * final shape, or undefined when the nodes after `node` are not that.
+ */
+function viewTransposeView(graph: ImportGraph, node: OnnxNode, target: readonly number[], perm: readonly number[]): { nodes: OnnxNode[]; output: string; shape: number[] } | undefined {
+    const transpose = graph.soleReader(node.outputs[0]);
+    if (transpose?.opType !== 'Transpose' || !sameList(intsAttr(transpose, 'perm') ?? [], perm)) return undefined;
+    const back = graph.soleReader(transpose.outputs[0]);
+    const backTarget = back?.opType === 'Reshape' ? graph.constant(back.inputs[1]) : undefined;
+    const shape = backTarget && resolveReshape(perm.map(p => target[p]), backTarget.values());
+    return back && shape ? { nodes: [transpose, back], output: back.outputs[0], shape } : undefined;
+}
+
+/**
+ * The layer a Reshape → Transpose → Reshape is, as PyTorch writes these ops out: a channel shuffle
+ * ([N, g, C/g, …], swap 1 and 2), a pixel unshuffle ([N, C, H/r, r, W/r, r] → [0, 1, 3, 5, 2, 4]) or a pixel
+ * shuffle before opset 11 ([N, C, r, r, H, W] → [0, 1, 4, 2, 5, 3]).
+ */
+function rearrangement(graph: ImportGraph, node: OnnxNode, input: readonly number[], target: readonly number[]): Match | undefined {
+    const layer = (op: string, attrs: Record<string, AttrValue>, view: NonNullable<ReturnType<typeof viewTransposeView>>, expected: readonly number[]): Match | undefined =>
+        sameList(view.shape, expected) ? { layers: [{ op, attrs, inputs: [node.inputs[0]], outputs: [view.output] }], nodes: view.nodes } : undefined;
+    if (input.length >= 3 && target.length === input.length + 1 && target[0] === input[0] && target[1] * target[2] === input[1] && sameList(target.slice(3), input.slice(2))) {
+        const view = viewTransposeView(graph, node, target, [0, 2, 1, ...input.slice(2).map((_, i) => i + 3)]);
+        const match = view && layer('shuffle', { groups: target[1] }, view, input);
+        if (match) return match;
+    }
+    if (input.length !== 4 || target.length !== 6 || target[0] !== input[0]) return undefined;
+    const [n, c, h, w] = input;
+    const r = target[3];
+    if (target[1] === c && target[5] === r && r > 1 && target[2] * r === h && target[4] * r === w) {
+        const view = viewTransposeView(graph, node, target, [0, 1, 3, 5, 2, 4]);
+        const match = view && layer('pixelunshuffle', { factor: r }, view, [n, c * r * r, h / r, w / r]);
+        if (match) return match;
+    }
+    const s = target[2];
+    if (target[3] === s && s > 1 && target[1] * s * s === c && target[4] === h && target[5] === w) {
+        const view = viewTransposeView(graph, node, target, [0, 1, 4, 2, 5, 3]);
+        return view && layer('pixelshuffle', { factor: s }, view, [n, target[1], h * s, w * s]);
+    }
+    return undefined;
+}
+
 export const recogniseReshape: Recogniser = (node, graph) => {
     const [x] = node.inputs;
     const input = graph.inputShape(node, x);
@@ -32,19 +74,8 @@ export const recogniseReshape: Recogniser = (node, graph) => {
     const target = resolveReshape(input, targetRaw, intAttr(node, 'allowzero', 0) === 1);
     if (!target) unsupported(node, `cannot view ${formatShape(input)} as (${targetRaw.join(', ')})`);
     const out = node.outputs[0];
-    // Channel shuffle: [N, C, …] → [N, g, C/g, …] → swap 1 and 2 → [N, C, …].
-    if (input.length >= 3 && target.length === input.length + 1 && target[0] === input[0] && target[1] * target[2] === input[1] && sameList(target.slice(3), input.slice(2))) {
-        const transpose = graph.soleReader(out);
-        const perm = transpose?.opType === 'Transpose' ? intsAttr(transpose, 'perm') : undefined;
-        const back = transpose && perm && sameList(perm, [0, 2, 1, ...input.slice(2).map((_, i) => i + 3)]) ? graph.soleReader(transpose.outputs[0]) : undefined;
-        if (transpose && back?.opType === 'Reshape') {
-            const backTarget = graph.constant(back.inputs[1]);
-            const transposed = [target[0], target[2], target[1], ...target.slice(3)];
-            if (backTarget && sameList(resolveReshape(transposed, backTarget.values()) ?? [], input)) {
-                return { layers: [{ op: 'shuffle', attrs: { groups: target[1] }, inputs: [x], outputs: [back.outputs[0]] }], nodes: [transpose, back] };
-            }
-        }
-    }
+    const rearranged = rearrangement(graph, node, input, target);
+    if (rearranged) return rearranged;
     if (input.length >= 2 && target.length === 3 && target[0] === input[0]) {
         const match = writtenOutGroupNorm(graph, node, input, target[1]);
         if (match) return match;
@@ -53,7 +84,17 @@ export const recogniseReshape: Recogniser = (node, graph) => {
     return { layers: [{ op: 'reshape', attrs: { shape: target }, inputs: [x], outputs: [out] }], nodes: [] };
 };
 
-export const recogniseTranspose: Recogniser = node => unsupported(node, `a Transpose of an activation (perm ${JSON.stringify(intsAttr(node, 'perm') ?? 'reversed')}) has no ConvNet op; it is read only inside a channel shuffle (Reshape → Transpose → Reshape)`);
+export const recogniseTranspose: Recogniser = node => unsupported(node, `a Transpose of an activation (perm ${JSON.stringify(intsAttr(node, 'perm') ?? 'reversed')}) has no ConvNet op; it is read only inside a channel or pixel shuffle (Reshape → Transpose → Reshape)`);
+
+/** DepthToSpace in CRD mode is PyTorch's pixel shuffle; DCR mode (ONNX's default) orders the channels block first. */
+export const recogniseDepthToSpace: Recogniser = node => {
+    const mode = stringAttr(node, 'mode', 'DCR');
+    if (mode !== 'CRD') unsupported(node, `DepthToSpace in ${quoted(mode)} mode takes channel (i·r + j)·C + c for pixel (i, j) of channel c; the language's pixelshuffle (PyTorch's, DepthToSpace mode "CRD") takes channel c·r² + i·r + j`);
+    return unaryLayer(node, 'pixelshuffle', { factor: intAttr(node, 'blocksize', 0) });
+};
+
+/** SpaceToDepth orders its channels block first, which no op of the language (nor PyTorch's pixel_unshuffle) does. */
+export const recogniseSpaceToDepth: Recogniser = node => unsupported(node, 'SpaceToDepth puts pixel (i, j) of channel c in channel (i·r + j)·C + c; the language\'s pixelunshuffle (PyTorch\'s, written out as Reshape → Transpose → Reshape) puts it in channel c·r² + i·r + j');
 
 export const recogniseConcat: Recogniser = (node, graph) => {
     if (!node.inputs.every(i => graph.isActivation(i))) unsupported(node, 'it joins a constant to an activation; the language concatenates computed tensors only');

@@ -34,8 +34,8 @@ import { recogniseGemm, recogniseMatMul } from './recognize-linear.js';
 import { recogniseBatchNormalization, recogniseInstanceNormalization, recogniseLayerNormalization, recogniseLrn } from './recognize-norm.js';
 import { recognisePool, recogniseReduce } from './recognize-pool.js';
 import {
-    recogniseConcat, recogniseDropout, recogniseFlatten, recogniseIdentity, recognisePad, recogniseReshape, recogniseResize, recogniseSlice,
-    recogniseSplit, recogniseTranspose,
+    recogniseConcat, recogniseDepthToSpace, recogniseDropout, recogniseFlatten, recogniseIdentity, recognisePad, recogniseReshape, recogniseResize,
+    recogniseSlice, recogniseSpaceToDepth, recogniseSplit, recogniseTranspose,
 } from './recognize-tensor.js';
 
 /** The recogniser of every ONNX op the importer reads, by op type. */
@@ -81,6 +81,8 @@ export const RECOGNISERS: Readonly<Record<string, Recogniser>> = {
     Flatten: recogniseFlatten,
     Reshape: recogniseReshape,
     Transpose: recogniseTranspose,
+    DepthToSpace: recogniseDepthToSpace,
+    SpaceToDepth: recogniseSpaceToDepth,
     Concat: recogniseConcat,
     Split: recogniseSplit,
     Slice: recogniseSlice,
