@@ -13,6 +13,8 @@
  *   - an auto_pad ONNX does not define is refused naming the node and the value.
  * No refusal says "importer bug", carries a stack, or spans several lines.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +24,7 @@ import { importOnnx, OnnxImportError } from '../interchange/import/onnx-to-convn
 import { SeededRandom } from '../runtime/random.js';
 import { Tensor } from '../runtime/tensor.js';
 import { analyzeNetwork, parse } from './helpers.js';
+import { ROOT } from './export-cases.js';
 
 const { onnx } = onnxProto;
 const A = onnx.AttributeProto.AttributeType;
@@ -212,7 +215,7 @@ describe('only what the outputs need is evaluated, within limits', () => {
         });
         const { text, graph } = await importsClean(bytes);
         expect(graph.nodes.map(n => n.op).sort()).toEqual(['relu', 'sigmoid']);
-        expect(text).toContain("# node #2 'nhwc' (Transpose): a Transpose of an activation (perm [0,2,3,1]) has no ConvNet op; it is read only inside a channel shuffle (Reshape → Transpose → Reshape); no output needs it, so it is left out");
+        expect(text).toContain("# node #2 'nhwc' (Transpose): a Transpose of an activation (perm [0,2,3,1]) has no ConvNet op; it is read only inside a channel or pixel shuffle (Reshape → Transpose → Reshape); no output needs it, so it is left out");
         expect(importOnnx(bytes).notes).toHaveLength(1);
     });
 
@@ -393,5 +396,37 @@ describe('auto_pad', () => {
         for (const autoPad of ['VALID', 'SAME_LOWER', 'NOTSET']) {
             await sameOutputAsOnnxruntime(model({ nodes: [node('MaxPool', ['x'], ['y'], 'pool', [ints('kernel_shape', [3, 3]), text('auto_pad', autoPad)])] }));
         }
+    });
+});
+
+describe('malformed nodes in real exports', () => {
+    // Every node of torch.onnx's exports with an input, all inputs, its outputs or its attributes taken away: the
+    // import succeeds or refuses with an OnnxImportError naming the node — never another error.
+    const FILES = ['small_cnn.onnx', 'small_cnn_fused.onnx', 'torch_ops_13.onnx', 'torch_ops_17.onnx', 'pixel_shuffle_9.onnx', 'pixel_shuffle_17.onnx'];
+    it.each(FILES)('%s', file => {
+        const bytes = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'import', file));
+        const nodes = onnx.ModelProto.decode(bytes).graph!.node!;
+        let refused = 0;
+        nodes.forEach((original, index) => {
+            const mutations: ((node: onnxProto.onnx.INodeProto) => void)[] = [
+                node => { node.input = node.input!.slice(0, -1); },
+                node => { node.input = []; },
+                node => { node.output = []; },
+                node => { node.attribute = []; },
+                ...original.input!.map((_, k) => (node: onnxProto.onnx.INodeProto) => { node.input = node.input!.map((t, j) => (j === k ? '' : t)); }),
+            ];
+            for (const mutate of mutations) {
+                const model = onnx.ModelProto.decode(bytes);
+                mutate(model.graph!.node![index]);
+                try {
+                    importOnnx(onnx.ModelProto.encode(model).finish(), { source: file });
+                } catch (e) {
+                    expect(e, `${original.name} (${original.opType}): ${(e as Error).stack}`).toBeInstanceOf(OnnxImportError);
+                    expect((e as Error).message).not.toContain('\n    at ');
+                    refused++;
+                }
+            }
+        });
+        expect(refused).toBeGreaterThan(nodes.length);
     });
 });

@@ -103,7 +103,9 @@ export class ImportGraph {
     }
 
     /** The shape of an activation `node` reads, or an error naming the node when it is not known. */
-    inputShape(node: OnnxNode, tensor: string): Shape {
+    inputShape(node: OnnxNode, tensor: string | undefined): Shape {
+        // A malformed node can lack the input its op reads (`Conv` with no inputs, or with "" for the data).
+        if (!tensor) unsupported(node, `an input its op needs is missing (its inputs: [${node.inputs.map(i => quoted(i)).join(', ')}])`);
         const shape = this.shapes.get(tensor);
         if (!shape) unsupported(node, `the shape of its input ${quoted(tensor)} is unknown (it is not produced by a supported node before it)`);
         return shape;
