@@ -52,37 +52,33 @@ export function outputPositions(g: ConvGeometry): number {
     return g.output[0] * g.output[1] * g.output[2];
 }
 
-/** Writes the (channels·K) × P column matrix of `x[xOffset …]` (one image, `g.channels` channels) into `cols`. */
-export function im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset = 0): void {
+/**
+ * Walks the column matrix of `g` in order, one output row of a tap at a time: `column` is where its W_out entries
+ * start in the matrix, `image` where the input row they read starts in the image (−1 when the row lies in the
+ * padding), and `firstIw` the input column of its first entry (then every W-stride). im2col copies along it,
+ * col2im adds back along it: one is the adjoint of the other.
+ */
+function forEachTapRow(g: ConvGeometry, imageOffset: number, colsOffset: number, visit: (column: number, image: number, firstIw: number) => void): void {
     const [D, H, W] = g.input;
     const [Do, Ho, Wo] = g.output;
     const [kd, kh, kw] = g.kernel;
-    const [sd, sh, sw] = g.stride;
+    const [sd, sh] = g.stride;
     const [dd, dh, dw] = g.dilation;
     const [pd, ph, pw] = g.padBegin;
     const P = Do * Ho * Wo;
     let row = colsOffset;
     for (let c = 0; c < g.channels; c++) {
-        const plane = xOffset + c * D * H * W;
+        const plane = imageOffset + c * D * H * W;
         for (let a = 0; a < kd; a++) {
             for (let b = 0; b < kh; b++) {
                 for (let e = 0; e < kw; e++, row += P) {
-                    let dst = row;
+                    let column = row;
                     for (let od = 0; od < Do; od++) {
                         const id = od * sd - pd + a * dd;
-                        const depthInside = id >= 0 && id < D;
-                        for (let oh = 0; oh < Ho; oh++) {
+                        for (let oh = 0; oh < Ho; oh++, column += Wo) {
                             const ih = oh * sh - ph + b * dh;
-                            if (!depthInside || ih < 0 || ih >= H) {
-                                cols.fill(0, dst, dst + Wo);
-                                dst += Wo;
-                                continue;
-                            }
-                            const src = plane + (id * H + ih) * W;
-                            let iw = -pw + e * dw;
-                            for (let ow = 0; ow < Wo; ow++, iw += sw) {
-                                cols[dst++] = iw >= 0 && iw < W ? x[src + iw] : 0;
-                            }
+                            const inside = id >= 0 && id < D && ih >= 0 && ih < H;
+                            visit(column, inside ? plane + (id * H + ih) * W : -1, -pw + e * dw);
                         }
                     }
                 }
@@ -91,43 +87,27 @@ export function im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: 
     }
 }
 
+/** Writes the (channels·K) × P column matrix of `x[xOffset …]` (one image, `g.channels` channels) into `cols`. */
+export function im2col(x: Float32Array, xOffset: number, g: ConvGeometry, cols: Float32Array, colsOffset = 0): void {
+    const W = g.input[2], Wo = g.output[2], sw = g.stride[2];
+    forEachTapRow(g, xOffset, colsOffset, (column, image, firstIw) => {
+        if (image < 0) {
+            cols.fill(0, column, column + Wo);
+            return;
+        }
+        for (let ow = 0, iw = firstIw; ow < Wo; ow++, iw += sw) cols[column + ow] = iw >= 0 && iw < W ? x[image + iw] : 0;
+    });
+}
+
 /**
  * The adjoint of im2col: adds every entry of the (channels·K) × P matrix `cols` back to the input position it
  * came from. A transposed conv is W^T·x followed by col2im with the roles of input and output swapped:
  * here `g.input` is the transposed conv's *output* (the image being accumulated) and `g.output` its input grid.
  */
 export function col2im(cols: Float32Array, colsOffset: number, g: ConvGeometry, y: Float32Array, yOffset: number): void {
-    const [D, H, W] = g.input;
-    const [Do, Ho, Wo] = g.output;
-    const [kd, kh, kw] = g.kernel;
-    const [sd, sh, sw] = g.stride;
-    const [dd, dh, dw] = g.dilation;
-    const [pd, ph, pw] = g.padBegin;
-    const P = Do * Ho * Wo;
-    let row = colsOffset;
-    for (let c = 0; c < g.channels; c++) {
-        const plane = yOffset + c * D * H * W;
-        for (let a = 0; a < kd; a++) {
-            for (let b = 0; b < kh; b++) {
-                for (let e = 0; e < kw; e++, row += P) {
-                    let src = row;
-                    for (let od = 0; od < Do; od++) {
-                        const id = od * sd - pd + a * dd;
-                        for (let oh = 0; oh < Ho; oh++) {
-                            const ih = oh * sh - ph + b * dh;
-                            if (id < 0 || id >= D || ih < 0 || ih >= H) {
-                                src += Wo;
-                                continue;
-                            }
-                            const dst = plane + (id * H + ih) * W;
-                            let iw = -pw + e * dw;
-                            for (let ow = 0; ow < Wo; ow++, iw += sw, src++) {
-                                if (iw >= 0 && iw < W) y[dst + iw] += cols[src];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    const W = g.input[2], Wo = g.output[2], sw = g.stride[2];
+    forEachTapRow(g, yOffset, colsOffset, (column, image, firstIw) => {
+        if (image < 0) return;
+        for (let ow = 0, iw = firstIw; ow < Wo; ow++, iw += sw) if (iw >= 0 && iw < W) y[image + iw] += cols[column + ow];
+    });
 }

@@ -3,7 +3,7 @@
  * (hierarchical state_dict-style name, op, output shape, parameters, MACs) and one per module, with totals.
  */
 import { numel } from '../ops/shape-utils.js';
-import { COST_CONVENTION, type NetworkGraph } from '../elaboration/graph.js';
+import { COST_CONVENTION, type NetworkGraph, type Totals } from '../elaboration/graph.js';
 
 export interface LayerSummary {
     readonly name: string;
@@ -35,19 +35,11 @@ export interface ModuleSummary {
     readonly line: number;
 }
 
-export interface NetworkSummary {
+/** The network's totals (as the graph has them) with its ports, layers and modules. */
+export interface NetworkSummary extends Totals {
     readonly name: string;
     readonly inputs: { name: string; shape: readonly number[] }[];
     readonly outputs: { name: string; shape: readonly number[] }[];
-    readonly params: number;
-    readonly weights: number;
-    readonly biases: number;
-    readonly buffers: number;
-    readonly macs: number;
-    readonly flops: number;
-    /** Total float32 activation bytes. */
-    readonly memory: number;
-    readonly peakMemory: number;
     readonly layers: LayerSummary[];
     readonly modules: ModuleSummary[];
     readonly conventions: typeof COST_CONVENTION;
