@@ -3,7 +3,7 @@
  * lays out chains (`x -> conv(…) -> relu`) and lists within a line width.
  */
 import { findOp } from '../../language/ops/registry.js';
-import type { AttrValue } from '../../language/ops/types.js';
+import type { AttrValue, OpSpec } from '../../language/ops/types.js';
 import { convnetText } from './convnet-text.js';
 
 /** The widest line the text is laid out in (a longer chain or list goes on over several lines). */
@@ -23,14 +23,17 @@ export function formatAttr(value: AttrValue): string {
     return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
 }
 
-/** Convolutions name their kernel (`conv(64, kernel: 3)`), as the examples do; other ops use every position. */
-const POSITIONAL_OVERRIDE: Record<string, number> = Object.fromEntries(
-    ['conv', 'conv1d', 'conv3d', 'convtranspose', 'convtranspose1d', 'convtranspose3d', 'deformconv'].map(op => [op, 1]));
+/**
+ * How many attributes the text gives by position: every position the spec allows, except that a kernel after the
+ * channels is named (`conv(64, kernel: 3)`), as the examples write convolutions.
+ */
+function positionalCount(spec: OpSpec): number {
+    return spec.positional >= 2 && spec.attrs[1]?.name === 'kernel' ? 1 : spec.positional;
+}
 
 /** `conv(64, kernel: 3, stride: 2)`: the spec's positional attributes by position while they are given in order. */
 export function formatCall(op: string, attrs: Record<string, AttrValue>, tensors: readonly string[] = []): string {
     const spec = findOp(op)!;
-    const positionalCount = POSITIONAL_OVERRIDE[op] ?? spec.positional;
     const args = [...tensors];
     let positional = true;
     spec.attrs.forEach((a, i) => {
@@ -41,7 +44,7 @@ export function formatCall(op: string, attrs: Record<string, AttrValue>, tensors
         let value = attrs[a.name];
         if (a.type === 'intList' && Array.isArray(value) && value.length === 1) value = value[0] as number;
         // Numbers go by position; a string or a flag reads better named (`gelu(approximate: "tanh")`).
-        if (positional && i < positionalCount && typeof value !== 'string' && typeof value !== 'boolean') args.push(formatAttr(value));
+        if (positional && i < positionalCount(spec) && typeof value !== 'string' && typeof value !== 'boolean') args.push(formatAttr(value));
         else {
             positional = false;
             args.push(`${a.name}: ${formatAttr(value)}`);
