@@ -21,6 +21,7 @@ import { col2im, im2col, outputPositions, taps, type ConvGeometry } from '../run
 import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
+import { createWasmCompute } from '../runtime/wasm/compute.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -40,6 +41,30 @@ function fill(array: Float32Array, seed: number): Float32Array {
 
 it('the engine compiles the WebAssembly SIMD kernels (relaxed SIMD on Node 22)', () => {
     expect(compiledKernels()?.variant).toBe('relaxed-simd');
+});
+
+describe('threads that outnumber the cores (workers descheduled mid-job, waking late for old jobs)', () => {
+    // Four threads on this machine's cores: workers are preempted at any point, so they wake for jobs that are
+    // over and find later jobs' arguments in the block. Every part must run exactly once, on its own job's
+    // arguments: 400 back-to-back GEMMs of changing shapes, each checked against the TypeScript GEMM.
+    const compute = createWasmCompute(compiledKernels()!, 4, 0);
+    afterAll(() => compute.dispose());
+
+    it('every GEMM of a burst of 400 equals the reference', () => {
+        const random = new SeededRandom(12);
+        const [a, b, c] = [98 * 216, 216 * 964, 98 * 964].map(size => compute.allocate(size));
+        for (let job = 0; job < 400; job++) {
+            const m = 8 + Math.floor(random.nextFloat() * 90);
+            const n = 64 + Math.floor(random.nextFloat() * 900);
+            const k = 16 + Math.floor(random.nextFloat() * 200);
+            fill(a, job);
+            fill(b, job + 1);
+            const expected = new Float32Array(m * n);
+            packedGemm(m, n, k, a, 0, k, b, 0, n, expected, 0, n, false);
+            compute.gemm(m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
+            expect(relativeError(c, expected), `job ${job}: ${m}×${n}×${k}`).toBeLessThan(1e-5);
+        }
+    });
 });
 
 describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {

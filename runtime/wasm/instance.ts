@@ -22,8 +22,8 @@ export interface KernelExports {
         H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
         ph: number, pw: number, flags: number, lo: number, hi: number, scratch: number): void;
     heapBase(): number;
-    /** Thread t of T does its part of the job in the block at byte address `job` (job-layout.ts). */
-    runPart(job: number, t: number, T: number): void;
+    /** Part t of T of the job in the block at byte address `job` (job-layout.ts), on `thread`'s scratch. */
+    runPart(job: number, t: number, T: number, thread: number): void;
 }
 
 /**

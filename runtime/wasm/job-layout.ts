@@ -24,13 +24,22 @@ export type Layout = Readonly<Record<string, SlotType>>;
 export const JOB_HEADER = {
     /** Bumped by the caller to wake the workers (Atomics.wait and notify on this slot). */
     generation: 'i32',
-    /** Threads still working on the job: the last one to finish wakes the caller. */
-    busy: 'i32',
     /** Which job the arguments are (JOB_KINDS), or STOP_KIND. */
     kind: 'i32',
+    /** The parts the job is cut into; threads take them one at a time (threads.ts). */
+    parts: 'i32',
+    /** Parts finished: the thread that finishes the last one wakes the caller. */
+    done: 'i32',
     /** Thread 0's scratch; thread t's starts t · scratchStride bytes further. */
     scratch: 'usize',
     scratchStride: 'usize',
+    /**
+     * The next part to take, as one 64-bit value (ticketLow, ticketHigh): the job's generation in the high half and
+     * the part's index in the low half, taken by compare-and-swap — so a thread that read an older job can never
+     * take a part of a newer one. At an even slot, for the 8-byte alignment 64-bit atomics need.
+     */
+    ticketLow: 'i32',
+    ticketHigh: 'i32',
 } as const satisfies Layout;
 
 /** The geometry of a 2-D sliding window (kernel, stride, dilation, padding before), shared by several jobs. */
@@ -84,6 +93,7 @@ function slotsOf(layout: Layout, first: number): readonly JobSlot[] {
 
 /** The header's slots by field name. */
 export const HEADER_SLOT = Object.fromEntries(slotsOf(JOB_HEADER, 0).map(s => [s.field, s.slot])) as Record<keyof typeof JOB_HEADER, number>;
+if (HEADER_SLOT.ticketLow % 2 !== 0) throw new Error('job-layout: the ticket must start at an even slot (8-byte aligned)');
 
 /** The slot of a job's first argument. */
 export const ARGUMENTS_SLOT = Object.keys(JOB_HEADER).length;

@@ -1,19 +1,53 @@
 /**
  * Worker threads that share one `WasmMemory`: each instantiates the same compiled module on the same shared
  * memory and waits (Atomics.wait) on a job block there (its layout: job-layout.ts). Starting a job writes its
- * arguments into the block, bumps the generation and wakes the workers; every thread — the caller included, as
- * thread 0 — runs its part (`runPart` in the module decides the split), and the caller waits until the busy
- * count drops to zero.
- * Results equal the single-thread ones up to floating-point reassociation: the split never cuts a dot product.
+ * arguments into the block, cuts it into parts, bumps the generation and wakes the workers; then every thread —
+ * the caller included, as thread 0 — takes parts one at a time until none is left (`runPart` in the module says
+ * what part t of T is), and the caller waits only for parts already taken.
+ *
+ * Why parts and not one share per thread: on a busy machine a worker may not run for milliseconds. With a fixed
+ * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
+ * worker has not started, so a second thread can only help. A worker spins briefly before it sleeps, so it does
+ * not burn the core another process (or the caller) needs.
+ * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory } from './instance.js';
 import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
-const { generation: GENERATION, busy: BUSY, kind: KIND } = HEADER_SLOT;
+const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET } = HEADER_SLOT;
 
-/** Checks of a flag before a thread sleeps on it (tens of microseconds). */
-const SPIN = 20000;
+/** Checks of a flag before a thread sleeps on it: a few microseconds, less than waking from Atomics.wait costs. */
+const SPIN = 2000;
+
+/** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
+const PARTS_PER_THREAD = 4;
+
+/** The ticket value that opens part `part` of the job of `generation` (64 bits: generation, then part). */
+function ticketOf(generation: number, part: number): bigint {
+    return (BigInt(generation >>> 0) << 32n) | BigInt(part >>> 0);
+}
+
+/**
+ * Takes parts of the job of `generation` until none is left, running each: the one loop the caller and the
+ * workers share (the workers get its source text). A thread that read an older generation finds another job's
+ * ticket and leaves without touching it. Self-contained: it is also compiled from its text in each worker.
+ */
+function takeParts(control: Int32Array, ticket: BigUint64Array, generation: number, parts: number, done: number,
+    run: (part: number, count: number) => void): void {
+    const mine = BigInt(generation >>> 0) << 32n;
+    for (;;) {
+        const current = Atomics.load(ticket, 0);
+        if ((current >> 32n) << 32n !== mine) return;
+        const part = Number(current & 0xffffffffn);
+        // Read after the ticket: while the ticket is this job's, the part count is too.
+        const count = control[parts];
+        if (part >= count) return;
+        if (Atomics.compareExchange(ticket, 0, current, current + 1n) !== current) continue;
+        run(part, count);
+        if (Atomics.add(control, done, 1) + 1 === count) Atomics.notify(control, done);
+    }
+}
 
 // The worker's whole program: instantiate, then loop on the job block. Kept as source text so that it runs the
 // same from the bundles and from the TypeScript sources under test.
@@ -22,18 +56,18 @@ const { workerData } = require('node:worker_threads');
 const { module, memory, job, thread, threads } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm kernel aborted'); } } }).exports;
 const control = new Int32Array(memory.buffer, job, ${JOB_SLOTS});
+const ticket = new BigUint64Array(memory.buffer, job + ${TICKET * 4}, 1);
+const takeParts = ${takeParts.toString()};
+const runPart = (part, count) => kernels.runPart(job, part, count, thread);
 let seen = 0;
 for (;;) {
-    // Spin briefly before sleeping: a network's jobs come back to back, and waking from Atomics.wait costs more
-    // than a small layer's share of work.
     for (let spin = 0; spin < ${SPIN} && Atomics.load(control, ${GENERATION}) === seen; spin++);
     Atomics.wait(control, ${GENERATION}, seen);
     const generation = Atomics.load(control, ${GENERATION});
     if (generation === seen) continue;
     seen = generation;
     if (control[${KIND}] === ${STOP_KIND}) break;
-    kernels.runPart(job, thread, threads);
-    if (Atomics.sub(control, ${BUSY}, 1) === 1) Atomics.notify(control, ${BUSY});
+    takeParts(control, ticket, generation, ${PARTS}, ${DONE}, runPart);
 }
 `;
 
@@ -42,8 +76,10 @@ export class ThreadTeam {
     private readonly workers: Worker[] = [];
     private readonly control: Int32Array;
     private readonly floats: Float32Array;
+    private readonly ticket: BigUint64Array;
     private readonly job: number;
     private readonly kernels: KernelExports;
+    private generation = 0;
 
     /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
     constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
@@ -53,6 +89,7 @@ export class ThreadTeam {
         const scratch = memory.allocateBytes(scratchBytes * this.threads);
         this.control = new Int32Array(memory.memory.buffer, this.job, JOB_SLOTS);
         this.floats = new Float32Array(memory.memory.buffer, this.job, JOB_SLOTS);
+        this.ticket = new BigUint64Array(memory.memory.buffer, this.job + TICKET * 4, 1);
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
         for (let thread = 1; thread < this.threads; thread++) {
@@ -70,6 +107,9 @@ export class ThreadTeam {
     /** Runs a job — on every thread, or only on the caller's when `parallel` is false — and returns when it is done. */
     run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true): void {
         const control = this.control;
+        const generation = this.generation + 1;
+        // Closed first: a worker still looking at the last job must not take a part while the arguments change.
+        Atomics.store(this.ticket, 0, ticketOf(generation, 0xffffffff));
         control[KIND] = JOB_KINDS[job];
         const values = args as Readonly<Record<string, number>>;
         for (const { field, slot, type } of jobSlots(job)) {
@@ -77,16 +117,21 @@ export class ThreadTeam {
             else control[slot] = values[field];
         }
         if (this.threads === 1 || !parallel) {
-            this.kernels.runPart(this.job, 0, 1);
+            this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
-        Atomics.store(control, BUSY, this.threads - 1);
-        Atomics.add(control, GENERATION, 1);
+        const parts = this.threads * PARTS_PER_THREAD;
+        control[PARTS] = parts;
+        control[DONE] = 0;
+        Atomics.store(this.ticket, 0, ticketOf(generation, 0));
+        this.generation = generation;
+        Atomics.store(control, GENERATION, generation);
         Atomics.notify(control, GENERATION);
-        this.kernels.runPart(this.job, 0, this.threads);
-        for (let spin = 0; spin < SPIN && Atomics.load(control, BUSY) !== 0; spin++);
-        for (let busy = Atomics.load(control, BUSY); busy !== 0; busy = Atomics.load(control, BUSY)) {
-            Atomics.wait(control, BUSY, busy);
+        takeParts(control, this.ticket, generation, PARTS, DONE, (part, count) => this.kernels.runPart(this.job, part, count, 0));
+        // Only parts a worker took and has not finished are left: wait for those.
+        for (let spin = 0; spin < SPIN && Atomics.load(control, DONE) !== parts; spin++);
+        for (let done = Atomics.load(control, DONE); done !== parts; done = Atomics.load(control, DONE)) {
+            Atomics.wait(control, DONE, done);
         }
     }
 
@@ -94,7 +139,8 @@ export class ThreadTeam {
     dispose(): void {
         if (this.workers.length === 0) return;
         this.control[KIND] = STOP_KIND;
-        Atomics.add(this.control, GENERATION, 1);
+        this.generation++;
+        Atomics.store(this.control, GENERATION, this.generation);
         Atomics.notify(this.control, GENERATION);
         for (const worker of this.workers) void worker.terminate();
         this.workers.length = 0;

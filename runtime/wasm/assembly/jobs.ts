@@ -1,6 +1,6 @@
 // The work split over threads (AssemblyScript; see kernels.ts). A job is a block of 4-byte slots in shared
-// memory, written by the thread that starts it (ThreadTeam.run in runtime/wasm/threads.ts); every thread t of T
-// then calls runPart(block, t, T) and does its share.
+// memory, written by the thread that starts it (ThreadTeam.run in runtime/wasm/threads.ts) and cut into parts;
+// the threads take parts one at a time and call runPart(block, t, T, thread) for part t of T.
 //
 // '../job-layout' is runtime/wasm/job-layout.ts, where the block's header and each job's fields are defined
 // once: runtime/wasm/build.mjs hands the compiler its translation to AssemblyScript — a struct per layout
@@ -17,7 +17,7 @@ import { col2im2d, im2col2d } from './im2col';
 import { window2d } from './window';
 import { winogradInput, winogradOutput } from './winograd';
 
-/** Thread t's share [begin, end) of `count` items handed out in multiples of `unit`. */
+/** Part t's share [begin, end) of `count` items handed out in multiples of `unit`. */
 @inline function shareBegin(count: i32, unit: i32, t: i32, T: i32): i32 {
     const per = ((count + T * unit - 1) / (T * unit)) * unit;
     return min(count, t * per);
@@ -28,14 +28,15 @@ import { winogradInput, winogradOutput } from './winograd';
     return min(count, (t + 1) * per);
 }
 /**
- * Thread t's part of the job: a GEMM is split by columns of C (whole NR panels) when it is wide, by rows
- * (whole MR panels) when it is tall; the other jobs by channels. Each part writes a disjoint part of the result.
+ * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
+ * panels) when it is wide, by rows (whole MR panels) when it is tall; the other jobs by channels. Each part writes
+ * a disjoint part of the result.
  */
-export function runPart(block: usize, t: i32, T: i32): void {
+export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
     const header = changetype<JobHeader>(block);
     const args = block + JOB_ARGUMENTS_OFFSET;
     const kind = header.kind;
-    const scratch = header.scratch + <usize>t * header.scratchStride;
+    const scratch = header.scratch + <usize>thread * header.scratchStride;
     if (kind == JOB_GEMM) {
         const job = changetype<GemmJob>(args);
         const m = job.m, n = job.n, k = job.k, lda = job.lda, ldb = job.ldb, ldc = job.ldc;
