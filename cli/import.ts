@@ -12,6 +12,7 @@ import { NodeFileSystem } from 'langium/node';
 import { createConvNetServices } from '../language/convnet-module.js';
 import { ensureBuiltinLibrary } from '../language/builtin-library.js';
 import { isNetwork, type Model } from '../language/generated/ast.js';
+import { stateDictKey } from '../language/elaboration/graph.js';
 import { formatShape } from '../language/ops/shape-utils.js';
 import { withCommas } from '../language/util/format.js';
 import { displayText, quoted } from '../language/util/quote.js';
@@ -58,7 +59,7 @@ export async function checkImported(result: OnnxImport, file: string): Promise<I
     if (outputs.map(formatShape).join(', ') !== result.outputs.map(o => formatShape(o.shape)).join(', ')) {
         errors.push(`the network's outputs are ${outputs.map(formatShape).join(', ')}, the model's ${result.outputs.map(o => formatShape(o.shape)).join(', ')}`);
     }
-    const keys = new Set(graph.nodes.flatMap(n => n.params.map(p => `${n.name}.${p.name}`)));
+    const keys = new Set(graph.nodes.flatMap(n => n.params.map(p => stateDictKey(n.name, p.name))));
     const namesChanged = result.parameterNames.filter(n => !keys.has(n));
     return { errors, warnings, namesKept: result.parameterNames.length - namesChanged.length, namesChanged };
 }

@@ -91,8 +91,10 @@ interface RunReport {
     engine: string;
     memory: MemoryEstimate;
     written?: string;
-    /** Every step in execution order (the text table is sorted slowest first). */
+    /** Every step in execution order (the text table is sorted slowest first): medians of `warm.runs` warm runs. */
     profile?: NodeTiming[];
+    /** With --profile: the warm runs timed after the first, and the median of their totals. */
+    warm?: { runs: number; totalMs: number };
 }
 
 /**
@@ -170,6 +172,7 @@ function executeOn(run: OpenedRun, graph: NetworkGraph, options: RunCommandOptio
         memory: result.plannedBytes,
         ...(options.output ? { written: options.output } : {}),
         ...(result.timings ? { profile: result.timings } : {}),
+        ...(result.profile ? { warm: result.profile } : {}),
     };
 }
 
@@ -198,7 +201,8 @@ function render(graph: NetworkGraph, report: RunReport): string {
         }
     }
     const m = report.memory;
-    lines.push(`time: ${milliseconds(report.totalMs)} ms (${report.engine})`);
+    const warm = report.warm ? `; warm: ${milliseconds(report.warm.totalMs)} ms, the median of ${report.warm.runs} more run${report.warm.runs === 1 ? '' : 's'}` : '';
+    lines.push(`time: ${milliseconds(report.totalMs)} ms (${report.engine})${warm}`);
     lines.push(`memory planned: ${formatBytes(m.total)} (activations ${formatBytes(m.activations)}, scratch ${formatBytes(m.scratch)}, parameters ${formatBytes(m.parameters)})`);
     if (report.written) lines.push(`outputs written to ${report.written} (${report.outputs.map(o => o.name).join(', ')})`);
     if (report.profile) {
@@ -208,7 +212,7 @@ function render(graph: NetworkGraph, report: RunReport): string {
             const node = graph.nodes[t.node];
             return [String(t.i), t.name, t.op, formatShape(graph.tensors[node.outputs[0]].shape), milliseconds(t.ms), `${((100 * t.ms) / total).toFixed(1)}%`];
         });
-        lines.push('', 'per step, slowest first (# is the execution order; a conv with the layers it absorbed is one step):');
+        lines.push('', `per step, slowest first: the median of ${report.warm?.runs ?? 1} warm run${report.warm?.runs === 1 ? '' : 's'} after the first (# is the execution order; a conv with the layers it absorbed is one step):`);
         lines.push(table(['#', 'Layer', 'Op', 'Output shape', 'ms', 'share'], rows, [true, false, false, false, true, true]));
         const byOp = new Map<string, number>();
         for (const t of report.profile) byOp.set(t.op, (byOp.get(t.op) ?? 0) + t.ms);

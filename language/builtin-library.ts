@@ -4,7 +4,7 @@
  * protection) and the registry stays the one place an op is defined.
  */
 import { URI, type LangiumDocument, type LangiumSharedCoreServices } from 'langium';
-import { allOpNames } from './ops/registry.js';
+import { allOpNames, findOp } from './ops/registry.js';
 import { BUILTIN_FUNCTIONS } from './elaboration/functions.js';
 
 export const BUILTIN_LIBRARY_URI = URI.parse('builtin:///convnet-library.convnet');
@@ -12,7 +12,8 @@ export const BUILTIN_LIBRARY_URI = URI.parse('builtin:///convnet-library.convnet
 export function builtinLibraryText(): string {
     return [
         '# ConvNet built-in library (generated from the op registry).',
-        ...allOpNames().map(name => `op ${name}`),
+        // An op without inputs (a `param` statement's) is made by the language, not called.
+        ...allOpNames().filter(name => findOp(name)!.inputs.max > 0).map(name => `op ${name}`),
         ...Object.keys(BUILTIN_FUNCTIONS).map(name => `function ${name}`),
         '',
     ].join('\n');

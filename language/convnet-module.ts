@@ -11,6 +11,7 @@ import { NetworkAnalyzer } from './analysis/network-analyzer.js';
 import { LayerLookup } from './analysis/layer-lookup.js';
 import { ConvNetScopeComputation } from './scope-computation.js';
 import { ConvNetLexer } from './lexer.js';
+import { ConvNetTokenBuilder, ConvNetValueConverter } from './name-tokens.js';
 import { createConvNetParser } from './parser.js';
 import { ConvNetLexerErrorMessageProvider, ConvNetParserErrorMessageProvider } from './parser-messages.js';
 import { ConvNetDocumentValidator } from './document-validator.js';
@@ -31,6 +32,8 @@ export type ConvNetServices = LangiumCoreServices & ConvNetAddedServices;
 
 export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices & ConvNetAddedServices> = {
     parser: {
+        TokenBuilder: () => new ConvNetTokenBuilder(),
+        ValueConverter: () => new ConvNetValueConverter(),
         Lexer: services => new ConvNetLexer(services),
         LangiumParser: services => createConvNetParser(services),
         ParserErrorMessageProvider: () => new ConvNetParserErrorMessageProvider(),

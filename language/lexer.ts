@@ -6,10 +6,12 @@
  * out of what the parser sees up to the bracket that closes it, an operator beyond LIMITS up to the end of its
  * expression; each cut is reported as a lexing error, and the rest of the file is read as usual. A name longer
  * than LIMITS.nameLength is reported the same way (and kept, so that the rest of the file still makes sense).
+ * Before all that, names get their tokens (name-tokens.ts): quoted and computed labels, keywords written as names.
  */
 import { DefaultLexer, type LexerResult, type TokenizeOptions } from 'langium';
 import { LIMITS } from './elaboration/limits.js';
 import { withCommas } from './util/format.js';
+import { keywordsAsNames, labelTokens } from './name-tokens.js';
 
 type IToken = LexerResult['tokens'][number];
 type ILexingError = LexerResult['errors'][number];
@@ -39,7 +41,9 @@ interface Level {
 
 export class ConvNetLexer extends DefaultLexer {
     override tokenize(text: string, options?: TokenizeOptions): LexerResult {
-        const result = cutUnclosedComment(super.tokenize(text, options));
+        const lexed = super.tokenize(text, options);
+        const named = labelTokens({ ...lexed, tokens: keywordsAsNames(lexed.tokens, this.tokenTypes.ID) }, text, this.tokenTypes, inner => super.tokenize(inner, options));
+        const result = cutUnclosedComment(named);
         const guarded = guardNesting(result.tokens);
         const longNames = overlongNames(result.tokens);
         if (guarded.errors.length === 0 && longNames.length === 0) return result;

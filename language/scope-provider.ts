@@ -10,7 +10,7 @@ import {
     AstUtils, DefaultScopeProvider, EMPTY_SCOPE, stream, type AstNode, type AstNodeDescription, type ReferenceInfo, type Scope, type ScopeProvider, type Stream,
 } from 'langium';
 import {
-    isAssignment, isBlock, isBody, isForItem, isModel, isNetwork, isParam, type Body, type Model, type Param, type TensorDecl,
+    isAssignment, isBlock, isBody, isForItem, isModel, isNetwork, isParam, isParamDecl, type Body, type Model, type Param, type ParamDecl, type TensorDecl,
 } from './generated/ast.js';
 import { BUILTIN_LIBRARY_URI } from './builtin-library.js';
 import { importedUris } from './imports.js';
@@ -18,8 +18,8 @@ import { importedUris } from './imports.js';
 type Named = AstNode & { name: string };
 
 interface BodyIndex {
-    /** For each name assigned in the body, the statements (by index, ascending) that assign it. */
-    readonly assignments: Map<string, { statement: number; decl: TensorDecl }[]>;
+    /** For each name assigned (or declared with `param`) in the body, the statements (by index, ascending) that assign it. */
+    readonly assignments: Map<string, { statement: number; decl: TensorDecl | ParamDecl }[]>;
     /** Each name once, in the order of its first assignment. */
     readonly names: readonly { readonly name: string; readonly statement: number }[];
 }
@@ -52,8 +52,8 @@ export class ConvNetScopeProvider extends DefaultScopeProvider {
             const assignments: BodyIndex['assignments'] = new Map();
             const names: { name: string; statement: number }[] = [];
             body.statements.forEach((statement, i) => {
-                if (!isAssignment(statement)) return;
-                for (const decl of statement.targets) {
+                const decls = isAssignment(statement) ? statement.targets : isParamDecl(statement) ? [statement] : [];
+                for (const decl of decls) {
                     if (!decl.name) continue;
                     const list = assignments.get(decl.name);
                     if (list) {

@@ -5,9 +5,11 @@
  */
 import { AstUtils, GrammarUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type LangiumDocument, type DiagnosticInfo, type Properties } from 'langium';
 import {
-    isBlock, isCall, isNetwork, isTensorDecl,
-    type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type Model, type Network, type Param, type Step, type TensorDecl,
+    isBlock, isCall, isNetwork, isOutput, isTensorDecl,
+    type Argument, type Block, type ConvNetAstType, type Call, type IfExpr, type Import, type LabeledItem, type LoopVar, type Model, type Network, type Output,
+    type Param, type ParamDecl, type Step, type TensorDecl,
 } from './generated/ast.js';
+import { isQuoted, keywordAsName, writtenLabelProblem } from './names.js';
 import type { ConvNetServices } from './convnet-module.js';
 import { isBuiltinDocument } from './builtin-library.js';
 import { resolveImportUri } from './imports.js';
@@ -20,11 +22,18 @@ export function registerValidationChecks(services: ConvNetServices): void {
     const validator = new ConvNetValidator(services);
     const checks: ValidationChecks<ConvNetAstType> = {
         Model: [validator.checkModel.bind(validator)],
-        Block: [validator.checkBlock.bind(validator)],
-        Network: [validator.checkNetwork.bind(validator)],
         Import: [validator.checkImport.bind(validator)],
         IfExpr: [validator.checkIfHasElse.bind(validator)],
-        Step: [validator.checkStepLabel.bind(validator)],
+        Step: [validator.checkStepLabel.bind(validator), validator.checkLabel.bind(validator)],
+        LabeledItem: [validator.checkLabel.bind(validator)],
+        Output: [validator.checkLabel.bind(validator)],
+        TensorDecl: [validator.checkPlainName.bind(validator)],
+        ParamDecl: [validator.checkPlainName.bind(validator)],
+        Param: [validator.checkPlainName.bind(validator)],
+        LoopVar: [validator.checkPlainName.bind(validator)],
+        Argument: [validator.checkPlainName.bind(validator)],
+        Block: [validator.checkBlock.bind(validator), validator.checkPlainName.bind(validator)],
+        Network: [validator.checkNetwork.bind(validator), validator.checkPlainName.bind(validator)],
     };
     services.validation.ValidationRegistry.register(checks, validator);
 }
@@ -218,9 +227,32 @@ export class ConvNetValidator {
         }
     }
 
+    /**
+     * A label (or an output's name) is any module name (names.ts): a keyword written bare is one error, at the word,
+     * saying to quote it; a quoted name is refused only when empty or holding a `.`.
+     */
+    checkLabel(node: Step | LabeledItem | Output, accept: ValidationAcceptor): void {
+        const property = isOutput(node) ? 'name' : 'label';
+        const name = isOutput(node) ? node.name : node.label;
+        if (name === undefined) return;
+        if (keywordAsName(node, property)) {
+            accept('error', `\`${name}\` is a keyword; write '${name}' to use it as a name`, { node, property: property as never });
+            return;
+        }
+        const problem = writtenLabelProblem(node, property, name);
+        if (problem) accept('error', problem, { node, property: property as never });
+    }
+
+    /** Names of tensors, parameters, loop variables, arguments, blocks and networks are plain names: a keyword is one error, at the word. */
+    checkPlainName(node: TensorDecl | ParamDecl | Param | LoopVar | Argument | Block | Network, accept: ValidationAcceptor): void {
+        if (!node.name || !keywordAsName(node, 'name')) return;
+        const what = { TensorDecl: 'a tensor', ParamDecl: 'a param', Param: 'a parameter', LoopVar: 'a loop variable', Argument: 'an argument', Block: 'a block', Network: 'a network' }[node.$type];
+        accept('error', `\`${node.name}\` is a keyword and cannot name ${what}; choose another name (only layer and output names can be quoted)`, { node, property: 'name' });
+    }
+
     /** A numbered label names a child as PyTorch numbers them (`0`, `4`): a whole number, written without leading zeros. */
     checkStepLabel(step: Step, accept: ValidationAcceptor): void {
-        if (step.label === undefined || !/^\d/.test(step.label) || /^(0|[1-9]\d*)$/.test(step.label)) return;
+        if (step.label === undefined || isQuoted(step, 'label') || !/^\d/.test(step.label) || /^(0|[1-9]\d*)$/.test(step.label)) return;
         accept('error', `a numbered label must be a whole number such as 0 or 4 (the position PyTorch gives a child module), not ${step.label}`, { node: step, property: 'label' });
     }
 

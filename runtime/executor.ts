@@ -50,9 +50,17 @@ export interface RunOptions extends PrepareOptions {
     readonly onProgress?: (done: number, total: number, node: GraphNode) => void;
     /** Checked between nodes; an aborted run throws `RunCancelled` and leaves nothing behind. */
     readonly signal?: AbortSignal;
-    /** Measure each step's time. */
+    /**
+     * Measure each step's time on warm runs: after the run that gives the outputs (whose first layers pay for cold
+     * caches, page faults and the threads waking), up to PROFILE_RUNS more runs, as many as fit in about a second,
+     * and each step's median over them — so that twin layers show the same time.
+     */
     readonly profile?: boolean;
 }
+
+/** At most this many warm runs are timed for a profile, and no more than fit in PROFILE_BUDGET_MS. */
+export const PROFILE_RUNS = 5;
+const PROFILE_BUDGET_MS = 1000;
 
 export interface NodeTiming {
     /** Index of the step's (first) node in the graph. */
@@ -60,15 +68,22 @@ export interface NodeTiming {
     readonly name: string;
     /** The node's op, or the ops of a fused step joined by " + " ("conv + batchnorm + relu"). */
     readonly op: string;
+    /** Median over the warm runs when profiling (see RunOptions.profile). */
     readonly ms: number;
+    /** Fastest and slowest of those runs. */
+    readonly minMs?: number;
+    readonly maxMs?: number;
 }
 
 export interface RunResult {
     /** Every network output, by its name, copied out of the arena. */
     readonly outputs: Map<string, Tensor>;
+    /** The time of the run that gave the outputs (the first, cold, run when profiling). */
     readonly totalMs: number;
-    /** Per step (a node, or a conv with what it absorbed), in execution order, when profiling. */
+    /** Per step (a node, or a conv with what it absorbed), in execution order, when profiling: medians of warm runs. */
     readonly timings?: NodeTiming[];
+    /** When profiling: how many warm runs were timed, and the median of their totals. */
+    readonly profile?: { readonly runs: number; readonly totalMs: number };
     readonly plannedBytes: MemoryEstimate;
     /** First output of each captured node, by node index. */
     readonly captured: Map<number, Tensor>;
@@ -149,7 +164,10 @@ export function checkMemoryBudget(graph: NetworkGraph, budget: number = DEFAULT_
 export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tensor>, parameters: ParameterStore, options: RunOptions = {}): RunResult {
     const prepared = prepareNetwork(graph, parameters, options);
     try {
-        return prepared.run(inputs, options);
+        const result = prepared.run(inputs, { onProgress: options.onProgress, signal: options.signal });
+        if (!options.profile) return result;
+        const warm = prepared.profile(inputs, result.totalMs, options.signal);
+        return { ...result, timings: warm.timings, profile: { runs: warm.runs, totalMs: warm.totalMs } };
     } finally {
         prepared.dispose();
     }
@@ -281,6 +299,24 @@ export class PreparedNetwork {
             outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
         }
         return { outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured, engine: this.compute.description };
+    }
+
+    /**
+     * Per-step medians of warm runs (RunOptions.profile): as many as fit in PROFILE_BUDGET_MS given that one run
+     * took `runMs`, at least one and at most PROFILE_RUNS.
+     */
+    profile(inputs: ReadonlyMap<string, Tensor>, runMs: number, signal?: AbortSignal): { timings: NodeTiming[]; runs: number; totalMs: number } {
+        const count = Math.max(1, Math.min(PROFILE_RUNS, Math.floor(PROFILE_BUDGET_MS / Math.max(runMs, 1e-3))));
+        const runs = Array.from({ length: count }, () => this.run(inputs, { profile: true, signal }));
+        const median = (values: number[]) => {
+            const sorted = [...values].sort((a, b) => a - b);
+            return sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        };
+        const timings = runs[0].timings!.map((step, i) => {
+            const times = runs.map(r => r.timings![i].ms);
+            return { ...step, ms: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) };
+        });
+        return { timings, runs: count, totalMs: median(runs.map(r => r.totalMs)) };
     }
 
     /** Stops the engine's threads (unless the caller gave the engine); the object must not run again. */

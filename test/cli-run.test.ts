@@ -128,8 +128,10 @@ describe('convnet run', () => {
         const r = await convnet(...tiny('--profile'));
         expect(r.code).toBe(0);
         const lines = r.out.split('\n');
-        const start = lines.indexOf('per step, slowest first (# is the execution order; a conv with the layers it absorbed is one step):');
+        // A tiny network: five warm runs fit in the profile's second; the times are their medians.
+        const start = lines.indexOf('per step, slowest first: the median of 5 warm runs after the first (# is the execution order; a conv with the layers it absorbed is one step):');
         expect(start).toBeGreaterThan(0);
+        expect(r.out).toMatch(/^time: [\d.]+ ms \(wasm [^)]*\); warm: [\d.]+ ms, the median of 5 more runs$/m);
         expect(lines[start + 2]).toMatch(/^\s*#\s+Layer\s+Op\s+Output shape\s+ms\s+share$/);
         // 25 layers run as 17 steps: each conv absorbs the batch norm and ReLU after it (runtime/fusion.ts).
         const rows = lines.slice(start + 4, start + 4 + 17);
@@ -143,6 +145,8 @@ describe('convnet run', () => {
         const json = JSON.parse((await convnet(...tiny('--profile', '--json'))).out);
         expect(json.profile[0]).toMatchObject({ node: 0, name: 'stem', op: 'conv + batchnorm + relu' }); // execution order
         expect(json.profile).toHaveLength(17);
+        expect(json.warm.runs).toBe(5);
+        for (const step of json.profile) expect(step.minMs <= step.ms && step.ms <= step.maxMs, step.name).toBe(true);
         const reference = JSON.parse((await convnet(...tiny('--profile', '--json', '--engine', 'reference'))).out);
         expect(reference.profile.map((t: { name: string }) => t.name).slice(0, 3)).toEqual(['stem', 'bn', 'relu']);
         expect(reference.profile).toHaveLength(25);

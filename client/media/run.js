@@ -35,7 +35,8 @@
             });
             root.append(top);
         }
-        root.append(el('h2', { textContent: 'Time per layer' }));
+        root.append(el('h2', { textContent: 'Time per layer' }),
+            el('p', { className: 'muted', id: 'time-note', textContent: `Warm times: the median of ${r.warmRuns} run${r.warmRuns === 1 ? '' : 's'} after the first (${r.warmMs.toFixed(1)} ms each); the first run, ${r.totalMs.toFixed(1)} ms, also wakes caches and threads.` }));
         const slowest = Math.max(...r.timings.map(t => t.ms), 1e-6);
         const bars = el('table', { className: 'bars' });
         const bb = bars.createTBody();

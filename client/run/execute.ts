@@ -54,6 +54,8 @@ export function executeRun(loaded: LoadedRun, request: RunRequest, options: Exec
         outputs: [...result.outputs].map(([name, tensor]) => outputStatistics(name, tensor)),
         totalMs: result.totalMs,
         timings: result.timings ?? [],
+        warmRuns: result.profile?.runs ?? 0,
+        warmMs: result.profile?.totalMs ?? result.totalMs,
         weights: request.weights ? path.basename(request.weights) : `seeded initialisation (seed ${request.seed})`,
         input: request.input.kind === 'random' ? `seeded random (seed ${request.seed})` : path.basename(request.input.path),
         memoryBytes: loaded.plannedBytes,

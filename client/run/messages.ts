@@ -33,7 +33,11 @@ export type FromWorker =
         readonly type: 'done';
         readonly outputs: OutputStatistics[];
         readonly totalMs: number;
+        /** Medians of `warmRuns` warm runs after the first (see RunOptions.profile in runtime/executor.ts). */
         readonly timings: { name: string; op: string; ms: number }[];
+        readonly warmRuns: number;
+        /** The median of the warm runs' totals. */
+        readonly warmMs: number;
         readonly weights: string;
         readonly input: string;
         readonly memoryBytes: number;

@@ -4,7 +4,7 @@
  * export leaves nothing behind — and writing them.
  */
 import * as path from 'node:path';
-import type { NetworkGraph } from '../../language/elaboration/graph.js';
+import { stateDictKey, type NetworkGraph } from '../../language/elaboration/graph.js';
 import { formatBytes } from '../../language/util/format.js';
 import { displayText } from '../../language/util/quote.js';
 import { readFileBounded, ReadRefused } from '../../io/bounded-read.js';
@@ -116,7 +116,7 @@ export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): {
         files.push({ file: request.pytorch, bytes: module.source, what: `PyTorch module ${module.className}${module.blockClasses.length ? ` (block classes ${module.blockClasses.join(', ')})` : ''}` });
         // The state_dict goes beside the module only when weights were asked for (an ONNX export alone needs them).
         if (parameters && (request.weights !== undefined || request.seed !== undefined)) {
-            const tensors = graph.nodes.flatMap(n => n.params.map(p => [`${n.name}.${p.name}`, { shape: p.shape, data: parameters.store.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));
+            const tensors = graph.nodes.flatMap(n => n.params.map(p => [stateDictKey(n.name, p.name), { shape: p.shape, data: parameters.store.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));
             files.push({
                 file: weightsBeside(request.pytorch), bytes: encodeSafetensors(tensors, { producer: 'convnet export', network: graph.name }),
                 what: `its state_dict, ${parameters.described} (load_weights(model, path) in the module)`,

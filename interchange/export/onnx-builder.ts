@@ -4,7 +4,7 @@
  * The op emitters of onnx.ts write through it.
  */
 import onnxProto from 'onnx-proto';
-import type { GraphNode } from '../../language/elaboration/graph.js';
+import { stateDictKey, type GraphNode } from '../../language/elaboration/graph.js';
 import { numel } from '../../language/ops/shape-utils.js';
 import type { ParameterStore } from '../../runtime/weights.js';
 
@@ -91,7 +91,7 @@ export class Builder {
         const data = this.parameters.get(node.name)?.[param];
         if (!spec || !data) throw new OnnxExportError(`layer '${node.name}' (${node.op}): no value for parameter '${param}'`);
         if (data.length !== numel(spec.shape)) throw new OnnxExportError(`layer '${node.name}': parameter '${param}' has ${data.length} values, its shape [${spec.shape.join(', ')}] needs ${numel(spec.shape)}`);
-        const name = `${node.name}.${param}`;
+        const name = stateDictKey(node.name, param);
         if (!this.initializers.some(t => t.name === name)) {
             this.used.add(name);
             this.initializers.push({ name, dataType: onnx.TensorProto.DataType.FLOAT, dims: [...spec.shape], rawData: floatBytes(data) });

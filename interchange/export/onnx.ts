@@ -14,7 +14,7 @@
  * - Anything that cannot be expressed exactly is an `OnnxExportError` naming the layer, before anything is written.
  */
 import onnxProto from 'onnx-proto';
-import type { NetworkGraph } from '../../language/elaboration/graph.js';
+import { stateDictKey, type NetworkGraph } from '../../language/elaboration/graph.js';
 import { normalizeDim } from '../../language/ops/tensor.js';
 import { displayText } from '../../language/util/quote.js';
 import { Builder, float, int, OnnxExportError } from './onnx-builder.js';
@@ -23,6 +23,7 @@ import { ONNX_OPSET, simple, type EmitContext } from './onnx-emit.js';
 import { emitAdaptive, emitConv, emitConvTranspose, emitDeformConv, emitPool, emitSpp } from './onnx-ops-sliding.js';
 import { emitBatchnorm, emitGelu, emitGroupnorm, emitHardswish, emitLayernorm, emitLinear, emitLrn, emitRelu6, emitSilu, HARD_SIGMOID } from './onnx-ops-layers.js';
 import { emitPad, emitPixelShuffle, emitPixelUnshuffle, emitReshapeTo, emitShuffle, emitSlice, emitSplit, emitUpsample } from './onnx-ops-layout.js';
+import { emitParameter, emitScale } from './onnx-ops-parameter.js';
 import { entryFor, type OpTable } from '../../language/ops/registry.js';
 import type { ParameterStore } from '../../runtime/weights.js';
 
@@ -100,6 +101,8 @@ export const ONNX_EMITTERS: OpTable<(c: EmitContext) => void> = {
     split: emitSplit,
     slice: emitSlice,
     shuffle: emitShuffle,
+    parameter: emitParameter,
+    scale: emitScale,
 };
 
 function valueInfo(name: string, shape: readonly number[]): onnxProto.onnx.IValueInfoProto {
@@ -133,7 +136,7 @@ export function exportOnnx(graph: NetworkGraph, parameters: ParameterStore, opti
         names.set(port.tensor, port.name);
         reserved.add(port.name);
     }
-    for (const node of graph.nodes) for (const p of node.params) reserved.add(`${node.name}.${p.name}`);
+    for (const node of graph.nodes) for (const p of node.params) reserved.add(stateDictKey(node.name, p.name));
     const returnedOnce = new Map<number, number>();
     for (const port of graph.outputs) returnedOnce.set(port.tensor, (returnedOnce.get(port.tensor) ?? 0) + 1);
     const needsIdentity: { port: string; tensor: number }[] = [];

@@ -66,7 +66,9 @@ function renderClass(name: string, doc: string, params: readonly { name: string;
     const init: string[] = ['super().__init__()'];
     for (const p of params) if (p.forward) init.push(`self.${p.name} = ${p.name}`);
     for (const line of template.init) {
-        const target = isAttributeName(line.attr) ? `self.${line.attr} = ` : `self.add_module(${pythonString(line.attr)}, `;
+        // A name that cannot be an attribute (`block1-0`, `lambda`) is registered by name, so the state_dict keeps it.
+        const register = line.parameter ? 'register_parameter' : 'add_module';
+        const target = isAttributeName(line.attr) ? `self.${line.attr} = ` : `self.${register}(${pythonString(line.attr)}, `;
         const value = renderPretty(line.py, resolver, '        ', 8 + target.length);
         init.push(isAttributeName(line.attr) ? `${target}${value}` : `${target}${value})`);
     }

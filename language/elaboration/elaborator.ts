@@ -6,9 +6,10 @@
  */
 import type { AstNode } from 'langium';
 import {
-    isBlock, isCall, isFunctionDecl, isIfExpr, isLabeledItem, isListExpr, isLoopVar, isOpDecl, isParam, isReturn, isTensorDecl,
-    type Block, type Body, type Call, type Expression, type ListExpr, type ListItem, type Network, type Step,
+    isBlock, isCall, isFunctionDecl, isIfExpr, isLabeledItem, isListExpr, isLoopVar, isOpDecl, isOutput, isParam, isParamDecl, isReturn, isTensorDecl,
+    type Block, type Body, type Call, type Expression, type LabeledItem, type ListExpr, type ParamDecl, type ListItem, type Network, type Output, type Step,
 } from '../generated/ast.js';
+import { labelProblem, writtenLabelProblem } from '../names.js';
 import type { CallArgument } from '../ops/attributes.js';
 import { findOp } from '../ops/registry.js';
 import { Abort, type Bindings, type Context } from './context.js';
@@ -65,7 +66,7 @@ class Elaborator implements LayerApplication {
         try {
             this.parameters.bindNetworkParams(root);
             const result = this.executeBody(this.network.body, root, this.network);
-            if (result !== undefined) this.collectOutputs(result);
+            if (result !== undefined) this.collectOutputs(result, root);
         } catch (e) {
             if (!(e instanceof Abort)) {
                 this.diagnostics.report('error', `internal error while elaborating ${this.network.name}: ${e instanceof Error ? e.message : String(e)}`, this.network, root, { property: 'name' });
@@ -89,6 +90,10 @@ class Elaborator implements LayerApplication {
                 if (values.length === 1) return values[0];
                 return values as Value[];
             }
+            if (isParamDecl(statement)) {
+                this.declareParameter(statement, ctx);
+                continue;
+            }
             const value = statement.value ? this.expressions.evaluate(statement.value, ctx) : undefined;
             if (value === undefined) continue;
             const targets = statement.targets;
@@ -104,6 +109,26 @@ class Elaborator implements LayerApplication {
         return this.diagnostics.error(`${kind} ${owner.name} has no return statement; end it with: return <tensor>`, owner, ctx, { property: 'name' });
     }
 
+    /** `param layer_scale: [dim, 1, 1] = 1e-6`: a learned tensor named as a child of the block instance. */
+    private declareParameter(decl: ParamDecl, ctx: Context): void {
+        if (!decl.name || !decl.shape) return;
+        const shape = this.expressions.evaluateValueList(decl.shape, ctx);
+        const init = decl.init ? this.expressions.evaluate(decl.init, ctx) : 0;
+        if (shape === undefined || init === undefined) return;
+        if (shape.length === 0 || !shape.every(d => typeof d === 'number' && Number.isInteger(d) && d >= 1)) {
+            this.diagnostics.error(`a param's shape is a list of whole numbers ≥ 1, like [dim, 1, 1]; got [${shape.map(describeValue).join(', ')}]`, decl, ctx, { property: 'shape' });
+            return;
+        }
+        if (typeof init !== 'number') {
+            this.diagnostics.error(`a param starts as a number (every element), not ${describeValue(init)}`, decl, ctx, { property: 'init' });
+            return;
+        }
+        const name = this.names.claim(ctx, decl.name, decl, 'name');
+        if (name === undefined) return;
+        const value = this.builder.applyOp(findOp('parameter')!, [], [{ index: 0, value: shape as number[] }, { index: 1, value: init }], name, decl as unknown as Expression, ctx, undefined, {});
+        if (value !== undefined) this.bindDecl(decl, value, ctx);
+    }
+
     private bindDecl(decl: AstNode & { name: string }, value: Value, ctx: Context): void {
         ctx.bindings.set(decl, value);
         const ids = isTensor(value) ? [value.id] : isTuple(value) ? value.filter(isTensor).map(t => t.id) : [];
@@ -111,12 +136,14 @@ class Elaborator implements LayerApplication {
         if (isTensor(value) && this.builder.tensors[value.id].name === undefined) this.builder.tensors[value.id].name = decl.name;
     }
 
-    private collectOutputs(result: Value): void {
+    private collectOutputs(result: Value, ctx: Context): void {
         const returned = this.network.body?.statements.find(isReturn);
         const values = isTuple(result) && (returned?.outputs.length ?? 0) > 1 ? result : [result];
         values.forEach((value, i) => {
             const output = returned?.outputs[i];
-            const name = output?.name ?? (values.length === 1 ? 'output' : `output${i}`);
+            const label = output ? this.label(output, ctx) : undefined;
+            if (label === null) return;
+            const name = label ?? (values.length === 1 ? 'output' : `output${i}`);
             const tensors = isTensor(value) ? [value] : isTuple(value) ? value.filter(isTensor) : [];
             if (tensors.length === 0) {
                 this.diagnostics.error(`a network returns tensors; this returns ${describeValue(value)}`, output ?? this.network, { trace: [] });
@@ -132,7 +159,7 @@ class Elaborator implements LayerApplication {
     evaluateCall(call: Call, ctx: Context): Value | undefined {
         const target = call.target?.ref;
         if (!target) return this.unresolved(call, ctx);
-        if (isParam(target) || isTensorDecl(target) || isLoopVar(target)) {
+        if (isParam(target) || isTensorDecl(target) || isLoopVar(target) || isParamDecl(target)) {
             if (call.hasArguments) return this.diagnostics.error(`'${call.target.$refText}' is ${isParam(target) ? 'a parameter' : 'a value'}, not an op or block, and cannot be called`, call, ctx, { property: 'target' });
             const value = ctx.bindings.get(target);
             // No value means its own definition failed and was reported there.
@@ -182,12 +209,42 @@ class Elaborator implements LayerApplication {
         return ok ? args : undefined;
     }
 
+    /**
+     * The name a label gives, as written or computed from its `{…}` parts; undefined for no label, null when a computed
+     * part fails (reported) or a quoted name cannot be a module's (the validator reports it as written).
+     */
+    private label(node: Step | LabeledItem | Output, ctx: Context): string | undefined | null {
+        const property = isOutput(node) ? 'name' : 'label';
+        const written = isOutput(node) ? node.name : node.label;
+        if (written !== undefined) return writtenLabelProblem(node, property, written) === undefined ? written : null; // the validator says why
+        const computed = node.computed;
+        if (!computed) return undefined;
+        let text = computed.parts[0] ?? '';
+        for (let i = 0; i < computed.holes.length; i++) {
+            const value = this.expressions.evaluate(computed.holes[i], ctx);
+            if (value === undefined) return null;
+            if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) {
+                this.diagnostics.error(`a computed part of a name must be a whole number or a string, not ${describeValue(value)}`, computed.holes[i], ctx);
+                return null;
+            }
+            text += String(value) + (computed.parts[i + 1] ?? '');
+        }
+        const problem = labelProblem(text);
+        if (problem) {
+            this.diagnostics.error(`${problem}; this gives '${text}'`, computed, ctx);
+            return null;
+        }
+        return text;
+    }
+
     /** Applies one chain step (`-> conv1: conv(64, kernel: 3)`) to the value that flows into it. */
     applyStep(input: Value, step: Step, ctx: Context): Value | undefined {
         const target = step.target;
         if (!target) return undefined;
         const base = isListExpr(target) ? 'sequential' : (target.target?.$refText ?? 'layer');
-        const name = step.label ? this.names.claim(ctx, step.label, step) : this.names.auto(ctx, base);
+        const label = this.label(step, ctx);
+        if (label === null) return undefined;
+        const name = label !== undefined ? this.names.claim(ctx, label, step, step.computed ? 'computed' : 'label') : this.names.auto(ctx, base);
         if (name === undefined) return undefined;
         return this.applyLayer(input, target, name, ctx, step);
     }
@@ -238,7 +295,9 @@ class Elaborator implements LayerApplication {
                         layer = branch ? layer.then : layer.else;
                     }
                     if (!layer || (isListExpr(layer) && layer.items.length === 0)) continue; // a layer left out
-                    const childName = item.label ? this.names.claim(inner, item.label, item) : this.names.claim(inner, String(index++), item);
+                    const label = this.label(item, inner);
+                    if (label === null) return false;
+                    const childName = label !== undefined ? this.names.claim(inner, label, item, item.computed ? 'computed' : 'label') : this.names.claim(inner, String(index++), item);
                     if (childName === undefined) return false;
                     const next = this.applyLayer(current, layer, childName, inner, item);
                     if (next === undefined) return false;

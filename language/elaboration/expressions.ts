@@ -17,7 +17,7 @@ import type { ElaborationDiagnostics } from './diagnostics.js';
 import type { GraphBuilder } from './graph-builder.js';
 import type { LayerNames } from './layer-names.js';
 import { LIMITS } from './limits.js';
-import { describeValue, isTensor, isTuple, type Value } from './values.js';
+import { describeValue, isTensor, isTuple, type TensorValue, type Value } from './values.js';
 
 const TENSOR_PROPERTIES = ['batch', 'channels', 'depth', 'height', 'width', 'length', 'features', 'rank', 'shape', 'spatial', 'numel'];
 
@@ -149,6 +149,11 @@ export class ExpressionEvaluator {
         if (operator === '==' || operator === '!=') {
             const equal = JSON.stringify(left) === JSON.stringify(right);
             return operator === '==' ? equal : !equal;
+        }
+        if (operator === '*' && ((isTensor(left) && typeof right === 'number') || (typeof left === 'number' && isTensor(right)))) {
+            // `x * 0.5`, `0.5 * x`: scaling by a number (ConvNeXt's and the SE papers' constant scales).
+            const [tensor, factor, at] = isTensor(left) ? [left, right as number, 1] : [right as TensorValue, left as number, 0];
+            return this.builder.applyOp(findOp('scale')!, [tensor], [{ index: at, value: factor }], this.names.auto(ctx, 'scale'), expr, ctx, undefined, { operands: [expr.left, expr.right] });
         }
         if (isTensor(left) || isTensor(right)) {
             const op = { '+': 'add', '-': 'sub', '*': 'mul', '/': 'div' }[operator as string];

@@ -49,6 +49,15 @@ export interface GraphNode {
     readonly module: number;
 }
 
+/**
+ * The state_dict key of parameter `param` of layer `layer`: `layer1.0.conv1.weight`. A learned tensor declared on
+ * its own (`param layer_scale: …`, op `parameter`) is its layer's one tensor, with the empty name: its key is the
+ * layer's name, `features.1.0.layer_scale`, as an nn.Parameter set directly on a module.
+ */
+export function stateDictKey(layer: string, param: string): string {
+    return param === '' ? layer : `${layer}.${param}`;
+}
+
 /** A block instance or a list of layers: a named group of consecutive nodes (an nn.Module). */
 export interface GraphModule {
     readonly index: number;

@@ -24,13 +24,20 @@ export class LayerNames {
         return this.autoNames.has(name);
     }
 
-    /** A label or list position as a layer's name, or undefined (reported) when another layer of the scope has it. */
-    claim(ctx: Context, label: string, node: AstNode): string | undefined {
+    /**
+     * A label or list position as a layer's name, or undefined (reported) when another layer of the scope has it — or
+     * the same label had it in an earlier iteration of a loop.
+     */
+    claim(ctx: Context, label: string, node: AstNode, property = 'label'): string | undefined {
         const full = ctx.prefix ? `${ctx.prefix}.${label}` : label;
-        const previous = ctx.usedNames.get(label);
-        if (ctx.usedNames.has(label) && previous !== node) {
-            const where = previous ? ` (also used at line ${(previous.$cstNode?.range.start.line ?? 0) + 1})` : '';
-            return this.diagnostics.error(`the layer name '${full}' is used twice${where}; state_dict keys would collide`, node, ctx, { property: 'label' });
+        if (ctx.usedNames.has(label)) {
+            const previous = ctx.usedNames.get(label);
+            const line = (n: AstNode) => (n.$cstNode?.range.start.line ?? 0) + 1;
+            const advice = property === 'computed' ? '' : ' (compute it from the loop variable: "name{i}")';
+            const message = previous === node
+                ? `this label gives the layer name '${full}' in two iterations of its loop; state_dict keys would collide${advice}`
+                : `the layer name '${full}' is used twice${previous ? ` (also used at line ${line(previous)})` : ''}; state_dict keys would collide`;
+            return this.diagnostics.error(message, node, ctx, { property });
         }
         ctx.usedNames.set(label, node);
         return full;

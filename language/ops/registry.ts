@@ -10,9 +10,10 @@ import { normalizationOps } from './norm.js';
 import { activationOps } from './activation.js';
 import { tensorOps } from './tensor.js';
 import { mergeOps } from './merge.js';
+import { parameterOps } from './parameter.js';
 
 /** The ops built into the language. */
-export const ALL_OPS: readonly OpSpec[] = [...convolutionOps, ...poolingOps, ...normalizationOps, ...activationOps, ...tensorOps, ...mergeOps];
+export const ALL_OPS: readonly OpSpec[] = [...convolutionOps, ...poolingOps, ...normalizationOps, ...activationOps, ...tensorOps, ...mergeOps, ...parameterOps];
 
 const specs: OpSpec[] = [];
 const byName = new Map<string, OpSpec>();

@@ -7,6 +7,7 @@ import { normKernels } from './norm.js';
 import { activationKernels } from './activation.js';
 import { tensorKernels } from './tensor.js';
 import { mergeKernels } from './merge.js';
+import { parameterKernels } from './parameter.js';
 
 export const KERNELS: OpTable<Kernel> = {
     conv: convKernel,
@@ -18,6 +19,7 @@ export const KERNELS: OpTable<Kernel> = {
     ...activationKernels,
     ...tensorKernels,
     ...mergeKernels,
+    ...parameterKernels,
 };
 
 /** The kernel that runs `op` (a canonical name or alias), or undefined when the runtime has none. */

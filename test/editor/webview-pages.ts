@@ -231,6 +231,8 @@ async function checkRun(context: BrowserContext, folder: string, theme: Theme, f
         assert.ok(text.startsWith(`${i + 1}${output.top5![i].index}${f.classes[output.top5![i].index]}`), `top-5 row ${i + 1}: ${text}`);
     }
     assert.equal(await view.page.locator('.bars tbody tr').count(), f.run.timings.length, 'a time bar per step');
+    assert.match(await view.text('#time-note'), new RegExp(`^Warm times: the median of ${f.run.warmRuns} runs? after the first`), 'says how the times were measured');
+    assert.ok(f.run.warmRuns >= 1, 'at least one warm run was timed');
     assert.equal(await view.page.locator('#layer-select option').count(), f.graph.nodes.length + 1, 'every layer can be picked');
 
     // Picking a layer asks for its feature maps; the page draws them.

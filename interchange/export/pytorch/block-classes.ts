@@ -8,7 +8,7 @@ import type { GraphModule, GraphNode, NetworkGraph } from '../../../language/ela
 import { pythonString } from '../python-text.js';
 import { HELPERS } from './helpers-code.js';
 import { structureOf, type Item, type Structure } from './graph-structure.js';
-import { identifier, isAutoName, lastSegment, memberAccess } from './python-names.js';
+import { identifier, isAutoName, lastSegment, memberAccess, parameterAccess } from './python-names.js';
 import { call, eachSlot, kw, lit, pos, raw, render, sameLit, type Py, type PyLit } from './py-ast.js';
 import { fail, PytorchExportError, type OpContext } from './op-context.js';
 import { inlineOf, moduleOf } from './op-table.js';
@@ -20,7 +20,8 @@ interface Statement {
 
 /** A class body as one instance would write it, before constant settings are told from constructor parameters. */
 export interface Template {
-    readonly init: { readonly attr: string; readonly py: Py }[];
+    /** Submodules, and learned tensors of the module itself (`parameter`: an nn.Parameter, registered as such). */
+    readonly init: { readonly attr: string; readonly py: Py; readonly parameter?: boolean }[];
     readonly forward: Statement[];
     readonly inputs: readonly string[];
     readonly returns: readonly string[];
@@ -222,7 +223,7 @@ export class ClassBuilder {
      * `outputs`: submodules in __init__, statements in forward.
      */
     private template(container: number, inputs: readonly number[], inputNames: readonly string[], outputs: readonly number[]): Template {
-        const init: { attr: string; py: Py }[] = [];
+        const init: { attr: string; py: Py; parameter?: boolean }[] = [];
         const forward: Statement[] = [];
         const vars = new Map<number, string>();
         const holders = new Map<string, Set<number>>();
@@ -285,9 +286,9 @@ export class ClassBuilder {
                     else taken.add(name);
                 }
                 if (!name && outs.length === 1 && ins.length) {
-                    // Reuse the input's variable when nothing reads it later: `x = self.conv1(x)`.
+                    // Reuse the input's variable when nothing reads it later: `x = self.conv1(x)` (not `self.layer_scale`).
                     const v = vars.get(ins[0])!;
-                    if ([...(holders.get(v) ?? [])].every(h => (lastUse.get(h) ?? -1) <= i && !isOutput(h))) name = v;
+                    if (/^\w+$/.test(v) && [...(holders.get(v) ?? [])].every(h => (lastUse.get(h) ?? -1) <= i && !isOutput(h))) name = v;
                 }
                 name ??= fresh(outs.length > 1 ? `${base}_${k}` : base);
                 names.push(name);
@@ -302,6 +303,13 @@ export class ClassBuilder {
             if (f.item.kind === 'node') {
                 const node = f.item.node;
                 const c = this.opContext(node);
+                if (node.op === 'parameter') {
+                    // A learned tensor of the module itself: registered in __init__, read where it is used.
+                    const attr = lastSegment(node.name);
+                    init.push({ attr, py: moduleOf(c), parameter: true });
+                    outs.forEach(t => bind(t, parameterAccess('self', attr)));
+                    return;
+                }
                 const useModule = node.params.length > 0 || !isAutoName(node);
                 const inline = useModule ? undefined : inlineOf(c, inVars);
                 if (!useModule && inline === undefined && node.op === 'identity') {

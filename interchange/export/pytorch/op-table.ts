@@ -11,6 +11,7 @@ import { normalizationModules } from './ops-normalization.js';
 import { activationFunctions, activationModules } from './ops-activation.js';
 import { tensorFunctions, tensorModules } from './ops-tensor.js';
 import { mergeFunctions, mergeModules } from './ops-merge.js';
+import { parameterFunctions, parameterModules } from './ops-parameter.js';
 
 /** The nn.Module of every op family: what a layer with parameters or a label becomes. */
 export const PYTORCH_MODULES: OpTable<ModuleForm> = {
@@ -20,6 +21,7 @@ export const PYTORCH_MODULES: OpTable<ModuleForm> = {
     ...activationModules,
     ...tensorModules,
     ...mergeModules,
+    ...parameterModules,
 };
 
 /** The inline form in forward of the families that have one (layers with weights, and identity, have none). */
@@ -28,6 +30,7 @@ export const PYTORCH_FUNCTIONS: OpTable<FunctionForm> = {
     ...activationFunctions,
     ...tensorFunctions,
     ...mergeFunctions,
+    ...parameterFunctions,
 };
 
 /** The nn.Module that computes a layer (its parameters under the layer's name). */

@@ -29,6 +29,11 @@ export function memberAccess(owner: string, name: string): string {
     return isAttributeName(name) ? `${owner}.${name}` : `${owner}._modules[${pythonString(name)}]`;
 }
 
+/** `self.layer_scale`, or `self._parameters["…"]` for a learned tensor whose name cannot be an attribute. */
+export function parameterAccess(owner: string, name: string): string {
+    return isAttributeName(name) ? `${owner}.${name}` : `${owner}._parameters[${pythonString(name)}]`;
+}
+
 export function lastSegment(name: string): string {
     return name.slice(name.lastIndexOf('.') + 1);
 }
