@@ -242,6 +242,6 @@ describe('learned tensors and scaling by a number', () => {
 
     it('parameter is made by `param`, not called', async () => {
         const parsed = await parse(network(`  return input -> parameter((3, 1, 1))`));
-        expect(parsed.errors.map(e => e.message.split(';')[0])).toEqual(["unknown op or block 'parameter'"]);
+        expect(parsed.errors.map(e => String(e.message).split(';')[0])).toEqual(["unknown op or block 'parameter'"]);
     });
 });
