@@ -24,6 +24,8 @@ export interface KernelExports {
     heapBase(): number;
     /** Part t of T of the job in the block at byte address `job` (job-layout.ts), on `thread`'s scratch. */
     runPart(job: number, t: number, T: number, thread: number): void;
+    /** 64·rounds flops of register-only multiply-adds: the benchmark's SIMD ceiling (assembly/peak.ts). */
+    fmaPeak(rounds: number, seed: number): number;
 }
 
 /**

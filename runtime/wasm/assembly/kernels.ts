@@ -2,7 +2,7 @@
 // twice: with 128-bit SIMD, and with relaxed SIMD for a fused multiply-add where the engine has it). This file is
 // the module's entry: what it exports is what the JavaScript side sees (runtime/wasm/instance.ts); the kernels
 // live one concern per file beside it — gemm.ts, im2col.ts (and col2im), window.ts (depthwise conv and pooling),
-// winograd.ts, and jobs.ts, which splits a job over threads.
+// winograd.ts, jobs.ts, which splits a job over threads, and peak.ts, the benchmark's SIMD ceiling.
 //
 // Everything works on byte addresses in one shared linear memory that the JavaScript side owns and allocates
 // (`WasmMemory` in runtime/wasm/instance.ts): tensors, weights and scratch all live there, so no call copies its operands.
@@ -14,6 +14,7 @@ export { col2im2d, im2col2d } from './im2col';
 export { WINDOW_AVG, WINDOW_DEPTHWISE, WINDOW_MAX, window2d } from './window';
 export { winogradInput, winogradOutput } from './winograd';
 export { runPart } from './jobs';
+export { fmaPeak } from './peak';
 
 /** Lowest byte address the JavaScript side may allocate from (above this module's static data). */
 export function heapBase(): usize {

@@ -37,6 +37,43 @@ function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32,
     const step = <usize>sw << 4; // four outputs further along the input row
     let ow = owLo;
     let at = <usize>(ow * sw - pw) << 2;
+    // Sixteen columns at a time: four independent sums, so each multiply-add does not wait for the one before.
+    for (; ow + 16 <= owHi; ow += 16, at += step << 2) {
+        let a0 = f32x4.splat(start), a1 = a0, a2 = a0, a3 = a0;
+        if (top) {
+            const r = r0 + at;
+            a0 = madd(w0, loadStrided(r, sw), a0); a1 = madd(w0, loadStrided(r + step, sw), a1);
+            a2 = madd(w0, loadStrided(r + 2 * step, sw), a2); a3 = madd(w0, loadStrided(r + 3 * step, sw), a3);
+            a0 = madd(w1, loadStrided(r + 4, sw), a0); a1 = madd(w1, loadStrided(r + step + 4, sw), a1);
+            a2 = madd(w1, loadStrided(r + 2 * step + 4, sw), a2); a3 = madd(w1, loadStrided(r + 3 * step + 4, sw), a3);
+            a0 = madd(w2, loadStrided(r + 8, sw), a0); a1 = madd(w2, loadStrided(r + step + 8, sw), a1);
+            a2 = madd(w2, loadStrided(r + 2 * step + 8, sw), a2); a3 = madd(w2, loadStrided(r + 3 * step + 8, sw), a3);
+        }
+        if (middle) {
+            const r = r1 + at;
+            a0 = madd(w3, loadStrided(r, sw), a0); a1 = madd(w3, loadStrided(r + step, sw), a1);
+            a2 = madd(w3, loadStrided(r + 2 * step, sw), a2); a3 = madd(w3, loadStrided(r + 3 * step, sw), a3);
+            a0 = madd(w4, loadStrided(r + 4, sw), a0); a1 = madd(w4, loadStrided(r + step + 4, sw), a1);
+            a2 = madd(w4, loadStrided(r + 2 * step + 4, sw), a2); a3 = madd(w4, loadStrided(r + 3 * step + 4, sw), a3);
+            a0 = madd(w5, loadStrided(r + 8, sw), a0); a1 = madd(w5, loadStrided(r + step + 8, sw), a1);
+            a2 = madd(w5, loadStrided(r + 2 * step + 8, sw), a2); a3 = madd(w5, loadStrided(r + 3 * step + 8, sw), a3);
+        }
+        if (bottom) {
+            const r = r2 + at;
+            a0 = madd(w6, loadStrided(r, sw), a0); a1 = madd(w6, loadStrided(r + step, sw), a1);
+            a2 = madd(w6, loadStrided(r + 2 * step, sw), a2); a3 = madd(w6, loadStrided(r + 3 * step, sw), a3);
+            a0 = madd(w7, loadStrided(r + 4, sw), a0); a1 = madd(w7, loadStrided(r + step + 4, sw), a1);
+            a2 = madd(w7, loadStrided(r + 2 * step + 4, sw), a2); a3 = madd(w7, loadStrided(r + 3 * step + 4, sw), a3);
+            a0 = madd(w8, loadStrided(r + 8, sw), a0); a1 = madd(w8, loadStrided(r + step + 8, sw), a1);
+            a2 = madd(w8, loadStrided(r + 2 * step + 8, sw), a2); a3 = madd(w8, loadStrided(r + 3 * step + 8, sw), a3);
+        }
+        if (clamp) {
+            a0 = f32x4.min(f32x4.max(a0, loV), hiV); a1 = f32x4.min(f32x4.max(a1, loV), hiV);
+            a2 = f32x4.min(f32x4.max(a2, loV), hiV); a3 = f32x4.min(f32x4.max(a3, loV), hiV);
+        }
+        const out = row + (<usize>ow << 2);
+        v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+    }
     for (; ow + 4 <= owHi; ow += 4, at += step) {
         let acc = f32x4.splat(start);
         if (top) {
