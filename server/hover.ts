@@ -5,9 +5,9 @@
  */
 import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
 import type { HoverProvider } from 'langium/lsp';
-import type { Hover, HoverParams } from 'vscode-languageserver';
+import type { Diagnostic, Hover, HoverParams, Position } from 'vscode-languageserver';
 import {
-    isBinaryExpr, isBlock, isCall, isLabeledItem, isNetwork, isOpDecl, isParam, isStep, isTensorDecl, type Block, type Network,
+    isBinaryExpr, isBlock, isCall, isLabeledItem, isNetwork, isOpDecl, isParam, isStep, isTensorDecl, type BinaryExpr, type Block, type Network,
 } from '../language/generated/ast.js';
 import type { LayerInstance, LayerLookup, ModuleInstance } from '../language/analysis/layer-lookup.js';
 import type { NetworkAnalyzer } from '../language/analysis/network-analyzer.js';
@@ -37,12 +37,12 @@ export class ConvNetHoverProvider implements HoverProvider {
         if (!root) return undefined;
         const leaf = CstUtils.findLeafNodeAtOffset(root, document.textDocument.offsetAt(params.position));
         if (!leaf) return undefined;
-        const markdown = this.describe(leaf.astNode, leaf.text);
+        const markdown = this.describe(leaf.astNode, leaf.text, document);
         return markdown ? { contents: { kind: 'markdown', value: markdown }, range: leaf.range } : undefined;
     }
 
     /** Markdown for the innermost node under the cursor that has figures. */
-    describe(start: AstNode, word: string): string | undefined {
+    describe(start: AstNode, word: string, document?: LangiumDocument): string | undefined {
         for (let node: AstNode | undefined = start; node; node = node.$container) {
             if (isCall(node)) {
                 const target = node.target?.ref;
@@ -66,6 +66,8 @@ export class ConvNetHoverProvider implements HoverProvider {
             if (isBinaryExpr(node)) {
                 const layers = this.lookup.layers(node);
                 if (layers.length) return this.describeLayers(layers);
+                const mismatch = document && describeMismatch(node, document);
+                if (mismatch) return mismatch;
                 continue;
             }
             if (isTensorDecl(node) || isParam(node)) return this.describeTensor(node, node.name);
@@ -194,4 +196,36 @@ export function layerDetails(graph: NetworkGraph, node: GraphNode): string[] {
     if (teaching.length) lines.push('', ...teaching.map(t => `- ${t}`));
     lines.push('', CONVENTIONS);
     return lines;
+}
+
+/**
+ * A tensor operator whose operands' shapes do not broadcast has no layer to describe: the hover shows both
+ * operands with where each was made (the error's related information) and the dimensions that differ.
+ */
+function describeMismatch(expression: BinaryExpr, document: LangiumDocument): string | undefined {
+    const range = expression.$cstNode?.range;
+    if (!range) return undefined;
+    const inside = (d: Diagnostic) => comparePositions(d.range.start, range.start) >= 0 && comparePositions(d.range.end, range.end) <= 0;
+    const error = (document.diagnostics ?? []).find(d => (d.data as { code?: string } | undefined)?.code === 'shape-mismatch' && inside(d));
+    const data = error?.data as { left?: number[]; right?: number[] } | undefined;
+    if (!error || !data?.left || !data.right) return undefined;
+    const { left, right } = data;
+    const rank = Math.max(left.length, right.length);
+    // Broadcasting aligns the shapes at their last dimension.
+    const at = (shape: number[], d: number) => shape[shape.length - rank + d];
+    const differing = Array.from({ length: rank }, (_, d) => d).filter(d => {
+        const [a, b] = [at(left, d), at(right, d)];
+        return a !== undefined && b !== undefined && a !== b && a !== 1 && b !== 1;
+    });
+    return [
+        `**\`${expression.operator}\`** · elementwise, with PyTorch broadcasting — these shapes do not broadcast`, '',
+        '| operand | made at |', '|---|---|',
+        ...(error.relatedInformation ?? []).map(r => `| ${r.message} | line ${r.location.range.start.line + 1} |`),
+        '',
+        `They differ in ${differing.map(d => `dimension ${d} (${at(left, d)} vs ${at(right, d)})`).join(', ')}; each pair of sizes must be equal, or one of them 1.`,
+    ].join('\n');
+}
+
+function comparePositions(a: Position, b: Position): number {
+    return a.line - b.line || a.character - b.character;
 }

@@ -110,7 +110,8 @@ export class GraphBuilder {
             return isCall(call) ? { node: callNode, property: 'target' } : { node: callNode };
         };
         // For a problem between inputs (a residual of mismatched shapes), say where each input was made.
-        const related = inputs.length > 1 ? inputs.map(t => this.provenance(t.id)).filter(r => r !== undefined) : [];
+        const operandName = (i: number) => (where.operands && inputs.length === 2 ? `the ${i === 0 ? 'left' : 'right'} operand` : `input ${i + 1}`);
+        const related = inputs.length > 1 ? inputs.map((t, i) => this.provenance(t.id, operandName(i))).filter(r => r !== undefined) : [];
         for (const issue of result.issues) {
             const at = locate(issue);
             this.diagnostics.report(issue.severity, `${layer}${issue.message}`, at.node, ctx, {
@@ -148,16 +149,16 @@ export class GraphBuilder {
         return values.length === 1 ? values[0] : values;
     }
 
-    /** Where a tensor was made, for a diagnostic's related information. */
-    private provenance(id: number): { location: SourceLocation; message: string } | undefined {
+    /** Where a tensor was made, for a diagnostic's related information: "the left operand, 1×64×56×56, comes from layer conv1 (conv)". */
+    private provenance(id: number, what: string): { location: SourceLocation; message: string } | undefined {
         const tensor = this.tensors[id];
         const shape = formatShape(tensor.shape);
         if (tensor.producer !== undefined) {
             const node = this.nodes[tensor.producer];
-            return { location: node.source, message: `${shape} comes from ${node.name} (${node.op})` };
+            return { location: node.source, message: `${what}, ${shape}, comes from layer ${node.name} (${node.op})` };
         }
         const input = this.network.params.find(p => p.name === tensor.name);
-        return input ? { location: this.location(input), message: `${shape} is the network input ${input.name}` } : undefined;
+        return input ? { location: this.location(input), message: `${what}, ${shape}, is the network's input '${input.name}'` } : undefined;
     }
 
     addTensor(shape: Shape, producer: number | undefined, name: string | undefined, field = inputField(shape)): number {
