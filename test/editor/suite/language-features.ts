@@ -63,6 +63,22 @@ test('hover on the stem conv shows its output shape 1×64×112×112', async () =
     assert.match(text, /1×3×224×224/, 'the hover also gives the input shape');
 }, { installed: true });
 
+test('a hover on a mismatched residual `+` shows both operands and where each was made', async () => {
+    const content = 'network Residual(input: [1, 8, 16, 16]) {\n  y = input -> c1: conv(16, kernel: 3, stride: 2, padding: 1)\n  return y + input\n}\n';
+    const document = await vscode.workspace.openTextDocument({ language: 'convnet', content });
+    await vscode.window.showTextDocument(document);
+    const text = await waitFor('a hover on the +', async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, new vscode.Position(2, 11));
+        const joined = hoverText(hovers ?? []);
+        if (!joined.includes('do not broadcast')) throw new Error(`saw ${JSON.stringify(joined.slice(0, 160))}`);
+        return joined;
+    });
+    assert.match(text, /the left operand, 1×16×8×8, comes from layer c1 \(conv\) \| line 2/);
+    assert.match(text, /the right operand, 1×8×16×16, is the network's input 'input' \| line 1/);
+    assert.match(text, /dimension 1 \(16 vs 8\)/);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+});
+
 test('inlay hints give the shape after the layers', async () => {
     const document = await openResnet();
     const whole = new vscode.Range(0, 0, document.lineCount, 0);
