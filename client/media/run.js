@@ -10,30 +10,34 @@
         return e;
     };
 
+    /** A table in a box that scrolls sideways when the panel is narrower than it (views.css). */
+    const wrapped = table => el('div', { className: 'table-wrap' }, table);
+
     function showResult(r) {
         root.replaceChildren();
         root.append(el('h2', { id: 'run-title', textContent: `Done in ${r.totalMs.toFixed(1)} ms` }),
             el('p', { className: 'muted', textContent: `Input: ${r.input}. Weights: ${r.weights}. Planned memory: ${(r.memoryBytes / 2 ** 20).toFixed(1)} MiB.` }));
         const outputs = el('table', { id: 'outputs' });
-        outputs.createTHead().insertRow().append(...['Output', 'Shape', 'min', 'max', 'mean', 'std'].map(t => el('th', { textContent: t })));
+        outputs.createTHead().insertRow().append(...['Output', 'Shape', 'min', 'max', 'mean', 'std'].map((t, i) => el('th', { textContent: t, className: i > 1 ? 'num' : '' })));
         const body = outputs.createTBody();
         for (const o of r.outputs) {
             const row = body.insertRow();
-            for (const t of [o.name, o.shape.join('×'), fmt(o.min), fmt(o.max), fmt(o.mean), fmt(o.std)]) row.insertCell().textContent = t;
+            [o.name, o.shape.join('×'), fmt(o.min), fmt(o.max), fmt(o.mean), fmt(o.std)].forEach((t, i) => row.append(el('td', { textContent: t, className: i > 1 ? 'num' : '' })));
             row.dataset.shape = o.shape.join('×');
         }
-        root.append(outputs);
+        root.append(wrapped(outputs));
         for (const o of r.outputs.filter(o => o.top5)) {
             const labels = r.top5Labels ? r.top5Labels[o.name] : undefined;
             root.append(el('h2', { textContent: `Top 5 of ${o.name}` }));
             const top = el('table', { className: 'top5' });
-            top.createTHead().insertRow().append(...['#', 'index', labels ? 'ImageNet class' : '', 'value'].map(t => el('th', { textContent: t })));
+            const numeric = [true, true, false, true];
+            top.createTHead().insertRow().append(...['#', 'index', labels ? 'ImageNet class' : '', 'value'].map((t, i) => el('th', { textContent: t, className: numeric[i] ? 'num' : '' })));
             const tb = top.createTBody();
             o.top5.forEach((t, i) => {
                 const row = tb.insertRow();
-                for (const v of [String(i + 1), String(t.index), labels ? labels[i] : '', fmt(t.value)]) row.insertCell().textContent = v;
+                [String(i + 1), String(t.index), labels ? labels[i] : '', fmt(t.value)].forEach((v, j) => row.append(el('td', { textContent: v, className: numeric[j] ? 'num' : '' })));
             });
-            root.append(top);
+            root.append(wrapped(top));
         }
         root.append(el('h2', { textContent: 'Time per layer' }),
             el('p', { className: 'muted', id: 'time-note', textContent: `Warm times: the median of ${r.warmRuns} run${r.warmRuns === 1 ? '' : 's'} after the first (${r.warmMs.toFixed(1)} ms each); the first run, ${r.totalMs.toFixed(1)} ms, also wakes caches and threads.` }));
@@ -48,7 +52,7 @@
             ms.textContent = `${t.ms.toFixed(2)} ms`;
             ms.className = 'num';
         }
-        root.append(bars);
+        root.append(wrapped(bars));
         root.append(el('h2', { textContent: 'Feature maps' }));
         const select = el('select', { id: 'layer-select' });
         select.append(el('option', { value: '', textContent: 'Pick a layer…' }));

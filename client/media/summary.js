@@ -22,6 +22,14 @@
         return layers;
     }
 
+    /** A table in a box that scrolls sideways when the panel is narrower than it (views.css). */
+    function wrapped(table) {
+        const box = document.createElement('div');
+        box.className = 'table-wrap';
+        box.append(table);
+        return box;
+    }
+
     function render() {
         root.replaceChildren();
         if (!state.summary) {
@@ -76,7 +84,7 @@
         const memory = document.createElement('p');
         memory.className = 'muted';
         memory.textContent = `Activations (float32): ${fmt(s.memory)} bytes in all, peak ${fmt(s.peakMemory)} bytes alive at once.`;
-        root.append(title, conventions, copyMd, copyCsv, table, memory);
+        root.append(title, conventions, copyMd, copyCsv, wrapped(table), memory);
     }
 
     window.addEventListener('message', event => {

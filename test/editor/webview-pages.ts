@@ -28,7 +28,7 @@ const MEDIA = path.join(ROOT, 'client', 'media');
 const EXAMPLE = path.join(ROOT, 'examples', 'resnet18.convnet');
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
-/** Stand-ins for the theme variables VS Code gives a webview (Dark Modern and Light Modern). */
+/** Stand-ins for the theme variables VS Code gives a webview (Dark Modern, Light Modern and Dark High Contrast). */
 const THEMES = {
     dark: {
         '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif', '--vscode-font-size': '13px',
@@ -44,7 +44,50 @@ const THEMES = {
         '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-charts-orange': '#d18616',
         '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-foreground': '#3b3b3b', '--vscode-dropdown-border': '#cecece',
     },
+    'high-contrast': {
+        '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif', '--vscode-font-size': '13px',
+        '--vscode-foreground': '#ffffff', '--vscode-descriptionForeground': '#ffffff', '--vscode-errorForeground': '#f48771',
+        '--vscode-editor-background': '#000000', '--vscode-editorWidget-border': '#6fc3df', '--vscode-list-hoverBackground': '#000000',
+        '--vscode-button-background': '#000000', '--vscode-button-foreground': '#ffffff', '--vscode-charts-orange': '#ffa500',
+        '--vscode-dropdown-background': '#000000', '--vscode-dropdown-foreground': '#ffffff', '--vscode-dropdown-border': '#6fc3df',
+    },
 } as const;
+
+/** Widths a view is checked at: a side panel, and an editor group on a wide screen. */
+const WIDTHS = [300, 1200];
+
+/**
+ * At each width: the page itself never scrolls sideways (a table too wide scrolls inside its own box), the first
+ * column of every table stays in view when its box is scrolled to the far right, and numbers align right.
+ */
+async function checkLayout(view: ViewPage, folder: string, name: string): Promise<void> {
+    for (const width of WIDTHS) {
+        await view.page.setViewportSize({ width, height: 800 });
+        const layout = await view.page.evaluate(`(() => {
+            const page = { scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth };
+            const boxes = [...document.querySelectorAll('.table-wrap')].map(box => {
+                box.scrollLeft = box.scrollWidth;
+                const boxLeft = box.getBoundingClientRect().left;
+                const first = box.querySelector('tbody td:first-child');
+                const firstLeft = first ? first.getBoundingClientRect().left : boxLeft;
+                const numbers = [...box.querySelectorAll('td.num')].map(td => getComputedStyle(td).textAlign);
+                const result = { scrolls: box.scrollWidth > box.clientWidth, firstOffset: Math.round(firstLeft - boxLeft), numbers: [...new Set(numbers)] };
+                box.scrollLeft = 0;
+                return result;
+            });
+            return { page, boxes };
+        })()`) as { page: { scrollWidth: number; width: number }; boxes: { scrolls: boolean; firstOffset: number; numbers: string[] }[] };
+        assert.ok(layout.page.scrollWidth <= layout.page.width, `${name} at ${width} px: the page is ${layout.page.scrollWidth} px wide, wider than the panel`);
+        assert.ok(layout.boxes.length > 0, `${name}: its tables are in scrolling boxes`);
+        for (const [i, box] of layout.boxes.entries()) {
+            assert.ok(Math.abs(box.firstOffset) <= 1, `${name} at ${width} px, table ${i + 1}: the first column stays in view when scrolled (${box.firstOffset} px off)`);
+            assert.ok(box.numbers.every(a => a === 'right'), `${name} at ${width} px, table ${i + 1}: numbers align right (${box.numbers.join(', ')})`);
+        }
+        if (width === 300) assert.ok(layout.boxes.some(b => b.scrolls), `${name} at 300 px: a table wider than the panel scrolls inside its box`);
+        await view.screenshot(folder, `${name}-${width}px`);
+    }
+    await view.page.setViewportSize({ width: 1000, height: 800 });
+}
 type Theme = keyof typeof THEMES;
 
 export interface PageCheck {
@@ -163,6 +206,7 @@ async function checkSummary(context: BrowserContext, folder: string, theme: Them
     assert.equal(await view.page.locator('tbody tr.layer').count(), f.graph.nodes.length, 'a row per layer');
     assert.equal(await view.text('tbody tr.layer td'), 'conv1', 'in source order, the stem first');
     await view.screenshot(folder, `summary-${theme}`);
+    await checkLayout(view, folder, `summary-${theme}`);
 
     // Sorting by params (largest first), copying, revealing a layer's source.
     await view.page.locator('th', { hasText: 'Params' }).click();
@@ -244,6 +288,7 @@ async function checkRun(context: BrowserContext, folder: string, theme: Theme, f
     await view.page.locator('#maps[data-channels]').waitFor({ timeout: 10_000 });
     assert.equal(await view.page.locator('#maps canvas').count(), 64, 'conv1\'s 64 channels');
     await view.screenshot(folder, `run-${theme}`);
+    await checkLayout(view, folder, `run-${theme}`);
 
     // A refused run: the message, as one readable paragraph.
     await view.post(runErrorMessage(f.budgetMessage));
