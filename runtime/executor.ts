@@ -112,6 +112,7 @@ export class RunError extends Error {}
 function scratchElements(graph: NetworkGraph): number {
     let largest = 0;
     for (const node of graph.nodes) {
+        if (node.inputs.length === 0) continue; // a learned tensor of its own (`param`) only copies its value
         const input = graph.tensors[node.inputs[0]].shape;
         const output = graph.tensors[node.outputs[0]].shape;
         if (node.op === 'linear') {

@@ -105,6 +105,23 @@ interface OpFixtureCase {
 
 /** Networks for what the single-op cases leave out. */
 export const COVERAGE_NETWORKS: Record<string, string> = {
+    // torchvision's names: a keyword, `-`, a digit first, a Python keyword, names computed in loops, quoted outputs.
+    'names as torchvision writes them': `
+block CNBlock(dim: int)(x) {
+  y = x -> 'block': [dwconv(kernel: 3, padding: 1), 'in': batchnorm, relu, "3x3": conv(dim, kernel: 1)]
+  return x + y
+}
+block DenseLayer(growth: int)(x) {
+  return concat(x, x -> norm1: batchnorm -> relu -> conv1: conv(growth, kernel: 3, padding: 1, bias: false))
+}
+network Names(input: [2, 4, 6, 6]) {
+  y = input -> features: [
+      "block1-0": CNBlock(4),
+      for b in range(2): { "denseblock{b + 1}": [for i in range(2): "denselayer{i + 1}": DenseLayer(2)], "transition{b + 1}": conv(4, kernel: 1) }
+    ] -> 'return': conv(4, kernel: 1)
+  return 'out-1': y, "out2": y -> 'lambda': conv(2, kernel: 1)
+}
+`,
     'blocks with two inputs and two outputs, a list that reads a side tensor, named outputs': `
 block Gate(c: int)(x, g) {
   a = x -> conv1: conv(c, kernel: 3, padding: 1) -> relu
@@ -180,13 +197,33 @@ network Shapes(seq: [2, 4, 12], vol: [1, 2, 6, 6, 6]) {
 `,
 };
 
-/** Every accepted op fixture case and the coverage networks, parsed (an error is a failure). */
+/**
+ * Networks the exporters must carry that the importer does not read back (a learned tensor of a block is an
+ * initializer that a Mul reads directly; a number scale is a Mul by a constant): checked by export only.
+ */
+export const EXPORT_ONLY_NETWORKS: Record<string, string> = {
+    // ConvNeXt's layer_scale (features.1.0.layer_scale), a learned tensor whose name is a Python keyword, x * number.
+    'learned tensors of a block, tensor × number': `
+block CNBlock(dim: int)(x) {
+  param layer_scale: [dim, 1, 1] = 0.5
+  param lambda: [1, dim, 1, 1] = 2
+  y = x -> 'block': [dwconv(kernel: 3, padding: 1), relu, conv(dim, kernel: 1)]
+  return x + layer_scale * y * lambda
+}
+network LayerScale(input: [2, 4, 6, 6]) {
+  y = input -> features: [conv(4, kernel: 1), [CNBlock(4), CNBlock(4)], conv(8, kernel: 1), [CNBlock(8)]] -> 'return': scale(0.5)
+  return 'out-1': 0.25 * y, out2: y * 3
+}
+`,
+};
+
+/** Every accepted op fixture case and the coverage and export-only networks, parsed (an error is a failure). */
 export async function opCases(): Promise<ExportCase[]> {
     const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'ops', 'op-cases.json'), 'utf8')) as { cases: OpFixtureCase[] };
     const sources: [string, string][] = fixture.cases
         .filter(c => !('error' in c.torch))
         .map(c => [`op ${c.id}`, c.network ?? singleOp(c.inputs[0], c.step!)]);
-    sources.push(...Object.entries(COVERAGE_NETWORKS).map(([id, text]): [string, string] => [`network: ${id}`, text]));
+    sources.push(...Object.entries({ ...COVERAGE_NETWORKS, ...EXPORT_ONLY_NETWORKS }).map(([id, text]): [string, string] => [`network: ${id}`, text]));
     const cases: ExportCase[] = [];
     for (const [id, text] of sources) {
         const parsed = await parse(text);

@@ -12,7 +12,8 @@ import { runNetwork } from '../runtime/executor.js';
 import { defaultOpset, exportOnnx, OnnxExportError } from '../interchange/export/onnx.js';
 import { randomInputs } from '../io/inputs.js';
 import { initializeParameters } from '../runtime/weights.js';
-import { exampleCases, opCases, relativeError, type ExportCase } from './export-cases.js';
+import { COVERAGE_NETWORKS, EXPORT_ONLY_NETWORKS, exampleCases, opCases, relativeError, type ExportCase } from './export-cases.js';
+import { stateDictKey } from '../language/elaboration/graph.js';
 import { analyzeNetwork, parse } from './helpers.js';
 import { main } from '../cli/main.js';
 import { encodeSafetensors } from '../io/safetensors.js';
@@ -130,6 +131,28 @@ network Net(input: [1, 3, 8, 8]) {
         expect(g.node.some(n => n.opType === 'Erf')).toBe(true);
         const at20 = onnxProto.onnx.ModelProto.decode(exportOnnx(graph, parameters, { opset: 20 }).bytes);
         expect((at20.graph as onnxProto.onnx.GraphProto).node.some(n => n.opType === 'Gelu')).toBe(true);
+    });
+
+    it('keeps quoted and computed names and learned tensors\' names as initializers, exactly the state_dict', async () => {
+        for (const [text, expected] of [
+            [COVERAGE_NETWORKS['names as torchvision writes them'], ['features.block1-0.block.0.weight', 'features.block1-0.block.in.running_var',
+                'features.block1-0.block.3x3.bias', 'features.denseblock1.denselayer2.conv1.weight', 'features.denseblock2.denselayer1.norm1.weight',
+                'features.transition2.weight', 'return.weight', 'lambda.bias']],
+            [EXPORT_ONLY_NETWORKS['learned tensors of a block, tensor × number'], ['features.1.0.layer_scale', 'features.1.1.lambda', 'features.3.0.layer_scale',
+                'features.1.0.block.0.weight']],
+        ] as const) {
+            const graph = analyzeNetwork(await parse(text)).graph;
+            const g = onnxProto.onnx.ModelProto.decode(exportOnnx(graph, initializeParameters(graph, 1)).bytes).graph as onnxProto.onnx.GraphProto;
+            const initializers = g.initializer.map(t => t.name);
+            expect(initializers).toEqual(expect.arrayContaining([...expected]));
+            expect(new Set(initializers)).toEqual(new Set(graph.nodes.flatMap(n => n.params.map(p => stateDictKey(n.name, p.name)))));
+            expect(g.output.map(o => o.name)).toEqual(['out-1', 'out2']);
+        }
+        const graph = analyzeNetwork(await parse(EXPORT_ONLY_NETWORKS['learned tensors of a block, tensor × number'])).graph;
+        const g = onnxProto.onnx.ModelProto.decode(exportOnnx(graph, initializeParameters(graph, 1)).bytes).graph as onnxProto.onnx.GraphProto;
+        const layerScale = g.initializer.find(t => t.name === 'features.3.0.layer_scale')!;
+        // Its starting value, as `param layer_scale: [dim, 1, 1] = 0.5` says.
+        expect([(layerScale.dims ?? []).map(Number), [...new Float32Array(Uint8Array.from(layerScale.rawData!).buffer)]]).toEqual([[8, 1, 1], Array(8).fill(0.5)]);
     });
 
     it('refuses clearly, naming the layer, what it cannot export: deformconv below opset 19, an unknown opset, missing weights', async () => {

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNetwork } from '../runtime/executor.js';
+import { stateDictKey } from '../language/elaboration/graph.js';
 import { exportPytorch, PytorchExportError } from '../interchange/export/pytorch.js';
 import { randomInputs } from '../io/inputs.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -59,7 +60,7 @@ describe('PyTorch export runs in PyTorch as in our runtime', async () => {
         expect(result!.error ?? '').toBe('');
         // state_dict: the network's names and shapes (num_batches_tracked are PyTorch's own counters).
         const theirs = Object.fromEntries(Object.entries(result!.stateDict!).filter(([k]) => !k.endsWith('num_batches_tracked')));
-        const expected = Object.fromEntries(c.graph.nodes.flatMap(n => n.params.map(q => [`${n.name}.${q.name}`, [...q.shape]])));
+        const expected = Object.fromEntries(c.graph.nodes.flatMap(n => n.params.map(q => [stateDictKey(n.name, q.name), [...q.shape]])));
         expect(theirs).toEqual(expected);
         let error = 0;
         for (const [name, tensor] of ours.get(id)!) {

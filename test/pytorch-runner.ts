@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NetworkGraph } from '../language/elaboration/graph.js';
+import { stateDictKey, type NetworkGraph } from '../language/elaboration/graph.js';
 import { exportPytorch } from '../interchange/export/pytorch.js';
 import { encodeSafetensors, parseSafetensors, toFloat32 } from '../io/safetensors.js';
 import type { Tensor } from '../runtime/tensor.js';
@@ -61,7 +61,7 @@ export function runInPytorch(work: string, cases: readonly PytorchCase[]): Map<s
             return;
         }
         fs.writeFileSync(path.join(dir, 'model.py'), exported.source);
-        const weights = c.graph.nodes.flatMap(n => n.params.map(p => [`${n.name}.${p.name}`, { shape: p.shape, data: c.parameters.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));
+        const weights = c.graph.nodes.flatMap(n => n.params.map(p => [stateDictKey(n.name, p.name), { shape: p.shape, data: c.parameters.get(n.name)![p.name] }] as [string, { shape: readonly number[]; data: Float32Array }]));
         fs.writeFileSync(path.join(dir, 'weights.safetensors'), encodeSafetensors(weights));
         fs.writeFileSync(path.join(dir, 'inputs.safetensors'), encodeSafetensors(c.inputs));
         dirs.set(c.id, dir);
