@@ -6,7 +6,7 @@ import { AstUtils, GrammarUtils, type AstNode, type LangiumDocument } from 'lang
 import type { DocumentSymbolProvider } from 'langium/lsp';
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import {
-    isBlock, isLabeledItem, isNetwork, isOutput, isParam, isStep, isTensorDecl, isListExpr, isCall,
+    isBlock, isLabeledItem, isNetwork, isOutput, isParam, isParamDecl, isStep, isTensorDecl, isListExpr, isCall,
 } from '../language/generated/ast.js';
 import type { LayerLookup } from '../language/analysis/layer-lookup.js';
 import type { NetworkAnalyzer } from '../language/analysis/network-analyzer.js';
@@ -61,10 +61,14 @@ export class ConvNetDocumentSymbolProvider implements DocumentSymbolProvider {
         if (isParam(node)) return make(node.name, node.shape ? SymbolKind.Variable : SymbolKind.TypeParameter, this.tensorShapes(node) ?? node.type, 'name');
         if (isTensorDecl(node)) return make(node.name, SymbolKind.Variable, this.tensorShapes(node), 'name');
         if (isOutput(node) && node.name) return make(node.name, SymbolKind.Property, undefined, 'name');
-        if ((isStep(node) || isLabeledItem(node)) && node.label) {
+        if (isParamDecl(node)) return make(node.name, SymbolKind.Field, this.layerShapes(node, undefined), 'name');
+        if (isOutput(node) && node.computed) return make(node.computed.$cstNode?.text, SymbolKind.Property, undefined, 'computed');
+        if ((isStep(node) || isLabeledItem(node)) && (node.label !== undefined || node.computed)) {
             const target = isStep(node) ? node.target : node.value;
             const isList = isListExpr(target);
-            return make(node.label, isList ? SymbolKind.Array : isCall(target) ? SymbolKind.Function : SymbolKind.Field, this.layerShapes(node, target), 'label');
+            // A computed label is shown as written (`"denselayer{i + 1}"`): it names one layer per iteration.
+            const name = node.label ?? node.computed?.$cstNode?.text;
+            return make(name, isList ? SymbolKind.Array : isCall(target) ? SymbolKind.Function : SymbolKind.Field, this.layerShapes(node, target), node.label !== undefined ? 'label' : 'computed');
         }
         return undefined;
     }

@@ -7,7 +7,7 @@ import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromi
 import type { HoverProvider } from 'langium/lsp';
 import type { Diagnostic, Hover, HoverParams, Position } from 'vscode-languageserver';
 import {
-    isBinaryExpr, isBlock, isCall, isLabeledItem, isNetwork, isOpDecl, isParam, isStep, isTensorDecl, type BinaryExpr, type Block, type Network,
+    isBinaryExpr, isBlock, isCall, isLabeledItem, isNetwork, isOpDecl, isParam, isParamDecl, isStep, isTensorDecl, type BinaryExpr, type Block, type Network,
 } from '../language/generated/ast.js';
 import type { LayerInstance, LayerLookup, ModuleInstance } from '../language/analysis/layer-lookup.js';
 import type { NetworkAnalyzer } from '../language/analysis/network-analyzer.js';
@@ -53,6 +53,13 @@ export class ConvNetHoverProvider implements HoverProvider {
                     return this.describeOp(target.name, node.target.$refText);
                 }
                 if (isTensorDecl(target) || isParam(target)) return this.describeTensor(target, word);
+                const declared = isParamDecl(target) ? this.lookup.layers(target) : [];
+                if (declared.length) return this.describeLayers(declared);
+                continue;
+            }
+            if (isParamDecl(node)) {
+                const layers = this.lookup.layers(node);
+                if (layers.length) return this.describeLayers(layers);
                 continue;
             }
             if (isStep(node) || isLabeledItem(node)) {
@@ -184,7 +191,8 @@ export function layerDetails(graph: NetworkGraph, node: GraphNode): string[] {
         '| | |', '|---|---|',
         `| input | ${inputShapes(graph, node)} |`,
         `| output | ${outputShapes(graph, node)} |`,
-        `| params | ${params.length ? `${withCommas(counts.weights + counts.biases)} = ${params.map(p => `${p.name} ${formatShape(p.shape)}`).join(' + ')}` : '0'} |`,
+        // A learned tensor of its own (`param`) has no name of its own: its key is the layer's (stateDictKey).
+        `| params | ${params.length ? `${withCommas(counts.weights + counts.biases)} = ${params.map(p => `${p.name || node.name.slice(node.name.lastIndexOf('.') + 1)} ${formatShape(p.shape)}`).join(' + ')}` : '0'} |`,
         ...(buffers.length ? [`| buffers | ${withCommas(counts.buffers)} (${buffers.map(p => p.name).join(', ')}; not parameters) |`] : []),
         `| MACs | ${withCommas(node.macs)}${node.macs >= 1000 ? ` (${humanCount(node.macs)})` : ''} |`,
         `| FLOPs | ${withCommas(node.flops)}${node.flops >= 1000 ? ` (${humanCount(node.flops)})` : ''} |`,

@@ -8,21 +8,24 @@
  *   - 'comment': one line of a `#` comment (the language's comments end at \n or \r): control characters, line and
  *     paragraph separators, bidi controls and lone surrogates are escaped as `displayText` escapes them in
  *     messages, and very long text is elided in the middle;
- *   - 'identifier': a legal name (`[_A-Za-z]\w*`, not a keyword, at most MAX_NAME characters). The language has no
- *     quoted or escaped form of a name (convnet.langium's ID terminal), so other text is renamed: `block1-0` →
- *     `block1_0`, `0` → `_0`, `if` → `if_`, a very long name cut and ended with a hash of the whole;
- *   - 'label': a layer's label, which may also be a child's position (`0`, `12`) as PyTorch numbers them; any
- *     other number (a leading zero, a position beyond MAX_POSITION) is renamed as an identifier;
+ *   - 'identifier': a legal name (`[_A-Za-z]\w*`, not a keyword, at most MAX_NAME characters) for a block, tensor or
+ *     parameter, which the language writes only bare: other text is renamed, `block1-0` → `block1_0`, `0` → `_0`,
+ *     `if` → `if_`, a very long name cut and ended with a hash of the whole;
+ *   - 'label': a layer's label or an output's name, kept exactly (language/names.ts): bare when it is a plain name or a
+ *     child's position (`0`, `12`) as PyTorch numbers them, quoted otherwise (`'block'`, `'block1-0'`, `'01'`), with
+ *     `{` and `}` doubled so that nothing is computed; only a name the language cannot hold (empty, or with a `.`)
+ *     and a very long one are renamed as identifiers;
+ *   - 'output': an output's name, as a label, but quoted when a number (only a layer's label may be a bare number);
  *   - 'string': a string literal, quoted, with the escapes the language reads (Langium's value converter).
  */
 import { BUILTIN_FUNCTIONS } from '../../language/elaboration/functions.js';
+import { KEYWORDS, isKeyword, isPlainName, labelProblem } from '../../language/names.js';
 import { allOpNames } from '../../language/ops/registry.js';
 import { displayText } from '../../language/util/quote.js';
 
-export type ConvNetTextTarget = 'comment' | 'identifier' | 'label' | 'string';
+export type ConvNetTextTarget = 'comment' | 'identifier' | 'label' | 'output' | 'string';
 
-/** The language's keywords (convnet.langium): no name may be one. */
-export const KEYWORDS: readonly string[] = ['import', 'block', 'network', 'op', 'function', 'return', 'if', 'then', 'else', 'or', 'and', 'not', 'true', 'false', 'for', 'in', 'repeat'];
+export { KEYWORDS };
 
 /** Names the text never gives a network, block, tensor or block parameter: keywords, ops and built-in functions. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([...KEYWORDS, ...allOpNames(), ...Object.keys(BUILTIN_FUNCTIONS)]);
@@ -42,7 +45,6 @@ export const MAX_NAME = 200;
  */
 export const MAX_POSITION = 9_999;
 
-const IDENTIFIER = /^[_A-Za-z]\w*$/;
 const POSITION = /^(0|[1-9]\d*)$/;
 
 /** `text` as its place in a `.convnet` file can hold it (see the targets above). */
@@ -51,13 +53,19 @@ export function convnetText(text: string, target: ConvNetTextTarget): string {
         case 'comment': return commentLine(text);
         case 'identifier': return identifier(text);
         case 'label': return label(text);
+        case 'output': return isPosition(text) ? quotedLabel(text) : label(text);
         case 'string': return stringLiteral(text);
     }
 }
 
 /** Whether `text` is a name the language reads as it is (an identifier that is no keyword). */
 export function isLegalName(text: string): boolean {
-    return text.length <= MAX_NAME && IDENTIFIER.test(text) && !KEYWORDS.includes(text);
+    return text.length <= MAX_NAME && isPlainName(text);
+}
+
+/** Whether `text` can be a layer's label or an output's name as it is (quoted when it is not a plain name). */
+export function isLabelName(text: string): boolean {
+    return text.length <= MAX_NAME && labelProblem(text) === undefined;
 }
 
 /** Whether `name` cannot name a network or block (a keyword, an op or a built-in function). */
@@ -79,7 +87,7 @@ function identifier(text: string): string {
     let name = text.replace(/[^\w]/g, '_').replace(/_+/g, '_');
     if (!name || /^\d/.test(name)) name = `_${name}`;
     if (name.length > MAX_NAME) name = `${name.slice(0, MAX_NAME - 10)}_${fnv1a(text)}`;
-    return KEYWORDS.includes(name) ? `${name}_` : name;
+    return isKeyword(name) ? `${name}_` : name;
 }
 
 /** FNV-1a of `text` as 8 hex digits: a short, stable stand-in for the part of a long name that is cut. */
@@ -90,7 +98,15 @@ function fnv1a(text: string): string {
 }
 
 function label(text: string): string {
-    return isPosition(text) ? text : identifier(text);
+    if (isPosition(text) || isLegalName(text)) return text;
+    return isLabelName(text) ? quotedLabel(text) : identifier(text);
+}
+
+function quotedLabel(text: string): string {
+    // The quote the text does not hold, if either; braces doubled, so the label is not computed.
+    const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+    const escaped = text.replace(/[\\'"\n\r\t\b\f\v\0]/g, c => (c === '"' || c === "'" ? (c === quote ? `\\${c}` : c) : STRING_ESCAPES[c])).replace(/[{}]/g, c => c + c);
+    return `${quote}${escaped}${quote}`;
 }
 
 const STRING_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\v': '\\v', '\0': '\\0' };

@@ -3,7 +3,6 @@
  * blocks around it: from its parameters' names (state_dict keys) when they agree, else from the names of the
  * nodes it was made from, as the exporter and torch.onnx write them.
  */
-import { convnetText } from './convnet-text.js';
 import type { ImportedLayer } from './import-graph.js';
 import type { OnnxNode } from './onnx-model.js';
 
@@ -61,6 +60,6 @@ export function layerPath(layer: ImportedLayer, nodes: readonly OnnxNode[]): str
     if (!path || path.length === 0) return undefined;
     // The segments beyond the deepest kept become one, so the written modules nest within the language's limits.
     if (path.length > MAX_PATH_DEPTH) path = [...path.slice(0, MAX_PATH_DEPTH - 1), path.slice(MAX_PATH_DEPTH - 1).join('_')];
-    // A segment the language cannot say (`block1-0`) becomes an identifier; the rest of the name stays.
-    return path.map(segment => convnetText(segment, 'label'));
+    // Kept as the model has them (`block1-0`, `block`): the writer quotes what needs quotes (convnetText 'label').
+    return path;
 }

@@ -24,7 +24,7 @@ import { findOp } from '../../language/ops/registry.js';
 import { LIMITS } from '../../language/elaboration/limits.js';
 import { blockSource, generalizeBlocks, type BlockText } from './block-generalization.js';
 import { formatCall, formatChain, listText, type ListItem } from './convnet-format.js';
-import { convnetText, isLegalName, isPosition, RESERVED_NAMES } from './convnet-text.js';
+import { convnetText, isLabelName, isLegalName, isPosition, RESERVED_NAMES } from './convnet-text.js';
 import type { ImportedLayer } from './import-graph.js';
 import { ModuleTree, type Member } from './module-tree.js';
 import type { RecognizedGraph } from './recognize.js';
@@ -96,10 +96,10 @@ export class ConvNetWriter {
 
     private outputPorts(): { name?: string; tensor: string }[] {
         const ports = this.graph.outputs;
-        if (ports.length === 1 && (ports[0].name === 'output' || !isLegalName(ports[0].name))) return [{ tensor: ports[0].tensor }];
+        if (ports.length === 1 && (ports[0].name === 'output' || !isLabelName(ports[0].name))) return [{ tensor: ports[0].tensor }];
         const used = new Set<string>();
         return ports.map((p, i) => {
-            let name = isLegalName(p.name) ? p.name : `output${i}`;
+            let name = isLabelName(p.name) ? p.name : `output${i}`;
             while (used.has(name)) name = `${name}_`;
             used.add(name);
             return { name, tensor: p.tensor };
@@ -249,7 +249,7 @@ export class ConvNetWriter {
             results.forEach((t, i) => names.set(t, targets[i]));
             pending = undefined;
         }
-        const label = (o: { name?: string }) => (o.name !== undefined ? `${o.name}: ` : '');
+        const label = (o: { name?: string }) => (o.name !== undefined ? `${convnetText(o.name, 'output')}: ` : '');
         if (pending && outputs.length === 1 && outputs[0].tensor === pending.last && readersInScope(pending.last).length === 0) {
             lines.push(chainText(pending, `${indent}return ${label(outputs[0])}`));
             return lines;
