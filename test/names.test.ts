@@ -3,11 +3,14 @@
  * a whole number, quoted (keywords, `-`, a digit first) or computed from `{expression}` parts — and a keyword
  * written where a name goes is one error, at that word, with the rest of the file read as meant.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { analyzeNetwork, parse, textAt, type Parsed } from './helpers.js';
 import { KEYWORDS } from '../language/names.js';
 import { summarizeNetwork } from '../language/analysis/summary.js';
+import { ROOT } from './export-cases.js';
 
 const network = (body: string, blocks = '') => `${blocks}network N(input: [1, 3, 8, 8]) {\n${body}\n}\n`;
 const at = (parsed: Parsed, d: Diagnostic) => [d.range.start.line + 1, textAt(parsed, d), d.message];
@@ -75,6 +78,18 @@ describe('computed names', () => {
             'features.denseblock1.denselayer1.conv1', 'features.denseblock1.denselayer2.conv1', 'features.transition1',
             'features.denseblock2.denselayer1.conv1', 'features.denseblock2.denselayer2.conv1', 'features.denseblock2.denselayer3.conv1', 'features.transition2',
         ]);
+    });
+
+    it('DenseNet\'s features as language/README.md writes them: a computed label on a conditional item', async () => {
+        const parsed = await parse(network(`  return input -> features: [conv0: conv(4, kernel: 1),
+    for (b, n) in [(1, 2), (2, 1), (3, 1)]: {
+      "denseblock{b}": [for i in range(n): "denselayer{i + 1}": DenseLayer(2)],
+      "transition{b}": if b < 3 then conv(4, kernel: 1)
+    }]`, dense));
+        expect(parsed.errors).toEqual([]);
+        const modules = analyzeNetwork(parsed).graph.nodes.filter(n => n.op === 'conv').map(n => n.name);
+        expect(modules).toEqual(['features.conv0', 'features.denseblock1.denselayer1.conv1', 'features.denseblock1.denselayer2.conv1', 'features.transition1',
+            'features.denseblock2.denselayer1.conv1', 'features.transition2', 'features.denseblock3.denselayer1.conv1']);
     });
 
     it('parts may be strings, block parameters and several per name, around any text', async () => {
@@ -183,7 +198,10 @@ describe('a keyword where a name goes: one error, at the word, and the rest read
         expect(names(parsed)).toEqual(['sequential.0', 'sequential.1', 'sequential.2']);
     });
 
-    it('the keywords are the grammar\'s words', () => {
+    it('the keywords are the grammar\'s words, as language/README.md lists them', () => {
+        const readme = fs.readFileSync(path.join(ROOT, 'language', 'README.md'), 'utf8');
+        const listed = /- The keywords: ([^.]*)\./.exec(readme.replace(/\n\s*/g, ' '))![1];
+        expect([...listed.matchAll(/`(\w+)`/g)].map(m => m[1])).toEqual([...KEYWORDS]);
         expect(KEYWORDS).toEqual(['and', 'block', 'else', 'false', 'for', 'function', 'if', 'import', 'in', 'network', 'not', 'op', 'or', 'param', 'repeat', 'return', 'then', 'true']);
     });
 
