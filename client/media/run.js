@@ -15,8 +15,11 @@
 
     function showResult(r) {
         root.replaceChildren();
+        const pin = el('button', { id: 'pin', textContent: 'Pin this result', title: 'Keep this view as it is: the next run of the network opens a new one' });
+        pin.onclick = () => vscode.postMessage({ type: 'pin' });
         root.append(el('h2', { id: 'run-title', textContent: `Done in ${r.totalMs.toFixed(1)} ms` }),
-            el('p', { className: 'muted', textContent: `Input: ${r.input}. Weights: ${r.weights}. Planned memory: ${(r.memoryBytes / 2 ** 20).toFixed(1)} MiB.` }));
+            el('p', { className: 'muted', textContent: `Input: ${r.input}. Weights: ${r.weights}. Planned memory: ${(r.memoryBytes / 2 ** 20).toFixed(1)} MiB.` }),
+            pin);
         const outputs = el('table', { id: 'outputs' });
         outputs.createTHead().insertRow().append(...['Output', 'Shape', 'min', 'max', 'mean', 'std'].map((t, i) => el('th', { textContent: t, className: i > 1 ? 'num' : '' })));
         const body = outputs.createTBody();
@@ -89,6 +92,7 @@
         else if (m.type === 'result') showResult(m);
         else if (m.type === 'featureMaps') showMaps(m);
         else if (m.type === 'error') root.replaceChildren(el('p', { className: 'error', id: 'run-error', textContent: m.message }));
+        else if (m.type === 'pinned') document.getElementById('pin')?.replaceWith(el('p', { className: 'muted', id: 'pinned', textContent: 'Pinned: the next run of this network opens a new view.' }));
         else if (m.type === 'cancelled') root.replaceChildren(el('p', { className: 'notice', id: 'run-cancelled', textContent: m.message }));
     });
     vscode.postMessage({ type: 'ready' });

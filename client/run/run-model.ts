@@ -1,6 +1,7 @@
 /**
  * ConvNet: Run Model. Picks the network, the input and the weights, runs in a worker thread with a cancellable
- * progress notification, and opens the result view; the worker stays to draw any layer's feature maps.
+ * progress notification, and shows the result in the network's Run view (one per network, updated in place unless
+ * pinned); the worker stays to draw any layer's feature maps.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -68,6 +69,22 @@ function weightsOption(options: RunModelOptions): { weights?: string } | undefin
 }
 
 let latestRun: RunView | undefined;
+/** The unpinned Run view of each network (by document and network name): a new run of it shows there. */
+const openViews = new Map<string, RunView>();
+
+function viewFor(context: vscode.ExtensionContext, key: string, network: string): RunView {
+    const open = openViews.get(key);
+    if (open && !open.pinned) {
+        open.panel.reveal(undefined, true);
+        return open;
+    }
+    const view = new RunView(context.extensionUri, network);
+    openViews.set(key, view);
+    const forget = () => { if (openViews.get(key) === view) openViews.delete(key); };
+    view.panel.onDidDispose(forget);
+    view.onPin(forget);
+    return view;
+}
 
 /** The latest run's view, from the moment it opens (its `outcome` says how the run ended). */
 export function lastRunView(): RunView | undefined {
@@ -96,9 +113,9 @@ export async function runModel(context: vscode.ExtensionContext, client: Languag
 
     const worker = new Worker(context.asAbsolutePath(path.join('out', 'run-worker.cjs')));
     const cancelFlag = new SharedArrayBuffer(4);
-    const view = new RunView(context.extensionUri, target.network, node => worker.postMessage({ type: 'capture', node }));
+    const view = viewFor(context, `${target.uri}#${target.network}`, target.network);
+    view.restart(worker);
     latestRun = view;
-    view.panel.onDidDispose(() => void worker.terminate());
     worker.on('message', (message: FromWorker) => {
         if (message.type === 'layer') view.showLayer(message.node, message.shape, message.data);
         else if (message.type === 'error' && finished) view.showError(message.message);

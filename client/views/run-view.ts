@@ -3,6 +3,7 @@
  * total and per-layer time as a bar chart, and the feature maps of any layer picked from a list.
  */
 import * as fs from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { ConvNetWebview } from '../webview.js';
@@ -20,22 +21,58 @@ export type RunOutcome =
     | { readonly status: 'done'; readonly result: RunDone }
     | { readonly status: 'error' | 'cancelled'; readonly message: string };
 
+/**
+ * One network's Run view. A new run of the network shows in the same view (`restart`), unless the person pinned it
+ * to keep that result beside the next one: a pinned view keeps its result, its title says when it ran, and the
+ * next run opens a new view.
+ */
 export class RunView {
     readonly view: ConvNetWebview;
     /** The last message that is not progress (what a page that reloads is sent again). */
     lastMessage: unknown;
     outcome: RunOutcome | undefined;
+    pinned = false;
+    /** The worker holding this run's network, weights and inputs, asked for a layer's feature maps. */
+    private worker: Worker | undefined;
+    private readonly pinListeners: (() => void)[] = [];
 
     get panel(): vscode.WebviewPanel {
         return this.view.panel;
     }
 
-    constructor(private readonly extensionUri: vscode.Uri, readonly network: string, private readonly onLayer: (node: number) => void) {
+    constructor(private readonly extensionUri: vscode.Uri, readonly network: string) {
         this.view = new ConvNetWebview(extensionUri, 'run', 'convnet.run', `Run: ${network}`, 'run.js', `Run of ${network}`);
         this.view.onMessage((message: { type: string; node?: number }) => {
-            if (message.type === 'layer' && message.node !== undefined) this.onLayer(message.node);
-            else if (message.type === 'ready' && this.lastMessage) void this.view.post(this.lastMessage);
+            if (message.type === 'layer' && message.node !== undefined) this.worker?.postMessage({ type: 'capture', node: message.node });
+            else if (message.type === 'pin') this.pin();
+            else if (message.type === 'ready' && this.lastMessage) {
+                void this.view.post(this.lastMessage);
+                if (this.pinned) void this.view.post({ type: 'pinned' });
+            }
         });
+        this.panel.onDidDispose(() => void this.worker?.terminate());
+    }
+
+    /** A new run shows here: the worker of the last one stops, and the page waits for this one's progress. */
+    restart(worker: Worker): void {
+        void this.worker?.terminate();
+        this.worker = worker;
+        this.outcome = undefined;
+        this.lastMessage = undefined;
+    }
+
+    /** Keeps this result: the next run of the network opens a new view. */
+    pin(): void {
+        if (this.pinned) return;
+        this.pinned = true;
+        const time = new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+        this.panel.title = `Run: ${this.network} (pinned, ${time})`;
+        void this.view.post({ type: 'pinned' });
+        for (const listener of this.pinListeners) listener();
+    }
+
+    onPin(listener: () => void): void {
+        this.pinListeners.push(listener);
     }
 
     showProgress(done: number, total: number, layer: string): void {

@@ -290,6 +290,12 @@ async function checkRun(context: BrowserContext, folder: string, theme: Theme, f
     await view.screenshot(folder, `run-${theme}`);
     await checkLayout(view, folder, `run-${theme}`);
 
+    // Pinning: the button asks the extension, and the page says what pinning means once it is pinned.
+    await view.page.locator('#pin').click();
+    assert.deepEqual(await view.waitForPosted('pin'), { type: 'pin' });
+    await view.post({ type: 'pinned' });
+    assert.equal(await view.text('#pinned'), 'Pinned: the next run of this network opens a new view.');
+
     // A refused run: the message, as one readable paragraph.
     await view.post(runErrorMessage(f.budgetMessage));
     assert.equal(await view.text('#run-error'), f.budgetMessage);

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { GraphMessage, RunResultMessage, SummaryMessage } from '../../../client/views/messages.js';
 import type { ConvNetWebview } from '../../../client/webview.js';
 import { closeConvNetViews, convnetApi, convnetCli, openResnet, resnetUri } from './common.js';
-import { assert, test, waitFor } from './harness.js';
+import { assert, eventually, test, waitFor } from './harness.js';
 import { queryUi, uiAvailable, waitForUi } from './ui.js';
 
 const NETWORK = 'ResNet18';
@@ -86,6 +86,37 @@ test('Run Model runs ResNet-18 without a question; its view shows the 1×1000 ou
     }
     run.panel.dispose();
 }, { timeoutMs: 90_000, installed: true });
+
+test('a second run of a network shows in its Run view; a pinned view keeps its result and the next run opens a new one', async () => {
+    const api = await convnetApi();
+    await closeConvNetViews();
+    await openResnet();
+    const args = { uri: resnetUri().toString(), network: NETWORK, input: 'seeded' };
+    const runTabs = () => vscode.window.tabGroups.all.flatMap(g => g.tabs).filter(t => t.label.startsWith(`Run: ${NETWORK}`)).map(t => t.label);
+    const finished = async (run: NonNullable<ReturnType<typeof api.lastRun>>) => {
+        const outcome = await waitFor('the run to end', () => run.outcome, { timeoutMs: 30_000 });
+        assert.equal(outcome.status, 'done', outcome.status === 'done' ? '' : outcome.message);
+        return outcome.status === 'done' ? outcome.result : undefined;
+    };
+    await vscode.commands.executeCommand('convnet.runModel', { ...args, seed: 0 });
+    const first = api.lastRun()!;
+    await finished(first);
+    await vscode.commands.executeCommand('convnet.runModel', { ...args, seed: 1 });
+    assert.equal(api.lastRun(), first, 'the second run shows in the same view');
+    assert.match((await finished(first))!.input, /seed 1/, 'the view shows the second run');
+    assert.deepEqual(runTabs(), [`Run: ${NETWORK}`], 'one Run tab for the network');
+
+    first.pin(); // what the page's "Pin this result" button asks (the webview page test clicks it)
+    assert.match(first.panel.title, new RegExp(`^Run: ${NETWORK} \\(pinned, \\d\\d:\\d\\d:\\d\\d\\)$`));
+    await vscode.commands.executeCommand('convnet.runModel', { ...args, seed: 2 });
+    const third = api.lastRun()!;
+    assert.notEqual(third, first, 'after pinning, the next run opens a new view');
+    assert.match((await finished(third))!.input, /seed 2/);
+    assert.equal(first.outcome?.status === 'done' && first.outcome.result.input.includes('seed 1'), true, 'the pinned view keeps its result');
+    await eventually('two Run tabs', () => assert.equal(runTabs().length, 2, JSON.stringify(runTabs())));
+    first.panel.dispose();
+    third.panel.dispose();
+}, { timeoutMs: 120_000 });
 
 test('Show Summary: the totals it shows equal `convnet summary --json`', async () => {
     const api = await convnetApi();
