@@ -11,6 +11,7 @@ import { SummaryView } from './views/summary-view.js';
 import { GraphView } from './views/graph-view.js';
 import type { RunView } from './views/run-view.js';
 import { lastRunView, runModel, type RunModelOptions } from './run/run-model.js';
+import { RunMemory } from './run/run-memory.js';
 import { exportNetwork, lastExport, type ExportFormat, type ExportOptions, type ExportOutcome } from './export/export-command.js';
 import { NetworkStatus } from './status-bar.js';
 import { showError, shownNotices, type Notice } from './notify.js';
@@ -37,6 +38,8 @@ export interface ConvNetApi {
     readonly lastExport: () => ExportOutcome | undefined;
     /** Notifications the extension has shown, oldest first. */
     readonly notices: () => readonly Notice[];
+    /** Where Run Model's file pickers start, and the weights it last used for a network of a document. */
+    readonly runMemory: (uri: string, network: string) => { folder?: string; weights?: string };
 }
 
 let status: NetworkStatus | undefined;
@@ -113,6 +116,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         lastRun: lastRunView,
         lastExport,
         notices: shownNotices,
+        runMemory: (uri, network) => {
+            const memory = new RunMemory(context.workspaceState);
+            return { folder: memory.folder?.fsPath, weights: memory.weightsOf(`${uri}#${network}`) };
+        },
     };
 }
 

@@ -12,12 +12,13 @@ import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { readSettings } from '../config.js';
 import { resolveTarget } from '../targets.js';
 import { RunView } from '../views/run-view.js';
+import { RunMemory } from './run-memory.js';
 import { showError, showWarning } from '../notify.js';
 import type { FromWorker, InputChoice, StartRun } from './messages.js';
 
 const INPUT_FILES = { 'Images and tensors': ['png', 'jpg', 'jpeg', 'safetensors', 'npy'] };
 
-async function chooseInput(graph: NetworkGraph, seed: number, defaultImage: string): Promise<InputChoice | undefined> {
+async function chooseInput(graph: NetworkGraph, seed: number, defaultImage: string, memory: RunMemory): Promise<InputChoice | undefined> {
     const shapes = graph.inputs.map(p => `${p.name} ${graph.tensors[p.tensor].shape.join('×')}`).join(', ');
     const items: (vscode.QuickPickItem & { choice?: InputChoice; browse?: boolean })[] = [
         { label: `Seeded random (seed ${seed})`, description: shapes, choice: { kind: 'random' } },
@@ -27,18 +28,21 @@ async function chooseInput(graph: NetworkGraph, seed: number, defaultImage: stri
     const picked = await vscode.window.showQuickPick(items, { placeHolder: `Input for ${shapes}` });
     if (!picked) return undefined;
     if (!picked.browse) return picked.choice;
-    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: INPUT_FILES, openLabel: 'Use as input' });
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: INPUT_FILES, openLabel: 'Use as input', defaultUri: memory.folder });
     return files?.[0] ? { kind: 'file', path: files[0].fsPath } : undefined;
 }
 
-async function chooseWeights(seed: number): Promise<{ weights?: string } | undefined> {
-    const picked = await vscode.window.showQuickPick(
-        [{ label: `Seeded initialisation (seed ${seed})`, description: 'Kaiming-uniform, deterministic', file: false }, { label: 'Weights file…', description: 'a PyTorch state_dict saved as .safetensors', file: true }],
-        { placeHolder: 'Weights' },
-    );
+async function chooseWeights(seed: number, memory: RunMemory, network: string): Promise<{ weights?: string } | undefined> {
+    const last = memory.weightsOf(network);
+    const picked = await vscode.window.showQuickPick([
+        ...(last ? [{ label: path.basename(last), description: `the weights last used for this network (${path.dirname(last)})`, file: last }] : []),
+        { label: `Seeded initialisation (seed ${seed})`, description: 'Kaiming-uniform, deterministic', file: undefined },
+        { label: 'Weights file…', description: 'a PyTorch state_dict saved as .safetensors', file: '' },
+    ], { placeHolder: 'Weights' });
     if (!picked) return undefined;
-    if (!picked.file) return {};
-    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Safetensors: ['safetensors'] }, openLabel: 'Load weights' });
+    if (picked.file === undefined) return {};
+    if (picked.file) return { weights: picked.file };
+    const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Safetensors: ['safetensors'] }, openLabel: 'Load weights', defaultUri: memory.folder });
     return files?.[0] ? { weights: files[0].fsPath } : undefined;
 }
 
@@ -106,14 +110,17 @@ export async function runModel(context: vscode.ExtensionContext, client: Languag
     const graph = result.graph;
     const settings = readSettings();
     const seed = typeof options.seed === 'number' && Number.isInteger(options.seed) && options.seed >= 0 ? options.seed : settings.defaultSeed;
-    const input = inputOption(options.input) ?? await chooseInput(graph, seed, settings.defaultInputImage);
+    const memory = new RunMemory(context.workspaceState);
+    const key = `${target.uri}#${target.network}`;
+    const input = inputOption(options.input) ?? await chooseInput(graph, seed, settings.defaultInputImage, memory);
     if (!input) return undefined;
-    const weights = weightsOption(options) ?? await chooseWeights(seed);
+    const weights = weightsOption(options) ?? await chooseWeights(seed, memory, key);
     if (!weights) return undefined;
+    await memory.remember(key, { input: input.kind === 'file' ? input.path : undefined, weights: weights.weights });
 
     const worker = new Worker(context.asAbsolutePath(path.join('out', 'run-worker.cjs')));
     const cancelFlag = new SharedArrayBuffer(4);
-    const view = viewFor(context, `${target.uri}#${target.network}`, target.network);
+    const view = viewFor(context, key, target.network);
     view.restart(worker);
     latestRun = view;
     worker.on('message', (message: FromWorker) => {

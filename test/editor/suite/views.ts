@@ -3,10 +3,12 @@
  * computes (compared with the project's CLI), what it posts to its webview, and (under test/editor/run.ts, which
  * can look at the page) what the webview shows.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GraphMessage, RunResultMessage, SummaryMessage } from '../../../client/views/messages.js';
 import type { ConvNetWebview } from '../../../client/webview.js';
-import { closeConvNetViews, convnetApi, convnetCli, openResnet, resnetUri } from './common.js';
+import { closeConvNetViews, convnetApi, convnetCli, openResnet, resnetUri, workspaceFile } from './common.js';
 import { assert, eventually, test, waitFor } from './harness.js';
 import { queryUi, uiAvailable, waitForUi } from './ui.js';
 
@@ -117,6 +119,31 @@ test('a second run of a network shows in its Run view; a pinned view keeps its r
     first.panel.dispose();
     third.panel.dispose();
 }, { timeoutMs: 120_000 });
+
+test('Run Model remembers the folder of the files it read and the weights of each network', async () => {
+    const api = await convnetApi();
+    await closeConvNetViews();
+    await openResnet();
+    const folder = fs.mkdtempSync(path.join(workspaceFile().fsPath, 'weights-'));
+    const module = path.join(folder, 'resnet18.py');
+    await convnetCli('export', resnetUri().fsPath, '--pytorch', module, '--seed', '3');
+    const weights = path.join(folder, 'resnet18.safetensors');
+    assert.ok(fs.existsSync(weights), 'the CLI wrote a state_dict to load');
+    const uri = resnetUri().toString();
+    await vscode.commands.executeCommand('convnet.runModel', { uri, network: NETWORK, input: 'seeded', weights, seed: 0 });
+    const run = api.lastRun()!;
+    const outcome = await waitFor('the run to end', () => run.outcome, { timeoutMs: 30_000 });
+    assert.equal(outcome.status, 'done', outcome.status === 'done' ? '' : outcome.message);
+    // The pickers now start in that folder, and the weights picker offers that file first for ResNet18.
+    assert.deepEqual(api.runMemory(uri, NETWORK), { folder, weights });
+    assert.equal(api.runMemory(uri, 'AnotherNetwork').weights, undefined, 'weights are remembered per network');
+    // A run on the seeded initialisation forgets them again.
+    await vscode.commands.executeCommand('convnet.runModel', { uri, network: NETWORK, input: 'seeded', seed: 0 });
+    await waitFor('the second run to end', () => api.lastRun()?.outcome, { timeoutMs: 30_000 });
+    assert.equal(api.runMemory(uri, NETWORK).weights, undefined);
+    api.lastRun()?.panel.dispose();
+    fs.rmSync(folder, { recursive: true, force: true });
+}, { timeoutMs: 90_000 });
 
 test('Show Summary: the totals it shows equal `convnet summary --json`', async () => {
     const api = await convnetApi();
