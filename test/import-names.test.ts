@@ -33,12 +33,12 @@ describe('an import writes quoted labels, so names come back exactly', () => {
     });
 
     it('a label is written bare when it can be, quoted otherwise, and never computed', () => {
-        expect(['conv1', '0', '12', 'block', 'block1-0', '01', 'a{b}', "it's", 'say "hi"', 'both \'"', 'tab\there', 'param'].map(t => convnetText(t, 'label'))).toEqual([
-            'conv1', '0', '12', "'block'", "'block1-0'", "'01'", "'a{{b}}'", '"it\'s"', '\'say "hi"\'', "'both \\'\"'", "'tab\\there'", "'param'",
+        expect(['conv1', '0', '12', 'block', 'block1-0', '01', 'a{b}', "it's", 'say "hi"', 'both \'"', 'x\\y', 'param'].map(t => convnetText(t, 'label'))).toEqual([
+            'conv1', '0', '12', "'block'", "'block1-0'", "'01'", "'a{{b}}'", '"it\'s"', '\'say "hi"\'', "'both \\'\"'", "'x\\\\y'", "'param'",
         ]);
         expect(['216', 'out-1', 'y'].map(t => convnetText(t, 'output'))).toEqual(["'216'", "'out-1'", 'y']);
         // What no label can hold is renamed as before.
-        expect(['', 'a.b'].map(t => convnetText(t, 'label'))).toEqual(['_', 'a_b']);
+        expect(['', 'a.b', 'tab\there', 'esc\x1b[2J', 'rtl\u202e'].map(t => convnetText(t, 'label'))).toEqual(['_', 'a_b', 'tab_here', 'esc_2J', 'rtl_']);
     });
 
     it('every label it writes reads back as the same name', async () => {

@@ -13,8 +13,8 @@
  *     `if` → `if_`, a very long name cut and ended with a hash of the whole;
  *   - 'label': a layer's label or an output's name, kept exactly (language/names.ts): bare when it is a plain name or a
  *     child's position (`0`, `12`) as PyTorch numbers them, quoted otherwise (`'block'`, `'block1-0'`, `'01'`), with
- *     `{` and `}` doubled so that nothing is computed; only a name the language cannot hold (empty, or with a `.`)
- *     and a very long one are renamed as identifiers;
+ *     `{` and `}` doubled so that nothing is computed; only a name the language cannot hold (empty, or with a `.`),
+ *     one with control or invisible characters and a very long one are renamed as identifiers;
  *   - 'output': an output's name, as a label, but quoted when a number (only a layer's label may be a bare number);
  *   - 'string': a string literal, quoted, with the escapes the language reads (Langium's value converter).
  */
@@ -63,9 +63,15 @@ export function isLegalName(text: string): boolean {
     return text.length <= MAX_NAME && isPlainName(text);
 }
 
+/**
+ * Characters a quoted name does not hold: controls, line and paragraph separators, bidi controls and lone surrogates
+ * would act on a terminal or hide text, and the language's strings have no escape for most of them.
+ */
+const UNQUOTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Whether `text` can be a layer's label or an output's name as it is (quoted when it is not a plain name). */
 export function isLabelName(text: string): boolean {
-    return text.length <= MAX_NAME && labelProblem(text) === undefined;
+    return text.length <= MAX_NAME && labelProblem(text) === undefined && !UNQUOTABLE.test(text);
 }
 
 /** Whether `name` cannot name a network or block (a keyword, an op or a built-in function). */
@@ -105,7 +111,7 @@ function label(text: string): string {
 function quotedLabel(text: string): string {
     // The quote the text does not hold, if either; braces doubled, so the label is not computed.
     const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-    const escaped = text.replace(/[\\'"\n\r\t\b\f\v\0]/g, c => (c === '"' || c === "'" ? (c === quote ? `\\${c}` : c) : STRING_ESCAPES[c])).replace(/[{}]/g, c => c + c);
+    const escaped = text.replace(/[\\'"]/g, c => (c === '\\' ? '\\\\' : c === quote ? `\\${c}` : c)).replace(/[{}]/g, c => c + c);
     return `${quote}${escaped}${quote}`;
 }
 
