@@ -12,16 +12,21 @@ import { GraphView } from './views/graph-view.js';
 import type { RunView } from './views/run-view.js';
 import { lastRunView, runModel, type RunModelOptions } from './run/run-model.js';
 import { RunMemory } from './run/run-memory.js';
+import { extensionLog } from './log.js';
+import { openExample } from './examples.js';
 import { exportNetwork, lastExport, type ExportFormat, type ExportOptions, type ExportOutcome } from './export/export-command.js';
 import { NetworkStatus } from './status-bar.js';
 import { showError, shownNotices, type Notice } from './notify.js';
 import { ConvNetWebview, type ViewKind } from './webview.js';
 
 /** Commands the extension adds besides the code lenses' (server/protocol.ts). */
-export const ExportCommands = {
+export const ExtensionCommands = {
     exportOnnx: 'convnet.exportOnnx',
     exportPyTorch: 'convnet.exportPyTorch',
+    openExample: 'convnet.openExample',
 } as const;
+
+let quickFixesApplied = 0;
 
 let client: LanguageClient | undefined;
 let startFailure: string | undefined;
@@ -38,6 +43,8 @@ export interface ConvNetApi {
     readonly lastExport: () => ExportOutcome | undefined;
     /** Notifications the extension has shown, oldest first. */
     readonly notices: () => readonly Notice[];
+    /** Quick fixes applied since the extension started (each runs convnet.quickFixApplied after its edit). */
+    readonly quickFixesApplied: () => number;
     /** Where Run Model's file pickers start, and the weights it last used for a network of a document. */
     readonly runMemory: (uri: string, network: string) => { folder?: string; weights?: string };
 }
@@ -55,6 +62,10 @@ function startClient(context: vscode.ExtensionContext): LanguageClient {
         // read) are left alone.
         documentSelector: [{ scheme: 'file', language: 'convnet' }, { scheme: 'untitled', language: 'convnet' }],
         synchronize: { configurationSection: 'convnet' },
+        // One log for the client and the server (Output ▸ ConvNet), with the level the user sets there; the
+        // protocol's messages go to it too when the setting convnet.trace.server asks for them.
+        outputChannel: extensionLog(),
+        traceOutputChannel: extensionLog(),
     };
     return new LanguageClient('convnet', 'ConvNet', serverOptions, clientOptions);
 }
@@ -97,8 +108,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
             const target = await resolveTarget(c, uri, network);
             return target && GraphView.show(context.extensionUri, c, target);
         })),
-        vscode.commands.registerCommand(ExportCommands.exportOnnx, exportCommand('onnx')),
-        vscode.commands.registerCommand(ExportCommands.exportPyTorch, exportCommand('pytorch')),
+        vscode.commands.registerCommand(ExtensionCommands.exportOnnx, exportCommand('onnx')),
+        vscode.commands.registerCommand(ExtensionCommands.openExample, (name?: unknown) => openExample(context, name)),
+        // Carried by every quick fix; it exists to mark the walkthrough's step done.
+        vscode.commands.registerCommand(Commands.quickFixApplied, () => { quickFixesApplied++; }),
+        vscode.commands.registerCommand(ExtensionCommands.exportPyTorch, exportCommand('pytorch')),
     );
     try {
         client = startClient(context);
@@ -116,6 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         lastRun: lastRunView,
         lastExport,
         notices: shownNotices,
+        quickFixesApplied: () => quickFixesApplied,
         runMemory: (uri, network) => {
             const memory = new RunMemory(context.workspaceState);
             return { folder: memory.folder?.fsPath, weights: memory.weightsOf(`${uri}#${network}`) };

@@ -3,6 +3,7 @@
  * API can tell tests what a person saw — e.g. that a refused run said why in one readable sentence.
  */
 import * as vscode from 'vscode';
+import { extensionLog } from './log.js';
 
 export interface Notice {
     readonly severity: 'error' | 'warning' | 'info';
@@ -19,6 +20,11 @@ export function shownNotices(): readonly Notice[] {
 }
 
 function record(severity: Notice['severity'], message: string, actions: string[]): void {
+    // What a person was told is in the log too, where a bug report can quote it.
+    const log = extensionLog();
+    if (severity === 'error') log.error(message);
+    else if (severity === 'warning') log.warn(message);
+    else log.info(message);
     notices.push({ severity, message, actions });
     if (notices.length > KEPT) notices.splice(0, notices.length - KEPT);
 }

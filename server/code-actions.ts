@@ -10,6 +10,7 @@ import { isArgument, isBinaryExpr, isCall, isOpDecl, type Argument, type Call } 
 import { closestName } from '../language/util/suggest.js';
 import { suggestionCandidates } from '../language/scope-provider.js';
 import { findOp, samplesThroughDilatedWindow } from '../language/ops/registry.js';
+import { Commands } from './protocol.js';
 import type { DiagnosticCode } from '../language/ops/types.js';
 import { perDimension } from '../language/ops/shape-utils.js';
 import { findAttr } from '../language/ops/attributes.js';
@@ -40,7 +41,7 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
         }
         const keep = this.keepSpatialSize(document, params.range);
         if (keep && !actions.some(a => a.title === keep.title)) actions.push(keep);
-        return actions;
+        return actions.map(action => ({ ...action, command: { title: 'Quick fix applied', command: Commands.quickFixApplied } }));
     }
 
     private fixesFor(document: LangiumDocument, node: AstNode, data: Data): Omit<CodeAction, 'kind'>[] {

@@ -32,9 +32,11 @@ export const NetworksRequest = new RequestType<{ uri: string }, NetworkListResul
 export const GraphRequest = new RequestType<NetworkParams, GraphResult, void>('convnet/graph');
 export const SummaryRequest = new RequestType<NetworkParams, SummaryResult, void>('convnet/summary');
 
-/** Command ids the code lenses carry; the extension registers them. */
+/** Command ids the code lenses and quick fixes carry; the extension registers them. */
 export const Commands = {
     runModel: 'convnet.runModel',
     showSummary: 'convnet.showSummary',
     showGraph: 'convnet.showGraph',
+    /** Run after a quick fix's edit: it does nothing but mark the walkthrough's "fix a mistake" step done. */
+    quickFixApplied: 'convnet.quickFixApplied',
 } as const;

@@ -472,9 +472,10 @@ const VSIX_REQUIRED = [
     'package.json', 'readme.md', 'LICENSE.txt', 'out/extension.cjs', 'out/server.cjs', 'out/run-worker.cjs', 'out/export-worker.cjs',
     'client/language-configuration.json', 'client/snippets.json', 'client/syntaxes/convnet.tmLanguage.json',
     'client/media/summary.js', 'client/media/graph.js', 'client/media/run.js', 'client/media/views.css', 'client/media/imagenet-classes.json',
-    'client/media/convnet-file.svg',
+    'client/media/convnet-file.svg', 'changelog.md', 'examples/resnet18.convnet', 'client/walkthrough/open.md',
 ];
-const VSIX_FORBIDDEN = /^(node_modules|test|test-output|examples|language|runtime|server|cli|\.ci|\.scratch)\/|\.ts$|\.map$|\.vsix$/;
+/** Source folders, tests and source maps stay out; of examples/ only the networks themselves ship (for Open Example). */
+const VSIX_FORBIDDEN = /^(node_modules|test|test-output|language|runtime|server|cli|\.ci|\.scratch)\/|^examples\/(?!.*\.convnet$)|\.ts$|\.map$|\.vsix$/;
 
 function listFiles(dir: string, prefix = ''): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap(entry => entry.isDirectory()

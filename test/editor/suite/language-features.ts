@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ConvNetApi } from '../../../client/extension.js';
-import { EXTENSION_ID, openInEditor, openResnet, resnetUri, workspaceFile } from './common.js';
+import { EXTENSION_ID, convnetApi, openInEditor, openResnet, resnetUri, workspaceFile } from './common.js';
 import { assert, eventually, phase, test, waitFor } from './harness.js';
 
 /** The position of `needle` (its `occurrence`-th match) plus `delta` characters. */
@@ -176,4 +176,53 @@ test('the example itself has no errors', async () => {
         const errors = vscode.languages.getDiagnostics(resnetUri()).filter(d => d.severity === vscode.DiagnosticSeverity.Error);
         assert.deepEqual(errors.map(d => d.message), []);
     }, { timeoutMs: 5_000 });
+});
+
+test('the extension declares what a published extension does: walkthrough, trust, virtual workspaces, log level, keywords', async () => {
+    const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
+        keywords?: string[]; capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] }; virtualWorkspaces: { supported: string } };
+        contributes: { walkthroughs: { steps: { id: string; completionEvents: string[] }[] }[]; configuration: { properties: Record<string, unknown> } };
+    };
+    assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    for (const setting of ['convnet.memoryBudget', 'convnet.defaultInputImage']) {
+        assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(setting), `${setting} is restricted in untrusted workspaces`);
+    }
+    assert.equal(manifest.capabilities.virtualWorkspaces.supported, 'limited');
+    assert.ok(manifest.contributes.configuration.properties['convnet.trace.server'], 'convnet.trace.server');
+    assert.ok((manifest.keywords ?? []).includes('pytorch'));
+    const [walkthrough] = manifest.contributes.walkthroughs;
+    assert.deepEqual(walkthrough.steps.map(s => s.id), ['open', 'read', 'fix', 'run', 'export']);
+    // Every step completes on something the extension really does: a command it registers, or opening a file.
+    const commands = new Set(await vscode.commands.getCommands(true));
+    for (const step of walkthrough.steps) {
+        for (const event of step.completionEvents) {
+            if (event.startsWith('onCommand:')) assert.ok(commands.has(event.slice('onCommand:'.length)), `${step.id}: ${event} is a registered command`);
+            else assert.equal(event, 'onLanguage:convnet');
+        }
+    }
+}, { installed: true });
+
+test('Open Example opens a bundled network as a new file, and applying a quick fix runs the command that marks the walkthrough step', async () => {
+    const api = await convnetApi();
+    const document = await vscode.commands.executeCommand<vscode.TextDocument>('convnet.openExample', 'resnet18');
+    assert.ok(document, 'a document opened');
+    assert.equal(document.isUntitled, true, 'a new file, not the installed example');
+    assert.equal(document.languageId, 'convnet');
+    assert.match(document.getText(), /network ResNet18\(/);
+    // Misspell an op so that a quick fix is offered, then apply it as the light bulb does.
+    const editor = vscode.window.activeTextEditor!;
+    const stem = document.getText().indexOf('maxpool(');
+    await editor.edit(edit => edit.replace(new vscode.Range(document.positionAt(stem), document.positionAt(stem + 'maxpool'.length)), 'maxpol'));
+    const before = api.quickFixesApplied();
+    const start = document.positionAt(stem);
+    const actions = await waitFor('code actions on the stem', async () => {
+        const found = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', document.uri, new vscode.Range(start, start));
+        return found?.length ? found : undefined;
+    });
+    const fix = actions[0];
+    assert.equal(fix.command?.command, 'convnet.quickFixApplied', 'the fix carries the marker command');
+    if (fix.edit) await vscode.workspace.applyEdit(fix.edit);
+    await vscode.commands.executeCommand(fix.command!.command);
+    assert.equal(api.quickFixesApplied(), before + 1);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
 });
