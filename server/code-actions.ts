@@ -11,6 +11,7 @@ import { closestName } from '../language/util/suggest.js';
 import { suggestionCandidates } from '../language/scope-provider.js';
 import { findOp, samplesThroughDilatedWindow } from '../language/ops/registry.js';
 import { Commands } from './protocol.js';
+import { formatShape } from '../language/ops/shape-utils.js';
 import type { DiagnosticCode } from '../language/ops/types.js';
 import { perDimension } from '../language/ops/shape-utils.js';
 import { findAttr } from '../language/ops/attributes.js';
@@ -127,7 +128,9 @@ export class ConvNetCodeActionProvider implements CodeActionProvider {
         const pads = kernel.map((k, i) => (dilation[i] * (k - 1)) / 2);
         if (pads.some(p => !Number.isInteger(p))) return undefined;
         const value = pads.every(p => p === pads[0]) ? String(pads[0]) : `(${pads.join(', ')})`;
-        const [fix] = this.paddingEdits(document, call, value, `Keep the spatial size (padding: ${value})`);
+        // Padding d·(k−1)/2 on both sides gives ⌈input/stride⌉ positions: the title says the shape it makes.
+        const kept = analysis.graph.tensors[graphNode.outputs[0]].shape.slice(0, 2).concat(input.map((i, d) => Math.ceil(i / stride[d])));
+        const [fix] = this.paddingEdits(document, call, value, `Keep the spatial size (padding: ${value}): ${formatShape(kept)}`);
         return fix ? { ...fix, kind: CodeActionKind.QuickFix } : undefined;
     }
 

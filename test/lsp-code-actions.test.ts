@@ -84,7 +84,7 @@ describe('quick fixes', () => {
         await session.open(file, text);
         const start = TextDocument.create('x', 'convnet', 1, text).positionAt(text.indexOf('conv(') + 1);
         const actions = await session.connection.sendRequest(CodeActionRequest.type, { textDocument: { uri: uriOf(file) }, range: { start, end: start }, context: { diagnostics: [] } }) as CodeAction[];
-        const keep = actions.find(a => a.title === 'Keep the spatial size (padding: 1)');
+        const keep = actions.find(a => a.title === 'Keep the spatial size (padding: 1): 1×8×16×16');
         expect(keep).toBeDefined();
         const fixed = TextDocument.applyEdits(TextDocument.create(uriOf(file), 'convnet', 1, text), keep!.edit!.changes![uriOf(file)]);
         expect(fixed).toContain('conv(8, kernel: 3, padding: 1)');
