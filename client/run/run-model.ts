@@ -3,6 +3,7 @@
  * progress notification, and shows the result in the network's Run view (one per network, updated in place unless
  * pinned); the worker stays to draw any layer's feature maps.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
@@ -16,9 +17,28 @@ import { RunMemory } from './run-memory.js';
 import { showError, showWarning } from '../notify.js';
 import type { FromWorker, InputChoice, StartRun } from './messages.js';
 
+function isFile(file: string): boolean {
+    try {
+        return fs.statSync(file).isFile();
+    } catch {
+        return false;
+    }
+}
+
 const INPUT_FILES = { 'Images and tensors': ['png', 'jpg', 'jpeg', 'safetensors', 'npy'] };
 
+/** An error caused by a setting: the message names it, and the notification offers to open it. */
+function showSettingError(message: string, setting: string): void {
+    void showError(message, 'Open Settings').then(action => {
+        if (action) void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+    });
+}
+
 async function chooseInput(graph: NetworkGraph, seed: number, defaultImage: string, memory: RunMemory): Promise<InputChoice | undefined> {
+    if (defaultImage && !isFile(defaultImage)) {
+        showSettingError(`ConvNet: the default input image is not a file: ${defaultImage} (setting convnet.defaultInputImage); choose another input or fix the setting`, 'convnet.defaultInputImage');
+        defaultImage = '';
+    }
     const shapes = graph.inputs.map(p => `${p.name} ${graph.tensors[p.tensor].shape.join('×')}`).join(', ');
     const items: (vscode.QuickPickItem & { choice?: InputChoice; browse?: boolean })[] = [
         { label: `Seeded random (seed ${seed})`, description: shapes, choice: { kind: 'random' } },
@@ -148,13 +168,12 @@ export async function runModel(context: vscode.ExtensionContext, client: Languag
                 else if (message.type === 'cancelled') view.showCancelled(message.message);
                 else {
                     view.showError(message.message);
-                    if (message.memoryBudget) {
-                        void showError(`ConvNet: ${message.message} (setting convnet.memoryBudget: ${settings.memoryBudgetText})`, 'Open Settings').then(action => {
-                            if (action) void vscode.commands.executeCommand('workbench.action.openSettings', 'convnet.memoryBudget');
-                        });
-                    } else {
-                        void showError(`ConvNet: ${message.message}`);
-                    }
+                    // An error a setting caused names the setting and offers to open it.
+                    const cause = message.memoryBudget ? { setting: 'convnet.memoryBudget', value: settings.memoryBudgetText }
+                        : input.kind === 'file' && input.path === settings.defaultInputImage ? { setting: 'convnet.defaultInputImage', value: settings.defaultInputImage }
+                            : undefined;
+                    if (cause) showSettingError(`ConvNet: ${message.message} (setting ${cause.setting}: ${cause.value})`, cause.setting);
+                    else void showError(`ConvNet: ${message.message}`);
                 }
                 resolve();
             };

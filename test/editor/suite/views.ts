@@ -208,6 +208,30 @@ test('Show Graph: the graph it draws has every layer of ResNet-18, its blocks fo
     view.panel.dispose();
 }, { installed: true });
 
+test('an input that fails because of the setting convnet.defaultInputImage names the setting and offers to open it', async () => {
+    const api = await convnetApi();
+    await closeConvNetViews();
+    await openResnet();
+    const broken = path.join(workspaceFile().fsPath, 'not-an-image.png');
+    fs.writeFileSync(broken, 'this is not a PNG');
+    const config = vscode.workspace.getConfiguration('convnet');
+    await config.update('defaultInputImage', broken, vscode.ConfigurationTarget.Global);
+    try {
+        // What picking the "default input image" item runs.
+        await vscode.commands.executeCommand('convnet.runModel', { uri: resnetUri().toString(), network: NETWORK, input: broken, weights: 'seeded' });
+        const run = api.lastRun()!;
+        const outcome = await waitFor('the run to fail', () => run.outcome);
+        if (outcome.status !== 'error') assert.fail(`the run did not fail: ${outcome.status}`);
+        const notice = api.notices().at(-1);
+        assert.equal(notice?.message, `ConvNet: ${outcome.message} (setting convnet.defaultInputImage: ${broken})`);
+        assert.deepEqual(notice?.actions, ['Open Settings']);
+        run.panel.dispose();
+    } finally {
+        await config.update('defaultInputImage', undefined, vscode.ConfigurationTarget.Global);
+        fs.rmSync(broken, { force: true });
+    }
+}, { timeoutMs: 60_000 });
+
 test('Run Model over the memory budget is refused with a readable message, not a stack trace', async () => {
     const api = await convnetApi();
     await closeConvNetViews();
