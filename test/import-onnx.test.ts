@@ -341,12 +341,10 @@ describe('errors', () => {
         for (const op of ['Conv', 'BatchNormalization', 'MaxPool', 'Gemm', 'Resize']) expect(message).toContain(op);
     });
 
-    it('an op the language has no equivalent for says why (an even LRN window, a lone Transpose, Add of a constant)', () => {
+    it('an op the language has no equivalent for says why (an even LRN window, Add of a constant)', () => {
         // ONNX's even LRN window starts one channel later than PyTorch's LocalResponseNorm, which the language follows.
         const lrn = modelWith([{ opType: 'LRN', name: 'lrn', input: ['c'], output: ['y'], attribute: [{ name: 'size', type: onnx.AttributeProto.AttributeType.INT, i: 4 }] }], 'y');
         expect(() => importOnnx(lrn)).toThrow(/node #1 'lrn' \(LRN\): an even window \(size 4\) is placed differently from PyTorch's LocalResponseNorm/);
-        const transpose = modelWith([{ opType: 'Transpose', name: 't', input: ['c'], output: ['y'], attribute: [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 2, 3, 1] }] }], 'y');
-        expect(() => importOnnx(transpose)).toThrow(/node #1 't' \(Transpose\): a Transpose of an activation \(perm \[0,2,3,1\]\) has no ConvNet op/);
         const add = modelWith([{ opType: 'Add', name: 'shift', input: ['c', 'conv.weight'], output: ['y'] }], 'y');
         expect(() => importOnnx(add)).toThrow(/node #1 'shift' \(Add\): Add of an activation and a constant of shape 4×3×3×3 has no ConvNet op/);
         // ONNX's DCR order (its default) and SpaceToDepth put the block first in the channels; PyTorch's pixel
@@ -356,6 +354,23 @@ describe('errors', () => {
         expect(() => importOnnx(dcr)).toThrow(/node #1 'd2s' \(DepthToSpace\): DepthToSpace in 'DCR' mode takes channel \(i·r \+ j\)·C \+ c/);
         const s2d = modelWith([{ opType: 'SpaceToDepth', name: 's2d', input: ['c'], output: ['y'], attribute: [blocksize] }], 'y');
         expect(() => importOnnx(s2d)).toThrow(/node #1 's2d' \(SpaceToDepth\): SpaceToDepth puts pixel \(i, j\) of channel c in channel \(i·r \+ j\)·C \+ c/);
+    });
+
+    it('a lone Transpose is a permute (to and from channels-last by name); one that is no order of the axes is refused', async () => {
+        const perm = (ints: number[]) => [{ name: 'perm', type: onnx.AttributeProto.AttributeType.INTS, ints }];
+        const transposes = modelWith([
+            { opType: 'Transpose', name: 'to_last', input: ['c'], output: ['l'], attribute: perm([0, 2, 3, 1]) },
+            { opType: 'Transpose', name: 'swap', input: ['l'], output: ['s'], attribute: perm([0, 2, 1, 3]) },
+            { opType: 'Transpose', name: 'reversed', input: ['s'], output: ['r'] },
+            { opType: 'Transpose', name: 'to_first', input: ['r'], output: ['y'], attribute: perm([0, 3, 1, 2]) },
+        ], 'y');
+        const imported = await importAndCheck(transposes, 'transposes.onnx');
+        expect(imported.warnings, imported.text).toEqual([]);
+        for (const layer of ['to_last: channelslast', 'swap: permute((0, 2, 1, 3))', 'reversed: permute((3, 2, 1, 0))', 'to_first: channelsfirst']) expect(imported.text).toContain(layer);
+        // 1×4×6×6 → 1×6×6×4 → 1×6×6×4 → 4×6×6×1 → 4×1×6×6.
+        expect(outputShapes(imported.graph)).toEqual([[4, 1, 6, 6]]);
+        const repeated = modelWith([{ opType: 'Transpose', name: 't', input: ['c'], output: ['y'], attribute: perm([0, 2, 2, 1]) }], 'y');
+        expect(() => importOnnx(repeated)).toThrow(/node #1 't' \(Transpose\): its perm \[0, 2, 2, 1\] is not an order of the 4 axes of its input/);
     });
 
     it('a file that is not ONNX says so', () => {

@@ -1,10 +1,10 @@
-/** ONNX emitters of the ops that move elements: reshape, pad, upsample, split, slice, channel and pixel shuffle. */
+/** ONNX emitters of the ops that move elements: reshape, permute, pad, upsample, split, slice, channel and pixel shuffle. */
 import { nearestSourceIndices } from '../../language/ops/interpolation.js';
 import { resizeScales } from './resize-scales.js';
 import { int, ints, str } from './onnx-builder.js';
 import { type EmitContext, fail } from './onnx-emit.js';
 import { isIssue, resolvePadding } from '../../language/ops/padding.js';
-import { normalizeDim, upsampleScaleFactors } from '../../language/ops/tensor.js';
+import { normalizeDim, permutationOf, upsampleScaleFactors } from '../../language/ops/tensor.js';
 
 export function emitReshapeTo(c: EmitContext): void {
     const { b, node } = c;
@@ -15,6 +15,13 @@ export function emitReshapeTo(c: EmitContext): void {
         return;
     }
     b.add('Reshape', [c.inputs[0], b.int64s(node, 'shape', outShape)], c.outputs, [], node.name);
+}
+
+/** Permute, channelslast and channelsfirst: one Transpose. */
+export function emitPermute(c: EmitContext): void {
+    const perm = permutationOf(c.node.op, c.node.attrs, c.inShape(0).length);
+    if (isIssue(perm)) fail(c.node, perm.message);
+    c.b.add('Transpose', c.inputs, c.outputs, [ints('perm', perm)], c.node.name);
 }
 
 export function emitPad(c: EmitContext): void {

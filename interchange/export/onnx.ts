@@ -22,7 +22,7 @@ import { baseNameOfUri } from '../../language/util/uri.js';
 import { ONNX_OPSET, simple, type EmitContext } from './onnx-emit.js';
 import { emitAdaptive, emitConv, emitConvTranspose, emitDeformConv, emitPool, emitSpp } from './onnx-ops-sliding.js';
 import { emitBatchnorm, emitGelu, emitGroupnorm, emitHardswish, emitLayernorm, emitLinear, emitLrn, emitRelu6, emitSilu, HARD_SIGMOID } from './onnx-ops-layers.js';
-import { emitPad, emitPixelShuffle, emitPixelUnshuffle, emitReshapeTo, emitShuffle, emitSlice, emitSplit, emitUpsample } from './onnx-ops-layout.js';
+import { emitPad, emitPermute, emitPixelShuffle, emitPixelUnshuffle, emitReshapeTo, emitShuffle, emitSlice, emitSplit, emitUpsample } from './onnx-ops-layout.js';
 import { emitParameter, emitScale } from './onnx-ops-parameter.js';
 import { entryFor, type OpTable } from '../../language/ops/registry.js';
 import type { ParameterStore } from '../../runtime/weights.js';
@@ -92,6 +92,7 @@ export const ONNX_EMITTERS: OpTable<(c: EmitContext) => void> = {
     matmul: simple('MatMul'),
     flatten: emitReshapeTo,
     reshape: emitReshapeTo,
+    permute: emitPermute,
     pad: emitPad,
     upsample: emitUpsample,
     pixelshuffle: emitPixelShuffle,

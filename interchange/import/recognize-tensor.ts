@@ -1,10 +1,13 @@
 /**
  * Ops that move, cut, join, pad or resize a tensor without weights: Flatten, Reshape (Reshape → Transpose →
- * Reshape is a channel shuffle or a pixel (un)shuffle), DepthToSpace in CRD mode (a pixel shuffle), Concat, Split, Slice (Slices cutting one tensor into consecutive pieces are a
- * split), Pad, Resize and Upsample, and the pass-throughs Identity and Dropout.
+ * Reshape is a channel shuffle or a pixel (un)shuffle), Transpose (a permute), DepthToSpace in CRD mode (a pixel
+ * shuffle), Concat, Split, Slice (Slices cutting one tensor into consecutive pieces are a split), Pad, Resize and
+ * Upsample, and the pass-throughs Identity and Dropout.
  */
 import type { AttrValue } from '../../language/ops/types.js';
 import { formatShape, numel } from '../../language/ops/shape-utils.js';
+import { isIssue } from '../../language/ops/padding.js';
+import { permutationOf } from '../../language/ops/tensor.js';
 import { quoted } from '../../language/util/quote.js';
 import { resolveReshape } from './constant-folding.js';
 import { unsupported } from './import-error.js';
@@ -84,7 +87,22 @@ export const recogniseReshape: Recogniser = (node, graph) => {
     return { layers: [{ op: 'reshape', attrs: { shape: target }, inputs: [x], outputs: [out] }], nodes: [] };
 };
 
-export const recogniseTranspose: Recogniser = node => unsupported(node, `a Transpose of an activation (perm ${JSON.stringify(intsAttr(node, 'perm') ?? 'reversed')}) has no ConvNet op; it is read only inside a channel or pixel shuffle (Reshape → Transpose → Reshape)`);
+/**
+ * A Transpose of an activation is a permute (one inside a Reshape → Transpose → Reshape shuffle is taken by the
+ * Reshape before it is reached). Moving the channels to the end or back is written by its name: channelslast,
+ * channelsfirst.
+ */
+export const recogniseTranspose: Recogniser = (node, graph) => {
+    const rank = graph.inputShape(node, node.inputs[0]).length;
+    // ONNX's default perm reverses the axes.
+    const perm = (intsAttr(node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i)).map(a => normalizeAxis(a, rank));
+    if (perm.length !== rank || new Set(perm).size !== rank) unsupported(node, `its perm [${perm.join(', ')}] is not an order of the ${rank} axes of its input`);
+    for (const op of ['channelslast', 'channelsfirst']) {
+        const named = rank >= 3 ? permutationOf(op, {}, rank) : undefined;
+        if (named && !isIssue(named) && sameList(named, perm)) return unaryLayer(node, op);
+    }
+    return unaryLayer(node, 'permute', { dims: perm });
+};
 
 /** DepthToSpace in CRD mode is PyTorch's pixel shuffle; DCR mode (ONNX's default) orders the channels block first. */
 export const recogniseDepthToSpace: Recogniser = node => {

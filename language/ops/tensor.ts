@@ -1,5 +1,5 @@
-/** Linear layers and ops that change a tensor's layout: flatten, reshape, pad, upsample, pixel (un)shuffle, matmul. */
-import type { OpContext, OpIssue, OpSpec, ShapeResult } from './types.js';
+/** Linear layers and ops that change a tensor's layout: flatten, reshape, permute, pad, upsample, pixel (un)shuffle, matmul. */
+import type { Attrs, OpContext, OpIssue, OpSpec, ShapeResult, Window } from './types.js';
 import { boolAttr, formatShape, formatValue, intAttr, numel, perDimension, rankError, SPATIAL_NAMES, stringAttr } from './shape-utils.js';
 import { isIssue, resolvePadding } from './padding.js';
 
@@ -224,6 +224,64 @@ function pixelShuffleSpec(direction: 'up' | 'down'): OpSpec {
     };
 }
 
+/**
+ * The axes of a `rank`-D tensor in the order a permute layer puts them: `dims` of `permute` (negative dims count from
+ * the end, as in PyTorch), or for `channelslast` and `channelsfirst` the permutation they are named for:
+ * [N, C, …spatial] → [N, …spatial, C] is (0, 2, …, r−1, 1), and back is (0, r−1, 1, …, r−2). An issue when `dims`
+ * is not a permutation of the axes (PyTorch refuses those too).
+ */
+export function permutationOf(op: string, attrs: Attrs, rank: number): number[] | OpIssue {
+    if (op === 'channelslast' || op === 'channelsfirst') {
+        if (rank < 3) return { severity: 'error', code: 'bad-rank', input: 0, message: `${op} expects a tensor with spatial axes [N, C, …spatial], got a ${rank}-D one` };
+        const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+        return op === 'channelslast' ? [0, ...spatial, 1] : [0, rank - 1, ...spatial.map(a => a - 1)];
+    }
+    const dims = attrs.dims as readonly number[];
+    if (dims.length !== rank) {
+        return { severity: 'error', code: 'bad-attribute', attr: 'dims', message: `permute: dims ${formatValue(dims)} order ${dims.length} axes, but the input has ${rank}; name every axis once` };
+    }
+    const perm: number[] = [];
+    for (const dim of dims) {
+        const axis = normalizeDim(dim, rank);
+        if (axis === undefined) return dimIssue('permute', 'dims', dim, rank);
+        if (perm.includes(axis)) return { severity: 'error', code: 'bad-attribute', attr: 'dims', message: `permute: dims ${formatValue(dims)} name axis ${axis} twice; name every axis once` };
+        perm.push(axis);
+    }
+    return perm;
+}
+
+/**
+ * Permute and its two named forms. Each output element is one input element, so nothing is computed (0 FLOPs) and
+ * the receptive field of an element is the one of the element it copies: the window is pointwise while the batch
+ * axis stays first. The field's figures stay listed per spatial dimension of the image (height, width) wherever
+ * the permute puts those axes: after `channelslast` the field of a [N, H, W, C] tensor is still (height, width).
+ */
+function permuteSpec(name: 'permute' | 'channelslast' | 'channelsfirst'): OpSpec {
+    const summary = {
+        permute: 'Puts the axes in the order `dims` (PyTorch\'s Tensor.permute, torchvision\'s ops.Permute): (0, 2, 3, 1) makes [N, C, H, W] channels-last [N, H, W, C].',
+        channelslast: 'Moves the channels to the last axis: [N, C, …spatial] → [N, …spatial, C], permute (0, 2, 3, 1) for a 4-D tensor (a new shape, not PyTorch\'s channels_last memory format, which keeps the shape).',
+        channelsfirst: 'Moves the last axis back to the channels: [N, …spatial, C] → [N, C, …spatial], permute (0, 3, 1, 2) for a 4-D tensor.',
+    }[name];
+    return {
+        name, family: 'permute', category: 'tensor', summary,
+        aliases: { permute: [], channelslast: ['channels_last'], channelsfirst: ['channels_first'] }[name],
+        attrs: name === 'permute' ? [{ name: 'dims', type: 'intList', doc: 'The input axis each output axis takes, every axis once: (0, 2, 3, 1); negative dims count from the end.' }] : [],
+        positional: name === 'permute' ? 1 : 0,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x], attrs }) => {
+            const perm = permutationOf(name, attrs, x.length);
+            if (isIssue(perm)) return { issues: [perm.code === 'bad-rank' ? rankError(name, '3-D or more [N, C, …spatial]', x) : perm] };
+            const out = perm.map(a => x[a]);
+            return { outputs: [out], issues: [], formula: [`axes (${perm.join(', ')}): ${formatShape(x)} → ${formatShape(out)}`] };
+        },
+        cost: () => ({ params: [], macs: 0, flops: 0 }),
+        window: ({ inputs: [x], attrs }): Window => {
+            const perm = permutationOf(name, attrs, x.length);
+            return !isIssue(perm) && perm[0] === 0 ? { kind: 'pointwise' } : { kind: 'none' };
+        },
+    };
+}
+
 const matmul: OpSpec = {
     name: 'matmul', category: 'linear',
     summary: 'Matrix product of the last two dimensions (batched over the leading ones).',
@@ -243,4 +301,7 @@ const matmul: OpSpec = {
     window: () => ({ kind: 'none' }),
 };
 
-export const tensorOps: readonly OpSpec[] = [linear, flatten, reshape, pad, upsample, pixelShuffleSpec('up'), pixelShuffleSpec('down'), matmul];
+export const tensorOps: readonly OpSpec[] = [
+    linear, flatten, reshape, permuteSpec('permute'), permuteSpec('channelslast'), permuteSpec('channelsfirst'), pad, upsample,
+    pixelShuffleSpec('up'), pixelShuffleSpec('down'), matmul,
+];

@@ -1,11 +1,11 @@
 /**
  * Linear layers and layout ops: linear and matmul (through the shared `gemm`), flatten and reshape (copies: every
- * tensor has its own place in the arena), pad (constant, reflect, replicate) and upsample (nearest, linear,
+ * tensor has its own place in the arena), permute, pad (constant, reflect, replicate) and upsample (nearest, linear,
  * bilinear, trilinear), with PyTorch's semantics.
  */
 import { resolvePadding, isIssue } from '../../language/ops/padding.js';
 import { linearSourceWeights, nearestSourceIndices } from '../../language/ops/interpolation.js';
-import { upsampleScaleFactors } from '../../language/ops/tensor.js';
+import { permutationOf, upsampleScaleFactors } from '../../language/ops/tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
@@ -47,6 +47,39 @@ const matmulKernel: Kernel = ctx => {
 };
 
 const copyKernel: Kernel = ctx => ctx.outputs[0].data.set(ctx.inputs[0].data);
+
+/**
+ * Permute (and channelslast / channelsfirst): the output in row-major order, each element read from the input at
+ * the output's index mapped back through the permutation. Output axis a steps through the input by the stride of
+ * input axis perm[a]; the innermost output axis is a tight strided loop, the outer ones an odometer.
+ */
+const permuteKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const y = ctx.outputs[0].data;
+    const rank = x.shape.length;
+    const perm = permutationOf(ctx.node.op, ctx.node.attrs, rank);
+    if (isIssue(perm)) throw new Error(perm.message);
+    const inStride = new Array<number>(rank);
+    for (let a = rank - 1, s = 1; a >= 0; a--) {
+        inStride[a] = s;
+        s *= x.shape[a];
+    }
+    const size = perm.map(p => x.shape[p]);
+    const step = perm.map(p => inStride[p]);
+    const inner = size[rank - 1];
+    const innerStep = step[rank - 1];
+    const index = new Array<number>(rank).fill(0);
+    let src = 0;
+    for (let dst = 0; dst < y.length; dst += inner) {
+        for (let i = 0, s = src; i < inner; i++, s += innerStep) y[dst + i] = x.data[s];
+        for (let a = rank - 2; a >= 0; a--) {
+            src += step[a];
+            if (++index[a] < size[a]) break;
+            src -= step[a] * size[a];
+            index[a] = 0;
+        }
+    }
+};
 
 /**
  * For each output index along one padded axis, the input index it copies (−1: the constant). Reflect mirrors
@@ -199,6 +232,7 @@ export const tensorKernels: OpTable<Kernel> = {
     matmul: matmulKernel,
     flatten: copyKernel,
     reshape: copyKernel,
+    permute: permuteKernel,
     pad: padKernel,
     upsample: upsampleKernel,
     pixelshuffle: pixelShuffleKernel('up'),

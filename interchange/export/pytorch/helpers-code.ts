@@ -66,6 +66,15 @@ export const HELPERS: Record<string, { code: string; needs?: string[] }> = {
 
     def forward(self, x):
         return x.reshape(self.shape)` },
+    Permute: { code: `class Permute(nn.Module):
+    """torchvision.ops.Permute: the input's dimensions in the order \`dims\` (no parameters)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x):
+        return torch.permute(x, self.dims)` },
     channel_shuffle: { code: `def channel_shuffle(x, groups):
     """ShuffleNet's channel shuffle: channels viewed as groups × C/groups, transposed, flattened."""
     n, c = x.shape[:2]

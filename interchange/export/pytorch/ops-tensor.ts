@@ -1,7 +1,8 @@
-/** Linear layers and tensor reshaping (flatten, reshape, pad, upsample, pixel (un)shuffle, matmul) as PyTorch modules and inline functions. */
+/** Linear layers and tensor reshaping (flatten, reshape, permute, pad, upsample, pixel (un)shuffle, matmul) as PyTorch modules and inline functions. */
 import type { GraphNode } from '../../../language/elaboration/graph.js';
 import { isIssue, resolvePadding } from '../../../language/ops/padding.js';
 import type { OpTable } from '../../../language/ops/registry.js';
+import { permutationOf } from '../../../language/ops/tensor.js';
 import { perDimension } from '../../../language/ops/shape-utils.js';
 import { call, kw, lit, pos, type Py, type PyArg } from './py-ast.js';
 import { compact, dimsOf, fail, useHelper, type FunctionForm, type ModuleForm, type OpContext } from './op-context.js';
@@ -27,6 +28,12 @@ function upsampleArgs(c: OpContext): PyArg[] {
     return args;
 }
 
+/** The axes' order of a permute layer (channelslast and channelsfirst spelled out), non-negative as torchvision writes them. */
+function permutation(c: OpContext): number[] {
+    const perm = permutationOf(c.node.op, c.node.attrs, c.inShapes[0].length);
+    return isIssue(perm) ? fail(c.node, perm.message) : perm;
+}
+
 function padModule(c: OpContext): Py {
     const a = c.node.attrs;
     const d = dimsOf(c);
@@ -42,6 +49,8 @@ export const tensorModules: OpTable<ModuleForm> = {
     matmul: c => call(useHelper(c, 'MatMul')),
     flatten: ({ node: { attrs: a } }) => call('nn.Flatten', kw('start_dim', lit(a.start_dim as number, 'start_dim'), 1), kw('end_dim', lit(a.end_dim as number, 'end_dim'), -1)),
     reshape: c => call(useHelper(c, 'Reshape'), pos(lit(c.node.attrs.shape as number[], 'shape'))),
+    // torchvision.ops.Permute's forward, as a helper: no parameters, so no state_dict entries, and no torchvision needed.
+    permute: c => call(useHelper(c, 'Permute'), pos(lit(permutation(c), 'dims'))),
     pad: padModule,
     upsample: c => call('nn.Upsample', ...upsampleArgs(c)),
     pixelshuffle: ({ node: { attrs: a } }) => call('nn.PixelShuffle', pos(lit(a.factor as number, 'upscale_factor'))),
@@ -52,6 +61,7 @@ export const tensorFunctions: OpTable<FunctionForm> = {
     matmul: (_, [a, b]) => call('torch.matmul', pos(a), pos(b)),
     flatten: ({ node: { attrs: a } }, [x]) => call('torch.flatten', pos(x), pos(lit(a.start_dim as number, 'start_dim')), pos(lit(a.end_dim as number, 'end_dim'))),
     reshape: ({ node: { attrs: a } }, [x]) => call('torch.reshape', pos(x), pos(lit(a.shape as number[], 'shape'))),
+    permute: (c, [x]) => call('torch.permute', pos(x), pos(lit(permutation(c), 'dims'))),
     pad: (c, [x]) => {
         const a = c.node.attrs;
         const args: PyArg[] = [pos(x), pos(lit(padTuple(c.node, c.inShapes[0]), 'pad')), kw('mode', lit(a.mode as string, 'mode'), 'constant')];
