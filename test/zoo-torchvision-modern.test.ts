@@ -73,6 +73,7 @@ const MODELS: Model[] = [
         },
     },
     { model: 'mobilenet_v3_large', file: 'mobilenet_v3_large.convnet', network: 'MobileNetV3Large', published: { params: 5_483_032, gflops: 0.22 } },
+    { model: 'regnet_y_400mf', file: 'regnet_y_400mf.convnet', network: 'RegNetY400MF', published: { params: 4_344_144, gflops: 0.40 } },
 ];
 
 /** Makes (or reuses, while the script is unchanged) the fixtures of every model, in one Python process. */
