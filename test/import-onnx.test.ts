@@ -373,6 +373,19 @@ describe('errors', () => {
         expect(() => importOnnx(repeated)).toThrow(/node #1 't' \(Transpose\): its perm \[0, 2, 2, 1\] is not an order of the 4 axes of its input/);
     });
 
+    it('layernorm2d comes back whole from the exporter\'s Transpose → layer norm → Transpose, at every opset; a person\'s three layers stay three', async () => {
+        const text = (body: string) => `network N(input: [1, 4, 6, 6]) {\n  return input -> ${body}\n}\n`;
+        const graph = analyzeNetwork(await parse(text('stem: conv(8, kernel: 3) -> norm: layernorm2d(eps: 1e-6) -> relu'))).graph;
+        for (const opset of [13, 17]) {
+            const imported = await importAndCheck(exportOnnx(graph, zeroParameters(graph), { opset }).bytes, `ln2d_${opset}.onnx`);
+            expect(imported.graph.nodes.map(n => `${n.op}:${n.name}`), imported.text).toEqual(['conv:stem', 'layernorm2d:norm', 'relu:relu']);
+            expect(imported.text).toContain('norm: layernorm2d(eps: 0.000001)');
+        }
+        const spelled = analyzeNetwork(await parse(text('stem: conv(8, kernel: 3) -> channelslast -> norm: layernorm(8) -> channelsfirst'))).graph;
+        const imported = await importAndCheck(exportOnnx(spelled, zeroParameters(spelled)).bytes, 'spelled.onnx');
+        expect(imported.graph.nodes.map(n => n.op), imported.text).toEqual(['conv', 'channelslast', 'layernorm', 'channelsfirst']);
+    });
+
     it('a file that is not ONNX says so', () => {
         expect(() => importOnnx(new TextEncoder().encode('network N(input: [1, 3, 8, 8]) {\n  return input -> relu\n}\n'), { source: 'n.convnet' }))
             .toThrow(/^n\.convnet is not an ONNX model \(it starts with text: "network N\(input: \[1, 3, 8, 8\]\) {"\)/);

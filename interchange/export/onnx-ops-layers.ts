@@ -24,20 +24,35 @@ function normalizeOver(b: Builder, node: GraphNode, input: string, axes: readonl
     return b.step(node, 'Div', [centred, std], [], 'normalized');
 }
 
-export function emitLayernorm(c: EmitContext): void {
-    const { b, node } = c;
-    const rank = c.inShape(0).length;
-    const normalized = (node.attrs.normalized_shape as number[] | undefined) ?? c.inShape(0).slice(1);
-    const axis = rank - normalized.length;
+/**
+ * Layer norm of `input` (rank `rank`) over its axes `axis` … rank − 1 into `output`, written by the node `name`:
+ * LayerNormalization from opset 17, written out below it.
+ */
+function layerNorm(b: Builder, node: GraphNode, input: string, output: string, name: string, rank: number, axis: number): void {
     const eps = node.attrs.eps as number;
     if (b.opset >= 17) {
-        b.add('LayerNormalization', [c.inputs[0], b.param(node, 'weight'), b.param(node, 'bias')], c.outputs, [int('axis', axis), float('epsilon', eps)], node.name);
+        b.add('LayerNormalization', [input, b.param(node, 'weight'), b.param(node, 'bias')], [output], [int('axis', axis), float('epsilon', eps)], name);
         return;
     }
-    const axes = Array.from({ length: normalized.length }, (_, i) => axis + i);
-    const y = normalizeOver(b, node, c.inputs[0], axes, eps);
+    const axes = Array.from({ length: rank - axis }, (_, i) => axis + i);
+    const y = normalizeOver(b, node, input, axes, eps);
     const scaled = b.step(node, 'Mul', [y, b.param(node, 'weight')], [], 'scaled');
-    b.add('Add', [scaled, b.param(node, 'bias')], c.outputs, [], node.name);
+    b.add('Add', [scaled, b.param(node, 'bias')], [output], [], name);
+}
+
+export function emitLayernorm(c: EmitContext): void {
+    const rank = c.inShape(0).length;
+    const normalized = (c.node.attrs.normalized_shape as number[] | undefined) ?? c.inShape(0).slice(1);
+    layerNorm(c.b, c.node, c.inputs[0], c.outputs[0], c.node.name, rank, rank - normalized.length);
+}
+
+/** LayerNorm2d as torchvision computes it (and torch.onnx writes it): Transpose to channels-last, layer norm over C, Transpose back. */
+export function emitLayernorm2d(c: EmitContext): void {
+    const { b, node } = c;
+    const last = b.step(node, 'Transpose', [c.inputs[0]], [ints('perm', [0, 2, 3, 1])], 'channels_last');
+    const normalized = b.unique(`${node.name}/layernorm`);
+    layerNorm(b, node, last, normalized, normalized, 4, 3);
+    b.add('Transpose', [normalized], c.outputs, [ints('perm', [0, 3, 1, 2])], node.name);
 }
 
 /**

@@ -21,7 +21,7 @@ import { Builder, float, int, OnnxExportError } from './onnx-builder.js';
 import { baseNameOfUri } from '../../language/util/uri.js';
 import { ONNX_OPSET, simple, type EmitContext } from './onnx-emit.js';
 import { emitAdaptive, emitConv, emitConvTranspose, emitDeformConv, emitPool, emitSpp } from './onnx-ops-sliding.js';
-import { emitBatchnorm, emitGelu, emitGroupnorm, emitHardswish, emitLayernorm, emitLinear, emitLrn, emitRelu6, emitSilu, HARD_SIGMOID } from './onnx-ops-layers.js';
+import { emitBatchnorm, emitGelu, emitGroupnorm, emitHardswish, emitLayernorm, emitLayernorm2d, emitLinear, emitLrn, emitRelu6, emitSilu, HARD_SIGMOID } from './onnx-ops-layers.js';
 import { emitPad, emitPermute, emitPixelShuffle, emitPixelUnshuffle, emitReshapeTo, emitShuffle, emitSlice, emitSplit, emitUpsample } from './onnx-ops-layout.js';
 import { emitParameter, emitScale } from './onnx-ops-parameter.js';
 import { entryFor, type OpTable } from '../../language/ops/registry.js';
@@ -73,7 +73,7 @@ export const ONNX_EMITTERS: OpTable<(c: EmitContext) => void> = {
     adaptivemaxpool: emitAdaptive('max'),
     globalavgpool: simple('GlobalAveragePool'), globalmaxpool: simple('GlobalMaxPool'),
     spp: emitSpp,
-    batchnorm: emitBatchnorm, layernorm: emitLayernorm, groupnorm: emitGroupnorm, lrn: emitLrn,
+    batchnorm: emitBatchnorm, layernorm: emitLayernorm, layernorm2d: emitLayernorm2d, groupnorm: emitGroupnorm, lrn: emitLrn,
     relu: simple('Relu'),
     relu6: emitRelu6,
     leakyrelu: simple('LeakyRelu', c => [float('alpha', c.node.attrs.negative_slope as number)]),

@@ -1,12 +1,13 @@
 /**
  * Passes over the layers once every node is read, for what exporters write as several layers that the language
  * says as one: adaptive pooling decomposed per axis, spatial pyramid pooling, an Identity that ends a
- * decomposition. A merged layer is kept only when the language's op spec gives it the shapes the parts had.
+ * decomposition, a layer norm over the channels between two Transposes (LayerNorm2d). A merged layer is kept only
+ * when the language's op spec gives it the shapes the parts had.
  */
 import { findOp } from '../../language/ops/registry.js';
 import type { AttrValue, Shape } from '../../language/ops/types.js';
 import { sameList, withDefaults, type ImportedLayer, type ImportGraph } from './import-graph.js';
-import { scopeOfNodes } from './layer-names.js';
+import { layerPath, scopeOfNodes } from './layer-names.js';
 import { compactInts } from './numbers.js';
 
 /** Runs every pass, in the order they build on each other. */
@@ -15,6 +16,7 @@ export function mergeLayers(graph: ImportGraph): void {
     mergeAdaptivePools(graph, layers);
     absorbIdentities(graph, layers);
     foldSpatialPyramids(graph, layers);
+    foldLayerNorm2d(graph, layers);
 }
 
 /** Who makes and who reads a tensor among the layers, and replacing layers by one. */
@@ -108,6 +110,38 @@ function foldSpatialPyramids(graph: ImportGraph, q: LayerQueries): void {
         const nodes = [...all.flatMap(p => [...p.pool.nodes, ...p.flatten.nodes]), ...concat.nodes];
         const spp = q.reshaped(concat, 'spp', attrs, [x], concat.outputs.slice(), nodes, concat.outputShapes);
         if (spp) q.replace([concat, ...all.flatMap(p => [p.pool, p.flatten])], spp);
+    }
+}
+
+/**
+ * Channels-last → layernorm over the channels → channels-first, all three of one module (the Transposes' node names
+ * in the layer norm's scope): torchvision's LayerNorm2d as torch.onnx writes it, and the exporter's layernorm2d.
+ * Three layers a person wrote (each its own module) stay three.
+ */
+function foldLayerNorm2d(graph: ImportGraph, q: LayerQueries): void {
+    const permutes = (layer: ImportedLayer | undefined, named: string, dims: readonly number[]) =>
+        !!layer && (layer.op === named || (layer.op === 'permute' && sameList(layer.attrs.dims as number[], dims)));
+    for (const norm of [...graph.layers]) {
+        if (norm.op !== 'layernorm') continue;
+        const input = norm.inputs[0];
+        const shape = graph.shapes.get(input)!;
+        const normalized = (withDefaults(norm.op, norm.attrs).normalized_shape as number[] | undefined) ?? shape.slice(1);
+        if (shape.length !== 4 || !sameList(normalized, [shape[3]])) continue;
+        const before = q.producerOf(input);
+        const readers = q.readersOf(norm.outputs[0]);
+        const after = readers[0];
+        if (!permutes(before, 'channelslast', [0, 2, 3, 1]) || readers.length !== 1 || !permutes(after, 'channelsfirst', [0, 3, 1, 2])) continue;
+        if (q.readersOf(input).length !== 1 || q.isOutput(input) || q.isOutput(norm.outputs[0])) continue;
+        const path = layerPath(norm, graph.model.nodes)?.join('.');
+        if (!path || q.scope(before!) !== path || q.scope(after) !== path) continue;
+        const attrs: Record<string, AttrValue> = norm.attrs.eps === undefined ? {} : { eps: norm.attrs.eps };
+        const merged: ImportedLayer = {
+            ...norm, op: 'layernorm2d', attrs, inputs: before!.inputs.slice(), outputs: after.outputs.slice(), outputShapes: after.outputShapes.slice(),
+            nodes: [...before!.nodes, ...norm.nodes, ...after.nodes],
+        };
+        const spec = findOp('layernorm2d')!.shape({ inputs: [graph.shapes.get(merged.inputs[0])!], attrs: withDefaults('layernorm2d', attrs) });
+        if (!spec.outputs || !sameList(spec.outputs[0], merged.outputShapes[0])) continue;
+        q.replace([before!, norm, after], merged);
     }
 }
 

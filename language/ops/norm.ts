@@ -1,5 +1,6 @@
 /**
- * Normalisation layers in inference mode: batch norm (running statistics are buffers), layer norm, group norm, and
+ * Normalisation layers in inference mode: batch norm (running statistics are buffers), layer norm (over the trailing
+ * dimensions, or over the channels at each position of an NCHW tensor: ConvNeXt's LayerNorm2d), group norm, and
  * AlexNet's local response normalisation (no parameters).
  */
 import type { OpSpec, ParamTensor } from './types.js';
@@ -48,6 +49,22 @@ export const normalizationOps: readonly OpSpec[] = [
             const params: ParamTensor[] = [{ name: 'weight', shape: normalized, kind: 'weight' }, { name: 'bias', shape: normalized, kind: 'bias' }];
             return { params, macs: 0, flops: numel(x) };
         },
+        window: () => ({ kind: 'pointwise' }),
+        keepsPositions: true,
+    },
+    {
+        // torchvision's LayerNorm2d (ConvNeXt's downsampling layers and stem): permute to channels-last, nn.LayerNorm(C),
+        // permute back — in one op, so the NCHW layout is never left and the parameters keep LayerNorm2d's names.
+        name: 'layernorm2d', category: 'normalization',
+        summary: 'Layer normalisation over the channels of an NCHW tensor at each position (torchvision\'s LayerNorm2d, ConvNeXt): channels-last → layernorm(C) → back, with a learned scale and shift per channel.',
+        attrs: [epsAttr],
+        positional: 0,
+        inputs: { min: 1, max: 1 },
+        shape: ({ inputs: [x] }) => x.length !== 4 ? { issues: [rankError('layernorm2d', '4-D [N, C, H, W]', x)] } : { outputs: [x], issues: [], formula: [`each of the ${x[2]}×${x[3]} positions normalised over its ${x[1]} channels`] },
+        cost: ({ inputs: [x] }) => ({
+            params: [{ name: 'weight', shape: [x[1]], kind: 'weight' }, { name: 'bias', shape: [x[1]], kind: 'bias' }],
+            macs: 0, flops: numel(x),
+        }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
     },

@@ -4,6 +4,8 @@
  *   shift per channel;
  * - layer norm: each sample normalised over its trailing `normalized_shape` elements (biased variance), then
  *   weight and bias elementwise over those elements;
+ * - layer norm over the channels (LayerNorm2d): each position of each sample normalised over its channels, then
+ *   weight and bias per channel;
  * - group norm: channels split into groups, each (sample, group) normalised over its channels and positions, then
  *   weight and bias per channel.
  * - local response normalisation (AlexNet): y = x / (k + alpha/size · Σ x²)^beta, the sum over the channels
@@ -59,6 +61,28 @@ const layernormKernel: Kernel = ctx => {
     }
 };
 
+/** LayerNorm2d: the channels of one position are `plane` apart; each position's statistics are taken along them. */
+const layernorm2dKernel: Kernel = ctx => {
+    const x = ctx.inputs[0].data;
+    const y = ctx.outputs[0].data;
+    const { weight, bias } = ctx.params;
+    const eps = ctx.node.attrs.eps as number;
+    const [batch, channels] = ctx.inputs[0].shape;
+    const plane = elementCount(ctx.inputs[0].shape.slice(2));
+    for (let n = 0; n < batch; n++) {
+        const sample = n * channels * plane;
+        for (let p = 0; p < plane; p++) {
+            let sum = 0;
+            for (let c = 0, i = sample + p; c < channels; c++, i += plane) sum += x[i];
+            const mean = sum / channels;
+            let squares = 0;
+            for (let c = 0, i = sample + p; c < channels; c++, i += plane) squares += (x[i] - mean) ** 2;
+            const inv = 1 / Math.sqrt(squares / channels + eps);
+            for (let c = 0, i = sample + p; c < channels; c++, i += plane) y[i] = (x[i] - mean) * inv * weight[c] + bias[c];
+        }
+    }
+};
+
 const groupnormKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
     const y = ctx.outputs[0].data;
@@ -109,6 +133,7 @@ const lrnKernel: Kernel = ctx => {
 export const normKernels: OpTable<Kernel> = {
     batchnorm: batchnormKernel,
     layernorm: layernormKernel,
+    layernorm2d: layernorm2dKernel,
     groupnorm: groupnormKernel,
     lrn: lrnKernel,
 };

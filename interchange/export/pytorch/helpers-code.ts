@@ -75,6 +75,13 @@ export const HELPERS: Record<string, { code: string; needs?: string[] }> = {
 
     def forward(self, x):
         return torch.permute(x, self.dims)` },
+    LayerNorm2d: { code: `class LayerNorm2d(nn.LayerNorm):
+    """torchvision.models.convnext.LayerNorm2d: layer norm over the channels of an NCHW tensor at each position."""
+
+    def forward(self, x):
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)` },
     channel_shuffle: { code: `def channel_shuffle(x, groups):
     """ShuffleNet's channel shuffle: channels viewed as groups × C/groups, transposed, flattened."""
     n, c = x.shape[:2]

@@ -1,7 +1,7 @@
 /** Normalization layers as PyTorch modules (they have weights, so they are always modules). */
 import type { OpTable } from '../../../language/ops/registry.js';
 import { call, kw, lit, pos } from './py-ast.js';
-import type { ModuleForm } from './op-context.js';
+import { useHelper, type ModuleForm } from './op-context.js';
 
 export const normalizationModules: OpTable<ModuleForm> = {
     batchnorm: ({ node: { attrs: a }, inShapes: [x] }) => {
@@ -12,6 +12,8 @@ export const normalizationModules: OpTable<ModuleForm> = {
         const shape = (a.normalized_shape as number[] | undefined) ?? x.slice(1);
         return call('nn.LayerNorm', pos(lit(shape, 'normalized_shape')), kw('eps', lit(a.eps as number, 'eps'), 1e-5));
     },
+    // torchvision.models.convnext.LayerNorm2d, as a helper of the same definition (an nn.LayerNorm: weight, bias).
+    layernorm2d: c => call(useHelper(c, 'LayerNorm2d'), pos(lit(c.inShapes[0][1], 'normalized_shape')), kw('eps', lit(c.node.attrs.eps as number, 'eps'), 1e-5)),
     groupnorm: ({ node: { attrs: a }, inShapes: [x] }) =>
         call('nn.GroupNorm', pos(lit(a.groups as number, 'num_groups')), pos(lit(x[1], 'num_channels')), kw('eps', lit(a.eps as number, 'eps'), 1e-5)),
     lrn: ({ node: { attrs: a } }) => call('nn.LocalResponseNorm', pos(lit(a.size as number, 'size')), kw('alpha', lit(a.alpha as number, 'alpha'), 1e-4),
