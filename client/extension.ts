@@ -43,6 +43,8 @@ export interface ConvNetApi {
     readonly lastExport: () => ExportOutcome | undefined;
     /** Notifications the extension has shown, oldest first. */
     readonly notices: () => readonly Notice[];
+    /** The latest graph view (its folding and its Save as SVG/PNG). */
+    readonly lastGraph: () => GraphView | undefined;
     /** Quick fixes applied since the extension started (each runs convnet.quickFixApplied after its edit). */
     readonly quickFixesApplied: () => number;
     /** Where Run Model's file pickers start, and the weights it last used for a network of a document. */
@@ -106,7 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         vscode.commands.registerCommand(Commands.showGraph, withClient(async (c, ...args) => {
             const { uri, network } = commandArgs(args);
             const target = await resolveTarget(c, uri, network);
-            return target && GraphView.show(context.extensionUri, c, target);
+            return target && GraphView.show(context.extensionUri, c, target, context.workspaceState);
         })),
         vscode.commands.registerCommand(ExtensionCommands.exportOnnx, exportCommand('onnx')),
         vscode.commands.registerCommand(ExtensionCommands.openExample, (name?: unknown) => openExample(context, name)),
@@ -131,6 +133,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         lastExport,
         notices: shownNotices,
         quickFixesApplied: () => quickFixesApplied,
+        lastGraph: () => GraphView.latestView(),
         runMemory: (uri, network) => {
             const memory = new RunMemory(context.workspaceState);
             return { folder: memory.folder?.fsPath, weights: memory.weightsOf(`${uri}#${network}`) };

@@ -1,5 +1,5 @@
 // The graph view: shows the SVG the extension lays out; clicking a layer reveals its source, clicking a
-// frame's title or a folded box folds or unfolds that block.
+// frame's title or a folded box folds or unfolds that block; the graph can be saved as SVG or PNG.
 (function () {
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
@@ -23,7 +23,31 @@
             const box = event.target.closest('.box');
             if (box && box.dataset.uri) vscode.postMessage({ type: 'reveal', uri: box.dataset.uri, line: Number(box.dataset.line), character: Number(box.dataset.character) });
         });
-        root.append(help, host);
+        const saveSvg = Object.assign(document.createElement('button'), { id: 'save-svg', textContent: 'Save as SVG' });
+        saveSvg.onclick = () => vscode.postMessage({ type: 'save', format: 'svg' });
+        const savePng = Object.assign(document.createElement('button'), { id: 'save-png', textContent: 'Save as PNG' });
+        savePng.onclick = () => rasterise(host.querySelector('svg'));
+        root.append(help, saveSvg, savePng, host);
+    }
+
+    /**
+     * Draws the SVG on a canvas (twice its size where the canvas allows, on white) and sends the PNG to the
+     * extension, which asks where to save it.
+     */
+    function rasterise(svg) {
+        if (!svg) return;
+        const image = new Image();
+        image.onload = () => {
+            const scale = Math.min(2, 16000 / Math.max(image.width, image.height, 1));
+            const canvas = Object.assign(document.createElement('canvas'), { width: Math.ceil(image.width * scale), height: Math.ceil(image.height * scale) });
+            const context = canvas.getContext('2d');
+            context.fillStyle = '#ffffff';
+            context.fillRect(0, 0, canvas.width, canvas.height);
+            context.drawImage(image, 0, 0, canvas.width, canvas.height);
+            vscode.postMessage({ type: 'save', format: 'png', data: canvas.toDataURL('image/png').split(',')[1], width: canvas.width, height: canvas.height });
+        };
+        const text = new XMLSerializer().serializeToString(svg);
+        image.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(text)))}`;
     }
 
     window.addEventListener('message', event => {

@@ -242,6 +242,18 @@ async function checkGraph(context: BrowserContext, folder: string, theme: Theme,
     assert.ok(box && box.width > 100 && box.height > 1000, `the SVG is drawn at its size (${JSON.stringify(box)})`);
     await view.screenshot(folder, `graph-${theme}`);
 
+    // Save as SVG asks the extension; Save as PNG draws the graph on a canvas and sends the PNG, at twice its size.
+    await view.page.locator('#save-svg').click();
+    assert.deepEqual(await view.waitForPosted('save'), { type: 'save', format: 'svg' });
+    await view.page.locator('#save-png').click();
+    const png = await view.waitForPosted('save', 2) as unknown as { format: string; data: string; width: number; height: number };
+    assert.equal(png.format, 'png');
+    const bytes = Buffer.from(png.data, 'base64');
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    // The PNG header's own width and height (big-endian at bytes 16 and 20) are the canvas's.
+    assert.deepEqual([bytes.readUInt32BE(16), bytes.readUInt32BE(20)], [png.width, png.height]);
+    assert.equal(png.width, 2 * Math.ceil(box!.width), 'twice the drawn width');
+
     // Clicking a folded block asks to unfold it; clicking a layer asks for its source.
     const block = view.page.locator('#svg-host g.box.collapsed').first();
     const module = Number(await block.getAttribute('data-module'));

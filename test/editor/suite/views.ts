@@ -232,6 +232,43 @@ test('an input that fails because of the setting convnet.defaultInputImage names
     }
 }, { timeoutMs: 60_000 });
 
+test('Show Graph remembers the folding of each network and saves the graph as SVG without the source files\' paths', async () => {
+    const api = await convnetApi();
+    await closeConvNetViews();
+    await openResnet();
+    const args = { uri: resnetUri().toString(), network: NETWORK };
+    await vscode.commands.executeCommand('convnet.showGraph', args);
+    const first = await waitFor('the graph view', () => api.lastGraph());
+    const view = await waitFor('the graph view page', () => api.view('graph'));
+    const drawn = await waitFor('a graph posted', () => view.lastPosted<GraphMessage>('graph'), { timeoutMs: 20_000 });
+    // Unfold one block, as a click on it does, and close the view.
+    const layer1 = drawn.svg.match(/data-module="(\d+)"[^>]*>[^<]*<rect[^>]*\/>\s*<text[^>]*>▸ layer1\.0/);
+    const module = layer1 ? Number(layer1[1]) : undefined;
+    assert.ok(module !== undefined, 'layer1.0 is drawn folded');
+    view.received.length = 0;
+    await first.toggle(module!);
+    const unfolded = view.lastPosted<GraphMessage>('graph')!;
+    assert.equal(unfolded.folded, drawn.folded - 1, 'one block fewer folded');
+    first.panel.dispose();
+    // Opened again, the network keeps that folding.
+    await vscode.commands.executeCommand('convnet.showGraph', args);
+    const again = await waitFor('the graph view again', () => (api.lastGraph() !== first ? api.lastGraph() : undefined));
+    const reopened = await waitFor('a graph posted again', () => api.view('graph')?.lastPosted<GraphMessage>('graph'), { timeoutMs: 20_000 });
+    assert.equal(reopened.folded, unfolded.folded, 'the folding is remembered');
+
+    const file = path.join(workspaceFile().fsPath, 'resnet18-graph.svg');
+    fs.rmSync(file, { force: true });
+    assert.equal(again.saveAs('svg', file), true);
+    const svg = fs.readFileSync(file, 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /conv1/);
+    assert.ok(!svg.includes(workspaceFile().fsPath) && !svg.includes('data-uri'), 'no path of the author\'s files');
+    fs.rmSync(file, { force: true });
+    // Put the folding back for the other tests.
+    await again.toggle(module!);
+    again.panel.dispose();
+}, { timeoutMs: 60_000 });
+
 test('Run Model over the memory budget is refused with a readable message, not a stack trace', async () => {
     const api = await convnetApi();
     await closeConvNetViews();
