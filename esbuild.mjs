@@ -9,10 +9,11 @@ await buildWasmKernels();
 
 const entries = [
     { in: 'cli/main.ts', out: 'cli' },
-    { in: 'server/main.ts', out: 'server' },
-    { in: 'client/extension.ts', out: 'extension', external: ['vscode'] },
-    { in: 'client/run/worker.ts', out: 'run-worker' },
-    { in: 'client/export/worker.ts', out: 'export-worker' },
+    // What the .vsix ships is minified (its source maps stay out of the package: .vscodeignore).
+    { in: 'server/main.ts', out: 'server', shipped: true },
+    { in: 'client/extension.ts', out: 'extension', external: ['vscode'], shipped: true },
+    { in: 'client/run/worker.ts', out: 'run-worker', shipped: true },
+    { in: 'client/export/worker.ts', out: 'export-worker', shipped: true },
     { in: 'test/bench/language.ts', out: 'bench-language' },
     { in: 'test/bench/server.ts', out: 'bench-server' },
     { in: 'test/bench/scale.ts', out: 'bench-scale' },
@@ -32,6 +33,9 @@ await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => 
     target: 'node20',
     format: 'cjs',
     sourcemap: true,
+    // Names kept: a bug report's stack and `--debug` still say which function failed.
+    minify: entry.shipped === true,
+    keepNames: entry.shipped === true,
     external: entry.external ?? [],
     logLevel: 'warning',
     // Langium's ESM code reads import.meta.url; give the CommonJS bundle an equivalent.
