@@ -377,4 +377,20 @@ describe('warnings', () => {
         expect(warning.message).toBe('linear on a 4-D tensor 1×3×8×8 acts on its last dimension (8) at every position; add flatten before it if you meant all 192 features');
         expect(textAt(parsed, warning)).toBe('linear');
     });
+
+    it('linear on channels the permutes put last does not warn (ConvNeXt\'s block); on an axis of the map it still does', async () => {
+        // torchvision's CNBlock: dwconv → Permute([0, 2, 3, 1]) → LayerNorm(C) → Linear(4C) → GELU → Linear(C) → Permute([0, 3, 1, 2]).
+        const block = (toLast: string, toFirst: string) => net(`  return input -> dwconv(7, padding: 3) -> ${toLast} -> layernorm(3) -> linear(12) -> gelu -> linear(3) -> ${toFirst}`);
+        for (const [toLast, toFirst] of [['channelslast', 'channelsfirst'], ['permute((0, 2, 3, 1))', 'permute((0, 3, 1, 2))'], ['permute((0, -2, -1, 1))', 'channelsfirst']]) {
+            expect((await parse(block(toLast, toFirst))).diagnostics.map(d => d.message), toLast).toEqual([]);
+        }
+        // Permuted and back, the last axis is the width again; swapped, it is the height: both warn as a map does.
+        for (const [chain, last] of [['channelslast -> channelsfirst', 8], ['permute((0, 1, 3, 2))', 8], ['channelslast -> relu -> channelsfirst -> dropout', 8]] as const) {
+            const warning = onlyWarning(await parse(net(`  return input -> ${chain} -> fc: linear(10)`)));
+            expect(warning.message, chain).toMatch(new RegExp(`^linear on a 4-D tensor 1×3×8×8 acts on its last dimension \\(${last}\\)`));
+        }
+        // A linear layer inside a list is named by its position, as the elaborator names layers in its messages.
+        const listed = onlyWarning(await parse(net('  return input -> head: [relu, linear(10)]')));
+        expect(listed.message).toMatch(/^head\.1: linear on a 4-D tensor/);
+    });
 });

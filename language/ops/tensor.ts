@@ -13,6 +13,20 @@ export function dimIssue(op: string, attr: string, dim: number, rank: number): O
     return { severity: 'error', code: 'bad-attribute', attr, message: `${op}: ${attr} ${dim} is out of range for a ${rank}-D tensor (use ${-rank} … ${rank - 1})` };
 }
 
+/**
+ * The warning for a linear layer applied to a feature map: it acts on the map's last axis (the width of an NCHW map)
+ * at every position, which is almost always a forgotten flatten. The shape rule cannot tell a map from a
+ * channels-last tensor of the same rank (ConvNeXt's [N, H, W, C] between its permutes, where a linear layer is the
+ * pointwise conv it means to be), so this warning is raised by the graph analysis (language/analysis/
+ * graph-warnings.ts), which sees where the input came from.
+ */
+export function linearOnSpatialIssue(x: readonly number[]): OpIssue {
+    return {
+        severity: 'warning', code: 'linear-on-spatial', input: 0,
+        message: `linear on a ${x.length}-D tensor ${formatShape(x)} acts on its last dimension (${x[x.length - 1]}) at every position; add flatten before it if you meant all ${numel(x.slice(1))} features`,
+    };
+}
+
 const linear: OpSpec = {
     name: 'linear', aliases: ['fc', 'dense'], category: 'linear',
     summary: 'Fully connected layer: y = x·Wᵀ + b over the last dimension.',
@@ -22,17 +36,11 @@ const linear: OpSpec = {
     ],
     positional: 1,
     inputs: { min: 1, max: 1 },
+    // On a feature map it warns (linearOnSpatialIssue), from the graph analysis: only that knows the input's layout.
     shape: ({ inputs: [x], attrs }) => {
         if (x.length < 2) return { issues: [rankError('linear', '2-D [N, features]', x)] };
-        const issues: OpIssue[] = [];
-        if (x.length > 2) {
-            issues.push({
-                severity: 'warning', code: 'linear-on-spatial', input: 0,
-                message: `linear on a ${x.length}-D tensor ${formatShape(x)} acts on its last dimension (${x[x.length - 1]}) at every position; add flatten before it if you meant all ${numel(x.slice(1))} features`,
-            });
-        }
         const out = intAttr(attrs, 'features');
-        return { outputs: [[...x.slice(0, -1), out]], issues, formula: [`features: ${x[x.length - 1]} → ${out}`] };
+        return { outputs: [[...x.slice(0, -1), out]], issues: [], formula: [`features: ${x[x.length - 1]} → ${out}`] };
     },
     cost: ({ inputs: [x], attrs }, [y]) => {
         const inFeatures = x[x.length - 1];
