@@ -94,9 +94,11 @@ function drawingOf(graph: NetworkGraph, collapsed: ReadonlySet<number>): Drawing
         hidden[module.index] = parent >= 0 && (collapsed.has(parent) || hidden[parent]);
         frames[module.index] = !collapsed.has(module.index) && !hidden[module.index] ? `f${module.index}` : parent >= 0 ? frames[parent] : undefined;
     }
+    const runs = repeatedRuns(graph, m => collapsed.has(m) && !hidden[m]);
     for (const module of graph.modules) {
         if (!collapsed.has(module.index) || hidden[module.index]) continue;
-        for (let i = module.firstNode; i < module.endNode; i++) standIn.set(i, module.index);
+        const box = runs.firstOf.get(module.index) ?? module.index;
+        for (let i = module.firstNode; i < module.endNode; i++) standIn.set(i, box);
     }
     const boxId = (node: number) => (standIn.has(node) ? `m${standIn.get(node)}` : `n${node}`);
 
@@ -110,12 +112,16 @@ function drawingOf(graph: NetworkGraph, collapsed: ReadonlySet<number>): Drawing
     const macsBefore = new Float64Array(graph.nodes.length + 1);
     graph.nodes.forEach((node, i) => (macsBefore[i + 1] = macsBefore[i] + node.macs));
     for (const module of graph.modules) {
-        if (hidden[module.index]) continue;
-        const macs = macsBefore[module.endNode] - macsBefore[module.firstNode];
-        const title = `${module.name}${module.block ? ` · ${module.block}` : ''}`;
+        if (hidden[module.index] || runs.firstOf.has(module.index)) continue;
+        const lastOfRun = graph.modules[runs.lastOf.get(module.index) ?? module.index];
+        const count = lastOfRun.index - module.index + 1;
+        const macs = macsBefore[lastOfRun.endNode] - macsBefore[module.firstNode];
+        const title = count > 1
+            ? `${module.name} … ${lastOfRun.name.slice(lastOfRun.name.lastIndexOf('.') + 1)} · ${module.block} ×${count}`
+            : `${module.name}${module.block ? ` · ${module.block}` : ''}`;
         const parent = module.parent >= 0 ? frames[module.parent] : undefined;
         if (collapsed.has(module.index)) {
-            const last = graph.nodes[module.endNode - 1];
+            const last = graph.nodes[lastOfRun.endNode - 1];
             addBox(`m${module.index}`, {
                 kind: 'module', module: module.index, collapsed: true, heat: macs / totalMacs, source: module.source,
                 lines: [title, last ? formatShape(graph.tensors[last.outputs[0]].shape) : '', `${humanCount(macs)} MACs`],
@@ -168,6 +174,48 @@ function drawingOf(graph: NetworkGraph, collapsed: ReadonlySet<number>): Drawing
     for (const node of graph.nodes) for (const t of node.inputs) addEdge(sourceOf(t), boxId(node.index), t);
     for (const port of graph.outputs) addEdge(sourceOf(port.tensor), `o${port.tensor}`, port.tensor);
     return { elkNodes, parentOf, edges, order };
+}
+
+/**
+ * Runs of folded instances of one block that follow each other in one list, do the same work on the same shapes
+ * and feed only each other (ResNet-50's layer1.1 → layer1.2): drawn as one box, "layer1.1 … 2 · Bottleneck ×2", so
+ * that a deep stage reads as a few steps.
+ * `firstOf` maps every later module of a run to the run's first, `lastOf` the first to the last.
+ */
+function repeatedRuns(graph: NetworkGraph, folded: (module: number) => boolean): { firstOf: Map<number, number>; lastOf: Map<number, number> } {
+    const firstOf = new Map<number, number>();
+    const lastOf = new Map<number, number>();
+    const readers = new Map<number, number[]>();
+    for (const node of graph.nodes) for (const t of node.inputs) (readers.get(t) ?? readers.set(t, []).get(t)!).push(node.index);
+    const returned = new Set(graph.outputs.map(port => port.tensor));
+    const macsOf = (m: (typeof graph.modules)[number]) => graph.nodes.slice(m.firstNode, m.endNode).reduce((s, n) => s + n.macs, 0);
+    const shapeOf = (t: number) => formatShape(graph.tensors[t].shape);
+    /** The same work on the same shapes: the same input and output shapes and MACs (a strided first block differs). */
+    const sameWork = (a: (typeof graph.modules)[number], b: (typeof graph.modules)[number]) =>
+        shapeOf(graph.nodes[a.firstNode].inputs[0]) === shapeOf(graph.nodes[b.firstNode].inputs[0])
+        && shapeOf(graph.nodes[a.endNode - 1].outputs[0]) === shapeOf(graph.nodes[b.endNode - 1].outputs[0])
+        && macsOf(a) === macsOf(b);
+    /** Every tensor `a` makes that anything outside `a` reads is read inside `b` only (and is no network output). */
+    const feedsOnly = (a: (typeof graph.modules)[number], b: (typeof graph.modules)[number]) => {
+        for (let i = a.firstNode; i < a.endNode; i++) {
+            for (const t of graph.nodes[i].outputs) {
+                if (returned.has(t)) return false;
+                if ((readers.get(t) ?? []).some(r => (r < a.firstNode || r >= a.endNode) && (r < b.firstNode || r >= b.endNode))) return false;
+            }
+        }
+        return true;
+    };
+    // The sibling that ends where a module starts (its own children have another parent).
+    const endingAt = new Map<string, (typeof graph.modules)[number]>();
+    for (const b of graph.modules) {
+        const a = endingAt.get(`${b.parent}#${b.firstNode}`);
+        if (b.endNode > b.firstNode) endingAt.set(`${b.parent}#${b.endNode}`, b);
+        if (!a || !a.block || a.block !== b.block || !folded(a.index) || !folded(b.index) || !sameWork(a, b) || !feedsOnly(a, b)) continue;
+        const first = firstOf.get(a.index) ?? a.index;
+        firstOf.set(b.index, first);
+        lastOf.set(first, b.index);
+    }
+    return { firstOf, lastOf };
 }
 
 async function layoutWithElk({ elkNodes, parentOf, edges }: Drawing): Promise<GraphLayout> {
