@@ -3,14 +3,17 @@
  * EfficientNet-B0, ConvNeXt-Tiny) against torchvision itself, made at test time:
  * test/fixtures/torchvision/make_modern_zoo_fixtures.py, run once with /usr/bin/python3 (Debian's python3-torch and
  * python3-torchvision) for all of them, writes into test/.generated/zoo-modern/ each model's modules as its forward
- * pass calls them (first output shape, parameters, MACs), a state_dict of a random initialisation with every
+ * pass calls them (class, first output shape, parameters, MACs, epsilon or p), a state_dict of a random initialisation with every
  * normalisation, bias and layer scale randomised, an input, and the logits PyTorch computes in float64. The files
  * are reused while the script is unchanged. Without PyTorch the tests fail, saying what to install.
  *
  * For each example:
  *   - `convnet check` has nothing to say: no errors and no warnings, in it or in the blocks it imports;
  *   - `convnet summary --json`, layer by layer: every module torchvision calls is a layer or module of ours under
- *     the same name, with the same output shape, the same parameters and (conv and linear) the same MACs;
+ *     the same name, with the same output shape, the same parameters, (conv and linear) the same MACs and an op
+ *     of its kind (a container is a block or list);
+ *   - the settings the logits hardly show: every normalisation's epsilon, every dropout's and stochastic depth's p;
+ *   - the state_dict: every key and shape of torchvision's, and no other;
  *   - totals: parameters exactly torchvision's (the model's and the published num_params), MACs within 0.5% of
  *     PyTorch's count (they are equal) and rounding to torchvision's published GFLOPS;
  *   - `convnet run --weights` on torchvision's state_dict, loaded by name with nothing renamed, gives PyTorch's logits
@@ -25,15 +28,16 @@ import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.js';
 import { parseSafetensors, toFloat32 } from '../io/safetensors.js';
+import { stateDictKey } from '../language/elaboration/graph.js';
 import { relativeError } from './helpers.js';
-import { importedDiagnostics, loadExample, ROOT } from './zoo-helpers.js';
+import { importedDiagnostics, loadExample, ROOT, type LoadedExample } from './zoo-helpers.js';
 
 const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'torchvision', 'make_modern_zoo_fixtures.py');
 const GENERATED = path.join(ROOT, 'test', '.generated', 'zoo-modern');
 const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-3;
 
-interface TorchModule { type: string; output: number[]; params: number; macs: number; eps?: number }
+interface TorchModule { type: string; output: number[]; params: number; macs: number; eps?: number; p?: number }
 interface Figures {
     input: number[];
     output: number[];
@@ -135,15 +139,17 @@ beforeAll(() => generate(), 600_000);
 describe.each(MODELS)('examples/$file ($network) against torchvision $model', model => {
     const file = path.join(ROOT, 'examples', model.file);
     let summary: Summary;
+    let loaded: LoadedExample;
 
     beforeAll(async () => {
         const json = JSON.parse(await cli(['summary', file, '--json'])) as { networks: (Summary & { name: string })[] };
         summary = json.networks.find(n => n.name === model.network)!;
         expect(summary, `network ${model.network}`).toBeDefined();
+        loaded = await loadExample(model.file, model.network);
     }, 120_000);
 
-    it('checks clean: no errors and no warnings, nor in the blocks it imports', async () => {
-        const { parsed, files } = await loadExample(model.file, model.network);
+    it('checks clean: no errors and no warnings, nor in the blocks it imports', () => {
+        const { parsed, files } = loaded;
         expect(parsed.diagnostics.map(d => `${d.range.start.line + 1}: ${String(d.message)}`)).toEqual([]);
         for (const [imported, messages] of Object.entries(importedDiagnostics(files))) expect(messages, imported).toEqual([]);
     });
@@ -179,16 +185,29 @@ describe.each(MODELS)('examples/$file ($network) against torchvision $model', mo
             if (ops ? !ops.includes(mine.op ?? 'a block or list') : mine.op !== undefined) mismatches.push(`${name} (${theirs.type}): ${mine.op ?? 'a block or list'}`);
         }
         expect(mismatches).toEqual([]);
-        // Every layer with parameters is one of torchvision's modules (the state_dict check, layer by layer).
-        expect(summary.layers.filter(l => l.params > 0 && !(l.name in torch.modules)).map(l => l.name)).toEqual([]);
+        // Every layer with parameters is one of torchvision's modules, but a block's own learned tensor (ConvNeXt's
+        // layer_scale), which is a parameter of the module, not a module: the next test finds it in the state_dict.
+        expect(summary.layers.filter(l => l.params > 0 && l.op !== 'parameter' && !(l.name in torch.modules)).map(l => l.name)).toEqual([]);
     });
 
-    it('normalises with torchvision\'s epsilon in every batch and layer norm (the logits alone would hardly show it)', async () => {
-        const { graph } = await loadExample(model.file, model.network);
-        const norms = Object.entries(figures(model).modules).filter(([, m]) => m.eps !== undefined);
-        expect(norms.length).toBeGreaterThan(0);
+    it('names every parameter and buffer as torchvision\'s state_dict does, with its shape', () => {
+        const { graph } = loaded;
+        const file = path.join(GENERATED, model.model, 'weights.safetensors');
+        const theirs = Object.fromEntries([...parseSafetensors(new Uint8Array(fs.readFileSync(file)), file).tensors]
+            .filter(([key]) => !key.endsWith('num_batches_tracked')).map(([key, t]) => [key, [...t.shape]]));
+        const ours = Object.fromEntries(graph.nodes.flatMap(n => n.params.map(p => [stateDictKey(n.name, p.name), [...p.shape]])));
+        expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+        expect(ours).toEqual(theirs);
+    });
+
+    it('has torchvision\'s settings that the logits hardly show: every norm\'s epsilon, every dropout\'s and stochastic depth\'s p', () => {
+        const { graph } = loaded;
         const nodes = new Map(graph.nodes.map(n => [n.name, n]));
-        expect(norms.filter(([name, m]) => nodes.get(name)?.attrs.eps !== m.eps).map(([name, m]) => `${name}: ${nodes.get(name)?.attrs.eps}, torchvision ${m.eps}`)).toEqual([]);
+        const settings = Object.entries(figures(model).modules).flatMap(([name, m]) => (['eps', 'p'] as const)
+            .filter(key => m[key] !== undefined).map(key => ({ name, key, theirs: m[key]!, ours: nodes.get(name)?.attrs[key] })));
+        expect(settings.filter(s => s.key === 'eps').length).toBeGreaterThan(0);
+        expect(settings.filter(s => !(typeof s.ours === 'number' && Math.abs(s.ours - s.theirs) <= 1e-12 * s.theirs))
+            .map(s => `${s.name}: ${s.key} ${String(s.ours)}, torchvision ${s.theirs}`)).toEqual([]);
     });
 
     it(`runs on torchvision's state_dict to PyTorch's logits within ${TOLERANCE} relative, with the same top 5`, async () => {
