@@ -87,6 +87,7 @@ export const ONNX_EMITTERS: OpTable<(c: EmitContext) => void> = {
     softmax: simple('Softmax', c => [int('axis', normalizeDim(c.node.attrs.dim as number, c.inShape(0).length)!)]),
     logsoftmax: simple('LogSoftmax', c => [int('axis', normalizeDim(c.node.attrs.dim as number, c.inShape(0).length)!)]),
     dropout: simple('Identity'),
+    stochasticdepth: simple('Identity'),
     identity: simple('Identity'),
     linear: emitLinear,
     matmul: simple('MatMul'),

@@ -52,5 +52,22 @@ export const activationOps: readonly OpSpec[] = [
             : { outputs: [x], issues: [] },
         cost: () => ({ params: [], macs: 0, flops: 0 }),
     },
+    {
+        // Huang et al., "Deep Networks with Stochastic Depth": in training a residual branch is dropped (per sample,
+        // "row", or for the whole batch) with probability p; at inference it passes through, as torchvision's
+        // StochasticDepth in eval mode (EfficientNet, ConvNeXt, Swin).
+        ...activation('stochasticdepth', 'Stochastic depth (torchvision\'s StochasticDepth): the identity at inference; in training it drops the residual branch of a sample ("row") or of the whole batch ("batch") with probability p.',
+            [
+                { name: 'p', type: 'float', min: 0, doc: 'Probability of dropping the branch during training, 0 … 1.' },
+                { name: 'mode', type: 'string', choices: ['row', 'batch'], default: 'row', doc: '"row": each sample of the batch dropped on its own; "batch": the whole batch at once.' },
+            ], ['stochastic_depth', 'droppath']),
+        category: 'tensor',
+        positional: 2,
+        // torchvision refuses p outside 0 … 1 when the module runs, even in eval mode.
+        shape: ({ inputs: [x], attrs }) => (attrs.p as number) > 1
+            ? { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'p', message: `stochasticdepth: p is a probability between 0 and 1, got ${attrs.p}` }] }
+            : { outputs: [x], issues: [] },
+        cost: () => ({ params: [], macs: 0, flops: 0 }),
+    },
     { ...activation('identity', 'Passes its input through unchanged.'), category: 'tensor', cost: () => ({ params: [], macs: 0, flops: 0 }) },
 ];

@@ -141,5 +141,6 @@ export const activationKernels: OpTable<Kernel> = {
     softmax: softmax(false),
     logsoftmax: softmax(true),
     dropout: copyKernel,
+    stochasticdepth: copyKernel,
     identity: copyKernel,
 };

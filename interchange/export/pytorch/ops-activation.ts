@@ -1,6 +1,7 @@
 /**
- * Activations, dropout and identity as PyTorch modules and inline functions. A layer without a label is written
- * inline in forward (`F.relu(x)`); identity has no functional form: its output is its input's variable.
+ * Activations, dropout, stochastic depth (torchvision's) and identity as PyTorch modules and inline functions. A
+ * layer without a label is written inline in forward (`F.relu(x)`); identity has no functional form: its output is
+ * its input's variable.
  */
 import type { OpTable } from '../../../language/ops/registry.js';
 import { call, kw, lit, pos, raw } from './py-ast.js';
@@ -20,6 +21,10 @@ export const activationModules: OpTable<ModuleForm> = {
     softmax: ({ node: { attrs: a } }) => call('nn.Softmax', kw('dim', lit(a.dim as number, 'dim'))),
     logsoftmax: ({ node: { attrs: a } }) => call('nn.LogSoftmax', kw('dim', lit(a.dim as number, 'dim'))),
     dropout: ({ node: { attrs: a } }) => call('nn.Dropout', kw('p', lit(a.p as number, 'p'), 0.5)),
+    stochasticdepth: c => {
+        c.imports.add('torchvision');
+        return call('torchvision.ops.StochasticDepth', pos(lit(c.node.attrs.p as number, 'p')), pos(lit(c.node.attrs.mode as string, 'mode')));
+    },
     identity: () => call('nn.Identity'),
 };
 
@@ -37,4 +42,8 @@ export const activationFunctions: OpTable<FunctionForm> = {
     softmax: ({ node: { attrs: a } }, [x]) => call('F.softmax', pos(x), kw('dim', lit(a.dim as number, 'dim'))),
     logsoftmax: ({ node: { attrs: a } }, [x]) => call('F.log_softmax', pos(x), kw('dim', lit(a.dim as number, 'dim'))),
     dropout: ({ node: { attrs: a } }, [x]) => call('F.dropout', pos(x), kw('p', lit(a.p as number, 'p')), kw('training', raw('self.training'))),
+    stochasticdepth: (c, [x]) => {
+        c.imports.add('torchvision');
+        return call('torchvision.ops.stochastic_depth', pos(x), pos(lit(c.node.attrs.p as number, 'p')), pos(lit(c.node.attrs.mode as string, 'mode')), kw('training', raw('self.training')));
+    },
 };
