@@ -80,7 +80,8 @@ export function emitDeformConv(c: EmitContext): void {
  * would start in the end padding is dropped), so ceil mode is written as floor mode with the end padding the
  * kept windows need: exact for max pooling (the padding is −∞) and for averages that leave the padding out. An
  * average that counts the padding divides a window hanging past the real end padding by its clipped size, as
- * PyTorch: that is AveragePool over the extended padding times a constant map of full/clipped window sizes.
+ * PyTorch: that is AveragePool over the extended padding times a constant map of full/clipped window sizes. An
+ * average with divisor_override is the full-window mean times window size / divisor (ONNX has no divisor).
  */
 export function emitPool(kind: 'max' | 'avg'): (c: EmitContext) => void {
     return c => {
@@ -98,6 +99,16 @@ export function emitPool(kind: 'max' | 'avg'): (c: EmitContext) => void {
         if (kind === 'max') attributes.push(ints('dilations', w.dilation));
         else attributes.push(int('count_include_pad', countPad ? 1 : 0));
         const opType = kind === 'max' ? 'MaxPool' : 'AveragePool';
+        const divisor = kind === 'avg' ? node.attrs.divisor_override as number | undefined : undefined;
+        if (divisor !== undefined) {
+            // Each window's sum over divisor_override: the mean over the whole window (the padding and the floor-mode
+            // extension of the end padding are zeros, and no window runs past them) times window size / divisor.
+            attributes[attributes.length - 1] = int('count_include_pad', 1);
+            const pooled = b.step(node, opType, [c.inputs[0]], attributes);
+            const taps = w.kernel.reduce((a, k) => a * k, 1);
+            b.add('Mul', [pooled, b.floats(node, 'window_over_divisor', [taps / divisor], [])], c.outputs, [], node.name);
+            return;
+        }
         const extended = floorEnd.some((e, i) => e > end[i]);
         if (!countPad || !extended) {
             b.add(opType, [c.inputs[0]], c.outputs, attributes, node.name);

@@ -1,7 +1,8 @@
 /**
- * Pooling: MaxPool and AveragePool (with the exporter's ceil mode written as floor mode plus end padding, and its
- * count-the-padding average times a map of window sizes), global pooling, ReduceMean/ReduceMax over the spatial
- * axes, and the exporter's adaptive pooling (Slice → Reduce → Concat per axis).
+ * Pooling: MaxPool and AveragePool (with the exporter's ceil mode written as floor mode plus end padding, its
+ * count-the-padding average times a map of window sizes, and divisor_override as the mean times window size /
+ * divisor), global pooling, ReduceMean/ReduceMax over the spatial axes, and the exporter's adaptive pooling
+ * (Slice → Reduce → Concat per axis).
  */
 import type { AttrValue } from '../../language/ops/types.js';
 import { slidingOutputSize } from '../../language/ops/conv.js';
@@ -10,6 +11,7 @@ import { unsupported } from './import-error.js';
 import { otherInput, sameList, type ImportGraph, type Match, type Recogniser } from './import-graph.js';
 import { intAttr, intsAttr, normalizeAxis } from './node-attributes.js';
 import { compactInts } from './numbers.js';
+import { numel } from '../../language/ops/shape-utils.js';
 import type { OnnxNode } from './onnx-model.js';
 import { compactPadding, windowPadding } from './padding.js';
 import { writtenOutLayerNorm } from './recognize-norm.js';
@@ -52,6 +54,20 @@ export const recognisePool: Recogniser = (node, graph) => {
             }
         }
     }
+    // The exporter's divisor_override: the full-window mean (the padding counted) times window size / divisor.
+    let divisor: number | undefined;
+    if (countPad && dims >= 2 && output === node.outputs[0]) {
+        const mul = graph.soleReader(output);
+        const factor = mul?.opType === 'Mul' ? graph.constant(otherInput(mul, output)) : undefined;
+        const taps = kernel.reduce((a, k) => a * k, 1);
+        const value = factor && numel(factor.dims) === 1 ? factor.values()[0] : 0;
+        const d = value > 0 ? Math.round(taps / value) : 0;
+        if (mul && d >= 1 && Math.abs(taps / d - value) <= 1e-6 * value) {
+            divisor = d;
+            extra.push(mul);
+            output = mul.outputs[0];
+        }
+    }
     const attrs: Record<string, AttrValue> = { kernel: compactInts(kernel) };
     if (!sameList(stride, kernel)) attrs.stride = compactInts(stride);
     const padded = [...padBegin, ...padEnd].some(p => p !== 0);
@@ -59,6 +75,7 @@ export const recognisePool: Recogniser = (node, graph) => {
     if (max && dilation.some(d => d !== 1)) attrs.dilation = compactInts(dilation);
     if (ceil) attrs.ceil_mode = true;
     if (!max && padded && !countPad) attrs.count_include_pad = false;
+    if (divisor !== undefined) attrs.divisor_override = divisor;
     const op = (max ? ['maxpool1d', 'maxpool', 'maxpool3d'] : ['avgpool1d', 'avgpool', 'avgpool3d'])[dims - 1];
     return { layers: [{ op, attrs, inputs: [x], outputs: [output] }], nodes: extra };
 };

@@ -37,6 +37,8 @@ function slidingPoolSpec(name: string, kind: 'max' | 'avg', dims: number, aliase
         ...(kind === 'max' ? [{ name: 'dilation', type: 'ints', min: 1, default: 1, doc: 'Spacing between window taps.' } as AttrSpec] : []),
         ceilModeAttr,
         ...(kind === 'avg' ? [{ name: 'count_include_pad', type: 'bool', default: true, doc: 'Divide by the full window size, padding included (PyTorch default), rather than by the real elements in it.' } as AttrSpec] : []),
+        // PyTorch's AvgPool2d and AvgPool3d have it; AvgPool1d does not.
+        ...(kind === 'avg' && dims >= 2 ? [{ name: 'divisor_override', type: 'int', min: 1, optional: true, doc: 'Divide every window\'s sum by this number instead of by its size (count_include_pad then plays no part).' } as AttrSpec] : []),
     ];
     return {
         name, family: `${kind}pool`, aliases, category: 'pooling',

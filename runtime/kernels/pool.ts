@@ -3,7 +3,8 @@
  * leading sizes of 1):
  * - max pooling: padding is −∞, taps spaced by the dilation, NaN propagates (as `max_pool*d`);
  * - average pooling: a window is clipped to the end padding (a ceil-mode window that hangs past it is cut there),
- *   and the divisor is the clipped window size with `count_include_pad`, or the real elements in it without;
+ *   and the divisor is the clipped window size with `count_include_pad`, or the real elements in it without, or
+ *   `divisor_override` for every window when it is given;
  * - adaptive pooling: output i reads ⌊i·In/Out⌋ … ⌈(i+1)·In/Out⌉ (exclusive) along each dimension;
  * - global pooling: every channel reduced to one value;
  * - spatial pyramid pooling: adaptive pooling to l×l for each level l.
@@ -55,11 +56,11 @@ function spatial3d(t: Tensor): [number, number, number] {
 }
 
 /**
- * Reduces every (n, c) plane of `x` over separable windows into `y`: mean (divided by the padded or real window
- * size) or max (NaN propagates). `y` holds `planes` planes of Do·Ho·Wo values.
+ * Reduces every (n, c) plane of `x` over separable windows into `y`: mean (the sum divided by `divisor` when given,
+ * else by the padded or real window size) or max (NaN propagates). `y` holds `planes` planes of Do·Ho·Wo values.
  */
 function reduceWindows(x: Float32Array, xOffset: number, inSize: readonly number[], axes: readonly AxisWindows[], mode: 'avg' | 'max', countPad: boolean,
-    y: Float32Array, yOffset: number, planes: number, yPlaneStride: number): void {
+    y: Float32Array, yOffset: number, planes: number, yPlaneStride: number, divisor?: number): void {
     const [, H, W] = inSize;
     const [ad, ah, aw] = axes;
     const Do = ad.begin.length, Ho = ah.begin.length, Wo = aw.begin.length;
@@ -97,9 +98,9 @@ function reduceWindows(x: Float32Array, xOffset: number, inSize: readonly number
                                 for (let w = w0; w < w1; w++) sum += x[row + w];
                             }
                         }
-                        const count = countPad
+                        const count = divisor ?? (countPad
                             ? ad.padded[od] * ah.padded[oh] * aw.padded[ow]
-                            : (d1 - d0) * (h1 - h0) * (w1 - w0);
+                            : (d1 - d0) * (h1 - h0) * (w1 - w0));
                         y[dst] = sum / count;
                     }
                 }
@@ -169,9 +170,10 @@ function slidingPool(mode: 'max' | 'avg'): Kernel {
         const padBegin = to3d(w.pads.begin, 0), padEnd = to3d(w.pads.end, 0);
         const planes = x.shape[0] * x.shape[1];
         const countPad = mode === 'avg' && ctx.node.attrs.count_include_pad !== false;
+        const divisor = mode === 'avg' ? ctx.node.attrs.divisor_override as number | undefined : undefined;
         // The engine's mean divides by every tap: right when padding counts and no window runs past the end padding.
         const fullWindows = [1, 2].every(i => (outSize[i] - 1) * s[i] + k[i] <= inSize[i] + padBegin[i] + padEnd[i]);
-        if (dims === 2 && (mode === 'max' || (countPad && fullWindows))) {
+        if (dims === 2 && (mode === 'max' || (countPad && fullWindows && divisor === undefined))) {
             const g = { channels: planes, input: inSize, output: outSize, kernel: k, stride: s, dilation: dil, padBegin } as const;
             if (ctx.compute.pool2d(mode, x.data, g, planes, y.data)) return;
         }
@@ -180,7 +182,7 @@ function slidingPool(mode: 'max' | 'avg'): Kernel {
             return;
         }
         const axes = [0, 1, 2].map(i => avgAxis(inSize[i], outSize[i], k[i], s[i], padBegin[i], padEnd[i]));
-        reduceWindows(x.data, 0, inSize, axes, mode, countPad, y.data, 0, planes, outSize[0] * outSize[1] * outSize[2]);
+        reduceWindows(x.data, 0, inSize, axes, mode, countPad, y.data, 0, planes, outSize[0] * outSize[1] * outSize[2], divisor);
     };
 }
 

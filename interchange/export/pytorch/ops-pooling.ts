@@ -17,6 +17,7 @@ function windowArgs(node: GraphNode, w: ReturnType<typeof windowOf>, kind: PoolK
     if (kind === 'max') args.push(kw('dilation', lit(compact(w.dilation), 'dilation'), 1));
     args.push(kw('ceil_mode', lit(a.ceil_mode as boolean, 'ceil_mode'), false));
     if (kind === 'avg') args.push(kw('count_include_pad', lit(a.count_include_pad as boolean, 'count_include_pad'), true));
+    if (kind === 'avg' && a.divisor_override !== undefined) args.push(kw('divisor_override', lit(a.divisor_override as number, 'divisor_override')));
     return args;
 }
 
@@ -44,7 +45,7 @@ function slidingPoolFunction(kind: PoolKind): FunctionForm {
 
 /** Per-side pooling pads: a constant pad then an unpadded pool, which must give the same windows. */
 function checkPerSidePool(node: GraphNode, x: readonly number[], w: ReturnType<typeof windowOf>, max: boolean): void {
-    if (!max && node.attrs.count_include_pad === false) {
+    if (!max && node.attrs.count_include_pad === false && node.attrs.divisor_override === undefined) {
         fail(node, 'PyTorch pools pad symmetrically; per-side padding that is left out of the average (count_include_pad: false) has no PyTorch equivalent');
     }
     if (node.attrs.ceil_mode) {
