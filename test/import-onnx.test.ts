@@ -101,13 +101,27 @@ async function exampleNetworks(): Promise<ExampleNetwork[]> {
     return found;
 }
 
+/**
+ * Examples the importer cannot read back yet, each with the refusal it gives instead; the entry fails as soon as the
+ * refusal changes, so an importer that learns the pattern makes the example's round trip a test again. ConvNeXt's
+ * layer_scale, a learned tensor of a block (`param`), is exported as an initializer that a Mul reads directly, and
+ * the importer has no op for a Mul of an activation and a constant (as EXPORT_ONLY_NETWORKS in export-cases.ts).
+ */
+const IMPORT_GAPS: Record<string, RegExp> = {
+    'examples/convnext_tiny.convnet ConvNeXtTiny': /node #\d+ 'features\.1\.0\.mul' \(Mul\): Mul of an activation and a constant of shape 96×1×1 has no ConvNet op/,
+};
+
 describe('examples exported by our exporter import back with the same figures and names', async () => {
     const examples = await exampleNetworks();
     it('finds the examples', () => {
         expect(examples.length).toBeGreaterThanOrEqual(10);
     });
-    it.each(examples.map(e => [e.id, e] as const))('%s', async (_id, e: ExampleNetwork) => {
-        await roundTrip(e.graph, e.id, e.warnings);
+    it.each(examples.map(e => [e.id, e] as const))('%s', async (id, e: ExampleNetwork) => {
+        if (id in IMPORT_GAPS) await expect(roundTrip(e.graph, e.id, e.warnings)).rejects.toThrow(IMPORT_GAPS[id]);
+        else await roundTrip(e.graph, e.id, e.warnings);
+    });
+    it('lists as gaps only examples that exist', () => {
+        expect(Object.keys(IMPORT_GAPS).filter(id => !examples.some(e => e.id === id))).toEqual([]);
     });
 });
 

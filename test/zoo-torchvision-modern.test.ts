@@ -78,6 +78,8 @@ const MODELS: Model[] = [
     },
     { model: 'mobilenet_v3_large', file: 'mobilenet_v3_large.convnet', network: 'MobileNetV3Large', published: { params: 5_483_032, gflops: 0.22 } },
     { model: 'regnet_y_400mf', file: 'regnet_y_400mf.convnet', network: 'RegNetY400MF', published: { params: 4_344_144, gflops: 0.40 } },
+    { model: 'efficientnet_b0', file: 'efficientnet_b0.convnet', network: 'EfficientNetB0', published: { params: 5_288_548, gflops: 0.39 } },
+    { model: 'convnext_tiny', file: 'convnext_tiny.convnet', network: 'ConvNeXtTiny', published: { params: 28_589_128, gflops: 4.46 } },
 ];
 
 /** Makes (or reuses, while the script is unchanged) the fixtures of every model, in one Python process. */
