@@ -19,6 +19,7 @@ import { elementCount, Tensor } from './tensor.js';
 import { parameterBytes, type ParameterStore } from './weights.js';
 import { Workspace } from './workspace.js';
 import { findKernel } from './kernels/index.js';
+import { modePadding } from './kernels/conv.js';
 
 export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 
@@ -127,7 +128,9 @@ function scratchElements(graph: NetworkGraph): number {
         const grid = familyOf(node.op) === 'convtranspose' ? elementCount(input.slice(2)) : elementCount(output.slice(2));
         // Deformable conv samples every input channel into one buffer; the others build one group at a time.
         const channels = node.op === 'deformconv' ? input[1] : weight.shape[1];
-        largest = Math.max(largest, channels * kernelTaps * grid, elementCount(weight.shape));
+        // A conv with a padding_mode pads a copy of its input into the scratch after the columns.
+        const padding = modePadding(node, input, output);
+        largest = Math.max(largest, channels * kernelTaps * grid + (padding ? elementCount(padding.shape) : 0), elementCount(weight.shape));
     }
     return largest;
 }

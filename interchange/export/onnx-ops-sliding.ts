@@ -6,17 +6,49 @@ import { type Builder, int, ints, str } from './onnx-builder.js';
 import { type EmitContext, fail, windowOf, ONNX_OPSET } from './onnx-emit.js';
 import { perDimension } from '../../language/ops/shape-utils.js';
 
+/**
+ * Conv. A padding_mode other than zeros pads first and convolves unpadded: reflect and replicate as a Pad node
+ * (modes reflect and edge, PyTorch's F.pad), circular as a Slice of each end and a Concat per axis — ONNX's Pad
+ * has no wrap mode before opset 19, and this form is exact in every runtime at every opset.
+ */
 export function emitConv(c: EmitContext): void {
     const { b, node } = c;
     const dims = c.inShape(0).length - 2;
     const w = windowOf(c, dims);
     const cin = c.inShape(0)[1];
     const groups = familyOf(node.op) === 'dwconv' ? cin : node.attrs.groups as number;
-    const inputs = [c.inputs[0], b.param(node, 'weight')];
+    const mode = (node.attrs.padding_mode as string | undefined) ?? 'zeros';
+    let input = c.inputs[0];
+    let pads = w.pads;
+    if (mode !== 'zeros' && pads.some(p => p > 0)) {
+        const begin = pads.slice(0, dims);
+        const end = pads.slice(dims);
+        input = mode === 'circular'
+            ? wrapAround(b, node, input, c.inShape(0), begin, end)
+            : b.step(node, 'Pad', [input, b.int64s(node, 'pads', [0, 0, ...begin, 0, 0, ...end])], [str('mode', mode === 'replicate' ? 'edge' : 'reflect')]);
+        pads = pads.map(() => 0);
+    }
+    const inputs = [input, b.param(node, 'weight')];
     if (b.hasParam(node, 'bias')) inputs.push(b.param(node, 'bias'));
     b.add('Conv', inputs, c.outputs, [
-        ints('kernel_shape', w.kernel), ints('strides', w.stride), ints('dilations', w.dilation), ints('pads', w.pads), int('group', groups),
+        ints('kernel_shape', w.kernel), ints('strides', w.stride), ints('dilations', w.dilation), ints('pads', pads), int('group', groups),
     ], node.name);
+}
+
+/** Circular padding, axis by axis: the last `begin` rows, the tensor, the first `end` rows, joined along the axis. */
+function wrapAround(b: Builder, node: GraphNode, input: string, shape: readonly number[], begin: readonly number[], end: readonly number[]): string {
+    let current = input;
+    begin.forEach((before, i) => {
+        const after = end[i];
+        if (before === 0 && after === 0) return;
+        const axis = i + 2;
+        const size = shape[axis];
+        const slice = (start: number, stop: number, step: string) => b.step(node, 'Slice',
+            [current, b.int64s(node, `${step}_starts`, [start]), b.int64s(node, `${step}_ends`, [stop]), b.int64s(node, `${step}_axes`, [axis])], [], step);
+        const pieces = [...(before > 0 ? [slice(size - before, size, `wrap${axis}_before`)] : []), current, ...(after > 0 ? [slice(0, after, `wrap${axis}_after`)] : [])];
+        current = b.step(node, 'Concat', pieces, [int('axis', axis)], `wrap${axis}`);
+    });
+    return current;
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * Passes over the layers once every node is read, for what exporters write as several layers that the language
  * says as one: adaptive pooling decomposed per axis, spatial pyramid pooling, an Identity that ends a
- * decomposition, a layer norm over the channels between two Transposes (LayerNorm2d). A merged layer is kept only
- * when the language's op spec gives it the shapes the parts had.
+ * decomposition, a layer norm over the channels between two Transposes (LayerNorm2d), a reflect or replicate Pad
+ * before a conv, or the exporter's wrap-around Slices and Concats before one (its padding_mode). A merged layer is
+ * kept only when the language's op spec gives it the shapes the parts had.
  */
 import { findOp } from '../../language/ops/registry.js';
 import type { AttrValue, Shape } from '../../language/ops/types.js';
 import { sameList, withDefaults, type ImportedLayer, type ImportGraph } from './import-graph.js';
 import { layerPath, scopeOfNodes } from './layer-names.js';
 import { compactInts } from './numbers.js';
+import { compactPadding } from './padding.js';
 
 /** Runs every pass, in the order they build on each other. */
 export function mergeLayers(graph: ImportGraph): void {
@@ -17,6 +19,8 @@ export function mergeLayers(graph: ImportGraph): void {
     absorbIdentities(graph, layers);
     foldSpatialPyramids(graph, layers);
     foldLayerNorm2d(graph, layers);
+    foldPaddingModes(graph, layers);
+    foldCircularPadding(graph, layers);
 }
 
 /** Who makes and who reads a tensor among the layers, and replacing layers by one. */
@@ -143,6 +147,104 @@ function foldLayerNorm2d(graph: ImportGraph, q: LayerQueries): void {
         if (!spec.outputs || !sameList(spec.outputs[0], merged.outputShapes[0])) continue;
         q.replace([before!, norm, after], merged);
     }
+}
+
+/**
+ * A reflect or replicate Pad read only by an unpadded conv of the same module: the conv's padding and padding_mode
+ * (the exporter's form, and torch.onnx's for a Conv2d with padding_mode). A pad a person wrote (a layer of its own)
+ * stays a pad.
+ */
+function foldPaddingModes(graph: ImportGraph, q: LayerQueries): void {
+    for (const pad of [...graph.layers]) {
+        const mode = pad.op === 'pad' ? withDefaults(pad.op, pad.attrs).mode : undefined;
+        if (mode !== 'reflect' && mode !== 'replicate') continue;
+        const readers = q.readersOf(pad.outputs[0]);
+        const conv = readers[0];
+        const spec = conv && findOp(conv.op);
+        if (readers.length !== 1 || q.isOutput(pad.outputs[0]) || conv.inputs.length !== 1 || !spec?.attrs.some(a => a.name === 'padding_mode')) continue;
+        const own = withDefaults(conv.op, conv.attrs);
+        if ((own.padding !== 0 && own.padding !== undefined) || own.padding_mode !== 'zeros') continue;
+        const path = layerPath(conv, graph.model.nodes)?.join('.');
+        if (!path || q.scope(pad) !== path) continue;
+        const attrs = inSpecOrder(conv.op, { ...conv.attrs, padding: pad.attrs.padding, padding_mode: mode });
+        const result = spec.shape({ inputs: [graph.shapes.get(pad.inputs[0])!], attrs: withDefaults(conv.op, attrs) });
+        if (!result.outputs || result.issues.some(i => i.severity === 'error') || !sameList(result.outputs[0], conv.outputShapes[0])) continue;
+        q.replace([pad, conv], { ...conv, attrs, inputs: pad.inputs.slice(), nodes: [...pad.nodes, ...conv.nodes] });
+    }
+}
+
+/** `attrs` in the order of the op's attributes (the order the writer gives them in). */
+function inSpecOrder(op: string, attrs: Record<string, AttrValue>): Record<string, AttrValue> {
+    return Object.fromEntries(findOp(op)!.attrs.filter(a => a.name in attrs).map(a => [a.name, attrs[a.name]]));
+}
+
+/**
+ * The exporter's circular padding before an unpadded conv of the same module: per padded axis, a Concat of the last
+ * `begin` rows (a Slice), the tensor and its first `end` rows (a Slice). Read back as the conv's padding with
+ * padding_mode "circular".
+ */
+function foldCircularPadding(graph: ImportGraph, q: LayerQueries): void {
+    for (const conv of [...graph.layers]) {
+        const spec = findOp(conv.op);
+        if (!spec?.attrs.some(a => a.name === 'padding_mode') || conv.inputs.length !== 1) continue;
+        const own = withDefaults(conv.op, conv.attrs);
+        if ((own.padding !== 0 && own.padding !== undefined) || own.padding_mode !== 'zeros') continue;
+        const rank = graph.shapes.get(conv.inputs[0])!.length;
+        const begin: number[] = Array(rank - 2).fill(0);
+        const end: number[] = Array(rank - 2).fill(0);
+        const parts: ImportedLayer[] = [];
+        let tensor = conv.inputs[0];
+        for (;;) {
+            const concat = q.producerOf(tensor);
+            // Read by nothing but what is being folded: the conv, or the Slices and Concat of the axis after.
+            const folded = [conv, ...parts];
+            if (!concat || concat.op !== 'concat' || q.readersOf(tensor).some(r => !folded.includes(r)) || q.isOutput(tensor)) break;
+            const dim = (concat.attrs.dim as number | undefined) ?? 1;
+            const axis = dim < 0 ? dim + rank : dim;
+            const wrapped = wrappedAxis(graph, q, concat, axis);
+            if (!wrapped || axis < 2 || begin[axis - 2] || end[axis - 2]) break;
+            begin[axis - 2] = wrapped.before;
+            end[axis - 2] = wrapped.after;
+            parts.push(concat, ...wrapped.slices);
+            tensor = wrapped.middle;
+        }
+        const path = layerPath(conv, graph.model.nodes)?.join('.');
+        if (parts.length === 0 || !path || parts.some(p => q.scope(p) !== path)) continue;
+        const attrs = inSpecOrder(conv.op, { ...conv.attrs, padding: compactPadding(begin, end), padding_mode: 'circular' });
+        const result = spec.shape({ inputs: [graph.shapes.get(tensor)!], attrs: withDefaults(conv.op, attrs) });
+        if (!result.outputs || result.issues.some(i => i.severity === 'error') || !sameList(result.outputs[0], conv.outputShapes[0])) continue;
+        q.replace([...parts, conv], { ...conv, attrs, inputs: [tensor], nodes: [...parts.flatMap(p => p.nodes), ...conv.nodes] });
+    }
+}
+
+/** A Concat along `axis` of [last rows of t, t, first rows of t] (either end may be missing), each Slice read only by it. */
+function wrappedAxis(graph: ImportGraph, q: LayerQueries, concat: ImportedLayer, axis: number): { middle: string; before: number; after: number; slices: ImportedLayer[] } | undefined {
+    const inputs = concat.inputs;
+    if (inputs.length < 2 || inputs.length > 3) return undefined;
+    const sliceOf = (t: string) => {
+        const layer = q.producerOf(t);
+        if (!layer || layer.op !== 'slice' || q.readersOf(t).length !== 1 || q.isOutput(t)) return undefined;
+        const attrs = withDefaults('slice', layer.attrs);
+        const dim = attrs.dim as number;
+        return (dim < 0 ? dim + graph.shapes.get(layer.inputs[0])!.length : dim) === axis && attrs.step === 1 ? layer : undefined;
+    };
+    for (const middleAt of inputs.length === 3 ? [1] : [0, 1]) {
+        const middle = inputs[middleAt];
+        const size = graph.shapes.get(middle)![axis];
+        const first = middleAt === 1 ? sliceOf(inputs[0]) : undefined;
+        const last = middleAt + 1 < inputs.length ? sliceOf(inputs[middleAt + 1]) : undefined;
+        if ((middleAt === 1 && !first) || (middleAt + 1 < inputs.length && !last)) continue;
+        const slices = [first, last].filter((l): l is ImportedLayer => !!l);
+        if (slices.some(l => l.inputs[0] !== middle)) continue;
+        const extent = (l: ImportedLayer | undefined) => (l ? l.outputShapes[0][axis] : 0);
+        const before = extent(first);
+        const after = extent(last);
+        // The last `before` rows, and the first `after` rows.
+        const startOf = (l: ImportedLayer) => withDefaults('slice', l.attrs).start as number;
+        if ((first && startOf(first) !== size - before) || (last && startOf(last) !== 0)) continue;
+        return { middle, before, after, slices };
+    }
+    return undefined;
 }
 
 /** A pooling layer as one level of a spatial pyramid: the grid size it pools to. */

@@ -20,6 +20,36 @@ const convPaddingAttr: AttrSpec = {
     name: 'padding', type: 'padding', min: 0, default: 0,
     doc: 'Zero padding: `1`, per dimension `(1, 2)`, per side `((0, 1), (0, 1))`, `"same"` or `"valid"`.',
 };
+/** The padding of the convs that have a padding_mode (conv and dwconv, as PyTorch's ConvNd). */
+const modePaddingAttr: AttrSpec = {
+    ...convPaddingAttr,
+    doc: 'Padding: `1`, per dimension `(1, 2)`, per side `((0, 1), (0, 1))`, `"same"` or `"valid"`; filled as padding_mode says.',
+};
+/** PyTorch's Conv padding_mode: how the padding is filled (the output's shape does not depend on it). */
+const paddingModeAttr: AttrSpec = {
+    name: 'padding_mode', type: 'string', choices: ['zeros', 'reflect', 'replicate', 'circular'], default: 'zeros',
+    doc: 'How the padding is filled: "zeros"; "reflect" mirrors the input about its edge (padding < input size); "replicate" repeats the edge; "circular" wraps around (padding ≤ input size).',
+};
+
+/**
+ * What PyTorch refuses of a padding mode (its F.pad): reflect padding as large as the input (there is no row to
+ * mirror), circular padding larger than it (it would wrap around more than once).
+ */
+function paddingModeIssue(op: string, mode: string, input: readonly number[], pads: Pads): OpIssue | undefined {
+    const names = SPATIAL_NAMES[input.length] ?? input.map((_, i) => `dim ${i + 2}`);
+    const axis = input.findIndex((size, i) => {
+        const largest = Math.max(pads.begin[i], pads.end[i]);
+        return mode === 'reflect' ? largest >= size : mode === 'circular' ? largest > size : false;
+    });
+    if (axis < 0) return undefined;
+    const padding = `${pads.begin[axis]}, ${pads.end[axis]}`;
+    return {
+        severity: 'error', code: 'bad-attribute', attr: 'padding',
+        message: mode === 'reflect'
+            ? `${op}: reflect padding (${padding}) must be smaller than the input ${names[axis]} (${input[axis]}): the edge is not repeated, so ${input[axis]} rows can mirror at most ${input[axis] - 1}`
+            : `${op}: circular padding (${padding}) must be at most the input ${names[axis]} (${input[axis]}): it would wrap around more than once`,
+    };
+}
 
 /** Geometry of a sliding window along every spatial dimension, shared by conv, pooling and the runtime. */
 export interface SlidingGeometry {
@@ -149,6 +179,8 @@ function convShape(op: string, dims: number, ctx: OpContext): ShapeResult {
     if (w.issues.length) return { issues };
     const spatial = slidingSpatialShape(op, x.slice(2), w);
     issues.push(...spatial.issues);
+    const modeIssue = paddingModeIssue(op, (ctx.attrs.padding_mode as string | undefined) ?? 'zeros', x.slice(2), w.pads);
+    if (modeIssue) issues.push(modeIssue);
     const formula = [...spatial.formula, `channels: ${cout}${groups > 1 ? ` (groups ${groups}: each output channel reads ${cin / groups} input channels)` : ''}`];
     if (issues.some(i => i.severity === 'error')) return { issues, formula };
     return { outputs: [[x[0], cout, ...spatial.sizes]], issues, formula };
@@ -184,7 +216,7 @@ function convSpec(name: string, dims: number, aliases: string[] = []): OpSpec {
     return {
         name, family: 'conv', aliases, category: 'convolution',
         summary: `${dims}-D convolution (im2col + GEMM): C_out filters of C_in/g × ${Array(dims).fill('k').join('×')} slid over a ${layoutName(dims)} input.`,
-        attrs: [channelsAttr, kernelAttr, strideAttr, convPaddingAttr, dilationAttr, groupsAttr, biasAttr],
+        attrs: [channelsAttr, kernelAttr, strideAttr, modePaddingAttr, dilationAttr, groupsAttr, biasAttr, paddingModeAttr],
         positional: 2,
         inputs: { min: 1, max: 1 },
         shape: ctx => convShape(name, dims, ctx),
@@ -205,7 +237,7 @@ function depthwiseSpec(name: string, dims: number, aliases: string[] = []): OpSp
         name, family: 'dwconv', aliases, category: 'convolution',
         summary: `Depthwise ${dims}-D convolution: one k×k filter per input channel (× multiplier), groups = C_in.`,
         attrs: [kernelAttr, { name: 'multiplier', type: 'int', min: 1, default: 1, doc: 'Output channels per input channel (depth multiplier).' },
-            strideAttr, convPaddingAttr, dilationAttr, biasAttr],
+            strideAttr, modePaddingAttr, dilationAttr, biasAttr, paddingModeAttr],
         positional: 1,
         inputs: { min: 1, max: 1 },
         shape: ctx => ctx.inputs[0].length === dims + 2 ? conv.shape(depthwiseAttrs(ctx)) : conv.shape(ctx),

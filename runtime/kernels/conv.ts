@@ -1,13 +1,17 @@
 /**
  * Convolution kernels: conv 1d/2d/3d (im2col + GEMM, one GEMM per group; a 1×1 stride-1 unpadded conv
  * multiplies the input directly), depthwise conv (a direct kernel, runtime/depthwise.ts), transposed conv (GEMM + col2im) and
- * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d).
+ * deformable conv (bilinear sampling inside im2col, as torchvision's deform_conv2d). A conv whose padding_mode is
+ * not "zeros" pads its input first (reflect, replicate or circular, as PyTorch's F.pad) and convolves that unpadded.
  */
 import { familyOf } from '../../language/ops/registry.js';
 import { resolveWindowAttrs } from '../../language/ops/conv.js';
+import type { GraphNode } from '../../language/elaboration/graph.js';
 import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
 import { winogradTiles } from '../winograd.js';
+import { elementCount, Tensor } from '../tensor.js';
+import { padInto, type PadMode } from './tensor.js';
 
 /** Spatial dimensions of a conv op, from its name (conv1d, dwconv3d, convtranspose …). */
 function spatialDims(op: string): number {
@@ -45,10 +49,36 @@ function addBias(y: Float32Array, bias: Float32Array | undefined, batch: number,
 }
 
 /**
+ * A conv with a padding_mode other than "zeros" and some padding: the padded input's shape, the pads and the
+ * im2col columns the conv needs (the padded copy lives in the im2col scratch after them). Undefined otherwise.
+ */
+export function modePadding(node: GraphNode, input: readonly number[], output: readonly number[]): { mode: PadMode; begin: number[]; end: number[]; shape: number[]; columns: number } | undefined {
+    const mode = node.attrs.padding_mode as string | undefined;
+    if (mode === undefined || mode === 'zeros') return undefined;
+    const dims = input.length - 2;
+    const w = resolveWindowAttrs({ inputs: [input], attrs: node.attrs }, dims);
+    if (w.pads.begin.every(p => p === 0) && w.pads.end.every(p => p === 0)) return undefined;
+    const groups = familyOf(node.op) === 'dwconv' ? input[1] : node.attrs.groups as number;
+    const columns = (input[1] / groups) * elementCount(w.kernel) * elementCount(output.slice(2));
+    const shape = [input[0], input[1], ...input.slice(2).map((s, i) => s + w.pads.begin[i] + w.pads.end[i])];
+    return { mode: mode as PadMode, begin: [...w.pads.begin], end: [...w.pads.end], shape, columns };
+}
+
+/**
  * Conv: per image and group, y_g[C_out/g × P] = W_g · cols_g, with the bias (and an absorbed batch norm's shift,
  * already folded into weight and bias), an absorbed residual sum and ReLU applied in the GEMM's output loop.
  */
 export const convKernel: Kernel = ctx => {
+    const padding = modePadding(ctx.node, ctx.inputs[0].shape, ctx.outputs[0].shape);
+    if (padding) {
+        // The padded copy sits in the im2col scratch after the columns the conv builds (the executor sizes it so).
+        const scratch = ctx.workspace.get('im2col', padding.columns + elementCount(padding.shape));
+        const padded = new Tensor(padding.shape, scratch.subarray(padding.columns, padding.columns + elementCount(padding.shape)));
+        padInto(ctx.inputs[0], padding.begin, padding.end, padding.mode, 0, padded.data);
+        const unpadded = { ...ctx.node, attrs: { ...ctx.node.attrs, padding: 0, padding_mode: 'zeros' } };
+        convKernel({ ...ctx, node: unpadded, inputs: [padded, ...ctx.inputs.slice(1)] });
+        return;
+    }
     const x = ctx.inputs[0];
     const y = ctx.outputs[0];
     const [batch, cin] = x.shape;

@@ -8,6 +8,7 @@ import { linearSourceWeights, nearestSourceIndices } from '../../language/ops/in
 import { permutationOf, upsampleScaleFactors } from '../../language/ops/tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
+import type { Tensor } from '../tensor.js';
 
 /**
  * y = x·Wᵀ + b over the last dimension, with PyTorch's weight [out, in] used as stored: the kernel computes
@@ -81,17 +82,21 @@ const permuteKernel: Kernel = ctx => {
     }
 };
 
+/** How a padding is filled, as F.pad's modes (a conv's padding_mode "zeros" is "constant" with 0). */
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
 /**
  * For each output index along one padded axis, the input index it copies (−1: the constant). Reflect mirrors
- * about the edge without repeating it (PyTorch's `reflect`), replicate repeats the edge.
+ * about the edge without repeating it (PyTorch's `reflect`), replicate repeats the edge, circular wraps around.
  */
-function padAxisMap(size: number, before: number, out: number, mode: string): Int32Array {
+function padAxisMap(size: number, before: number, out: number, mode: PadMode): Int32Array {
     const map = new Int32Array(out);
     for (let o = 0; o < out; o++) {
         let i = o - before;
         if (i < 0 || i >= size) {
             if (mode === 'constant') i = -1;
             else if (mode === 'replicate') i = i < 0 ? 0 : size - 1;
+            else if (mode === 'circular') i = ((i % size) + size) % size;
             else {
                 const period = 2 * (size - 1);
                 i = period === 0 ? 0 : Math.abs(i) % period;
@@ -103,19 +108,17 @@ function padAxisMap(size: number, before: number, out: number, mode: string): In
     return map;
 }
 
-const padKernel: Kernel = ctx => {
-    const x = ctx.inputs[0];
-    const y = ctx.outputs[0];
+/**
+ * Pads the spatial axes of `x` by `begin` and `end` per axis into `y` (of shape [N, C, …padded]), filling as F.pad
+ * does in `mode` (`value` for constant). The pad layer and the convs with a padding_mode use it.
+ */
+export function padInto(x: Tensor, begin: readonly number[], end: readonly number[], mode: PadMode, value: number, y: Float32Array): void {
     const spatial = x.shape.slice(2);
-    const pads = resolvePadding(ctx.node.attrs.padding, { input: spatial, kernelEff: spatial.map(() => 1), stride: spatial.map(() => 1) });
-    if (isIssue(pads)) throw new Error(pads.message);
-    const mode = ctx.node.attrs.mode as string;
-    const value = ctx.node.attrs.value as number;
     // Work in 3-D form: leading axes of size 1 map 0 → 0.
     const lead = 3 - spatial.length;
     const inSize = [...Array(lead).fill(1), ...spatial];
-    const outSize = [...Array(lead).fill(1), ...y.shape.slice(2)];
-    const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : padAxisMap(inSize[a], pads.begin[a - lead], outSize[a], mode)));
+    const outSize = [...Array(lead).fill(1), ...spatial.map((s, i) => s + begin[i] + end[i])];
+    const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : padAxisMap(inSize[a], begin[a - lead], outSize[a], mode)));
     const [D, H, W] = inSize;
     const [Do, Ho, Wo] = outSize;
     const planes = x.shape[0] * x.shape[1];
@@ -127,18 +130,26 @@ const padKernel: Kernel = ctx => {
             for (let oh = 0; oh < Ho; oh++) {
                 const ih = maps[1][oh];
                 if (id < 0 || ih < 0) {
-                    y.data.fill(value, dst, dst + Wo);
+                    y.fill(value, dst, dst + Wo);
                     dst += Wo;
                     continue;
                 }
                 const row = src + (id * H + ih) * W;
                 for (let ow = 0; ow < Wo; ow++) {
                     const iw = maps[2][ow];
-                    y.data[dst++] = iw < 0 ? value : x.data[row + iw];
+                    y[dst++] = iw < 0 ? value : x.data[row + iw];
                 }
             }
         }
     }
+}
+
+const padKernel: Kernel = ctx => {
+    const x = ctx.inputs[0];
+    const spatial = x.shape.slice(2);
+    const pads = resolvePadding(ctx.node.attrs.padding, { input: spatial, kernelEff: spatial.map(() => 1), stride: spatial.map(() => 1) });
+    if (isIssue(pads)) throw new Error(pads.message);
+    padInto(x, pads.begin, pads.end, ctx.node.attrs.mode as PadMode, ctx.node.attrs.value as number, ctx.outputs[0].data);
 };
 
 /** Nearest or (bi/tri)linear resampling with the coordinate rule of language/ops/interpolation.ts. */

@@ -120,14 +120,15 @@ export const HELPERS: Record<string, { code: string; needs?: string[] }> = {
 
 for (const d of [1, 2, 3]) {
     HELPERS[`PaddedConv${d}d`] = { code: `class PaddedConv${d}d(nn.Conv${d}d):
-    """nn.Conv${d}d with per-side zero padding \`pad\` (F.pad order: last dimension first)."""
+    """nn.Conv${d}d with per-side padding \`pad\` (F.pad order: last dimension first), filled as F.pad's \`pad_mode\`."""
 
-    def __init__(self, *args, pad, **kwargs):
+    def __init__(self, *args, pad, pad_mode='constant', **kwargs):
         super().__init__(*args, **kwargs)
         self.pad = tuple(pad)
+        self.pad_mode = pad_mode
 
     def forward(self, x):
-        return super().forward(F.pad(x, self.pad))` };
+        return super().forward(F.pad(x, self.pad, mode=self.pad_mode))` };
     HELPERS[`CroppedConvTranspose${d}d`] = { code: `class CroppedConvTranspose${d}d(nn.ConvTranspose${d}d):
     """nn.ConvTranspose${d}d (padding 0) whose output loses \`crop\` = (begin, end, …) per spatial dimension, first dimension first."""
 

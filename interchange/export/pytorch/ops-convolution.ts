@@ -1,6 +1,6 @@
 /**
  * Convolutions as PyTorch modules (they have weights, so they are always modules). Symmetric padding is the
- * module's `padding`; per-side padding is a helper: `PaddedConvNd` pads first, `CroppedConvTransposeNd` crops
+ * module's `padding` (and `padding_mode`); per-side padding is a helper: `PaddedConvNd` pads first (in the mode), `CroppedConvTransposeNd` crops
  * after, `DeformConv2d` takes the pad.
  */
 import type { OpTable } from '../../../language/ops/registry.js';
@@ -28,7 +28,9 @@ function convModule(depthwise: boolean): ModuleForm {
         const args = leadingArgs(c, w);
         if (w.symmetric) args.push(kw('padding', lit(compact(w.pads.begin), 'padding'), 0));
         args.push(kw('dilation', lit(compact(w.dilation), 'dilation'), 1), kw('groups', lit(groups, 'groups'), 1), kw('bias', lit(a.bias as boolean, 'bias'), true));
-        if (!w.symmetric) args.push(kw('pad', lit(w.fpad, 'pad')));
+        const mode = (a.padding_mode as string | undefined) ?? 'zeros';
+        if (w.symmetric) args.push(kw('padding_mode', lit(mode, 'padding_mode'), 'zeros'));
+        else args.push(kw('pad', lit(w.fpad, 'pad')), kw('pad_mode', lit(mode === 'zeros' ? 'constant' : mode, 'pad_mode'), 'constant'));
         return call(w.symmetric ? `nn.Conv${d}d` : useHelper(c, `PaddedConv${d}d`), ...args);
     };
 }
