@@ -1,10 +1,10 @@
 /**
  * `upsample` against PyTorch's `F.interpolate` over a sweep of scale factors and sizes (test/fixtures/upsample,
- * written by make_upsample_sweep.py with Debian's PyTorch): nearest, linear, bilinear and trilinear, with and without
- * align_corners, at factors from 0.3 to 3.3 that give output sizes equal to, twice and just off the input size.
+ * written by make_upsample_sweep.py with Debian's PyTorch): nearest, nearest-exact, linear, bilinear and trilinear,
+ * with and without align_corners, at factors from 0.3 to 3.3 that give output sizes equal to, twice and just off the input size.
  *
- * - both engines (the TypeScript reference and the fast engine) equal PyTorch: nearest exactly (its values are
- *   copies), the linear modes within 1e-5;
+ * - both engines (the TypeScript reference and the fast engine) equal PyTorch: the nearest modes exactly (their
+ *   values are copies), the linear modes within 1e-5;
  * - the ONNX export, run by onnxruntime-node, equals our output likewise (so it equals PyTorch);
  * - the PyTorch export, run by PyTorch, equals PyTorch's own `F.interpolate` likewise.
  */
@@ -73,7 +73,7 @@ describe('the sweep', () => {
         expect(along((i, o) => o === i).filter(({ c }) => !/scale_factor=1\.0 /.test(c.name)).length).toBeGreaterThan(40);
         expect(along((i, o) => o === 2 * i).filter(({ c }) => !/scale_factor=2\.0 /.test(c.name)).length).toBeGreaterThan(20);
         expect(along((i, o) => Math.abs(o - i) === 1).length).toBeGreaterThan(40);
-        for (const mode of ['nearest', 'linear', 'bilinear', 'trilinear']) expect(index.cases.some(c => c.name.startsWith(mode)), mode).toBe(true);
+        for (const mode of ['nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear']) expect(index.cases.some(c => c.name.startsWith(mode)), mode).toBe(true);
         expect(index.cases.some(c => c.name.includes('align_corners=true'))).toBe(true);
     });
 

@@ -1,5 +1,5 @@
 /** ONNX emitters of the ops that move elements: reshape, permute, pad, upsample, split, slice, channel and pixel shuffle. */
-import { nearestSourceIndices } from '../../language/ops/interpolation.js';
+import { isNearestMode, nearestIndicesFor } from '../../language/ops/interpolation.js';
 import { resizeScales } from './resize-scales.js';
 import { int, ints, str } from './onnx-builder.js';
 import { type EmitContext, fail } from './onnx-emit.js';
@@ -39,8 +39,10 @@ export function emitPad(c: EmitContext): void {
 
 /**
  * Upsample as Resize, with per-axis scales chosen so that Resize reproduces the spec's coordinate rule exactly
- * (resize-scales.ts): nearest as `asymmetric` + `floor`, the linear modes as `half_pixel` (equal to PyTorch's
- * `pytorch_half_pixel` except that it also centres a one-element output, as PyTorch does) or `align_corners`.
+ * (resize-scales.ts): nearest as `asymmetric` + `floor`, nearest-exact as `half_pixel` + `round_prefer_ceil`
+ * (checked index by index: float32 may round a centre the other way), the linear modes as `half_pixel` (equal to
+ * PyTorch's `pytorch_half_pixel` except that it also centres a one-element output, as PyTorch does) or
+ * `align_corners`.
  * Where no float32 scale makes ONNX's nearest rule give PyTorch's indices (its float32 step can put an index that
  * lands on an integer on either side), each resized axis is a Gather of the source indices instead: exact in any
  * runtime.
@@ -50,18 +52,21 @@ export function emitUpsample(c: EmitContext): void {
     const inSpatial = c.inShape(0).slice(2);
     const outSpatial = c.outShape(0).slice(2);
     const dims = inSpatial.length;
-    const nearest = node.attrs.mode === 'nearest';
+    const mode = node.attrs.mode as string;
+    const nearest = isNearestMode(mode);
     const scaleFactors = upsampleScaleFactors(node.attrs, dims);
-    const scales = resizeScales(nearest ? 'nearest' : 'linear', inSpatial, outSpatial, scaleFactors);
+    const scales = resizeScales(nearest ? mode as 'nearest' | 'nearest-exact' : 'linear', inSpatial, outSpatial, scaleFactors);
     if (scales) {
-        const attributes = nearest
+        const attributes = mode === 'nearest'
             ? [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric'), str('nearest_mode', 'floor')]
-            : [str('mode', 'linear'), str('coordinate_transformation_mode', node.attrs.align_corners === true ? 'align_corners' : 'half_pixel')];
+            : mode === 'nearest-exact'
+                ? [str('mode', 'nearest'), str('coordinate_transformation_mode', 'half_pixel'), str('nearest_mode', 'round_prefer_ceil')]
+                : [str('mode', 'linear'), str('coordinate_transformation_mode', node.attrs.align_corners === true ? 'align_corners' : 'half_pixel')];
         b.add('Resize', [c.inputs[0], '', b.floats(node, 'scales', [1, 1, ...scales])], c.outputs, attributes, node.name);
         return;
     }
     if (!nearest) fail(node, `no ONNX Resize scale gives the output size ${outSpatial.join('×')} from ${inSpatial.join('×')}`);
-    const sources = inSpatial.map((size, i) => [...nearestSourceIndices(size, outSpatial[i], scaleFactors?.[i])]);
+    const sources = inSpatial.map((size, i) => [...nearestIndicesFor(mode, size, outSpatial[i], scaleFactors?.[i])]);
     const resized = sources.flatMap((map, i) => (map.length === inSpatial[i] && map.every((v, o) => v === o) ? [] : [i]));
     let x = c.inputs[0];
     resized.forEach((axis, k) => {

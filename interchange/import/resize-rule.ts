@@ -9,12 +9,12 @@
  * sizes in float64, copies an axis whose size does not change, and has no rounding modes.
  *
  * So rather than translate attribute by attribute, each candidate `upsample` (the scales as `scale_factor`, or the
- * output size as `size`; with or without align_corners) is evaluated by both rules on every axis and the first
- * that gives the same output sizes and the same source indices (nearest) or the same coordinates up to float32
- * rounding (linear) is taken. When none does, the Resize is refused naming the attributes that make it differ.
+ * output size as `size`; with or without align_corners; nearest or nearest-exact) is evaluated by both rules on
+ * every axis and the first that gives the same output sizes and the same source indices (nearest) or the same
+ * coordinates up to float32 rounding (linear) is taken. When none does, the Resize is refused naming the attributes that make it differ.
  */
 import type { AttrValue } from '../../language/ops/types.js';
-import { linearSourceWeights, nearestSourceIndices } from '../../language/ops/interpolation.js';
+import { linearSourceWeights, nearestIndicesFor } from '../../language/ops/interpolation.js';
 import { compactInts, shortestFloat } from './numbers.js';
 
 export interface ResizeRequest {
@@ -66,6 +66,8 @@ interface Candidate {
     readonly attrs: Record<string, AttrValue>;
     readonly scaleFactors?: readonly number[];
     readonly alignCorners: boolean;
+    /** For a nearest Resize: PyTorch's legacy nearest or its nearest-exact (the pixel with the nearest centre). */
+    readonly nearest: 'nearest' | 'nearest-exact';
 }
 
 function axisAgrees(request: ResizeRequest, candidate: Candidate, axis: number, onnxScale: number, outSize: number): boolean {
@@ -74,7 +76,7 @@ function axisAgrees(request: ResizeRequest, candidate: Candidate, axis: number, 
     // The candidate's own output size: ⌊in · scale_factor⌋ in float64, or the size it names.
     if ((scaleFactor !== undefined ? Math.floor(inSize * scaleFactor) : outSize) !== outSize) return false;
     if (request.mode === 'nearest') {
-        const ours = nearestSourceIndices(inSize, outSize, scaleFactor);
+        const ours = nearestIndicesFor(candidate.nearest, inSize, outSize, scaleFactor);
         for (let o = 0; o < outSize; o++) {
             const x = onnxCoordinate(request.coordinateMode, o, onnxScale, inSize, outSize);
             const index = Math.min(Math.max(onnxNearestIndex(request.nearestMode, x, onnxScale < 1), 0), inSize - 1);
@@ -107,13 +109,17 @@ export function upsampleForResize(request: ResizeRequest): UpsampleChoice {
     if (outSizes.some(s => s < 1)) return { refusal: `its output size ${outSizes.join('×')} has an empty dimension` };
     const onnxScales = scales ?? outSizes.map((out, i) => Math.fround(out / input[i]));
     const candidates: Candidate[] = [];
-    for (const alignCorners of request.mode === 'linear' ? [false, true] : [false]) {
-        const align: Record<string, AttrValue> = alignCorners ? { align_corners: true } : {};
-        if (scales) {
-            const factors = scales.map(shortestFloat);
-            candidates.push({ attrs: { scale_factor: factors.every(s => s === factors[0]) ? factors[0] : factors, ...align }, scaleFactors: factors, alignCorners });
+    // Nearest: PyTorch's legacy rule first (what most exporters mean), then nearest-exact (half_pixel with rounding).
+    const nearestModes = request.mode === 'nearest' ? ['nearest', 'nearest-exact'] as const : ['nearest'] as const;
+    for (const nearest of nearestModes) {
+        for (const alignCorners of request.mode === 'linear' ? [false, true] : [false]) {
+            const mode: Record<string, AttrValue> = { ...(nearest === 'nearest-exact' ? { mode: nearest } : {}), ...(alignCorners ? { align_corners: true } : {}) };
+            if (scales) {
+                const factors = scales.map(shortestFloat);
+                candidates.push({ attrs: { scale_factor: factors.every(s => s === factors[0]) ? factors[0] : factors, ...mode }, scaleFactors: factors, alignCorners, nearest });
+            }
+            candidates.push({ attrs: { size: compactInts(outSizes), ...mode }, alignCorners, nearest });
         }
-        candidates.push({ attrs: { size: compactInts(outSizes), ...align }, alignCorners });
     }
     const agrees = (c: Candidate) => input.every((_, axis) => axisAgrees(request, c, axis, onnxScales[axis], outSizes[axis]));
     // onnxruntime copies a tensor whose shape Resize leaves unchanged, whatever its scales say; the spec does not.

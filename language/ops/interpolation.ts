@@ -13,6 +13,8 @@
  *             else 1/scale_factor when a scale factor was given (PyTorch does not recompute it from the sizes),
  *             else in/out
  *   nearest: src = min(⌊dst · scale⌋, in − 1)                       — every index, no shortcut
+ *   nearest-exact: src = min(⌊(dst + ½) · scale⌋, in − 1)             — the pixel centre's nearest (Pillow's, scipy's);
+ *            the product is taken in float64 and rounded to float32 before the floor, as PyTorch's floorf does
  *   linear:  src = dst · scale (align_corners) or max(scale · (dst + ½) − ½, 0); the two neighbours ⌊src⌋ and
  *            ⌊src⌋ + 1 (clamped to the input) weighted by the fraction — except that an axis whose output size
  *            equals its input size is copied, whatever the scale factor says.
@@ -33,6 +35,24 @@ export function nearestSourceIndices(inSize: number, outSize: number, scaleFacto
     const map = new Int32Array(outSize);
     for (let o = 0; o < outSize; o++) map[o] = Math.min(Math.floor(Math.fround(o * scale)), inSize - 1);
     return map;
+}
+
+/** The source index of every output index along one axis, nearest-exact mode (PyTorch's `nearest-exact`). */
+export function nearestExactSourceIndices(inSize: number, outSize: number, scaleFactor: number | undefined): Int32Array {
+    const scale = interpolationScale(inSize, outSize, false, scaleFactor);
+    const map = new Int32Array(outSize);
+    for (let o = 0; o < outSize; o++) map[o] = Math.min(Math.floor(Math.fround((o + 0.5) * scale)), inSize - 1);
+    return map;
+}
+
+/** Whether an upsample mode picks one source element per output element (nearest, nearest-exact). */
+export function isNearestMode(mode: string): boolean {
+    return mode === 'nearest' || mode === 'nearest-exact';
+}
+
+/** The source indices of a nearest mode along one axis. */
+export function nearestIndicesFor(mode: string, inSize: number, outSize: number, scaleFactor: number | undefined): Int32Array {
+    return mode === 'nearest-exact' ? nearestExactSourceIndices(inSize, outSize, scaleFactor) : nearestSourceIndices(inSize, outSize, scaleFactor);
 }
 
 /** Linear interpolation along one axis: per output index, the two source indices and the weight of the second. */

@@ -2,6 +2,7 @@
 import type { Attrs, OpContext, OpIssue, OpSpec, ShapeResult, Window } from './types.js';
 import { boolAttr, formatShape, formatValue, intAttr, numel, perDimension, rankError, SPATIAL_NAMES, stringAttr } from './shape-utils.js';
 import { isIssue, resolvePadding } from './padding.js';
+import { isNearestMode } from './interpolation.js';
 
 /** Resolves a possibly negative dimension index; undefined when out of range. */
 export function normalizeDim(dim: number, rank: number): number | undefined {
@@ -165,7 +166,7 @@ const upsample: OpSpec = {
     attrs: [
         { name: 'scale_factor', type: 'floats', optional: true, min: 0, aliases: ['scale'], doc: 'Multiplier, one number or one per spatial dimension (output = ⌊input·scale⌋; PyTorch reads the input at 1/scale steps).' },
         { name: 'size', type: 'ints', optional: true, min: 1, doc: 'Exact output size instead of a scale.' },
-        { name: 'mode', type: 'string', choices: ['nearest', 'linear', 'bilinear', 'trilinear'], default: 'nearest', doc: 'Interpolation.' },
+        { name: 'mode', type: 'string', choices: ['nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear'], default: 'nearest', doc: 'Interpolation: "nearest" reads ⌊dst·scale⌋ (PyTorch\'s legacy rule, shifted by half a pixel), "nearest-exact" the pixel whose centre is nearest, ⌊(dst + ½)·scale⌋; or (bi/tri)linear.' },
         { name: 'align_corners', type: 'bool', default: false, doc: 'Map corner pixel centres onto each other (linear modes only).' },
     ],
     positional: 1,
@@ -175,12 +176,12 @@ const upsample: OpSpec = {
         if (x.length < 3 || x.length > 5) return { issues: [rankError('upsample', '3-D to 5-D [N, C, …spatial]', x)] };
         const mode = stringAttr(ctx.attrs, 'mode');
         const expectedMode = { 1: 'linear', 2: 'bilinear', 3: 'trilinear' }[x.length - 2];
-        if (mode !== 'nearest' && mode !== expectedMode) {
+        if (!isNearestMode(mode) && mode !== expectedMode) {
             return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'mode', message: `upsample: mode "${mode}" needs a ${{ linear: 3, bilinear: 4, trilinear: 5 }[mode]}-D input; for ${formatShape(x)} use "${expectedMode}" or "nearest"` }] };
         }
         // PyTorch refuses align_corners for nearest: it only says where the corner samples of an interpolation sit.
-        if (mode === 'nearest' && boolAttr(ctx.attrs, 'align_corners')) {
-            return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'align_corners', message: `upsample: align_corners applies to the linear modes only, not to "nearest"` }] };
+        if (isNearestMode(mode) && boolAttr(ctx.attrs, 'align_corners')) {
+            return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'align_corners', message: `upsample: align_corners applies to the linear modes only, not to "${mode}"` }] };
         }
         const { sizes, issue } = upsampleSizes(ctx);
         if (issue || !sizes) return { issues: issue ? [issue] : [] };
@@ -188,11 +189,11 @@ const upsample: OpSpec = {
         if (zero >= 0) return { issues: [{ severity: 'error', code: 'output-nonpositive', attr: 'scale_factor', message: `upsample: output size ${formatShape(sizes)} has a dimension < 1` }] };
         return { outputs: [[x[0], x[1], ...sizes]], issues: [] };
     },
-    cost: (ctx, [y]) => ({ params: [], macs: 0, flops: stringAttr(ctx.attrs, 'mode') === 'nearest' ? 0 : numel(y) }),
+    cost: (ctx, [y]) => ({ params: [], macs: 0, flops: isNearestMode(stringAttr(ctx.attrs, 'mode')) ? 0 : numel(y) }),
     window: ctx => {
         const { scale } = upsampleSizes(ctx);
         const dims = ctx.inputs[0].length - 2;
-        const linear = stringAttr(ctx.attrs, 'mode') !== 'nearest';
+        const linear = !isNearestMode(stringAttr(ctx.attrs, 'mode'));
         return { kind: 'upsampling', kernel: Array(dims).fill(linear ? 2 : 1), scale: scale ?? Array(dims).fill(1) };
     },
 };

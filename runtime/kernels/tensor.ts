@@ -4,7 +4,7 @@
  * bilinear, trilinear), with PyTorch's semantics.
  */
 import { resolvePadding, isIssue } from '../../language/ops/padding.js';
-import { linearSourceWeights, nearestSourceIndices } from '../../language/ops/interpolation.js';
+import { isNearestMode, linearSourceWeights, nearestIndicesFor } from '../../language/ops/interpolation.js';
 import { permutationOf, upsampleScaleFactors } from '../../language/ops/tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
@@ -152,7 +152,7 @@ const padKernel: Kernel = ctx => {
     padInto(x, pads.begin, pads.end, ctx.node.attrs.mode as PadMode, ctx.node.attrs.value as number, ctx.outputs[0].data);
 };
 
-/** Nearest or (bi/tri)linear resampling with the coordinate rule of language/ops/interpolation.ts. */
+/** Nearest, nearest-exact or (bi/tri)linear resampling with the coordinate rule of language/ops/interpolation.ts. */
 const upsampleKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
     const y = ctx.outputs[0];
@@ -168,8 +168,8 @@ const upsampleKernel: Kernel = ctx => {
     const planes = x.shape[0] * x.shape[1];
     const src = x.data;
     const out = y.data;
-    if (attrs.mode === 'nearest') {
-        const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : nearestSourceIndices(inSize[a], outSize[a], scaleFactor(a))));
+    if (isNearestMode(attrs.mode as string)) {
+        const maps = [0, 1, 2].map(a => (a < lead ? new Int32Array(1) : nearestIndicesFor(attrs.mode as string, inSize[a], outSize[a], scaleFactor(a))));
         let dst = 0;
         for (let p = 0; p < planes; p++) {
             const base = p * D * H * W;

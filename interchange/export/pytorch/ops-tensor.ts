@@ -3,6 +3,7 @@ import type { GraphNode } from '../../../language/elaboration/graph.js';
 import { isIssue, resolvePadding } from '../../../language/ops/padding.js';
 import type { OpTable } from '../../../language/ops/registry.js';
 import { permutationOf } from '../../../language/ops/tensor.js';
+import { isNearestMode } from '../../../language/ops/interpolation.js';
 import { perDimension } from '../../../language/ops/shape-utils.js';
 import { call, kw, lit, pos, type Py, type PyArg } from './py-ast.js';
 import { compact, dimsOf, fail, useHelper, type FunctionForm, type ModuleForm, type OpContext } from './op-context.js';
@@ -24,7 +25,7 @@ function upsampleArgs(c: OpContext): PyArg[] {
     if (a.size !== undefined) args.push(kw('size', lit(compact(c.outShapes[0].slice(2)), 'size')));
     else args.push(kw('scale_factor', lit(compact(perDimension(a.scale_factor, d) ?? fail(c.node, 'bad scale_factor')), 'scale_factor')));
     args.push(kw('mode', lit(a.mode as string, 'mode')));
-    if (a.mode !== 'nearest') args.push(kw('align_corners', lit(a.align_corners === true, 'align_corners')));
+    if (!isNearestMode(a.mode as string)) args.push(kw('align_corners', lit(a.align_corners === true, 'align_corners')));
     return args;
 }
 
