@@ -122,7 +122,8 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         let last = node;
         let residual: number | undefined;
         const norm = soleSuccessor(last);
-        if (norm?.op === 'batchnorm') {
+        // A batch norm with running statistics is a fixed scale and shift, foldable; one with batch statistics is not.
+        if (norm?.op === 'batchnorm' && norm.attrs.track_running_stats !== false) {
             absorbed.push(norm);
             last = norm;
         }
@@ -197,13 +198,14 @@ function foldBatchNorm(conv: Readonly<Record<string, Float32Array>>, norm: Reado
     const { weight: gamma, bias: beta, running_mean: mean, running_var: variance } = norm;
     const channels = mean.length;
     const weight = own(conv.weight);
-    // Without a conv bias the batch norm's shift array becomes the bias (adopted or copied).
-    const bias = own(conv.bias ?? beta);
+    // Without a conv bias the batch norm's shift array becomes the bias (adopted or copied); without affine
+    // parameters (affine: false) the scale is 1 and the shift 0.
+    const bias = own(conv.bias ?? beta ?? new Float32Array(channels));
     const perChannel = weight.length / channels;
     for (let c = 0; c < channels; c++) {
-        const scale = gamma[c] / Math.sqrt(variance[c] + eps);
+        const scale = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + eps);
         for (let i = c * perChannel; i < (c + 1) * perChannel; i++) weight[i] *= scale;
-        bias[c] = ((conv.bias ? bias[c] : 0) - mean[c]) * scale + beta[c];
+        bias[c] = ((conv.bias ? bias[c] : 0) - mean[c]) * scale + (beta ? beta[c] : 0);
     }
     return { weight, bias };
 }

@@ -4,24 +4,52 @@ import { type Builder, float, int, ints, str } from './onnx-builder.js';
 import type { EmitContext } from './onnx-emit.js';
 import { numel } from '../../language/ops/shape-utils.js';
 
+/**
+ * Batch norm. With running statistics, BatchNormalization (a layer without affine parameters gets constant ones and
+ * zeros for them: the initializers stay the state_dict). Without them (track_running_stats: false) it normalises
+ * with the batch's statistics, written out: the mean and biased variance over every axis but the channels, then
+ * the weight and bias reshaped to [C, 1, …] — BatchNormalization's training mode is not for inference sessions.
+ */
 export function emitBatchnorm(c: EmitContext): void {
     const { b, node } = c;
-    b.add('BatchNormalization', [c.inputs[0], b.param(node, 'weight'), b.param(node, 'bias'), b.param(node, 'running_mean'), b.param(node, 'running_var')], c.outputs, [
-        float('epsilon', node.attrs.eps as number),
-        // ONNX's momentum weighs the running statistic, PyTorch's the new batch (training only).
-        float('momentum', 1 - (node.attrs.momentum as number)),
-    ], node.name);
+    const shape = c.inShape(0);
+    const channels = shape[1];
+    const affine = b.hasParam(node, 'weight');
+    const eps = node.attrs.eps as number;
+    if (b.hasParam(node, 'running_mean')) {
+        const scale = affine ? b.param(node, 'weight') : b.floats(node, 'ones', Array(channels).fill(1));
+        const shift = affine ? b.param(node, 'bias') : b.floats(node, 'zeros', Array(channels).fill(0));
+        b.add('BatchNormalization', [c.inputs[0], scale, shift, b.param(node, 'running_mean'), b.param(node, 'running_var')], c.outputs, [
+            float('epsilon', eps),
+            // ONNX's momentum weighs the running statistic, PyTorch's the new batch (training only).
+            float('momentum', 1 - (node.attrs.momentum as number)),
+        ], node.name);
+        return;
+    }
+    const axes = [0, ...shape.slice(2).map((_, i) => i + 2)];
+    if (!affine) {
+        normalizeOver(b, node, c.inputs[0], axes, eps, c.outputs[0]);
+        return;
+    }
+    const y = normalizeOver(b, node, c.inputs[0], axes, eps);
+    const perChannel = [channels, ...shape.slice(2).map(() => 1)];
+    const weight = b.step(node, 'Reshape', [b.param(node, 'weight'), b.int64s(node, 'channel_shape', perChannel)], [], 'weight');
+    const bias = b.step(node, 'Reshape', [b.param(node, 'bias'), b.int64s(node, 'channel_shape', perChannel)], [], 'bias');
+    const scaled = b.step(node, 'Mul', [y, weight], [], 'scaled');
+    b.add('Add', [scaled, bias], c.outputs, [], node.name);
 }
 
-/** (x − mean)/√(var + eps) over `axes` by ReduceMean (biased variance, as PyTorch). */
-function normalizeOver(b: Builder, node: GraphNode, input: string, axes: readonly number[], eps: number): string {
+/** (x − mean)/√(var + eps) over `axes` by ReduceMean (biased variance, as PyTorch), into `output` when given. */
+function normalizeOver(b: Builder, node: GraphNode, input: string, axes: readonly number[], eps: number, output?: string): string {
     const mean = b.reduce(node, 'ReduceMean', input, axes, 'mean');
     const centred = b.step(node, 'Sub', [input, mean], [], 'centred');
     const squares = b.step(node, 'Mul', [centred, centred], [], 'squares');
     const variance = b.reduce(node, 'ReduceMean', squares, axes, 'variance');
     const shifted = b.step(node, 'Add', [variance, b.floats(node, 'eps', [eps], [])], [], 'variance_eps');
     const std = b.step(node, 'Sqrt', [shifted], [], 'std');
-    return b.step(node, 'Div', [centred, std], [], 'normalized');
+    if (output === undefined) return b.step(node, 'Div', [centred, std], [], 'normalized');
+    b.add('Div', [centred, std], [output], [], node.name);
+    return output;
 }
 
 /**

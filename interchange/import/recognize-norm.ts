@@ -1,7 +1,8 @@
 /**
  * Normalizations: BatchNormalization, InstanceNormalization (group norm with a group per channel),
  * LayerNormalization and LRN, and the forms exporters write them out in when the opset has no op for them — layer
- * norm from ReduceMean, group norm from Reshape → InstanceNormalization, a local response norm from x·x → Conv.
+ * norm (and a batch norm with the batch's statistics) from ReduceMean, group norm from Reshape →
+ * InstanceNormalization, a local response norm from x·x → Conv.
  */
 import type { AttrValue, Shape } from '../../language/ops/types.js';
 import { numel } from '../../language/ops/shape-utils.js';
@@ -10,8 +11,14 @@ import { unsupported } from './import-error.js';
 import { oneLayer, otherInput, paramOf, sameList, unaryLayer, type ImportGraph, type Match, type Recogniser } from './import-graph.js';
 import { floatAttr, intAttr, intsAttr, normalizeAxis } from './node-attributes.js';
 import { shortestFloat } from './numbers.js';
-import type { OnnxNode } from './onnx-model.js';
+import type { ConstTensor, OnnxNode } from './onnx-model.js';
 
+/**
+ * BatchNormalization. A scale of ones and a shift of zeros that are constants of the graph rather than
+ * initializers (the exporter's form of affine: false) are no parameters; in training mode (training_mode = 1) it
+ * normalises with the batch's statistics, which is track_running_stats: false, and its mean and variance inputs are
+ * not used.
+ */
 export const recogniseBatchNormalization: Recogniser = (node, graph) => {
     const [x, scale, bias, mean, variance] = node.inputs;
     const ts = [scale, bias, mean, variance].map(t => graph.constant(t));
@@ -22,9 +29,17 @@ export const recogniseBatchNormalization: Recogniser = (node, graph) => {
     if (eps !== 1e-5) attrs.eps = eps;
     const momentum = pytorchMomentum(floatAttr(node, 'momentum', 0.9));
     if (momentum !== 0.1) attrs.momentum = momentum;
+    const fixed = (t: ConstTensor, value: number) => t.paramName === undefined && t.values().every(v => v === value);
+    const affine = !(fixed(ts[0]!, 1) && fixed(ts[1]!, 0));
+    const tracked = intAttr(node, 'training_mode', 0) !== 1;
+    if (!affine) attrs.affine = false;
+    if (!tracked) attrs.track_running_stats = false;
     return oneLayer({
         op: 'batchnorm', attrs, inputs: [x], outputs: [node.outputs[0]],
-        params: [paramOf('weight', scale, ts[0]!), paramOf('bias', bias, ts[1]!), paramOf('running_mean', mean, ts[2]!), paramOf('running_var', variance, ts[3]!)],
+        params: [
+            ...(affine ? [paramOf('weight', scale, ts[0]!), paramOf('bias', bias, ts[1]!)] : []),
+            ...(tracked ? [paramOf('running_mean', mean, ts[2]!), paramOf('running_var', variance, ts[3]!)] : []),
+        ],
     });
 };
 
@@ -82,13 +97,17 @@ function lrnAttrs(size: number, alpha: number, beta: number, k: number): Record<
 }
 
 /**
- * Layer norm written out (the exporter below opset 17, torch.onnx below 17): mean → x − mean → square (Mul or
- * Pow 2) → mean → + eps → Sqrt → (x − mean)/… → · weight → + bias, over the trailing axes.
+ * A norm written out: mean → x − mean → square (Mul or Pow 2) → mean → + eps → Sqrt → (x − mean)/… (→ · weight →
+ * + bias). Over the trailing axes it is a layer norm (the exporter below opset 17, torch.onnx below 17); over every
+ * axis but the channels, a batch norm with the batch's statistics (the exporter's track_running_stats: false), its
+ * weight and bias optional (affine).
  */
-export function writtenOutLayerNorm(graph: ImportGraph, mean: OnnxNode, axes: readonly number[]): Match | undefined {
+export function writtenOutNorm(graph: ImportGraph, mean: OnnxNode, axes: readonly number[]): Match | undefined {
     const x = mean.inputs[0];
     const shape = graph.inputShape(mean, x);
-    if (axes[axes.length - 1] !== shape.length - 1 || axes.some((a, i) => i > 0 && a !== axes[i - 1] + 1)) return undefined;
+    const trailing = axes[axes.length - 1] === shape.length - 1 && axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+    const batch = shape.length >= 2 && sameList(axes, [0, ...shape.slice(2).map((_, i) => i + 2)]);
+    if (!trailing && !batch) return undefined;
     const sub = graph.soleReader(mean.outputs[0]);
     if (sub?.opType !== 'Sub' || sub.inputs[0] !== x || sub.inputs[1] !== mean.outputs[0]) return undefined;
     const centred = sub.outputs[0];
@@ -107,11 +126,22 @@ export function writtenOutLayerNorm(graph: ImportGraph, mean: OnnxNode, axes: re
     const sqrt = graph.soleReader(addEps.outputs[0]);
     if (sqrt?.opType !== 'Sqrt' || div.inputs[1] !== sqrt.outputs[0] || graph.readersLeft(sqrt.outputs[0]).length !== 1) return undefined;
     const affine = affineAfter(graph, div.outputs[0]);
+    const eps = shortestFloat(epsTensor.values()[0]);
+    if (!trailing) {
+        const withAffine = affine && numel(affine.weight.dims) === shape[1] && numel(affine.bias.dims) === shape[1] ? affine : undefined;
+        const attrs: Record<string, AttrValue> = { track_running_stats: false };
+        if (!withAffine) attrs.affine = false;
+        if (eps !== 1e-5) attrs.eps = eps;
+        const last = withAffine ? withAffine.add.outputs[0] : div.outputs[0];
+        return {
+            layers: [{ op: 'batchnorm', attrs, inputs: [x], outputs: [last], params: withAffine?.params ?? [] }],
+            nodes: [sub, square, variance, addEps, sqrt, div, ...(withAffine ? [withAffine.mul, withAffine.add] : [])],
+        };
+    }
     const normalized = shape.slice(axes[0]);
     if (!affine || numel(affine.weight.dims) !== numel(normalized) || numel(affine.bias.dims) !== numel(normalized)) return undefined;
     const attrs: Record<string, AttrValue> = {};
     if (axes[0] !== 1) attrs.normalized_shape = normalized;
-    const eps = shortestFloat(epsTensor.values()[0]);
     if (eps !== 1e-5) attrs.eps = eps;
     return {
         layers: [{ op: 'layernorm', attrs, inputs: [x], outputs: [affine.add.outputs[0]], params: affine.params }],

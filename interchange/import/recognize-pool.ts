@@ -14,7 +14,7 @@ import { compactInts } from './numbers.js';
 import { numel } from '../../language/ops/shape-utils.js';
 import type { OnnxNode } from './onnx-model.js';
 import { compactPadding, windowPadding } from './padding.js';
-import { writtenOutLayerNorm } from './recognize-norm.js';
+import { writtenOutNorm } from './recognize-norm.js';
 import { singleAxisSlice } from './slice-parts.js';
 
 /** MaxPool and AveragePool. */
@@ -91,7 +91,7 @@ function isClippedWindowMap(values: readonly number[], spatial: readonly number[
     return factors.length === values.length && factors.every((f, i) => Math.abs(f - values[i]) <= 1e-5 * f);
 }
 
-/** ReduceMean and ReduceMax: global pooling over the spatial axes, or the start of a layer norm written out. */
+/** ReduceMean and ReduceMax: global pooling over the spatial axes, or the start of a layer or batch norm written out. */
 export const recogniseReduce: Recogniser = (node, graph) => {
     const x = node.inputs[0];
     const shape = graph.inputShape(node, x);
@@ -100,8 +100,8 @@ export const recogniseReduce: Recogniser = (node, graph) => {
     const keep = intAttr(node, 'keepdims', 1) === 1;
     const spatial = shape.slice(2).map((_, i) => i + 2);
     if (node.opType === 'ReduceMean' && keep) {
-        const layerNorm = writtenOutLayerNorm(graph, node, axes);
-        if (layerNorm) return layerNorm;
+        const norm = writtenOutNorm(graph, node, axes);
+        if (norm) return norm;
     }
     if (shape.length < 3 || !sameList(axes, spatial)) {
         unsupported(node, `${node.opType} over axes (${axes.join(', ')}) of a ${shape.length}-D tensor has no ConvNet op; over every spatial axis it is global pooling, and the exporter's adaptive pooling (Slice → ${node.opType} → Concat per axis) is read whole`);

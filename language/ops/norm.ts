@@ -11,17 +11,27 @@ const epsAttr = { name: 'eps', type: 'float', min: 0, default: 1e-5, doc: 'Added
 export const normalizationOps: readonly OpSpec[] = [
     {
         name: 'batchnorm', aliases: ['batchnorm1d', 'batchnorm2d', 'batchnorm3d', 'bn'], category: 'normalization',
-        summary: 'Batch normalisation (inference): (x − running_mean)/√(running_var + eps)·weight + bias, per channel.',
-        attrs: [epsAttr, { name: 'momentum', type: 'float', min: 0, default: 0.1, doc: 'Running-statistics momentum (training only; kept for export).' }],
+        summary: 'Batch normalisation (inference): (x − running_mean)/√(running_var + eps)·weight + bias, per channel; without running statistics, with the batch\'s own.',
+        attrs: [
+            epsAttr,
+            { name: 'momentum', type: 'float', min: 0, default: 0.1, doc: 'Running-statistics momentum (training only; kept for export).' },
+            { name: 'affine', type: 'bool', default: true, doc: 'Learn a scale and a shift per channel (the parameters weight and bias); false: none, as PyTorch\'s affine=False.' },
+            { name: 'track_running_stats', type: 'bool', default: true, doc: 'Keep running statistics (the buffers running_mean and running_var) and normalise with them at inference; false: no buffers, and every run normalises with the batch\'s own mean and (biased) variance per channel, as PyTorch does in eval mode too.' },
+        ],
         positional: 0,
         inputs: { min: 1, max: 1 },
-        shape: ({ inputs: [x] }) => x.length < 2 ? { issues: [rankError('batchnorm', '2-D to 5-D [N, C, …]', x)] } : { outputs: [x], issues: [] },
-        cost: ({ inputs: [x] }) => ({
+        shape: ({ inputs: [x], attrs }) => {
+            if (x.length < 2) return { issues: [rankError('batchnorm', '2-D to 5-D [N, C, …]', x)] };
+            // PyTorch refuses batch statistics of one value per channel (its variance says nothing).
+            if (attrs.track_running_stats === false && x[0] * numel(x.slice(2)) === 1) {
+                return { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'track_running_stats', message: `batchnorm: without running statistics it normalises with the batch's own, which needs more than one value per channel; ${formatShape(x)} has one` }] };
+            }
+            return { outputs: [x], issues: [] };
+        },
+        cost: ({ inputs: [x], attrs }) => ({
             params: [
-                { name: 'weight', shape: [x[1]], kind: 'weight' },
-                { name: 'bias', shape: [x[1]], kind: 'bias' },
-                { name: 'running_mean', shape: [x[1]], kind: 'buffer' },
-                { name: 'running_var', shape: [x[1]], kind: 'buffer' },
+                ...(attrs.affine === false ? [] : [{ name: 'weight', shape: [x[1]], kind: 'weight' }, { name: 'bias', shape: [x[1]], kind: 'bias' }] as ParamTensor[]),
+                ...(attrs.track_running_stats === false ? [] : [{ name: 'running_mean', shape: [x[1]], kind: 'buffer' }, { name: 'running_var', shape: [x[1]], kind: 'buffer' }] as ParamTensor[]),
             ],
             macs: 0,
             flops: numel(x),

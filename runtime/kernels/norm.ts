@@ -1,7 +1,8 @@
 /**
  * Normalisation kernels in inference mode, as PyTorch's eval():
  * - batch norm: y = (x − running_mean)/√(running_var + eps)·weight + bias per channel, folded into one scale and
- *   shift per channel;
+ *   shift per channel; without running statistics the mean and biased variance of the channel over the batch and
+ *   its positions take their place, and without affine parameters weight is 1 and bias 0 (PyTorch's eval mode);
  * - layer norm: each sample normalised over its trailing `normalized_shape` elements (biased variance), then
  *   weight and bias elementwise over those elements;
  * - layer norm over the channels (LayerNorm2d): each position of each sample normalised over its channels, then
@@ -20,19 +21,31 @@ import type { Kernel } from './types.js';
 const batchnormKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
     const y = ctx.outputs[0].data;
-    const { weight, bias, running_mean: mean, running_var: variance } = ctx.params;
+    const { weight, bias, running_mean: runningMean, running_var: runningVariance } = ctx.params;
     const eps = ctx.node.attrs.eps as number;
     const [batch, channels] = x.shape;
     const plane = elementCount(x.shape.slice(2));
     for (let c = 0; c < channels; c++) {
-        const scale = weight[c] / Math.sqrt(variance[c] + eps);
-        const shift = bias[c] - mean[c] * scale;
+        const [mean, variance] = runningMean ? [runningMean[c], runningVariance[c]] : batchMoments(x.data, batch, channels, plane, c);
+        const scale = (weight ? weight[c] : 1) / Math.sqrt(variance + eps);
+        const shift = (bias ? bias[c] : 0) - mean * scale;
         for (let n = 0; n < batch; n++) {
             const start = (n * channels + c) * plane;
             for (let i = start; i < start + plane; i++) y[i] = x.data[i] * scale + shift;
         }
     }
 };
+
+/** Mean and biased variance of channel `c` over the batch and its positions (two passes, in float64). */
+function batchMoments(x: Float32Array, batch: number, channels: number, plane: number, c: number): [number, number] {
+    let sum = 0;
+    for (let n = 0; n < batch; n++) for (let i = (n * channels + c) * plane, end = i + plane; i < end; i++) sum += x[i];
+    const count = batch * plane;
+    const mean = sum / count;
+    let squares = 0;
+    for (let n = 0; n < batch; n++) for (let i = (n * channels + c) * plane, end = i + plane; i < end; i++) squares += (x[i] - mean) ** 2;
+    return [mean, squares / count];
+}
 
 /** Mean and 1/√(var + eps) of x[start … start+count) (biased variance, as PyTorch's norms). */
 function moments(x: Float32Array, start: number, count: number, eps: number): [number, number] {

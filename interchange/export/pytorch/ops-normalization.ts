@@ -6,7 +6,8 @@ import { useHelper, type ModuleForm } from './op-context.js';
 export const normalizationModules: OpTable<ModuleForm> = {
     batchnorm: ({ node: { attrs: a }, inShapes: [x] }) => {
         const k = x.length <= 3 ? 1 : x.length - 2;
-        return call(`nn.BatchNorm${k}d`, pos(lit(x[1], 'num_features')), kw('eps', lit(a.eps as number, 'eps'), 1e-5), kw('momentum', lit(a.momentum as number, 'momentum'), 0.1));
+        return call(`nn.BatchNorm${k}d`, pos(lit(x[1], 'num_features')), kw('eps', lit(a.eps as number, 'eps'), 1e-5), kw('momentum', lit(a.momentum as number, 'momentum'), 0.1),
+            kw('affine', lit(a.affine !== false, 'affine'), true), kw('track_running_stats', lit(a.track_running_stats !== false, 'track_running_stats'), true));
     },
     layernorm: ({ node: { attrs: a }, inShapes: [x] }) => {
         const shape = (a.normalized_shape as number[] | undefined) ?? x.slice(1);
