@@ -58,7 +58,7 @@ describe('names', () => {
     it('a misspelt argument name is one error on that argument, with the intended name', async () => {
         const parsed = await parse(singleOp([1, 3, 8, 8], 'conv(8, kernal: 3)'));
         const error = onlyError(parsed);
-        expect(error.message).toBe("conv has no argument 'kernal'; did you mean 'kernel'? (it takes channels, kernel, stride, padding, dilation, groups, bias)");
+        expect(error.message).toBe("conv has no argument 'kernal'; did you mean 'kernel'? (it takes channels, kernel, stride, padding, dilation, groups, bias, padding_mode)");
         expect(textAt(parsed, error)).toBe('kernal: 3');
     });
 

@@ -207,7 +207,7 @@ describe('only what the outputs need is evaluated, within limits', () => {
             nodes: [
                 node('Relu', ['x'], ['y'], 'act'),
                 node('Sigmoid', ['x'], ['kept'], 'branch'),
-                node('Transpose', ['x'], ['dropped'], 'nhwc', [ints('perm', [0, 2, 3, 1])]),
+                node('SpaceToDepth', ['x'], ['dropped'], 's2d', [int('blocksize', 2)]),
                 node('Relu', ['dropped'], ['after'], 'after'),
                 ...range(),
             ],
@@ -215,7 +215,7 @@ describe('only what the outputs need is evaluated, within limits', () => {
         });
         const { text, graph } = await importsClean(bytes);
         expect(graph.nodes.map(n => n.op).sort()).toEqual(['relu', 'sigmoid']);
-        expect(text).toContain("# node #2 'nhwc' (Transpose): a Transpose of an activation (perm [0,2,3,1]) has no ConvNet op; it is read only inside a channel or pixel shuffle (Reshape → Transpose → Reshape); no output needs it, so it is left out");
+        expect(text).toContain("# node #2 's2d' (SpaceToDepth): SpaceToDepth puts pixel (i, j) of channel c in channel (i·r + j)·C + c; the language's pixelunshuffle (PyTorch's, written out as Reshape → Transpose → Reshape) puts it in channel c·r² + i·r + j; no output needs it, so it is left out");
         expect(importOnnx(bytes).notes).toHaveLength(1);
     });
 

@@ -98,7 +98,7 @@ describe('signature help', () => {
         const text = 'network N(input: [1, 3, 32, 32]) {\n  return input -> conv(8, kernel: 3, stride: 2)\n}\n';
         const file = await openFile(text);
         const help = await session.connection.sendRequest(SignatureHelpRequest.type, { textDocument: { uri: uriOf(file) }, position: positionOf(text, 'stride: 2', 8) });
-        expect(help!.signatures[0].label).toBe('conv(channels, kernel, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true)');
+        expect(help!.signatures[0].label).toBe('conv(channels, kernel, stride = 1, padding = 0, dilation = 1, groups = 1, bias = true, padding_mode = "zeros")');
         expect(help!.activeParameter).toBe(2);
     });
 });
