@@ -1,6 +1,7 @@
 /**
- * Add, Sub, Mul and Div of two computed tensors, and the patterns that start with one: x·x starts GELU's tanh
- * approximation or a local response norm written out, x/√2 starts GELU written out with Erf.
+ * Add, Sub, Mul and Div of two computed tensors, a Mul by one number (`x * 0.5`: the language's scale), and the
+ * patterns that start with one: x·x starts GELU's tanh approximation or a local response norm written out, x/√2
+ * starts GELU written out with Erf.
  */
 import { formatShape, numel } from '../../language/ops/shape-utils.js';
 import { unsupported } from './import-error.js';
@@ -23,5 +24,9 @@ export const recogniseArithmetic: Recogniser = (node, graph) => {
     if (gelu) return gelu;
     const constant = graph.isActivation(a) ? b : a;
     const t = graph.constant(constant);
+    const x = constant === a ? b : a;
+    if (node.opType === 'Mul' && t && numel(t.dims) === 1 && graph.isActivation(x) && t.dims.length <= graph.inputShape(node, x).length) {
+        return { layers: [{ op: 'scale', attrs: { factor: shortestFloat(t.values()[0]) }, inputs: [x], outputs: [node.outputs[0]] }], nodes: [] };
+    }
     unsupported(node, `${node.opType} of an activation and a constant${t ? ` of shape ${formatShape(t.dims)}${numel(t.dims) === 1 ? ` (${shortestFloat(t.values()[0])})` : ''}` : ''} has no ConvNet op; the language's ${op} combines two computed tensors`);
 };
