@@ -84,10 +84,12 @@ export class GraphView {
             for (const name of remembered ?? initiallyFolded(result.graph)) this.collapsed.add(name);
             this.initialised = true;
         }
-        const layout = await layoutGraph(result.graph, foldedIndices(result.graph, this.collapsed));
+        const folded = foldedIndices(result.graph, this.collapsed);
+        const layout = await layoutGraph(result.graph, folded);
         this.lastLayout = layout;
         this.lastSvg = renderSvg(layout, this.target.network);
-        await this.view.post(graphMessage(this.target.network, result.graph, this.lastSvg, layout.boxes.filter(b => b.collapsed).length));
+        // Blocks folded, not boxes: repeated blocks share one "×N" box.
+        await this.view.post(graphMessage(this.target.network, result.graph, this.lastSvg, folded.size));
     }
 
     /**

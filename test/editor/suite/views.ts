@@ -187,21 +187,23 @@ test('Show Graph: the graph it draws has every layer of ResNet-18, its blocks fo
     const message = await waitFor('a graph posted to the page', () => view.lastPosted<GraphMessage>('graph'), { timeoutMs: 20_000 });
     assert.equal(message.layers, cli.layers.length, 'the graph has every layer the CLI lists');
     assert.equal(message.layers, 69);
-    // Over 60 layers, every block starts folded: one box per block instance, a box per layer outside blocks.
+    // Over 60 layers, every block starts folded: one box per block instance — layer1's two identical blocks in one
+    // "×2" box — and a box per layer outside blocks.
     const blocks = cli.modules.filter(m => m.kind === 'block').map(m => m.name);
     assert.equal(blocks.length, 8);
     const outside = cli.layers.filter(l => !blocks.some(b => l.name.startsWith(`${b}.`)));
     const count = (pattern: RegExp) => (message.svg.match(pattern) ?? []).length;
     assert.equal(message.folded, blocks.length, 'every block is folded');
-    assert.equal(count(/class="box module collapsed"/g), blocks.length, 'one folded box per block');
+    assert.equal(count(/class="box module collapsed"/g), blocks.length - 1, 'one folded box per block, the repeated ones in one');
+    assert.ok(message.svg.includes('▸ layer1.0 … 1 · BasicBlock ×2'), 'layer1.0 and layer1.1 as one box');
     assert.equal(count(/class="box layer"/g), outside.length, `a box per layer outside the blocks (${outside.map(l => l.name).join(', ')})`);
-    for (const block of blocks) assert.ok(message.svg.includes(`▸ ${block}`), `the folded box of ${block}`);
+    for (const block of blocks.filter(b => b !== 'layer1.1')) assert.ok(message.svg.includes(`▸ ${block}`), `the folded box of ${block}`);
     await pageLoaded(view);
 
     if (uiAvailable()) {
         const boxes = await waitForUi('the boxes of the graph', { selector: '#svg-host svg g.box', screenshot: 'graph' }, elements => elements.length > 0);
         assert.equal(boxes.filter(b => / layer$| layer /.test(` ${b.attributes.class} `)).length, outside.length);
-        assert.equal(boxes.filter(b => b.attributes.class.includes('collapsed')).length, blocks.length);
+        assert.equal(boxes.filter(b => b.attributes.class.includes('collapsed')).length, blocks.length - 1, 'layer1.0 and layer1.1 in one box');
         const help = await queryUi({ selector: '#graph-help' });
         assert.match(help.elements[0]?.text ?? '', /^ResNet18: 69 layers, 8 blocks folded\./);
     }
