@@ -5,6 +5,7 @@ import { FileNotFound } from '../language/node/load-files.js';
 import { parseByteSize, parseNormalization, runCommand } from './run.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
+import { diffCommand } from './diff.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../runtime/compute.js';
 import * as os from 'node:os';
 import { displayText } from '../language/util/quote.js';
@@ -17,6 +18,12 @@ const COMMAND_USAGE: Record<string, string> = {
     check: `  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)`,
     summary: `  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
                                                     per-layer table (name, op, output shape, params, MACs) with totals`,
+    diff: `  convnet diff A.convnet[#NET] B.convnet[#NET] [--json | --format markdown]
+  convnet diff FILE.convnet[#NET] --git REV         compare two designs: layers added, removed and changed (aligned by name,
+                                                    then by structure), with the totals' deltas and ratios. FILE#NET names
+                                                    a network of a file of several (two networks of one file:
+                                                    nets.convnet#A nets.convnet#B); --git compares the version committed
+                                                    at REV (HEAD, HEAD~1, a branch, a commit) with the file as it is now`,
     graph: `  convnet graph FILE [--network NAME] --svg OUT.svg [--force]
                                                     draw the network (the editor's graph view) as SVG`,
     run: `  convnet run FILE [options]                        run the network on the project's runtime: output shapes, min/max/mean/std,
@@ -129,6 +136,19 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 const svg = parsed.flags.get('svg') as string | undefined;
                 if (!svg) return usage(io, command, 'graph needs --svg OUT.svg');
                 return await graph(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, svg, force: parsed.flags.has('force') }, io);
+            }
+            case 'diff': {
+                const parsed = parseArgs(rest, ['format', 'git']);
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => !['format', 'git', 'json'].includes(f));
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                const git = parsed.flags.get('git') as string | undefined;
+                const wanted = git === undefined ? 2 : 1;
+                if (parsed.positional.length !== wanted) return usage(io, command, git === undefined ? 'diff takes two files (or one file and --git REV)' : 'diff --git REV takes one file');
+                const format = parsed.flags.get('format') as string | undefined;
+                if (format !== undefined && format !== 'markdown') return usage(io, command, `--format must be markdown, not '${displayText(String(format))}'`);
+                if (format !== undefined && parsed.flags.has('json')) return usage(io, command, 'give --json or --format, not both');
+                return await diffCommand(parsed.positional, { git, json: parsed.flags.has('json'), format: format as 'markdown' | undefined }, io);
             }
             case 'run': {
                 const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize', 'engine', 'threads'];
