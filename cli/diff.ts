@@ -23,6 +23,8 @@ export interface DiffOptions {
     readonly git?: string;
     readonly json?: boolean;
     readonly format?: 'markdown';
+    /** Also list layers whose only change is their receptive field. */
+    readonly all?: boolean;
 }
 
 /** `file.convnet#Network` → the file and the network; a `#` elsewhere belongs to the file's name. */
@@ -127,6 +129,6 @@ export async function diffCommand(operands: readonly string[], options: DiffOpti
     if (typeof b === 'number') return b;
     const diff = diffNetworks(a, b, { before: before.shown, after: after.shown });
     if (options.json) io.out(JSON.stringify(diff, null, 2));
-    else io.out(renderDiff(diff, options.format ?? 'text'));
+    else io.out(renderDiff(diff, options.format ?? 'text', { all: options.all }));
     return 0;
 }

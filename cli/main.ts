@@ -18,12 +18,13 @@ const COMMAND_USAGE: Record<string, string> = {
     check: `  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)`,
     summary: `  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
                                                     per-layer table (name, op, output shape, params, MACs) with totals`,
-    diff: `  convnet diff A.convnet[#NET] B.convnet[#NET] [--json | --format markdown]
+    diff: `  convnet diff A.convnet[#NET] B.convnet[#NET] [--all] [--json | --format markdown]
   convnet diff FILE.convnet[#NET] --git REV         compare two designs: layers added, removed and changed (aligned by name,
                                                     then by structure), with the totals' deltas and ratios. FILE#NET names
                                                     a network of a file of several (two networks of one file:
                                                     nets.convnet#A nets.convnet#B); --git compares the version committed
-                                                    at REV (HEAD, HEAD~1, a branch, a commit) with the file as it is now`,
+                                                    at REV (HEAD, HEAD~1, a branch, a commit) with the file as it is now;
+                                                    --all also lists layers whose only change is their receptive field`,
     graph: `  convnet graph FILE [--network NAME] --svg OUT.svg [--force]
                                                     draw the network (the editor's graph view) as SVG`,
     run: `  convnet run FILE [options]                        run the network on the project's runtime: output shapes, min/max/mean/std,
@@ -44,7 +45,7 @@ const COMMAND_USAGE: Record<string, string> = {
                                   where WebAssembly SIMD is missing)
       --threads N                 threads of the fast engine (default: every core; more than the cores are capped)
       --json                      the same report as JSON`,
-    export: `  convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py)… [options]
+    export: `  convnet export FILE [--network NAME] (--onnx OUT.onnx | --pytorch OUT.py [--train TRAIN.py])… [options]
                                                     leave the editor: an ONNX model (weights as initializers named
                                                     layer1.0.conv1.weight …) and/or PyTorch source (an nn.Module with the same
                                                     state_dict keys); nothing is written unless every export succeeds
@@ -52,7 +53,11 @@ const COMMAND_USAGE: Record<string, string> = {
       --allow-unexpected          ignore tensors of the weights file that no layer has
       --seed N                    seed of the initialised weights (default 0)
       --opset N                   ONNX opset 13 … 21 (default 17; 19 for a network with deformconv)
-                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py`,
+                                  with --pytorch, --weights or --seed also writes OUT.safetensors beside OUT.py
+      --train TRAIN.py            with --pytorch, a torchrun-ready training script that imports the module: DDP (NCCL on
+                                  GPUs, Gloo on CPU), ImageFolder or --data synthetic, SGD/AdamW with a cosine schedule,
+                                  safetensors checkpoints under the .convnet names (convnet run --weights reads them), resume;
+                                  e.g. torchrun --standalone --nproc_per_node 2 TRAIN.py --data synthetic`,
     import: `  convnet import MODEL.onnx [--out FILE.convnet] [--network NAME]
                                                     an ONNX model (from convnet export or torch.onnx.export) as a .convnet
                                                     file: layers named by the model's parameter names, blocks for its
@@ -140,7 +145,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
             case 'diff': {
                 const parsed = parseArgs(rest, ['format', 'git']);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['format', 'git', 'json'].includes(f));
+                const unknown = [...parsed.flags.keys()].find(f => !['format', 'git', 'json', 'all'].includes(f));
                 if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 const git = parsed.flags.get('git') as string | undefined;
                 const wanted = git === undefined ? 2 : 1;
@@ -148,7 +153,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 const format = parsed.flags.get('format') as string | undefined;
                 if (format !== undefined && format !== 'markdown') return usage(io, command, `--format must be markdown, not '${displayText(String(format))}'`);
                 if (format !== undefined && parsed.flags.has('json')) return usage(io, command, 'give --json or --format, not both');
-                return await diffCommand(parsed.positional, { git, json: parsed.flags.has('json'), format: format as 'markdown' | undefined }, io);
+                return await diffCommand(parsed.positional, { git, json: parsed.flags.has('json'), format: format as 'markdown' | undefined, all: parsed.flags.has('all') }, io);
             }
             case 'run': {
                 const valued = ['network', 'weights', 'input', 'seed', 'output', 'memory-budget', 'normalize', 'engine', 'threads'];
@@ -192,7 +197,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 }, io);
             }
             case 'export': {
-                const valued = ['network', 'onnx', 'pytorch', 'weights', 'seed', 'opset'];
+                const valued = ['network', 'onnx', 'pytorch', 'train', 'weights', 'seed', 'opset'];
                 const parsed = parseArgs(rest, valued);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
                 const unknown = [...parsed.flags.keys()].find(f => ![...valued, 'allow-unexpected', 'force'].includes(f));
@@ -200,6 +205,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 if (parsed.positional.length !== 1) return usage(io, command, 'export takes exactly one file');
                 const flag = (name: string) => parsed.flags.get(name) as string | undefined;
                 if (!flag('onnx') && !flag('pytorch')) return usage(io, command, 'export needs --onnx OUT.onnx, --pytorch OUT.py or both');
+                if (flag('train') && !flag('pytorch')) return usage(io, command, '--train writes a training script that imports the PyTorch module; give --pytorch MODEL.py too');
                 if (flag('weights') && flag('seed')) return usage(io, command, 'give --weights or --seed, not both');
                 const seedText = flag('seed');
                 if (seedText !== undefined && (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)) return usage(io, command, `--seed must be an integer from 0 to 4294967295, not '${displayText(String(seedText))}'`);
@@ -209,6 +215,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     network: flag('network'),
                     onnx: flag('onnx'),
                     pytorch: flag('pytorch'),
+                    train: flag('train'),
                     weights: flag('weights'),
                     seed: seedText === undefined ? undefined : Number(seedText),
                     opset: opsetText === undefined ? undefined : Number(opsetText),

@@ -60,7 +60,7 @@ function moduleRow(m: DiffModule, diff: NetworkDiff): string[] {
 }
 
 /** The rows to show: every differing layer, with one row for each module found on one side only. */
-function reportRows(diff: NetworkDiff): string[][] {
+function reportRows(diff: NetworkDiff, all: boolean): string[][] {
     const moduleAt = new Map<number, DiffModule>();
     const inModule = new Set<number>();
     for (const m of diff.modules) {
@@ -71,9 +71,14 @@ function reportRows(diff: NetworkDiff): string[][] {
     diff.layers.forEach((row, i) => {
         const m = moduleAt.get(i);
         if (m) rows.push(moduleRow(m, diff));
-        else if (!inModule.has(i) && row.status !== 'same') rows.push(layerRow(row));
+        else if (!inModule.has(i) && row.status !== 'same' && (all || !onlyReceptiveField(row))) rows.push(layerRow(row));
     });
     return rows;
+}
+
+/** A layer whose own figures are the same and whose receptive field grew or shrank with the layers before it. */
+export function onlyReceptiveField(row: DiffLayer): boolean {
+    return row.status === 'changed' && row.changes.length === 1 && row.changes[0] === 'receptiveField';
 }
 
 const TOTAL_LABELS: Record<TotalKey, string> = {
@@ -88,10 +93,12 @@ function totalRows(diff: NetworkDiff): string[][] {
     });
 }
 
-export function diffHeadline(diff: NetworkDiff): string {
+export function diffHeadline(diff: NetworkDiff, all = true): string {
     const c = diff.counts;
     if (diff.identical) return 'no differences';
-    return `${c.added} layer${c.added === 1 ? '' : 's'} added, ${c.removed} removed, ${c.changed} changed${c.renamed ? ` (${c.renamed} renamed)` : ''}, ${c.same} the same`;
+    const rfOnly = all ? 0 : diff.layers.filter(onlyReceptiveField).length;
+    const notes = [c.renamed ? `${c.renamed} renamed` : '', rfOnly ? `${rfOnly} only in their receptive field, not listed` : ''].filter(Boolean);
+    return `${c.added} layer${c.added === 1 ? '' : 's'} added, ${c.removed} removed, ${c.changed} changed${notes.length ? ` (${notes.join('; ')})` : ''}, ${c.same} the same`;
 }
 
 function textTable(headers: string[], rows: string[][], numeric: boolean[]): string {
@@ -110,11 +117,17 @@ function markdownTable(headers: string[], rows: string[][], numeric: boolean[]):
     ].join('\n');
 }
 
-export function renderDiff(diff: NetworkDiff, format: DiffFormat = 'text'): string {
+export interface DiffRenderOptions {
+    /** Also list the layers whose only change is their receptive field. */
+    readonly all?: boolean;
+}
+
+export function renderDiff(diff: NetworkDiff, format: DiffFormat = 'text', options: DiffRenderOptions = {}): string {
     const title = `${diff.before.name} (${diff.before.label}) → ${diff.after.name} (${diff.after.label})`;
-    const headline = diffHeadline(diff);
+    const all = options.all === true;
+    const headline = diffHeadline(diff, all);
     const tableOf = format === 'markdown' ? markdownTable : textTable;
-    const rows = reportRows(diff);
+    const rows = reportRows(diff, all);
     const totalsHeaders = ['Total', 'Before', 'After', 'Delta', 'Ratio'];
     const totalsNumeric = [false, true, true, true, true];
     const parts = format === 'markdown' ? [`### ${title}`, '', `${headline}.`] : [title, headline];
