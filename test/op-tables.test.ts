@@ -7,7 +7,7 @@
  */
 import { EmptyFileSystem, URI } from 'langium';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allOps, entryFor, opFamilies, registerOp, tableGaps } from '../language/ops/registry.js';
+import { ALL_OPS, allOps, entryFor, opFamilies, registerOp, tableGaps } from '../language/ops/registry.js';
 import type { OpSpec } from '../language/ops/types.js';
 import { KERNELS } from '../runtime/kernels/index.js';
 import { ONNX_EMITTERS, exportOnnx } from '../interchange/export/onnx.js';
@@ -41,6 +41,11 @@ describe('every table of ops covers exactly the registry\'s families', () => {
         expect(entryFor(KERNELS, 'deconv')).toBe(KERNELS.convtranspose); // an alias
         expect(entryFor(KERNELS, 'nosuchop')).toBeUndefined();
         expect(entryFor(KERNELS, 'toString')).toBeUndefined(); // not an inherited member either
+    });
+
+    it('every built-in op says what it keeps for its backward pass (training memory), in its own spec', () => {
+        const silent = ALL_OPS.filter(op => typeof op.savedForBackward !== 'function').map(op => op.name);
+        expect(silent).toEqual([]);
     });
 
     it('families are fewer than ops: the variants share their entries', () => {

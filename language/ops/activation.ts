@@ -2,8 +2,9 @@
 import type { AttrSpec, OpSpec } from './types.js';
 import { intAttr, numel } from './shape-utils.js';
 import { dimIssue, normalizeDim } from './tensor.js';
+import { keepsInput, keepsMask, keepsOutput, keepsOutputInPlace, viewOfInput } from './backward.js';
 
-function activation(name: string, summary: string, attrs: AttrSpec[] = [], aliases: string[] = []): OpSpec {
+function activation(name: string, summary: string, attrs: AttrSpec[] = [], aliases: string[] = [], saved: OpSpec['savedForBackward'] = keepsInput): OpSpec {
     return {
         name, aliases, category: 'activation', summary, attrs,
         positional: attrs.length ? 1 : 0,
@@ -12,6 +13,7 @@ function activation(name: string, summary: string, attrs: AttrSpec[] = [], alias
         cost: ({ inputs: [x] }) => ({ params: [], macs: 0, flops: numel(x) }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
+        savedForBackward: saved,
     };
 }
 
@@ -19,7 +21,7 @@ const dimAttr: AttrSpec = { name: 'dim', type: 'int', default: 1, doc: 'Dimensio
 
 /** softmax and log-softmax: `dim` must name a dimension of the input (PyTorch raises otherwise, the runtime needs it). */
 function overDim(name: string, summary: string): OpSpec {
-    const spec = activation(name, summary, [dimAttr]);
+    const spec = activation(name, summary, [dimAttr], [], keepsOutput);
     return {
         ...spec,
         keepsPositions: false, // over `dim`, which may be a spatial one
@@ -30,12 +32,15 @@ function overDim(name: string, summary: string): OpSpec {
 }
 
 export const activationOps: readonly OpSpec[] = [
-    activation('relu', 'max(0, x).'),
-    activation('relu6', 'min(max(0, x), 6) — MobileNet\'s activation, robust in low precision.'),
-    activation('leakyrelu', 'x for x ≥ 0, slope·x otherwise.', [{ name: 'negative_slope', type: 'float', default: 0.01, doc: 'Slope for negative inputs.' }], ['leaky_relu']),
-    activation('elu', 'x for x > 0, α·(eˣ − 1) otherwise.', [{ name: 'alpha', type: 'float', default: 1, doc: 'Saturation value for negative inputs.' }]),
-    activation('sigmoid', '1/(1 + e⁻ˣ).'),
-    activation('tanh', 'Hyperbolic tangent.'),
+    // Backward from the output alone: PyTorch's ReLU, leaky ReLU and ELU with inplace=True keep their result only.
+    activation('relu', 'max(0, x).', [], [], keepsOutputInPlace),
+    // Its backward (hardtanh_backward) reads the input: in place (torchvision's ReLU6(inplace=True)) PyTorch keeps
+    // a copy of the input, so it keeps one tensor more than a ReLU (measured: test/fixtures/train-memory).
+    activation('relu6', 'min(max(0, x), 6) — MobileNet\'s activation, robust in low precision.', [], [], keepsInput),
+    activation('leakyrelu', 'x for x ≥ 0, slope·x otherwise.', [{ name: 'negative_slope', type: 'float', default: 0.01, doc: 'Slope for negative inputs.' }], ['leaky_relu'], keepsOutputInPlace),
+    activation('elu', 'x for x > 0, α·(eˣ − 1) otherwise.', [{ name: 'alpha', type: 'float', default: 1, doc: 'Saturation value for negative inputs.' }], [], keepsOutputInPlace),
+    activation('sigmoid', '1/(1 + e⁻ˣ).', [], [], keepsOutput),
+    activation('tanh', 'Hyperbolic tangent.', [], [], keepsOutput),
     activation('hardswish', 'x·relu6(x + 3)/6 (MobileNetV3).', [], ['hswish']),
     activation('hardsigmoid', 'relu6(x + 3)/6.', [], ['hsigmoid']),
     activation('silu', 'x·sigmoid(x), also called swish.', [], ['swish']),
@@ -51,6 +56,7 @@ export const activationOps: readonly OpSpec[] = [
             ? { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'p', message: `dropout: p is a probability between 0 and 1, got ${attrs.p}` }] }
             : { outputs: [x], issues: [] },
         cost: () => ({ params: [], macs: 0, flops: 0 }),
+        savedForBackward: keepsMask, // in training: which elements were kept
     },
     {
         // Huang et al., "Deep Networks with Stochastic Depth": in training a residual branch is dropped (per sample,
@@ -68,6 +74,8 @@ export const activationOps: readonly OpSpec[] = [
             ? { issues: [{ severity: 'error', code: 'bad-attribute', attr: 'p', message: `stochasticdepth: p is a probability between 0 and 1, got ${attrs.p}` }] }
             : { outputs: [x], issues: [] },
         cost: () => ({ params: [], macs: 0, flops: 0 }),
+        // In training: a float32 keep-or-drop factor per sample ("row") or one for the batch, that the backward multiplies by.
+        savedForBackward: ({ inputs: [x], attrs }) => ({ inputs: [], output: false, extras: [{ what: 'mask', elements: attrs.mode === 'batch' ? 1 : x[0], bytesPerElement: 4, dtype: 'float32' }] }),
     },
-    { ...activation('identity', 'Passes its input through unchanged.'), category: 'tensor', cost: () => ({ params: [], macs: 0, flops: 0 }) },
+    { ...activation('identity', 'Passes its input through unchanged.'), category: 'tensor', cost: () => ({ params: [], macs: 0, flops: 0 }), savedForBackward: viewOfInput },
 ];

@@ -9,6 +9,7 @@ import {
     boolAttr, formatShape, intAttr, layoutName, numel, perDimension, rankError, SPATIAL_NAMES, wrongLength,
 } from './shape-utils.js';
 import { isIssue, resolvePadding, type Pads } from './padding.js';
+import { keepsEveryInput, keepsInput } from './backward.js';
 
 const channelsAttr: AttrSpec = { name: 'channels', type: 'int', min: 1, aliases: ['out_channels'], doc: 'Output channels (C_out).' };
 const kernelAttr: AttrSpec = { name: 'kernel', type: 'ints', min: 1, aliases: ['kernel_size'], doc: 'Kernel size: one number, or one per spatial dimension (`(3, 1)`).' };
@@ -222,6 +223,7 @@ function convSpec(name: string, dims: number, aliases: string[] = []): OpSpec {
         shape: ctx => convShape(name, dims, ctx),
         cost: (ctx, outputs) => convCost(ctx, outputs, dims),
         window: ctx => slidingWindow(ctx, dims),
+        savedForBackward: keepsInput, // for the weight's gradient
     };
 }
 
@@ -243,6 +245,7 @@ function depthwiseSpec(name: string, dims: number, aliases: string[] = []): OpSp
         shape: ctx => ctx.inputs[0].length === dims + 2 ? conv.shape(depthwiseAttrs(ctx)) : conv.shape(ctx),
         cost: (ctx, outputs) => conv.cost(depthwiseAttrs(ctx), outputs),
         window: ctx => slidingWindow(ctx, dims),
+        savedForBackward: keepsInput,
     };
 }
 
@@ -360,6 +363,7 @@ function transposedSpec(name: string, dims: number, aliases: string[] = []): OpS
             const dilation = perDimension(ctx.attrs.dilation, dims) ?? Array(dims).fill(1);
             return { kind: 'upsampling', kernel: kernel.map((k, i) => effectiveKernel(k, dilation[i])), scale: perDimension(ctx.attrs.stride, dims) ?? Array(dims).fill(1) };
         },
+        savedForBackward: keepsInput,
     };
 }
 
@@ -415,6 +419,7 @@ export const convolutionOps: readonly OpSpec[] = [
         shape: deformableShape,
         cost: (ctx, outputs) => convCost(ctx, outputs, 2),
         window: ctx => slidingWindow(ctx, 2),
+        savedForBackward: keepsEveryInput, // the offsets' and the mask's gradients read the input, and the reverse
     },
 ];
 

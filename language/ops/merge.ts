@@ -2,6 +2,7 @@
 import type { OpIssue, OpSpec, Shape, ShapeResult } from './types.js';
 import { broadcastShapes, formatShape, intAttr, numel } from './shape-utils.js';
 import { normalizeDim } from './tensor.js';
+import { keepsEveryInput, keepsNothing, viewOfInput } from './backward.js';
 
 function elementwise(name: string, symbol: string, summary: string): OpSpec {
     return {
@@ -18,6 +19,8 @@ function elementwise(name: string, symbol: string, summary: string): OpSpec {
         },
         cost: (_ctx, [y]) => ({ params: [], macs: 0, flops: numel(y) }),
         window: () => ({ kind: 'pointwise' }),
+        // A sum's gradient is the output's; a product's or quotient's gradient for one input reads the other.
+        savedForBackward: name === 'add' || name === 'sub' ? keepsNothing : keepsEveryInput,
     };
 }
 
@@ -63,6 +66,7 @@ const concat: OpSpec = {
     },
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'pointwise' }),
+    savedForBackward: keepsNothing,
 };
 
 /** Sizes of split's pieces: `sections` equal parts or explicit `sizes`. */
@@ -93,6 +97,7 @@ const split: OpSpec = {
     },
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'pointwise' }),
+    savedForBackward: viewOfInput, // each piece is a view of the input (torch.split)
 };
 
 const slice: OpSpec = {
@@ -121,6 +126,7 @@ const slice: OpSpec = {
     },
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'pointwise' }),
+    savedForBackward: viewOfInput,
 };
 
 const shuffle: OpSpec = {
@@ -137,6 +143,7 @@ const shuffle: OpSpec = {
     },
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'pointwise' }),
+    savedForBackward: keepsNothing,
 };
 
 export const mergeOps: readonly OpSpec[] = [

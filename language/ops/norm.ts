@@ -5,6 +5,7 @@
  */
 import type { OpSpec, ParamTensor } from './types.js';
 import { formatShape, intAttr, numel, rankError } from './shape-utils.js';
+import { keepsInputAndStatistics } from './backward.js';
 
 const epsAttr = { name: 'eps', type: 'float', min: 0, default: 1e-5, doc: 'Added to the variance for numerical stability.' } as const;
 
@@ -38,6 +39,8 @@ export const normalizationOps: readonly OpSpec[] = [
         }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
+        // Training normalises with the batch's statistics: the input, and a mean and 1/std per channel.
+        savedForBackward: ({ inputs: [x] }) => keepsInputAndStatistics(x[1], 'channel'),
     },
     {
         name: 'layernorm', category: 'normalization',
@@ -61,6 +64,10 @@ export const normalizationOps: readonly OpSpec[] = [
         },
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
+        savedForBackward: ({ inputs: [x], attrs }) => {
+            const normalized = numel((attrs.normalized_shape as number[] | undefined) ?? x.slice(1));
+            return keepsInputAndStatistics(numel(x) / normalized, 'normalised row');
+        },
     },
     {
         // torchvision's LayerNorm2d (ConvNeXt's downsampling layers and stem): permute to channels-last, nn.LayerNorm(C),
@@ -77,6 +84,7 @@ export const normalizationOps: readonly OpSpec[] = [
         }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
+        savedForBackward: ({ inputs: [x] }) => keepsInputAndStatistics(x[0] * numel(x.slice(2)), 'position'),
     },
     {
         name: 'groupnorm', category: 'normalization',
@@ -96,6 +104,7 @@ export const normalizationOps: readonly OpSpec[] = [
         }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
+        savedForBackward: ({ inputs: [x], attrs }) => keepsInputAndStatistics(x[0] * intAttr(attrs, 'groups'), 'sample and group'),
     },
     {
         name: 'lrn', aliases: ['localresponsenorm'], category: 'normalization',
@@ -113,5 +122,7 @@ export const normalizationOps: readonly OpSpec[] = [
         cost: ({ inputs: [x], attrs }) => ({ params: [], macs: 0, flops: numel(x) * (intAttr(attrs, 'size') + 4) }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
+        // PyTorch composes it of ops; their backward reads the input, the output and the denominator.
+        savedForBackward: ({ inputs: [x] }) => ({ inputs: [0], output: true, extras: [{ what: 'denominator', elements: numel(x), bytesPerElement: 4, dtype: 'float32' }] }),
     },
 ];

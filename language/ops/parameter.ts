@@ -5,6 +5,7 @@
  */
 import type { OpSpec } from './types.js';
 import { formatShape, numel } from './shape-utils.js';
+import { keepsNothing } from './backward.js';
 
 /**
  * Made by a `param` statement, never called (it has no input, so the built-in library leaves it out). Its one
@@ -25,6 +26,7 @@ const parameter: OpSpec = {
     },
     cost: ({ attrs }) => ({ params: [{ name: '', shape: attrs.shape as number[], kind: 'weight' }], macs: 0, flops: 0 }),
     window: () => ({ kind: 'none' }),
+    savedForBackward: keepsNothing, // a parameter: its gradient is counted with the parameters'
 };
 
 const scale: OpSpec = {
@@ -37,6 +39,7 @@ const scale: OpSpec = {
     cost: (_ctx, [y]) => ({ params: [], macs: 0, flops: numel(y) }),
     window: () => ({ kind: 'pointwise' }),
     keepsPositions: true,
+    savedForBackward: keepsNothing, // times a number: the gradient is the output's times it
 };
 
 export const parameterOps: readonly OpSpec[] = [parameter, scale];

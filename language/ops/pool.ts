@@ -6,6 +6,7 @@
 import type { AttrSpec, OpContext, OpIssue, OpSpec, ShapeResult, Window } from './types.js';
 import { boolAttr, formatValue, layoutName, numel, perDimension, rankError, SPATIAL_NAMES, wrongLength } from './shape-utils.js';
 import { effectiveKernel, resolveWindowAttrs, slidingSpatialShape } from './conv.js';
+import { KEEPS_INPUT, keepsInput, keepsInputAndIndices } from './backward.js';
 
 const ceilModeAttr: AttrSpec = { name: 'ceil_mode', type: 'bool', default: false, doc: 'Round the output size up (a partial last window is kept if it starts inside the input or the begin padding).' };
 
@@ -56,6 +57,8 @@ function slidingPoolSpec(name: string, kind: 'max' | 'avg', dims: number, aliase
             const stride = ctx.attrs.stride === undefined ? kernel : perDimension(ctx.attrs.stride, dims) ?? kernel;
             return { kind: 'sliding', kernel: kernel.map((k, i) => effectiveKernel(k, dilation[i])), stride };
         },
+        // Max: the index of each window's maximum (int64, as PyTorch's max_pool); avg: PyTorch's backward reads the input.
+        savedForBackward: kind === 'max' ? keepsInputAndIndices : keepsInput,
     };
 }
 
@@ -112,6 +115,7 @@ function adaptivePoolSpec(name: string, kind: 'max' | 'avg', dims: number, alias
                 stride: size.map((o, i) => x[2 + i] / o),
             };
         },
+        savedForBackward: kind === 'max' ? keepsInputAndIndices : keepsInput,
     };
 }
 
@@ -129,6 +133,7 @@ function globalPoolSpec(name: string, kind: 'max' | 'avg', aliases: string[] = [
         },
         cost: ctx => ({ params: [], macs: 0, flops: numel(ctx.inputs[0]) }),
         window: () => ({ kind: 'global' }),
+        savedForBackward: kind === 'max' ? keepsInputAndIndices : keepsInput,
     };
 }
 
@@ -158,6 +163,7 @@ const sppSpec: OpSpec = {
         return { params: [], macs: 0, flops: x[0] * x[1] * reads };
     },
     window: (): Window => ({ kind: 'global' }),
+    savedForBackward: (ctx, outputs) => (ctx.attrs.mode === 'max' ? keepsInputAndIndices(ctx, outputs) : KEEPS_INPUT),
 };
 
 export const poolingOps: readonly OpSpec[] = [

@@ -3,6 +3,7 @@ import type { Attrs, OpContext, OpIssue, OpSpec, ShapeResult, Window } from './t
 import { boolAttr, formatShape, formatValue, intAttr, numel, perDimension, rankError, SPATIAL_NAMES, stringAttr } from './shape-utils.js';
 import { isIssue, resolvePadding } from './padding.js';
 import { isNearestMode } from './interpolation.js';
+import { keepsEveryInput, keepsInput, keepsNothing, viewOfInput } from './backward.js';
 
 /** Resolves a possibly negative dimension index; undefined when out of range. */
 export function normalizeDim(dim: number, rank: number): number | undefined {
@@ -57,6 +58,7 @@ const linear: OpSpec = {
         };
     },
     window: ({ inputs: [x] }) => (x.length > 2 ? { kind: 'pointwise' } : { kind: 'none' }),
+    savedForBackward: keepsInput, // for the weight's gradient
 };
 
 const flatten: OpSpec = {
@@ -79,6 +81,7 @@ const flatten: OpSpec = {
     },
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'none' }),
+    savedForBackward: viewOfInput,
 };
 
 const reshape: OpSpec = {
@@ -105,6 +108,7 @@ const reshape: OpSpec = {
     },
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'none' }),
+    savedForBackward: viewOfInput,
 };
 
 function padShape(ctx: OpContext): ShapeResult {
@@ -134,6 +138,7 @@ const pad: OpSpec = {
     shape: padShape,
     cost: () => ({ params: [], macs: 0, flops: 0 }),
     window: () => ({ kind: 'pointwise' }),
+    savedForBackward: keepsNothing, // the gradient is the output's gradient cropped (or folded back, reflect/replicate)
 };
 
 /**
@@ -195,7 +200,7 @@ const upsample: OpSpec = {
         const dims = ctx.inputs[0].length - 2;
         const linear = !isNearestMode(stringAttr(ctx.attrs, 'mode'));
         return { kind: 'upsampling', kernel: Array(dims).fill(linear ? 2 : 1), scale: scale ?? Array(dims).fill(1) };
-    },
+    },    savedForBackward: keepsNothing, // the backward needs only the sizes
 };
 
 /**
@@ -230,6 +235,7 @@ function pixelShuffleSpec(direction: 'up' | 'down'): OpSpec {
             const r = intAttr(attrs, 'factor');
             return direction === 'up' ? { kind: 'upsampling', kernel: [1, 1], scale: [r, r] } : { kind: 'sliding', kernel: [r, r], stride: [r, r] };
         },
+        savedForBackward: keepsNothing,
     };
 }
 
@@ -288,6 +294,7 @@ function permuteSpec(name: 'permute' | 'channelslast' | 'channelsfirst'): OpSpec
             const perm = permutationOf(name, attrs, x.length);
             return !isIssue(perm) && perm[0] === 0 ? { kind: 'pointwise' } : { kind: 'none' };
         },
+        savedForBackward: viewOfInput,
     };
 }
 
@@ -308,6 +315,7 @@ const matmul: OpSpec = {
         return { params: [], macs, flops: 2 * macs };
     },
     window: () => ({ kind: 'none' }),
+    savedForBackward: keepsEveryInput,
 };
 
 export const tensorOps: readonly OpSpec[] = [

@@ -131,4 +131,41 @@ export interface OpSpec {
      * through chains of them (the gridding of stacked dilated convs, the conv that follows a conv).
      */
     readonly keepsPositions?: boolean;
+    /**
+     * What training keeps of this op's forward pass for its backward pass (as PyTorch's autograd saves it): which
+     * inputs, the output, extra tensors (max pooling's indices, dropout's mask, a norm's statistics); whether the
+     * output is a view of the input, and whether the op may overwrite its input. See `SavedForBackward`; the rules
+     * shared by many ops are in ops/backward.ts. Absent: the op keeps every input (the safe guess).
+     */
+    readonly savedForBackward?: (ctx: OpContext, outputs: readonly Shape[]) => SavedForBackward;
+}
+
+/** A tensor an op makes in its forward pass only for its backward pass. */
+export interface SavedExtra {
+    /** What it is, for the summary: `indices`, `mask`, `mean and 1/std per channel`. */
+    readonly what: string;
+    readonly elements: number;
+    /** Bytes per element in memory: 8 for int64 indices, 1 for a bool mask, 4 for float32 statistics. */
+    readonly bytesPerElement: number;
+    /** The element type, always as stored (statistics stay float32 in mixed precision). */
+    readonly dtype: 'int64' | 'bool' | 'float32';
+}
+
+/**
+ * What an op keeps for its backward pass in training. Parameters are never listed: they are in memory anyway.
+ * Tensors count once however many ops keep them (a ReLU's output is also the next conv's input).
+ */
+export interface SavedForBackward {
+    /** Indices of the inputs whose values the backward reads (a conv's input, for its weight's gradient). */
+    readonly inputs: readonly number[];
+    /** The backward reads the output (ReLU, sigmoid, softmax). */
+    readonly output: boolean;
+    readonly extras: readonly SavedExtra[];
+    /** Every output is a view of input 0 and shares its memory (flatten, reshape, split, slice, permute). */
+    readonly view?: boolean;
+    /**
+     * The backward reads only the output, so the op may overwrite its input when nothing else reads that (PyTorch's
+     * inplace=True, as torchvision builds its ReLU and ReLU6: the ReLU after a batch norm keeps no second tensor).
+     */
+    readonly inPlace?: boolean;
 }
