@@ -1,6 +1,7 @@
 /**
  * `convnet export`: a network of a `.convnet` file as an ONNX model (with seeded or loaded weights as initializers
- * under their state_dict names) and/or as PyTorch source (an nn.Module whose state_dict keys are the same names).
+ * under their state_dict names) and/or as PyTorch source (an nn.Module whose state_dict keys are the same names),
+ * with a torchrun-ready training script beside it (`--train`, interchange/export/train-script.ts).
  * Every export is built in memory first; files are written only when all of them succeeded, so a failed export
  * leaves nothing behind. The making and writing is interchange/export/files.ts, shared with the editor's export
  * commands.
@@ -15,6 +16,8 @@ export interface ExportCommandOptions {
     network?: string;
     onnx?: string;
     pytorch?: string;
+    /** The training script (needs `pytorch`, whose module it imports). */
+    train?: string;
     weights?: string;
     seed?: number;
     opset?: number;
@@ -28,7 +31,7 @@ export async function exportCommand(file: string, options: ExportCommandOptions,
     if (typeof graph === 'number') return graph;
     const sources = sourceInputs(graph).map(i => i.file);
     const request: ExportRequest = {
-        onnx: options.onnx, pytorch: options.pytorch, weights: options.weights, seed: options.seed, opset: options.opset,
+        onnx: options.onnx, pytorch: options.pytorch, train: options.train, weights: options.weights, seed: options.seed, opset: options.opset,
         allowUnexpected: options.allowUnexpected, sourceFile: path.resolve(file), otherSources: sources,
         replace: options.force, replaceHint: FORCE_HINT,
     };

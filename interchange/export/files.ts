@@ -1,7 +1,7 @@
 /**
- * Export to files, shared by `convnet export` (cli/export.ts) and the editor's Export to ONNX / Export to PyTorch
- * (client/export/): which parameters an export uses, the files it makes — built in memory first, so a failed
- * export leaves nothing behind — and writing them.
+ * Export to files, shared by `convnet export` (cli/export.ts) and the editor's Export to ONNX / Export to PyTorch /
+ * Export Training Script (client/export/): which parameters an export uses, the files it makes — built in memory
+ * first, so a failed export leaves nothing behind — and writing them.
  */
 import * as path from 'node:path';
 import { stateDictKey, type NetworkGraph } from '../../language/elaboration/graph.js';
@@ -13,12 +13,15 @@ import { encodeSafetensors, loadParametersFromBytes, SafetensorsError, WeightsEr
 import { initializeParameters, type ParameterStore } from '../../runtime/weights.js';
 import { exportOnnx, OnnxExportError } from './onnx.js';
 import { exportPytorch, PytorchExportError } from './pytorch.js';
+import { exportTrainingScript, TrainScriptError } from './train-script.js';
 
 export interface ExportRequest {
     /** Where the ONNX model goes. */
     readonly onnx?: string;
     /** Where the PyTorch module goes (its state_dict goes beside it as `.safetensors` when weights are chosen). */
     readonly pytorch?: string;
+    /** Where the training script goes (train-script.ts); it imports the network from the PyTorch module, so needs `pytorch`. */
+    readonly train?: string;
     /** A `.safetensors` state_dict to export (ONNX initializers, or the PyTorch module's state_dict). */
     readonly weights?: string;
     /** Seeded initialisation (default 0 for ONNX, which always needs weights). */
@@ -48,7 +51,7 @@ export interface ExportFile {
 export class ExportError extends Error {}
 
 /** Errors an export reports as one readable message (never a stack trace). */
-const EXPECTED = [ExportError, OnnxExportError, PytorchExportError, SafetensorsError, WeightsError, ReadRefused, WriteRefused];
+const EXPECTED = [ExportError, OnnxExportError, PytorchExportError, TrainScriptError, SafetensorsError, WeightsError, ReadRefused, WriteRefused];
 
 export function isExpectedExportError(e: unknown): e is Error {
     return EXPECTED.some(type => e instanceof type);
@@ -82,6 +85,7 @@ export function exportTargets(request: ExportRequest): string[] {
         targets.push(request.pytorch);
         if (request.weights !== undefined || request.seed !== undefined) targets.push(weightsBeside(request.pytorch));
     }
+    if (request.train) targets.push(request.train);
     return targets;
 }
 
@@ -102,6 +106,7 @@ export function checkExportTargets(request: ExportRequest): void {
  */
 export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): { files: ExportFile[]; warnings: string[] } {
     const files: ExportFile[] = [];
+    if (request.train && !request.pytorch) throw new ExportError('the training script imports the network from its PyTorch module; export that too (--pytorch MODEL.py)');
     const needsWeights = request.onnx !== undefined || request.weights !== undefined || request.seed !== undefined;
     const parameters = needsWeights ? parametersFor(graph, request) : undefined;
     if (request.onnx) {
@@ -121,6 +126,10 @@ export function buildExportFiles(graph: NetworkGraph, request: ExportRequest): {
                 file: weightsBeside(request.pytorch), bytes: encodeSafetensors(tensors, { producer: 'convnet export', network: graph.name }),
                 what: `its state_dict, ${parameters.described} (load_weights(model, path) in the module)`,
             });
+        }
+        if (request.train) {
+            const script = exportTrainingScript(graph, { modelFile: request.pytorch, trainFile: request.train, className: module.className, sourceFile: request.sourceFile });
+            files.push({ file: request.train, bytes: script.source, what: script.what });
         }
     }
     return { files, warnings: parameters?.warnings ?? [] };
