@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
 import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
+import { largestBatchThatFits, trainingMemory, TRAINING_MEMORY_CONVENTION, type TrainingMemory, type TrainingOptions } from '../language/analysis/training-memory.js';
 
 export interface Output {
     out(text: string): void;
@@ -52,6 +53,8 @@ export interface SummaryOptions {
     json?: boolean;
     /** A table for papers instead of the terminal view. */
     format?: TableFormat;
+    /** `--train`: the memory of a training step (and with `fit`, the largest batch whose peak fits that many bytes). */
+    train?: TrainingOptions & { fit?: number };
 }
 
 export async function summary(file: string, options: SummaryOptions, io: Output): Promise<number> {
@@ -72,7 +75,15 @@ export async function summary(file: string, options: SummaryOptions, io: Output)
         io.err(`${relativePath(document)}: no network to summarise (declare one with: network Name(input: [1, 3, 224, 224]) { … })`);
         return 2;
     }
-    const summaries = chosen.map(n => summarizeNetwork(services.analysis.NetworkAnalyzer.analyze(n).graph));
+    const graphs = chosen.map(n => services.analysis.NetworkAnalyzer.analyze(n).graph);
+    const summaries = graphs.map(summarizeNetwork);
+    if (options.train) {
+        const { fit, ...training } = options.train;
+        const reports = graphs.map(g => ({ ...trainingMemory(g, training), ...(fit !== undefined ? { fit: { budget: fit, ...largestBatchThatFits(g, fit, training) } } : {}) }));
+        if (options.json) io.out(JSON.stringify({ networks: summaries.map((s, i) => ({ ...s, training: reports[i] })) }, null, 2));
+        else io.out(summaries.map((s, i) => renderTraining(s, reports[i])).join('\n\n'));
+        return 0;
+    }
     if (options.json) io.out(JSON.stringify({ networks: summaries }, null, 2));
     else if (options.format) io.out(summaries.map(s => renderSummaryTable(s, options.format!)).join('\n\n'));
     else io.out(summaries.map(renderSummary).join('\n\n'));
@@ -106,6 +117,35 @@ function renderSummary(s: NetworkSummary): string {
         `FLOPs: ${withCommas(s.flops)} (${humanCount(s.flops)}) — ${COST_CONVENTION.flops}`,
         `Activations (float32): ${formatBytes(s.memory)} in all, peak ${formatBytes(s.peakMemory)} alive at once`,
         `Parameter size (float32): ${formatBytes((s.params + s.buffers) * 4)}`,
+    ].join('\n');
+}
+
+const OPTIMIZER_NAMES = { 'sgd': 'SGD', 'sgd-momentum': 'SGD with momentum', 'adam': 'Adam' } as const;
+const OPTIMIZER_STATE = { 'sgd': 'none', 'sgd-momentum': 'a momentum buffer per parameter', 'adam': 'two moments per parameter and a step count per tensor' } as const;
+
+/** `summary --train`: what each layer keeps for its backward pass, the step's memory, checkpointing and the fit. */
+function renderTraining(s: NetworkSummary, t: TrainingMemory & { fit?: { budget: number; batch: number; peakBytes: number; nextPeakBytes: number } }): string {
+    const rows = t.layers.map(l => [l.name, l.op, `${l.keeps}${l.inPlace ? ' (in place)' : ''}${l.sharedWith ? ` (kept by ${l.sharedWith})` : ''}`, l.bytes ? formatBytes(l.bytes) : '—']);
+    const line = (label: string, bytes: number, note = '') => `${`${label}:`.padEnd(34)}${formatBytes(bytes).padStart(10)}${note ? `  ${note}` : ''}`;
+    const checkpoints = t.checkpoints.filter(c => c.depth <= 1).slice(0, 5)
+        .map(c => `  ${c.module}${c.block ? ` (${c.block})` : ''}: ${formatBytes(c.bytes)} less, recomputing ${humanCount(c.recomputeFlops)} FLOPs`);
+    const fit = t.fit && (t.fit.batch === 0
+        ? `Fits ${formatBytes(t.fit.budget)}: no batch — one sample already needs ${formatBytes(t.fit.nextPeakBytes)}`
+        : `Fits ${formatBytes(t.fit.budget)}: batch ${t.fit.batch} (peak ${formatBytes(t.fit.peakBytes)}; batch ${t.fit.batch + 1} needs ${formatBytes(t.fit.nextPeakBytes)})`);
+    return [
+        `${s.name} — training, batch ${t.batch}, ${OPTIMIZER_NAMES[t.optimizer]}, ${t.precision === 'mixed' ? 'mixed precision (16-bit activations)' : 'float32'}`,
+        table(['Layer', 'Op', 'Keeps for backward', 'Kept'], rows, [false, false, false, true]),
+        line('Parameters', t.parameterBytes, `${withCommas(s.params)} × 4 B`),
+        line('Buffers (BN running statistics)', t.bufferBytes),
+        line('Gradients', t.gradientBytes),
+        line('Optimizer state', t.optimizerStateBytes, OPTIMIZER_STATE[t.optimizer]),
+        ...(t.weightCopyBytes ? [line('16-bit weight copies (autocast)', t.weightCopyBytes)] : []),
+        line('Activations kept for backward', t.savedActivationBytes),
+        line('Peak during the step', t.peakBytes, `activations and their gradients at most ${formatBytes(Math.max(t.forwardPeakBytes, t.backwardPeakBytes))} (${t.backwardPeakBytes >= t.forwardPeakBytes ? 'in the backward pass' : 'in the forward pass'})`),
+        line('Gradient all-reduce per step', t.allReduceBytes, `data-parallel (DDP): every gradient, ${withCommas(s.params)} × 4 B`),
+        ...(checkpoints.length ? ['Checkpointing a module would keep less:', ...checkpoints] : []),
+        ...(fit ? [fit] : []),
+        TRAINING_MEMORY_CONVENTION,
     ].join('\n');
 }
 

@@ -12,12 +12,20 @@ import { displayText } from '../language/util/quote.js';
 import { formatBytes } from '../language/util/format.js';
 import { ReadRefused } from '../io/bounded-read.js';
 import { WriteRefused } from '../io/safe-write.js';
+import { OPTIMIZERS, TRAINING_PRECISIONS, type Optimizer, type TrainingOptions, type TrainingPrecision } from '../language/analysis/training-memory.js';
 
 /** What each command does and takes, shown by `convnet help`, `convnet COMMAND --help` and after a usage error. */
 const COMMAND_USAGE: Record<string, string> = {
     check: `  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)`,
     summary: `  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
-                                                    per-layer table (name, op, output shape, params, MACs) with totals`,
+                                                    per-layer table (name, op, output shape, params, MACs) with totals
+      --train                     the memory of a training step instead: parameters, gradients, optimizer state,
+                                  what each layer keeps for its backward pass, the peak, what checkpointing a module
+                                  would save, and the gradient all-reduce of data-parallel training
+      --batch N                   samples per step (default: the network input's batch)
+      --optimizer sgd|sgd-momentum|adam   (default sgd-momentum)
+      --precision fp32|mixed      mixed: 16-bit activations, float32 parameters, gradients and optimizer state
+      --fit SIZE                  also the largest batch whose peak fits SIZE, e.g. 8GiB, 512MiB`,
     diff: `  convnet diff A.convnet[#NET] B.convnet[#NET] [--all] [--json | --format markdown]
   convnet diff FILE.convnet[#NET] --git REV         compare two designs: layers added, removed and changed (aligned by name,
                                                     then by structure), with the totals' deltas and ratios. FILE#NET names
@@ -122,15 +130,18 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 return await check(parsed.positional, io);
             }
             case 'summary': {
-                const parsed = parseArgs(rest, ['network', 'format']);
+                const parsed = parseArgs(rest, ['network', 'format', 'batch', 'optimizer', 'precision', 'fit']);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format'].includes(f));
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit'].includes(f));
                 if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 if (parsed.positional.length !== 1) return usage(io, command, 'summary takes exactly one file');
                 const format = parsed.flags.get('format') as string | undefined;
                 if (format !== undefined && !['markdown', 'csv', 'latex'].includes(format)) return usage(io, command, `--format must be markdown, csv or latex, not '${displayText(String(format))}'`);
                 if (format !== undefined && parsed.flags.has('json')) return usage(io, command, 'give --json or --format, not both');
-                return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined }, io);
+                const train = trainingOptions(parsed.flags);
+                if (typeof train === 'string') return usage(io, command, train);
+                if (train && format !== undefined) return usage(io, command, 'give --train or --format, not both');
+                return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined, train }, io);
             }
             case 'graph': {
                 const parsed = parseArgs(rest, ['network', 'svg']);
@@ -257,6 +268,24 @@ export async function main(argv: string[], io: Output): Promise<number> {
 /** Errors whose message is written for the user (names the file, what is wrong and what to do). */
 function isUserFacing(e: unknown): e is Error {
     return e instanceof FileNotFound || e instanceof ReadRefused || e instanceof WriteRefused;
+}
+
+/** `summary --train`'s options, undefined without --train, or what is wrong with them. */
+function trainingOptions(flags: Map<string, string | true>): (TrainingOptions & { fit?: number }) | undefined | string {
+    const given = ['batch', 'optimizer', 'precision', 'fit'].filter(f => flags.has(f));
+    if (!flags.has('train')) return given.length ? `--${given[0]} goes with --train (the memory of a training step)` : undefined;
+    const text = (name: string) => flags.get(name) as string | undefined;
+    const batchText = text('batch');
+    const batch = batchText === undefined ? undefined : Number(batchText);
+    if (batchText !== undefined && (!/^\d+$/.test(batchText) || batch! < 1 || batch! > 2 ** 31)) return `--batch must be a whole number of samples from 1 to 2147483648, not '${displayText(batchText)}'`;
+    const optimizer = text('optimizer') ?? 'sgd-momentum';
+    if (!(OPTIMIZERS as readonly string[]).includes(optimizer)) return `--optimizer must be sgd, sgd-momentum or adam, not '${displayText(optimizer)}'`;
+    const precision = text('precision') ?? 'fp32';
+    if (!(TRAINING_PRECISIONS as readonly string[]).includes(precision)) return `--precision must be fp32 or mixed, not '${displayText(precision)}'`;
+    const fitText = text('fit');
+    const fit = fitText === undefined ? undefined : parseByteSize(fitText);
+    if (fitText !== undefined && fit === undefined) return `--fit must be a memory size such as 8GiB, 512MiB or 100000000 (bytes), not '${displayText(fitText)}'`;
+    return { batch, optimizer: optimizer as Optimizer, precision: precision as TrainingPrecision, ...(fit !== undefined ? { fit } : {}) };
 }
 
 function usage(io: Output, command: string | undefined, problem: string): number {

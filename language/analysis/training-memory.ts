@@ -85,7 +85,7 @@ export interface TrainingMemory {
 }
 
 /** What the figures assume, shown beside them. */
-export const TRAINING_MEMORY_CONVENTION = 'Training memory: as PyTorch keeps it — each op keeps what its backward reads, a tensor kept by several ops counted once, ReLU/ReLU6 in place after an op that does not keep its output (torchvision\'s inplace=True), gradients kept between steps, the loss not counted; the all-reduce is every gradient in float32 once per step (DDP).';
+export const TRAINING_MEMORY_CONVENTION = 'Training memory: as PyTorch keeps it — each op keeps what its backward reads, a tensor kept by several ops counted once, ReLU in place after an op that does not keep its output (torchvision\'s inplace=True; ReLU6 keeps its input, in place too, as PyTorch\'s does), gradients kept between steps, the loss not counted; the all-reduce is every gradient in float32 once per step (DDP).';
 
 const FLOAT32 = 4;
 
