@@ -14,6 +14,7 @@ const entries = [
     { in: 'client/extension.ts', out: 'extension', external: ['vscode'], shipped: true },
     { in: 'client/run/worker.ts', out: 'run-worker', shipped: true },
     { in: 'client/export/worker.ts', out: 'export-worker', shipped: true },
+    { in: 'client/compare/worker.ts', out: 'compare-worker', shipped: true },
     { in: 'test/bench/language.ts', out: 'bench-language' },
     { in: 'test/bench/server.ts', out: 'bench-server' },
     { in: 'test/bench/scale.ts', out: 'bench-scale' },

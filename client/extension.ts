@@ -18,6 +18,7 @@ import { exportNetwork, lastExport, type ExportFormat, type ExportOptions, type 
 import { NetworkStatus } from './status-bar.js';
 import { showError, shownNotices, type Notice } from './notify.js';
 import { ConvNetWebview, type ViewKind } from './webview.js';
+import { COMPARE_COMMAND, compareWith, type CompareOptions } from './compare/compare-view.js';
 
 /** Commands the extension adds besides the code lenses' (server/protocol.ts). */
 export const ExtensionCommands = {
@@ -115,6 +116,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         // Carried by every quick fix; it exists to mark the walkthrough's step done.
         vscode.commands.registerCommand(Commands.quickFixApplied, () => { quickFixesApplied++; }),
         vscode.commands.registerCommand(ExtensionCommands.exportPyTorch, exportCommand('pytorch')),
+        // Arguments as Run Model's; options { against: 'git' | 'network' | a .convnet path, rev, otherNetwork }.
+        vscode.commands.registerCommand(COMPARE_COMMAND, withClient(async (c, ...args) => {
+            const { uri, network, options } = commandArgs<CompareOptions>(args);
+            return compareWith(context, c, uri, network, options);
+        })),
     );
     try {
         client = startClient(context);
