@@ -1,5 +1,6 @@
 /** The extension's settings (package.json `contributes.configuration`), read in one place and typed. */
 import * as vscode from 'vscode';
+import { OPTIMIZERS, type Optimizer } from '../language/analysis/training-memory.js';
 
 export interface ConvNetSettings {
     readonly inlayHints: 'shapes' | 'shapes+cost' | 'off';
@@ -11,6 +12,9 @@ export interface ConvNetSettings {
     /** An image used as input when none is chosen ('' = ask). */
     readonly defaultInputImage: string;
     readonly imagenetNormalization: boolean;
+    /** The Summary view's Training section: samples per step and the optimizer. */
+    readonly trainingBatch: number;
+    readonly trainingOptimizer: Optimizer;
 }
 
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
@@ -34,5 +38,7 @@ export function readSettings(): ConvNetSettings {
         defaultSeed: config.get<number>('defaultSeed', 0),
         defaultInputImage: config.get<string>('defaultInputImage', ''),
         imagenetNormalization: config.get<boolean>('imagenetNormalization', true),
+        trainingBatch: Math.max(1, Math.floor(config.get<number>('trainingBatch', 32)) || 32),
+        trainingOptimizer: (OPTIMIZERS as readonly string[]).includes(config.get<string>('trainingOptimizer', '')) ? config.get<string>('trainingOptimizer') as Optimizer : 'sgd-momentum',
     };
 }

@@ -5,12 +5,18 @@
 import { RequestType } from 'vscode-languageserver';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import type { NetworkSummary } from '../language/analysis/summary.js';
+import type { Optimizer, TrainingMemory } from '../language/analysis/training-memory.js';
 
 export interface NetworkParams {
     readonly uri: string;
     /** Omitted: the network at `position`, else the file's first network. */
     readonly network?: string;
     readonly position?: { line: number; character: number };
+}
+
+/** A summary request may ask for the memory of a training step too (the Summary view's Training section). */
+export interface SummaryParams extends NetworkParams {
+    readonly training?: { readonly batch: number; readonly optimizer: Optimizer };
 }
 
 export interface NetworkListResult {
@@ -25,12 +31,14 @@ export interface GraphResult {
 
 export interface SummaryResult {
     readonly summary?: NetworkSummary;
+    /** When the request asked for it: the step's memory (without its per-layer rows). */
+    readonly training?: Omit<TrainingMemory, 'layers'>;
     readonly errors: string[];
 }
 
 export const NetworksRequest = new RequestType<{ uri: string }, NetworkListResult, void>('convnet/networks');
 export const GraphRequest = new RequestType<NetworkParams, GraphResult, void>('convnet/graph');
-export const SummaryRequest = new RequestType<NetworkParams, SummaryResult, void>('convnet/summary');
+export const SummaryRequest = new RequestType<SummaryParams, SummaryResult, void>('convnet/summary');
 
 /** Command ids the code lenses and quick fixes carry; the extension registers them. */
 export const Commands = {

@@ -5,6 +5,7 @@ import type { Connection } from 'vscode-languageserver';
 import type { Network } from '../language/generated/ast.js';
 import { networksOf } from '../language/analysis/layer-lookup.js';
 import { summarizeNetwork } from '../language/analysis/summary.js';
+import { trainingMemory } from '../language/analysis/training-memory.js';
 import type { NetworkAnalysis } from '../language/analysis/network-analyzer.js';
 import type { ConvNetLspServices } from './services.js';
 import { GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams } from './protocol.js';
@@ -42,7 +43,9 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
     });
     connection.onRequest(SummaryRequest, async params => {
         const { analysis, errors } = await analysisOf(params);
-        return errors.length || !analysis ? { errors } : { summary: summarizeNetwork(analysis.graph), errors };
+        if (errors.length || !analysis) return { errors };
+        const training = params.training && (({ layers: _layers, ...totals }) => totals)(trainingMemory(analysis.graph, params.training));
+        return { summary: summarizeNetwork(analysis.graph), ...(training ? { training } : {}), errors };
     });
 }
 

@@ -2,7 +2,7 @@
 (function () {
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
-    let state = { summary: undefined, errors: [], sortKey: 'order', ascending: true };
+    let state = { summary: undefined, training: undefined, errors: [], sortKey: 'order', ascending: true };
     const columns = [
         { key: 'name', title: 'Layer' }, { key: 'op', title: 'Op' }, { key: 'output', title: 'Output shape' },
         { key: 'params', title: 'Params', num: true }, { key: 'macs', title: 'MACs', num: true }, { key: 'memory', title: 'Memory (bytes)', num: true },
@@ -85,12 +85,43 @@
         memory.className = 'muted';
         memory.textContent = `Activations (float32): ${fmt(s.memory)} bytes in all, peak ${fmt(s.peakMemory)} bytes alive at once.`;
         root.append(title, conventions, copyMd, copyCsv, wrapped(table), memory);
+        if (state.training) root.append(...trainingSection(state.training));
+    }
+
+    const OPTIMIZERS = { 'sgd': 'SGD', 'sgd-momentum': 'SGD with momentum', 'adam': 'Adam' };
+    const bytes = n => n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
+
+    /** The memory of one training step (settings convnet.trainingBatch and convnet.trainingOptimizer), as `convnet summary --train`. */
+    function trainingSection(t) {
+        const heading = document.createElement('h3');
+        heading.textContent = `Training (batch ${t.batch}, ${OPTIMIZERS[t.optimizer] ?? t.optimizer})`;
+        const list = document.createElement('table');
+        list.id = 'training';
+        const rows = [
+            ['Parameters', t.parameterBytes], ['Gradients', t.gradientBytes], ['Optimizer state', t.optimizerStateBytes],
+            ['Activations kept for backward', t.savedActivationBytes], ['Peak during the step', t.peakBytes],
+            ['Gradient all-reduce per step (data-parallel)', t.allReduceBytes],
+        ];
+        for (const [label, value] of rows) {
+            const row = list.insertRow();
+            row.insertCell().textContent = label;
+            const td = row.insertCell();
+            td.textContent = bytes(value);
+            td.className = 'num';
+            td.title = `${fmt(value)} bytes`;
+        }
+        list.dataset.peak = String(t.peakBytes);
+        const best = t.checkpoints.find(c => c.depth <= 1);
+        const note = document.createElement('p');
+        note.className = 'muted';
+        note.textContent = `${best ? `Checkpointing ${best.module} would keep ${bytes(best.bytes)} less. ` : ''}Batch and optimizer: the settings convnet.trainingBatch and convnet.trainingOptimizer.`;
+        return [heading, wrapped(list), note];
     }
 
     window.addEventListener('message', event => {
         const message = event.data;
         if (message.type === 'summary') {
-            state = { ...state, summary: message.summary, errors: message.errors };
+            state = { ...state, summary: message.summary, training: message.training, errors: message.errors };
             render();
         }
     });

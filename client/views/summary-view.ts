@@ -7,6 +7,7 @@ import { ConvNetWebview } from '../webview.js';
 import { summaryMessage } from './messages.js';
 import { revealSource } from './reveal.js';
 import { renderSummaryTable, type TableFormat } from '../../language/render/summary-table.js';
+import { readSettings } from '../config.js';
 
 export class SummaryView {
     private static readonly open = new Map<string, SummaryView>();
@@ -39,6 +40,7 @@ export class SummaryView {
         this.view.onMessage((message: { type: string; format?: TableFormat; line?: number }) => this.onMessage(message), this.disposables);
         // The server publishes diagnostics after every re-validation: the moment the figures are fresh.
         vscode.languages.onDidChangeDiagnostics(() => this.scheduleRefresh(), undefined, this.disposables);
+        vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('convnet.training')) this.scheduleRefresh(); }, undefined, this.disposables);
         this.panel.onDidDispose(() => this.disposables.forEach(d => d.dispose()), undefined, this.disposables);
         void this.refresh();
     }
@@ -49,7 +51,8 @@ export class SummaryView {
     }
 
     async refresh(): Promise<SummaryResult> {
-        const result = await this.client.sendRequest(SummaryRequest.method, this.target) as SummaryResult;
+        const { trainingBatch, trainingOptimizer } = readSettings();
+        const result = await this.client.sendRequest(SummaryRequest.method, { ...this.target, training: { batch: trainingBatch, optimizer: trainingOptimizer } }) as SummaryResult;
         this.lastResult = result;
         await this.view.post(summaryMessage(this.target.network, result));
         return result;
