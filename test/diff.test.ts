@@ -254,3 +254,42 @@ describe('bad input', () => {
         for (const r of [missing, unknown, several, errors, one, format]) expect(r.err).not.toMatch(/\n\s+at \S+ \(.*:\d+:\d+\)/);
     });
 });
+
+describe('the editor\'s comparison worker (out/compare-worker.cjs, as ConvNet: Compare with… runs it)', () => {
+    const runWorker = async (start: unknown): Promise<{ type: string; diff?: NetworkDiff; networks?: string[]; message?: string }> => {
+        const { Worker } = await import('node:worker_threads');
+        const worker = new Worker(path.join(ROOT, 'out', 'compare-worker.cjs'));
+        try {
+            return await new Promise((resolve, reject) => {
+                worker.once('message', resolve);
+                worker.once('error', reject);
+                worker.postMessage(start);
+            });
+        } finally {
+            await worker.terminate();
+        }
+    };
+
+    it('compares an editor\'s unsaved text with a file, asks which network of a file of several, and says why a file cannot be read', async () => {
+        const b = path.join(FIXTURES, 'mobilenet_v2_075.convnet');
+        const unsaved = fs.readFileSync(b, 'utf8');
+        const done = await runWorker({
+            before: { kind: 'file', path: path.join(EXAMPLES, 'mobilenet_v2.convnet'), label: 'mobilenet_v2.convnet' },
+            after: { kind: 'text', uri: `file://${b}`, text: unsaved, label: 'mobilenet_v2_075.convnet' },
+        });
+        expect(done.type).toBe('diff');
+        const [A, B] = [TORCH['mobilenet_v2_1.0'], TORCH['mobilenet_v2_0.75']];
+        expect([done.diff!.totals.params.before, done.diff!.totals.params.after, done.diff!.totals.macs.delta]).toEqual([A.params, B.params, B.macs - A.macs]);
+        const choose = await runWorker({
+            before: { kind: 'file', path: path.join(FIXTURES, 'shufflenet_v1_groups.convnet'), label: 'shufflenet_v1_groups.convnet' },
+            after: { kind: 'file', path: path.join(EXAMPLES, 'resnet18.convnet'), label: 'resnet18.convnet' },
+        });
+        expect(choose).toEqual({ type: 'choose', side: 'before', networks: ['ShuffleNetG3', 'ShuffleNetG8'] });
+        const missing = await runWorker({
+            before: { kind: 'file', path: path.join(dir, 'gone.convnet'), label: 'gone.convnet' },
+            after: { kind: 'file', path: path.join(EXAMPLES, 'resnet18.convnet'), label: 'resnet18.convnet' },
+        });
+        expect(missing.type).toBe('error');
+        expect(missing.message).toMatch(/gone\.convnet: no such file$/);
+    }, 60_000);
+});
