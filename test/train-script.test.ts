@@ -1,0 +1,188 @@
+/**
+ * `convnet export --pytorch model.py --train train.py`: the training script, run for real. torchrun starts two
+ * processes on the CPU (Gloo) that train the LeNet-5 and ResNet-18 examples for a few steps on synthetic data with
+ * DistributedDataParallel; the test reads what the processes print (the loss, and every rank's checksum of its
+ * weights after every step) and what they save. The references are PyTorch's own: both ranks' weights must agree
+ * bit for bit after each step (DDP's all-reduce); the checkpoint, loaded by PyTorch into the exported module, gives
+ * the logits `convnet run --weights checkpoint.safetensors` must match; a run stopped and started again must reach
+ * the weights of a run that never stopped.
+ *
+ * Debian's PyTorch 1.13 on Python 3.11: torchrun's default `--redirects 0` fails there (Std.from_str misses the
+ * zero-valued flag on Python 3.11's enums), so the test gives `--redirects 1 --tee 1`: each rank's stdout is
+ * printed with a `[default<rank>]:` prefix and its stderr as is.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSafetensors, toFloat32 } from '../io/safetensors.js';
+import { relativeError } from './helpers.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'cli', 'bin', 'convnet.cjs');
+const PYTHON = '/usr/bin/python3';
+const TORCHRUN = '/usr/bin/torchrun';
+let dir: string;
+let runs = 0;
+
+beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-train-'));
+});
+afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function convnet(...args: string[]): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+}
+
+function exportWithScript(example: string, folder: string): { model: string; train: string } {
+    const work = path.join(dir, folder);
+    fs.mkdirSync(work);
+    const model = path.join(work, 'model.py');
+    const train = path.join(work, 'train.py');
+    const r = convnet('export', path.join(ROOT, 'examples', example), '--pytorch', model, '--train', train);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/train\.py: training script for /);
+    return { model, train };
+}
+
+interface Training {
+    readonly output: string;
+    /** The mean loss over both ranks, by step. */
+    readonly losses: Map<number, number>;
+    /** Each rank's checksum of its weights, by step. */
+    readonly checksums: Map<number, Map<number, string>>;
+}
+
+/** `torchrun --standalone --nproc_per_node 2 train.py ARGS…` in the script's folder. */
+function torchrun(train: string, args: string[]): Training {
+    const logs = path.join(dir, `torchrun-logs-${++runs}`);
+    fs.mkdirSync(logs);
+    const r = spawnSync(TORCHRUN, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', logs, train, ...args],
+        { cwd: path.dirname(train), encoding: 'utf8', timeout: 240_000 });
+    const output = `${r.stdout}\n${r.stderr}`;
+    if (r.status !== 0) throw new Error(`torchrun exited with ${r.status}:\n${output.slice(-4000)}`);
+    const losses = new Map<number, number>();
+    for (const m of output.matchAll(/step (\d+)\/\d+ epoch \d+ loss (\S+)/g)) losses.set(Number(m[1]), Number(m[2]));
+    const checksums = new Map<number, Map<number, string>>();
+    for (const m of output.matchAll(/rank (\d) step (\d+) weights ([0-9a-f]{16})/g)) {
+        const step = Number(m[2]);
+        if (!checksums.has(step)) checksums.set(step, new Map());
+        checksums.get(step)!.set(Number(m[1]), m[3]);
+    }
+    return { output, losses, checksums };
+}
+
+/** Both ranks printed a checksum after every one of `steps`, and they agree. */
+function expectRanksAgree(training: Training, steps: number[]): void {
+    for (const step of steps) {
+        const byRank = training.checksums.get(step);
+        expect(byRank, `checksums after step ${step}`).toBeDefined();
+        expect([...byRank!.keys()].sort()).toEqual([0, 1]);
+        expect(byRank!.get(1), `rank 1's weights after step ${step}`).toBe(byRank!.get(0));
+    }
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * PyTorch's logits of the checkpoint: the exported module's class loaded with the checkpoint (its own load_weights,
+ * which refuses a missing or unexpected key), in eval mode, on a seeded random input of the .convnet file's shape.
+ * Writes the input and the logits as safetensors.
+ */
+const PYTORCH_LOGITS = `
+import importlib.util, sys, torch
+model_file, class_name, checkpoint, shape, input_file, logits_file = sys.argv[1:]
+spec = importlib.util.spec_from_file_location('exported', model_file)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+model = getattr(module, class_name)().eval()
+module.load_weights(model, checkpoint)
+torch.manual_seed(1)
+x = torch.randn(*[int(n) for n in shape.split(',')])
+with torch.no_grad():
+    logits = model(x)
+module.save_safetensors({'input': x}, input_file)
+module.save_safetensors({'logits': logits}, logits_file)
+print(sorted(model.state_dict().keys())[:3])
+`;
+
+function tensorOf(file: string, name: string): Float32Array {
+    const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)));
+    return toFloat32(parsed.tensors.get(name)!);
+}
+
+/** `convnet run --weights CHECKPOINT` on PyTorch's input gives PyTorch's logits within 1e-4. */
+function expectConvnetRunMatchesPytorch(example: string, model: string, className: string, checkpoint: string, shape: number[]): void {
+    const work = path.dirname(model);
+    const input = path.join(work, 'input.safetensors');
+    const logits = path.join(work, 'logits.safetensors');
+    const reference = spawnSync(PYTHON, ['-c', PYTORCH_LOGITS, model, className, checkpoint, shape.join(','), input, logits], { encoding: 'utf8', timeout: 120_000 });
+    expect(reference.stderr).not.toMatch(/Error/);
+    expect(reference.status).toBe(0);
+    const output = path.join(work, 'convnet-logits.safetensors');
+    const r = convnet('run', path.join(ROOT, 'examples', example), '--weights', checkpoint, '--input', input, '--output', output);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/weights: .*\.safetensors \(\d+ tensors/);
+    const ours = tensorOf(output, 'output');
+    const theirs = tensorOf(logits, 'logits');
+    expect(ours.length).toBe(theirs.length);
+    expect(relativeError(ours, theirs)).toBeLessThan(1e-4);
+}
+
+function checkpointMetadata(file: string): Record<string, string> {
+    return parseSafetensors(new Uint8Array(fs.readFileSync(file))).metadata ?? {};
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+
+describe('the exported training script under torchrun (2 CPU processes, Gloo)', () => {
+    it('LeNet-5: the loss falls, both ranks hold the same weights after every step, the checkpoint runs in convnet with PyTorch\'s logits, and a restart resumes at the step it stopped with the weights of a run that never stopped', () => {
+        const { model, train } = exportWithScript('lenet5.convnet', 'lenet5');
+        // 128 images, 8 per process and step: 8 steps per epoch; the schedule spans 2 epochs.
+        const common = ['--data', 'synthetic', '--synthetic-size', '128', '--batch-size', '8', '--epochs', '2', '--lr', '0.5', '--log-every', '1', '--log-weights-checksum'];
+        const whole = torchrun(train, [...common, '--max-steps', '12', '--checkpoint', 'whole.safetensors']);
+        expect(whole.output).toMatch(/LeNet5: 61,706 parameters; 2 process\(es\) on cpu \(gloo\); batch 8 per process, 16 in all; 8 steps per epoch, 16 in all/);
+        expect([...whole.losses.keys()]).toEqual(range(1, 12));
+        const losses = [...whole.losses.values()];
+        expect(mean(losses.slice(-3))).toBeLessThan(0.7 * mean(losses.slice(0, 2)));
+        expectRanksAgree(whole, range(1, 12));
+        const checkpoint = path.join(path.dirname(train), 'whole.safetensors');
+        expect(checkpointMetadata(checkpoint).step).toBe('12');
+        expectConvnetRunMatchesPytorch('lenet5.convnet', model, 'LeNet5', checkpoint, [1, 1, 32, 32]);
+
+        // Stopped after step 5 (part-way through the first epoch), then started again with the same command.
+        const first = torchrun(train, [...common, '--max-steps', '5', '--checkpoint', 'parts.safetensors']);
+        expect([...first.checksums.keys()]).toEqual(range(1, 5));
+        const second = torchrun(train, [...common, '--max-steps', '12', '--checkpoint', 'parts.safetensors']);
+        expect(second.output).toMatch(/resuming from parts\.safetensors at step 5/);
+        expect([...second.checksums.keys()]).toEqual(range(6, 12));
+        expectRanksAgree(second, range(6, 12));
+        for (const step of range(6, 12)) expect(second.checksums.get(step)!.get(0), `weights after step ${step}`).toBe(whole.checksums.get(step)!.get(0));
+    }, 180_000);
+
+    it('ResNet-18 at 32×32: the loss falls, both ranks agree after every step, the checkpoint gives PyTorch\'s logits in convnet run at 224×224, and a restart resumes at the step it stopped', () => {
+        const { model, train } = exportWithScript('resnet18.convnet', 'resnet18');
+        const common = ['--data', 'synthetic', '--synthetic-size', '64', '--batch-size', '4', '--image-size', '32', '--lr', '0.005', '--log-every', '1',
+            '--log-weights-checksum', '--epochs', '1'];
+        const first = torchrun(train, [...common, '--max-steps', '5']);
+        expect(first.output).toMatch(/ResNet18: 11,689,512 parameters; 2 process\(es\) on cpu \(gloo\); batch 4 per process, 8 in all; 8 steps per epoch, 8 in all; all-reduce of 44\.6 MiB/);
+        expectRanksAgree(first, range(1, 5));
+        const losses = [...first.losses.values()];
+        expect(mean(losses.slice(-2))).toBeLessThan(0.8 * losses[0]);
+        const checkpoint = path.join(path.dirname(train), 'checkpoint.safetensors');
+        expect(checkpointMetadata(checkpoint).step).toBe('5');
+        expectConvnetRunMatchesPytorch('resnet18.convnet', model, 'ResNet18', checkpoint, [1, 3, 224, 224]);
+
+        const second = torchrun(train, [...common, '--max-steps', '7']);
+        expect(second.output).toMatch(/resuming from checkpoint\.safetensors at step 5/);
+        expect([...second.checksums.keys()]).toEqual([6, 7]);
+        expectRanksAgree(second, [6, 7]);
+        expect(checkpointMetadata(checkpoint).step).toBe('7');
+    }, 180_000);
+});
