@@ -3,6 +3,7 @@
  * test/fixtures/train-memory/measure_training_memory.py measured it (torch 1.13 on the CPU: the tensors autograd
  * saves, by unique storage, and the allocator's peak during forward, backward and the optimizer's step). Parameters,
  * gradients, optimizer state and the all-reduce must be exact; the kept activations and the peak within 10%.
+ * The CLI runs in this process; the Summary view's request goes to the bundled server (out/server.cjs, `node esbuild.mjs`).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
@@ -11,6 +12,9 @@ import { loadExample, ROOT } from './zoo-helpers.js';
 import { trainingMemory, type Optimizer } from '../language/analysis/training-memory.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { main } from '../cli/main.js';
+import * as os from 'node:os';
+import { LspSession, uriOf } from './lsp-client.js';
+import { SummaryRequest, type SummaryResult } from '../server/protocol.js';
 
 interface Case {
     network: 'resnet18' | 'mobilenet_v2';
@@ -143,5 +147,27 @@ describe('convnet summary --train', () => {
         expect(ran.err.split('\n')[0]).toBe(`convnet: ${message}`);
         expect(ran.err).not.toMatch(/at .*\.ts:\d+/);
         expect(ran.out).toBe('');
+    });
+});
+
+describe('the Summary view\'s data: the language server answers a summary request with training parameters', () => {
+    it('ResNet-18, batch 16, SGD with momentum: PyTorch\'s all-reduce and optimizer state, its peak within 10%', async () => {
+        const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-train-'));
+        const file = path.join(workspace, 'resnet18.convnet');
+        const text = fs.readFileSync(RESNET18, 'utf8');
+        fs.writeFileSync(file, text);
+        const session = await LspSession.start(workspace);
+        try {
+            expect(await session.open(file, text)).toEqual([]);
+            const result = await session.connection.sendRequest(SummaryRequest.method, { uri: uriOf(file), training: { batch: 16, optimizer: 'sgd-momentum' } }) as SummaryResult;
+            const reference = FIXTURE.cases.find(c => c.network === 'resnet18' && c.batch === 16)!;
+            expect(result.training).toMatchObject({ batch: 16, optimizer: 'sgd-momentum', allReduceBytes: reference.allreduce_bytes, optimizerStateBytes: reference.optimizer_state_bytes });
+            expect(within(result.training!.peakBytes, reference.peak_bytes)).toBeLessThan(0.1);
+            const plain = await session.connection.sendRequest(SummaryRequest.method, { uri: uriOf(file) }) as SummaryResult;
+            expect(plain.training).toBeUndefined();
+        } finally {
+            await session.stop();
+            fs.rmSync(workspace, { recursive: true, force: true });
+        }
     });
 });
