@@ -215,8 +215,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 if (parsed.positional.length !== 1) return usage(io, command, 'export takes exactly one file');
                 const flag = (name: string) => parsed.flags.get(name) as string | undefined;
-                if (!flag('onnx') && !flag('pytorch')) return usage(io, command, 'export needs --onnx OUT.onnx, --pytorch OUT.py or both');
                 if (flag('train') && !flag('pytorch')) return usage(io, command, '--train writes a training script that imports the PyTorch module; give --pytorch MODEL.py too');
+                if (!flag('onnx') && !flag('pytorch')) return usage(io, command, 'export needs --onnx OUT.onnx, --pytorch OUT.py or both');
                 if (flag('weights') && flag('seed')) return usage(io, command, 'give --weights or --seed, not both');
                 const seedText = flag('seed');
                 if (seedText !== undefined && (!/^\d+$/.test(seedText) || Number(seedText) > 0xffffffff)) return usage(io, command, `--seed must be an integer from 0 to 4294967295, not '${displayText(String(seedText))}'`);
