@@ -186,3 +186,76 @@ describe('the exported training script under torchrun (2 CPU processes, Gloo)', 
         expect(checkpointMetadata(checkpoint).step).toBe('7');
     }, 180_000);
 });
+
+describe('the training script: export and bad input', () => {
+    it('--train without --pytorch is a usage error; a network that is not a classifier is refused in one line and nothing is written; an existing script is not replaced without --force', () => {
+        const work = path.join(dir, 'refusals');
+        fs.mkdirSync(work);
+        const lenet = path.join(ROOT, 'examples', 'lenet5.convnet');
+        const alone = convnet('export', lenet, '--train', path.join(work, 'train.py'));
+        expect(alone.status).toBe(2);
+        expect(alone.stderr.split('\n')[0]).toBe('convnet: --train writes a training script that imports the PyTorch module; give --pytorch MODEL.py too');
+
+        const unet = convnet('export', path.join(ROOT, 'examples', 'unet.convnet'), '--pytorch', path.join(work, 'unet.py'), '--train', path.join(work, 'train.py'));
+        expect(unet.status).toBe(1);
+        expect(unet.stderr).toMatch(/^convnet: network UNet's output \S+ is [\d×]+; the training script trains a classifier, whose output is \[N, classes\]\n$/);
+        expect(fs.readdirSync(work)).toEqual([]);
+
+        const twice = convnet('export', lenet, '--pytorch', path.join(work, 'same.py'), '--train', path.join(work, 'same.py'));
+        expect(twice.status).not.toBe(0);
+        expect(twice.stderr).toMatch(/given twice as an output/);
+
+        fs.writeFileSync(path.join(work, 'train.py'), 'mine\n');
+        const kept = convnet('export', lenet, '--pytorch', path.join(work, 'model.py'), '--train', path.join(work, 'train.py'));
+        expect(kept.status).not.toBe(0);
+        expect(kept.stderr).toMatch(/train\.py.*--force/);
+        expect(fs.readFileSync(path.join(work, 'train.py'), 'utf8')).toBe('mine\n');
+        expect(fs.existsSync(path.join(work, 'model.py'))).toBe(false);
+    });
+
+    it('a module in another folder, with quotes and spaces in its path, is imported by its path; the script is ASCII and runs from any folder', () => {
+        const work = path.join(dir, 'odd');
+        const models = path.join(work, 'models "a\' b');
+        fs.mkdirSync(models, { recursive: true });
+        const train = path.join(work, 'train.py');
+        const r = convnet('export', path.join(ROOT, 'examples', 'lenet5.convnet'), '--pytorch', path.join(models, 'le-net".py'), '--train', train);
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        const text = fs.readFileSync(train, 'utf8');
+        expect(/^[\x09\x0a\x20-\x7e]*$/.test(text)).toBe(true);
+        expect(text).toContain('"models \\"a\' b/le-net\\".py"');
+        const help = spawnSync(PYTHON, [train, '--help'], { cwd: os.tmpdir(), encoding: 'utf8', timeout: 60_000 });
+        expect(help.stderr).toBe('');
+        expect(help.status).toBe(0);
+        expect(help.stdout).toMatch(/Train LeNet5 with DistributedDataParallel/);
+    });
+
+    it('as a plain python process on an ImageFolder of grey images: trains and saves; a size the network cannot take and a missing folder are one line each', () => {
+        const { train } = exportWithScript('lenet5.convnet', 'folder');
+        const images = path.join(path.dirname(train), 'images');
+        const make = spawnSync(PYTHON, ['-c', `
+import os, sys
+from PIL import Image
+root = sys.argv[1]
+for label in ['circle', 'square']:
+    os.makedirs(os.path.join(root, label))
+    for i in range(4):
+        Image.new('L', (40, 36), color=40 * i + (120 if label == 'square' else 0)).save(os.path.join(root, label, f'{i}.png'))
+`, images], { encoding: 'utf8' });
+        expect(make.status).toBe(0);
+        const run = (...args: string[]) => spawnSync(PYTHON, [train, ...args], { cwd: path.dirname(train), encoding: 'utf8', timeout: 120_000 });
+        const trained = run('--data', images, '--batch-size', '2', '--max-steps', '2', '--workers', '0', '--log-every', '1');
+        expect(trained.stderr).toBe('');
+        expect(trained.status).toBe(0);
+        expect(trained.stdout).toMatch(/1 process\(es\) on cpu \(gloo\); batch 2 per process, 2 in all; 4 steps per epoch/);
+        expect(trained.stdout).toMatch(/saved checkpoint\.safetensors at step 2/);
+        expect(checkpointMetadata(path.join(path.dirname(train), 'checkpoint.safetensors')).step).toBe('2');
+
+        const small = run('--data', 'synthetic', '--image-size', '20', '--fresh');
+        expect(small.status).toBe(1);
+        expect(small.stderr).toMatch(/^train\.py: LeNet5 cannot take 20 x 20 images \(.*\); the \.convnet file declares 32 x 32; choose another --image-size\n$/);
+        const missing = run('--data', path.join(dir, 'no-such-folder'));
+        expect(missing.status).toBe(1);
+        expect(missing.stderr).toMatch(/^train\.py: --data .*no-such-folder: not a folder; give a folder of images with one subfolder per class, or 'synthetic'\n$/);
+    }, 120_000);
+});
