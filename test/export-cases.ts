@@ -195,13 +195,6 @@ network Shapes(seq: [2, 4, 12], vol: [1, 2, 6, 6, 6]) {
   return t: t -> logsoftmax(dim: -1), v: v -> flatten -> leakyrelu(0.2)
 }
 `,
-};
-
-/**
- * Networks the exporters must carry that the importer does not read back (a learned tensor of a block is an
- * initializer that a Mul reads directly; a number scale is a Mul by a constant): checked by export only.
- */
-export const EXPORT_ONLY_NETWORKS: Record<string, string> = {
     // ConvNeXt's layer_scale (features.1.0.layer_scale), a learned tensor whose name is a Python keyword, x * number.
     'learned tensors of a block, tensor × number': `
 block CNBlock(dim: int)(x) {
@@ -217,13 +210,13 @@ network LayerScale(input: [2, 4, 6, 6]) {
 `,
 };
 
-/** Every accepted op fixture case and the coverage and export-only networks, parsed (an error is a failure). */
+/** Every accepted op fixture case and the coverage networks, parsed (an error is a failure). */
 export async function opCases(): Promise<ExportCase[]> {
     const fixture = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'ops', 'op-cases.json'), 'utf8')) as { cases: OpFixtureCase[] };
     const sources: [string, string][] = fixture.cases
         .filter(c => !('error' in c.torch))
         .map(c => [`op ${c.id}`, c.network ?? singleOp(c.inputs[0], c.step!)]);
-    sources.push(...Object.entries({ ...COVERAGE_NETWORKS, ...EXPORT_ONLY_NETWORKS }).map(([id, text]): [string, string] => [`network: ${id}`, text]));
+    sources.push(...Object.entries(COVERAGE_NETWORKS).map(([id, text]): [string, string] => [`network: ${id}`, text]));
     const cases: ExportCase[] = [];
     for (const [id, text] of sources) {
         const parsed = await parse(text);

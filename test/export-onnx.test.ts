@@ -12,7 +12,7 @@ import { runNetwork } from '../runtime/executor.js';
 import { defaultOpset, exportOnnx, OnnxExportError } from '../interchange/export/onnx.js';
 import { randomInputs } from '../io/inputs.js';
 import { initializeParameters } from '../runtime/weights.js';
-import { COVERAGE_NETWORKS, EXPORT_ONLY_NETWORKS, exampleCases, opCases, relativeError, type ExportCase } from './export-cases.js';
+import { COVERAGE_NETWORKS, exampleCases, opCases, relativeError, type ExportCase } from './export-cases.js';
 import { stateDictKey } from '../language/elaboration/graph.js';
 import { analyzeNetwork, parse } from './helpers.js';
 import { main } from '../cli/main.js';
@@ -138,7 +138,7 @@ network Net(input: [1, 3, 8, 8]) {
             [COVERAGE_NETWORKS['names as torchvision writes them'], ['features.block1-0.block.0.weight', 'features.block1-0.block.in.running_var',
                 'features.block1-0.block.3x3.bias', 'features.denseblock1.denselayer2.conv1.weight', 'features.denseblock2.denselayer1.norm1.weight',
                 'features.transition2.weight', 'return.weight', 'lambda.bias']],
-            [EXPORT_ONLY_NETWORKS['learned tensors of a block, tensor × number'], ['features.1.0.layer_scale', 'features.1.1.lambda', 'features.3.0.layer_scale',
+            [COVERAGE_NETWORKS['learned tensors of a block, tensor × number'], ['features.1.0.layer_scale', 'features.1.1.lambda', 'features.3.0.layer_scale',
                 'features.1.0.block.0.weight']],
         ] as const) {
             const graph = analyzeNetwork(await parse(text)).graph;
@@ -148,7 +148,7 @@ network Net(input: [1, 3, 8, 8]) {
             expect(new Set(initializers)).toEqual(new Set(graph.nodes.flatMap(n => n.params.map(p => stateDictKey(n.name, p.name)))));
             expect(g.output.map(o => o.name)).toEqual(['out-1', 'out2']);
         }
-        const graph = analyzeNetwork(await parse(EXPORT_ONLY_NETWORKS['learned tensors of a block, tensor × number'])).graph;
+        const graph = analyzeNetwork(await parse(COVERAGE_NETWORKS['learned tensors of a block, tensor × number'])).graph;
         const g = onnxProto.onnx.ModelProto.decode(exportOnnx(graph, initializeParameters(graph, 1)).bytes).graph as onnxProto.onnx.GraphProto;
         const layerScale = g.initializer.find(t => t.name === 'features.3.0.layer_scale')!;
         // Its starting value, as `param layer_scale: [dim, 1, 1] = 0.5` says.

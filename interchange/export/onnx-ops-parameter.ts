@@ -1,12 +1,14 @@
 /**
  * ONNX emitters of a learned tensor of its own (`param`) and of scaling by a number. The learned tensor is an
- * initializer under its state_dict key (`features.1.0.layer_scale`), passed on by an Identity so that the layer's
- * output keeps the layer's name apart from the initializer's.
+ * initializer under its state_dict key (`features.1.0.layer_scale`) that the layers using it read directly, as
+ * torch.onnx writes an nn.Parameter; only a network that returns it passes it on by an Identity, to the output's
+ * name.
  */
 import type { EmitContext } from './onnx-emit.js';
 
 export function emitParameter(c: EmitContext): void {
-    c.b.add('Identity', [c.b.param(c.node, '')], c.outputs, [], c.node.name);
+    const initializer = c.b.param(c.node, '');
+    if (c.outputs[0] !== initializer) c.b.add('Identity', [initializer], c.outputs, [], c.node.name);
 }
 
 export function emitScale(c: EmitContext): void {

@@ -155,7 +155,10 @@ export function exportOnnx(graph: NetworkGraph, parameters: ParameterStore, opti
     const b = new Builder(opset, parameters, reserved);
     for (const node of graph.nodes) {
         node.outputs.forEach((t, i) => {
-            if (!names.has(t)) names.set(t, b.unique(node.outputs.length > 1 ? `${node.name}:${i}` : node.name));
+            if (names.has(t)) return;
+            // A learned tensor of its own is read by its initializer's name (its state_dict key).
+            if (node.op === 'parameter') names.set(t, stateDictKey(node.name, ''));
+            else names.set(t, b.unique(node.outputs.length > 1 ? `${node.name}:${i}` : node.name));
         });
     }
     for (const node of graph.nodes) {

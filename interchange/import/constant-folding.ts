@@ -226,8 +226,9 @@ const FOLDERS: Record<string, Folder> = {
         if (is) return [computedTensor([is.length], DataType.INT64, is)];
         return undefined;
     },
-    // PyTorch writes a parameter equal to another as Identity(other) → its own name, which it keeps.
-    Identity: (node, [x]) => (x ? [{ ...x, paramName: x.paramName !== undefined ? node.outputs[0] : undefined, values: x.values }] : undefined),
+    // PyTorch writes a parameter equal to another as Identity(other) → its own name, which it keeps; a graph output
+    // (a network returning a learned tensor) is named for the output, and the parameter keeps its own name.
+    Identity: (node, [x], ev) => (x ? [{ ...x, paramName: x.paramName !== undefined && !ev.isGraphOutput(node.outputs[0]) ? node.outputs[0] : x.paramName, values: x.values }] : undefined),
     Shape: (node, _inputs, ev) => {
         const shape = ev.shapeOf(node.inputs[0]);
         if (!shape) return undefined;
@@ -404,9 +405,16 @@ export class ConstantEvaluator {
     /** Computed constants whose values are not made yet. */
     private readonly unmade = new Set<string>();
 
+    private readonly graphOutputs: ReadonlySet<string>;
+
     constructor(model: DecodedModel, private readonly activationShape: (tensor: string) => Shape | undefined) {
         for (const node of model.nodes) for (const out of node.outputs) if (out) this.producers.set(out, node);
         for (const [name, t] of model.initializers) this.known.set(name, t);
+        this.graphOutputs = new Set(model.outputs.map(o => o.name));
+    }
+
+    isGraphOutput(tensor: string): boolean {
+        return this.graphOutputs.has(tensor);
     }
 
     /** The constant value of `tensor`, or undefined when it depends on an activation (or an unknown shape). */

@@ -9,7 +9,8 @@ import type { AttrValue, OpIssue, Shape } from '../../language/ops/types.js';
 import { formatShape, numel } from '../../language/ops/shape-utils.js';
 import { quoted } from '../../language/util/quote.js';
 import { ConstantEvaluator } from './constant-folding.js';
-import { unsupported } from './import-error.js';
+import { OnnxImportError, unsupported } from './import-error.js';
+import { shortestFloat } from './numbers.js';
 import type { ConstTensor, DecodedModel, OnnxNode } from './onnx-model.js';
 
 /** A parameter tensor of a layer: its PyTorch name (`weight`) and the ONNX tensor it is. */
@@ -143,19 +144,43 @@ export class ImportGraph {
         return { layers: [], nodes: [] };
     }
 
-    /** Adds a layer made from `nodes`, after the language's op spec accepts it; refusals name the `anchor` node. */
-    addLayer(draft: Draft, nodes: number[], anchor: OnnxNode): void {
+    /**
+     * A learned tensor of the model's own modules (ConvNeXt's `features.1.0.layer_scale`) as the language's
+     * `param`: an initializer under a state_dict name, not a number the exporter made up (`onnx::Mul_123`) nor a
+     * layer's weight, bias or statistics; its value is the `param`'s start when every element has it.
+     */
+    learnedTensor(tensor: string): Draft | undefined {
+        const t = this.constant(tensor);
+        if (!t || t.paramName === undefined || !STATE_DICT_NAME.test(t.paramName) || LAYER_PARAMETER.test(t.paramName) || numel(t.dims) <= 1) return undefined;
+        const values = t.values();
+        const attrs: Record<string, AttrValue> = { shape: [...t.dims] };
+        if (values.every(v => v === values[0])) attrs.init = shortestFloat(values[0]);
+        return { op: 'parameter', attrs, inputs: [], outputs: [tensor], params: [paramOf('', tensor, t)] };
+    }
+
+    /**
+     * Adds a layer made from `nodes`, after the language's op spec accepts it; refusals name the `anchor` node (a
+     * layer of no node, a learned tensor the graph returns, has none).
+     */
+    addLayer(draft: Draft, nodes: number[], anchor: OnnxNode | undefined): void {
+        const refuse: (reason: string) => never = reason => {
+            if (anchor) unsupported(anchor, reason);
+            throw new OnnxImportError(`${draft.outputs.map(t => quoted(t)).join(', ')}: ${reason}`);
+        };
         const spec = findOp(draft.op);
         if (!spec) throw new Error(`importer: no op '${draft.op}'`);
         for (const [name, value] of Object.entries(draft.attrs)) {
-            if (!isFiniteAttr(value)) unsupported(anchor, `as ${draft.op} its ${name} would be ${attrText(value)}, and the language's numbers are finite; fix the attribute in the model`);
+            if (!isFiniteAttr(value)) refuse(`as ${draft.op} its ${name} would be ${attrText(value)}, and the language's numbers are finite; fix the attribute in the model`);
         }
         const attrs = withDefaults(draft.op, draft.attrs);
-        const inputShapes = draft.inputs.map(t => this.inputShape(anchor, t));
+        const inputShapes = draft.inputs.map(t => {
+            if (!anchor) throw new Error(`importer: a layer of no node (${draft.op}) reads ${t}`);
+            return this.inputShape(anchor, t);
+        });
         const result = spec.shape({ inputs: inputShapes, attrs });
         const error = result.issues.find(i => i.severity === 'error');
         if (!result.outputs || error) {
-            unsupported(anchor, `as ${draft.op}(${describeAttrs(draft.attrs)}) on ${inputShapes.map(formatShape).join(', ')} it is refused by the language: ${error?.message ?? 'no output shape'}`);
+            refuse(`as ${draft.op}(${describeAttrs(draft.attrs)}) on ${inputShapes.map(formatShape).join(', ')} it is refused by the language: ${error?.message ?? 'no output shape'}`);
         }
         if (result.outputs.length !== draft.outputs.length) throw new Error(`importer: ${draft.op} gives ${result.outputs.length} outputs, the node ${draft.outputs.length}`);
         const cost = spec.cost({ inputs: inputShapes, attrs }, result.outputs);
@@ -163,7 +188,7 @@ export class ImportGraph {
         for (const p of cost.params) {
             const found = params.find(q => q.name === p.name);
             if (!found || numel(found.dims) !== numel(p.shape)) {
-                unsupported(anchor, `as ${draft.op} its parameter '${p.name}' should have ${numel(p.shape)} values (${formatShape(p.shape)}), the model's ${found ? `has ${numel(found.dims)} (${formatShape(found.dims)})` : 'is missing'}`);
+                refuse(`as ${draft.op} its parameter '${p.name}' should have ${numel(p.shape)} values (${formatShape(p.shape)}), the model's ${found ? `has ${numel(found.dims)} (${formatShape(found.dims)})` : 'is missing'}`);
             }
         }
         for (const q of params) {
@@ -236,3 +261,9 @@ function isFiniteAttr(value: AttrValue): boolean {
     if (typeof value === 'number') return Number.isFinite(value);
     return Array.isArray(value) ? value.every(isFiniteAttr) : true;
 }
+
+/** Dotted module path and attribute name, as PyTorch writes a state_dict key. */
+const STATE_DICT_NAME = /^[A-Za-z_][\w-]*(\.[\w-]+)*$/;
+
+/** A key of a layer's own tensors (conv.weight, bn.running_var), which a layer reads, never a `param`. */
+const LAYER_PARAMETER = /(^|\.)(weight|bias|running_mean|running_var)$/;

@@ -47,6 +47,8 @@ export function scopeOfNodes(nodes: readonly OnnxNode[], indices: readonly numbe
 
 /** The layer's hierarchical name: from its parameters' names (state_dict keys) or else its nodes' names. */
 export function layerPath(layer: ImportedLayer, nodes: readonly OnnxNode[]): string[] | undefined {
+    // A learned tensor of a module (`param`) is named by its whole key: `features.1.0.layer_scale`.
+    const own = layer.op === 'parameter' ? layer.params[0]?.paramName : undefined;
     const prefixes = new Set<string>();
     for (const p of layer.params) {
         const name = p.paramName ?? p.tensor;
@@ -55,7 +57,8 @@ export function layerPath(layer: ImportedLayer, nodes: readonly OnnxNode[]): str
         else prefixes.add('');
     }
     let path: string[] | undefined;
-    if (prefixes.size === 1 && ![...prefixes][0].includes('::') && [...prefixes][0] !== '') path = [...prefixes][0].split('.');
+    if (own !== undefined && !own.includes('::')) path = own.split('.');
+    else if (prefixes.size === 1 && ![...prefixes][0].includes('::') && [...prefixes][0] !== '') path = [...prefixes][0].split('.');
     else path = scopeOfNodes(nodes, layer.nodes);
     if (!path || path.length === 0) return undefined;
     // The segments beyond the deepest kept become one, so the written modules nest within the language's limits.

@@ -77,7 +77,9 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     ];
     const written = writeConvNet(graph, { networkName, header });
     const shapeOf = (t: string) => graph.shapes.get(t)!;
-    const names = graph.layers.flatMap(l => l.params.map(p => p.paramName ?? p.tensor));
+    // A learned tensor of a module (`param`) has a key of any name (`layer_scale`); the others end in weight, bias, ….
+    const names = graph.layers.flatMap(l => l.params.map(p => ({ name: p.paramName ?? p.tensor, parameter: l.op === 'parameter' })));
+    const kept = names.filter(n => (n.parameter ? !n.name.includes('::') : STATE_DICT_KEY.test(n.name)));
     return {
         text: written.text,
         networkName,
@@ -90,8 +92,8 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
         macs,
         inputs: graph.inputs.map(i => ({ name: i.name, shape: i.shape })),
         outputs: graph.outputs.map(o => ({ name: o.name, shape: shapeOf(o.tensor) })),
-        parameterNames: names.filter(n => STATE_DICT_KEY.test(n)),
-        generatedNames: names.filter(n => !STATE_DICT_KEY.test(n)).length,
+        parameterNames: kept.map(n => n.name),
+        generatedNames: names.length - kept.length,
         notes,
     };
 }

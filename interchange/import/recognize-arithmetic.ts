@@ -28,5 +28,9 @@ export const recogniseArithmetic: Recogniser = (node, graph) => {
     if (node.opType === 'Mul' && t && numel(t.dims) === 1 && graph.isActivation(x) && t.dims.length <= graph.inputShape(node, x).length) {
         return { layers: [{ op: 'scale', attrs: { factor: shortestFloat(t.values()[0]) }, inputs: [x], outputs: [node.outputs[0]] }], nodes: [] };
     }
+    const parameter = graph.isActivation(x) ? graph.learnedTensor(constant) : undefined;
+    // A learned tensor of a module of its own (ConvNeXt's layer_scale): the language's `param`, then the arithmetic.
+    if (parameter) return { layers: [parameter, { op, attrs: {}, inputs: [a, b], outputs: [node.outputs[0]] }], nodes: [] };
     unsupported(node, `${node.opType} of an activation and a constant${t ? ` of shape ${formatShape(t.dims)}${numel(t.dims) === 1 ? ` (${shortestFloat(t.values()[0])})` : ''}` : ''} has no ConvNet op; the language's ${op} combines two computed tensors`);
 };
+

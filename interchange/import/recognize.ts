@@ -144,6 +144,8 @@ export function recognizeModel(model: DecodedModel): RecognizedGraph {
     mergeLayers(graph);
     const outputs = model.outputs.map(o => {
         const tensor = graph.aliases.get(o.name) ?? o.name;
+        const parameter = graph.shapes.has(tensor) ? undefined : graph.learnedTensor(tensor);
+        if (parameter) graph.addLayer(parameter, [], undefined);
         if (!graph.shapes.has(tensor)) {
             if (graph.constants.isConstant(tensor)) throw new OnnxImportError(`output ${quoted(o.name)} is a constant; the language's networks compute their outputs from their inputs`);
             throw new OnnxImportError(`output ${quoted(o.name)} is produced by no node of the graph`);

@@ -23,7 +23,7 @@
 import { findOp } from '../../language/ops/registry.js';
 import { LIMITS } from '../../language/elaboration/limits.js';
 import { blockSource, generalizeBlocks, type BlockText } from './block-generalization.js';
-import { formatCall, formatChain, listText, type ListItem } from './convnet-format.js';
+import { formatAttr, formatCall, formatChain, listText, type ListItem } from './convnet-format.js';
 import { convnetText, isLabelName, isLegalName, isPosition, RESERVED_NAMES } from './convnet-text.js';
 import type { ImportedLayer } from './import-graph.js';
 import { ModuleTree, type Member } from './module-tree.js';
@@ -217,7 +217,15 @@ export class ConvNetWriter {
             names.set(pending.last, name);
             pending = undefined;
         };
+        // A module's learned tensors come first, as the language declares them: `param layer_scale: [96, 1, 1] = 1e-6`.
+        const declarations: string[] = [];
         for (const m of ordered) {
+            if (m.layer?.op === 'parameter') {
+                const name = fresh(m.name !== undefined && !isPosition(m.name) ? m.name : 'param');
+                declarations.push(`${indent}param ${name}: [${(m.layer.attrs.shape as number[]).join(', ')}]${m.layer.attrs.init !== undefined ? ` = ${formatAttr(m.layer.attrs.init)}` : ''}`);
+                names.set(m.layer.outputs[0], name);
+                continue;
+            }
             const ins = this.tree.inputsOf(m);
             const [piped, ...sides] = ins;
             const outs = this.tree.exits(m);
@@ -252,11 +260,11 @@ export class ConvNetWriter {
         const label = (o: { name?: string }) => (o.name !== undefined ? `${convnetText(o.name, 'output')}: ` : '');
         if (pending && outputs.length === 1 && outputs[0].tensor === pending.last && readersInScope(pending.last).length === 0) {
             lines.push(chainText(pending, `${indent}return ${label(outputs[0])}`));
-            return lines;
+            return [...declarations, ...lines];
         }
         flush();
         lines.push(`${indent}return ${outputs.map(o => `${label(o)}${nameIn(names, o.tensor)}`).join(', ')}`);
-        return lines;
+        return [...declarations, ...lines];
     }
 
     private stepLabel(m: Member): string {
