@@ -24,6 +24,7 @@ import { COMPARE_COMMAND, compareWith, type CompareOptions } from './compare/com
 export const ExtensionCommands = {
     exportOnnx: 'convnet.exportOnnx',
     exportPyTorch: 'convnet.exportPyTorch',
+    exportTrainingScript: 'convnet.exportTrainingScript',
     openExample: 'convnet.openExample',
 } as const;
 
@@ -116,6 +117,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         // Carried by every quick fix; it exists to mark the walkthrough's step done.
         vscode.commands.registerCommand(Commands.quickFixApplied, () => { quickFixesApplied++; }),
         vscode.commands.registerCommand(ExtensionCommands.exportPyTorch, exportCommand('pytorch')),
+        vscode.commands.registerCommand(ExtensionCommands.exportTrainingScript, exportCommand('train')),
         // Arguments as Run Model's; options { against: 'git' | 'network' | a .convnet path, rev, otherNetwork }.
         vscode.commands.registerCommand(COMPARE_COMMAND, withClient(async (c, ...args) => {
             const { uri, network, options } = commandArgs<CompareOptions>(args);

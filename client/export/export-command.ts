@@ -1,7 +1,8 @@
 /**
- * ConvNet: Export to ONNX and ConvNet: Export to PyTorch. Picks the network (as Run Model does), the file to write
- * (a save dialog) and the weights, then exports in a worker thread with the code `convnet export` uses
- * (interchange/export/files.ts) and reports the files written with an Open action — or the problem, in one sentence.
+ * ConvNet: Export to ONNX, ConvNet: Export to PyTorch and ConvNet: Export Training Script (a torchrun-ready script,
+ * with the PyTorch module it imports written beside it as `<network>.py`). Picks the network (as Run Model does), the
+ * file to write (a save dialog) and the weights (not for the training script), then exports in a worker thread with
+ * the code `convnet export` uses (interchange/export/files.ts) and reports the files written with an Open action — or the problem, in one sentence.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +18,7 @@ import { showError, showInfo, showWarning } from '../notify.js';
 import { resolveTarget } from '../targets.js';
 import type { FromExportWorker, StartExport } from './messages.js';
 
-export type ExportFormat = 'onnx' | 'pytorch';
+export type ExportFormat = 'onnx' | 'pytorch' | 'train';
 
 /**
  * Options a test or a keybinding may pass (`{ uri, network, target, seed }`) to skip the dialogs. Given a
@@ -45,7 +46,13 @@ export type ExportOutcome =
 const FORMATS: Record<ExportFormat, { name: string; extension: string; filters: Record<string, string[]> }> = {
     onnx: { name: 'ONNX', extension: 'onnx', filters: { 'ONNX model': ['onnx'] } },
     pytorch: { name: 'PyTorch', extension: 'py', filters: { 'Python (PyTorch module)': ['py'] } },
+    train: { name: 'PyTorch (training script)', extension: 'py', filters: { 'Python (training script)': ['py'] } },
 };
+
+/** The module a training script imports: `<network>.py` beside the script. */
+function moduleBeside(script: string, network: string): string {
+    return path.join(path.dirname(script), `${network.toLowerCase()}.py`);
+}
 
 let lastOutcome: ExportOutcome | undefined;
 
@@ -61,7 +68,7 @@ const fsPathOf = (value: string | vscode.Uri): string =>
 async function askTarget(format: ExportFormat, sourceUri: vscode.Uri, network: string): Promise<vscode.Uri | undefined> {
     const { name, extension, filters } = FORMATS[format];
     const folder = sourceUri.scheme === 'file' ? vscode.Uri.file(path.dirname(sourceUri.fsPath)) : vscode.workspace.workspaceFolders?.[0]?.uri;
-    const file = `${network.toLowerCase()}.${extension}`;
+    const file = `${format === 'train' ? 'train_' : ''}${network.toLowerCase()}.${extension}`;
     return vscode.window.showSaveDialog({
         defaultUri: folder ? vscode.Uri.joinPath(folder, file) : undefined,
         filters, saveLabel: `Export to ${name}`, title: `Export ${network} to ${name}`,
@@ -106,10 +113,10 @@ function sourceFiles(graph: NetworkGraph): string[] {
  * The save dialog has already asked about the file it chose, so only the others (a PyTorch module's state_dict
  * beside it) are asked about then; a request with a fixed target asks about every existing file.
  */
-async function confirmReplacing(request: ExportRequest, chosenInDialog: boolean): Promise<ExportRequest | undefined> {
+async function confirmReplacing(request: ExportRequest, chosenInDialog: boolean, chosen: string): Promise<ExportRequest | undefined> {
     if (request.replace !== undefined) return request;
     const targets = exportTargets(request);
-    const existing = targets.filter((file, i) => fs.existsSync(file) && !(chosenInDialog && i === 0));
+    const existing = targets.filter(file => fs.existsSync(file) && !(chosenInDialog && file === chosen));
     if (existing.length === 0) return { ...request, replace: chosenInDialog };
     const names = existing.map(f => path.basename(f)).join(' and ');
     const answer = await vscode.window.showWarningMessage(`${names} already exist${existing.length === 1 ? 's' : ''}. Replace ${existing.length === 1 ? 'it' : 'them'}?`, { modal: true }, 'Replace');
@@ -166,17 +173,17 @@ export async function exportNetwork(context: vscode.ExtensionContext, client: La
             return undefined;
         }
         file = chosen.fsPath;
-        weights = await askWeights(format, seed);
+        weights = format === 'train' ? {} : await askWeights(format, seed);
         if (!weights) return undefined;
     }
     let request: ExportRequest = {
-        ...(format === 'onnx' ? { onnx: file, opset: options.opset } : { pytorch: file }),
+        ...(format === 'onnx' ? { onnx: file, opset: options.opset } : format === 'train' ? { pytorch: moduleBeside(file, target.network), train: file } : { pytorch: file }),
         ...weights,
         sourceFile: sourceUri.scheme === 'file' ? sourceUri.fsPath : target.uri,
         otherSources: sourceFiles(result.graph),
         replace: options.replace,
     };
-    const allowed = await confirmReplacing(request, options.target === undefined);
+    const allowed = await confirmReplacing(request, options.target === undefined, file);
     if (allowed === undefined) return undefined;
     request = allowed;
     try {
@@ -198,7 +205,8 @@ export async function exportNetwork(context: vscode.ExtensionContext, client: La
         void showError(message);
         return lastOutcome;
     }
-    const [main, ...others] = answer.files;
+    // The file asked for first (a training script before the module it imports).
+    const [main, ...others] = [...answer.files].sort((a, b) => Number(b.file === file) - Number(a.file === file));
     const message = `ConvNet: exported ${target.network} to ${main.file} — ${main.what} (${formatBytes(main.bytes)})`
         + others.map(f => `; ${path.basename(f.file)}: ${f.what} (${formatBytes(f.bytes)})`).join('');
     for (const warning of answer.warnings) void showWarning(`ConvNet: ${warning}`);

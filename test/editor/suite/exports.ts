@@ -1,5 +1,5 @@
 /**
- * ConvNet: Export to ONNX and ConvNet: Export to PyTorch on examples/resnet18.convnet, started with a target
+ * ConvNet: Export to ONNX, Export to PyTorch and Export Training Script on examples/resnet18.convnet, started with a target
  * (as a test or a keybinding may) so that no dialog opens: the files exist, equal what `convnet export` writes,
  * and the notification names them; a failure is one readable sentence.
  */
@@ -91,6 +91,29 @@ test('Export to PyTorch writes the ResNet18 nn.Module `convnet export --pytorch`
     assert.deepEqual(seeded.files.map(f => f.file), [target, weights]);
     assert.ok(fs.statSync(weights).size > 1_000_000, 'the state_dict is written');
     assert.match(seeded.files[1].what, /seeded weights \(seed 1\)/);
+}, { timeoutMs: 60_000, installed: true });
+
+test('Export Training Script writes the script and, beside it, the module it imports, as `convnet export --pytorch --train` does', async () => {
+    const api = await convnetApi();
+    await openResnet();
+    const folder = exportFolder('train');
+    const target = path.join(folder, 'train_resnet18.py');
+    const outcome = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportTrainingScript', { uri: resnetUri().toString(), network: NETWORK, target });
+    assert.equal(outcome?.status, 'done', outcome?.status === 'error' ? outcome.message : '');
+    if (outcome?.status !== 'done') return;
+    const module = path.join(folder, 'resnet18.py');
+    assert.deepEqual(outcome.files.map(f => f.file).sort(), [module, target].sort(), 'the script and the module, no weights');
+    const script = fs.readFileSync(target, 'utf8');
+    assert.match(script, /^from resnet18 import ResNet18, load_weights$/m);
+    assert.match(api.notices().at(-1)?.message ?? '', /^ConvNet: exported ResNet18 to .*train_resnet18\.py — training script for ResNet18/);
+    const cli = cliFolder();
+    try {
+        await convnetCli('export', resnetUri().fsPath, '--pytorch', path.join(cli, 'resnet18.py'), '--train', path.join(cli, 'train_resnet18.py'));
+        assert.equal(script, fs.readFileSync(path.join(cli, 'train_resnet18.py'), 'utf8'), 'the editor\'s script equals the CLI\'s');
+        assert.equal(fs.readFileSync(module, 'utf8'), fs.readFileSync(path.join(cli, 'resnet18.py'), 'utf8'), 'and so does the module');
+    } finally {
+        fs.rmSync(cli, { recursive: true, force: true });
+    }
 }, { timeoutMs: 60_000, installed: true });
 
 test('an export that cannot write its file says why in one sentence', async () => {
