@@ -213,12 +213,15 @@ describe('the training script: export and bad input', () => {
         expect(fs.existsSync(path.join(work, 'model.py'))).toBe(false);
     });
 
-    it('a module in another folder, with quotes and spaces in its path, is imported by its path; the script is ASCII and runs from any folder', () => {
+    it('a module in another folder, with quotes and spaces in its path, is imported by its path; a hostile source file name stays text; the script is ASCII and runs from any folder', () => {
         const work = path.join(dir, 'odd');
         const models = path.join(work, 'models "a\' b');
         fs.mkdirSync(models, { recursive: true });
         const train = path.join(work, 'train.py');
-        const r = convnet('export', path.join(ROOT, 'examples', 'lenet5.convnet'), '--pytorch', path.join(models, 'le-net".py'), '--train', train);
+        // A source file name that would end the docstring and run code, were it not escaped.
+        const source = path.join(work, 'x"""; import os; os.system(\'touch pwned\') #.convnet');
+        fs.copyFileSync(path.join(ROOT, 'examples', 'lenet5.convnet'), source);
+        const r = convnet('export', source, '--pytorch', path.join(models, 'le-net".py'), '--train', train);
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);
         const text = fs.readFileSync(train, 'utf8');
@@ -228,6 +231,8 @@ describe('the training script: export and bad input', () => {
         expect(help.stderr).toBe('');
         expect(help.status).toBe(0);
         expect(help.stdout).toMatch(/Train LeNet5 with DistributedDataParallel/);
+        expect(text).toContain('from x\\"\\"\\"; import os;');
+        expect(fs.existsSync(path.join(os.tmpdir(), 'pwned'))).toBe(false);
     });
 
     it('as a plain python process on an ImageFolder of grey images: trains and saves; a size the network cannot take and a missing folder are one line each', () => {
