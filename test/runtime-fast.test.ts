@@ -138,6 +138,11 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { channels: 5, multiplier: 1, input: [1, 13, 29], output: [1, 9, 25], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0], lo: 0 },
         { channels: 4, multiplier: 1, input: [1, 9, 31], output: [1, 4, 11], kernel: [1, 3, 3], stride: [1, 2, 3], dilation: [1, 1, 1], padBegin: [0, 0, 1] },
         { channels: 3, multiplier: 1, input: [1, 2, 2], output: [1, 2, 2], kernel: [1, 7, 7], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 3, 3] },
+        // 3×3 stride 1, two output rows at a time: an odd row left over, eight columns and a last four, one row only.
+        { channels: 3, multiplier: 1, input: [1, 7, 7], output: [1, 7, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        { channels: 2, multiplier: 2, input: [1, 11, 10], output: [1, 11, 10], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: -0.5, hi: 0.5 },
+        { channels: 2, multiplier: 1, input: [1, 1, 5], output: [1, 1, 5], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
+        { channels: 4, multiplier: 1, input: [1, 12, 20], output: [1, 10, 18], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0] },
     ];
     it.each(depthwiseCases)('depthwise $channels×$multiplier channels $input → $output, kernel $kernel, stride $stride, dilation $dilation', c => {
         const planeIn = c.input[1] * c.input[2];

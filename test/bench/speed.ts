@@ -52,7 +52,7 @@ interface Case {
     readonly text?: string;
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
     { id: 'resnet18', title: 'ResNet-18', file: 'examples/resnet18.convnet' },
     { id: 'mobilenet_v2', title: 'MobileNetV2', file: 'examples/mobilenet_v2.convnet' },
     { id: 'conv3x3', title: '3×3 conv 64→64 @56²', text: 'network Conv3x3(input: [1, 64, 56, 56]) {\n  return input -> conv(64, kernel: 3, padding: 1, bias: false)\n}\n' },
@@ -61,6 +61,21 @@ const CASES: Case[] = [
     { id: 'transposed', title: 'transposed 4×4/2 64→32 @28²', text: 'network Transposed(input: [1, 64, 28, 28]) {\n  return input -> convtranspose(32, kernel: 4, stride: 2, padding: 1, bias: false)\n}\n' },
     { id: 'grouped', title: 'grouped 3×3 g=4 64→64 @56²', text: 'network Grouped(input: [1, 64, 56, 56]) {\n  return input -> conv(64, kernel: 3, padding: 1, groups: 4, bias: false)\n}\n' },
 ];
+
+/**
+ * The cases of this run: every one, or those `--cases conv3x3,depthwise` names (passed to the children through
+ * CONVNET_BENCH_CASES), for comparing one kernel against its previous version quickly.
+ */
+const CASES: Case[] = (() => {
+    const named = process.env.CONVNET_BENCH_CASES?.split(',').filter(Boolean);
+    if (!named?.length) return ALL_CASES;
+    const unknown = named.filter(id => !ALL_CASES.some(c => c.id === id));
+    if (unknown.length) {
+        console.error(`unknown case ${unknown.join(', ')}; the cases are ${ALL_CASES.map(c => c.id).join(', ')}`);
+        process.exit(2);
+    }
+    return ALL_CASES.filter(c => named.includes(c.id));
+})();
 
 interface Measurement {
     case: string;
@@ -401,6 +416,18 @@ async function main(): Promise<void> {
     if (args[0] === '--child') return child(args[1] as Engine, Number(args[2]));
     if (args[0] === '--memory') return memoryChild();
     if (args[0] === '--peak') return peakChild();
+    const casesIndex = args.indexOf('--cases');
+    if (casesIndex >= 0) {
+        // Children read the selection from the environment; this process re-reads it too.
+        const named = (args[casesIndex + 1] ?? '').split(',').filter(Boolean);
+        const unknown = named.filter(id => !ALL_CASES.some(c => c.id === id));
+        if (!named.length || unknown.length) {
+            console.error(`--cases takes case names separated by commas (unknown: ${unknown.join(', ') || 'none given'}); the cases are ${ALL_CASES.map(c => c.id).join(', ')}`);
+            process.exit(2);
+        }
+        process.env.CONVNET_BENCH_CASES = named.join(',');
+        CASES.splice(0, CASES.length, ...ALL_CASES.filter(c => named.includes(c.id)));
+    }
     const quick = args.includes('--quick');
     const busy = args.includes('--busy');
     const roundsIndex = args.indexOf('--rounds');

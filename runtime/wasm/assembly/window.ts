@@ -21,8 +21,9 @@ export const WINDOW_AVG: i32 = 2;       // mean over all kh·kw taps, padding co
 /**
  * The interior columns [owLo, owHi) of one output row of a 3×3 depthwise conv (stride ≤ 2, no column dilation),
  * four at a time with the nine weights held in registers; returns the first column it left undone (< 4 remain).
+ * Inlined where it is called with a literal stride, so that each load's stride test is decided when compiling.
  */
-function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32, ih0: i32, dh: i32, H: i32, W: i32, sw: i32, pw: i32,
+@inline function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32, ih0: i32, dh: i32, H: i32, W: i32, sw: i32, pw: i32,
     owLo: i32, owHi: i32, clamp: bool, loV: v128, hiV: v128): i32 {
     const w0 = v128.load32_splat(taps), w1 = v128.load32_splat(taps, 4), w2 = v128.load32_splat(taps, 8);
     const w3 = v128.load32_splat(taps, 12), w4 = v128.load32_splat(taps, 16), w5 = v128.load32_splat(taps, 20);
@@ -97,9 +98,83 @@ function depthwise3x3Interior(plane: usize, taps: usize, row: usize, start: f32,
     return ow;
 }
 
-/** Bytes of scratch windowPadded needs for one plane. */
+/**
+ * Output rows oh and oh + 1 of a 3×3 stride-1 depthwise conv from a padded plane (input rows ih0 … ih0 + 3), eight
+ * columns at a time into `rowA` and `rowB`: each input row, loaded once, feeds both output rows, so two rows read
+ * four input rows instead of six — the loads, not the multiply-adds, bound this kernel. `columns` is a multiple of 4.
+ */
+function depthwise3x3TwoRows(padded: usize, Wp: i32, taps: usize, rowA: usize, rowB: usize, start: f32, ih0: i32, columns: i32,
+    clamp: bool, loV: v128, hiV: v128): void {
+    const w0 = v128.load32_splat(taps), w1 = v128.load32_splat(taps, 4), w2 = v128.load32_splat(taps, 8);
+    const w3 = v128.load32_splat(taps, 12), w4 = v128.load32_splat(taps, 16), w5 = v128.load32_splat(taps, 20);
+    const w6 = v128.load32_splat(taps, 24), w7 = v128.load32_splat(taps, 28), w8 = v128.load32_splat(taps, 32);
+    const rowBytes = <usize>Wp * 4;
+    const r0 = padded + <usize>ih0 * rowBytes;
+    const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+    const begin = f32x4.splat(start);
+    let ow = 0;
+    for (; ow + 8 <= columns; ow += 8) {
+        const at = <usize>ow << 2;
+        let a0 = begin, a1 = begin, b0 = begin, b1 = begin;
+        let x = v128.load(r0 + at), y = v128.load(r0 + at, 16);
+        a0 = madd(w0, x, a0); a1 = madd(w0, y, a1);
+        x = v128.load(r0 + at, 4); y = v128.load(r0 + at, 20);
+        a0 = madd(w1, x, a0); a1 = madd(w1, y, a1);
+        x = v128.load(r0 + at, 8); y = v128.load(r0 + at, 24);
+        a0 = madd(w2, x, a0); a1 = madd(w2, y, a1);
+        x = v128.load(r1 + at); y = v128.load(r1 + at, 16);
+        a0 = madd(w3, x, a0); a1 = madd(w3, y, a1); b0 = madd(w0, x, b0); b1 = madd(w0, y, b1);
+        x = v128.load(r1 + at, 4); y = v128.load(r1 + at, 20);
+        a0 = madd(w4, x, a0); a1 = madd(w4, y, a1); b0 = madd(w1, x, b0); b1 = madd(w1, y, b1);
+        x = v128.load(r1 + at, 8); y = v128.load(r1 + at, 24);
+        a0 = madd(w5, x, a0); a1 = madd(w5, y, a1); b0 = madd(w2, x, b0); b1 = madd(w2, y, b1);
+        x = v128.load(r2 + at); y = v128.load(r2 + at, 16);
+        a0 = madd(w6, x, a0); a1 = madd(w6, y, a1); b0 = madd(w3, x, b0); b1 = madd(w3, y, b1);
+        x = v128.load(r2 + at, 4); y = v128.load(r2 + at, 20);
+        a0 = madd(w7, x, a0); a1 = madd(w7, y, a1); b0 = madd(w4, x, b0); b1 = madd(w4, y, b1);
+        x = v128.load(r2 + at, 8); y = v128.load(r2 + at, 24);
+        a0 = madd(w8, x, a0); a1 = madd(w8, y, a1); b0 = madd(w5, x, b0); b1 = madd(w5, y, b1);
+        x = v128.load(r3 + at); y = v128.load(r3 + at, 16);
+        b0 = madd(w6, x, b0); b1 = madd(w6, y, b1);
+        x = v128.load(r3 + at, 4); y = v128.load(r3 + at, 20);
+        b0 = madd(w7, x, b0); b1 = madd(w7, y, b1);
+        x = v128.load(r3 + at, 8); y = v128.load(r3 + at, 24);
+        b0 = madd(w8, x, b0); b1 = madd(w8, y, b1);
+        if (clamp) {
+            a0 = f32x4.min(f32x4.max(a0, loV), hiV); a1 = f32x4.min(f32x4.max(a1, loV), hiV);
+            b0 = f32x4.min(f32x4.max(b0, loV), hiV); b1 = f32x4.min(f32x4.max(b1, loV), hiV);
+        }
+        v128.store(rowA + at, a0); v128.store(rowA + at, a1, 16);
+        v128.store(rowB + at, b0); v128.store(rowB + at, b1, 16);
+    }
+    if (ow < columns) {
+        // The last four columns: both rows, four at a time.
+        const at = <usize>ow << 2;
+        let a = begin, b = begin;
+        let x = v128.load(r0 + at); a = madd(w0, x, a);
+        x = v128.load(r0 + at, 4); a = madd(w1, x, a);
+        x = v128.load(r0 + at, 8); a = madd(w2, x, a);
+        x = v128.load(r1 + at); a = madd(w3, x, a); b = madd(w0, x, b);
+        x = v128.load(r1 + at, 4); a = madd(w4, x, a); b = madd(w1, x, b);
+        x = v128.load(r1 + at, 8); a = madd(w5, x, a); b = madd(w2, x, b);
+        x = v128.load(r2 + at); a = madd(w6, x, a); b = madd(w3, x, b);
+        x = v128.load(r2 + at, 4); a = madd(w7, x, a); b = madd(w4, x, b);
+        x = v128.load(r2 + at, 8); a = madd(w8, x, a); b = madd(w5, x, b);
+        x = v128.load(r3 + at); b = madd(w6, x, b);
+        x = v128.load(r3 + at, 4); b = madd(w7, x, b);
+        x = v128.load(r3 + at, 8); b = madd(w8, x, b);
+        if (clamp) {
+            a = f32x4.min(f32x4.max(a, loV), hiV);
+            b = f32x4.min(f32x4.max(b, loV), hiV);
+        }
+        v128.store(rowA + at, a);
+        v128.store(rowB + at, b);
+    }
+}
+
+/** Bytes of scratch windowPadded needs for one plane: the padded plane and two output row buffers. */
 @inline function paddedPlaneBytes(Hp: i32, Wp: i32, Wo: i32): usize {
-    return <usize>(Hp * Wp + ((Wo + 3) & ~3)) * 4;
+    return <usize>(Hp * Wp + 2 * ((Wo + 3) & ~3)) * 4;
 }
 
 /**
@@ -166,8 +241,25 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
         const start: f32 = mode == WINDOW_MAX ? -Infinity : mode == WINDOW_DEPTHWISE && (flags & BIAS) ? load<f32>(bias + (<usize>oc << 2)) : 0;
         const taps = mode == WINDOW_DEPTHWISE ? weight + <usize>oc * kh * kw * 4 : 0;
         const out = y + <usize>oc * Ho * Wo * 4;
-        for (let oh = 0; oh < Ho; oh++) {
-            if (threeByThree) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, sw, 0, 0, columns, clamp, loV, hiV);
+        let oh = 0;
+        if (threeByThree && sh == 1 && sw == 1 && dh == 1) {
+            for (; oh + 2 <= Ho; oh += 2) {
+                const outA = out + <usize>(oh * Wo) * 4;
+                const outB = outA + <usize>Wo * 4;
+                if (columns == Wo) {
+                    // Rows of a multiple of four columns go straight to the output.
+                    depthwise3x3TwoRows(padded, Wp, taps, outA, outB, start, oh, columns, clamp, loV, hiV);
+                    continue;
+                }
+                const rowB = rowBuffer + (<usize>columns << 2);
+                depthwise3x3TwoRows(padded, Wp, taps, rowBuffer, rowB, start, oh, columns, clamp, loV, hiV);
+                memory.copy(outA, rowBuffer, <usize>Wo * 4);
+                memory.copy(outB, rowB, <usize>Wo * 4);
+            }
+        }
+        for (; oh < Ho; oh++) {
+            if (threeByThree && sw == 1) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, 1, 0, 0, columns, clamp, loV, hiV);
+            else if (threeByThree) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, 2, 0, 0, columns, clamp, loV, hiV);
             else windowRowPadded(mode, padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, scale, clamp, loV, hiV);
             memory.copy(out + <usize>(oh * Wo) * 4, rowBuffer, <usize>Wo * 4);
         }
