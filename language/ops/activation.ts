@@ -10,7 +10,7 @@ function activation(name: string, summary: string, attrs: AttrSpec[] = [], alias
         positional: attrs.length ? 1 : 0,
         inputs: { min: 1, max: 1 },
         shape: ({ inputs: [x] }) => ({ outputs: [x], issues: [] }),
-        cost: ({ inputs: [x] }) => ({ params: [], macs: 0, flops: numel(x) }),
+        cost: ({ inputs: [x] }) => ({ params: [], macs: 0, flops: numel(x), components: { activated: numel(x) } }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
         savedForBackward: saved,

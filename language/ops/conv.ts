@@ -203,6 +203,7 @@ function convCost(ctx: OpContext, outputs: readonly Shape[], dims: number): Cost
         ],
         macs,
         flops: 2 * macs + (bias ? outElements : 0),
+        components: { bias: bias ? outElements : 0 },
     };
 }
 
@@ -343,6 +344,7 @@ function transposedCost(ctx: OpContext, outputs: readonly Shape[], dims: number)
         ],
         macs,
         flops: 2 * macs + (bias ? numel(outputs[0]) : 0),
+        components: { bias: bias ? numel(outputs[0]) : 0 },
     };
 }
 

@@ -17,7 +17,7 @@ function elementwise(name: string, symbol: string, summary: string): OpSpec {
             }
             return { outputs: [out], issues: [] };
         },
-        cost: (_ctx, [y]) => ({ params: [], macs: 0, flops: numel(y) }),
+        cost: (_ctx, [y]) => ({ params: [], macs: 0, flops: numel(y), components: { elementwise: numel(y) } }),
         window: () => ({ kind: 'pointwise' }),
         // A sum's gradient is the output's; a product's or quotient's gradient for one input reads the other.
         savedForBackward: name === 'add' || name === 'sub' ? keepsNothing : keepsEveryInput,

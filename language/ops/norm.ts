@@ -36,6 +36,7 @@ export const normalizationOps: readonly OpSpec[] = [
             ],
             macs: 0,
             flops: numel(x),
+            components: { normalized: { elements: numel(x), affine: attrs.affine !== false } },
         }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
@@ -60,7 +61,7 @@ export const normalizationOps: readonly OpSpec[] = [
         cost: ({ inputs: [x], attrs }) => {
             const normalized = (attrs.normalized_shape as number[] | undefined) ?? x.slice(1);
             const params: ParamTensor[] = [{ name: 'weight', shape: normalized, kind: 'weight' }, { name: 'bias', shape: normalized, kind: 'bias' }];
-            return { params, macs: 0, flops: numel(x) };
+            return { params, macs: 0, flops: numel(x), components: { normalized: { elements: numel(x), affine: true } } };
         },
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
@@ -80,7 +81,7 @@ export const normalizationOps: readonly OpSpec[] = [
         shape: ({ inputs: [x] }) => x.length !== 4 ? { issues: [rankError('layernorm2d', '4-D [N, C, H, W]', x)] } : { outputs: [x], issues: [], formula: [`each of the ${x[2]}×${x[3]} positions normalised over its ${x[1]} channels`] },
         cost: ({ inputs: [x] }) => ({
             params: [{ name: 'weight', shape: [x[1]], kind: 'weight' }, { name: 'bias', shape: [x[1]], kind: 'bias' }],
-            macs: 0, flops: numel(x),
+            macs: 0, flops: numel(x), components: { normalized: { elements: numel(x), affine: true } },
         }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
@@ -100,7 +101,7 @@ export const normalizationOps: readonly OpSpec[] = [
         },
         cost: ({ inputs: [x] }) => ({
             params: [{ name: 'weight', shape: [x[1]], kind: 'weight' }, { name: 'bias', shape: [x[1]], kind: 'bias' }],
-            macs: 0, flops: numel(x),
+            macs: 0, flops: numel(x), components: { normalized: { elements: numel(x), affine: true } },
         }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
@@ -119,7 +120,7 @@ export const normalizationOps: readonly OpSpec[] = [
         inputs: { min: 1, max: 1 },
         shape: ({ inputs: [x] }) => x.length < 3 ? { issues: [rankError('lrn', '3-D to 5-D [N, C, …]', x)] } : { outputs: [x], issues: [] },
         // Per element: its square, size − 1 adds for the window's sum, the scale and k, the power and the division.
-        cost: ({ inputs: [x], attrs }) => ({ params: [], macs: 0, flops: numel(x) * (intAttr(attrs, 'size') + 4) }),
+        cost: ({ inputs: [x], attrs }) => ({ params: [], macs: 0, flops: numel(x) * (intAttr(attrs, 'size') + 4), components: { normalized: { elements: numel(x), affine: false } } }),
         window: () => ({ kind: 'pointwise' }),
         keepsPositions: true,
         // PyTorch composes it of ops; their backward reads the input, the output and the denominator.

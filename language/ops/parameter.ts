@@ -36,7 +36,7 @@ const scale: OpSpec = {
     positional: 1,
     inputs: { min: 1, max: 1 },
     shape: ({ inputs: [x] }) => ({ outputs: [x], issues: [] }),
-    cost: (_ctx, [y]) => ({ params: [], macs: 0, flops: numel(y) }),
+    cost: (_ctx, [y]) => ({ params: [], macs: 0, flops: numel(y), components: { elementwise: numel(y) } }),
     window: () => ({ kind: 'pointwise' }),
     keepsPositions: true,
     savedForBackward: keepsNothing, // times a number: the gradient is the output's times it

@@ -49,7 +49,10 @@ function slidingPoolSpec(name: string, kind: 'max' | 'avg', dims: number, aliase
         shape: ctx => poolShape(name, dims, ctx),
         cost: (ctx, outputs) => {
             const kernel = perDimension(ctx.attrs.kernel, dims) ?? [];
-            return { params: [], macs: 0, flops: numel(outputs[0]) * numel(kernel) };
+            return {
+                params: [], macs: 0, flops: numel(outputs[0]) * numel(kernel),
+                components: { pooled: { input: numel(ctx.inputs[0]), output: numel(outputs[0]), window: numel(kernel) } },
+            };
         },
         window: ctx => {
             const kernel = perDimension(ctx.attrs.kernel, dims) ?? Array(dims).fill(1);
@@ -103,7 +106,9 @@ function adaptivePoolSpec(name: string, kind: 'max' | 'avg', dims: number, alias
             const x = ctx.inputs[0];
             const size = outputSize(ctx) ?? [];
             const reads = size.reduce((acc, o, i) => acc * adaptiveReads(x[2 + i], o), x[0] * x[1]);
-            return { params: [], macs: 0, flops: reads };
+            // The window of thop's rule: ⌊in/out⌋ per dimension.
+            const window = size.reduce((acc, o, i) => acc * Math.floor(x[2 + i] / o), 1);
+            return { params: [], macs: 0, flops: reads, components: { pooled: { input: numel(x), output: x[0] * x[1] * numel(size), window } } };
         },
         window: ctx => {
             const x = ctx.inputs[0];
@@ -131,7 +136,10 @@ function globalPoolSpec(name: string, kind: 'max' | 'avg', aliases: string[] = [
             if (x.length < 3) return { issues: [rankError(name, '3-D to 5-D [N, C, …spatial]', x)] };
             return { outputs: [[x[0], x[1], ...x.slice(2).map(() => 1)]], issues: [] };
         },
-        cost: ctx => ({ params: [], macs: 0, flops: numel(ctx.inputs[0]) }),
+        cost: ctx => ({
+            params: [], macs: 0, flops: numel(ctx.inputs[0]),
+            components: { pooled: { input: numel(ctx.inputs[0]), output: ctx.inputs[0][0] * ctx.inputs[0][1], window: numel(ctx.inputs[0].slice(2)) } },
+        }),
         window: () => ({ kind: 'global' }),
         savedForBackward: kind === 'max' ? keepsInputAndIndices : keepsInput,
     };
@@ -160,7 +168,8 @@ const sppSpec: OpSpec = {
         const x = ctx.inputs[0];
         const levels = ctx.attrs.levels as number[];
         const reads = levels.reduce((acc, l) => acc + adaptiveReads(x[2], l) * adaptiveReads(x[3], l), 0);
-        return { params: [], macs: 0, flops: x[0] * x[1] * reads };
+        const bins = levels.reduce((acc, l) => acc + l * l, 0);
+        return { params: [], macs: 0, flops: x[0] * x[1] * reads, components: { pooled: { input: numel(x), output: x[0] * x[1] * bins, window: numel(x.slice(2)) / bins } } };
     },
     window: (): Window => ({ kind: 'global' }),
     savedForBackward: (ctx, outputs) => (ctx.attrs.mode === 'max' ? keepsInputAndIndices(ctx, outputs) : KEEPS_INPUT),

@@ -55,6 +55,7 @@ const linear: OpSpec = {
                 ...(bias ? [{ name: 'bias', shape: [outFeatures], kind: 'bias' as const }] : []),
             ],
             macs, flops: 2 * macs + (bias ? numel(y) : 0),
+            components: { bias: bias ? numel(y) : 0 },
         };
     },
     window: ({ inputs: [x] }) => (x.length > 2 ? { kind: 'pointwise' } : { kind: 'none' }),
@@ -194,7 +195,7 @@ const upsample: OpSpec = {
         if (zero >= 0) return { issues: [{ severity: 'error', code: 'output-nonpositive', attr: 'scale_factor', message: `upsample: output size ${formatShape(sizes)} has a dimension < 1` }] };
         return { outputs: [[x[0], x[1], ...sizes]], issues: [] };
     },
-    cost: (ctx, [y]) => ({ params: [], macs: 0, flops: isNearestMode(stringAttr(ctx.attrs, 'mode')) ? 0 : numel(y) }),
+    cost: (ctx, [y]) => ({ params: [], macs: 0, flops: isNearestMode(stringAttr(ctx.attrs, 'mode')) ? 0 : numel(y), components: { interpolated: numel(y) } }),
     window: ctx => {
         const { scale } = upsampleSizes(ctx);
         const dims = ctx.inputs[0].length - 2;

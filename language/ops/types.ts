@@ -87,6 +87,27 @@ export interface Cost {
     readonly macs: number;
     /** 2·MACs plus one per element for bias, norm, activation and elementwise ops, one per window element for pooling. */
     readonly flops: number;
+    /**
+     * What the FLOPs are made of, for the conventions of other tools (language/analysis/conventions.ts maps these to
+     * fvcore's, thop's, ptflops' totals). Absent: the op computes nothing (a view, a copy, dropout at inference).
+     */
+    readonly components?: CostComponents;
+}
+
+/** The parts of an op's cost that counting tools weigh differently; each is a count of elements. */
+export interface CostComponents {
+    /** Output elements a bias is added to (conv, linear). */
+    readonly bias?: number;
+    /** Elements normalised; `affine`: a learned scale and shift follow. */
+    readonly normalized?: { readonly elements: number; readonly affine: boolean };
+    /** Elements an activation function is applied to. */
+    readonly activated?: number;
+    /** Pooling: the input's and output's elements and the elements of one window (∏k; ∏⌊in/out⌋ when adaptive). */
+    readonly pooled?: { readonly input: number; readonly output: number; readonly window: number };
+    /** Output elements of an elementwise operation of two tensors or a tensor and a number. */
+    readonly elementwise?: number;
+    /** Output elements of an interpolation (upsampling). */
+    readonly interpolated?: number;
 }
 
 /**
