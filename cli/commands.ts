@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
 import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
+import { countWithConvention, type ConventionName, type ConventionTotal } from '../language/analysis/conventions.js';
+import { precisionReport, type InferencePrecision, type PrecisionReport } from '../language/analysis/precision.js';
 import { largestBatchThatFits, trainingMemory, TRAINING_MEMORY_CONVENTION, type TrainingMemory, type TrainingOptions } from '../language/analysis/training-memory.js';
 
 export interface Output {
@@ -55,6 +57,10 @@ export interface SummaryOptions {
     format?: TableFormat;
     /** `--train`: the memory of a training step (and with `fit`, the largest batch whose peak fits that many bytes). */
     train?: TrainingOptions & { fit?: number };
+    /** `--convention`: the total as another tool counts it. */
+    convention?: ConventionName;
+    /** `--precision` without --train: bytes (and BOPs) at an inference number format. */
+    precision?: InferencePrecision;
 }
 
 export async function summary(file: string, options: SummaryOptions, io: Output): Promise<number> {
@@ -82,6 +88,15 @@ export async function summary(file: string, options: SummaryOptions, io: Output)
         const reports = graphs.map(g => ({ ...trainingMemory(g, training), ...(fit !== undefined ? { fit: { budget: fit, ...largestBatchThatFits(g, fit, training) } } : {}) }));
         if (options.json) io.out(JSON.stringify({ networks: summaries.map((s, i) => ({ ...s, training: reports[i] })) }, null, 2));
         else io.out(summaries.map((s, i) => renderTraining(s, reports[i])).join('\n\n'));
+        return 0;
+    }
+    if (options.convention || options.precision) {
+        const extras = graphs.map(g => ({
+            ...(options.convention ? { convention: countWithConvention(g, options.convention) } : {}),
+            ...(options.precision ? { precision: precisionReport(g, options.precision) } : {}),
+        }));
+        if (options.json) io.out(JSON.stringify({ networks: summaries.map((s, i) => ({ ...s, ...extras[i] })) }, null, 2));
+        else io.out(summaries.map((s, i) => [renderSummary(s), ...renderExtras(extras[i])].join('\n')).join('\n\n'));
         return 0;
     }
     if (options.json) io.out(JSON.stringify({ networks: summaries }, null, 2));
@@ -118,6 +133,21 @@ function renderSummary(s: NetworkSummary): string {
         `Activations (float32): ${formatBytes(s.memory)} in all, peak ${formatBytes(s.peakMemory)} alive at once`,
         `Parameter size (float32): ${formatBytes((s.params + s.buffers) * 4)}`,
     ].join('\n');
+}
+
+/** `--convention` and `--precision`: the lines after the summary's totals. */
+function renderExtras(extra: { convention?: ConventionTotal; precision?: PrecisionReport }): string[] {
+    const lines: string[] = [];
+    const c = extra.convention;
+    if (c) lines.push(`${c.convention} convention: ${withCommas(c.total)} (${humanCount(c.total)}) ${c.unit} — ${c.rule}`);
+    const p = extra.precision;
+    if (p) {
+        lines.push(
+            `At ${p.precision} (${p.bitsPerElement / 8} byte${p.bitsPerElement === 8 ? '' : 's'} per element): weights ${formatBytes(p.weightBytes)}, activations ${formatBytes(p.activationBytes)} in all (peak ${formatBytes(p.peakActivationBytes)}), memory traffic ${formatBytes(p.trafficBytes)} per inference`,
+            ...(p.bops !== undefined ? [`Bit-operations (int8 weights × int8 activations): ${withCommas(p.bops)} (${humanCount(p.bops)} BOPs = MACs × 8 × 8)`] : []),
+        );
+    }
+    return lines;
 }
 
 const OPTIMIZER_NAMES = { 'sgd': 'SGD', 'sgd-momentum': 'SGD with momentum', 'adam': 'Adam' } as const;

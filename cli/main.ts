@@ -12,6 +12,8 @@ import { displayText } from '../language/util/quote.js';
 import { formatBytes } from '../language/util/format.js';
 import { ReadRefused } from '../io/bounded-read.js';
 import { WriteRefused } from '../io/safe-write.js';
+import { CONVENTIONS, type ConventionName } from '../language/analysis/conventions.js';
+import { INFERENCE_PRECISIONS, type InferencePrecision } from '../language/analysis/precision.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, type Optimizer, type TrainingOptions, type TrainingPrecision } from '../language/analysis/training-memory.js';
 
 /** What each command does and takes, shown by `convnet help`, `convnet COMMAND --help` and after a usage error. */
@@ -19,12 +21,18 @@ const COMMAND_USAGE: Record<string, string> = {
     check: `  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)`,
     summary: `  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
                                                     per-layer table (name, op, output shape, params, MACs) with totals
+      --convention torchvision|fvcore|thop|ptflops|paper
+                                  also the total as that tool (or the papers) counts it, from the same op costs
+      --precision fp32|fp16|bf16|int8
+                                  bytes of weights, activations and memory traffic at that format; int8 also the
+                                  bit-operations (BOPs = MACs × 8 × 8) of the layers that multiply
       --train                     the memory of a training step instead: parameters, gradients, optimizer state,
                                   what each layer keeps for its backward pass, the peak, what checkpointing a module
                                   would save, and the gradient all-reduce of data-parallel training
       --batch N                   samples per step (default: the network input's batch)
       --optimizer sgd|sgd-momentum|adam   (default sgd-momentum)
-      --precision fp32|mixed      mixed: 16-bit activations, float32 parameters, gradients and optimizer state
+      --precision fp32|mixed      with --train: float32, or mixed (16-bit activations, float32 parameters,
+                                  gradients and optimizer state)
       --fit SIZE                  also the largest batch whose peak fits SIZE, e.g. 8GiB, 512MiB`,
     diff: `  convnet diff A.convnet[#NET] B.convnet[#NET] [--all] [--json | --format markdown]
   convnet diff FILE.convnet[#NET] --git REV         compare two designs: layers added, removed and changed (aligned by name,
@@ -130,9 +138,9 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 return await check(parsed.positional, io);
             }
             case 'summary': {
-                const parsed = parseArgs(rest, ['network', 'format', 'batch', 'optimizer', 'precision', 'fit']);
+                const parsed = parseArgs(rest, ['network', 'format', 'batch', 'optimizer', 'precision', 'fit', 'convention']);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit'].includes(f));
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit', 'convention'].includes(f));
                 if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 if (parsed.positional.length !== 1) return usage(io, command, 'summary takes exactly one file');
                 const format = parsed.flags.get('format') as string | undefined;
@@ -141,7 +149,18 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 const train = trainingOptions(parsed.flags);
                 if (typeof train === 'string') return usage(io, command, train);
                 if (train && format !== undefined) return usage(io, command, 'give --train or --format, not both');
-                return await summary(parsed.positional[0], { network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined, train }, io);
+                const convention = parsed.flags.get('convention') as string | undefined;
+                if (convention !== undefined && !(CONVENTIONS as readonly string[]).includes(convention)) return usage(io, command, `--convention must be torchvision, fvcore, thop, ptflops or paper, not '${displayText(String(convention))}'`);
+                if (convention !== undefined && (train || format !== undefined)) return usage(io, command, `--convention goes with the summary itself, not with ${train ? '--train' : '--format'}`);
+                // One --precision, two meanings: an inference format (bytes and BOPs) or, with --train, a training one.
+                const precision = train ? undefined : parsed.flags.get('precision') as string | undefined;
+                if (precision === 'mixed') return usage(io, command, '--precision mixed is a training format (16-bit activations, float32 weights); it goes with --train');
+                if (precision !== undefined && !(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) return usage(io, command, `--precision must be fp32, fp16, bf16 or int8 (or, with --train, fp32 or mixed), not '${displayText(String(precision))}'`);
+                if (precision !== undefined && format !== undefined) return usage(io, command, '--precision goes with the summary itself or --json, not with --format');
+                return await summary(parsed.positional[0], {
+                    network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined, train,
+                    convention: convention as ConventionName | undefined, precision: precision as InferencePrecision | undefined,
+                }, io);
             }
             case 'graph': {
                 const parsed = parseArgs(rest, ['network', 'svg']);
@@ -272,7 +291,7 @@ function isUserFacing(e: unknown): e is Error {
 
 /** `summary --train`'s options, undefined without --train, or what is wrong with them. */
 function trainingOptions(flags: Map<string, string | true>): (TrainingOptions & { fit?: number }) | undefined | string {
-    const given = ['batch', 'optimizer', 'precision', 'fit'].filter(f => flags.has(f));
+    const given = ['batch', 'optimizer', 'fit'].filter(f => flags.has(f));
     if (!flags.has('train')) return given.length ? `--${given[0]} goes with --train (the memory of a training step)` : undefined;
     const text = (name: string) => flags.get(name) as string | undefined;
     const batchText = text('batch');
@@ -281,7 +300,11 @@ function trainingOptions(flags: Map<string, string | true>): (TrainingOptions & 
     const optimizer = text('optimizer') ?? 'sgd-momentum';
     if (!(OPTIMIZERS as readonly string[]).includes(optimizer)) return `--optimizer must be sgd, sgd-momentum or adam, not '${displayText(optimizer)}'`;
     const precision = text('precision') ?? 'fp32';
-    if (!(TRAINING_PRECISIONS as readonly string[]).includes(precision)) return `--precision must be fp32 or mixed, not '${displayText(precision)}'`;
+    if (!(TRAINING_PRECISIONS as readonly string[]).includes(precision)) {
+        return (INFERENCE_PRECISIONS as readonly string[]).includes(precision)
+            ? `--train counts float32 or mixed-precision training: --precision must be fp32 or mixed with --train, not '${displayText(precision)}'`
+            : `--precision must be fp32 or mixed, not '${displayText(precision)}'`;
+    }
     const fitText = text('fit');
     const fit = fitText === undefined ? undefined : parseByteSize(fitText);
     if (fitText !== undefined && fit === undefined) return `--fit must be a memory size such as 8GiB, 512MiB or 100000000 (bytes), not '${displayText(fitText)}'`;

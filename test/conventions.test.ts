@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { loadExample, ROOT } from './zoo-helpers.js';
 import { countWithConvention, type ConventionName } from '../language/analysis/conventions.js';
 
@@ -101,5 +102,47 @@ describe('each preset gives the figures its tool publishes', () => {
         ['mobilenet_v2', 300e6], ['shufflenet_v2_x1_0', 146e6], ['resnet18', 1.8e9], ['regnet_y_400mf', 0.4e9],
     ] as const)('paper %s: %s multiply-adds', async (model, published) => {
         expect(Math.abs((await totalsOf(model)).paper / published - 1)).toBeLessThan(0.01);
+    });
+});
+
+describe('convnet summary --convention / --precision', () => {
+    const BIN = path.join(ROOT, 'cli', 'bin', 'convnet.cjs');
+    const RESNET18 = path.join(ROOT, 'examples', 'resnet18.convnet');
+    const run = (...args: string[]) => {
+        const r = spawnSync(process.execPath, [BIN, 'summary', RESNET18, ...args], { encoding: 'utf8', timeout: 60_000 });
+        return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+
+    it('--convention thop --json: thop\'s count of ResNet-18 (its rule applied by PyTorch)', () => {
+        const r = run('--convention', 'thop', '--json');
+        expect(r.code).toBe(0);
+        const net = JSON.parse(r.out).networks[0];
+        expect(net.convention.total).toBe(FIXTURE.resnet18.thop);
+        expect(net.macs).toBe(TORCHVISION.resnet18.macs);
+    });
+
+    it('--precision int8: BOPs are torchvision\'s MACs × 8 × 8, weights one byte per parameter and BN statistic', () => {
+        const r = run('--precision', 'int8', '--json');
+        expect(r.code).toBe(0);
+        const p = JSON.parse(r.out).networks[0].precision;
+        expect(p.bops).toBe(TORCHVISION.resnet18.macs * 64);
+        // torchvision's ResNet-18: 11,689,512 parameters and 2 × 4,800 BN running statistics.
+        expect(p.weightBytes).toBe(11_689_512 + 9_600);
+        const text = run('--precision', 'fp16');
+        expect(text.out).toMatch(/At fp16 \(2 bytes per element\): weights 22\.3 MiB/);
+        expect(text.out).not.toMatch(/Bit-operations/);
+    });
+
+    it.each([
+        [['--convention', 'flops'], "--convention must be torchvision, fvcore, thop, ptflops or paper, not 'flops'"],
+        [['--precision', 'mixed'], '--precision mixed is a training format (16-bit activations, float32 weights); it goes with --train'],
+        [['--precision', 'fp64'], "--precision must be fp32, fp16, bf16 or int8 (or, with --train, fp32 or mixed), not 'fp64'"],
+        [['--train', '--precision', 'int8'], "--train counts float32 or mixed-precision training: --precision must be fp32 or mixed with --train, not 'int8'"],
+        [['--train', '--convention', 'thop'], '--convention goes with the summary itself, not with --train'],
+    ])('bad input %j: one sentence, exit 2', (args, message) => {
+        const r = run(...args);
+        expect(r.code).toBe(2);
+        expect(r.err.split('\n')[0]).toBe(`convnet: ${message}`);
+        expect(r.out).toBe('');
     });
 });
