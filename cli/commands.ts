@@ -13,8 +13,10 @@ import * as path from 'node:path';
 import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
 import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
+import { checkBudget, type BudgetItem } from '../language/analysis/budgets.js';
 import { countWithConvention, type ConventionName, type ConventionTotal } from '../language/analysis/conventions.js';
 import { precisionReport, type InferencePrecision, type PrecisionReport } from '../language/analysis/precision.js';
+import { deviceSummary } from './roofline.js';
 import { largestBatchThatFits, trainingMemory, TRAINING_MEMORY_CONVENTION, type TrainingMemory, type TrainingOptions } from '../language/analysis/training-memory.js';
 
 export interface Output {
@@ -37,13 +39,23 @@ function printDiagnostics(document: LangiumDocument, io: Output, stream: 'out' |
     return errors;
 }
 
-export async function check(files: string[], io: Output): Promise<number> {
-    const { documents } = await loadConvNetFiles(files);
+export async function check(files: string[], io: Output, budget?: readonly BudgetItem[]): Promise<number> {
+    const { documents, services } = await loadConvNetFiles(files);
     let errors = 0;
     let warnings = 0;
     for (const document of documents) {
         errors += printDiagnostics(document, io, 'out');
         warnings += (document.diagnostics ?? []).filter(d => d.severity === 2).length;
+        // --budget: every network of the file that elaborates without errors, checked as its budget comment is.
+        if (!budget || (document.diagnostics ?? []).some(d => d.severity === 1)) continue;
+        for (const network of document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name)) {
+            const { graph } = services.analysis.NetworkAnalyzer.analyze(network);
+            const at = network.$cstNode?.range.start ?? { line: 0, character: 0 };
+            for (const violation of checkBudget(graph, budget)) {
+                errors++;
+                io.out(`${relativePath(document)}:${at.line + 1}:${at.character + 1}: error: ${network.name}: ${violation.message} (--budget)`);
+            }
+        }
     }
     if (errors === 0 && warnings === 0) io.err(`${documents.length} file${documents.length === 1 ? '' : 's'} checked: no problems`);
     else io.err(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
@@ -61,6 +73,10 @@ export interface SummaryOptions {
     convention?: ConventionName;
     /** `--precision` without --train: bytes (and BOPs) at an inference number format. */
     precision?: InferencePrecision;
+    /** `--device`: bytes, intensity and predicted time per layer on a device profile (cli/roofline.ts). */
+    device?: string;
+    /** `--insights`: ShuffleNet V2's guidelines with their cost on the device. */
+    insights?: boolean;
 }
 
 export async function summary(file: string, options: SummaryOptions, io: Output): Promise<number> {
@@ -89,6 +105,9 @@ export async function summary(file: string, options: SummaryOptions, io: Output)
         if (options.json) io.out(JSON.stringify({ networks: summaries.map((s, i) => ({ ...s, training: reports[i] })) }, null, 2));
         else io.out(summaries.map((s, i) => renderTraining(s, reports[i])).join('\n\n'));
         return 0;
+    }
+    if (options.device !== undefined || options.insights) {
+        return deviceSummary(summaries, graphs, { device: options.device, insights: options.insights, json: options.json, precision: options.precision }, io);
     }
     if (options.convention || options.precision) {
         const extras = graphs.map(g => ({

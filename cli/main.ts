@@ -6,19 +6,25 @@ import { parseByteSize, parseNormalization, runCommand } from './run.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { diffCommand } from './diff.js';
+import { calibrate } from './calibrate.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../runtime/compute.js';
 import * as os from 'node:os';
 import { displayText } from '../language/util/quote.js';
 import { formatBytes } from '../language/util/format.js';
 import { ReadRefused } from '../io/bounded-read.js';
 import { WriteRefused } from '../io/safe-write.js';
+import { parseBudget } from '../language/analysis/budgets.js';
 import { CONVENTIONS, type ConventionName } from '../language/analysis/conventions.js';
 import { INFERENCE_PRECISIONS, type InferencePrecision } from '../language/analysis/precision.js';
 import { OPTIMIZERS, TRAINING_PRECISIONS, type Optimizer, type TrainingOptions, type TrainingPrecision } from '../language/analysis/training-memory.js';
 
 /** What each command does and takes, shown by `convnet help`, `convnet COMMAND --help` and after a usage error. */
 const COMMAND_USAGE: Record<string, string> = {
-    check: `  convnet check FILE…                               print problems as file:line:col: severity: message (exit 1 on errors)`,
+    check: `  convnet check FILE… [--budget "params<5M,macs<600M"]
+                                                    print problems as file:line:col: severity: message (exit 1 on errors);
+                                                    --budget: each network's params, macs, flops, memory (inference: peak
+                                                    activations and weights) or memory(train, batch N[, adam][, mixed])
+                                                    over its limit is an error too (CI: exit status 1)`,
     summary: `  convnet summary FILE [--network NAME] [--json | --format markdown|csv|latex]
                                                     per-layer table (name, op, output shape, params, MACs) with totals
       --convention torchvision|fvcore|thop|ptflops|paper
@@ -26,6 +32,10 @@ const COMMAND_USAGE: Record<string, string> = {
       --precision fp32|fp16|bf16|int8
                                   bytes of weights, activations and memory traffic at that format; int8 also the
                                   bit-operations (BOPs = MACs × 8 × 8) of the layers that multiply
+      --device NAME               bytes moved, intensity (FLOP/B), predicted time and bound (compute, memory or
+                                  overhead) of every layer on a device: desktop-cpu-core, laptop-gpu, phone-arm-core,
+                                  this-machine (measured by convnet calibrate) or a profile's .json; with --precision
+      --insights                  ShuffleNet V2's guidelines (G1-G4) with what each costs on the device
       --train                     the memory of a training step instead: parameters, gradients, optimizer state,
                                   what each layer keeps for its backward pass, the peak, what checkpointing a module
                                   would save, and the gradient all-reduce of data-parallel training
@@ -74,6 +84,13 @@ const COMMAND_USAGE: Record<string, string> = {
                                   GPUs, Gloo on CPU), ImageFolder or --data synthetic, SGD/AdamW with a cosine schedule,
                                   safetensors checkpoints under the .convnet names (convnet run --weights reads them), resume;
                                   e.g. torchrun --standalone --nproc_per_node 2 TRAIN.py --data synthetic`,
+    calibrate: `  convnet calibrate [--threads N] [--out FILE.json] [--force] [--json]
+                                                    measure this machine for summary --device this-machine: the FMA peak,
+                                                    the sustained rates of dense, Winograd, depthwise and element-wise
+                                                    layers, memory bandwidth and per-layer overhead, with the project's
+                                                    engine (about 20 s); writes ~/.cache/convnet/this-machine.json
+                                                    ($XDG_CACHE_HOME) or FILE.json
+      --threads N                 threads of the engine (default: every core, as convnet run)`,
     import: `  convnet import MODEL.onnx [--out FILE.convnet] [--network NAME]
                                                     an ONNX model (from convnet export or torch.onnx.export) as a .convnet
                                                     file: layers named by the model's parameter names, blocks for its
@@ -131,16 +148,20 @@ export async function main(argv: string[], io: Output): Promise<number> {
     try {
         switch (command) {
             case 'check': {
-                const parsed = parseArgs(rest, []);
+                const parsed = parseArgs(rest, ['budget']);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
-                if (parsed.flags.size) return usage(io, command, `unknown option --${displayText([...parsed.flags.keys()][0])}`);
+                const unknown = [...parsed.flags.keys()].find(f => f !== 'budget');
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 if (parsed.positional.length === 0) return usage(io, command, 'check needs at least one file');
-                return await check(parsed.positional, io);
+                const budgetText = parsed.flags.get('budget') as string | undefined;
+                const budget = budgetText === undefined ? undefined : parseBudget(budgetText);
+                if (budget && 'error' in budget) return usage(io, command, `--budget: ${displayText(budget.error)}`);
+                return await check(parsed.positional, io, budget?.items);
             }
             case 'summary': {
-                const parsed = parseArgs(rest, ['network', 'format', 'batch', 'optimizer', 'precision', 'fit', 'convention']);
+                const parsed = parseArgs(rest, ['network', 'format', 'batch', 'optimizer', 'precision', 'fit', 'convention', 'device']);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit', 'convention'].includes(f));
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit', 'convention', 'device', 'insights'].includes(f));
                 if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 if (parsed.positional.length !== 1) return usage(io, command, 'summary takes exactly one file');
                 const format = parsed.flags.get('format') as string | undefined;
@@ -157,9 +178,14 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 if (precision === 'mixed') return usage(io, command, '--precision mixed is a training format (16-bit activations, float32 weights); it goes with --train');
                 if (precision !== undefined && !(INFERENCE_PRECISIONS as readonly string[]).includes(precision)) return usage(io, command, `--precision must be fp32, fp16, bf16 or int8 (or, with --train, fp32 or mixed), not '${displayText(String(precision))}'`);
                 if (precision !== undefined && format !== undefined) return usage(io, command, '--precision goes with the summary itself or --json, not with --format');
+                const device = parsed.flags.get('device') as string | undefined;
+                if ((device !== undefined || parsed.flags.has('insights')) && (train || format !== undefined || convention !== undefined)) {
+                    return usage(io, command, `--${device !== undefined ? 'device' : 'insights'} goes with the summary itself or --json, not with ${train ? '--train' : format !== undefined ? '--format' : '--convention'}`);
+                }
                 return await summary(parsed.positional[0], {
                     network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined, train,
                     convention: convention as ConventionName | undefined, precision: precision as InferencePrecision | undefined,
+                    device, insights: parsed.flags.has('insights'),
                 }, io);
             }
             case 'graph': {
@@ -252,6 +278,18 @@ export async function main(argv: string[], io: Output): Promise<number> {
                     allowUnexpected: parsed.flags.has('allow-unexpected'),
                     force: parsed.flags.has('force'),
                 }, io);
+            }
+            case 'calibrate': {
+                const parsed = parseArgs(rest, ['threads', 'out']);
+                if (typeof parsed === 'string') return usage(io, command, parsed);
+                const unknown = [...parsed.flags.keys()].find(f => !['threads', 'out', 'force', 'json'].includes(f));
+                if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
+                if (parsed.positional.length) return usage(io, command, 'calibrate takes no file (it measures this machine)');
+                const threadsText = parsed.flags.get('threads') as string | undefined;
+                if (threadsText !== undefined && (!/^\d+$/.test(threadsText) || Number(threadsText) < 1 || Number(threadsText) > 256)) return usage(io, command, `--threads must be an integer from 1 to 256, not '${displayText(String(threadsText))}'`);
+                const out = parsed.flags.get('out') as string | undefined;
+                if (out !== undefined && !/\.json$/i.test(out)) return usage(io, command, `--out writes a device profile as .json; '${displayText(out)}' does not end in .json`);
+                return await calibrate({ threads: threadsText === undefined ? undefined : Number(threadsText), out, force: parsed.flags.has('force'), json: parsed.flags.has('json') }, io);
             }
             case 'import': {
                 const valued = ['out', 'network'];
