@@ -155,7 +155,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 if (parsed.positional.length === 0) return usage(io, command, 'check needs at least one file');
                 const budgetText = parsed.flags.get('budget') as string | undefined;
                 const budget = budgetText === undefined ? undefined : parseBudget(budgetText);
-                if (budget && 'error' in budget) return usage(io, command, `--budget: ${displayText(budget.error)}`);
+                if (budget && 'error' in budget) return usage(io, command, `--budget: ${displayText(budget.error, 400)}`);
                 return await check(parsed.positional, io, budget?.items);
             }
             case 'summary': {

@@ -13,6 +13,8 @@ import { isQuoted, keywordAsName, writtenLabelProblem } from './names.js';
 import type { ConvNetServices } from './convnet-module.js';
 import { isBuiltinDocument } from './builtin-library.js';
 import { resolveImportUri } from './imports.js';
+import { budgetCommentAbove, checkBudget, parseBudget } from './analysis/budgets.js';
+import type { NetworkGraph } from './elaboration/graph.js';
 import { displayText } from './util/quote.js';
 import { isListItemCondition, type ElaborationDiagnostic } from './elaboration/elaborator.js';
 
@@ -50,6 +52,24 @@ export class ConvNetValidator {
             if (!network.name) continue;
             const analysis = this.services.analysis.NetworkAnalyzer.analyze(network);
             this.reportElaboration(analysis.allDiagnostics, document, accept);
+            this.checkBudgetComment(network, analysis.graph, analysis.allDiagnostics.some(d => d.severity === 'error'), document, accept);
+        }
+    }
+
+    /** A `# budget: …` comment above the network: each figure over its limit is an error on the network's name. */
+    private checkBudgetComment(network: Network, graph: NetworkGraph | undefined, hasErrors: boolean, document: LangiumDocument, accept: ValidationAcceptor): void {
+        const start = network.$cstNode?.range.start.line;
+        if (start === undefined) return;
+        const comment = budgetCommentAbove(document.textDocument.getText(), start);
+        if (!comment) return;
+        const parsed = parseBudget(comment.text);
+        if ('error' in parsed) {
+            accept('error', `budget of ${network.name}: ${parsed.error}`, { node: network, property: 'name' });
+            return;
+        }
+        if (!graph || hasErrors) return; // the figures are not known until the network elaborates
+        for (const violation of checkBudget(graph, parsed.items)) {
+            accept('error', `${network.name}: ${violation.message}`, { node: network, property: 'name', data: { code: 'over-budget' } });
         }
     }
 

@@ -1,0 +1,135 @@
+/**
+ * Budgets: limits a design must stay within, written above a network as a comment line
+ * `# budget: params < 5M, macs < 600M, memory < 200MiB, memory(train, batch 32) < 8GiB` or given to
+ * `convnet check --budget "params<5M,macs<600M"`. Each is checked against the network's figures (params, MACs and
+ * FLOPs from the op specs, activation memory from the graph, training memory from training-memory.ts).
+ * Parsing and checking never throw: a problem comes back as one sentence.
+ */
+import type { NetworkGraph } from '../elaboration/graph.js';
+import { formatBytes, humanCount } from '../util/format.js';
+import { OPTIMIZERS, trainingMemory, type Optimizer, type TrainingPrecision } from './training-memory.js';
+
+export type BudgetMetric = 'params' | 'macs' | 'flops' | 'memory' | 'train-memory';
+
+export interface BudgetItem {
+    readonly metric: BudgetMetric;
+    /** As written, for messages: `MACs`, `memory(train, batch 32)`. */
+    readonly label: string;
+    readonly limit: number;
+    /** `<=` allows the limit itself. */
+    readonly inclusive: boolean;
+    readonly training?: { readonly batch?: number; readonly optimizer: Optimizer; readonly precision: TrainingPrecision };
+}
+
+export interface BudgetViolation {
+    readonly item: BudgetItem;
+    readonly actual: number;
+    /** `MACs 1.82 G exceed the budget of 600 M by 3.0×`. */
+    readonly message: string;
+}
+
+const COUNT_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+const LABELS: Readonly<Record<string, string>> = { params: 'params', macs: 'MACs', flops: 'FLOPs', memory: 'memory' };
+
+/** `params < 5M, macs < 600M, memory(train, batch 32, adam) < 8GiB`: the items, or what is wrong, in one sentence. */
+export function parseBudget(text: string): { items: BudgetItem[] } | { error: string } {
+    const items: BudgetItem[] = [];
+    // Split on commas outside parentheses.
+    const parts: string[] = [];
+    let depth = 0, start = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (text[i] === '(') depth++;
+        else if (text[i] === ')') depth--;
+        else if (text[i] === ',' && depth === 0) { parts.push(text.slice(start, i)); start = i + 1; }
+    }
+    parts.push(text.slice(start));
+    for (const raw of parts) {
+        const part = raw.trim();
+        if (!part) return { error: `an empty budget item in '${text.trim()}'` };
+        const match = /^([a-z_]+)\s*(\(([^)]*)\))?\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([A-Za-z]*)$/i.exec(part);
+        if (!match) return { error: `'${part}' is not a budget: write a figure, < or <=, and a limit, e.g. 'macs < 600M' or 'memory < 200MiB'` };
+        const [, name, , args, op, number, unit] = match;
+        const metric = name.toLowerCase();
+        const value = Number(number);
+        if (metric === 'latency') return { error: `'${part}': latency budgets need a device model (the roofline), which this version does not check yet` };
+        if (!['params', 'macs', 'flops', 'memory'].includes(metric)) return { error: `unknown budget figure '${name}' (params, macs, flops, memory, memory(train, batch N))` };
+        const isMemory = metric === 'memory';
+        const scale = isMemory ? BYTE_UNITS[unit.toLowerCase() || 'b'] : COUNT_UNITS[unit];
+        if (scale === undefined) {
+            return { error: isMemory ? `'${unit}' is not a size unit in '${part}' (B, KB, MB, GB, KiB, MiB, GiB)` : `'${unit}' is not a count unit in '${part}' (k, M, G, T)` };
+        }
+        let training: BudgetItem['training'];
+        if (args !== undefined) {
+            if (!isMemory) return { error: `'${part}': only memory takes arguments, memory(train, batch N)` };
+            const parsed = parseTraining(args);
+            if ('error' in parsed) return { error: `'${part}': ${parsed.error}` };
+            training = parsed.training;
+        }
+        items.push({
+            metric: training ? 'train-memory' : metric as BudgetMetric,
+            label: training ? `memory(${args!.trim()})` : LABELS[metric],
+            limit: value * scale, inclusive: op === '<=',
+            ...(training ? { training } : {}),
+        });
+    }
+    return { items };
+}
+
+function parseTraining(args: string): { training: NonNullable<BudgetItem['training']> } | { error: string } {
+    const words = args.split(',').map(w => w.trim()).filter(Boolean);
+    if (words[0] !== 'train') return { error: `memory(…) takes 'train' first, e.g. memory(train, batch 32)` };
+    let batch: number | undefined;
+    let optimizer: Optimizer = 'sgd-momentum';
+    let precision: TrainingPrecision = 'fp32';
+    for (const word of words.slice(1)) {
+        const b = /^batch\s+(\d+)$/.exec(word);
+        if (b && Number(b[1]) >= 1 && Number(b[1]) <= 2 ** 31) batch = Number(b[1]);
+        else if ((OPTIMIZERS as readonly string[]).includes(word)) optimizer = word as Optimizer;
+        else if (word === 'mixed' || word === 'fp32') precision = word;
+        else return { error: `'${word}' is not batch N (1 … 2147483648), sgd, sgd-momentum, adam, fp32 or mixed` };
+    }
+    return { training: { batch, optimizer, precision } };
+}
+
+/** The network's figure a budget item limits. */
+export function budgetFigure(graph: NetworkGraph, item: BudgetItem): number {
+    switch (item.metric) {
+        case 'params': return graph.totals.params;
+        case 'macs': return graph.totals.macs;
+        case 'flops': return graph.totals.flops;
+        // What an inference needs: the activations alive at once and the parameters and buffers, float32.
+        case 'memory': return graph.totals.peakMemory + (graph.totals.params + graph.totals.buffers) * 4;
+        case 'train-memory': return trainingMemory(graph, item.training!).peakBytes;
+    }
+}
+
+export function checkBudget(graph: NetworkGraph, items: readonly BudgetItem[]): BudgetViolation[] {
+    const violations: BudgetViolation[] = [];
+    for (const item of items) {
+        const actual = budgetFigure(graph, item);
+        if (item.inclusive ? actual <= item.limit : actual < item.limit) continue;
+        const bytes = item.metric === 'memory' || item.metric === 'train-memory';
+        const show = (n: number) => (bytes ? formatBytes(n) : humanCount(n));
+        const label = item.metric === 'params' ? 'Params' : item.label;
+        const message = actual === item.limit
+            ? `${label} ${show(actual)} reach the budget of ${show(item.limit)} (it allows less; write <= to allow it)`
+            : `${label} ${show(actual)} exceed the budget of ${show(item.limit)}${item.limit > 0 ? ` by ${(actual / item.limit).toFixed(1)}×` : ''}`;
+        violations.push({ item, actual, message });
+    }
+    return violations;
+}
+
+/** The `# budget: …` comment lines directly above line `line` (0-based) of `text`, joined. */
+export function budgetCommentAbove(text: string, line: number): { text: string; line: number } | undefined {
+    const lines = text.split(/\r?\n/);
+    const found: string[] = [];
+    let at = -1;
+    for (let i = line - 1; i >= 0; i--) {
+        const match = /^\s*#\s*budget\s*:(.*)$/i.exec(lines[i]);
+        if (match) { found.unshift(match[1]); at = i; continue; }
+        if (/^\s*#/.test(lines[i])) continue;
+        break;
+    }
+    return found.length ? { text: found.join(','), line: at } : undefined;
+}
