@@ -33,8 +33,8 @@ export interface Compute {
     depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
         y: Float32Array, yOffset: number, epilogue: GemmOptions): void;
     /**
-     * A 3×3 stride-1 conv of one image by Winograd F(2×2, 3×3) (runtime/winograd.ts) with transformed weights
-     * `u`, scratch `v` (16·C_in·tiles) and `m` (16·C_out·tiles), and the epilogue; false when the engine has no
+     * A 3×3 stride-1 conv of one image by Winograd F(4×4, 3×3) (runtime/winograd.ts) with transformed weights
+     * `u`, scratch `v` (36·C_in·tiles) and `m` (36·C_out·tiles), and the epilogue; false when the engine has no
      * Winograd kernel (the caller convolves directly).
      */
     winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,

@@ -37,7 +37,7 @@ export interface Step {
     readonly outputs: readonly number[];
     /**
      * The kernel's parameters, in compute memory (folded when a batch norm was absorbed; with `winograd`, the
-     * transformed weights, when the fast engine runs the conv as Winograd F(2×2, 3×3)).
+     * transformed weights, when the fast engine runs the conv as Winograd F(4×4, 3×3)).
      */
     readonly params: Readonly<Record<string, Float32Array>>;
     /** The weight is in the engine's packed GEMM layout (see Compute.packInPlace). */
@@ -151,7 +151,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         const params: Record<string, Float32Array> = norm
             ? foldBatchNorm(mine, parameters.get(norm.name)!, norm.attrs.eps as number, own)
             : Object.fromEntries(Object.entries(mine).map(([name, data]) => [name, reach(data)]));
-        // The fast engine runs large 3×3 stride-1 convs as Winograd F(2×2, 3×3), on weights transformed once here,
+        // The fast engine runs large 3×3 stride-1 convs by Winograd F(4×4, 3×3), on weights transformed once here,
         // and other dense convs on weights packed once for its GEMM (in place: the packed copy is the same size).
         let packed = false;
         if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {

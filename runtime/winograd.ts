@@ -1,31 +1,44 @@
 /**
- * Winograd F(2×2, 3×3) for the fast engine (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
- * 2016): a 3×3 stride-1 conv as 16 GEMMs over transformed tiles, 16 multiplies per 2×2 outputs and channel pair
- * instead of 36. Here: which convs use it, the weight transform U = G g Gᵀ (made once when a run is prepared), and
- * the TypeScript kernel of the engine without WebAssembly SIMD; the fast engine's is in
- * runtime/wasm/assembly/kernels.ts.
+ * Winograd F(4×4, 3×3) for the fast engine (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+ * 2016): a 3×3 stride-1 conv as 36 GEMMs over transformed tiles, 36 multiplies per 4×4 outputs and channel pair
+ * instead of 144. It replaced F(2×2, 3×3) (16 GEMMs, 64 multiplies per 4×4 outputs): on this project's bench
+ * (`npm run bench -- --cases conv3x3,conv3x3_28`, 2-core AMD EPYC, December 2026) F(4×4) took 0.7× F(2×2)'s time at
+ * 56² and 0.9× at 28², and its larger rounding stays within 1e-5 of the direct conv's scale. Here: which convs use
+ * it, the weight transform U = G g Gᵀ (made once when a run is prepared), and the TypeScript kernel of the engine
+ * without WebAssembly SIMD; the fast engine's is runtime/wasm/assembly/winograd.ts.
  *
- *     G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]     Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]     Aᵀ = [1 1 1 0; 0 1 −1 −1]
+ *     G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1]
+ *     Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+ *     Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
  *
- * A 4×4 input tile d becomes V = Bᵀ d B, each of its 16 positions ξ multiplies U[ξ] (a GEMM over channels), and a
- * 2×2 output tile is Aᵀ M A.
- *
- * U is stored as 16 matrices U[ξ] of C_out × C_in (ξ = 4·row + column of the 4×4 transformed kernel), the A
- * operands of the 16 GEMMs.
+ * A 6×6 input tile d becomes V = Bᵀ d B, each of its 36 positions ξ multiplies U[ξ] (a GEMM over channels), and a
+ * 4×4 output tile is Aᵀ M A. U is stored as 36 matrices U[ξ] of C_out × C_in (ξ = 6·row + column of the
+ * transformed kernel), the A operands of the 36 GEMMs.
  */
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import { resolveWindowAttrs } from '../language/ops/conv.js';
 import type { GemmKernel, GemmOptions } from './gemm.js';
 import type { ConvGeometry } from './im2col.js';
 
+const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
+const BT = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]];
+const AT = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]];
+
+/** Side of an output tile, and of an input tile. */
+const TILE = 4;
+const INPUT_TILE = TILE + 2;
+
+/** Positions of a transformed tile: the number of GEMMs and of U's matrices. */
+export const WINOGRAD_POSITIONS = INPUT_TILE * INPUT_TILE;
+
 /**
- * Output planes smaller than this run as im2col + GEMM: the 2×2 tiles of a small plane waste more at its edges,
- * and the transformed weights (16/9 of the 3×3 weights, kept beside them) cost more memory than the plane saves
- * time — ResNet-50's 14×14 and 7×7 stages hold most of its 3×3 weights.
+ * Output planes smaller than this run as im2col + GEMM. Measured (same bench): at 14² F(4×4) was faster on one
+ * thread but its transformed weights, 4× the 3×3 weights and kept beside them, took ResNet-50's peak memory from
+ * 1.38× to 1.83× its weights and arena (its 14² stage holds most of its 3×3 weights); at 7² it was 1.8× slower.
  */
 const MIN_OUTPUT_POSITIONS = 28 * 28;
 
-/** Whether the fast engine runs `node` as Winograd F(2×2, 3×3): a dense 2-D 3×3 conv, stride 1, no dilation. */
+/** Whether the fast engine runs `node` by Winograd: a dense 2-D 3×3 conv, stride 1, no dilation, on a large plane. */
 export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
     if (node.op !== 'conv' || node.attrs.groups !== 1) return false;
     const input = graph.tensors[node.inputs[0]].shape;
@@ -38,40 +51,52 @@ export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
 
 /** U[ξ][o][i] = (G g_oi Gᵀ)[ξ] for a weight [C_out, C_in, 3, 3], computed in float64 and rounded once. */
 export function transformWeights(weight: Float32Array, cout: number, cin: number, allocate: (elements: number) => Float32Array): Float32Array {
-    const u = allocate(16 * cout * cin);
+    const u = allocate(WINOGRAD_POSITIONS * cout * cin);
     const plane = cout * cin;
-    const t = new Float64Array(12); // G g: 4×3
+    const gk = new Float64Array(INPUT_TILE * 3); // G g: 6×3
     for (let o = 0; o < cout; o++) {
         for (let i = 0; i < cin; i++) {
-            const g = (o * cin + i) * 9;
-            for (let c = 0; c < 3; c++) {
-                const g0 = weight[g + c], g1 = weight[g + 3 + c], g2 = weight[g + 6 + c];
-                t[c] = g0;
-                t[3 + c] = (g0 + g1 + g2) / 2;
-                t[6 + c] = (g0 - g1 + g2) / 2;
-                t[9 + c] = g2;
+            const at = o * cin + i;
+            const k = at * 9;
+            for (let r = 0; r < INPUT_TILE; r++) {
+                for (let c = 0; c < 3; c++) gk[3 * r + c] = G[r][0] * weight[k + c] + G[r][1] * weight[k + 3 + c] + G[r][2] * weight[k + 6 + c];
             }
-            for (let r = 0; r < 4; r++) {
-                const t0 = t[3 * r], t1 = t[3 * r + 1], t2 = t[3 * r + 2];
-                const at = o * cin + i;
-                u[(4 * r) * plane + at] = t0;
-                u[(4 * r + 1) * plane + at] = (t0 + t1 + t2) / 2;
-                u[(4 * r + 2) * plane + at] = (t0 - t1 + t2) / 2;
-                u[(4 * r + 3) * plane + at] = t2;
+            for (let r = 0; r < INPUT_TILE; r++) {
+                for (let c = 0; c < INPUT_TILE; c++) u[(INPUT_TILE * r + c) * plane + at] = gk[3 * r] * G[c][0] + gk[3 * r + 1] * G[c][1] + gk[3 * r + 2] * G[c][2];
             }
         }
     }
     return u;
 }
 
-/** Tiles of the 2×2 output grid: ⌈Ho/2⌉ × ⌈Wo/2⌉. */
+/** Tiles of the 4×4 output grid: ⌈Ho/4⌉ × ⌈Wo/4⌉. */
 export function winogradTiles(outputH: number, outputW: number): { tilesH: number; tilesW: number } {
-    return { tilesH: Math.ceil(outputH / 2), tilesW: Math.ceil(outputW / 2) };
+    return { tilesH: Math.ceil(outputH / TILE), tilesW: Math.ceil(outputW / TILE) };
+}
+
+/** out = L · d · Lᵀ for an r×c matrix L and a c×c tile d (row-major), through `t` (r×c scratch). */
+function sandwich(l: readonly (readonly number[])[], d: Float64Array, t: Float64Array, out: Float64Array): void {
+    const r = l.length;
+    const c = l[0].length;
+    for (let i = 0; i < r; i++) {
+        for (let j = 0; j < c; j++) {
+            let s = 0;
+            for (let k = 0; k < c; k++) s += l[i][k] * d[k * c + j];
+            t[i * c + j] = s;
+        }
+    }
+    for (let i = 0; i < r; i++) {
+        for (let j = 0; j < r; j++) {
+            let s = 0;
+            for (let k = 0; k < c; k++) s += t[i * c + k] * l[j][k];
+            out[i * r + j] = s;
+        }
+    }
 }
 
 /**
- * The conv of one image by Winograd F(2×2, 3×3) in TypeScript, with `gemm` for the 16 products: `u` the
- * transformed weights, `v` (16·C_in·tiles) and `m` (16·C_out·tiles) scratch, the epilogue applied as each output
+ * The conv of one image by Winograd F(4×4, 3×3) in TypeScript, with `gemm` for the 36 products: `u` the
+ * transformed weights, `v` (36·C_in·tiles) and `m` (36·C_out·tiles) scratch, the epilogue applied as each output
  * is written. Edge tiles read zeros past the input and write only the outputs that exist.
  */
 export function winogradConv(gemm: GemmKernel, x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number,
@@ -79,43 +104,36 @@ export function winogradConv(gemm: GemmKernel, x: Float32Array, xOffset: number,
     const [, H, W] = g.input;
     const [, Ho, Wo] = g.output;
     const cin = g.channels;
+    const n = INPUT_TILE;
+    const tile = TILE;
+    const positions = WINOGRAD_POSITIONS;
     const { tilesH, tilesW } = winogradTiles(Ho, Wo);
     const tiles = tilesH * tilesW;
-    const d = new Float64Array(16);
-    const t = new Float64Array(16);
+    const d = new Float64Array(positions);
+    const t = new Float64Array(positions);
+    const out = new Float64Array(positions);
     // V[ξ][c][tile] = (Bᵀ d B)[ξ].
     for (let c = 0; c < cin; c++) {
         const plane = xOffset + c * H * W;
         for (let th = 0; th < tilesH; th++) {
             for (let tw = 0; tw < tilesW; tw++) {
-                const row0 = 2 * th - g.padBegin[1];
-                const col0 = 2 * tw - g.padBegin[2];
-                for (let i = 0; i < 4; i++) {
+                const row0 = tile * th - g.padBegin[1];
+                const col0 = tile * tw - g.padBegin[2];
+                for (let i = 0; i < n; i++) {
                     const row = row0 + i;
-                    for (let j = 0; j < 4; j++) {
+                    for (let j = 0; j < n; j++) {
                         const col = col0 + j;
-                        d[4 * i + j] = row >= 0 && row < H && col >= 0 && col < W ? x[plane + row * W + col] : 0;
+                        d[n * i + j] = row >= 0 && row < H && col >= 0 && col < W ? x[plane + row * W + col] : 0;
                     }
                 }
-                for (let j = 0; j < 4; j++) {
-                    t[j] = d[j] - d[8 + j];
-                    t[4 + j] = d[4 + j] + d[8 + j];
-                    t[8 + j] = d[8 + j] - d[4 + j];
-                    t[12 + j] = d[4 + j] - d[12 + j];
-                }
-                const at = c * tiles + th * tilesW + tw;
-                for (let i = 0; i < 4; i++) {
-                    const r = 4 * i;
-                    v[(r) * cin * tiles + at] = t[r] - t[r + 2];
-                    v[(r + 1) * cin * tiles + at] = t[r + 1] + t[r + 2];
-                    v[(r + 2) * cin * tiles + at] = t[r + 2] - t[r + 1];
-                    v[(r + 3) * cin * tiles + at] = t[r + 1] - t[r + 3];
-                }
+                sandwich(BT, d, t, out);
+                const where = c * tiles + th * tilesW + tw;
+                for (let xi = 0; xi < positions; xi++) v[xi * cin * tiles + where] = out[xi];
             }
         }
     }
-    // M[ξ] = U[ξ] · V[ξ]: C_out × tiles, for each of the 16 positions.
-    for (let xi = 0; xi < 16; xi++) {
+    // M[ξ] = U[ξ] · V[ξ]: C_out × tiles, for each position of the transformed tile.
+    for (let xi = 0; xi < positions; xi++) {
         gemm(cout, tiles, cin, u, xi * cout * cin, cin, v, xi * cin * tiles, tiles, m, xi * cout * tiles, tiles, false);
     }
     // Y = Aᵀ M A per tile, then bias, residual and clamp as in the GEMM's output loop.
@@ -125,23 +143,17 @@ export function winogradConv(gemm: GemmKernel, x: Float32Array, xOffset: number,
         const shift = bias ? bias[biasOffset + o] : 0;
         for (let th = 0; th < tilesH; th++) {
             for (let tw = 0; tw < tilesW; tw++) {
-                const at = o * tiles + th * tilesW + tw;
-                for (let xi = 0; xi < 16; xi++) d[xi] = m[xi * cout * tiles + at];
-                for (let j = 0; j < 4; j++) {
-                    t[j] = d[j] + d[4 + j] + d[8 + j];
-                    t[4 + j] = d[4 + j] - d[8 + j] - d[12 + j];
-                }
-                for (let i = 0; i < 2; i++) {
-                    const row = 2 * th + i;
+                const where = o * tiles + th * tilesW + tw;
+                for (let xi = 0; xi < positions; xi++) d[xi] = m[xi * cout * tiles + where];
+                sandwich(AT, d, t, out);
+                for (let i = 0; i < tile; i++) {
+                    const row = tile * th + i;
                     if (row >= Ho) break;
-                    const r = 4 * i;
-                    const left = t[r] + t[r + 1] + t[r + 2];
-                    const right = t[r + 1] - t[r + 2] - t[r + 3];
-                    for (let j = 0; j < 2; j++) {
-                        const col = 2 * tw + j;
+                    for (let j = 0; j < tile; j++) {
+                        const col = tile * tw + j;
                         if (col >= Wo) break;
                         const position = o * P + row * Wo + col;
-                        let value = (j === 0 ? left : right) + shift;
+                        let value = out[i * tile + j] + shift;
                         if (residual) value += residual[residualOffset + position];
                         y[yOffset + position] = Math.min(Math.max(value, lo), hi);
                     }

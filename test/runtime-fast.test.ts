@@ -4,7 +4,7 @@
  * - the WebAssembly GEMM against the reference GEMM on sizes across every blocking boundary, with strides,
  *   offsets, accumulation and the bias/clamp epilogue, on 1, 2 and 3 threads;
  * - WebAssembly im2col and col2im against the reference ones on padded, strided and dilated windows;
- * - Winograd F(2×2, 3×3), WebAssembly and TypeScript, against the direct conv, with edge tiles, padding, residual
+ * - Winograd F(4×4, 3×3), WebAssembly and TypeScript, against the direct conv, with edge tiles, padding, residual
  *   and clamp;
  * - every network of every example: the same seeded weights and input through both paths, at 1 and 2 threads,
  *   equal within 1e-4 of the output's scale;
@@ -161,12 +161,16 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
     });
 });
 
-describe('Winograd F(2×2, 3×3) against the direct conv (reference engine, im2col + GEMM)', () => {
-    // Odd and even planes (edge tiles), padding 0 and 1 and asymmetric, a residual and ReLU in the output loop.
+describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2col + GEMM)', () => {
+    // Odd and even planes (edge tiles, and groups of fewer than four tiles at a row's end), padding 0 and 1 and
+    // asymmetric, a residual and ReLU in the output loop.
     const cases = [
         { name: 'even 28×28, padding 1, bias + ReLU', text: 'network A(input: [1, 16, 28, 28]) {\n  return input -> conv(24, kernel: 3, padding: 1) -> relu\n}\n' },
         { name: 'odd 31×29, no padding, batch 2', text: 'network A(input: [2, 8, 33, 31]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
         { name: 'asymmetric padding ((0, 1), (1, 2)), residual + ReLU6', text: 'network A(x: [1, 12, 30, 30], shortcut: [1, 12, 29, 31]) {\n  y = x -> conv(12, kernel: 3, padding: ((0, 1), (1, 2))) -> batchnorm\n  return relu6(shortcut + y)\n}\n' },
+        { name: '56×56, padding 1, bias + ReLU', text: 'network A(input: [1, 16, 56, 56]) {\n  return input -> conv(20, kernel: 3, padding: 1) -> relu\n}\n' },
+        { name: 'odd 59×61, no padding, batch 2', text: 'network A(input: [2, 9, 61, 63]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
+        { name: 'asymmetric padding ((1, 0), (2, 1)), residual + ReLU6', text: 'network A(x: [1, 12, 58, 57], shortcut: [1, 12, 57, 58]) {\n  y = x -> conv(12, kernel: 3, padding: ((1, 0), (2, 1))) -> batchnorm\n  return relu6(shortcut + y)\n}\n' },
     ];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-winograd-'));
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

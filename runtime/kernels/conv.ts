@@ -9,7 +9,7 @@ import { resolveWindowAttrs } from '../../language/ops/conv.js';
 import type { GraphNode } from '../../language/elaboration/graph.js';
 import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
-import { winogradTiles } from '../winograd.js';
+import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
 import { elementCount, Tensor } from '../tensor.js';
 import { padInto, type PadMode } from './tensor.js';
 
@@ -117,11 +117,11 @@ export const convKernel: Kernel = ctx => {
     }
 };
 
-/** The conv as Winograd F(2×2, 3×3) on its transformed weights, image by image; false when the engine has none. */
+/** The conv by Winograd on its transformed weights, image by image; false when the engine has none. */
 function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: number, cout: number, inPlane: number, P: number): boolean {
     const { tilesH, tilesW } = winogradTiles(g.output[1], g.output[2]);
-    const v = ctx.workspace.get('winogradV', 16 * cin * tilesH * tilesW);
-    const m = ctx.workspace.get('winogradM', 16 * cout * tilesH * tilesW);
+    const v = ctx.workspace.get('winogradV', WINOGRAD_POSITIONS * cin * tilesH * tilesW);
+    const m = ctx.workspace.get('winogradM', WINOGRAD_POSITIONS * cout * tilesH * tilesW);
     for (let n = 0; n < batch; n++) {
         const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...ctx.clamp };
         if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, ctx.params.winograd, cout, ctx.outputs[0].data, n * cout * P, v, m, epilogue)) return false;

@@ -8,7 +8,7 @@ import { packedGemm, type GemmKernel } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
 import { ThreadTeam } from './threads.js';
-import { winogradTiles } from '../winograd.js';
+import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
 /** Below this many multiply-adds a GEMM runs on the calling thread: waking the team costs more than it saves. */
@@ -116,16 +116,16 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const cin = g.channels;
             const { tilesH, tilesW } = winogradTiles(Ho, Wo);
             const tiles = tilesH * tilesW;
-            const parallel = cout * cin * tiles * 16 >= PARALLEL_MACS;
+            const parallel = cout * cin * tiles * WINOGRAD_POSITIONS >= PARALLEL_MACS;
             const [vAddress, mAddress, yAddress] = [memory.address(v), memory.address(m), memory.address(y, yOffset)];
             team.run('winogradInput', {
                 x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
             }, parallel);
-            // M[ξ] = U[ξ] · V[ξ] for the 16 positions ξ of the transformed tile.
+            // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
             team.run('gemm', {
                 m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
                 flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
-                count: 16, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
+                count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
             }, parallel);
             const lo = epilogue.lo ?? -Infinity;
             const hi = epilogue.hi ?? Infinity;

@@ -58,13 +58,13 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
     } else if (kind == JOB_WINOGRAD_INPUT) {
         const job = changetype<WinogradInputJob>(args);
         const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
-        if (c0 < c1) winogradInput(job.x, job.v, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW);
+        if (c0 < c1) winogradInput(job.x, job.v, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW, scratch);
     } else if (kind == JOB_WINOGRAD_OUTPUT) {
         const job = changetype<WinogradOutputJob>(args);
         const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
         if (c0 < c1) {
             winogradOutput(job.m, job.y, c0, c1, job.channels, job.Ho, job.Wo, job.tilesH, job.tilesW,
-                job.flags, job.bias, job.residual, job.lo, job.hi);
+                job.flags, job.bias, job.residual, job.lo, job.hi, scratch);
         }
     } else if (kind == JOB_WINDOW) {
         const job = changetype<WindowJob>(args);

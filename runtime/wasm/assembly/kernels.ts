@@ -2,7 +2,7 @@
 // twice: with 128-bit SIMD, and with relaxed SIMD for a fused multiply-add where the engine has it). This file is
 // the module's entry: what it exports is what the JavaScript side sees (runtime/wasm/instance.ts); the kernels
 // live one concern per file beside it — gemm.ts, im2col.ts (and col2im), window.ts (depthwise conv and pooling),
-// winograd.ts, jobs.ts, which splits a job over threads, and peak.ts, the benchmark's SIMD ceiling.
+// winograd.ts (F(4×4, 3×3)), jobs.ts, which splits a job over threads, and peak.ts, the benchmark's SIMD ceiling.
 //
 // Everything works on byte addresses in one shared linear memory that the JavaScript side owns and allocates
 // (`WasmMemory` in runtime/wasm/instance.ts): tensors, weights and scratch all live there, so no call copies its operands.
