@@ -19,6 +19,7 @@ import { NetworkStatus } from './status-bar.js';
 import { showError, shownNotices, type Notice } from './notify.js';
 import { ConvNetWebview, type ViewKind } from './webview.js';
 import { COMPARE_COMMAND, compareWith, type CompareOptions } from './compare/compare-view.js';
+import { followDeviceSetting } from './device.js';
 
 /** Commands the extension adds besides the code lenses' (server/protocol.ts). */
 export const ExtensionCommands = {
@@ -127,6 +128,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
     try {
         client = startClient(context);
         await client.start();
+        followDeviceSetting(client, context.subscriptions);
         status = new NetworkStatus(client);
         context.subscriptions.push(status);
     } catch (e) {

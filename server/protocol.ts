@@ -2,10 +2,13 @@
  * The custom requests between the extension and the language server, declared once and imported by both.
  * Each names a network by the URI of its file and its name.
  */
-import { RequestType } from 'vscode-languageserver';
+import { NotificationType, RequestType } from 'vscode-languageserver';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import type { NetworkSummary } from '../language/analysis/summary.js';
 import type { Optimizer, TrainingMemory } from '../language/analysis/training-memory.js';
+import type { DeviceProfile } from '../language/analysis/devices.js';
+import type { Roofline } from '../language/analysis/roofline.js';
+import type { Insight } from '../language/analysis/insights.js';
 
 export interface NetworkParams {
     readonly uri: string;
@@ -17,6 +20,8 @@ export interface NetworkParams {
 /** A summary request may ask for the memory of a training step too (the Summary view's Training section). */
 export interface SummaryParams extends NetworkParams {
     readonly training?: { readonly batch: number; readonly optimizer: Optimizer };
+    /** The device of the setting convnet.device, resolved by the client (it reads this machine's calibration file). */
+    readonly device?: DeviceProfile;
 }
 
 export interface NetworkListResult {
@@ -33,12 +38,17 @@ export interface SummaryResult {
     readonly summary?: NetworkSummary;
     /** When the request asked for it: the step's memory (without its per-layer rows). */
     readonly training?: Omit<TrainingMemory, 'layers'>;
+    /** When the request named a device: every layer's bytes, intensity and predicted time, and the guidelines' costs. */
+    readonly roofline?: Roofline;
+    readonly insights?: Insight[];
     readonly errors: string[];
 }
 
 export const NetworksRequest = new RequestType<{ uri: string }, NetworkListResult, void>('convnet/networks');
 export const GraphRequest = new RequestType<NetworkParams, GraphResult, void>('convnet/graph');
 export const SummaryRequest = new RequestType<SummaryParams, SummaryResult, void>('convnet/summary');
+/** The client's device profile (setting convnet.device), for the hovers' predicted times; none: no prediction. */
+export const DeviceNotification = new NotificationType<{ readonly device?: DeviceProfile }>('convnet/device');
 
 /** Command ids the code lenses and quick fixes carry; the extension registers them. */
 export const Commands = {

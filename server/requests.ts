@@ -8,7 +8,10 @@ import { summarizeNetwork } from '../language/analysis/summary.js';
 import { trainingMemory } from '../language/analysis/training-memory.js';
 import type { NetworkAnalysis } from '../language/analysis/network-analyzer.js';
 import type { ConvNetLspServices } from './services.js';
-import { GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams } from './protocol.js';
+import { roofline } from '../language/analysis/roofline.js';
+import { designInsights } from '../language/analysis/insights.js';
+import type { ConvNetHoverProvider } from './hover.js';
+import { DeviceNotification, GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams } from './protocol.js';
 
 export function registerCustomRequests(connection: Connection, shared: LangiumSharedServices, services: ConvNetLspServices): void {
     const documentOf = async (uri: string): Promise<LangiumDocument | undefined> => {
@@ -45,7 +48,13 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
         const { analysis, errors } = await analysisOf(params);
         if (errors.length || !analysis) return { errors };
         const training = params.training && (({ layers: _layers, ...totals }) => totals)(trainingMemory(analysis.graph, params.training));
-        return { summary: summarizeNetwork(analysis.graph), ...(training ? { training } : {}), errors };
+        const model = params.device && roofline(analysis.graph, params.device);
+        const insights = params.device && model ? designInsights(analysis.graph, params.device, { roofline: model }) : undefined;
+        return { summary: summarizeNetwork(analysis.graph), ...(training ? { training } : {}), ...(model ? { roofline: model, insights } : {}), errors };
+    });
+    // The hovers' predicted times follow the client's device setting.
+    connection.onNotification(DeviceNotification, ({ device }) => {
+        (services.lsp.HoverProvider as ConvNetHoverProvider | undefined)?.setDevice(device);
     });
 }
 

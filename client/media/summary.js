@@ -2,17 +2,20 @@
 (function () {
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
-    let state = { summary: undefined, training: undefined, errors: [], sortKey: 'order', ascending: true };
+    let state = { summary: undefined, training: undefined, roofline: undefined, insights: undefined, deviceNote: undefined, errors: [], sortKey: 'order', ascending: true };
     const columns = [
         { key: 'name', title: 'Layer' }, { key: 'op', title: 'Op' }, { key: 'output', title: 'Output shape' },
         { key: 'params', title: 'Params', num: true }, { key: 'macs', title: 'MACs', num: true }, { key: 'memory', title: 'Memory (bytes)', num: true },
     ];
+    /** The Predicted column, when the setting convnet.device gives a device: the roofline's time of each layer. */
+    const predictedColumn = { key: 'predicted', title: 'Predicted (ms)', num: true };
+    const activeColumns = () => state.roofline ? [...columns, predictedColumn] : columns;
     const fmt = n => Math.round(n).toLocaleString('en-US');
     const shape = s => s.join('×');
-    const cell = (layer, key) => key === 'output' ? shape(layer.output) : (typeof layer[key] === 'number' ? fmt(layer[key]) : layer[key]);
+    const cell = (layer, key) => key === 'output' ? shape(layer.output) : key === 'predicted' ? (layer.predicted * 1e3).toFixed(3) : (typeof layer[key] === 'number' ? fmt(layer[key]) : layer[key]);
 
     function sortedLayers() {
-        const layers = state.summary.layers.map((l, i) => ({ ...l, order: i }));
+        const layers = state.summary.layers.map((l, i) => ({ ...l, order: i, predicted: state.roofline ? state.roofline.layers[i].seconds : 0 }));
         const key = state.sortKey;
         layers.sort((a, b) => {
             const x = key === 'output' ? a.output.reduce((p, d) => p * d, 1) : a[key];
@@ -51,7 +54,7 @@
         copyCsv.onclick = () => vscode.postMessage({ type: 'copy', format: 'csv' });
         const table = document.createElement('table');
         const head = table.createTHead().insertRow();
-        for (const c of columns) {
+        for (const c of activeColumns()) {
             const th = document.createElement('th');
             th.textContent = c.title + (state.sortKey === c.key ? (state.ascending ? ' ▲' : ' ▼') : '');
             if (c.num) th.className = 'num';
@@ -67,14 +70,14 @@
             const row = body.insertRow();
             row.className = 'layer';
             row.onclick = () => vscode.postMessage({ type: 'reveal', line: layer.line - 1 });
-            for (const c of columns) {
+            for (const c of activeColumns()) {
                 const td = row.insertCell();
                 td.textContent = c.key === 'params' && layer.params === 0 ? '—' : cell(layer, c.key);
                 if (c.num) td.className = 'num';
             }
         }
         const foot = table.createTFoot().insertRow();
-        for (const text of ['Total', '', s.outputs.map(o => shape(o.shape)).join(', '), fmt(s.params), fmt(s.macs), fmt(s.memory)]) {
+        for (const text of ['Total', '', s.outputs.map(o => shape(o.shape)).join(', '), fmt(s.params), fmt(s.macs), fmt(s.memory), ...(state.roofline ? [(state.roofline.seconds * 1e3).toFixed(3)] : [])]) {
             const td = foot.insertCell();
             td.textContent = text;
         }
@@ -86,6 +89,76 @@
         memory.textContent = `Activations (float32): ${fmt(s.memory)} bytes in all, peak ${fmt(s.peakMemory)} bytes alive at once.`;
         root.append(title, conventions, copyMd, copyCsv, wrapped(table), memory);
         if (state.training) root.append(...trainingSection(state.training));
+        if (state.roofline) root.append(...rooflineSection(state.roofline, state.insights ?? []));
+    }
+
+    const SVG = 'http://www.w3.org/2000/svg';
+    const svgElement = (name, attrs) => {
+        const e = document.createElementNS(SVG, name);
+        for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+        return e;
+    };
+
+    /**
+     * The roofline on the device of the setting convnet.device: each layer (not fused into a conv) a point at its
+     * intensity (FLOP/B) and attained rate (FLOPs / predicted time), under the roof min(peak, bandwidth × intensity),
+     * both axes logarithmic; then ShuffleNet V2's guidelines with their cost.
+     */
+    function rooflineSection(r, insights) {
+        const heading = document.createElement('h3');
+        heading.textContent = `Roofline: ${r.device.name} — predicted ${(r.seconds * 1e3).toFixed(2)} ms (${r.precision})`;
+        const points = r.layers.filter(l => !l.fusedInto && l.flops > 0 && l.bytes > 0 && l.seconds > 0);
+        const W = 560, H = 300, left = 60, bottom = 36, top = 10, right = 10;
+        const xs = points.map(l => l.intensity);
+        const xMin = Math.min(0.01, ...xs) / 2, xMax = Math.max(r.ridge * 4, ...xs) * 2;
+        const yMax = r.device.peakFlops * 2, yMin = Math.min(yMax / 1e5, ...points.map(l => l.flops / l.seconds)) / 2;
+        const x = v => left + (W - left - right) * (Math.log10(v) - Math.log10(xMin)) / (Math.log10(xMax) - Math.log10(xMin));
+        const y = v => top + (H - top - bottom) * (1 - (Math.log10(v) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin)));
+        const svg = svgElement('svg', { id: 'roofline', width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'roofline plot' });
+        svg.append(svgElement('rect', { x: left, y: top, width: W - left - right, height: H - top - bottom, fill: 'none', stroke: 'currentColor', 'stroke-opacity': 0.3 }));
+        // The roof: bandwidth × intensity up to the ridge, then the peak.
+        const roofStart = Math.max(xMin, yMin / r.device.bandwidth);
+        const roof = svgElement('polyline', { class: 'roof', fill: 'none', stroke: 'currentColor', 'stroke-width': 2,
+            points: `${x(roofStart)},${y(roofStart * r.device.bandwidth)} ${x(r.ridge)},${y(r.device.peakFlops)} ${x(xMax)},${y(r.device.peakFlops)}` });
+        svg.append(roof);
+        for (const [kind, rate] of Object.entries(r.device.ceilings ?? {})) {
+            if (!(rate > yMin && rate < yMax)) continue;
+            svg.append(svgElement('line', { x1: x(Math.max(xMin, rate / r.device.bandwidth)), x2: x(xMax), y1: y(rate), y2: y(rate), stroke: 'currentColor', 'stroke-dasharray': '4 3', 'stroke-opacity': 0.5 }));
+            const label = svgElement('text', { x: W - right - 4, y: y(rate) - 3, 'text-anchor': 'end', 'font-size': 10, fill: 'currentColor' });
+            label.textContent = `${kind} ceiling`;
+            svg.append(label);
+        }
+        const colours = { compute: '#d9534f', memory: '#2f7ed8', overhead: '#999999' };
+        for (const l of points) {
+            const dot = svgElement('circle', { class: `layer ${l.bound}`, cx: x(l.intensity), cy: y(l.flops / l.seconds), r: 3.5, fill: colours[l.bound], 'fill-opacity': 0.8 });
+            const title = svgElement('title', {});
+            title.textContent = `${l.name} (${l.op}): ${l.intensity.toFixed(2)} FLOP/B, ${(l.flops / l.seconds / 1e9).toFixed(2)} GFLOP/s, ${(l.seconds * 1e3).toFixed(3)} ms, ${l.bound}-bound`;
+            dot.append(title);
+            dot.onclick = () => vscode.postMessage({ type: 'reveal', line: l.line - 1 });
+            svg.append(dot);
+        }
+        const axis = (text, attrs) => { const t = svgElement('text', { 'font-size': 11, fill: 'currentColor', ...attrs }); t.textContent = text; svg.append(t); };
+        axis('arithmetic intensity (FLOP/B, log)', { x: left + (W - left - right) / 2, y: H - 6, 'text-anchor': 'middle' });
+        axis('FLOP/s (log)', { x: 12, y: top + (H - top - bottom) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${top + (H - top - bottom) / 2})` });
+        axis(`peak ${(r.device.peakFlops / 1e9).toFixed(1)} GFLOP/s`, { x: left + 4, y: y(r.device.peakFlops) - 4 });
+        axis(`${(r.device.bandwidth / 1e9).toFixed(1)} GB/s`, { x: x(roofStart) + 4, y: y(roofStart * r.device.bandwidth) - 6 });
+        const box = document.createElement('div');
+        box.className = 'table-wrap';
+        box.append(svg);
+        const note = document.createElement('p');
+        note.className = 'muted';
+        note.textContent = `${state.deviceNote ? `${state.deviceNote} ` : ''}Each point a layer (red compute-bound, blue memory-bound, grey overhead-bound; layers fused into a conv are not drawn). ${r.convention} Device: the setting convnet.device.`;
+        const list = document.createElement('ul');
+        list.id = 'insights';
+        for (const i of insights) {
+            const item = document.createElement('li');
+            item.textContent = i.message;
+            item.onclick = () => vscode.postMessage({ type: 'reveal', line: i.line - 1 });
+            list.append(item);
+        }
+        const insightsHeading = document.createElement('h3');
+        insightsHeading.textContent = insights.length ? 'Insights (ShuffleNet V2\'s guidelines, arXiv 1807.11164)' : 'Insights: none of ShuffleNet V2\'s guidelines costs this network anything worth naming';
+        return [heading, box, note, insightsHeading, list];
     }
 
     const OPTIMIZERS = { 'sgd': 'SGD', 'sgd-momentum': 'SGD with momentum', 'adam': 'Adam' };
@@ -121,7 +194,7 @@
     window.addEventListener('message', event => {
         const message = event.data;
         if (message.type === 'summary') {
-            state = { ...state, summary: message.summary, training: message.training, errors: message.errors };
+            state = { ...state, summary: message.summary, training: message.training, roofline: message.roofline, insights: message.insights, deviceNote: message.deviceNote, errors: message.errors };
             render();
         }
     });

@@ -8,6 +8,7 @@ import { summaryMessage } from './messages.js';
 import { revealSource } from './reveal.js';
 import { renderSummaryTable, type TableFormat } from '../../language/render/summary-table.js';
 import { readSettings } from '../config.js';
+import { resolveDeviceSetting } from '../device.js';
 
 export class SummaryView {
     private static readonly open = new Map<string, SummaryView>();
@@ -40,7 +41,7 @@ export class SummaryView {
         this.view.onMessage((message: { type: string; format?: TableFormat; line?: number }) => this.onMessage(message), this.disposables);
         // The server publishes diagnostics after every re-validation: the moment the figures are fresh.
         vscode.languages.onDidChangeDiagnostics(() => this.scheduleRefresh(), undefined, this.disposables);
-        vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('convnet.training')) this.scheduleRefresh(); }, undefined, this.disposables);
+        vscode.workspace.onDidChangeConfiguration(e => { if (e.affectsConfiguration('convnet.training') || e.affectsConfiguration('convnet.device')) this.scheduleRefresh(); }, undefined, this.disposables);
         this.panel.onDidDispose(() => this.disposables.forEach(d => d.dispose()), undefined, this.disposables);
         void this.refresh();
     }
@@ -52,9 +53,10 @@ export class SummaryView {
 
     async refresh(): Promise<SummaryResult> {
         const { trainingBatch, trainingOptimizer } = readSettings();
-        const result = await this.client.sendRequest(SummaryRequest.method, { ...this.target, training: { batch: trainingBatch, optimizer: trainingOptimizer } }) as SummaryResult;
+        const { device, note } = resolveDeviceSetting();
+        const result = await this.client.sendRequest(SummaryRequest.method, { ...this.target, training: { batch: trainingBatch, optimizer: trainingOptimizer }, ...(device ? { device } : {}) }) as SummaryResult;
         this.lastResult = result;
-        await this.view.post(summaryMessage(this.target.network, result));
+        await this.view.post({ ...summaryMessage(this.target.network, result), ...(note ? { deviceNote: note } : {}) });
         return result;
     }
 
