@@ -3,7 +3,6 @@
  * small JSON that `convnet calibrate` writes to the user's cache ($XDG_CACHE_HOME/convnet, else ~/.cache/convnet,
  * or %LOCALAPPDATA%\convnet on Windows) or to a path given. Reads are bounded and refuse special files.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readFileBounded } from '../../io/bounded-read.js';
@@ -33,11 +32,12 @@ export function loadDeviceProfile(device: string): DeviceProfile | string {
         return `unknown device '${displayText(device)}' (known: ${[...DEVICE_PROFILES.map(d => d.id), THIS_MACHINE].join(', ')}, or a profile's .json path)`;
     }
     const file = isPath ? device : thisMachineProfilePath();
-    if (device === THIS_MACHINE && !fs.existsSync(file)) return `this machine is not calibrated yet (no ${displayText(file, 120)}); run: convnet calibrate`;
     let text: string;
     try {
         text = new TextDecoder().decode(readFileBounded(file, 'source', 'the device profile'));
     } catch (e) {
+        // (No fs here: the web extension bundles this file with a web version of the bounded reader.)
+        if (device === THIS_MACHINE) return `this machine is not calibrated yet (no readable ${displayText(file, 120)}); run: convnet calibrate`;
         return e instanceof Error ? e.message : String(e);
     }
     return parseDeviceProfile(text, displayText(file, 120));
