@@ -11,10 +11,25 @@ import { ThreadTeam } from './threads.js';
 import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
-/** Below this many multiply-adds a GEMM runs on the calling thread: waking the team costs more than it saves. */
-const PARALLEL_MACS = 1 << 18;
-/** Below this many column elements im2col runs on the calling thread. */
-const PARALLEL_COLUMNS = 1 << 15;
+/**
+ * The size from which each kind of job is split over the team; below it the job runs on the calling thread, since
+ * waking the team and handing out parts costs more than a second thread saves. Sizes are multiply-adds (GEMM,
+ * the transformed-tile products of Winograd with its transforms, a sliding window's taps over its outputs) or
+ * column elements written (im2col, col2im). Measured by `npm run bench:thresholds` (test/bench/thresholds.ts).
+ */
+export interface ParallelThresholds {
+    readonly gemm: number;
+    readonly winograd: number;
+    readonly window: number;
+    readonly columns: number;
+}
+
+export const PARALLEL_THRESHOLDS: ParallelThresholds = {
+    gemm: 1 << 18,
+    winograd: 1 << 18,
+    window: 1 << 18,
+    columns: 1 << 15,
+};
 
 /** A 2-D window in the 3-D form (depth plays no part): what the module's 2-D kernels take. */
 function planar(g: ConvGeometry): boolean {
@@ -32,7 +47,8 @@ function windowGeometry(g: ConvGeometry) {
 /** The batch fields of a GEMM job that is one GEMM, not a batch. */
 const ONE_GEMM = { count: 1, aStride: 0, bStride: 0, cStride: 0 };
 
-export function createWasmCompute(compiled: CompiledKernels, threads: number, expectedBytes: number): Compute {
+/** `thresholds`: when to split a job (the calibration bench tries others). */
+export function createWasmCompute(compiled: CompiledKernels, threads: number, expectedBytes: number, thresholds: ParallelThresholds = PARALLEL_THRESHOLDS): Compute {
     const memory = new WasmMemory(compiled, expectedBytes);
     const team = new ThreadTeam(memory, threads, memory.kernels.gemmScratchBytes());
     const { ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
@@ -58,7 +74,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             // The shortcut as a distance from C (negative distances wrap around in the module's 32-bit addresses).
             residual: residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
             ...ONE_GEMM,
-        }, m * n * k >= PARALLEL_MACS);
+        }, m * n * k >= thresholds.gemm);
     };
 
     return {
@@ -75,7 +91,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Hg, Wg] = g.output;
             team.run('col2im', {
                 cols: memory.address(cols, colsOffset), y: memory.address(y, yOffset), channels: g.channels, H, W, ...windowGeometry(g), Hg, Wg,
-            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= PARALLEL_COLUMNS);
+            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.columns);
         },
         im2col(x, xOffset, g, cols, colsOffset) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(cols)) {
@@ -86,7 +102,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Ho, Wo] = g.output;
             team.run('im2col', {
                 x: memory.address(x, xOffset), channels: g.channels, H, W, ...windowGeometry(g), Ho, Wo, cols: memory.address(cols, colsOffset),
-            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= PARALLEL_COLUMNS);
+            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= thresholds.columns);
         },
         depthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue) {
             const bias = epilogue.bias;
@@ -105,7 +121,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 mode: WINDOW_DEPTHWISE, x: memory.address(x, xOffset), y: memory.address(y, yOffset),
                 weight: memory.address(weight), bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
-            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window);
         },
         winograd(x, xOffset, g, u, cout, y, yOffset, v, m, epilogue) {
             const bias = epilogue.bias;
@@ -116,7 +132,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const cin = g.channels;
             const { tilesH, tilesW } = winogradTiles(Ho, Wo);
             const tiles = tilesH * tilesW;
-            const parallel = cout * cin * tiles * WINOGRAD_POSITIONS >= PARALLEL_MACS;
+            const parallel = cout * cin * tiles * WINOGRAD_POSITIONS >= thresholds.winograd;
             const [vAddress, mAddress, yAddress] = [memory.address(v), memory.address(m), memory.address(y, yOffset)];
             team.run('winogradInput', {
                 x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
@@ -145,7 +161,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             team.run('window', {
                 mode: mode === 'max' ? WINDOW_MAX : WINDOW_AVG, x: memory.address(x), y: memory.address(y), weight: 0, bias: 0,
                 channels: planes, multiplier: 1, H, W, Ho, Wo, ...windowGeometry(g), flags: 0, lo: 0, hi: 0,
-            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= PARALLEL_MACS);
+            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window);
             return true;
         },
         packInPlace(a, m, k, scratch) {

@@ -15,7 +15,7 @@
  * share of the ceiling and ratios, checks the targets, and writes the figures as JSON (--out FILE, default
  * test-output/bench-speed.json). `--quick` skips the slow TensorFlow.js CPU backend.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +31,7 @@ import { randomInputs } from '../../io/inputs.js';
 import { exportOnnx } from '../../interchange/export/onnx.js';
 import { formatBytes } from '../../language/util/format.js';
 import { buildTfjsNetwork, type Tf } from './tfjs-graph.js';
+import { whileBusy, withLoad } from './load.js';
 
 const ENGINES = ['convnet', 'convnet-ts', 'ort-node', 'ort-web', 'tfjs-wasm', 'tfjs-cpu'] as const;
 type Engine = typeof ENGINES[number];
@@ -302,41 +303,6 @@ function measure(rounds: number, condition: Condition, quick: boolean): Summary[
         const gflops = mine[0].gflops! * (mine[0].ms! / ms);
         return { ...base, ms, minMs: Math.min(...times), maxMs: Math.max(...times), gflops, samples: mine[0].samples };
     }));
-}
-
-/** Busy CPU time of the whole machine, and of this process with its finished children, in seconds (Linux). */
-function cpuSeconds(): { machine: number; ours: number } | undefined {
-    try {
-        const ticks = 100; // USER_HZ on Linux
-        const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-        const [user, nice, system, , , irq, softirq, steal] = cpu;
-        const self = fs.readFileSync('/proc/self/stat', 'utf8');
-        const fields = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number);
-        // utime, stime, cutime, cstime are fields 14–17 of the file; 12–15 after the name.
-        const [utime, stime, cutime, cstime] = fields.slice(11, 15);
-        return { machine: (user + nice + system + irq + softirq + steal) / ticks, ours: (utime + stime + cutime + cstime) / ticks };
-    } catch {
-        return undefined;
-    }
-}
-
-/** Measures `work` and how many cores other processes kept busy meanwhile (the load the figures were taken under). */
-function withLoad<T>(work: () => T): { result: T; otherCores?: number } {
-    const [before, t0] = [cpuSeconds(), performance.now()];
-    const result = work();
-    const [after, seconds] = [cpuSeconds(), (performance.now() - t0) / 1000];
-    if (!before || !after) return { result };
-    return { result, otherCores: Math.max(0, (after.machine - before.machine - (after.ours - before.ours)) / seconds) };
-}
-
-/** Runs `work` while another process keeps one core busy, as a user's machine rarely is idle. */
-function whileBusy<T>(work: () => T): T {
-    const burner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
-    try {
-        return work();
-    } finally {
-        burner.kill('SIGKILL');
-    }
 }
 
 function table(results: Summary[], condition: Condition, peak: number | undefined): string[] {
