@@ -194,7 +194,7 @@ export async function calibrate(options: CalibrateCommandOptions, io: Output): P
     writeFilesSafely([{ file, bytes: serializeDeviceProfile(profile) }], writing);
     if (options.json) io.out(serializeDeviceProfile(profile).trimEnd());
     else io.out(describeProfile(profile));
-    io.err(`${displayText(file, 120)}: written; use it with --device this-machine${options.out ? ` (or --device ${displayText(file, 120)})` : ''}`);
+    io.err(`${displayText(file, 120)}: written; use it with --device ${options.out ? displayText(file, 120) : 'this-machine'}`);
     return 0;
 }
 
