@@ -15,7 +15,7 @@ export type KernelClass = typeof KERNEL_CLASSES[number];
 
 export const KERNEL_CLASS_DOC: Record<KernelClass, string> = {
     dense: 'conv, grouped conv, transposed conv, linear and matmul: a GEMM (im2col + GEMM, or a matrix-vector product)',
-    winograd: '3×3 stride-1 dense convs on planes of 28×28 and more, which fast libraries run with Winograd\'s F(2×2, 3×3) (FLOPs stay the direct conv\'s: an effective rate)',
+    winograd: '3×3 stride-1 dense convs on planes of 28×28 and more, which fast libraries run by Winograd (this project\'s engine: F(4×4, 3×3); FLOPs stay the direct conv\'s: an effective rate)',
     depthwise: 'depthwise convs (groups = input channels): a direct kernel',
     elementwise: 'everything else: activations, norms, sums, pooling, layout — little arithmetic per byte',
 };
