@@ -48,8 +48,8 @@ const COMMAND_USAGE: Record<string, string> = {
   convnet diff FILE.convnet[#NET] --git REV         compare two designs: layers added, removed and changed (aligned by name,
                                                     then by structure), with the totals' deltas and ratios. FILE#NET names
                                                     a network of a file of several (two networks of one file:
-                                                    nets.convnet#A nets.convnet#B); --git compares the version committed
-                                                    at REV (HEAD, HEAD~1, a branch, a commit) with the file as it is now;
+                                                    nets.convnet#A nets.convnet#B); --git compares the version of REV
+                                                    (HEAD, HEAD~1, a branch, a commit) with the file as it is now;
                                                     --all also lists layers whose only change is their receptive field`,
     graph: `  convnet graph FILE [--network NAME] --svg OUT.svg [--force]
                                                     draw the network (the editor's graph view) as SVG`,
