@@ -62,8 +62,10 @@ class ConvNetWorkspaceManager extends DefaultWorkspaceManager {
  */
 class ConvNetDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
     didCloseDocument(event: TextDocumentChangeEvent<TextDocument>): void {
+        // Only an untitled document: a file of another scheme (the browser's vscode-remote or vscode-vfs) stays
+        // in the workspace when its editor closes.
         const uri = URI.parse(event.document.uri);
-        if (uri.scheme !== 'file') this.fireDocumentUpdate([], [uri]);
+        if (uri.scheme === 'untitled') this.fireDocumentUpdate([], [uri]);
     }
 }
 

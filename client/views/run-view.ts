@@ -2,18 +2,24 @@
  * The result of ConvNet: Run Model — outputs with statistics, the top-5 ImageNet classes for a 1000-way output,
  * total and per-layer time as a bar chart, and the feature maps of any layer picked from a list.
  */
-import * as fs from 'node:fs';
-import type { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { ConvNetWebview } from '../webview.js';
 import { featureMapsMessage, runCancelledMessage, runErrorMessage, runProgressMessage, runResultMessage, type RunDone } from './messages.js';
 
-let classNames: string[] | undefined;
+let classNames: Promise<string[]> | undefined;
 
-export function imagenetClasses(extensionUri: vscode.Uri): string[] {
-    classNames ??= JSON.parse(fs.readFileSync(vscode.Uri.joinPath(extensionUri, 'client', 'media', 'imagenet-classes.json').fsPath, 'utf8')) as string[];
+/** The ImageNet class names (client/media/imagenet-classes.json), read once through the workspace file system (the browser has no disk). */
+export function imagenetClasses(extensionUri: vscode.Uri): Promise<string[]> {
+    classNames ??= Promise.resolve(vscode.workspace.fs.readFile(vscode.Uri.joinPath(extensionUri, 'client', 'media', 'imagenet-classes.json')))
+        .then(bytes => JSON.parse(new TextDecoder().decode(bytes)) as string[]);
     return classNames;
+}
+
+/** The run's worker, as the view uses it: a worker thread on the desktop, a web worker in the browser. */
+export interface RunWorkerHandle {
+    postMessage(message: unknown): void;
+    terminate(): unknown;
 }
 
 /** How a run ended, for the API (tests) — `undefined` while it runs. */
@@ -33,7 +39,7 @@ export class RunView {
     outcome: RunOutcome | undefined;
     pinned = false;
     /** The worker holding this run's network, weights and inputs, asked for a layer's feature maps. */
-    private worker: Worker | undefined;
+    private worker: RunWorkerHandle | undefined;
     private readonly pinListeners: (() => void)[] = [];
 
     get panel(): vscode.WebviewPanel {
@@ -54,7 +60,7 @@ export class RunView {
     }
 
     /** A new run shows here: the worker of the last one stops, and the page waits for this one's progress. */
-    restart(worker: Worker): void {
+    restart(worker: RunWorkerHandle): void {
         void this.worker?.terminate();
         this.worker = worker;
         this.outcome = undefined;
@@ -80,8 +86,13 @@ export class RunView {
     }
 
     showResult(result: RunDone, graph: NetworkGraph): void {
-        this.outcome = { status: 'done', result };
-        void this.post(runResultMessage(result, graph, () => imagenetClasses(this.extensionUri)));
+        // The outcome is set once the result is posted: whoever waits for it finds the page's message sent.
+        const worker = this.worker;
+        void imagenetClasses(this.extensionUri).then(classes => classes, () => undefined).then(classes => {
+            if (worker !== this.worker) return; // a newer run started meanwhile
+            void this.post(runResultMessage(result, graph, classes && (() => classes)));
+            this.outcome = { status: 'done', result };
+        });
     }
 
     showLayer(node: number, shape: readonly number[], data: Float32Array): void {

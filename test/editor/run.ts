@@ -17,12 +17,14 @@
  * Output: test-output/editor/ (logs, screenshots, summary.json; webviews/ and installed/ for phases 1 and 3).
  * Exit code: 0 when every phase passed, 1 when one failed (or the run itself did: server did not start, deadline
  * passed), 2 when the editor is not installed.
+ *  4. `web` — the extension's browser entry (package.json `browser`) in the browser's web worker extension host,
+ *     with test/editor/web-suite.ts (see prepareWebPhase).
  * Environment: CONVNET_EDITOR_HOME (install location), CONVNET_EDITOR_PHASES (comma-separated, default
- * webviews,development,installed), CONVNET_EDITOR_GREP (run the tests whose name contains it),
+ * webviews,development,installed,web), CONVNET_EDITOR_GREP (run the tests whose name contains it),
  * CONVNET_EDITOR_TIMEOUT (seconds for each suite, default 180), CONVNET_EDITOR_KEEP=1 (keep the temporary
  * profiles).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import * as os from 'node:os';
@@ -329,7 +331,9 @@ async function answerUi(page: Page, request: UiRequest, answers: string, screens
 // ---- one run of the suite in the workbench ----
 
 interface SuitePhase {
-    readonly name: 'development' | 'installed';
+    readonly name: 'development' | 'installed' | 'web';
+    /** The extension tests to load (default: out/test/editor-suite.cjs). */
+    readonly suite?: string;
     /** Logs and screenshots of this phase. */
     readonly output: string;
     readonly profileRoot: string;
@@ -401,7 +405,7 @@ async function runSuite(phase: SuitePhase, timings: Record<string, number>): Pro
         const remote = (file: string) => `vscode-remote://${HOST}:${server.port}${file}`;
         const payload = [
             ['extensionDevelopmentPath', remote(phase.developmentPath)],
-            ['extensionTestsPath', remote(SUITE)],
+            ['extensionTestsPath', remote(phase.suite ?? SUITE)],
             ['skipWelcome', 'true'],
             ['skipReleaseNotes', 'true'],
             // The ConvNet output channel at trace level: the language client logs its LSP traffic there, kept in
@@ -547,10 +551,39 @@ async function packageAndInstall(profileRoot: string, profile: Profile, output: 
     return dir;
 }
 
+// ---- the extension in the browser ----
+
+const WEB_SUITE = path.join(ROOT, 'out', 'test', 'editor-web-suite.cjs');
+
+/**
+ * The web phase: the extension as a web-only extension (its manifest without `main`, so VS Code runs its `browser`
+ * entry in the browser's web worker extension host instead of the server's Node one; its files are this checkout's
+ * bundles), and in the workspace the figures its tests compare with — the desktop's run of ResNet-18 (the CLI on
+ * Node), torchvision's totals and PyTorch's TinyNet fixture. Returns the extension's folder.
+ */
+async function prepareWebPhase(profileRoot: string, profile: Profile, output: string): Promise<string> {
+    if (!fs.existsSync(WEB_SUITE)) throw new Error(`${path.relative(ROOT, WEB_SUITE)} is missing: run \`npm run build\` first`);
+    fs.mkdirSync(output, { recursive: true });
+    const extension = path.join(profileRoot, 'web-extension');
+    fs.mkdirSync(extension, { recursive: true });
+    const { main: _main, ...manifest } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(extension, 'package.json'), JSON.stringify(manifest, null, 2));
+    for (const folder of ['out', 'client', 'examples']) fs.symlinkSync(path.join(ROOT, folder), path.join(extension, folder));
+    const fixtures = path.join(profile.workspace, 'web-fixtures');
+    fs.mkdirSync(fixtures, { recursive: true });
+    fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'e2e', 'tiny'), path.join(fixtures, 'tiny'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'test', 'fixtures', 'reference', 'torchvision-totals.json'), path.join(fixtures, 'torchvision-totals.json'));
+    const cli = path.join(ROOT, 'cli', 'bin', 'convnet.cjs');
+    const run = spawnSync(process.execPath, [cli, 'run', path.join(ROOT, 'examples', 'resnet18.convnet'), '--json', '--seed', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    if (run.status !== 0) throw new Error(`convnet run examples/resnet18.convnet --json failed (${run.status ?? run.signal}): ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    fs.writeFileSync(path.join(fixtures, 'resnet18-run.json'), run.stdout);
+    return extension;
+}
+
 // ---- all of it ----
 
-type PhaseName = 'webviews' | 'development' | 'installed';
-const ALL_PHASES: PhaseName[] = ['webviews', 'development', 'installed'];
+type PhaseName = 'webviews' | 'development' | 'installed' | 'web';
+const ALL_PHASES: PhaseName[] = ['webviews', 'development', 'installed', 'web'];
 
 async function main(): Promise<number> {
     if (!fs.existsSync(NODE24) || !fs.existsSync(SERVER_MAIN) || !fs.existsSync(CHROMIUM)) {
@@ -608,6 +641,18 @@ async function main(): Promise<number> {
                 } catch (e) {
                     console.error(`[editor] webviews: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
                     results.webviews = 1;
+                }
+            } else if (phase === 'web') {
+                const { root, profile } = newProfile('web');
+                const output = path.join(OUTPUT, 'web');
+                try {
+                    const extensionRoot = await prepareWebPhase(root, profile, output);
+                    results.web = await runSuite({ name: 'web', output, profileRoot: root, profile, extensionRoot, developmentPath: extensionRoot,
+                        // Inside the extension's folder: VS Code runs a test module in the extension host of the extension holding it.
+                        suite: path.join(extensionRoot, path.relative(ROOT, WEB_SUITE)) }, timings);
+                } catch (e) {
+                    console.error(`[editor] web: ${e instanceof Error ? e.message : String(e)}`);
+                    results.web = 1;
                 }
             } else if (phase === 'development') {
                 const { root, profile } = newProfile('dev');

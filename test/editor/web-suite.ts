@@ -1,0 +1,235 @@
+/**
+ * The extension in the browser: the extension-host tests that test/editor/run.ts's `web` phase loads into the VS
+ * Code server's web worker extension host (headless chromium), with the extension's web entry (package.json
+ * `browser`). Bundled for the browser (out/test/editor-web-suite.cjs): no Node here, so a small runner of its own.
+ *
+ * The workspace is the launcher's copy of examples/ (a `vscode-remote:` folder: to the web extension host a
+ * virtual file system it reads through `vscode.workspace.fs`), plus `web-fixtures/`: the desktop's figures
+ * (`convnet run … --json` on Node, written by the launcher) and PyTorch's TinyNet fixture (test/fixtures/e2e/tiny).
+ * Independent references: torchvision's ResNet-18 totals (test/fixtures/reference/torchvision-totals.json, copied there),
+ * PyTorch's conv arithmetic for the stem (1×64×112×112), PyTorch's TinyNet outputs.
+ */
+import * as vscode from 'vscode';
+import type { ConvNetWebApi } from '../../client/web/extension.js';
+import type { RunView } from '../../client/views/run-view.js';
+import type { GraphMessage, SummaryMessage } from '../../client/views/messages.js';
+import { parseSafetensors, toFloat32 } from '../../io/safetensors.js';
+
+const cases: { name: string; body: () => Promise<void>; timeoutMs: number }[] = [];
+const test = (name: string, body: () => Promise<void>, timeoutMs = 60_000) => { cases.push({ name, body, timeoutMs }); };
+const log = (line: string) => console.log(`[editor-test] ${line}`);
+
+function check(condition: unknown, message: string): asserts condition {
+    if (!condition) throw new Error(message);
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+        try {
+            const value = await probe();
+            if (value !== undefined) return value;
+        } catch (e) {
+            last = e;
+        }
+        if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+        await new Promise(resolve => setTimeout(resolve, 50));
+    }
+}
+
+const EXTENSION_ID = 'convnet.convnet';
+const NETWORK = 'ResNet18';
+const folder = () => {
+    const first = vscode.workspace.workspaceFolders?.[0];
+    if (!first) throw new Error('the web tests need the launcher\'s workspace folder');
+    return first.uri;
+};
+const file = (...segments: string[]) => vscode.Uri.joinPath(folder(), ...segments);
+const resnet = () => file('examples', 'resnet18.convnet');
+const readJson = async <T>(uri: vscode.Uri) => JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri))) as T;
+
+async function api(): Promise<ConvNetWebApi> {
+    const extension = vscode.extensions.getExtension<ConvNetWebApi>(EXTENSION_ID);
+    check(extension, `extension ${EXTENSION_ID} is not loaded`);
+    const exports = extension.isActive ? extension.exports : await extension.activate();
+    await waitFor('the language client to run', () => (exports.client()?.isRunning() ? true : undefined), 60_000);
+    return exports;
+}
+
+async function open(uri: vscode.Uri): Promise<vscode.TextDocument> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document, { preview: false, viewColumn: vscode.ViewColumn.One });
+    return document;
+}
+
+function positionOf(document: vscode.TextDocument, needle: string, delta = 0): vscode.Position {
+    const at = document.getText().indexOf(needle);
+    check(at >= 0, `${needle} is not in ${document.uri.path}`);
+    return document.positionAt(at + delta);
+}
+
+const labelOf = (hint: vscode.InlayHint) => (typeof hint.label === 'string' ? hint.label : hint.label.map(p => p.value).join(''));
+const closeTo = (actual: number, expected: number, tolerance: number, what: string) =>
+    check(Math.abs(actual - expected) <= tolerance * Math.max(1, Math.abs(expected)), `${what}: ${actual}, expected ${expected}`);
+
+async function finishedRun(view: RunView | undefined, timeoutMs: number) {
+    check(view, 'Run Model opened no view');
+    const outcome = await waitFor('the run to end', () => view.outcome, timeoutMs);
+    check(outcome.status === 'done', `the run did not finish: ${outcome.status === 'done' ? '' : outcome.message}`);
+    return outcome.result;
+}
+
+test('the extension runs in the browser: its web entry in the web worker extension host', async () => {
+    const convnet = await api();
+    check(convnet.platform === 'browser', `activate() returned the ${String((convnet as { platform?: string }).platform ?? 'desktop')} API`);
+    check(vscode.env.uiKind === vscode.UIKind.Web, 'the workbench is the web one');
+    check(typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string', 'no Node in this extension host');
+    log(`workspace folder ${folder().toString()}`);
+});
+
+test('diagnostics: resnet18.convnet has none; an unknown op is an error; an imported block is found through the workspace file system', async () => {
+    await api();
+    const document = await open(resnet());
+    await waitFor('the document to be validated', async () => {
+        const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', document.uri);
+        return symbols?.length ? true : undefined;
+    });
+    check(vscode.languages.getDiagnostics(document.uri).filter(d => d.severity === vscode.DiagnosticSeverity.Error).length === 0,
+        `errors in resnet18: ${vscode.languages.getDiagnostics(document.uri).map(d => d.message).join('; ')}`);
+    const untitled = await vscode.workspace.openTextDocument({ language: 'convnet', content: 'network N(input: [1, 3, 8, 8]) {\n  return input -> convv(4, kernel: 3)\n}\n' });
+    const unknown = await waitFor('the unknown op\'s error', () => vscode.languages.getDiagnostics(untitled.uri).find(d => /convv/.test(d.message)));
+    check(unknown.range.start.line === 1, `the error is on the op's line: ${unknown.range.start.line}`);
+    // SE-ResNet imports ./blocks/squeeze_excitation.convnet: the server found it by asking the extension.
+    const se = await open(file('examples', 'se_resnet.convnet'));
+    const hints = await waitFor('inlay hints of se_resnet', async () => {
+        const found = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', se.uri, new vscode.Range(0, 0, se.lineCount, 0));
+        return found?.length ? found : undefined;
+    });
+    check(hints.some(h => labelOf(h).includes('1×1000')), 'se_resnet\'s classifier gets its 1×1000 hint');
+    const errors = vscode.languages.getDiagnostics(se.uri).filter(d => d.severity === vscode.DiagnosticSeverity.Error);
+    check(errors.length === 0, `errors in se_resnet (its import): ${errors.map(e => e.message).join('; ')}`);
+}, 90_000);
+
+test('inlay hints and a hover give the stem conv\'s 1×64×112×112 (PyTorch: floor((224 + 2·3 − 7)/2) + 1 = 112)', async () => {
+    await api();
+    const document = await open(resnet());
+    const stem = positionOf(document, 'conv(64, kernel: 7');
+    const hints = await waitFor('inlay hints', async () => {
+        const found = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, new vscode.Range(0, 0, document.lineCount, 0));
+        return found?.length ? found : undefined;
+    });
+    check(hints.some(h => h.position.line === stem.line && labelOf(h).includes('1×64×112×112')), `the stem's hint; got ${hints.slice(0, 5).map(labelOf).join(' | ')}`);
+    check(hints.some(h => labelOf(h).includes('1×1000')), 'a hint shows the classifier output 1×1000');
+    const hover = await waitFor('a hover on conv1', async () => {
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, stem.translate(0, 1));
+        const text = (hovers ?? []).flatMap(h => h.contents).map(c => (typeof c === 'string' ? c : c.value)).join('\n');
+        return text.includes('1×64×112×112') ? text : undefined;
+    });
+    check(/1×3×224×224/.test(hover), 'the hover gives the input shape too');
+    // 3·64·7·7 = 9,408 weights (no bias): PyTorch's conv1.weight.
+    check(/9,408|9408/.test(hover), `the hover gives the stem's 9,408 parameters: ${hover.slice(0, 300)}`);
+});
+
+test('completion offers the ops', async () => {
+    await api();
+    const document = await vscode.workspace.openTextDocument({ language: 'convnet', content: 'network N(input: [1, 3, 8, 8]) {\n  return input -> \n}\n' });
+    const list = await waitFor('completion items', async () => {
+        const found = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', document.uri, new vscode.Position(1, 18));
+        return found?.items.length ? found : undefined;
+    });
+    const labels = list.items.map(i => (typeof i.label === 'string' ? i.label : i.label.label));
+    for (const op of ['conv', 'batchnorm', 'relu', 'maxpool', 'linear']) check(labels.includes(op), `completion offers ${op}; got ${labels.slice(0, 20).join(', ')}`);
+});
+
+test('Show Summary: ResNet-18\'s totals equal torchvision\'s (11,689,512 params, 1,814,073,344 MACs)', async () => {
+    const convnet = await api();
+    await open(resnet());
+    await vscode.commands.executeCommand('convnet.showSummary', { uri: resnet().toString(), network: NETWORK });
+    const view = await waitFor('the summary view', () => convnet.view('summary'));
+    const message = await waitFor('the summary posted to the page', () => view.lastPosted<SummaryMessage>('summary'));
+    const torchvision = await readJson<{ models: Record<string, { params: number; macs: number; output: number[] }> }>(file('web-fixtures', 'torchvision-totals.json'));
+    const reference = torchvision.models.resnet18;
+    check(message.summary, `no summary: ${message.errors.join('; ')}`);
+    check(message.summary.params === reference.params, `params ${message.summary.params} ≠ torchvision's ${reference.params}`);
+    check(message.summary.macs === reference.macs, `MACs ${message.summary.macs} ≠ torchvision's ${reference.macs}`);
+    check(JSON.stringify(message.summary.outputs[0].shape) === JSON.stringify(reference.output), 'the output is 1×1000');
+    await waitFor('the summary page to load', () => (view.received.some(m => (m as { type?: string }).type === 'ready') ? true : undefined));
+    view.panel.dispose();
+});
+
+test('Show Graph: ResNet-18\'s graph is drawn in its view', async () => {
+    const convnet = await api();
+    await vscode.commands.executeCommand('convnet.showGraph', { uri: resnet().toString(), network: NETWORK });
+    const view = await waitFor('the graph view', () => convnet.view('graph'));
+    const message = await waitFor('the graph posted to the page', () => view.lastPosted<GraphMessage>('graph'));
+    check(JSON.stringify(message).includes('conv1'), 'the graph has the stem conv');
+    view.panel.dispose();
+});
+
+test('Run Model: seeded ResNet-18 in a web worker gives the desktop\'s top 5 (convnet run --seed 0 on Node)', async () => {
+    const convnet = await api();
+    const desktop = await readJson<{ outputs: { shape: number[]; min: number; max: number; mean: number; std: number; top5: { index: number; value: number }[] }[] }>(file('web-fixtures', 'resnet18-run.json'));
+    await vscode.commands.executeCommand('convnet.runModel', { uri: resnet().toString(), network: NETWORK, input: 'seeded', seed: 0 });
+    const result = await finishedRun(convnet.lastRun(), 240_000);
+    const [output] = result.outputs;
+    const expected = desktop.outputs[0];
+    check(JSON.stringify(output.shape) === '[1,1000]', `output shape ${output.shape.join('×')}`);
+    check(JSON.stringify(output.top5?.map(t => t.index)) === JSON.stringify(expected.top5.map(t => t.index)),
+        `top 5 ${JSON.stringify(output.top5?.map(t => t.index))} ≠ the desktop's ${JSON.stringify(expected.top5.map(t => t.index))}`);
+    for (const key of ['min', 'max', 'mean', 'std'] as const) closeTo(output[key], expected[key], 1e-3, key);
+    log(`ResNet-18 ran in ${result.totalMs.toFixed(0)} ms in the browser (${result.warmRuns} warm runs, median ${result.warmMs.toFixed(0)} ms); top 5 ${output.top5?.map(t => t.index).join(', ')}`);
+    convnet.lastRun()?.panel.dispose();
+}, 300_000);
+
+test('Run Model: TinyNet with PyTorch\'s weights and input read through the workspace file system gives PyTorch\'s logits', async () => {
+    const convnet = await api();
+    const tiny = (name: string) => file('web-fixtures', 'tiny', name);
+    await open(tiny('tiny.convnet'));
+    await vscode.commands.executeCommand('convnet.runModel', {
+        uri: tiny('tiny.convnet').toString(), network: 'TinyNet', input: tiny('input.safetensors').toString(), weights: tiny('weights.safetensors').toString(), seed: 0,
+    });
+    const result = await finishedRun(convnet.lastRun(), 60_000);
+    check(result.weights === 'weights.safetensors' && result.input === 'input.safetensors', `read ${result.weights} and ${result.input}`);
+    const expected = parseSafetensors(await vscode.workspace.fs.readFile(tiny('expected.safetensors')));
+    const logitsTensor = expected.tensors.get('logits');
+    check(logitsTensor, `expected.safetensors has no logits (it has ${[...expected.tensors.keys()].join(', ')})`);
+    const logits = toFloat32(logitsTensor);
+    const output = result.outputs.find(o => o.name === 'logits');
+    check(output, `no logits output (${result.outputs.map(o => o.name).join(', ')})`);
+    const mean = logits.reduce((a, b) => a + b, 0) / logits.length;
+    closeTo(output.min, Math.min(...logits), 1e-4, 'min of the logits');
+    closeTo(output.max, Math.max(...logits), 1e-4, 'max of the logits');
+    closeTo(output.mean, mean, 1e-4, 'mean of the logits');
+    convnet.lastRun()?.panel.dispose();
+}, 90_000);
+
+test('Export says in one sentence that it runs in the desktop editor', async () => {
+    const convnet = await api();
+    await open(resnet());
+    await vscode.commands.executeCommand('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK });
+    const notice = convnet.notices().at(-1);
+    check(notice && /desktop editor only/.test(notice.message) && !/\bat .*:\d+:\d+/.test(notice.message), `the notice: ${notice?.message}`);
+});
+
+export async function run(): Promise<void> {
+    const failures: string[] = [];
+    const started = Date.now();
+    log(`running ${cases.length} web tests (the extension's browser entry)`);
+    for (const c of cases) {
+        const t0 = Date.now();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+            await Promise.race([c.body(), new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${c.timeoutMs} ms`)), c.timeoutMs); })]);
+            log(`ok   ${c.name} (${Date.now() - t0} ms)`);
+        } catch (e) {
+            failures.push(c.name);
+            if (c === cases[0]) cases.splice(1); // the extension did not start: the other tests would only time out
+            log(`FAIL ${c.name} (${Date.now() - t0} ms)\n    ${e instanceof Error ? (e.stack ?? e.message).replace(/\n/g, '\n    ') : String(e)}`);
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+    log(`${cases.length - failures.length} passed, ${failures.length} failed in ${Date.now() - started} ms`);
+    if (failures.length) throw new Error(`${failures.length} web test(s) failed: ${failures.join('; ')}`);
+}
