@@ -51,7 +51,7 @@ export async function check(files: string[], io: Output, budget?: readonly Budge
         for (const network of document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name)) {
             const { graph } = services.analysis.NetworkAnalyzer.analyze(network);
             const at = network.$cstNode?.range.start ?? { line: 0, character: 0 };
-            for (const violation of checkBudget(graph, budget)) {
+            for (const violation of checkBudget(graph, budget, services.analysis.Devices.resolve)) {
                 errors++;
                 io.out(`${relativePath(document)}:${at.line + 1}:${at.character + 1}: error: ${network.name}: ${violation.message} (--budget)`);
             }

@@ -9,6 +9,7 @@ import { ConvNetLinker } from './linker.js';
 import { registerValidationChecks } from './validator.js';
 import { NetworkAnalyzer } from './analysis/network-analyzer.js';
 import { LayerLookup } from './analysis/layer-lookup.js';
+import { DeviceRegistry } from './analysis/devices.js';
 import { ConvNetScopeComputation } from './scope-computation.js';
 import { ConvNetLexer } from './lexer.js';
 import { ConvNetTokenBuilder, ConvNetValueConverter } from './name-tokens.js';
@@ -22,6 +23,8 @@ export interface ConvNetAddedServices {
     analysis: {
         NetworkAnalyzer: NetworkAnalyzer;
         LayerLookup: LayerLookup;
+        /** The device profiles latency budgets are checked on. */
+        Devices: DeviceRegistry;
     };
     files: {
         UnreadableFiles: UnreadableFiles;
@@ -51,6 +54,7 @@ export const ConvNetModule: Module<ConvNetServices, PartialLangiumCoreServices &
     analysis: {
         NetworkAnalyzer: services => new NetworkAnalyzer(services.shared),
         LayerLookup: services => new LayerLookup(services.shared, () => services.analysis.NetworkAnalyzer),
+        Devices: () => new DeviceRegistry(),
     },
     files: {
         UnreadableFiles: () => new UnreadableFiles(),

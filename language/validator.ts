@@ -68,7 +68,7 @@ export class ConvNetValidator {
             return;
         }
         if (!graph || hasErrors) return; // the figures are not known until the network elaborates
-        for (const violation of checkBudget(graph, parsed.items)) {
+        for (const violation of checkBudget(graph, parsed.items, this.services.analysis.Devices.resolve)) {
             accept('error', `${network.name}: ${violation.message}`, { node: network, property: 'name', data: { code: 'over-budget' } });
         }
     }

@@ -10,6 +10,7 @@ import type { NetworkAnalysis } from '../language/analysis/network-analyzer.js';
 import type { ConvNetLspServices } from './services.js';
 import { roofline } from '../language/analysis/roofline.js';
 import { designInsights } from '../language/analysis/insights.js';
+import { THIS_MACHINE } from '../language/analysis/devices.js';
 import type { ConvNetHoverProvider } from './hover.js';
 import { DeviceNotification, GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams } from './protocol.js';
 
@@ -55,6 +56,8 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
     // The hovers' predicted times follow the client's device setting.
     connection.onNotification(DeviceNotification, ({ device }) => {
         (services.lsp.HoverProvider as ConvNetHoverProvider | undefined)?.setDevice(device);
+        // The web extension's server has no file of this machine's profile: the client's is the one it knows.
+        if (device && device.id === THIS_MACHINE) services.analysis.Devices.setThisMachine(device);
     });
 }
 

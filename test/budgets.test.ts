@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './zoo-helpers.js';
 import { parse } from './helpers.js';
@@ -39,14 +41,39 @@ describe('convnet check --budget', () => {
 
     it.each([
         ['params 5M', "--budget: 'params 5M' is not a budget: write a figure, < or <=, and a limit, e.g. 'macs < 600M' or 'memory < 200MiB'"],
-        ['speed < 3', "--budget: unknown budget figure 'speed' (params, macs, flops, memory, memory(train, batch N))"],
+        ['speed < 3', "--budget: unknown budget figure 'speed' (params, macs, flops, memory, memory(train, batch N), latency(DEVICE))"],
         ['memory < 3Q', "--budget: 'Q' is not a size unit in 'memory < 3Q' (B, KB, MB, GB, KiB, MiB, GiB)"],
         ['memory(train, batch 0) < 8GiB', "--budget: 'memory(train, batch 0) < 8GiB': 'batch 0' is not batch N (1 … 2147483648), sgd, sgd-momentum, adam, fp32 or mixed"],
-        ['latency(this machine) < 20ms', "--budget: 'latency(this machine) < 20ms': latency budgets need a device model (the roofline), which this version does not check yet"],
+        ['latency(desktop-cpu-core) < 20', "--budget: 'latency(desktop-cpu-core) < 20': a latency limit needs a time unit (s, ms, us)"],
+        ['latency(toaster) < 20ms', "--budget: 'latency(toaster) < 20ms': unknown device 'toaster' (desktop-cpu-core, laptop-gpu, phone-arm-core, this-machine)"],
     ])('bad budget %j: one sentence, exit 2', (budget, message) => {
         const r = check(RESNET18, '--budget', budget);
         expect(r.code).toBe(2);
         expect(r.err.split('\n')[0]).toBe(`convnet: ${message}`);
+    });
+});
+
+describe('latency budgets: the roofline of a device profile', () => {
+    // One linear layer 4096 → 4096 without bias: 2·4096² = 33,554,432 FLOPs; it reads its 4096² float32 weights
+    // (67,108,864 B) and its input (16,384 B) and writes its output (16,384 B). On the desktop profile (Intel's
+    // published i7-8700K figures: 75.2 GFLOP/s for one core, 41.6 GB/s) it is memory-bound:
+    // 67,141,632 B / 41.6 GB/s = 1.6140 ms, + 2 µs per layer = 1.616 ms (compute alone: 0.446 ms).
+    const LINEAR = (budget: string) => `# budget: ${budget}\nnetwork Wide(x: [1, 4096]) {\n  return x -> linear(4096, bias: false)\n}\n`;
+    it('over and within the predicted time on a shipped profile', async () => {
+        const over = await parse(LINEAR('latency(desktop-cpu-core) < 1.6ms'));
+        expect(over.diagnostics.map(d => d.message)).toEqual(['Wide: latency(desktop-cpu-core) 1.62 ms exceed the budget of 1.6 ms by 1.0×']);
+        expect((await parse(LINEAR('latency(desktop-cpu-core) < 1.62ms, latency(laptop-gpu) < 300us'))).diagnostics).toEqual([]);
+    });
+    it('this machine uncalibrated: the budget cannot be checked, and says how to calibrate (exit 1 in CI)', () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-budget-'));
+        try {
+            const r = spawnSync(process.execPath, [BIN, 'check', RESNET18, '--budget', 'latency(this machine) < 20ms'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_CACHE_HOME: cache } });
+            expect(r.status).toBe(1);
+            expect(r.stdout).toContain('ResNet18: latency(this-machine) cannot be checked: this machine is not calibrated yet');
+            expect(r.stdout).toContain('run: convnet calibrate (--budget)');
+        } finally {
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
     });
 });
 

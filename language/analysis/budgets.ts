@@ -1,15 +1,21 @@
 /**
  * Budgets: limits a design must stay within, written above a network as a comment line
- * `# budget: params < 5M, macs < 600M, memory < 200MiB, memory(train, batch 32) < 8GiB` or given to
- * `convnet check --budget "params<5M,macs<600M"`. Each is checked against the network's figures (params, MACs and
- * FLOPs from the op specs, activation memory from the graph, training memory from training-memory.ts).
- * Parsing and checking never throw: a problem comes back as one sentence.
+ * `# budget: params < 5M, macs < 600M, memory < 200MiB, memory(train, batch 32) < 8GiB, latency(this-machine) < 20ms`
+ * or given to `convnet check --budget "params<5M,macs<600M"`. Each is checked against the network's figures
+ * (params, MACs and FLOPs from the op specs, activation memory from the graph, training memory from
+ * training-memory.ts, latency from the roofline of a device profile, roofline.ts). Parsing and checking never
+ * throw: a problem comes back as one sentence.
  */
 import type { NetworkGraph } from '../elaboration/graph.js';
 import { formatBytes, humanCount } from '../util/format.js';
 import { OPTIMIZERS, trainingMemory, type Optimizer, type TrainingPrecision } from './training-memory.js';
+import { DEVICE_PROFILES, DeviceRegistry, THIS_MACHINE, type DeviceResolver } from './devices.js';
+import { formatSeconds, roofline } from './roofline.js';
 
-export type BudgetMetric = 'params' | 'macs' | 'flops' | 'memory' | 'train-memory';
+export type BudgetMetric = 'params' | 'macs' | 'flops' | 'memory' | 'train-memory' | 'latency';
+
+/** The shipped profiles only: this machine's profile is a file only the front ends read. */
+const shippedDevices: DeviceResolver = new DeviceRegistry().resolve;
 
 export interface BudgetItem {
     readonly metric: BudgetMetric;
@@ -19,6 +25,8 @@ export interface BudgetItem {
     /** `<=` allows the limit itself. */
     readonly inclusive: boolean;
     readonly training?: { readonly batch?: number; readonly optimizer: Optimizer; readonly precision: TrainingPrecision };
+    /** The device of a latency budget (a profile id, or this-machine). */
+    readonly device?: string;
 }
 
 export interface BudgetViolation {
@@ -30,6 +38,7 @@ export interface BudgetViolation {
 
 const COUNT_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, B: 1e9, T: 1e12 };
 const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+const TIME_UNITS: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6 };
 const LABELS: Readonly<Record<string, string>> = { params: 'params', macs: 'MACs', flops: 'FLOPs', memory: 'memory' };
 
 /** `params < 5M, macs < 600M, memory(train, batch 32, adam) < 8GiB`: the items, or what is wrong, in one sentence. */
@@ -47,13 +56,18 @@ export function parseBudget(text: string): { items: BudgetItem[] } | { error: st
     for (const raw of parts) {
         const part = raw.trim();
         if (!part) return { error: `an empty budget item in '${text.trim()}'` };
-        const match = /^([a-z_]+)\s*(\(([^)]*)\))?\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([A-Za-z]*)$/i.exec(part);
+        const match = /^([a-z_]+)\s*(\(([^)]*)\))?\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([A-Za-zµ]*)$/i.exec(part);
         if (!match) return { error: `'${part}' is not a budget: write a figure, < or <=, and a limit, e.g. 'macs < 600M' or 'memory < 200MiB'` };
         const [, name, , args, op, number, unit] = match;
         const metric = name.toLowerCase();
         const value = Number(number);
-        if (metric === 'latency') return { error: `'${part}': latency budgets need a device model (the roofline), which this version does not check yet` };
-        if (!['params', 'macs', 'flops', 'memory'].includes(metric)) return { error: `unknown budget figure '${name}' (params, macs, flops, memory, memory(train, batch N))` };
+        if (metric === 'latency') {
+            const latency = parseLatency(part, args, value, unit, op === '<=');
+            if ('error' in latency) return latency;
+            items.push(latency.item);
+            continue;
+        }
+        if (!['params', 'macs', 'flops', 'memory'].includes(metric)) return { error: `unknown budget figure '${name}' (params, macs, flops, memory, memory(train, batch N), latency(DEVICE))` };
         const isMemory = metric === 'memory';
         const scale = isMemory ? BYTE_UNITS[unit.toLowerCase() || 'b'] : COUNT_UNITS[unit];
         if (scale === undefined) {
@@ -76,6 +90,16 @@ export function parseBudget(text: string): { items: BudgetItem[] } | { error: st
     return { items };
 }
 
+/** `latency(laptop-gpu) < 5ms`; `latency < 20ms` and `latency(this machine)` are this machine's. */
+function parseLatency(part: string, args: string | undefined, value: number, unit: string, inclusive: boolean): { item: BudgetItem } | { error: string } {
+    const scale = TIME_UNITS[unit.toLowerCase() || 'missing'];
+    if (scale === undefined) return { error: `'${part}': a latency limit needs a time unit (s, ms, us)` };
+    const named = (args ?? THIS_MACHINE).trim().replace(/\s+/g, '-');
+    const known = [...DEVICE_PROFILES.map(d => d.id), THIS_MACHINE];
+    if (!known.includes(named)) return { error: `'${part}': unknown device '${named}' (${known.join(', ')})` };
+    return { item: { metric: 'latency', label: `latency(${named})`, limit: value * scale, inclusive, device: named } };
+}
+
 function parseTraining(args: string): { training: NonNullable<BudgetItem['training']> } | { error: string } {
     const words = args.split(',').map(w => w.trim()).filter(Boolean);
     if (words[0] !== 'train') return { error: `memory(…) takes 'train' first, e.g. memory(train, batch 32)` };
@@ -92,9 +116,13 @@ function parseTraining(args: string): { training: NonNullable<BudgetItem['traini
     return { training: { batch, optimizer, precision } };
 }
 
-/** The network's figure a budget item limits. */
-export function budgetFigure(graph: NetworkGraph, item: BudgetItem): number {
+/** The network's figure a budget item limits (seconds for latency, on the device `resolve` gives), or why there is none. */
+export function budgetFigure(graph: NetworkGraph, item: BudgetItem, resolve: DeviceResolver = shippedDevices): number | string {
     switch (item.metric) {
+        case 'latency': {
+            const device = resolve(item.device ?? THIS_MACHINE);
+            return typeof device === 'string' ? device : roofline(graph, device).seconds;
+        }
         case 'params': return graph.totals.params;
         case 'macs': return graph.totals.macs;
         case 'flops': return graph.totals.flops;
@@ -104,13 +132,21 @@ export function budgetFigure(graph: NetworkGraph, item: BudgetItem): number {
     }
 }
 
-export function checkBudget(graph: NetworkGraph, items: readonly BudgetItem[]): BudgetViolation[] {
+/**
+ * The items the network does not keep, each with its message; a latency budget whose device profile is not at hand
+ * (this machine not calibrated) is one too, saying so, since a budget that cannot be checked must not pass.
+ */
+export function checkBudget(graph: NetworkGraph, items: readonly BudgetItem[], resolve: DeviceResolver = shippedDevices): BudgetViolation[] {
     const violations: BudgetViolation[] = [];
     for (const item of items) {
-        const actual = budgetFigure(graph, item);
+        const actual = budgetFigure(graph, item, resolve);
+        if (typeof actual === 'string') {
+            violations.push({ item, actual: NaN, message: `${item.label} cannot be checked: ${actual}` });
+            continue;
+        }
         if (item.inclusive ? actual <= item.limit : actual < item.limit) continue;
         const bytes = item.metric === 'memory' || item.metric === 'train-memory';
-        const show = (n: number) => (bytes ? formatBytes(n) : humanCount(n));
+        const show = (n: number) => (item.metric === 'latency' ? formatSeconds(n) : bytes ? formatBytes(n) : humanCount(n));
         const label = item.metric === 'params' ? 'Params' : item.label;
         const message = actual === item.limit
             ? `${label} ${show(actual)} reach the budget of ${show(item.limit)} (it allows less; write <= to allow it)`

@@ -144,3 +144,31 @@ export function parseDeviceProfile(text: string, label: string): DeviceProfile |
 export function serializeDeviceProfile(profile: DeviceProfile): string {
     return `${JSON.stringify({ format: DEVICE_FILE_FORMAT, ...profile }, null, 2)}\n`;
 }
+
+/**
+ * The profile a budget or a front end names — a shipped id, or this machine's calibrated one where the front end
+ * has it — or why there is none, in one sentence.
+ */
+export type DeviceResolver = (id: string) => DeviceProfile | string;
+
+/**
+ * The device profiles a front end has: the shipped ones, and this machine's — read from its file by the CLI and
+ * the desktop language server when first asked for, or sent by the editor's client (the web extension has no
+ * file system of its own). Until then a latency budget on this machine says it cannot be checked.
+ */
+export class DeviceRegistry {
+    private thisMachine: DeviceProfile | string | (() => DeviceProfile | string) = 'this machine is not calibrated here (run: convnet calibrate)';
+
+    /** This machine's profile, or a function that reads it (called once, when a budget first needs it). */
+    setThisMachine(profile: DeviceProfile | string | (() => DeviceProfile | string)): void {
+        this.thisMachine = profile;
+    }
+
+    readonly resolve: DeviceResolver = id => {
+        const shipped = findDeviceProfile(id);
+        if (shipped) return shipped;
+        if (id !== THIS_MACHINE) return `unknown device '${id}' (known: ${[...DEVICE_PROFILES.map(d => d.id), THIS_MACHINE].join(', ')})`;
+        if (typeof this.thisMachine === 'function') this.thisMachine = this.thisMachine();
+        return this.thisMachine;
+    };
+}

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { URI, type LangiumDocument } from 'langium';
 import { NodeFileSystem } from 'langium/node';
 import { createConvNetServices, type ConvNetServices } from '../convnet-module.js';
+import { loadDeviceProfile } from './device-file.js';
+import { THIS_MACHINE } from '../analysis/devices.js';
 import { ensureBuiltinLibrary } from '../builtin-library.js';
 import { importedUris } from '../imports.js';
 import type { Model } from '../generated/ast.js';
@@ -37,6 +39,7 @@ function sourceFileProblem(file: string): string | undefined {
 
 export async function loadConvNetFiles(files: readonly string[]): Promise<LoadedWorkspace> {
     const { shared, ConvNet } = createConvNetServices(NodeFileSystem);
+    ConvNet.analysis.Devices.setThisMachine(() => loadDeviceProfile(THIS_MACHINE));
     const langiumDocuments = shared.workspace.LangiumDocuments;
     const all: LangiumDocument[] = [ensureBuiltinLibrary(shared)];
     const requested: LangiumDocument<Model>[] = [];
