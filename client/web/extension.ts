@@ -21,6 +21,7 @@ import { lastWebRunView, runModelInBrowser } from './run-model.js';
 import { serveWorkspaceFiles } from './workspace-files.js';
 import { openExampleInBrowser } from './examples.js';
 import { workerScriptUrl } from './worker-url.js';
+import { followDeviceSetting } from '../device.js';
 
 /** A web worker, as far as this file uses it (the DOM library is not in tsconfig). */
 declare const Worker: new (url: string) => unknown;
@@ -100,6 +101,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         await client.start();
         status = new NetworkStatus(client as never);
         context.subscriptions.push(status);
+        // The roofline's device for hovers: a shipped profile (this machine's calibration is a desktop file).
+        followDeviceSetting(client as never, context.subscriptions);
     } catch (e) {
         startFailure = e instanceof Error ? e.message : String(e);
         void showError(`ConvNet: the language server did not start: ${startFailure}`);

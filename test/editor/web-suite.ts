@@ -85,7 +85,8 @@ test('the extension runs in the browser: its web entry in the web worker extensi
     check(convnet.platform === 'browser', `activate() returned the ${String((convnet as { platform?: string }).platform ?? 'desktop')} API`);
     check(vscode.env.uiKind === vscode.UIKind.Web, 'the workbench is the web one');
     check(typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string', 'no Node in this extension host');
-    log(`workspace folder ${folder().toString()}`);
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+    log(`workspace folder ${folder().toString()}; cross-origin isolated: ${String(isolated)}, SharedArrayBuffer: ${typeof SharedArrayBuffer !== 'undefined'}`);
 });
 
 test('diagnostics: resnet18.convnet has none; an unknown op is an error; an imported block is found through the workspace file system', async () => {
