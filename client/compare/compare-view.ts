@@ -15,6 +15,7 @@ import { revealSource } from '../views/reveal.js';
 import { createNonce, webviewPageHtml } from '../webview-page.js';
 import type { NetworkDiff } from '../../language/analysis/diff.js';
 import type { CompareSource, FromCompareWorker, StartCompare } from './messages.js';
+import { compareMessage, type CompareGraph } from './graph-marks.js';
 
 export const COMPARE_COMMAND = 'convnet.compareWith';
 
@@ -50,7 +51,7 @@ export async function compareWith(context: vscode.ExtensionContext, client: Lang
         : { kind: 'file', path: current.fsPath, label, network: target.network };
     const outcome = await compare(context, { before, after });
     if (!outcome) return undefined;
-    const view = new CompareView(context.extensionUri, outcome.diff, outcome.afterUri, () => compare(context, { before, after: refreshed(after) }));
+    const view = new CompareView(context.extensionUri, outcome, () => compare(context, { before, after: refreshed(after) }));
     latest = view;
     return view;
 }
@@ -108,7 +109,14 @@ function refreshed(source: CompareSource): CompareSource {
 }
 
 /** Runs the worker, asking which network when a side has several; undefined after telling the person why not. */
-async function compare(context: vscode.ExtensionContext, start: StartCompare): Promise<{ diff: NetworkDiff; afterUri: string } | undefined> {
+/** What one comparison gives the view. */
+interface Comparison {
+    readonly diff: NetworkDiff;
+    readonly afterUri: string;
+    readonly graph?: CompareGraph;
+}
+
+async function compare(context: vscode.ExtensionContext, start: StartCompare): Promise<Comparison | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
         const message = await runWorker(context, start);
         if (message.type === 'diff') return message;
@@ -147,8 +155,13 @@ export class CompareView {
     /** Messages posted to the page, oldest first. */
     readonly posted: unknown[] = [];
 
-    constructor(extensionUri: vscode.Uri, private diff: NetworkDiff, private afterUri: string,
-        private readonly again: () => Promise<{ diff: NetworkDiff; afterUri: string } | undefined>) {
+    private diff: NetworkDiff;
+    private afterUri: string;
+    private graph: CompareGraph | undefined;
+
+    constructor(extensionUri: vscode.Uri, comparison: Comparison, private readonly again: () => Promise<Comparison | undefined>) {
+        ({ diff: this.diff, afterUri: this.afterUri, graph: this.graph } = comparison);
+        const diff = this.diff;
         const title = `${diff.before.name} ↔ ${diff.after.name}`;
         this.panel = vscode.window.createWebviewPanel('convnet.compare', `Compare: ${title}`, vscode.ViewColumn.Beside, {
             enableScripts: true,
@@ -168,8 +181,13 @@ export class CompareView {
         return this.diff;
     }
 
+    /** The newer design's graph as last drawn, its changes marked. */
+    get lastGraph(): CompareGraph | undefined {
+        return this.graph;
+    }
+
     private post(): void {
-        const message = { type: 'diff', diff: this.diff };
+        const message = compareMessage(this.diff, this.graph);
         this.posted.push(message);
         void this.panel.webview.postMessage(message);
     }
@@ -179,8 +197,7 @@ export class CompareView {
         else if (message.type === 'refresh') {
             const outcome = await this.again();
             if (!outcome) return;
-            this.diff = outcome.diff;
-            this.afterUri = outcome.afterUri;
+            ({ diff: this.diff, afterUri: this.afterUri, graph: this.graph } = outcome);
             this.post();
         } else if (message.type === 'reveal' && message.line !== undefined && this.afterUri.startsWith('file:')) {
             await revealSource(this.afterUri, message.line, 0);

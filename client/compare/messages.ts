@@ -1,5 +1,6 @@
 /** What ConvNet: Compare with… asks its worker (client/compare/worker.ts) and what comes back. */
 import type { NetworkDiff } from '../../language/analysis/diff.js';
+import type { CompareGraph } from './graph-marks.js';
 
 /** One side of a comparison: an editor's text (maybe unsaved), a file on disk, or a file's version in git. */
 export type CompareSource =
@@ -13,7 +14,8 @@ export interface StartCompare {
 }
 
 export type FromCompareWorker =
-    | { readonly type: 'diff'; readonly diff: NetworkDiff; readonly afterUri: string }
+    /** The newer design's graph with its changes marked (absent when it could not be drawn). */
+    | { readonly type: 'diff'; readonly diff: NetworkDiff; readonly afterUri: string; readonly graph?: CompareGraph }
     /** A side declares several networks and none was named: the person picks one, then the comparison runs again. */
     | { readonly type: 'choose'; readonly side: 'before' | 'after'; readonly networks: readonly string[] }
     | { readonly type: 'error'; readonly message: string };

@@ -11,6 +11,7 @@ import { isNetwork, type Model } from '../../language/generated/ast.js';
 import { FileNotFound, loadConvNetFiles } from '../../language/node/load-files.js';
 import { gitShow, loadSourceText, type GitRunner, type ImportReader } from '../../language/analysis/diff-sources.js';
 import { diffNetworks } from '../../language/analysis/diff.js';
+import { compareGraph } from './graph-marks.js';
 import type { ConvNetServices } from '../../language/convnet-module.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { READ_LIMITS, ReadRefused, readFileBounded } from '../../io/bounded-read.js';
@@ -75,7 +76,8 @@ parentPort!.once('message', async ({ before, after }: StartCompare) => {
         if (!('nodes' in a)) return post(a);
         const b = graphOf('after', after, await load(after), a.name);
         if (!('nodes' in b)) return post(b);
-        post({ type: 'diff', diff: diffNetworks(a, b, { before: before.label, after: after.label }), afterUri: b.uri });
+        const diff = diffNetworks(a, b, { before: before.label, after: after.label });
+        post({ type: 'diff', diff, afterUri: b.uri, graph: await compareGraph(diff, b) });
     } catch (e) {
         // Refusals (a file that is not there, git's answer) are written for the person; anything else is a bug.
         const error = e instanceof Error ? e : new Error(String(e));

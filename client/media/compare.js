@@ -1,9 +1,10 @@
 // The comparison view: two designs side by side — each layer's output shape, params and MACs before and after, the
-// deltas highlighted (added, removed, changed), and the totals' deltas and ratios. Fed by client/compare/compare-view.ts.
+// deltas highlighted (added, removed, changed), the totals' deltas and ratios, and the newer design's graph (drawn by
+// the Graph view's renderer) with the layers added or changed marked. Fed by client/compare/compare-view.ts.
 (function () {
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
-    let state = { diff: undefined, showSame: false };
+    let state = { diff: undefined, graph: undefined, showSame: false };
     const fmt = n => Math.round(n).toLocaleString('en-US');
     const signed = n => (n > 0 ? '+' : n < 0 ? '−' : '') + fmt(Math.abs(n));
     const shape = s => (s ? s.join('×') : '');
@@ -99,6 +100,35 @@
         return table;
     }
 
+    /**
+     * The newer design's graph (client/compare/graph-marks.ts): each layer added or changed, and each block holding
+     * one, gets the class mark-added or mark-changed (compare.css colours them); a click on a layer reveals its line.
+     */
+    function graphSection(g) {
+        const added = Object.values(g.nodes).filter(m => m === 'added').length;
+        const changed = Object.values(g.nodes).filter(m => m === 'changed').length;
+        const heading = el('h3', '', `Graph of ${g.network}, changes marked`);
+        const legend = el('p', 'legend');
+        legend.id = 'graph-legend';
+        const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+        legend.append(el('span', 'swatch mark-added', 'added'), ' ', el('span', 'swatch mark-changed', 'changed'),
+            ` — ${plural(added, 'layer')} added, ${changed} changed${g.removed ? `; ${g.removed} removed (listed above: the graph is the newer design)` : ''}. `
+            + (g.receptiveFieldOnly ? `${plural(g.receptiveFieldOnly, 'layer')} whose receptive field alone changed (a change before ${g.receptiveFieldOnly === 1 ? 'it' : 'them'}) ${g.receptiveFieldOnly === 1 ? 'is' : 'are'} not marked. ` : '')
+            + 'Blocks holding a change are unfolded; the others stay folded. Fill elsewhere = share of MACs.');
+        const host = el('div', 'graph-wrap');
+        host.id = 'compare-graph';
+        host.innerHTML = g.svg;
+        for (const [node, mark] of Object.entries(g.nodes)) host.querySelector(`g.box[data-node="${node}"]`)?.classList.add(`mark-${mark}`);
+        for (const [module, mark] of Object.entries(g.modules)) {
+            for (const e of host.querySelectorAll(`g.frame[data-module="${module}"], g.box.collapsed[data-module="${module}"]`)) e.classList.add(`mark-${mark}`);
+        }
+        host.addEventListener('click', event => {
+            const box = event.target.closest('g.box[data-line]');
+            if (box) vscode.postMessage({ type: 'reveal', line: Number(box.dataset.line) });
+        });
+        return [heading, legend, host];
+    }
+
     function render() {
         root.replaceChildren();
         const diff = state.diff;
@@ -122,11 +152,12 @@
         root.querySelector('.legend').append(
             el('span', 'swatch added', 'added'), ' ', el('span', 'swatch removed', 'removed'), ' ', el('span', 'swatch changed', 'changed'),
             ` — ${diff.conventions.macs} Params exclude buffers.`);
+        if (state.graph) root.append(...graphSection(state.graph));
     }
 
     window.addEventListener('message', event => {
         if (event.data.type === 'diff') {
-            state = { ...state, diff: event.data.diff };
+            state = { ...state, diff: event.data.diff, graph: event.data.graph };
             render();
         }
     });

@@ -1,5 +1,5 @@
 /**
- * The views' pages (client/media/summary.js, graph.js, run.js with views.css) in headless chromium, outside the
+ * The views' pages (client/media/summary.js, graph.js, run.js, compare.js with views.css) in headless chromium, outside the
  * editor: each page is built by the extension's own page builder (client/webview-page.ts, with its content
  * security policy), given a stand-in for VS Code's `acquireVsCodeApi`, and fed the messages the extension would
  * post — made from examples/resnet18.convnet by the project's own modules (the language for the summary and the
@@ -22,10 +22,20 @@ import {
     featureMapsMessage, foldedIndices, graphMessage, initiallyFolded, runCancelledMessage, runErrorMessage, runProgressMessage, runResultMessage, summaryMessage,
 } from '../../client/views/messages.js';
 import { createNonce, webviewPageHtml } from '../../client/webview-page.js';
+import { diffNetworks, type NetworkDiff } from '../../language/analysis/diff.js';
+import { trainingMemory } from '../../language/analysis/training-memory.js';
+import { roofline } from '../../language/analysis/roofline.js';
+import { designInsights } from '../../language/analysis/insights.js';
+import { findDeviceProfile } from '../../language/analysis/devices.js';
+import { compareGraph, compareMessage, type CompareGraph } from '../../client/compare/graph-marks.js';
 import { CHROMIUM_ARGS, ROOT } from './profile.js';
 
 const MEDIA = path.join(ROOT, 'client', 'media');
 const EXAMPLE = path.join(ROOT, 'examples', 'resnet18.convnet');
+/** ResNet-34 as torchvision builds it (it imports ResNet-18's BasicBlock from the example). */
+const RESNET34 = path.join(ROOT, 'test', 'fixtures', 'diff', 'resnet34.convnet');
+/** torchvision's parameter counts (its model docs): resnet18 11,689,512, resnet34 21,797,672. */
+export const TORCHVISION_PARAMS = { resnet18: 11_689_512, resnet34: 21_797_672 } as const;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Stand-ins for the theme variables VS Code gives a webview (Dark Modern, Light Modern and Dark High Contrast). */
@@ -108,6 +118,13 @@ interface Fixture {
     readonly loaded: ReturnType<typeof loadRun>;
     readonly budgetMessage: string;
     readonly classes: string[];
+    /** ResNet-18 → ResNet-34 (the newer design has the added blocks), and ResNet-34's graph with them marked. */
+    readonly diff: NetworkDiff;
+    readonly compareGraph: CompareGraph;
+    /** The Summary view's Training section (batch 32, SGD with momentum) and roofline on the desktop CPU core profile. */
+    readonly training: Omit<ReturnType<typeof trainingMemory>, 'layers'>;
+    readonly roofline: ReturnType<typeof roofline>;
+    readonly insights: ReturnType<typeof designInsights>;
 }
 
 async function makeFixture(): Promise<Fixture> {
@@ -125,7 +142,14 @@ async function makeFixture(): Promise<Fixture> {
         budgetMessage = (e as Error).message;
     }
     assert.ok(budgetMessage, 'ResNet-18 is over a 1 MiB budget');
+    const resnet34 = await chooseNetwork(RESNET34, 'ResNet34', 'show', { out: () => undefined, err: text => problems.push(text) });
+    if (typeof resnet34 === 'number') throw new Error(`test/fixtures/diff/resnet34.convnet: ${problems.join('\n')}`);
+    const diff = diffNetworks(graph, resnet34, { before: 'resnet18.convnet', after: 'resnet34.convnet' });
+    const device = findDeviceProfile('desktop-cpu-core')!;
+    const model = roofline(graph, device);
+    const { layers: _layers, ...training } = trainingMemory(graph, { batch: 32, optimizer: 'sgd-momentum' });
     return {
+        diff, compareGraph: await compareGraph(diff, resnet34), training, roofline: model, insights: designInsights(graph, device, { roofline: model }),
         graph, summary: summarizeNetwork(graph), svg: renderSvg(layout, graph.name), folded: foldedModules.size,
         request, loaded, run: executeRun(loaded, request), budgetMessage,
         classes: JSON.parse(fs.readFileSync(path.join(MEDIA, 'imagenet-classes.json'), 'utf8')) as string[],
@@ -144,7 +168,7 @@ class ViewPage {
         page.on('pageerror', error => this.problems.push(`page error: ${error.message}`));
     }
 
-    static async open(context: BrowserContext, folder: string, script: string, theme: Theme): Promise<ViewPage> {
+    static async open(context: BrowserContext, folder: string, script: string, theme: Theme, extraStyles: readonly string[] = []): Promise<ViewPage> {
         const themeFile = path.join(folder, `theme-${theme}.css`);
         const variables = Object.entries(THEMES[theme]).map(([name, value]) => `  ${name}: ${value};`).join('\n');
         // VS Code's webview host also sets the page background from the theme.
@@ -152,7 +176,7 @@ class ViewPage {
         const htmlFile = path.join(folder, `${path.basename(script, '.js')}-${theme}.html`);
         fs.writeFileSync(htmlFile, webviewPageHtml({
             cspSource: 'file:', styleUrl: pathToFileURL(path.join(MEDIA, 'views.css')).href, scriptUrl: pathToFileURL(path.join(MEDIA, script)).href,
-            nonce: createNonce(), title: script, extraStyleUrls: [pathToFileURL(themeFile).href],
+            nonce: createNonce(), title: script, extraStyleUrls: [pathToFileURL(themeFile).href, ...extraStyles.map(file => pathToFileURL(path.join(MEDIA, file)).href)],
         }));
         const view = new ViewPage(await context.newPage());
         await view.page.addInitScript(() => {
@@ -222,6 +246,96 @@ async function checkSummary(context: BrowserContext, folder: string, theme: Them
     await view.post(summaryMessage(f.graph.name, { errors: ["unknown op or block 'maxpol'; did you mean 'maxpool'?"] }));
     await view.page.locator('p.error').waitFor({ timeout: 5_000 });
     assert.match(await view.text('p.error'), /^Fix the errors for a summary: unknown op or block 'maxpol'/);
+    view.noProblems();
+    await view.page.close();
+}
+
+/**
+ * The Summary view with its Training section (settings convnet.trainingBatch 32, convnet.trainingOptimizer
+ * sgd-momentum) and the roofline on the desktop CPU core profile (setting convnet.device), checked against hand
+ * counts: parameters, their gradients and SGD's momentum buffers are each 11,689,512 × 4 bytes (torchvision's count);
+ * the fc layer reads (512 × 1000 + 1000) weights, 512 inputs and writes 1000 outputs, 4 bytes each, at Intel's
+ * published 41.6 GB/s.
+ */
+async function checkSummaryTraining(context: BrowserContext, folder: string, theme: Theme, f: Fixture): Promise<void> {
+    const view = await ViewPage.open(context, folder, 'summary.js', theme);
+    await view.post({ ...summaryMessage(f.graph.name, { summary: f.summary, errors: [], training: f.training, roofline: f.roofline, insights: f.insights }) });
+    await view.page.locator('#training').waitFor({ timeout: 10_000 });
+    const paramBytes = TORCHVISION_PARAMS.resnet18 * 4;
+    assert.equal(await view.text('h3'), 'Training (batch 32, SGD with momentum)');
+    const cells = await view.page.locator('#training td.num').evaluateAll(tds => tds.map(td => td.getAttribute('title')));
+    assert.deepEqual(cells.slice(0, 3), [`${fmt(paramBytes)} bytes`, `${fmt(paramBytes)} bytes`, `${fmt(paramBytes)} bytes`], 'parameters, gradients and momentum: 4 bytes per parameter each');
+    assert.equal(await view.text('#training tr:nth-child(1) td.num'), '44.6 MiB', '46,758,048 bytes in MiB');
+    assert.equal(Number(await view.page.locator('#training').getAttribute('data-peak')), f.training.peakBytes);
+    assert.ok(f.training.peakBytes > 3 * paramBytes, 'the peak holds the parameters, gradients, momentum and activations');
+    // The roofline: one point per layer not fused into a conv, the roof, and the predicted total in the heading.
+    const svg = view.page.locator('svg#roofline');
+    await svg.waitFor({ timeout: 10_000 });
+    const drawn = f.roofline.layers.filter(l => !l.fusedInto && l.flops > 0 && l.bytes > 0);
+    assert.equal(await svg.locator('circle.layer').count(), drawn.length, 'a point per unfused layer');
+    assert.equal(await svg.locator('polyline.roof').count(), 1);
+    assert.match(await view.text('h3:nth-of-type(2)'), /^Roofline: desktop CPU core, 128-bit SIMD \(Intel Core i7-8700K, 1 core\) — predicted [\d.]+ ms \(fp32\)$/);
+    assert.equal(f.roofline.device.peakFlops, 2 * 4 * 2 * 4.7e9, 'Intel ARK: 4.7 GHz × 2 FMA ports × 4 lanes × 2 FLOP');
+    const fc = f.roofline.layers.find(l => l.name === 'fc')!;
+    const fcBytes = (512 * 1000 + 1000 + 512 + 1000) * 4;
+    assert.equal(fc.bytes, fcBytes);
+    assert.equal(fc.bound, 'memory');
+    assert.ok(Math.abs(fc.seconds - (fcBytes / 41.6e9 + 2e-6)) < 1e-12, `fc: ${fc.seconds} s`);
+    const fcTitle = await svg.locator('circle.layer title', { hasText: /^fc \(linear\)/ }).textContent();
+    assert.match(fcTitle ?? '', new RegExp(`${(fc.seconds * 1e3).toFixed(3)} ms, memory-bound$`));
+    // A Predicted column and its total.
+    assert.equal(await view.page.locator('thead th', { hasText: 'Predicted (ms)' }).count(), 1);
+    assert.equal(await view.text('#totals td:last-child'), (f.roofline.seconds * 1e3).toFixed(3));
+    assert.equal(await view.page.locator('#insights li').count(), f.insights.length);
+    await view.screenshot(folder, `summary-training-${theme}`);
+    await checkLayout(view, folder, `summary-training-${theme}`);
+    // A click on a point reveals the layer's line.
+    await svg.locator('circle.layer').first().dispatchEvent('click');
+    assert.equal((await view.waitForPosted('reveal')).type, 'reveal');
+    view.noProblems();
+    await view.page.close();
+}
+
+/**
+ * The Compare view on ResNet-18 → ResNet-34: torchvision's parameter counts in the totals, and ResNet-34's graph with
+ * the eight BasicBlocks it adds (He et al., Table 1: [3, 4, 6, 3] − [2, 2, 2, 2]) marked added, seven layers each.
+ */
+async function checkCompare(context: BrowserContext, folder: string, theme: Theme, f: Fixture): Promise<void> {
+    const view = await ViewPage.open(context, folder, 'compare.js', theme, ['compare.css']);
+    await view.post(compareMessage(f.diff, f.compareGraph));
+    await view.page.locator('#compare-graph svg').waitFor({ timeout: 10_000 });
+    const { resnet18, resnet34 } = TORCHVISION_PARAMS;
+    const params = (await view.text('tr[data-total="params"]')).replace(/\s+/g, '');
+    assert.equal(params, `Params${fmt(resnet18)}${fmt(resnet34)}+${fmt(resnet34 - resnet18)}${(resnet34 / resnet18).toFixed(3)}×`);
+    const blocksAdded = (3 + 4 + 6 + 3) - (2 + 2 + 2 + 2);
+    const perBlock = 7; // conv1, bn1, relu, conv2, bn2, the residual sum, relu
+    // Every layer after the first added block sees more of the input (two more 3×3 convs per block); nothing else changes.
+    const fieldOnly = f.diff.layers.filter(row => row.status === 'changed');
+    assert.ok(fieldOnly.length > 0 && fieldOnly.every(row => row.changes.join() === 'receptiveField'), 'the layers ResNet-18 shares change their receptive field only');
+    assert.equal(await view.text('#headline'), `${blocksAdded * perBlock} layers added, 0 removed, ${fieldOnly.length} changed, ${f.graph.nodes.length - fieldOnly.length} the same.`);
+    assert.equal(await view.page.locator('#compare-graph g.box.layer.mark-added').count(), blocksAdded * perBlock, 'every added layer has a marked box');
+    assert.equal(await view.page.locator('#compare-graph g.box.mark-changed').count(), 0);
+    const addedFrames = await view.page.locator('#compare-graph g.frame.mark-added > text').evaluateAll(ts => ts.map(t => (t.textContent ?? '').replace(/^▾ /, '').split(' · ')[0]));
+    assert.deepEqual(addedFrames.sort(), ['layer1.2', 'layer2.2', 'layer2.3', 'layer3.2', 'layer3.3', 'layer3.4', 'layer3.5', 'layer4.2']);
+    const changedFrames = await view.page.locator('#compare-graph g.frame.mark-changed > text').evaluateAll(ts => ts.map(t => (t.textContent ?? '').replace(/^▾ /, '')));
+    assert.deepEqual(changedFrames.sort(), ['layer1', 'layer2', 'layer3', 'layer4'], 'the stages hold added and unchanged blocks');
+    // Unchanged blocks stay folded, so the drawing stays short.
+    assert.ok(await view.page.locator('#compare-graph g.box.collapsed').count() >= 1);
+    assert.equal(await view.page.locator('#compare-graph g.box.collapsed.mark-added, #compare-graph g.box.collapsed.mark-changed').count(), 0);
+    // The marks are coloured: an added box's outline is not an unchanged one's.
+    const strokes = await view.page.evaluate(`(() => {
+        const stroke = selector => getComputedStyle(document.querySelector(selector)).stroke;
+        return { added: stroke('#compare-graph g.box.mark-added > rect'), plain: stroke('#compare-graph g.box.layer:not(.mark-added) > rect') };
+    })()`) as { added: string; plain: string };
+    assert.notEqual(strokes.added, strokes.plain, `added ${strokes.added}, unchanged ${strokes.plain}`);
+    assert.match(await view.text('#graph-legend'), new RegExp(`^added changed — ${blocksAdded * perBlock} layers added, 0 changed\\. ${fieldOnly.length} layers whose receptive field alone changed`));
+    await view.screenshot(folder, `compare-${theme}`);
+    await checkLayout(view, folder, `compare-${theme}`);
+    // A click on a marked layer reveals its line (0-based, as the Graph view's boxes carry it).
+    const marked = view.page.locator('#compare-graph g.box.mark-added').first();
+    const line = Number(await marked.getAttribute('data-line'));
+    await marked.dispatchEvent('click');
+    assert.deepEqual(await view.waitForPosted('reveal'), { type: 'reveal', line });
     view.noProblems();
     await view.page.close();
 }
@@ -340,7 +454,7 @@ export async function checkWebviewPages(folder: string, chromiumPath: string, sa
     fs.mkdirSync(folder, { recursive: true });
     const t0 = Date.now();
     const fixture = await makeFixture();
-    say(`webview pages: ResNet-18's summary, graph and a seeded run made in ${Date.now() - t0} ms`);
+    say(`webview pages: ResNet-18's summary, training memory, roofline, graph, a seeded run and its comparison with ResNet-34 made in ${Date.now() - t0} ms`);
     let browser: Browser | undefined;
     const results: PageCheck[] = [];
     try {
@@ -349,7 +463,7 @@ export async function checkWebviewPages(folder: string, chromiumPath: string, sa
         // The pages load their own files and nothing else.
         await context.route(url => url.protocol !== 'file:' && url.protocol !== 'data:', route => route.abort());
         for (const theme of Object.keys(THEMES) as Theme[]) {
-            for (const [name, check] of [['summary', checkSummary], ['graph', checkGraph], ['run', checkRun]] as const) {
+            for (const [name, check] of [['summary', checkSummary], ['summary training + roofline', checkSummaryTraining], ['graph', checkGraph], ['run', checkRun], ['compare', checkCompare]] as const) {
                 const started = Date.now();
                 try {
                     await check(context, folder, theme, fixture);
