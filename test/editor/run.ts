@@ -474,9 +474,10 @@ async function runSuite(phase: SuitePhase, timings: Record<string, number>): Pro
 /** Files the packaged extension needs, and folders or kinds of file it must not carry. */
 const VSIX_REQUIRED = [
     'package.json', 'readme.md', 'LICENSE.txt', 'out/extension.cjs', 'out/server.cjs', 'out/run-worker.cjs', 'out/export-worker.cjs',
-    'out/web/extension.cjs', 'out/web/server.js', 'out/web/run-worker.js',
+    'out/web/extension.cjs', 'out/web/server.js', 'out/web/run-worker.js', 'out/compare-worker.cjs',
     'client/language-configuration.json', 'client/snippets.json', 'client/syntaxes/convnet.tmLanguage.json',
     'client/media/summary.js', 'client/media/graph.js', 'client/media/run.js', 'client/media/views.css', 'client/media/imagenet-classes.json',
+    'client/media/compare.js', 'client/media/compare.css',
     'client/media/convnet-file.svg', 'changelog.md', 'examples/resnet18.convnet', 'client/walkthrough/open.md',
 ];
 /** Source folders, tests and source maps stay out; of examples/ only the networks themselves ship (for Open Example). */

@@ -6,6 +6,7 @@
 import './language-features.js';
 import './views.js';
 import './exports.js';
+import './compare.js';
 import { runTests } from './harness.js';
 
 export function run(): Promise<void> {
