@@ -22,6 +22,7 @@ import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute } from '../runtime/wasm/compute.js';
+import { StallBackoff } from '../runtime/wasm/threads.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -64,6 +65,32 @@ describe('threads that outnumber the cores (workers descheduled mid-job, waking 
             compute.gemm(m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
             expect(relativeError(c, expected), `job ${job}: ${m}×${n}×${k}`).toBeLessThan(1e-5);
         }
+    });
+});
+
+describe('after a worker stalls a split job, the next jobs run on the caller alone for a while', () => {
+    const soloRun = (backoff: StallBackoff, jobs: number) => Array.from({ length: jobs }, () => backoff.runSolo());
+    it('1, 2, 4 … jobs after stalls in a row, up to 256; a job without a stall ends the back-off', () => {
+        const backoff = new StallBackoff();
+        expect(soloRun(backoff, 3)).toEqual([false, false, false]);
+        backoff.note(1.0, 2.0); // waited half of the job: a stall
+        expect(soloRun(backoff, 2)).toEqual([true, false]);
+        backoff.note(0.6, 1.0);
+        expect(soloRun(backoff, 3)).toEqual([true, true, false]);
+        backoff.note(0.6, 1.0);
+        expect(soloRun(backoff, 5)).toEqual([true, true, true, true, false]);
+        for (let i = 0; i < 20; i++) backoff.note(5, 6);
+        expect(soloRun(backoff, 257).filter(Boolean).length).toBe(256);
+        backoff.note(0.01, 1.0); // a worker on time: no back-off, and the next stall starts again at 1
+        expect(backoff.runSolo()).toBe(false);
+        backoff.note(1, 2);
+        expect(soloRun(backoff, 2)).toEqual([true, false]);
+    });
+    it('waits under 0.05 ms or a quarter of the job are no stall (waking a worker takes that long)', () => {
+        const backoff = new StallBackoff();
+        backoff.note(0.04, 0.08);
+        backoff.note(0.2, 1.0);
+        expect(backoff.runSolo()).toBe(false);
     });
 });
 

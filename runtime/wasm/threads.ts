@@ -7,8 +7,9 @@
  *
  * Why parts and not one share per thread: on a busy machine a worker may not run for milliseconds. With a fixed
  * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
- * worker has not started, so a second thread can only help. A worker spins briefly before it sleeps, so it does
- * not burn the core another process (or the caller) needs.
+ * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when that
+ * happens the next jobs run on the caller alone for a while (STALL_SHARE). A worker spins briefly before it
+ * sleeps, so it does not burn the core another process (or the caller) needs.
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
@@ -22,6 +23,16 @@ const SPIN = 2000;
 
 /** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
 const PARTS_PER_THREAD = 4;
+
+/**
+ * When the caller, its own parts done, waited for a worker's part longer than this share of the job (and at least
+ * STALL_MIN_MS), the worker was descheduled in the middle of it — another process has its core — and splitting
+ * lost: the next jobs run on the caller alone, 1, 2, 4, … up to MAX_SOLO_JOBS of them while it keeps happening,
+ * then the team is tried again. On a quiet machine a worker finishes within microseconds of the caller.
+ */
+const STALL_SHARE = 0.25;
+const STALL_MIN_MS = 0.05;
+const MAX_SOLO_JOBS = 256;
 
 /** The ticket value that opens part `part` of the job of `generation` (64 bits: generation, then part). */
 function ticketOf(generation: number, part: number): bigint {
@@ -71,6 +82,30 @@ for (;;) {
 }
 `;
 
+/** Whether the next job a team would split runs on the caller alone, after stalls (see STALL_SHARE). */
+export class StallBackoff {
+    /** Jobs still to run on the caller alone, and stalls in a row so far. */
+    private solo = 0;
+    private inARow = 0;
+
+    /** Asked before each job that would be split: true while a back-off lasts (and counts the job). */
+    runSolo(): boolean {
+        if (this.solo === 0) return false;
+        this.solo--;
+        return true;
+    }
+
+    /** After a split job: the caller waited `waited` ms of the job's `total` for a worker's part. */
+    note(waited: number, total: number): void {
+        if (waited < STALL_MIN_MS || waited < STALL_SHARE * total) {
+            this.inARow = 0;
+            return;
+        }
+        this.inARow++;
+        this.solo = Math.min(MAX_SOLO_JOBS, 2 ** (this.inARow - 1));
+    }
+}
+
 export class ThreadTeam {
     readonly threads: number;
     private readonly workers: Worker[] = [];
@@ -80,6 +115,7 @@ export class ThreadTeam {
     private readonly job: number;
     private readonly kernels: KernelExports;
     private generation = 0;
+    private readonly stalls = new StallBackoff();
 
     /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
     constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
@@ -116,23 +152,26 @@ export class ThreadTeam {
             if (type === 'f32') this.floats[slot] = values[field];
             else control[slot] = values[field];
         }
-        if (this.threads === 1 || !parallel) {
+        if (this.threads === 1 || !parallel || this.stalls.runSolo()) {
             this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
         const parts = this.threads * PARTS_PER_THREAD;
         control[PARTS] = parts;
         control[DONE] = 0;
+        const started = performance.now();
         Atomics.store(this.ticket, 0, ticketOf(generation, 0));
         this.generation = generation;
         Atomics.store(control, GENERATION, generation);
         Atomics.notify(control, GENERATION);
         takeParts(control, this.ticket, generation, PARTS, DONE, (part, count) => this.kernels.runPart(this.job, part, count, 0));
         // Only parts a worker took and has not finished are left: wait for those.
+        const callerDone = performance.now();
         for (let spin = 0; spin < SPIN && Atomics.load(control, DONE) !== parts; spin++);
         for (let done = Atomics.load(control, DONE); done !== parts; done = Atomics.load(control, DONE)) {
             Atomics.wait(control, DONE, done);
         }
+        this.stalls.note(performance.now() - callerDone, performance.now() - started);
     }
 
     /** Stops the workers (the memory stays usable from the calling thread). */
