@@ -477,7 +477,7 @@ const VSIX_REQUIRED = [
     'out/web/extension.cjs', 'out/web/server.js', 'out/web/run-worker.js', 'out/compare-worker.cjs',
     'client/language-configuration.json', 'client/snippets.json', 'client/syntaxes/convnet.tmLanguage.json',
     'client/media/summary.js', 'client/media/graph.js', 'client/media/run.js', 'client/media/views.css', 'client/media/imagenet-classes.json',
-    'client/media/compare.js', 'client/media/compare.css',
+    'client/media/compare.js', 'client/media/compare.css', 'client/media/icon.png',
     'client/media/convnet-file.svg', 'changelog.md', 'examples/resnet18.convnet', 'client/walkthrough/open.md',
 ];
 /** Source folders, tests and source maps stay out; of examples/ only the networks themselves ship (for Open Example). */

@@ -39,7 +39,7 @@ export const TORCHVISION_PARAMS = { resnet18: 11_689_512, resnet34: 21_797_672 }
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Stand-ins for the theme variables VS Code gives a webview (Dark Modern, Light Modern and Dark High Contrast). */
-const THEMES = {
+export const THEMES = {
     dark: {
         '--vscode-font-family': 'system-ui, -apple-system, "Segoe UI", Ubuntu, sans-serif', '--vscode-font-size': '13px',
         '--vscode-foreground': '#cccccc', '--vscode-descriptionForeground': '#9d9d9d', '--vscode-errorForeground': '#f85149',
@@ -98,7 +98,7 @@ async function checkLayout(view: ViewPage, folder: string, name: string): Promis
     }
     await view.page.setViewportSize({ width: 1000, height: 800 });
 }
-type Theme = keyof typeof THEMES;
+export type Theme = keyof typeof THEMES;
 
 export interface PageCheck {
     readonly name: string;
@@ -108,7 +108,7 @@ export interface PageCheck {
 }
 
 /** What the pages are fed: one network's summary, graph and run, made by the project's own modules. */
-interface Fixture {
+export interface Fixture {
     readonly graph: NetworkGraph;
     readonly summary: ReturnType<typeof summarizeNetwork>;
     readonly svg: string;
@@ -127,7 +127,7 @@ interface Fixture {
     readonly insights: ReturnType<typeof designInsights>;
 }
 
-async function makeFixture(): Promise<Fixture> {
+export async function makeFixture(): Promise<Fixture> {
     const problems: string[] = [];
     const graph = await chooseNetwork(EXAMPLE, 'ResNet18', 'show', { out: () => undefined, err: text => problems.push(text) });
     if (typeof graph === 'number') throw new Error(`examples/resnet18.convnet: ${problems.join('\n')}`);
@@ -157,7 +157,7 @@ async function makeFixture(): Promise<Fixture> {
 }
 
 /** One view's page in a tab: what it posted (through the `acquireVsCodeApi` stand-in) and what went wrong in it. */
-class ViewPage {
+export class ViewPage {
     readonly problems: string[] = [];
 
     private constructor(readonly page: Page) {
