@@ -17,7 +17,10 @@ import { checkBudget, type BudgetItem } from '../language/analysis/budgets.js';
 import { countWithConvention, type ConventionName, type ConventionTotal } from '../language/analysis/conventions.js';
 import { precisionReport, type InferencePrecision, type PrecisionReport } from '../language/analysis/precision.js';
 import { deviceSummary } from './roofline.js';
+import { renderSymbolicSizes, symbolicSizes } from '../language/analysis/symbolic-sizes.js';
 import { largestBatchThatFits, trainingMemory, TRAINING_MEMORY_CONVENTION, type TrainingMemory, type TrainingOptions } from '../language/analysis/training-memory.js';
+
+const NO_SIZE_VARIABLES = 'No size variables: name them in the input shape to get formulas, as in network N(input: [1, 3, H, W], H: int = 224, W: int = 224)';
 
 export interface Output {
     out(text: string): void;
@@ -77,6 +80,8 @@ export interface SummaryOptions {
     device?: string;
     /** `--insights`: ShuffleNet V2's guidelines with their cost on the device. */
     insights?: boolean;
+    /** `--sizes`: the totals as formulas of the network's size variables, and its valid sizes. */
+    sizes?: boolean;
 }
 
 export async function summary(file: string, options: SummaryOptions, io: Output): Promise<number> {
@@ -99,6 +104,12 @@ export async function summary(file: string, options: SummaryOptions, io: Output)
     }
     const graphs = chosen.map(n => services.analysis.NetworkAnalyzer.analyze(n).graph);
     const summaries = graphs.map(summarizeNetwork);
+    if (options.sizes) {
+        const reports = chosen.map(n => symbolicSizes(services.analysis.NetworkAnalyzer.analyze(n)));
+        if (options.json) io.out(JSON.stringify({ networks: summaries.map((s, i) => ({ ...s, sizes: reports[i] ?? null })) }, null, 2));
+        else io.out(summaries.map((s, i) => [renderSummary(s), ...(reports[i] ? renderSymbolicSizes(reports[i]!) : [NO_SIZE_VARIABLES])].join('\n')).join('\n\n'));
+        return 0;
+    }
     if (options.train) {
         const { fit, ...training } = options.train;
         const reports = graphs.map(g => ({ ...trainingMemory(g, training), ...(fit !== undefined ? { fit: { budget: fit, ...largestBatchThatFits(g, fit, training) } } : {}) }));

@@ -36,6 +36,9 @@ const COMMAND_USAGE: Record<string, string> = {
                                   overhead) of every layer on a device: desktop-cpu-core, laptop-gpu, phone-arm-core,
                                   this-machine (measured by convnet calibrate) or a profile's .json; with --precision
       --insights                  ShuffleNet V2's guidelines (G1-G4) with what each costs on the device
+      --sizes                     with size variables (network N(input: [1, 3, H, W], H: int = 224, W: int = 224)):
+                                  every total as a formula of them, the total stride, the sizes at which a strided
+                                  window leaves rows unread, and the smallest input that reaches the head
       --train                     the memory of a training step instead: parameters, gradients, optimizer state,
                                   what each layer keeps for its backward pass, the peak, what checkpointing a module
                                   would save, and the gradient all-reduce of data-parallel training
@@ -161,7 +164,7 @@ export async function main(argv: string[], io: Output): Promise<number> {
             case 'summary': {
                 const parsed = parseArgs(rest, ['network', 'format', 'batch', 'optimizer', 'precision', 'fit', 'convention', 'device']);
                 if (typeof parsed === 'string') return usage(io, command, parsed);
-                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit', 'convention', 'device', 'insights'].includes(f));
+                const unknown = [...parsed.flags.keys()].find(f => !['network', 'json', 'format', 'train', 'batch', 'optimizer', 'precision', 'fit', 'convention', 'device', 'insights', 'sizes'].includes(f));
                 if (unknown) return usage(io, command, `unknown option --${displayText(unknown)}`);
                 if (parsed.positional.length !== 1) return usage(io, command, 'summary takes exactly one file');
                 const format = parsed.flags.get('format') as string | undefined;
@@ -182,10 +185,14 @@ export async function main(argv: string[], io: Output): Promise<number> {
                 if ((device !== undefined || parsed.flags.has('insights')) && (train || format !== undefined || convention !== undefined)) {
                     return usage(io, command, `--${device !== undefined ? 'device' : 'insights'} goes with the summary itself or --json, not with ${train ? '--train' : format !== undefined ? '--format' : '--convention'}`);
                 }
+                const sizes = parsed.flags.has('sizes');
+                if (sizes && (train || format !== undefined || convention !== undefined || precision !== undefined || device !== undefined || parsed.flags.has('insights'))) {
+                    return usage(io, command, '--sizes goes with the summary itself or --json, not with --train, --format, --convention, --precision, --device or --insights');
+                }
                 return await summary(parsed.positional[0], {
                     network: parsed.flags.get('network') as string | undefined, json: parsed.flags.has('json'), format: format as TableFormat | undefined, train,
                     convention: convention as ConventionName | undefined, precision: precision as InferencePrecision | undefined,
-                    device, insights: parsed.flags.has('insights'),
+                    device, insights: parsed.flags.has('insights'), sizes,
                 }, io);
             }
             case 'graph': {

@@ -201,9 +201,15 @@ function firstAtOrAfter(items: readonly { readonly statement: number }[], statem
     return low;
 }
 
-/** A parameter's default or shape may use the parameters before it; the body sees them all. Latest first. */
+/**
+ * A parameter's default or shape may use the parameters before it; the body sees them all. Latest first. A network
+ * input's shape also sees the value parameters after it, its size variables, as torchinfo writes the input first:
+ * `network N(input: [1, 3, H, W], H: int = 224, W: int = 224)`.
+ */
 function visibleParams(owner: AstNode, child: AstNode): Param[] {
     const params: Param[] = isBlock(owner) ? [...owner.params, ...owner.inputs] : isNetwork(owner) ? [...owner.params] : [];
     const limit = isParam(child) ? params.indexOf(child) : params.length;
-    return params.slice(0, limit).reverse();
+    const before = params.slice(0, limit).reverse();
+    if (!isNetwork(owner) || !isParam(child) || !child.shape) return before;
+    return [...before, ...params.slice(limit + 1).filter(p => !p.shape && p.type !== 'tensor')];
 }

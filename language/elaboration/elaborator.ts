@@ -39,8 +39,17 @@ export interface Elaboration {
     readonly tensorOfDecl: ReadonlyMap<AstNode, number[]>;
 }
 
-export function elaborateNetwork(network: Network): Elaboration {
-    const elaborator = new Elaborator(network);
+export interface ElaborationOptions {
+    /**
+     * Values for some of the network's value parameters instead of their defaults, by name: the size variables
+     * of `network N(input: [1, 3, H, W], H: int = 224, W: int = 224)` at another input size
+     * (language/analysis/symbolic-sizes.ts).
+     */
+    readonly arguments?: ReadonlyMap<string, number>;
+}
+
+export function elaborateNetwork(network: Network, options: ElaborationOptions = {}): Elaboration {
+    const elaborator = new Elaborator(network, options);
     return elaborator.run();
 }
 
@@ -55,10 +64,10 @@ class Elaborator implements LayerApplication {
     private readonly expressions: ExpressionEvaluator;
     private readonly parameters: ParameterBinder;
 
-    constructor(private readonly network: Network) {
+    constructor(private readonly network: Network, options: ElaborationOptions) {
         this.builder = new GraphBuilder(network, this.diagnostics, this.names);
         this.expressions = new ExpressionEvaluator(network, this.builder, this.diagnostics, this.names, this);
-        this.parameters = new ParameterBinder(network, this.builder, this.diagnostics, this.expressions);
+        this.parameters = new ParameterBinder(network, this.builder, this.diagnostics, this.expressions, options.arguments);
     }
 
     run(): Elaboration {

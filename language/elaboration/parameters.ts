@@ -1,6 +1,6 @@
 /** Binding values to parameters: a network's inputs and value parameters, and the arguments of a block call. */
-import type { AstNode } from 'langium';
-import type { Block, Call, ListExpr, Network, Param } from '../generated/ast.js';
+import { AstUtils, type AstNode } from 'langium';
+import { isCall, isNetwork, isParam, type Block, type Call, type ListExpr, type Network, type Param } from '../generated/ast.js';
 import type { CallArgument } from '../ops/attributes.js';
 import { checkRepresentable } from '../ops/shape-utils.js';
 import type { AttrValue } from '../ops/types.js';
@@ -10,6 +10,21 @@ import type { ElaborationDiagnostics } from './diagnostics.js';
 import type { ExpressionEvaluator } from './expressions.js';
 import type { GraphBuilder } from './graph-builder.js';
 import { asAttrValue, describeValue, typeName, type Value } from './values.js';
+
+/**
+ * The network value parameters an input's shape names (`H`, `W` of `input: [1, 3, H, W]`), in order of first use:
+ * its size variables.
+ */
+export function sizeVariablesOf(input: Param): Param[] {
+    const found: Param[] = [];
+    if (!input.shape) return found;
+    for (const node of AstUtils.streamAst(input.shape)) {
+        if (!isCall(node)) continue;
+        const target = node.target?.ref;
+        if (isParam(target) && !target.shape && isNetwork(target.$container) && target !== input && !found.includes(target)) found.push(target);
+    }
+    return found;
+}
 
 const VALUE_TYPES = ['int', 'float', 'bool', 'string', 'tuple', 'any', 'tensor'];
 
@@ -30,28 +45,55 @@ export class ParameterBinder {
         private readonly builder: GraphBuilder,
         private readonly diagnostics: ElaborationDiagnostics,
         private readonly expressions: ExpressionEvaluator,
+        /** Values given instead of defaults, by parameter name (see ElaborationOptions.arguments). */
+        private readonly overrides: ReadonlyMap<string, number> = new Map(),
     ) {}
 
-    /** Network inputs become the graph's input tensors; value parameters take their defaults. */
+    /**
+     * Network inputs become the graph's input tensors; value parameters take their defaults. An input's shape may
+     * name value parameters declared after it (its size variables: `input: [1, 3, H, W], H: int = 224`); those
+     * are bound just before the shape is read.
+     */
     bindNetworkParams(ctx: Context): void {
+        const done = new Set<Param>();
         for (const param of this.network.params) {
-            if (!param.name) continue;
+            if (!param.name || done.has(param)) continue;
+            done.add(param);
             if (param.shape) {
+                for (const variable of sizeVariablesOf(param)) {
+                    if (done.has(variable)) continue;
+                    done.add(variable);
+                    this.bindNetworkValue(variable, ctx, param);
+                }
                 const shape = this.evaluateShape(param.shape, ctx);
                 if (!shape) continue;
                 const id = this.builder.addTensor(shape, undefined, param.name);
                 this.builder.inputs.push({ name: param.name, tensor: id });
                 this.builder.tensorOfDecl.set(param, [id]);
                 ctx.bindings.set(param, { kind: 'tensor', id });
-            } else if (param.default) {
-                const value = this.expressions.evaluate(param.default, ctx);
-                if (value !== undefined && this.checkParamType(param, value, ctx)) ctx.bindings.set(param, value);
             } else {
-                this.diagnostics.error(param.type === 'tensor' || !param.type
-                    ? `network input '${param.name}' needs a shape: ${param.name}: [1, 3, 224, 224]`
-                    : `network parameter '${param.name}' needs a default value: ${param.name}: ${param.type} = …`, param, ctx, { property: 'name' });
+                this.bindNetworkValue(param, ctx);
             }
         }
+    }
+
+    /** A network value parameter: its default (or the value given for it); `sizes` is the input it sizes, if any. */
+    private bindNetworkValue(param: Param, ctx: Context, sizes?: Param): void {
+        const given = this.overrides.get(param.name);
+        if (!param.default) {
+            this.diagnostics.error(param.type === 'tensor' || !param.type
+                ? sizes ? `size variable '${param.name}' of input '${sizes.name}' needs a default to elaborate at: ${param.name}: int = 224`
+                    : `network input '${param.name}' needs a shape: ${param.name}: [1, 3, 224, 224]`
+                : `${sizes ? `size variable '${param.name}' of input '${sizes.name}'` : `network parameter '${param.name}'`} needs a default value: ${param.name}: ${param.type} = …`, param, ctx, { property: 'name' });
+            return;
+        }
+        const value = given ?? this.expressions.evaluate(param.default, ctx);
+        if (value === undefined || !this.checkParamType(param, value, ctx)) return;
+        if (sizes && !(typeof value === 'number' && Number.isInteger(value) && value >= 1)) {
+            this.diagnostics.error(`size variable '${param.name}' of input '${sizes.name}' must be a whole number ≥ 1, not ${describeValue(value)}`, param.default, ctx);
+            return;
+        }
+        ctx.bindings.set(param, value);
     }
 
     private evaluateShape(list: ListExpr, ctx: Context): number[] | undefined {
