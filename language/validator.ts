@@ -58,11 +58,11 @@ export class ConvNetValidator {
 
     /** A `# budget: …` comment above the network: each figure over its limit is an error on the network's name. */
     private checkBudgetComment(network: Network, graph: NetworkGraph | undefined, hasErrors: boolean, document: LangiumDocument, accept: ValidationAcceptor): void {
-        const start = network.$cstNode?.range.start.line;
+        const start = network.$cstNode?.offset;
         if (start === undefined) return;
         const comment = budgetCommentAbove(document.textDocument.getText(), start);
         if (!comment) return;
-        const parsed = parseBudget(comment.text);
+        const parsed = parseBudget(comment);
         if ('error' in parsed) {
             accept('error', `budget of ${network.name}: ${parsed.error}`, { node: network, property: 'name' });
             return;

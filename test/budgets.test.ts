@@ -91,6 +91,13 @@ describe('# budget: above a network', () => {
         const bad = await parse(NET('params < lots'));
         expect(bad.diagnostics.map(d => d.message)).toEqual(["budget of Small: 'params < lots' is not a budget: write a figure, < or <=, and a limit, e.g. 'macs < 600M' or 'memory < 200MiB'"]);
     });
+    it('refuses what is no unit or no number, and an item longer than any budget before matching it', () => {
+        expect(parseBudget('params < 5constructor')).toEqual({ error: "'constructor' is not a count unit in 'params < 5constructor' (k, M, G, T)" });
+        expect(parseBudget('memory < 5toString')).toEqual({ error: "'toString' is not a size unit in 'memory < 5toString' (B, KB, MB, GB, KiB, MiB, GiB)" });
+        expect(parseBudget('macs < 1e999')).toEqual({ error: "'macs < 1e999': the limit 1e999 is not a finite number" });
+        const long = parseBudget(`params${' '.repeat(40_000)}x`);
+        expect('error' in long && long.error).toMatch(/^a budget item of 40007 characters \('params {20}.*'\) is longer than any budget$/);
+    });
     it('parses every unit to the number it names', () => {
         expect(parseBudget('params < 5M, macs <= 1.5G, memory < 200MiB, memory(train, batch 32, adam, mixed) < 8GiB')).toEqual({ items: [
             { metric: 'params', label: 'params', limit: 5e6, inclusive: false },

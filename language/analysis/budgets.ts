@@ -8,6 +8,7 @@
  */
 import type { NetworkGraph } from '../elaboration/graph.js';
 import { formatBytes, humanCount } from '../util/format.js';
+import { quoted } from '../util/quote.js';
 import { OPTIMIZERS, trainingMemory, type Optimizer, type TrainingPrecision } from './training-memory.js';
 import { DEVICE_PROFILES, DeviceRegistry, THIS_MACHINE, type DeviceResolver } from './devices.js';
 import { formatSeconds, roofline } from './roofline.js';
@@ -41,6 +42,14 @@ const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, g
 const TIME_UNITS: Readonly<Record<string, number>> = { s: 1, ms: 1e-3, us: 1e-6, 'µs': 1e-6 };
 const LABELS: Readonly<Record<string, string>> = { params: 'params', macs: 'MACs', flops: 'FLOPs', memory: 'memory' };
 
+/** Longer than any budget item a person writes; a longer one is refused before it is matched. */
+const MAX_ITEM_LENGTH = 200;
+
+/** The unit's scale, by the table's own keys only (never `constructor` from Object.prototype). */
+function unitScale(units: Readonly<Record<string, number>>, unit: string): number | undefined {
+    return Object.hasOwn(units, unit) ? units[unit] : undefined;
+}
+
 /** `params < 5M, macs < 600M, memory(train, batch 32, adam) < 8GiB`: the items, or what is wrong, in one sentence. */
 export function parseBudget(text: string): { items: BudgetItem[] } | { error: string } {
     const items: BudgetItem[] = [];
@@ -55,29 +64,32 @@ export function parseBudget(text: string): { items: BudgetItem[] } | { error: st
     parts.push(text.slice(start));
     for (const raw of parts) {
         const part = raw.trim();
-        if (!part) return { error: `an empty budget item in '${text.trim()}'` };
-        const match = /^([a-z_]+)\s*(\(([^)]*)\))?\s*(<=|<)\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([A-Za-zµ]*)$/i.exec(part);
-        if (!match) return { error: `'${part}' is not a budget: write a figure, < or <=, and a limit, e.g. 'macs < 600M' or 'memory < 200MiB'` };
-        const [, name, , args, op, number, unit] = match;
+        if (!part) return { error: `an empty budget item in ${quoted(text.trim())}` };
+        if (part.length > MAX_ITEM_LENGTH) return { error: `a budget item of ${part.length} characters (${quoted(part, 40)}) is longer than any budget` };
+        // One optional stretch of blanks per gap, none nested in another: the match is linear in the item's length.
+        const match = /^([a-z_]+)\s*(?:\(([^)]*)\)\s*)?(<=|<)\s*([0-9]+(?:\.[0-9]+)?(?:e[0-9]+)?)\s*([A-Za-zµ]*)$/i.exec(part);
+        if (!match) return { error: `${quoted(part)} is not a budget: write a figure, < or <=, and a limit, e.g. 'macs < 600M' or 'memory < 200MiB'` };
+        const [, name, args, op, number, unit] = match;
         const metric = name.toLowerCase();
         const value = Number(number);
+        if (!Number.isFinite(value)) return { error: `${quoted(part)}: the limit ${number} is not a finite number` };
         if (metric === 'latency') {
             const latency = parseLatency(part, args, value, unit, op === '<=');
             if ('error' in latency) return latency;
             items.push(latency.item);
             continue;
         }
-        if (!['params', 'macs', 'flops', 'memory'].includes(metric)) return { error: `unknown budget figure '${name}' (params, macs, flops, memory, memory(train, batch N), latency(DEVICE))` };
+        if (!['params', 'macs', 'flops', 'memory'].includes(metric)) return { error: `unknown budget figure ${quoted(name)} (params, macs, flops, memory, memory(train, batch N), latency(DEVICE))` };
         const isMemory = metric === 'memory';
-        const scale = isMemory ? BYTE_UNITS[unit.toLowerCase() || 'b'] : COUNT_UNITS[unit];
+        const scale = isMemory ? unitScale(BYTE_UNITS, unit.toLowerCase() || 'b') : unitScale(COUNT_UNITS, unit);
         if (scale === undefined) {
-            return { error: isMemory ? `'${unit}' is not a size unit in '${part}' (B, KB, MB, GB, KiB, MiB, GiB)` : `'${unit}' is not a count unit in '${part}' (k, M, G, T)` };
+            return { error: isMemory ? `${quoted(unit)} is not a size unit in ${quoted(part)} (B, KB, MB, GB, KiB, MiB, GiB)` : `${quoted(unit)} is not a count unit in ${quoted(part)} (k, M, G, T)` };
         }
         let training: BudgetItem['training'];
         if (args !== undefined) {
-            if (!isMemory) return { error: `'${part}': only memory takes arguments, memory(train, batch N)` };
+            if (!isMemory) return { error: `${quoted(part)}: only memory takes arguments, memory(train, batch N)` };
             const parsed = parseTraining(args);
-            if ('error' in parsed) return { error: `'${part}': ${parsed.error}` };
+            if ('error' in parsed) return { error: `${quoted(part)}: ${parsed.error}` };
             training = parsed.training;
         }
         items.push({
@@ -92,11 +104,11 @@ export function parseBudget(text: string): { items: BudgetItem[] } | { error: st
 
 /** `latency(laptop-gpu) < 5ms`; `latency < 20ms` and `latency(this machine)` are this machine's. */
 function parseLatency(part: string, args: string | undefined, value: number, unit: string, inclusive: boolean): { item: BudgetItem } | { error: string } {
-    const scale = TIME_UNITS[unit.toLowerCase() || 'missing'];
-    if (scale === undefined) return { error: `'${part}': a latency limit needs a time unit (s, ms, us)` };
+    const scale = unitScale(TIME_UNITS, unit.toLowerCase());
+    if (scale === undefined) return { error: `${quoted(part)}: a latency limit needs a time unit (s, ms, us)` };
     const named = (args ?? THIS_MACHINE).trim().replace(/\s+/g, '-');
     const known = [...DEVICE_PROFILES.map(d => d.id), THIS_MACHINE];
-    if (!known.includes(named)) return { error: `'${part}': unknown device '${named}' (${known.join(', ')})` };
+    if (!known.includes(named)) return { error: `${quoted(part)}: unknown device ${quoted(named)} (${known.join(', ')})` };
     return { item: { metric: 'latency', label: `latency(${named})`, limit: value * scale, inclusive, device: named } };
 }
 
@@ -111,7 +123,7 @@ function parseTraining(args: string): { training: NonNullable<BudgetItem['traini
         if (b && Number(b[1]) >= 1 && Number(b[1]) <= 2 ** 31) batch = Number(b[1]);
         else if ((OPTIMIZERS as readonly string[]).includes(word)) optimizer = word as Optimizer;
         else if (word === 'mixed' || word === 'fp32') precision = word;
-        else return { error: `'${word}' is not batch N (1 … 2147483648), sgd, sgd-momentum, adam, fp32 or mixed` };
+        else return { error: `${quoted(word)} is not batch N (1 … 2147483648), sgd, sgd-momentum, adam, fp32 or mixed` };
     }
     return { training: { batch, optimizer, precision } };
 }
@@ -156,16 +168,20 @@ export function checkBudget(graph: NetworkGraph, items: readonly BudgetItem[], r
     return violations;
 }
 
-/** The `# budget: …` comment lines directly above line `line` (0-based) of `text`, joined. */
-export function budgetCommentAbove(text: string, line: number): { text: string; line: number } | undefined {
-    const lines = text.split(/\r?\n/);
+/**
+ * The `# budget: …` comment lines directly above the line that starts at `offset` in `text`, joined. Walks back
+ * from there line by line, so a file of many networks is not split once per network.
+ */
+export function budgetCommentAbove(text: string, offset: number): string | undefined {
     const found: string[] = [];
-    let at = -1;
-    for (let i = line - 1; i >= 0; i--) {
-        const match = /^\s*#\s*budget\s*:(.*)$/i.exec(lines[i]);
-        if (match) { found.unshift(match[1]); at = i; continue; }
-        if (/^\s*#/.test(lines[i])) continue;
-        break;
+    let end = text.lastIndexOf('\n', offset - 1); // the newline ending the line above
+    while (end >= 0) {
+        const start = text.lastIndexOf('\n', end - 1) + 1;
+        const line = text.slice(start, end).replace(/\r$/, '');
+        const match = /^\s*#\s*budget\s*:(.*)$/i.exec(line);
+        if (match) found.unshift(match[1]);
+        else if (!/^\s*#/.test(line)) break;
+        end = start - 1;
     }
-    return found.length ? { text: found.join(','), line: at } : undefined;
+    return found.length ? found.join(',') : undefined;
 }
