@@ -96,7 +96,7 @@ describe('# budget: above a network', () => {
         expect(parseBudget('memory < 5toString')).toEqual({ error: "'toString' is not a size unit in 'memory < 5toString' (B, KB, MB, GB, KiB, MiB, GiB)" });
         expect(parseBudget('macs < 1e999')).toEqual({ error: "'macs < 1e999': the limit 1e999 is not a finite number" });
         const long = parseBudget(`params${' '.repeat(40_000)}x`);
-        expect('error' in long && long.error).toMatch(/^a budget item of 40007 characters \('params {20}.*'\) is longer than any budget$/);
+        expect('error' in long && long.error).toMatch(/^a budget item of 40007 characters \('params +… +x'\) is longer than any budget$/);
     });
     it('parses every unit to the number it names', () => {
         expect(parseBudget('params < 5M, macs <= 1.5G, memory < 200MiB, memory(train, batch 32, adam, mixed) < 8GiB')).toEqual({ items: [
