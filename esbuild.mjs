@@ -28,6 +28,7 @@ const entries = [
     { in: 'test/editor/run.ts', out: 'editor-run', external: ['playwright-core'] },
     { in: 'test/editor/run-electron.ts', out: 'editor-run-electron', external: ['@vscode/test-electron'] },
     { in: 'test/editor/screenshots.ts', out: 'editor-screenshots', external: ['playwright-core'] },
+    { in: 'test/editor/cold-start.ts', out: 'bench-editor-cold-start', external: ['playwright-core'] },
 ];
 
 await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => esbuild.build({
