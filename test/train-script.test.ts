@@ -235,6 +235,22 @@ describe('the training script: export and bad input', () => {
         expect(fs.existsSync(path.join(os.tmpdir(), 'pwned'))).toBe(false);
     });
 
+    it('a network named after a Python builtin the script calls (enumerate, min) trains: the class is imported as Network', () => {
+        const work = path.join(dir, 'builtins');
+        fs.mkdirSync(work);
+        for (const name of ['enumerate', 'min']) {
+            const source = path.join(work, `${name}.convnet`);
+            fs.writeFileSync(source, `network ${name}(input: [1, 1, 8, 8]) {\n  return input -> flatten -> fc: linear(3)\n}\n`);
+            const r = convnet('export', source, '--pytorch', path.join(work, `${name}.py`), '--train', path.join(work, `train_${name}.py`));
+            expect(r.stderr).toBe('');
+            const text = fs.readFileSync(path.join(work, `train_${name}.py`), 'utf8');
+            expect(text).toContain(`from ${name} import ${name} as Network, load_weights`);
+            const trained = spawnSync(PYTHON, [`train_${name}.py`, '--data', 'synthetic', '--batch-size', '2', '--max-steps', '1', '--workers', '0'], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+            expect(trained.stderr).toBe('');
+            expect(trained.status).toBe(0);
+        }
+    }, 120_000);
+
     it('as a plain python process on an ImageFolder of grey images: trains and saves; a size the network cannot take and a missing folder are one line each', () => {
         const { train } = exportWithScript('lenet5.convnet', 'folder');
         const images = path.join(path.dirname(train), 'images');

@@ -38,12 +38,18 @@ export interface TrainScript {
 const PY_KEYWORDS = new Set(['False', 'None', 'True', 'and', 'as', 'assert', 'async', 'await', 'break', 'class', 'continue', 'def', 'del', 'elif', 'else',
     'except', 'finally', 'for', 'from', 'global', 'if', 'import', 'in', 'is', 'lambda', 'nonlocal', 'not', 'or', 'pass', 'raise', 'return', 'try', 'while', 'with', 'yield']);
 
-/** Names the training script defines or imports at the top level; a network class called one of them is imported under another name. */
+/**
+ * The name the script gives the network's class, whatever the class is called: a network named after a name the
+ * script defines (`main`) or a Python builtin it calls (`min`, `iter`) cannot shadow it.
+ */
+const MODEL_CLASS_NAME = 'Network';
+
+/** Names the training script defines or imports at the top level: a module called one of them is loaded by its path. */
 const SCRIPT_GLOBALS = new Set(['argparse', 'contextlib', 'hashlib', 'importlib', 'json', 'math', 'os', 'socket', 'struct', 'sys', 'time', 'torch', 'dist', 'F', 'DistributedDataParallel',
     'DataLoader', 'Dataset', 'DistributedSampler', 'load_weights', 'safetensors_torch', 'NETWORK', 'INPUT_CHANNELS', 'INPUT_SIZE', 'NUM_CLASSES', 'SCRIPT', 'fail',
     'parse_args', 'setup_distributed', 'SyntheticImages', 'image_folder', 'make_dataset', 'ResumableDistributedSampler', 'check_image_size', 'make_optimizer',
     'warmup_then_cosine', 'write_safetensors', 'read_safetensors', 'optimizer_file', 'save_checkpoint', 'load_checkpoint', 'weights_checksum', 'main',
-    'torchvision', 'MODEL_FILE', 'Network']);
+    'torchvision', 'MODEL_FILE', MODEL_CLASS_NAME, '_spec', '_model_module']);
 
 const isPythonName = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !PY_KEYWORDS.has(name);
 
@@ -54,14 +60,12 @@ const isPythonName = (name: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && 
  */
 function importLines(options: TrainScriptOptions): string[] {
     if (!isPythonName(options.className)) throw new TrainScriptError(`the network's class name ${displayText(options.className)} is not a Python name`);
-    const local = SCRIPT_GLOBALS.has(options.className) ? 'Network' : options.className;
-    const imported = local === options.className ? options.className : `${options.className} as ${local}`;
     const modelDir = path.resolve(path.dirname(options.modelFile));
     const trainDir = path.resolve(path.dirname(options.trainFile));
-    const stem = path.basename(options.modelFile).replace(/\.py$/i, '');
     const isPy = /\.py$/.test(path.basename(options.modelFile));
+    const stem = path.basename(options.modelFile).replace(/\.py$/, '');
     if (modelDir === trainDir && isPy && isPythonName(stem) && !SCRIPT_GLOBALS.has(stem)) {
-        return [`from ${stem} import ${imported}, load_weights`];
+        return [`from ${stem} import ${options.className} as ${MODEL_CLASS_NAME}, load_weights`];
     }
     const relative = path.relative(trainDir, path.resolve(options.modelFile)).split(path.sep).join('/');
     return [
@@ -70,7 +74,7 @@ function importLines(options: TrainScriptOptions): string[] {
         '_spec = importlib.util.spec_from_file_location("convnet_model", MODEL_FILE)',
         '_model_module = importlib.util.module_from_spec(_spec)',
         '_spec.loader.exec_module(_model_module)',
-        `${local} = _model_module.${options.className}`,
+        `${MODEL_CLASS_NAME} = _model_module.${options.className}`,
         'load_weights = _model_module.load_weights',
     ];
 }
@@ -130,8 +134,7 @@ step it had reached. \`python ${pythonDocText(trainName)} --help\` lists the opt
         `INPUT_SIZE = (${height}, ${width})`,
         `NUM_CLASSES = ${classes}`,
     ];
-    const modelClass = SCRIPT_GLOBALS.has(options.className) ? 'Network' : options.className;
-    const body = TRAIN_CODE.replace(/\bMODEL_CLASS\b/g, modelClass);
+    const body = TRAIN_CODE.replace(/\bMODEL_CLASS\b/g, MODEL_CLASS_NAME);
     const text = [docstring, IMPORTS, importLines(options).join('\n'), constants.join('\n'), body].join('\n\n') + '\n';
     return {
         source: text,
