@@ -7,10 +7,11 @@ import { AstUtils, CstUtils, type AstNode, type LangiumDocument, type MaybePromi
 import type { HoverProvider } from 'langium/lsp';
 import type { Diagnostic, Hover, HoverParams, Position } from 'vscode-languageserver';
 import {
-    isBinaryExpr, isBlock, isCall, isLabeledItem, isNetwork, isOpDecl, isParam, isParamDecl, isStep, isTensorDecl, type BinaryExpr, type Block, type Network,
+    isBinaryExpr, isBlock, isCall, isLabeledItem, isNetwork, isOpDecl, isParam, isParamDecl, isStep, isTensorDecl, type BinaryExpr, type Block, type Network, type Param,
 } from '../language/generated/ast.js';
 import type { LayerInstance, LayerLookup, ModuleInstance } from '../language/analysis/layer-lookup.js';
 import type { NetworkAnalyzer } from '../language/analysis/network-analyzer.js';
+import { renderSymbolicSizes, sizeVariablesOfNetwork, symbolicSizes } from '../language/analysis/symbolic-sizes.js';
 import { teachingLines } from '../language/analysis/teaching.js';
 import { COST_CONVENTION, type GraphNode, type NetworkGraph } from '../language/elaboration/graph.js';
 import { findOp } from '../language/ops/registry.js';
@@ -71,6 +72,7 @@ export class ConvNetHoverProvider implements HoverProvider {
                     if (layers.length) return this.describeLayers(layers);
                     return this.describeOp(target.name, node.target.$refText);
                 }
+                if (isParam(target) && isSizeVariable(target)) return this.describeSizes(target.$container as Network, target.name);
                 if (isTensorDecl(target) || isParam(target)) return this.describeTensor(target, word);
                 const declared = isParamDecl(target) ? this.lookup.layers(target) : [];
                 if (declared.length) return this.describeLayers(declared);
@@ -96,6 +98,7 @@ export class ConvNetHoverProvider implements HoverProvider {
                 if (mismatch) return mismatch;
                 continue;
             }
+            if (isParam(node) && isSizeVariable(node)) return this.describeSizes(node.$container as Network, node.name);
             if (isTensorDecl(node) || isParam(node)) return this.describeTensor(node, node.name);
             if (isNetwork(node)) return this.describeNetwork(node);
             if (isBlock(node)) return this.describeBlock(node);
@@ -169,7 +172,23 @@ export class ConvNetHoverProvider implements HoverProvider {
 
     private describeNetwork(network: Network): string | undefined {
         const { graph } = this.analyzer.analyze(network);
-        return [...totalsTable(`network ${graph.name}`, graph, 0, graph.nodes.length), '', CONVENTIONS].join('\n');
+        const sizes = this.sizesLines(network);
+        return [...totalsTable(`network ${graph.name}`, graph, 0, graph.nodes.length), ...(sizes.length ? ['', ...sizes] : []), '', CONVENTIONS].join('\n');
+    }
+
+    /** A size variable (`H` of `input: [1, 3, H, W]`): the network's figures as formulas of it, and its valid sizes. */
+    private describeSizes(network: Network, name: string): string | undefined {
+        const sizes = this.sizesLines(network);
+        return [`**${name}** · size variable of network ${network.name}`, '', ...(sizes.length ? sizes : ['_Formulas appear once the network elaborates without errors._'])].join('\n');
+    }
+
+    private sizesLines(network: Network): string[] {
+        try {
+            const sizes = symbolicSizes(this.analyzer.analyze(network), { scanUnreadRows: false });
+            return sizes ? renderSymbolicSizes(sizes).map(line => (line.startsWith('  ') ? `- ${line.trim()}` : `${line}\n`)) : [];
+        } catch {
+            return []; // a hover never fails for the formulas' sake
+        }
     }
 
     private describeBlock(block: Block): string | undefined {
@@ -177,6 +196,11 @@ export class ConvNetHoverProvider implements HoverProvider {
         const modules = calls.flatMap(c => this.lookup.modules(c));
         return modules.length ? this.describeModules(modules, `block ${block.name}`) : `**block ${block.name}** — not used by any network yet, so it has no shapes.`;
     }
+}
+
+function isSizeVariable(param: Param): boolean {
+    const network = param.$container;
+    return isNetwork(network) && sizeVariablesOfNetwork(network).includes(param);
 }
 
 function fmtNumber(n: number): string {

@@ -186,3 +186,33 @@ describe('convnet summary --sizes', () => {
         expect(r.stderr.split('\n')[0]).toBe('convnet: --sizes goes with the summary itself or --json, not with --train, --format, --convention, --precision, --device or --insights');
     });
 });
+
+describe('hover on a size variable and on the network (the shipped server)', () => {
+    it('shows the formulas and the smallest input', async () => {
+        const { LspSession, uriOf } = await import('./lsp-client.js');
+        const { HoverRequest } = await import('vscode-languageserver-protocol/node');
+        const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-sizes-lsp-'));
+        const file = path.join(workspace, 'resnet18.convnet');
+        const text = withSizeVariables('resnet18');
+        fs.writeFileSync(file, text);
+        const session = await LspSession.start(workspace, {});
+        try {
+            expect(await session.open(file, text)).toEqual([]);
+            const at = (needle: string) => {
+                const before = text.slice(0, text.indexOf(needle));
+                return { line: before.split('\n').length - 1, character: before.length - before.lastIndexOf('\n') - 1 };
+            };
+            const hoverText = async (needle: string) => ((await session.connection.sendRequest(HoverRequest.type, { textDocument: { uri: uriOf(file) }, position: at(needle) })) as { contents: { value: string } }).contents.value;
+            const onH = await hoverText('H, W]');
+            expect(onH).toContain('**H** · size variable of network ResNet18');
+            expect(onH).toContain('- MACs = 36,144·H·W + 512,000  ≈ 1.81 G·(H·W)/224² + 512 k');
+            expect(onH).toContain('Smallest input that reaches the head: H = W = 1');
+            const onNetwork = await hoverText('ResNet18(');
+            expect(onNetwork).toContain('| MACs | 1,814,073,344');
+            expect(onNetwork).toContain('- MACs = 36,144·H·W + 512,000');
+        } finally {
+            await session.stop();
+            fs.rmSync(workspace, { recursive: true, force: true });
+        }
+    });
+});

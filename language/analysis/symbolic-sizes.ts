@@ -112,20 +112,30 @@ export function sizeVariablesOfNetwork(network: Network): Param[] {
     return found;
 }
 
-const cache = new WeakMap<Elaboration, SymbolicSizes | undefined>();
+const caches = { scanned: new WeakMap<Elaboration, SymbolicSizes | undefined>(), quick: new WeakMap<Elaboration, SymbolicSizes | undefined>() };
+
+export interface SymbolicSizesOptions {
+    /**
+     * Scan every class of sizes modulo the total stride for unread rows (one elaboration per class and variable, the
+     * bulk of the work); a hover leaves it out (default true).
+     */
+    readonly scanUnreadRows?: boolean;
+}
 
 /**
  * The formulas and valid sizes of a network that declares size variables, from its elaboration at the defaults
  * (without errors); undefined otherwise. Cached per elaboration (the analyzer caches that per workspace state).
  */
-export function symbolicSizes(base: Elaboration): SymbolicSizes | undefined {
+export function symbolicSizes(base: Elaboration, options: SymbolicSizesOptions = {}): SymbolicSizes | undefined {
+    const scan = options.scanUnreadRows ?? true;
+    const cache = scan ? caches.scanned : caches.quick;
     if (cache.has(base)) return cache.get(base);
-    const result = analyze(base);
+    const result = analyze(base, scan);
     cache.set(base, result);
     return result;
 }
 
-function analyze(base: Elaboration): SymbolicSizes | undefined {
+function analyze(base: Elaboration, scan: boolean): SymbolicSizes | undefined {
     const network = base.network;
     if (!isNetwork(network)) return undefined;
     const params = sizeVariablesOfNetwork(network);
@@ -195,7 +205,7 @@ function analyze(base: Elaboration): SymbolicSizes | undefined {
         if (first.corner && formulas[0].constant === false) sizeDependentParams = paramsChanged(base.graph, first.corner);
     }
 
-    const unreadRows = variables.filter(v => v.spatial).map(v => scanUnreadRows(v, defaults, base, elaborate));
+    const unreadRows = scan ? variables.filter(v => v.spatial).map(v => scanUnreadRows(v, defaults, base, elaborate)) : [];
     const smallest = smallestInput(variables, defaults, elaborate);
     return { network: network.name, variables, totalStride, condition, formulas, ...(sizeDependentParams ? { sizeDependentParams } : {}), unreadRows, smallest, elaborations };
 }
