@@ -30,7 +30,7 @@ import { createCompute, threadsFor } from '../runtime/compute.js';
 import { compiledKernels, WasmMemory } from '../runtime/wasm/instance.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../io/inputs.js';
-import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
+import { checkWrites, writeFilesSafely, WriteRefused } from '../io/safe-write.js';
 import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT } from './outputs.js';
 import type { Output } from './commands.js';
@@ -186,7 +186,12 @@ export async function calibrate(options: CalibrateCommandOptions, io: Output): P
     const writing = { replace: options.out ? options.force : true, replaceHint: FORCE_HINT };
     if (!options.out) {
         const fs = await import('node:fs');
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+        try {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+        } catch (e) {
+            // A cache folder that cannot be made (XDG_CACHE_HOME names a file, no permission): one sentence, the folder named.
+            throw new WriteRefused(`cannot make the cache folder ${displayText(path.dirname(file), 120)} for this machine's profile (${(e as NodeJS.ErrnoException).code ?? 'error'}); give --out FILE.json`);
+        }
     }
     checkWrites([file], writing);
     io.err(`calibrating this machine with the fast engine (about 20 seconds; other programs running make the figures slower)…`);

@@ -129,5 +129,10 @@ describe('bytes, intensity and time of a layer', () => {
         expect(formatSeconds(0.1)).toBe('100 ms');
         expect(formatSeconds(100e-6)).toBe('0.1 ms');
         expect(formatSeconds(52.5e-6)).toBe('52.5 µs');
+        // At a unit's edge the unit follows the rounded value: never '1.00e+3 ms' or '1e+3 µs'.
+        expect(formatSeconds(0.99996)).toBe('1.00 s');
+        expect(formatSeconds(0.9994)).toBe('999 ms');
+        expect(formatSeconds(99.996e-6)).toBe('0.1 ms');
+        expect(formatSeconds(1.5)).toBe('1.50 s');
     });
 });

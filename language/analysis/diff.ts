@@ -287,6 +287,9 @@ function longestIncreasing(values: Int32Array): number[] {
     return run.reverse();
 }
 
+/** How far the greedy alignment of large networks looks ahead for a layer's op. */
+const LOOK_AHEAD = 64;
+
 /** Pairs (i, j) of equal ops, in order on both sides: the LCS when the table is small, else greedy by op. */
 function alignByOp(left: readonly string[], right: readonly string[]): [number, number][] {
     const n = left.length;
@@ -295,9 +298,11 @@ function alignByOp(left: readonly string[], right: readonly string[]): [number, 
         const pairs: [number, number][] = [];
         let i = 0;
         for (let j = 0; j < m && i < n; j++) {
+            // Look a bounded way ahead (at most LOOK_AHEAD layers), so the pass stays linear.
+            const end = Math.min(n, i + LOOK_AHEAD + 1);
             let k = i;
-            while (k < n && left[k] !== right[j]) k++;
-            if (k < n && k - i <= 64) { // look a bounded way ahead, so the pass stays linear
+            while (k < end && left[k] !== right[j]) k++;
+            if (k < end) {
                 pairs.push([k, j]);
                 i = k + 1;
             }

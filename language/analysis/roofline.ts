@@ -195,8 +195,10 @@ export function roofline(graph: NetworkGraph, device: DeviceProfile, options: Ro
 /** `0.42 ms`, `12.3 µs`, `1.25 s`: three significant digits, trailing zeros dropped; milliseconds from 0.1 ms. */
 export function formatSeconds(seconds: number): string {
     const trim = (text: string) => (text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text);
-    if (seconds >= 1) return `${seconds.toFixed(2)} s`;
-    if (seconds >= 1e-4) return `${trim((seconds * 1e3).toPrecision(3))} ms`;
+    // The unit is chosen on the value as it will be shown: 0.99996 s rounds to 1000 ms, which is 1.00 s.
+    const rounded = (value: number) => Number(value.toPrecision(3));
+    if (rounded(seconds * 1e3) >= 1000) return `${seconds.toFixed(2)} s`;
+    if (rounded(seconds * 1e6) >= 100) return `${trim((seconds * 1e3).toPrecision(3))} ms`;
     return `${trim((seconds * 1e6).toPrecision(3))} µs`;
 }
 

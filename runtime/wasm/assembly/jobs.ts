@@ -42,7 +42,7 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         const m = job.m, n = job.n, k = job.k, lda = job.lda, ldb = job.ldb, ldc = job.ldc;
         const flags = job.flags, bias = job.bias, residual = job.residual, lo = job.lo, hi = job.hi;
         let a = job.a, b = job.b, c = job.c;
-        // A batch of `count` GEMMs of the same shape, `*Stride` bytes apart (Winograd's 16), or just one.
+        // A batch of `count` GEMMs of the same shape, `*Stride` bytes apart (Winograd's 36), or just one.
         const count = max(1, job.count);
         const aStride = job.aStride, bStride = job.bStride, cStride = job.cStride;
         for (let g = 0; g < count; g++, a += aStride, b += bStride, c += cStride) {
