@@ -140,6 +140,11 @@ describe('size variables in the language', () => {
         expect(zero.errors.map(e => e.message)).toContainEqual("size variable 'H' of input 'input' must be a whole number ≥ 1, not the number 0");
     });
 
+    it('a size variable whose default uses the input it sizes: one sentence on the default', async () => {
+        const parsed = await parse(NET('input: [1, 3, H, H], H: int = input.height'));
+        expect(parsed.errors.map(e => [e.message, textAt(parsed, e)])).toContainEqual(["size variable 'H' of input 'input' needs a default that does not use the input it sizes: H: int = 224", 'input.height']);
+    });
+
     it('an unknown size name in the input shape is an unresolved name, as before', async () => {
         const parsed = await parse(NET('input: [1, 3, Q, 32]'));
         expect(parsed.errors.map(e => textAt(parsed, e))).toContain('Q');

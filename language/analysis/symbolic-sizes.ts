@@ -268,7 +268,7 @@ function defaultOf(base: Elaboration, param: Param, uses: readonly Use[]): numbe
 
 function conditionText(variables: readonly SizeVariable[]): string {
     const stepped = variables.filter(v => v.step > 1);
-    if (stepped.length === 0) return 'for every size';
+    if (stepped.length === 0) return 'every size';
     const aligned = stepped.filter(v => v.default % v.step === 0);
     const parts: string[] = [];
     if (aligned.length) parts.push(`${joinNames(aligned.map(v => v.name))} ${aligned.length === 1 ? 'a multiple' : 'multiples'} of ${stepped[0].step}`);

@@ -63,7 +63,12 @@ export class ParameterBinder {
                 for (const variable of sizeVariablesOf(param)) {
                     if (done.has(variable)) continue;
                     done.add(variable);
+                    const reported = this.diagnostics.list.length;
                     this.bindNetworkValue(variable, ctx, param);
+                    // Its default read something not bound yet (the input it sizes) and said nothing: say it here.
+                    if (!ctx.bindings.has(variable) && this.diagnostics.list.length === reported) {
+                        this.diagnostics.error(`size variable '${variable.name}' of input '${param.name}' needs a default that does not use the input it sizes: ${variable.name}: int = 224`, variable.default ?? variable, ctx);
+                    }
                 }
                 const shape = this.evaluateShape(param.shape, ctx);
                 if (!shape) continue;
