@@ -2,7 +2,8 @@
  * The ConvNet extension in the browser (vscode.dev, github.dev, a code server's web extension host): the language
  * server runs in a web worker (out/web/server.js, server/browser.ts) and reads the workspace's files through this
  * extension (./workspace-files.ts); Summary and Graph are the desktop's views; Run Model runs in a web worker on
- * one thread (./run-model.ts). Exports and comparisons write or read files beside the user's with Node and say so.
+ * one thread (./run-model.ts); exports write through the workspace file system (./export.ts). Compare with… reads
+ * two designs with Node and says so.
  */
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/browser';
@@ -22,15 +23,14 @@ import { serveWorkspaceFiles } from './workspace-files.js';
 import { openExampleInBrowser } from './examples.js';
 import { workerScriptUrl } from './worker-url.js';
 import { followDeviceSetting } from '../device.js';
+import { exportInBrowser } from './export.js';
+import { lastExport, type ExportFormat, type ExportOptions, type ExportOutcome } from '../export/export-flow.js';
 
 /** A web worker, as far as this file uses it (the DOM library is not in tsconfig). */
 declare const Worker: new (url: string) => unknown;
 
 /** Said by the commands that need the desktop editor. */
 export const DESKTOP_ONLY: Record<string, string> = {
-    'convnet.exportOnnx': 'ConvNet: Export to ONNX runs in the desktop editor only for now (or run `convnet export FILE --onnx OUT.onnx` in a terminal).',
-    'convnet.exportPyTorch': 'ConvNet: Export to PyTorch runs in the desktop editor only for now (or run `convnet export FILE --pytorch OUT.py` in a terminal).',
-    'convnet.exportTrainingScript': 'ConvNet: Export Training Script runs in the desktop editor only for now (or run `convnet export FILE --pytorch OUT.py --train TRAIN.py` in a terminal).',
     'convnet.compareWith': 'ConvNet: Compare with… runs in the desktop editor only for now (or run `convnet diff A.convnet B.convnet` in a terminal).',
 };
 
@@ -47,6 +47,8 @@ export interface ConvNetWebApi {
     readonly lastRun: () => RunView | undefined;
     readonly notices: () => readonly Notice[];
     readonly lastGraph: () => GraphView | undefined;
+    /** The latest export's outcome. */
+    readonly lastExport: () => ExportOutcome | undefined;
 }
 
 function withClient(action: (client: LanguageClient, ...args: unknown[]) => Promise<unknown>) {
@@ -65,6 +67,10 @@ function withClient(action: (client: LanguageClient, ...args: unknown[]) => Prom
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ConvNetWebApi> {
+    const exportCommand = (format: ExportFormat) => withClient(async (c, ...args) => {
+        const { uri, network, options } = commandArgs<ExportOptions>(args);
+        return exportInBrowser(c, format, uri, network, options);
+    });
     context.subscriptions.push(
         vscode.commands.registerCommand(Commands.runModel, withClient(async (c, ...args) => {
             const { uri, network, options } = commandArgs<RunModelOptions>(args);
@@ -80,6 +86,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
             const target = await resolveTarget(c as never, uri, network);
             return target && GraphView.show(context.extensionUri, c as never, target, context.workspaceState);
         })),
+        vscode.commands.registerCommand('convnet.exportOnnx', exportCommand('onnx')),
+        vscode.commands.registerCommand('convnet.exportPyTorch', exportCommand('pytorch')),
+        vscode.commands.registerCommand('convnet.exportTrainingScript', exportCommand('train')),
         vscode.commands.registerCommand('convnet.openExample', (name?: unknown) => openExampleInBrowser(context, name)),
         vscode.commands.registerCommand(Commands.quickFixApplied, () => undefined),
         ...Object.entries(DESKTOP_ONLY).map(([command, message]) => vscode.commands.registerCommand(command, () => {
@@ -115,6 +124,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ConvNe
         lastRun: lastWebRunView,
         notices: shownNotices,
         lastGraph: () => GraphView.latestView(),
+        lastExport,
     };
 }
 

@@ -24,6 +24,11 @@ export interface ExportRequest {
     readonly train?: string;
     /** A `.safetensors` state_dict to export (ONNX initializers, or the PyTorch module's state_dict). */
     readonly weights?: string;
+    /**
+     * The bytes of `weights`, already read (the browser reads them through the workspace file system, within the
+     * limits of io/bounded-read.ts); `weights` then only names them in messages and as an input not to write over.
+     */
+    readonly weightsBytes?: Uint8Array;
     /** Seeded initialisation (default 0 for ONNX, which always needs weights). */
     readonly seed?: number;
     readonly opset?: number;
@@ -67,7 +72,7 @@ export function weightsBeside(file: string): string {
 
 function parametersFor(graph: NetworkGraph, request: ExportRequest): { store: ParameterStore; described: string; warnings: string[] } {
     if (request.weights) {
-        const bytes = readFileBounded(request.weights, 'weights', 'the weights');
+        const bytes = request.weightsBytes ?? readFileBounded(request.weights, 'weights', 'the weights');
         const loaded = loadParametersFromBytes(graph, bytes, { source: request.weights, allowUnexpected: request.allowUnexpected });
         const bad = loaded.nonFinite;
         const warnings = bad.length ? [`${bad.length} parameter tensor${bad.length === 1 ? ' holds' : 's hold'} NaN or infinite values, so the exported model's outputs will too: ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ', …' : ''}`] : [];

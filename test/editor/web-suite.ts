@@ -7,13 +7,20 @@
  * virtual file system it reads through `vscode.workspace.fs`), plus `web-fixtures/`: the desktop's figures
  * (`convnet run … --json` on Node, written by the launcher) and PyTorch's TinyNet fixture (test/fixtures/e2e/tiny).
  * Independent references: torchvision's ResNet-18 totals (test/fixtures/reference/torchvision-totals.json, copied there),
- * PyTorch's conv arithmetic for the stem (1×64×112×112), PyTorch's TinyNet outputs.
+ * PyTorch's conv arithmetic for the stem (1×64×112×112), PyTorch's TinyNet outputs and weights, PyTorch's ResNet-18
+ * state_dict names and shapes (test/fixtures/torchvision/resnet18.json, bundled in) for the exports.
  */
 import * as vscode from 'vscode';
 import type { ConvNetWebApi } from '../../client/web/extension.js';
 import type { RunView } from '../../client/views/run-view.js';
 import type { GraphMessage, SummaryMessage } from '../../client/views/messages.js';
+import type { ExportOutcome } from '../../client/export/export-flow.js';
 import { parseSafetensors, toFloat32 } from '../../io/safetensors.js';
+import onnxProto from 'onnx-proto';
+
+/** PyTorch's state_dict of torchvision's ResNet-18 (names and shapes) and its parameter count, bundled into the suite. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const torchvisionResnet18 = require('../fixtures/torchvision/resnet18.json') as { params: number; state_dict: Record<string, number[]> };
 
 const cases: { name: string; body: () => Promise<void>; timeoutMs: number }[] = [];
 const test = (name: string, body: () => Promise<void>, timeoutMs = 60_000) => { cases.push({ name, body, timeoutMs }); };
@@ -205,12 +212,123 @@ test('Run Model: TinyNet with PyTorch\'s weights and input read through the work
     convnet.lastRun()?.panel.dispose();
 }, 90_000);
 
-test('Export says in one sentence that it runs in the desktop editor', async () => {
+/** A fresh folder of the workspace for the files of one export test, made through the workspace file system. */
+async function exportFolder(name: string): Promise<vscode.Uri> {
+    const uri = file('web-exports', name);
+    try {
+        await vscode.workspace.fs.delete(uri, { recursive: true, useTrash: false });
+    } catch {
+        // not there yet
+    }
+    await vscode.workspace.fs.createDirectory(uri);
+    return uri;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+const namesIn = async (folderUri: vscode.Uri) => (await vscode.workspace.fs.readDirectory(folderUri)).map(([name]) => name).sort();
+
+async function exported(command: string, options: Record<string, unknown>): Promise<ExportOutcome & { status: 'done' }> {
+    const outcome = await vscode.commands.executeCommand<ExportOutcome | undefined>(command, options);
+    check(outcome, `${command} returned no outcome`);
+    check(outcome.status === 'done', `${command} failed: ${outcome.status === 'error' ? outcome.message : ''}`);
+    return outcome;
+}
+
+test('Export to ONNX writes through the workspace file system: initializers named as torchvision\'s state_dict, 11,689,512 params; no replacing without leave', async () => {
     const convnet = await api();
     await open(resnet());
-    await vscode.commands.executeCommand('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK });
+    const folderUri = await exportFolder('onnx');
+    const target = vscode.Uri.joinPath(folderUri, 'resnet18.onnx');
+    const started = Date.now();
+    const outcome = await exported('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK, target: target.toString(), seed: 0 });
+    log(`ResNet-18 exported to ONNX in the browser in ${Date.now() - started} ms`);
+    check(JSON.stringify(outcome.files.map(f => f.file)) === JSON.stringify([target.path]), `the files written: ${outcome.files.map(f => f.file).join(', ')}`);
+    check(/^ONNX opset 17 \(IR \d+\): 69 layers as 69 nodes, 102 initializers, seeded weights \(seed 0\)$/.test(outcome.files[0].what), outcome.files[0].what);
+    check(convnet.lastExport() === outcome, 'the API gives the last export');
     const notice = convnet.notices().at(-1);
-    check(notice && /desktop editor only/.test(notice.message) && !/\bat .*:\d+:\d+/.test(notice.message), `the notice: ${notice?.message}`);
+    check(notice?.severity === 'info' && notice.message.includes(target.path) && notice.actions?.includes('Open'), `the notice: ${notice?.message}`);
+    const bytes = await vscode.workspace.fs.readFile(target);
+    check(bytes.length === outcome.files[0].bytes, `${bytes.length} bytes read, ${outcome.files[0].bytes} written`);
+    // Decoded as an ONNX ModelProto; names and shapes from PyTorch (test/fixtures/torchvision/resnet18.json).
+    const model = onnxProto.onnx.ModelProto.decode(bytes);
+    const initializers = model.graph?.initializer ?? [];
+    const stateDict = torchvisionResnet18.state_dict;
+    const names = initializers.map(t => t.name ?? '').sort();
+    check(JSON.stringify(names) === JSON.stringify(Object.keys(stateDict).sort()), `initializers ${names.length} ≠ torchvision's ${Object.keys(stateDict).length} state_dict keys`);
+    for (const t of initializers) {
+        const dims = (t.dims ?? []).map(Number);
+        check(JSON.stringify(dims) === JSON.stringify(stateDict[t.name ?? '']), `${t.name}: ${dims.join('×')} ≠ torchvision's ${stateDict[t.name ?? ''].join('×')}`);
+    }
+    const params = initializers.filter(t => !/\.running_(mean|var)$/.test(t.name ?? '')).reduce((sum, t) => sum + (t.dims ?? []).map(Number).reduce((a, b) => a * b, 1), 0);
+    check(params === torchvisionResnet18.params && params === 11_689_512, `${params} parameters, torchvision's ${torchvisionResnet18.params}`);
+
+    // A second export to the same file, told not to replace it: refused in one sentence, the first file untouched.
+    const refused = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK, target: target.toString(), seed: 1, replace: false });
+    check(refused?.status === 'error' && /resnet18\.onnx: already exists; choose another name$/.test(refused.message), `the refusal: ${refused?.status === 'error' ? refused.message : refused?.status}`);
+    check(!/\n|\bat .*:\d+:\d+/.test(refused.message), 'no stack trace');
+    check(sameBytes(await vscode.workspace.fs.readFile(target), bytes), 'the first export is untouched');
+    check(JSON.stringify(await namesIn(folderUri)) === JSON.stringify(['resnet18.onnx']), `nothing else in the folder: ${(await namesIn(folderUri)).join(', ')}`);
+
+    // Told it may replace it: the seed-1 model replaces the seed-0 one, through a temporary file renamed into place.
+    await exported('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK, target: target.toString(), seed: 1, replace: true });
+    const replaced = await vscode.workspace.fs.readFile(target);
+    check(replaced.length === bytes.length && !sameBytes(replaced, bytes), 'the seed-1 model replaced the seed-0 one');
+    check(JSON.stringify(await namesIn(folderUri)) === JSON.stringify(['resnet18.onnx']), `no temporary file left: ${(await namesIn(folderUri)).join(', ')}`);
+}, 180_000);
+
+test('Export to PyTorch: the ResNet18 module and its state_dict (torchvision\'s keys); TinyNet with PyTorch\'s weights read from the workspace, never written over', async () => {
+    await api();
+    const folderUri = await exportFolder('pytorch');
+    const target = vscode.Uri.joinPath(folderUri, 'resnet18.py');
+    const outcome = await exported('convnet.exportPyTorch', { uri: resnet().toString(), network: NETWORK, target: target.toString(), seed: 0 });
+    const weights = vscode.Uri.joinPath(folderUri, 'resnet18.safetensors');
+    check(JSON.stringify(outcome.files.map(f => f.file)) === JSON.stringify([target.path, weights.path]), `the files written: ${outcome.files.map(f => f.file).join(', ')}`);
+    const source = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
+    check(/^class ResNet18\(nn\.Module\):$/m.test(source) && /^class BasicBlock\(nn\.Module\):$/m.test(source), 'the module defines ResNet18 and BasicBlock');
+    const stateDict = parseSafetensors(await vscode.workspace.fs.readFile(weights));
+    check(JSON.stringify([...stateDict.tensors.keys()].sort()) === JSON.stringify(Object.keys(torchvisionResnet18.state_dict).sort()), 'the state_dict has torchvision\'s keys');
+
+    // TinyNet with PyTorch's own weights (test/fixtures/e2e/tiny), read through the workspace file system.
+    const tiny = (name: string) => file('web-fixtures', 'tiny', name);
+    const tinyTarget = vscode.Uri.joinPath(folderUri, 'tinynet.py');
+    const tinyOutcome = await exported('convnet.exportPyTorch', { uri: tiny('tiny.convnet').toString(), network: 'TinyNet', target: tinyTarget.toString(), weights: tiny('weights.safetensors').toString() });
+    check(/weights from .*weights\.safetensors/.test(tinyOutcome.files[1]?.what ?? ''), `the state_dict's description: ${tinyOutcome.files[1]?.what}`);
+    const original = parseSafetensors(await vscode.workspace.fs.readFile(tiny('weights.safetensors')));
+    const written = parseSafetensors(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folderUri, 'tinynet.safetensors')));
+    check(written.tensors.size > 0, 'the state_dict has tensors');
+    for (const [name, tensor] of written.tensors) {
+        const from = original.tensors.get(name);
+        check(from, `${name} is not in PyTorch's weights`);
+        check(sameBytes(new Uint8Array(toFloat32(tensor).buffer), new Uint8Array(toFloat32(from).buffer)), `${name} differs from PyTorch's`);
+    }
+
+    // A module whose state_dict would go over the weights it reads: refused whatever it was told; the weights untouched.
+    const before = await vscode.workspace.fs.readFile(tiny('weights.safetensors'));
+    const refused = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportPyTorch', { uri: tiny('tiny.convnet').toString(), network: 'TinyNet', target: tiny('weights.py').toString(), weights: tiny('weights.safetensors').toString(), replace: true });
+    check(refused?.status === 'error' && /weights\.safetensors: this command reads it \(the weights\); refusing to write over it/.test(refused.message), `the refusal: ${refused?.status === 'error' ? refused.message : refused?.status}`);
+    check(sameBytes(await vscode.workspace.fs.readFile(tiny('weights.safetensors')), before), 'the weights are untouched');
+    check(!(await namesIn(file('web-fixtures', 'tiny'))).some(name => name === 'weights.py' || name.endsWith('.convnet-partial')), 'and no module written');
+}, 180_000);
+
+test('Export Training Script writes train_resnet18.py and, beside it, the resnet18.py it imports', async () => {
+    await api();
+    const folderUri = await exportFolder('train');
+    const target = vscode.Uri.joinPath(folderUri, 'train_resnet18.py');
+    const outcome = await exported('convnet.exportTrainingScript', { uri: resnet().toString(), network: NETWORK, target: target.toString() });
+    check(JSON.stringify(outcome.files.map(f => f.file).sort()) === JSON.stringify([vscode.Uri.joinPath(folderUri, 'resnet18.py').path, target.path].sort()), `the files: ${outcome.files.map(f => f.file).join(', ')}`);
+    const script = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
+    check(/^from resnet18 import ResNet18( as \w+)?, load_weights$/m.test(script), 'the script imports the module beside it by name');
+    check(/^class ResNet18\(nn\.Module\):$/m.test(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folderUri, 'resnet18.py')))), 'the module defines ResNet18');
+    check(JSON.stringify(await namesIn(folderUri)) === JSON.stringify(['resnet18.py', 'train_resnet18.py']), `the folder: ${(await namesIn(folderUri)).join(', ')}`);
+});
+
+test('an export that cannot write its file says why in one sentence', async () => {
+    await api();
+    const target = file('no-such-folder', 'deeper', 'resnet18.onnx');
+    const outcome = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK, target: target.toString() });
+    check(outcome?.status === 'error', `the outcome: ${outcome?.status}`);
+    check(/^ConvNet: export of ResNet18 to ONNX failed: .*resnet18\.onnx: cannot write: the folder .*deeper does not exist$/.test(outcome.message), outcome.message);
+    check(outcome.stack === undefined, 'an expected problem, not a bug');
 });
 
 export async function run(): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * The part of `node:path` the shared client code uses (names of files for messages, a default folder), on the
- * POSIX separator: in the browser, paths are the path parts of workspace URIs. The web bundles map `node:path`
- * here (esbuild.mjs).
+ * The part of `node:path` the shared client code uses (names of files for messages, a default folder, the training
+ * script's path to its module), on the POSIX separator: in the browser, paths are the path parts of workspace URIs.
+ * The web bundles map `node:path` here (esbuild.mjs).
  */
 export const sep = '/';
 
@@ -28,4 +28,26 @@ export function join(...parts: string[]): string {
     return parts.filter(p => p.length > 0).join('/').replace(/\/{2,}/g, '/') || '.';
 }
 
-export default { sep, basename, dirname, extname, join };
+/** `/a/b/../c` → `/a/c`; a relative path is taken from the root (there is no current folder in the browser). */
+export function resolve(...parts: string[]): string {
+    let joined = '';
+    for (const part of parts) joined = part.startsWith('/') ? part : `${joined}/${part}`;
+    const segments: string[] = [];
+    for (const segment of joined.split('/')) {
+        if (segment === '' || segment === '.') continue;
+        if (segment === '..') segments.pop();
+        else segments.push(segment);
+    }
+    return `/${segments.join('/')}`;
+}
+
+/** The path from folder `from` to `to` (both resolved first): `relative('/a/b', '/a/c/d')` is `../c/d`. */
+export function relative(from: string, to: string): string {
+    const a = resolve(from).split('/').filter(Boolean);
+    const b = resolve(to).split('/').filter(Boolean);
+    let common = 0;
+    while (common < a.length && common < b.length && a[common] === b[common]) common++;
+    return [...a.slice(common).map(() => '..'), ...b.slice(common)].join('/');
+}
+
+export default { sep, basename, dirname, extname, join, resolve, relative };
