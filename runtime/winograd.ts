@@ -15,8 +15,6 @@
  * 4×4 output tile is Aᵀ M A. U is stored as 36 matrices U[ξ] of C_out × C_in (ξ = 6·row + column of the
  * transformed kernel), the A operands of the 36 GEMMs.
  */
-import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
-import { resolveWindowAttrs } from '../language/ops/conv.js';
 import type { GemmKernel, GemmOptions } from './gemm.js';
 import type { ConvGeometry } from './im2col.js';
 
@@ -31,23 +29,8 @@ const INPUT_TILE = TILE + 2;
 /** Positions of a transformed tile: the number of GEMMs and of U's matrices. */
 export const WINOGRAD_POSITIONS = INPUT_TILE * INPUT_TILE;
 
-/**
- * Output planes smaller than this run as im2col + GEMM. Measured (same bench): at 14² F(4×4) was faster on one
- * thread but its transformed weights, 4× the 3×3 weights and kept beside them, took ResNet-50's peak memory from
- * 1.38× to 1.83× its weights and arena (its 14² stage holds most of its 3×3 weights); at 7² it was 1.8× slower.
- */
-const MIN_OUTPUT_POSITIONS = 28 * 28;
-
-/** Whether the fast engine runs `node` by Winograd: a dense 2-D 3×3 conv, stride 1, no dilation, on a large plane. */
-export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
-    if (node.op !== 'conv' || node.attrs.groups !== 1) return false;
-    const input = graph.tensors[node.inputs[0]].shape;
-    const output = graph.tensors[node.outputs[0]].shape;
-    if (input.length !== 4) return false;
-    const w = resolveWindowAttrs({ inputs: [input], attrs: node.attrs }, 2);
-    return w.kernel.every(k => k === 3) && w.stride.every(s => s === 1) && w.dilation.every(d => d === 1)
-        && output[2] * output[3] >= MIN_OUTPUT_POSITIONS && input[1] >= 8;
-}
+/** Which convs the fast engine runs this way: language/analysis/engine-rules.ts, which the roofline shares. */
+export { usesWinograd } from '../language/analysis/engine-rules.js';
 
 /** U[ξ][o][i] = (G g_oi Gᵀ)[ξ] for a weight [C_out, C_in, 3, 3], computed in float64 and rounded once. */
 export function transformWeights(weight: Float32Array, cout: number, cin: number, allocate: (elements: number) => Float32Array): Float32Array {

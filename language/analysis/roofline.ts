@@ -18,7 +18,7 @@
  */
 import { numel } from '../ops/shape-utils.js';
 import { familyOf, findOp } from '../ops/registry.js';
-import { perDimension } from '../ops/shape-utils.js';
+import { usesWinograd } from './engine-rules.js';
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import type { DeviceProfile, KernelClass } from './devices.js';
 
@@ -66,19 +66,6 @@ export interface Roofline {
 export const ROOFLINE_CONVENTION = 'Predicted by the roofline: time = max(FLOPs / compute ceiling, bytes / bandwidth) + launch overhead per layer; '
     + 'bytes = parameters + inputs + outputs of the layer at the precision (no cache reuse between layers); a batch norm, residual sum and ReLU after a conv run inside it on a device that fuses.';
 
-/** A 2-D dense 3×3 stride-1 conv on a plane of 28×28 or more with at least 8 input channels (a Winograd candidate). */
-function isWinogradCandidate(graph: NetworkGraph, node: GraphNode): boolean {
-    if (node.op !== 'conv' || (node.attrs.groups ?? 1) !== 1) return false;
-    const input = graph.tensors[node.inputs[0]].shape;
-    const output = graph.tensors[node.outputs[0]].shape;
-    if (input.length !== 4) return false;
-    const kernel = perDimension(node.attrs.kernel, 2);
-    const stride = perDimension(node.attrs.stride ?? 1, 2);
-    const dilation = perDimension(node.attrs.dilation ?? 1, 2);
-    return !!kernel && kernel.every(k => k === 3) && !!stride && stride.every(s => s === 1) && !!dilation && dilation.every(d => d === 1)
-        && output[2] * output[3] >= 28 * 28 && input[1] >= 8;
-}
-
 function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
     const family = familyOf(node.op);
     if (family === 'dwconv') return true;
@@ -87,7 +74,7 @@ function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
 
 export function kernelClassOf(graph: NetworkGraph, node: GraphNode): KernelClass {
     if (isDepthwise(graph, node)) return 'depthwise';
-    if (isWinogradCandidate(graph, node)) return 'winograd';
+    if (usesWinograd(graph, node)) return 'winograd';
     const family = familyOf(node.op) ?? node.op;
     if (['conv', 'convtranspose', 'deformconv', 'linear', 'matmul'].includes(family) && node.macs > 0) return 'dense';
     return 'elementwise';
