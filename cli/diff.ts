@@ -5,16 +5,15 @@
  * imports from the same revision.
  */
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { URI, type LangiumDocument } from 'langium';
+import type { LangiumDocument } from 'langium';
 import { isNetwork, type Model } from '../language/generated/ast.js';
-import { loadConvNetFiles, FileNotFound } from '../language/node/load-files.js';
-import { gitShow, isRevision, loadSourceText, type GitRunner } from '../language/analysis/diff-sources.js';
+import { loadConvNetFiles } from '../language/node/load-files.js';
+import { isRevision } from '../language/analysis/diff-sources.js';
+import { loadGitVersion } from '../language/node/git-version.js';
 import { diffNetworks } from '../language/analysis/diff.js';
 import { renderDiff } from '../language/render/diff-report.js';
 import type { ConvNetServices } from '../language/convnet-module.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { READ_LIMITS } from '../io/bounded-read.js';
 import { displayText } from '../language/util/quote.js';
 import type { Output } from './commands.js';
 
@@ -43,27 +42,10 @@ interface Loaded {
 
 const shownPath = (file: string) => displayText(path.relative(process.cwd(), path.resolve(file)) || file, 120);
 
-/** Runs git without a shell; the output is bounded (ENOBUFS past it). */
-export const runGit: GitRunner = (args, cwd, maxBytes) => {
-    const result = spawnSync('git', args, { cwd, maxBuffer: maxBytes + 1, timeout: 30_000, windowsHide: true });
-    const errorCode = (result.error as NodeJS.ErrnoException | undefined)?.code;
-    return { status: result.status, stdout: result.stdout ?? new Uint8Array(), stderr: result.stderr?.toString('utf8') ?? '', ...(errorCode ? { errorCode } : {}) };
-};
-
 /** The file as committed at `rev`, with its imports from the same revision. */
-export async function loadGitVersion(file: string, rev: string): Promise<Loaded> {
-    const absolute = path.resolve(file);
-    const folder = path.dirname(absolute);
-    const shown = shownPath(file);
-    const main = gitShow(runGit, folder, path.basename(absolute), rev, shown, READ_LIMITS.source);
-    if ('problem' in main) throw new FileNotFound(main.problem);
-    const { services, document } = await loadSourceText({ uri: URI.file(absolute).toString(), text: main.text }, async uri => {
-        const relative = path.relative(folder, uri.fsPath).split(path.sep).join('/');
-        const read = gitShow(runGit, folder, relative, rev, shownPath(uri.fsPath), READ_LIMITS.source);
-        // An import missing at that revision is the import line's error ("cannot find"), like a missing file.
-        return 'problem' in read && /is not in /.test(read.problem) ? undefined : read;
-    });
-    return { services, document, shown: `${shown} (${displayText(rev, 60)})` };
+async function loadGitSide(file: string, rev: string): Promise<Loaded> {
+    const { services, document } = await loadGitVersion(file, rev, shownPath);
+    return { services, document, shown: `${shownPath(file)} (${displayText(rev, 60)})` };
 }
 
 async function loadFile(file: string): Promise<Loaded> {
@@ -116,7 +98,7 @@ export async function diffCommand(operands: readonly string[], options: DiffOpti
             return 2;
         }
         after = await loadFile(first.file); // checks that the file is there and a .convnet file first
-        before = await loadGitVersion(first.file, options.git);
+        before = await loadGitSide(first.file, options.git);
         beforeNetwork = first.network;
         afterNetwork = first.network;
     } else {

@@ -4,26 +4,19 @@
  * for files), then aligned by language/analysis/diff.ts.
  */
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { parentPort } from 'node:worker_threads';
-import { URI, type LangiumDocument } from 'langium';
+import type { LangiumDocument } from 'langium';
 import { isNetwork, type Model } from '../../language/generated/ast.js';
 import { FileNotFound, loadConvNetFiles } from '../../language/node/load-files.js';
-import { gitShow, loadSourceText, type GitRunner, type ImportReader } from '../../language/analysis/diff-sources.js';
+import { loadSourceText, type ImportReader } from '../../language/analysis/diff-sources.js';
+import { loadGitVersion } from '../../language/node/git-version.js';
+import { displayText } from '../../language/util/quote.js';
 import { diffNetworks } from '../../language/analysis/diff.js';
 import { compareGraph } from './graph-marks.js';
 import type { ConvNetServices } from '../../language/convnet-module.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
-import { READ_LIMITS, ReadRefused, readFileBounded } from '../../io/bounded-read.js';
+import { ReadRefused, readFileBounded } from '../../io/bounded-read.js';
 import type { CompareSource, FromCompareWorker, StartCompare } from './messages.js';
-
-class Refused extends Error {}
-
-const runGit: GitRunner = (args, cwd, maxBytes) => {
-    const result = spawnSync('git', args, { cwd, maxBuffer: maxBytes + 1, timeout: 30_000, windowsHide: true });
-    const errorCode = (result.error as NodeJS.ErrnoException | undefined)?.code;
-    return { status: result.status, stdout: result.stdout ?? new Uint8Array(), stderr: result.stderr?.toString('utf8') ?? '', ...(errorCode ? { errorCode } : {}) };
-};
 
 /** Imports of an editor's text come from the disk, bounded as every source read is. */
 const importFromDisk: ImportReader = async uri => {
@@ -40,13 +33,8 @@ async function load(source: CompareSource): Promise<{ services: ConvNetServices;
         const { services, documents } = await loadConvNetFiles([source.path]);
         return { services, document: documents[0] };
     }
-    const folder = path.dirname(source.path);
-    const main = gitShow(runGit, folder, path.basename(source.path), source.rev, source.label, READ_LIMITS.source);
-    if ('problem' in main) throw new Refused(main.problem);
-    return loadSourceText({ uri: URI.file(source.path).toString(), text: main.text }, async uri => {
-        const read = gitShow(runGit, folder, path.relative(folder, uri.fsPath).split(path.sep).join('/'), source.rev, uri.fsPath, READ_LIMITS.source);
-        return 'problem' in read && /is not in /.test(read.problem) ? undefined : read;
-    });
+    // Files are named in messages as the picker named them: the main one by its label, imports relative to it.
+    return loadGitVersion(source.path, source.rev, file => (file === path.resolve(source.path) ? source.label : displayText(path.relative(path.dirname(source.path), file), 120)));
 }
 
 function graphOf(side: 'before' | 'after', source: CompareSource, loaded: { services: ConvNetServices; document: LangiumDocument<Model> }, preferred?: string): NetworkGraph | FromCompareWorker {
@@ -81,7 +69,7 @@ parentPort!.once('message', async ({ before, after }: StartCompare) => {
     } catch (e) {
         // Refusals (a file that is not there, git's answer) are written for the person; anything else is a bug.
         const error = e instanceof Error ? e : new Error(String(e));
-        const expected = error instanceof Refused || error instanceof FileNotFound || error instanceof ReadRefused;
+        const expected = error instanceof FileNotFound || error instanceof ReadRefused;
         post({ type: 'error', message: expected ? error.message : `internal error: ${error.message}` });
     }
 });
