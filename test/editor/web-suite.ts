@@ -322,13 +322,21 @@ test('Export Training Script writes train_resnet18.py and, beside it, the resnet
     check(JSON.stringify(await namesIn(folderUri)) === JSON.stringify(['resnet18.py', 'train_resnet18.py']), `the folder: ${(await namesIn(folderUri)).join(', ')}`);
 });
 
-test('an export that cannot write its file says why in one sentence', async () => {
+test('an export that cannot write its file, or read its weights, says why in one sentence', async () => {
     await api();
     const target = file('no-such-folder', 'deeper', 'resnet18.onnx');
     const outcome = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportOnnx', { uri: resnet().toString(), network: NETWORK, target: target.toString() });
     check(outcome?.status === 'error', `the outcome: ${outcome?.status}`);
     check(/^ConvNet: export of ResNet18 to ONNX failed: .*resnet18\.onnx: cannot write: the folder .*deeper does not exist$/.test(outcome.message), outcome.message);
     check(outcome.stack === undefined, 'an expected problem, not a bug');
+    // Weights that are not there: said before anything is written.
+    const folderUri = await exportFolder('missing-weights');
+    const missing = await vscode.commands.executeCommand<ExportOutcome>('convnet.exportOnnx', {
+        uri: resnet().toString(), network: NETWORK, target: vscode.Uri.joinPath(folderUri, 'resnet18.onnx').toString(), weights: file('no-such-weights.safetensors').toString(),
+    });
+    check(missing?.status === 'error' && /^ConvNet: export of ResNet18 to ONNX failed: .*no-such-weights\.safetensors: cannot read the weights: no such file$/.test(missing.message),
+        `the outcome: ${missing?.status === 'error' ? missing.message : missing?.status}`);
+    check((await namesIn(folderUri)).length === 0, 'nothing written');
 });
 
 export async function run(): Promise<void> {
