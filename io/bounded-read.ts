@@ -5,29 +5,12 @@
 import * as fs from 'node:fs';
 import { formatBytes } from '../language/util/format.js';
 import { displayText } from '../language/util/quote.js';
+import { READ_LIMITS, type ReadKind } from './read-limits.js';
 
 /** A file that cannot or may not be read; the message names the file and says what to do. */
 export class ReadRefused extends Error {}
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
-
-/** The largest file of each kind that is read: beyond any real one, below what would exhaust memory. */
-export const READ_LIMITS = {
-    /** A safetensors state_dict (ViT-H is 2.5 GB in float32). */
-    weights: 4 * GiB,
-    /** An input tensor (.safetensors or .npy). */
-    input: 1 * GiB,
-    /** A PNG or JPEG (the decoded pixels are limited separately). */
-    image: 256 * MiB,
-    /** An ONNX model (protobuf cannot encode more than 2 GiB). */
-    model: 2 * GiB,
-    /** A `.convnet` source file. */
-    source: 16 * MiB,
-} as const;
-
-export type ReadKind = keyof typeof READ_LIMITS;
+export { READ_LIMITS, type ReadKind } from './read-limits.js';
 
 /** What a path is when it is not a regular file: `a directory`, `a named pipe (FIFO)` … or undefined. */
 export function notAFile(stats: fs.Stats): string | undefined {

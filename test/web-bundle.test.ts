@@ -8,8 +8,6 @@ import { builtinModules } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { READ_LIMITS } from '../io/bounded-read.js';
-import { READ_LIMITS as WEB_READ_LIMITS } from '../client/web/shims/bounded-read.js';
 import { basename, dirname, extname, join } from '../client/web/shims/path.js';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -61,10 +59,6 @@ describe('web bundles', () => {
         fs.rmSync(dir, { recursive: true, force: true });
         expect(result.status).not.toBe(0);
         expect(result.stderr).toMatch(/the web bundle cannot use Node's built-in 'node:fs' \(imported by .*entry\.ts\)/);
-    });
-
-    it('the web reader keeps the desktop reader\'s limits', () => {
-        expect(WEB_READ_LIMITS).toEqual(READ_LIMITS);
     });
 
     it('the web path functions agree with node:path on POSIX paths', () => {

@@ -6,22 +6,11 @@
  */
 import { formatBytes } from '../../../language/util/format.js';
 import { displayText } from '../../../language/util/quote.js';
+import { READ_LIMITS, type ReadKind } from '../../../io/read-limits.js';
 
 export class ReadRefused extends Error {}
 
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-
-/** The limits of io/bounded-read.ts (test/web-bundle.test.ts checks that they stay equal). */
-export const READ_LIMITS = {
-    weights: 4 * GiB,
-    input: 1 * GiB,
-    image: 256 * MiB,
-    model: 2 * GiB,
-    source: 16 * MiB,
-} as const;
-
-export type ReadKind = keyof typeof READ_LIMITS;
+export { READ_LIMITS, type ReadKind } from '../../../io/read-limits.js';
 
 const provided = new Map<string, Uint8Array>();
 
