@@ -104,7 +104,7 @@ test('Export Training Script writes the script and, beside it, the module it imp
     const module = path.join(folder, 'resnet18.py');
     assert.deepEqual(outcome.files.map(f => f.file).sort(), [module, target].sort(), 'the script and the module, no weights');
     const script = fs.readFileSync(target, 'utf8');
-    assert.match(script, /^from resnet18 import ResNet18, load_weights$/m);
+    assert.match(script, /^from resnet18 import ResNet18 as Network, load_weights$/m);
     assert.match(api.notices().at(-1)?.message ?? '', /^ConvNet: exported ResNet18 to .*train_resnet18\.py — training script for ResNet18/);
     const cli = cliFolder();
     try {
