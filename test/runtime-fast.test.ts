@@ -68,29 +68,35 @@ describe('threads that outnumber the cores (workers descheduled mid-job, waking 
     });
 });
 
-describe('after a worker stalls a split job, the next jobs run on the caller alone for a while', () => {
+describe('a split job that loses to the caller alone holds jobs of its kind and size back for a while', () => {
     const soloRun = (backoff: StallBackoff, jobs: number) => Array.from({ length: jobs }, () => backoff.runSolo());
-    it('1, 2, 4 … jobs after stalls in a row, up to 256; a job without a stall ends the back-off', () => {
+    // A job of 8 parts: the caller ran `mine` of them in (total − waited) ms, so alone it would take that × 8 / mine.
+    it('a worker descheduled mid-part: 1, 2, 4 … jobs alone while it goes on, up to 256; a gaining job ends it', () => {
         const backoff = new StallBackoff();
         expect(soloRun(backoff, 3)).toEqual([false, false, false]);
-        backoff.note(1.0, 2.0); // waited half of the job: a stall
+        backoff.note(5, 12, 7, 8); // 7 parts in 7 ms: alone 8 ms, split took 12 — lost
         expect(soloRun(backoff, 2)).toEqual([true, false]);
-        backoff.note(0.6, 1.0);
+        backoff.note(5, 12, 7, 8);
         expect(soloRun(backoff, 3)).toEqual([true, true, false]);
-        backoff.note(0.6, 1.0);
+        backoff.note(5, 12, 7, 8);
         expect(soloRun(backoff, 5)).toEqual([true, true, true, true, false]);
-        for (let i = 0; i < 20; i++) backoff.note(5, 6);
+        for (let i = 0; i < 20; i++) backoff.note(5, 12, 7, 8);
         expect(soloRun(backoff, 257).filter(Boolean).length).toBe(256);
-        backoff.note(0.01, 1.0); // a worker on time: no back-off, and the next stall starts again at 1
+        backoff.note(0.1, 4.1, 4, 8); // half the parts each: alone 8 ms, split 4.1 — gained; the next loss starts at 1
         expect(backoff.runSolo()).toBe(false);
-        backoff.note(1, 2);
+        backoff.note(5, 12, 7, 8);
         expect(soloRun(backoff, 2)).toEqual([true, false]);
     });
-    it('waits under 0.05 ms or a quarter of the job are no stall (waking a worker takes that long)', () => {
+    it('a worker too late to take a part (the caller ran all 8) lost; a gain under 3% counts as a loss', () => {
         const backoff = new StallBackoff();
-        backoff.note(0.04, 0.08);
-        backoff.note(0.2, 1.0);
-        expect(backoff.runSolo()).toBe(false);
+        backoff.note(0, 1.0, 8, 8); // alone 1.0 ms, split 1.0: nothing gained
+        expect(soloRun(backoff, 2)).toEqual([true, false]);
+        const other = new StallBackoff();
+        other.note(0.9, 7.9, 7, 8); // alone 7 × 8 / 7 = 8.0 ms, split 7.9: 1.3% — too little
+        expect(other.runSolo()).toBe(true);
+        const gaining = new StallBackoff();
+        gaining.note(0.2, 4.2, 4, 8); // alone 8.0 ms, split 4.2
+        expect(gaining.runSolo()).toBe(false);
     });
 });
 

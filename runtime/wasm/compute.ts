@@ -15,7 +15,9 @@ import { depthwise2d as referenceDepthwise } from '../depthwise.js';
  * The size from which each kind of job is split over the team; below it the job runs on the calling thread, since
  * waking the team and handing out parts costs more than a second thread saves. Sizes are multiply-adds (GEMM,
  * the transformed-tile products of Winograd with its transforms, a sliding window's taps over its outputs) or
- * column elements written (im2col, col2im). Measured by `npm run bench:thresholds` (test/bench/thresholds.ts).
+ * column elements written (im2col, col2im). Measured by `npm run bench:thresholds` (test/bench/thresholds.ts) on a
+ * quiet 2-core AMD EPYC, 2026-12-06: the smallest size from which every larger one gained at least 5% with two
+ * threads. Under load a split may still lose; the team then holds jobs of that kind and size back (threads.ts).
  */
 export interface ParallelThresholds {
     readonly gemm: number;
@@ -25,11 +27,16 @@ export interface ParallelThresholds {
 }
 
 export const PARALLEL_THRESHOLDS: ParallelThresholds = {
-    gemm: 1 << 18,
-    winograd: 1 << 18,
-    window: 1 << 18,
-    columns: 1 << 15,
+    gemm: 1_048_576,
+    winograd: 705_600,
+    window: 1_179_648,
+    columns: 1_327_104,
 };
+
+/** The size class of a job for the team's back-off: its work to the nearest power of two. */
+function sizeClass(work: number): number {
+    return Math.round(Math.log2(Math.max(1, work)));
+}
 
 /** A 2-D window in the 3-D form (depth plays no part): what the module's 2-D kernels take. */
 function planar(g: ConvGeometry): boolean {
@@ -74,7 +81,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             // The shortcut as a distance from C (negative distances wrap around in the module's 32-bit addresses).
             residual: residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
             ...ONE_GEMM,
-        }, m * n * k >= thresholds.gemm);
+        }, m * n * k >= thresholds.gemm, sizeClass(m * n * k));
     };
 
     return {
@@ -91,7 +98,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Hg, Wg] = g.output;
             team.run('col2im', {
                 cols: memory.address(cols, colsOffset), y: memory.address(y, yOffset), channels: g.channels, H, W, ...windowGeometry(g), Hg, Wg,
-            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.columns);
+            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.columns, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg));
         },
         im2col(x, xOffset, g, cols, colsOffset) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(cols)) {
@@ -102,7 +109,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Ho, Wo] = g.output;
             team.run('im2col', {
                 x: memory.address(x, xOffset), channels: g.channels, H, W, ...windowGeometry(g), Ho, Wo, cols: memory.address(cols, colsOffset),
-            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= thresholds.columns);
+            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= thresholds.columns, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo));
         },
         depthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue) {
             const bias = epilogue.bias;
@@ -121,7 +128,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 mode: WINDOW_DEPTHWISE, x: memory.address(x, xOffset), y: memory.address(y, yOffset),
                 weight: memory.address(weight), bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
-            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window);
+            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, sizeClass(channels * Ho * Wo * g.kernel[1] * g.kernel[2]));
         },
         winograd(x, xOffset, g, u, cout, y, yOffset, v, m, epilogue) {
             const bias = epilogue.bias;
@@ -132,17 +139,18 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const cin = g.channels;
             const { tilesH, tilesW } = winogradTiles(Ho, Wo);
             const tiles = tilesH * tilesW;
-            const parallel = cout * cin * tiles * WINOGRAD_POSITIONS >= thresholds.winograd;
+            const work = cout * cin * tiles * WINOGRAD_POSITIONS;
+            const parallel = work >= thresholds.winograd;
             const [vAddress, mAddress, yAddress] = [memory.address(v), memory.address(m), memory.address(y, yOffset)];
             team.run('winogradInput', {
                 x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
-            }, parallel);
+            }, parallel, sizeClass(work));
             // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
             team.run('gemm', {
                 m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
                 flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
                 count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
-            }, parallel);
+            }, parallel, `winograd ${sizeClass(work)}`);
             const lo = epilogue.lo ?? -Infinity;
             const hi = epilogue.hi ?? Infinity;
             const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
@@ -151,7 +159,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
                 lo, hi,
-            }, parallel);
+            }, parallel, sizeClass(work));
             return true;
         },
         pool2d(mode, x, g, planes, y) {
@@ -161,7 +169,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             team.run('window', {
                 mode: mode === 'max' ? WINDOW_MAX : WINDOW_AVG, x: memory.address(x), y: memory.address(y), weight: 0, bias: 0,
                 channels: planes, multiplier: 1, H, W, Ho, Wo, ...windowGeometry(g), flags: 0, lo: 0, hi: 0,
-            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window);
+            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, sizeClass(planes * Ho * Wo * g.kernel[1] * g.kernel[2]));
             return true;
         },
         packInPlace(a, m, k, scratch) {

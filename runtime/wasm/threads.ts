@@ -7,9 +7,9 @@
  *
  * Why parts and not one share per thread: on a busy machine a worker may not run for milliseconds. With a fixed
  * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
- * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when that
- * happens the next jobs run on the caller alone for a while (STALL_SHARE). A worker spins briefly before it
- * sleeps, so it does not burn the core another process (or the caller) needs.
+ * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when a split
+ * job loses to the caller alone, the next jobs of its kind and size run on the caller alone for a while (MIN_GAIN).
+ * A worker spins briefly before it sleeps, so it does not burn the core another process (or the caller) needs.
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
@@ -25,13 +25,13 @@ const SPIN = 2000;
 const PARTS_PER_THREAD = 4;
 
 /**
- * When the caller, its own parts done, waited for a worker's part longer than this share of the job (and at least
- * STALL_MIN_MS), the worker was descheduled in the middle of it — another process has its core — and splitting
- * lost: the next jobs run on the caller alone, 1, 2, 4, … up to MAX_SOLO_JOBS of them while it keeps happening,
- * then the team is tried again. On a quiet machine a worker finishes within microseconds of the caller.
+ * A split job lost when it took longer than the caller alone would have — estimated from the caller's own parts:
+ * its working time × parts / its parts — less this margin. That happens when a worker is descheduled in the middle
+ * of a part (another process has its core) or wakes too late to take any. The next jobs of that kind and size
+ * then run on the caller alone, 1, 2, 4 … up to MAX_SOLO_JOBS of them while splitting keeps losing, and the team
+ * is tried again. On a quiet machine, jobs above the split thresholds gain and are never held back.
  */
-const STALL_SHARE = 0.25;
-const STALL_MIN_MS = 0.05;
+const MIN_GAIN = 0.03;
 const MAX_SOLO_JOBS = 256;
 
 /** The ticket value that opens part `part` of the job of `generation` (64 bits: generation, then part). */
@@ -82,9 +82,9 @@ for (;;) {
 }
 `;
 
-/** Whether the next job a team would split runs on the caller alone, after stalls (see STALL_SHARE). */
+/** Whether the next job of one kind and size a team would split runs on the caller alone (see MIN_GAIN). */
 export class StallBackoff {
-    /** Jobs still to run on the caller alone, and stalls in a row so far. */
+    /** Jobs still to run on the caller alone, and losses in a row so far. */
     private solo = 0;
     private inARow = 0;
 
@@ -95,9 +95,13 @@ export class StallBackoff {
         return true;
     }
 
-    /** After a split job: the caller waited `waited` ms of the job's `total` for a worker's part. */
-    note(waited: number, total: number): void {
-        if (waited < STALL_MIN_MS || waited < STALL_SHARE * total) {
+    /**
+     * After a split job of `total` ms, of which the caller spent the last `waited` waiting for workers' parts,
+     * having run `callerParts` of the job's `parts` itself.
+     */
+    note(waited: number, total: number, callerParts: number, parts: number): void {
+        const alone = callerParts > 0 ? ((total - waited) * parts) / callerParts : Infinity;
+        if (total < alone * (1 - MIN_GAIN)) {
             this.inARow = 0;
             return;
         }
@@ -115,7 +119,8 @@ export class ThreadTeam {
     private readonly job: number;
     private readonly kernels: KernelExports;
     private generation = 0;
-    private readonly stalls = new StallBackoff();
+    /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
+    private readonly backoffs = new Map<string, StallBackoff>();
 
     /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
     constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
@@ -140,8 +145,11 @@ export class ThreadTeam {
         }
     }
 
-    /** Runs a job — on every thread, or only on the caller's when `parallel` is false — and returns when it is done. */
-    run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true): void {
+    /**
+     * Runs a job — on every thread, or only on the caller's when `parallel` is false or splitting jobs of its kind
+     * and `sizeClass` has been losing — and returns when it is done.
+     */
+    run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true, sizeClass: number | string = 0): void {
         const control = this.control;
         const generation = this.generation + 1;
         // Closed first: a worker still looking at the last job must not take a part while the arguments change.
@@ -152,7 +160,14 @@ export class ThreadTeam {
             if (type === 'f32') this.floats[slot] = values[field];
             else control[slot] = values[field];
         }
-        if (this.threads === 1 || !parallel || this.stalls.runSolo()) {
+        if (this.threads === 1 || !parallel) {
+            this.kernels.runPart(this.job, 0, 1, 0);
+            return;
+        }
+        const key = `${job}:${sizeClass}`;
+        let backoff = this.backoffs.get(key);
+        if (!backoff) this.backoffs.set(key, backoff = new StallBackoff());
+        if (backoff.runSolo()) {
             this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
@@ -164,14 +179,19 @@ export class ThreadTeam {
         this.generation = generation;
         Atomics.store(control, GENERATION, generation);
         Atomics.notify(control, GENERATION);
-        takeParts(control, this.ticket, generation, PARTS, DONE, (part, count) => this.kernels.runPart(this.job, part, count, 0));
+        let callerParts = 0;
+        takeParts(control, this.ticket, generation, PARTS, DONE, (part, count) => {
+            callerParts++;
+            this.kernels.runPart(this.job, part, count, 0);
+        });
         // Only parts a worker took and has not finished are left: wait for those.
         const callerDone = performance.now();
         for (let spin = 0; spin < SPIN && Atomics.load(control, DONE) !== parts; spin++);
         for (let done = Atomics.load(control, DONE); done !== parts; done = Atomics.load(control, DONE)) {
             Atomics.wait(control, DONE, done);
         }
-        this.stalls.note(performance.now() - callerDone, performance.now() - started);
+        const finished = performance.now();
+        backoff.note(finished - callerDone, finished - started, callerParts, parts);
     }
 
     /** Stops the workers (the memory stays usable from the calling thread). */
