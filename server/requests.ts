@@ -1,7 +1,7 @@
 /** Handlers of the custom requests in protocol.ts: the networks of a file, a network's graph and its summary. */
 import { DocumentState, URI, type LangiumDocument } from 'langium';
 import type { LangiumSharedServices } from 'langium/lsp';
-import type { Connection } from 'vscode-languageserver';
+import { ResponseError, type Connection } from 'vscode-languageserver';
 import type { Network } from '../language/generated/ast.js';
 import { networksOf } from '../language/analysis/layer-lookup.js';
 import { summarizeNetwork } from '../language/analysis/summary.js';
@@ -20,7 +20,17 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
         const parsed = URI.parse(uri);
         const documents = shared.workspace.LangiumDocuments;
         if (!documents.hasDocument(parsed)) return undefined;
-        await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Linked);
+        // This document's own state, not the workspace's: an update that is cancelled before it builds anything
+        // (a watched file that is no .convnet changing, as an export writes one) leaves the workspace's state at
+        // Changed until the next build, and a request waiting for it would wait that long (an editor test waited
+        // 60 s). The document itself stays linked through such an update.
+        try {
+            await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Linked, parsed);
+        } catch (e) {
+            // Langium refuses when the workspace is built past Linked and the document is not: wait for the workspace.
+            if (!(e instanceof ResponseError)) throw e;
+            await shared.workspace.DocumentBuilder.waitUntil(DocumentState.Linked);
+        }
         return documents.getDocument(parsed);
     };
 
