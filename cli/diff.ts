@@ -16,6 +16,7 @@ import type { ConvNetServices } from '../language/convnet-module.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { displayText } from '../language/util/quote.js';
 import type { Output } from './commands.js';
+import { printErrors } from './network-choice.js';
 
 export interface DiffOptions {
     /** Compare the one file given with its version at this git revision. */
@@ -56,12 +57,7 @@ async function loadFile(file: string): Promise<Loaded> {
 /** The network's graph, or the exit code after saying why there is none. */
 function chooseGraph(loaded: Loaded, wanted: string | undefined, preferred: string | undefined, io: Output): NetworkGraph | number {
     const { document, shown } = loaded;
-    let errors = 0;
-    for (const d of document.diagnostics ?? []) {
-        if (d.severity !== 1) continue;
-        errors++;
-        io.err(`${shown}:${d.range.start.line + 1}:${d.range.start.character + 1}: error: ${d.message}`);
-    }
+    const errors = printErrors(document, shown, io);
     const networks = document.parseResult.value.declarations.filter(isNetwork).filter(n => n.name);
     const names = networks.map(n => n.name).join(', ') || 'none';
     if (wanted !== undefined && !networks.some(n => n.name === wanted)) {
