@@ -229,8 +229,9 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
     for (let oc = c0; oc < c1; oc++) {
         const source = oc / multiplier;
         if (source != copied) {
-            // The input plane at (ph, pw) in an Hp × Wp plane of the border value.
-            for (let at: usize = 0; at < <usize>(Hp * Wp) * 4; at += 16) v128.store(padded + at, border);
+            // The input plane at (ph, pw) in an Hp × Wp plane of the border value. Every plane is copied to the same
+            // place, so the border, written once, stays: only the first plane fills the whole scratch.
+            if (copied < 0) for (let at: usize = 0; at < <usize>(Hp * Wp) * 4; at += 16) v128.store(padded + at, border);
             const plane = x + <usize>source * H * W * 4;
             const count = min(W, Wp - pw);
             for (let r = 0; r < H && r + ph < Hp; r++) {
