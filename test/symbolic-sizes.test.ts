@@ -11,14 +11,38 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from './zoo-helpers.js';
 import { analyzeNetwork, parse, textAt } from './helpers.js';
-import { evaluateFormula, symbolicSizes, type SymbolicSizes } from '../language/analysis/symbolic-sizes.js';
+import { evaluateFormula, renderSymbolicSizes, symbolicSizes, type SymbolicSizes } from '../language/analysis/symbolic-sizes.js';
 
 interface Figures {
     macs: Record<string, { height: number; width: number; macs: number; params: number }[]>;
     smallest: Record<string, { start: number; smallest: number; errorBelow: string | null }>;
 }
 const FIGURES = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/symbolic-sizes/figures.json'), 'utf8')) as Figures;
+interface AxisReference { smallest: number; errorBelow: string | null }
+/** PyTorch's smallest size per axis, the other at the default (test/fixtures/symbolic-sizes/make_smallest_per_axis.py). */
+const PER_AXIS = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/symbolic-sizes/smallest-per-axis.json'), 'utf8')) as {
+    models: Record<string, { default: [number, number]; H: AxisReference; W: AxisReference; togetherRuns: boolean; sizesThatRun: { H: number[]; W: number[] } }>;
+    /** U-Net's conv and transposed-conv MACs, by PyTorch's forward hooks, at sizes of its class 16·k + 12. */
+    unetMacs: { height: number; width: number; macs: number }[];
+};
+
+/** The smallest-input search's finding for one variable. */
+function smallestOf(sizes: SymbolicSizes, variable: string) {
+    const found = sizes.smallest.variables.find(v => v.variable === variable);
+    expect(found).toBeDefined();
+    return found!;
+}
+
+/** The search's finding equals PyTorch's: the smallest size that runs and, when there is one, a failure just below. */
+function expectSmallest(sizes: SymbolicSizes, variable: string, reference: AxisReference): void {
+    const found = smallestOf(sizes, variable);
+    expect([variable, found.size]).toEqual([variable, reference.smallest]);
+    if (reference.errorBelow === null) expect(found.below).toBeUndefined();
+    else expect(found.below?.size).toBe(reference.smallest - 1);
+}
 const BIN = path.join(ROOT, 'cli', 'bin', 'convnet.cjs');
+
+const NET_TEXT = (header: string, body = 'return input -> conv(8, kernel: 3, stride: 2, padding: 1) -> globalavgpool -> flatten -> fc: linear(10)') => `network N(${header}) {\n  ${body}\n}\n`;
 
 /** An example with its input written `[1, C, H, W]` and `H`, `W` defaulting to the example's size. */
 function withSizeVariables(example: string): string {
@@ -78,12 +102,48 @@ describe('formulas of the input size against PyTorch', () => {
 });
 
 describe('the smallest input that reaches the head, against PyTorch', () => {
-    it.each([['resnet18'], ['mobilenet_v2'], ['alexnet'], ['vgg16'], ['inception_v3']])('%s', async model => {
-        const reference = FIGURES.smallest[model];
+    it.each([['resnet18'], ['mobilenet_v2'], ['alexnet'], ['vgg16'], ['inception_v3']])('%s: per axis, and square', async model => {
+        const reference = PER_AXIS.models[model];
         const sizes = await sizesOf(model);
-        expect(sizes.smallest.size).toBe(reference.smallest);
-        if (reference.errorBelow === null) expect(sizes.smallest.below).toBeUndefined();
-        else expect(sizes.smallest.below?.size).toBe(reference.smallest - 1);
+        expectSmallest(sizes, 'H', reference.H);
+        expectSmallest(sizes, 'W', reference.W);
+        expect(sizes.smallest.together?.ok).toBe(reference.togetherRuns);
+        // These networks treat both axes alike: the square search of figures.json (from the start downward) agrees.
+        expect(reference.H.smallest).toBe(FIGURES.smallest[model].smallest);
+    });
+
+    describe('where validity is not monotonic and the axes differ', () => {
+        // A 5×3 conv, then its map pooled by 2, upsampled by 2 and concatenated with itself: by hand, the conv's
+        // output (H − 4) × (W − 2) must be even (else the upsampled map is one row short of the concat) and ≥ 2 (else
+        // the pool has nothing to read). So H ∈ {6, 8, 10, …} and W ∈ {4, 6, 8, …}: H = 7 fails between two that work.
+        // Defaults 66 × 50: a bisection between 1 and 50 tried 25 first, failed, and never looked below it.
+        const PARITY = NET_TEXT('input: [1, 3, H, W], H: int = 66, W: int = 50', [
+            'x = input -> conv(8, kernel: (5, 3))',
+            'y = x -> maxpool(2) -> upsample(scale_factor: 2)',
+            'return concat(x, y)',
+        ].join('\n  '));
+        const reference = PER_AXIS.models.parity;
+
+        it('PyTorch agrees with the hand count', () => {
+            expect(reference.sizesThatRun).toEqual({ H: [6, 8, 10, 12], W: [4, 6, 8, 10, 12] });
+            expect([reference.H.smallest, reference.W.smallest, reference.togetherRuns]).toEqual([6, 4, true]);
+        });
+
+        it('H = 6 and W = 4, each with the error one size below; together they work', async () => {
+            const sizes = symbolicSizes(analyzeNetwork(await parse(PARITY)))!;
+            expectSmallest(sizes, 'H', reference.H);
+            expectSmallest(sizes, 'W', reference.W);
+            expect(smallestOf(sizes, 'H').below?.message).toMatch(/^maxpool: the kernel \(2\) is larger than the padded input height \(1 /);
+            expect(sizes.smallest.together).toEqual({ ok: true });
+            const line = renderSymbolicSizes(sizes).find(l => l.startsWith('Smallest input'));
+            expect(line).toMatch(/^Smallest input that reaches the head: H = 6, W = 4; at H = 5, line 3: maxpool: .*; at W = 3, line 3: maxpool: /);
+        });
+
+        it('a size above the smallest that fails is in the classes of valid sizes, not the smallest', async () => {
+            const sizes = symbolicSizes(analyzeNetwork(await parse(PARITY)))!;
+            expect(sizes.totalStride).toBe(2);
+            expect(sizes.unreadRows.map(u => [u.variable, u.clean])).toEqual([['H', [0]], ['W', [0]]]);
+        });
     });
 
     it('a strided window that leaves rows unread is named with the size (VGG-16 at 225: its first 2×2 pool)', async () => {
@@ -96,8 +156,24 @@ describe('the smallest input that reaches the head, against PyTorch', () => {
     });
 });
 
+describe('examples/unet.convnet declares its tile size as H and W', () => {
+    it('the MACs formula equals PyTorch\'s count at square and non-square tiles, and the smallest tile is 188 (16·4 + 124)', async () => {
+        const file = path.join(ROOT, 'examples', 'unet.convnet');
+        const parsed = await parse(fs.readFileSync(file, 'utf8'), { path: file });
+        expect(parsed.errors.map(e => e.message)).toEqual([]);
+        const sizes = symbolicSizes(analyzeNetwork(parsed))!;
+        expect(sizes.variables.map(v => [v.name, v.default, v.step])).toEqual([['H', 572, 16], ['W', 572, 16]]);
+        expect(sizes.condition).toBe('H = 12 + 16k, W = 12 + 16k');
+        const macs = sizes.formulas.find(f => f.figure === 'macs')!;
+        for (const row of PER_AXIS.unetMacs) expect([row.height, row.width, evaluateFormula(macs.terms!, { H: row.height, W: row.width })]).toEqual([row.height, row.width, row.macs]);
+        expectSmallest(sizes, 'H', PER_AXIS.models.unet.H);
+        expectSmallest(sizes, 'W', PER_AXIS.models.unet.W);
+        expect(sizes.smallest.together?.ok).toBe(PER_AXIS.models.unet.togetherRuns);
+    });
+});
+
 describe('size variables in the language', () => {
-    const NET = (header: string, body = 'return input -> conv(8, kernel: 3, stride: 2, padding: 1) -> globalavgpool -> flatten -> fc: linear(10)') => `network N(${header}) {\n  ${body}\n}\n`;
+    const NET = NET_TEXT;
 
     it('a size variable declared after the input links and elaborates at its default, as the input written out does', async () => {
         const parsed = await parse(NET('input: [1, 3, H, W], H: int = 64, W: int = 48'));
@@ -114,7 +190,9 @@ describe('size variables in the language', () => {
         const macs = sizes.formulas.find(f => f.figure === 'macs')!;
         // 27·8·(S/2)² = 54·S²
         expect(macs.exact).toBe('54·S² + 80');
-        expect(sizes.smallest.size).toBe(1);
+        // A 3×3 conv with padding 1 and stride 2 maps 1 to 1: nothing is too small, one variable for both axes.
+        expect(sizes.smallest.variables).toEqual([{ variable: 'S', size: 1 }]);
+        expect(sizes.smallest.together).toBeUndefined();
     });
 
     it('a linear layer after a flatten: params depend on H·W, and the layer is named', async () => {
@@ -169,7 +247,7 @@ describe('convnet summary --sizes', () => {
         expect(r.stdout).toContain('  Params = 11,689,512 (does not depend on H and W)');
         expect(r.stdout).toContain('  MACs = 36,144·H·W + 512,000  ≈ 1.81 G·(H·W)/224² + 512 k');
         expect(r.stdout).toContain('Total stride: 32');
-        expect(r.stdout).toContain('Smallest input that reaches the head: H = W = 1 (any size ≥ 1 works)');
+        expect(r.stdout).toContain('Smallest input that reaches the head: H = W = 1 (no size is smaller)');
     });
 
     it('--json carries them as sizes', () => {

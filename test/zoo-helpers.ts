@@ -33,15 +33,36 @@ export interface LoadedExample { parsed: Parsed; files: Record<string, string>; 
 export async function loadExample(file: string, network: string, resize?: { from: readonly number[]; to: readonly number[] }): Promise<LoadedExample> {
     const filePath = path.join(EXAMPLES, file);
     let text = fs.readFileSync(filePath, 'utf8');
-    if (resize) {
-        const declared = `input: [${resize.from.join(', ')}]`;
-        expect(text).toContain(declared);
-        text = text.replace(declared, `input: [${resize.to.join(', ')}]`);
-    }
+    if (resize) text = resized(text, network, resize.from, resize.to);
     const files = importedFiles(text, filePath);
     const parsed = await parse(text, { path: filePath, files });
     expect(parsed.errors.map(e => e.message)).toEqual([]);
     return { parsed, files, graph: analyzeNetwork(parsed, network).graph };
+}
+
+/**
+ * The example's text with its input at `to` instead of `from`: the shape written out in the header, or the defaults
+ * of the size variables that name its axes (`input: [1, 1, H, W], H: int = 572` → `H: int = 188`).
+ */
+function resized(text: string, network: string, from: readonly number[], to: readonly number[]): string {
+    const declared = `input: [${from.join(', ')}]`;
+    if (text.includes(declared)) return text.replace(declared, `input: [${to.join(', ')}]`);
+    const header = new RegExp(`^network ${network}\\(input: \\[([^\\]]*)\\](.*)$`, 'm').exec(text);
+    expect(header, `${network}'s header declares its input`).not.toBeNull();
+    const items = header![1].split(',').map(item => item.trim());
+    expect(items.length).toBe(from.length);
+    let parameters = header![2];
+    items.forEach((item, axis) => {
+        if (/^\d+$/.test(item)) {
+            expect(Number(item), `axis ${axis}`).toBe(from[axis]);
+            expect(Number(item), `axis ${axis} is not a size variable: it cannot change`).toBe(to[axis]);
+            return;
+        }
+        const size = `${item}: int = ${from[axis]}`;
+        expect(parameters, `the size variable ${item} defaults to ${from[axis]}`).toContain(size);
+        parameters = parameters.replace(size, `${item}: int = ${to[axis]}`);
+    });
+    return text.replace(header![0], `network ${network}(input: [${header![1]}]${parameters}`);
 }
 
 /** The diagnostics of every file an example imports, by absolute path (each built with the example). */

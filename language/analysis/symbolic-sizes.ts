@@ -11,9 +11,9 @@
  * checked on two more sizes; a figure that the check refutes gets no formula, said so.
  *
  * Valid sizes: for each variable, the classes modulo S at which no strided window leaves rows unread (the op
- * specs' 'rows-unread' warning), and the smallest input (every size variable set to one value) that elaborates
- * without an error, by bisection, with the first error just below it. Work is a capped number of elaborations
- * (MAX_ELABORATIONS), each linear in the network.
+ * specs' 'rows-unread' warning), and the smallest input that elaborates without an error, per variable, scanned
+ * upward from 1 (smallest-input.ts). Work is a capped number of elaborations (MAX_ELABORATIONS for the formulas and
+ * the scan of classes, MAX_PROBES per variable for the smallest input), each linear in the network.
  */
 import { AstUtils } from 'langium';
 import { isCall, isNetwork, type Network, type Param } from '../generated/ast.js';
@@ -22,6 +22,9 @@ import type { NetworkGraph, Totals } from '../elaboration/graph.js';
 import { sizeVariablesOf } from '../elaboration/parameters.js';
 import { numel } from '../ops/shape-utils.js';
 import { formatBytes, humanCount, withCommas } from '../util/format.js';
+import { diagnosticLine, smallestInput, smallestInputLines, type SmallestInput } from './smallest-input.js';
+
+export type { SmallestInput, SmallestSize } from './smallest-input.js';
 
 /** Elaborations one analysis may run, all parts together; beyond it a part says it stopped. */
 export const MAX_ELABORATIONS = 160;
@@ -79,14 +82,6 @@ export interface UnreadRows {
     readonly clean?: readonly number[];
     /** An example size outside `clean` and what it leaves unread. */
     readonly example?: { readonly size: number; readonly message: string; readonly line: number };
-    readonly note?: string;
-}
-
-export interface SmallestInput {
-    /** Every spatial size variable at this value elaborates without an error (and, by bisection, sizes above it too). */
-    readonly size?: number;
-    /** The first error one size below. */
-    readonly below?: { readonly size: number; readonly message: string; readonly line: number };
     readonly note?: string;
 }
 
@@ -206,8 +201,12 @@ function analyze(base: Elaboration, scan: boolean): SymbolicSizes | undefined {
     }
 
     const unreadRows = scan ? variables.filter(v => v.spatial).map(v => scanUnreadRows(v, defaults, base, elaborate)) : [];
-    const smallest = smallestInput(variables, defaults, elaborate);
-    return { network: network.name, variables, totalStride, condition, formulas, ...(sizeDependentParams ? { sizeDependentParams } : {}), unreadRows, smallest, elaborations };
+    let probes = 0;
+    const smallest = smallestInput(variables.filter(v => v.spatial), defaults, values => {
+        probes++;
+        return elaborateNetwork(network, { arguments: values });
+    });
+    return { network: network.name, variables, totalStride, condition, formulas, ...(sizeDependentParams ? { sizeDependentParams } : {}), unreadRows, smallest, elaborations: elaborations + probes };
 }
 
 // ----- the period and the variables ----------------------------------------------------------------------------
@@ -286,12 +285,7 @@ function sizesText(values: ReadonlyMap<string, number>): string {
 
 function firstError(diagnostics: readonly ElaborationDiagnostic[]): string | undefined {
     const error = diagnostics.find(d => d.severity === 'error');
-    return error && `${error.message} (line ${lineOf(error)})`;
-}
-
-function lineOf(d: ElaborationDiagnostic): number {
-    const at = d.trace[0] ?? d.node;
-    return (at.$cstNode?.range.start.line ?? 0) + 1;
+    return error && `${error.message} (line ${diagnosticLine(error)})`;
 }
 
 /** Every exponent tuple with 0 ≤ e_i ≤ degrees[i], the constant first, the highest last. */
@@ -428,40 +422,9 @@ function scanUnreadRows(variable: SizeVariable, defaults: ReadonlyMap<string, nu
         if (!elaboration) return { variable: name, step, ...(clean.length ? { clean } : {}), note: `stopped after ${MAX_ELABORATIONS} elaborations` };
         const unread = elaboration.diagnostics.find(d => d.code === 'rows-unread');
         if (!unread && !elaboration.diagnostics.some(d => d.severity === 'error')) clean.push(r);
-        else if (unread && !example) example = { size, message: unread.message, line: lineOf(unread) };
+        else if (unread && !example) example = { size, message: unread.message, line: diagnosticLine(unread) };
     }
     return { variable: name, step, clean, ...(example ? { example } : {}) };
-}
-
-/** Bisection over one value for every spatial size variable, between 1 and the smallest default. */
-function smallestInput(variables: readonly SizeVariable[], defaults: ReadonlyMap<string, number>, elaborate: (values: ReadonlyMap<string, number>) => Elaboration | undefined): SmallestInput {
-    const spatial = variables.filter(v => v.spatial);
-    if (spatial.length === 0) return { note: 'no size variable sizes a spatial axis' };
-    const at = (size: number) => {
-        const values = new Map(defaults);
-        for (const v of spatial) values.set(v.name, size);
-        const elaboration = elaborate(values);
-        if (!elaboration) return undefined;
-        const error = elaboration.diagnostics.find(d => d.severity === 'error');
-        return { ok: !error, error };
-    };
-    let high = Math.min(...spatial.map(v => v.default));
-    const top = at(high);
-    if (!top) return { note: `stopped after ${MAX_ELABORATIONS} elaborations` };
-    if (!top.ok) return { note: `the network does not elaborate with ${joinNames(spatial.map(v => v.name))} = ${high}: ${top.error!.message}` };
-    let low = 0;
-    let lowError: ElaborationDiagnostic | undefined;
-    while (high - low > 1) {
-        const middle = Math.floor((low + high) / 2);
-        const result = at(middle);
-        if (!result) return { size: high, note: `stopped after ${MAX_ELABORATIONS} elaborations; a smaller size may work` };
-        if (result.ok) high = middle;
-        else {
-            low = middle;
-            lowError = result.error;
-        }
-    }
-    return { size: high, ...(low >= 1 && lowError ? { below: { size: low, message: lowError.message, line: lineOf(lowError) } } : {}) };
 }
 
 // ----- rationals ------------------------------------------------------------------------------------------------
@@ -553,12 +516,7 @@ export function renderSymbolicSizes(s: SymbolicSizes): string[] {
         const which = all ? `any ${u.variable}` : u.clean.length === 0 ? 'no size' : `${u.variable} ≡ ${u.clean.join(', ')} (mod ${u.step})`;
         lines.push(`  ${u.variable}: every input row is read for ${which}${u.example ? `; at ${u.variable} = ${u.example.size}, line ${u.example.line}: ${u.example.message}` : ''}`);
     }
-    const sm = s.smallest;
-    const names = s.variables.filter(v => v.spatial).map(v => v.name).join(' = ');
-    if (sm.size !== undefined) {
-        lines.push(`Smallest input that reaches the head: ${names} = ${sm.size}${sm.below ? `; at ${sm.below.size}, line ${sm.below.line}: ${sm.below.message}` : ' (any size ≥ 1 works)'}`);
-    }
-    if (sm.note) lines.push(`Smallest input: ${sm.note}`);
+    lines.push(...smallestInputLines(s.smallest));
     return lines;
 }
 
