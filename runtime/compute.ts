@@ -8,7 +8,8 @@
  *   folded, activations and residual sums in the GEMM's output loop) — the fallback where WebAssembly SIMD is
  *   missing;
  * - the fast engine (runtime/wasm/compute.ts): WebAssembly SIMD kernels on worker threads over one shared memory,
- *   where a run allocates its weights, activations and scratch.
+ *   where a run allocates its weights, activations and scratch — or on one thread over a plain memory where the host
+ *   allows no shared one (a browser page that is not cross-origin isolated).
  */
 import * as os from 'node:os';
 import { depthwise2d as referenceDepthwise } from './depthwise.js';
@@ -55,6 +56,15 @@ export interface Compute {
     allocate(elements: number): Float32Array;
     /** Whether `array` lives in that memory (so a run can use it without a copy). */
     holds(array: Float32Array): boolean;
+    /**
+     * How many times that memory has moved. A plain (non-shared) WebAssembly memory moves when it grows: every
+     * array taken from it before reads as empty, and must be taken again with `current`. 0 for other engines.
+     */
+    readonly moves: number;
+    /** An array from `allocate` as a view of the memory now (itself unless the memory moved; others as they are). */
+    current(array: Float32Array): Float32Array;
+    /** Makes room for `bytes` more of `allocate` at once, so that the memory does not move while they are made. */
+    reserve(bytes: number): void;
     /** Bytes obtained through `allocate` (and the engine's own scratch) so far. */
     readonly allocatedBytes: number;
     /** Releases threads; the arrays stay readable. */
@@ -95,6 +105,9 @@ function typescriptEngine(kind: Compute['kind'], description: string, winograd: 
             return new Float32Array(elements);
         },
         holds: () => true,
+        moves: 0,
+        current: array => array,
+        reserve: () => {},
         get allocatedBytes() { return allocated; },
         dispose: () => {},
     };
@@ -115,6 +128,11 @@ export interface ComputeOptions {
     readonly threads?: number;
     /** Bytes the run will allocate, so the memory grows once. */
     readonly expectedBytes?: number;
+    /**
+     * Which WebAssembly memory: 'auto' (default) a shared one, with threads, where the host allows it, else a plain
+     * one on one thread; 'plain' forces the latter (what a browser page that is not cross-origin isolated runs).
+     */
+    readonly memory?: 'auto' | 'plain';
 }
 
 export function defaultThreads(): number {
@@ -135,7 +153,7 @@ export const FAST_ENGINE_CAPACITY = 4 * 1024 ** 3;
 
 export function createCompute(options: ComputeOptions = {}): Compute {
     if (options.engine === 'reference') return referenceCompute();
-    const compiled = options.engine === 'typescript' ? null : compiledKernels();
+    const compiled = options.engine === 'typescript' ? null : compiledKernels(options.memory);
     if (!compiled) return typescriptCompute();
     try {
         return createWasmCompute(compiled, threadsFor(options.threads), options.expectedBytes ?? 0);

@@ -14,6 +14,7 @@ import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
 import { createCompute, type Compute, type EngineChoice } from './compute.js';
 import { planSteps, type Step } from './fusion.js';
+import { usesWinograd, WINOGRAD_POSITIONS } from './winograd.js';
 import { planMemory } from './memory-plan.js';
 import { elementCount, Tensor } from './tensor.js';
 import { parameterBytes, type ParameterStore } from './weights.js';
@@ -37,6 +38,8 @@ export interface PrepareOptions {
     readonly fuse?: boolean;
     /** Nodes (by index) whose first output is copied out as it is produced, for feature-map views. */
     readonly capture?: ReadonlySet<number>;
+    /** Which WebAssembly memory the fast engine it makes uses (ComputeOptions.memory); default 'auto'. */
+    readonly memory?: 'auto' | 'plain';
     /** An engine the caller made (and disposes), e.g. to load weights straight into its memory. */
     readonly compute?: Compute;
     /**
@@ -143,6 +146,24 @@ export function estimateMemory(graph: NetworkGraph): MemoryEstimate & { arenaEle
     return { activations, scratch, parameters, total: activations + scratch + parameters, arenaElements: plan.arenaElements, offsets: plan.offsets };
 }
 
+/**
+ * Bytes `PreparedNetwork` may take from the engine before its first run: im2col's scratch, a copy of every
+ * parameter (folded, or moved into the engine's memory), Winograd's transformed weights, the arena (as the graph
+ * plans it; the steps' plan is a little smaller), and each block's alignment. Reserved at once, so that a plain
+ * WebAssembly memory (see Compute.moves) does not move while weights are being folded into it.
+ */
+function preparationBytes(graph: NetworkGraph, estimate: MemoryEstimate): number {
+    let winograd = 0;
+    let blocks = 4;
+    for (const node of graph.nodes) {
+        blocks += 2 * node.params.length + 2;
+        if (!usesWinograd(graph, node)) continue;
+        const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
+        winograd += WINOGRAD_POSITIONS * cout * cin * 4;
+    }
+    return estimate.total + winograd + 32 * blocks;
+}
+
 function budgetMessage(graph: NetworkGraph, estimate: MemoryEstimate, budget: number): string {
     const biggest = [...graph.nodes].sort((a, b) => b.memory - a.memory).slice(0, 3)
         .map(n => `${n.name} (${n.op}, ${graph.tensors[n.outputs[0]].shape.join('×')}: ${formatBytes(n.memory)})`);
@@ -188,6 +209,10 @@ export function checkEngineWithinBudget(graph: NetworkGraph, compute: Compute, p
     throw new MemoryBudgetExceeded(`${graph.name} needs ${formatBytes(plannedBytes)} plus ${formatBytes(engineBytes)} of workspace for the engine's ${compute.threads} thread${compute.threads === 1 ? '' : 's'}, over the memory budget of ${formatBytes(budget)}. Raise the budget or run on fewer threads.`);
 }
 
+function mapValues(record: Readonly<Record<string, Float32Array>>, f: (array: Float32Array) => Float32Array): Record<string, Float32Array> {
+    return Object.fromEntries(Object.entries(record).map(([name, array]) => [name, f(array)]));
+}
+
 /** Checks, plans and loads `graph` once for any number of runs; throws as `runNetwork` does. */
 export function prepareNetwork(graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions = {}): PreparedNetwork {
     const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
@@ -201,21 +226,23 @@ export function prepareNetwork(graph: NetworkGraph, parameters: ParameterStore, 
 
 export class PreparedNetwork {
     readonly compute: Compute;
-    readonly steps: readonly Step[];
+    private stepList: readonly Step[] = [];
     readonly plannedBytes: MemoryEstimate;
-    private readonly arena: Float32Array;
-    private readonly offsets: ArrayLike<number>;
-    private readonly workspace: Workspace;
+    private arena: Float32Array = new Float32Array(0);
+    private offsets: ArrayLike<number> = [];
+    private workspace: Workspace = new Workspace();
     private readonly ownsCompute: boolean;
     /** Nodes whose outputs are copied out as they are produced (fixed here: fusion keeps them). */
     private readonly capture: ReadonlySet<number>;
     /** Each tensor's place in the arena, made once: a run allocates nothing per layer. */
     private readonly views = new Map<number, Tensor>();
+    /** The engine's `moves` when this network's arrays were last taken (a plain memory moves as it grows). */
+    private seenMoves = 0;
 
     constructor(readonly graph: NetworkGraph, parameters: ParameterStore, options: PrepareOptions, expectedBytes: number) {
         this.ownsCompute = !options.compute;
         this.capture = options.capture ?? new Set();
-        this.compute = options.compute ?? createCompute({ engine: options.engine, threads: options.threads, expectedBytes });
+        this.compute = options.compute ?? createCompute({ engine: options.engine, threads: options.threads, expectedBytes, memory: options.memory });
         if (this.ownsCompute) {
             try {
                 checkEngineWithinBudget(graph, this.compute, expectedBytes, options.memoryBudget);
@@ -224,28 +251,74 @@ export class PreparedNetwork {
                 throw e;
             }
         }
-        const allocate = (elements: number) => this.compute.allocate(elements);
-        this.workspace = new Workspace(allocate);
-        // im2col's scratch, sized for the largest im2col and the largest weight (weights are packed through it).
         const scratch = scratchElements(graph);
+        const estimate = estimateMemory(graph);
+        this.compute.reserve(preparationBytes(graph, estimate));
+        // Placing the network again after a move is safe unless weights were folded in place (adopted): then the
+        // caller's arrays are changed and would be folded twice. The reservation above is meant to rule a move out.
+        for (let attempt = 0; ; attempt++) {
+            const before = this.compute.allocatedBytes;
+            if (this.place(parameters, options, scratch)) break;
+            if (options.adoptParameters || attempt > 0) {
+                throw new RunError(`the engine's memory grew while ${graph.name}'s weights were being placed in it; run it on the TypeScript engine (convnet run --engine typescript)`);
+            }
+            // Room for all the first attempt took, at once: the second does not move the memory.
+            this.compute.reserve(this.compute.allocatedBytes - before);
+        }
+        this.seenMoves = this.compute.moves;
+        const arenaElements = this.arena.length;
+        this.plannedBytes = {
+            activations: arenaElements * 4,
+            scratch: scratch * 4,
+            parameters: parameterBytes(graph),
+            total: arenaElements * 4 + scratch * 4 + parameterBytes(graph),
+        };
+    }
+
+    /** The steps a run takes (kernel calls, with their parameters in the engine's memory). */
+    get steps(): readonly Step[] {
+        return this.stepList;
+    }
+
+    /**
+     * Folds and places the weights, the scratch and the arena in the engine's memory; false when the memory moved
+     * while weights were being folded (views read then were empty), so the caller places them again.
+     */
+    private place(parameters: ParameterStore, options: PrepareOptions, scratch: number): boolean {
+        const compute = this.compute;
+        const movesBefore = compute.moves;
+        // The caller's arrays in the engine's memory (seeded weights) as they are now, should the memory have moved.
+        const current = new Map([...parameters].map(([layer, tensors]) => [layer, mapValues(tensors, a => compute.current(a))]));
+        this.workspace = new Workspace(elements => compute.allocate(elements));
+        // im2col's scratch, sized for the largest im2col and the largest weight (weights are packed through it).
         const im2colScratch = this.workspace.get('im2col', Math.max(scratch, 1));
-        this.steps = planSteps(graph, parameters, {
-            fuse: options.fuse ?? this.compute.kind === 'fast',
+        this.stepList = planSteps(this.graph, current, {
+            fuse: options.fuse ?? compute.kind === 'fast',
             keep: options.capture,
-            compute: this.compute,
+            compute,
             adopt: options.adoptParameters,
             scratch: im2colScratch,
         });
+        if (compute.moves !== movesBefore) return false;
         // The arena is planned over the steps: a tensor a fused step never writes takes no space.
-        const plan = planMemory({ tensors: graph.tensors, inputs: graph.inputs, outputs: graph.outputs, nodes: this.steps.map((step, index) => ({ index, inputs: step.inputs, outputs: step.outputs })) });
-        this.arena = this.compute.allocate(plan.arenaElements);
+        const { graph } = this;
+        const plan = planMemory({ tensors: graph.tensors, inputs: graph.inputs, outputs: graph.outputs, nodes: this.stepList.map((step, index) => ({ index, inputs: step.inputs, outputs: step.outputs })) });
+        this.arena = compute.allocate(plan.arenaElements);
         this.offsets = plan.offsets;
-        this.plannedBytes = {
-            activations: plan.arenaElements * 4,
-            scratch: scratch * 4,
-            parameters: parameterBytes(graph),
-            total: plan.arenaElements * 4 + scratch * 4 + parameterBytes(graph),
-        };
+        return true;
+    }
+
+    /**
+     * Takes every array of the run again from the engine's memory after it moved (a plain WebAssembly memory that
+     * grew — here only as a run's first kernels ask the workspace for more than the reservation left).
+     */
+    private retake(): void {
+        const compute = this.compute;
+        this.arena = compute.current(this.arena);
+        this.views.clear();
+        this.workspace.retake(array => compute.current(array));
+        this.stepList = this.stepList.map(step => ({ ...step, params: mapValues(step.params, a => compute.current(a)) }));
+        this.seenMoves = compute.moves;
     }
 
     private view(t: number): Tensor {
@@ -269,27 +342,19 @@ export class PreparedNetwork {
                 throw new RunError(`input '${port.name}' must be ${formatShape(expected)}, got ${formatShape(given.shape)}`);
             }
         }
+        if (this.compute.moves !== this.seenMoves) this.retake();
         for (const port of graph.inputs) this.view(port.tensor).data.set(inputs.get(port.name)!.data);
         const timings: NodeTiming[] | undefined = options.profile ? [] : undefined;
         const captured = new Map<number, Tensor>();
         const start = performance.now();
         const total = graph.nodes.length;
-        for (const step of this.steps) {
+        for (let index = 0; index < this.stepList.length; index++) {
+            const step = this.stepList[index];
             const node = step.node;
             if (options.signal?.aborted) throw new RunCancelled(node.index, total);
             options.onProgress?.(node.index, total, node);
             const t0 = timings ? performance.now() : 0;
-            findKernel(node.op)!({
-                node,
-                inputs: node.inputs.map(t => this.view(t)),
-                outputs: step.outputs.map(t => this.view(t)),
-                params: step.params,
-                workspace: this.workspace,
-                compute: this.compute,
-                clamp: step.clamp,
-                packedWeight: step.packedWeight,
-                residual: step.residual === undefined ? undefined : this.view(step.residual),
-            });
+            this.runStep(index);
             if (timings) timings.push({ node: node.index, name: node.name, op: [node, ...step.absorbed].map(n => n.op).join(' + '), ms: performance.now() - t0 });
             const last = step.absorbed[step.absorbed.length - 1] ?? node;
             if (this.capture.has(last.index)) {
@@ -303,6 +368,38 @@ export class PreparedNetwork {
             outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
         }
         return { outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured, engine: this.compute.description };
+    }
+
+    /**
+     * Runs one step's kernel. When the engine's memory moves under it (a plain memory grown by the workspace the
+     * kernel asked for), what it wrote after the move went nowhere and what it read may have been empty: the step
+     * runs again on arrays taken anew. Steps only read their inputs, so a second run gives the same outputs.
+     */
+    private runStep(index: number): void {
+        if (this.compute.moves !== this.seenMoves) this.retake();
+        for (;;) {
+            const before = this.compute.moves;
+            const step = this.stepList[index];
+            const node = step.node;
+            try {
+                findKernel(node.op)!({
+                    node,
+                    inputs: node.inputs.map(t => this.view(t)),
+                    outputs: step.outputs.map(t => this.view(t)),
+                    params: step.params,
+                    workspace: this.workspace,
+                    compute: this.compute,
+                    clamp: step.clamp,
+                    packedWeight: step.packedWeight,
+                    residual: step.residual === undefined ? undefined : this.view(step.residual),
+                });
+            } catch (e) {
+                // An array emptied by the move (a detached buffer) may throw; the step runs again below.
+                if (this.compute.moves === before) throw e;
+            }
+            if (this.compute.moves === before) return;
+            this.retake();
+        }
     }
 
     /**

@@ -15,6 +15,11 @@ export class Workspace {
         return buffer;
     }
 
+    /** Takes every buffer again through `current` (the engine's memory moved: see Compute.moves). */
+    retake(current: (array: Float32Array) => Float32Array): void {
+        for (const [purpose, buffer] of this.buffers) this.buffers.set(purpose, current(buffer));
+    }
+
     get bytes(): number {
         let total = 0;
         for (const b of this.buffers.values()) total += b.byteLength;

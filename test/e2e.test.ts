@@ -11,25 +11,15 @@
  * Tolerance: max |ours − PyTorch| / max |PyTorch| ≤ 1e-3, PyTorch's output computed in float64.
  */
 import { describe, expect, it } from 'vitest';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../cli/main.js';
-import { parseSafetensors, toFloat32 } from '../io/safetensors.js';
 import { relativeError } from './helpers.js';
+import { GENERATED, generate, readTensors, requireTorch } from './e2e-fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SCRIPT = path.join(ROOT, 'test', 'fixtures', 'e2e', 'make_e2e_fixtures.py');
-const GENERATED = path.join(ROOT, 'test', '.generated', 'e2e');
-const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-3;
-
-function readTensors(file: string): Map<string, { shape: readonly number[]; data: Float32Array }> {
-    const parsed = parseSafetensors(new Uint8Array(fs.readFileSync(file)), file);
-    return new Map([...parsed.tensors].map(([k, t]) => [k, { shape: t.shape, data: toFloat32(t) }]));
-}
 
 async function runAndCompare(convnetFile: string, dir: string, outFile: string): Promise<Map<string, number>> {
     const out: string[] = [];
@@ -61,40 +51,11 @@ describe('committed tiny fixture (no PyTorch needed)', () => {
     });
 });
 
-/** Makes (or reuses, when the script is unchanged) the fixtures of one torchvision model. */
-function generate(model: string): string {
-    const dir = path.join(GENERATED, model);
-    const stamp = path.join(dir, 'stamp.txt');
-    const digest = crypto.createHash('sha256').update(fs.readFileSync(SCRIPT)).digest('hex');
-    const files = ['weights.safetensors', 'input.safetensors', 'expected.safetensors'];
-    if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest && files.every(f => fs.existsSync(path.join(dir, f)))) return dir;
-    const result = spawnSync(PYTHON, [SCRIPT, '--model', model, '--out', dir], { encoding: 'utf8', timeout: 600_000 });
-    if (result.status !== 0) {
-        throw new Error(`${path.relative(ROOT, SCRIPT)} --model ${model} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${result.stderr}`);
-    }
-    fs.writeFileSync(stamp, digest);
-    return dir;
-}
-
 const MODELS = [
     { model: 'resnet18', example: 'resnet18.convnet' },
     { model: 'mobilenet_v2', example: 'mobilenet_v2.convnet' },
     { model: 'deeplabv3_head', example: 'deeplabv3_aspp.convnet' },
 ].filter(m => fs.existsSync(path.join(ROOT, 'examples', m.example)));
-
-let torchProblem: string | undefined | null = null;
-
-/** Fails the calling test (never skips it) when /usr/bin/python3 cannot import torch and torchvision. */
-function requireTorch(): void {
-    if (torchProblem === null) {
-        const probe = spawnSync(PYTHON, ['-c', 'import torch, torchvision; print(torch.__version__, torchvision.__version__)'], { encoding: 'utf8' });
-        torchProblem = probe.status === 0 ? undefined : (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim().split('\n').at(-1);
-    }
-    if (torchProblem !== undefined) {
-        throw new Error(`the end-to-end tests need PyTorch and torchvision for ${PYTHON}, to make their reference files: `
-            + `install Debian's packages with \`apt-get install python3-torch python3-torchvision\` (${PYTHON} said: ${torchProblem})`);
-    }
-}
 
 describe('torchvision models with their state_dict (PyTorch made at test time)', () => {
     it('covers ResNet-18 at least', () => {

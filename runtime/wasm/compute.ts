@@ -1,7 +1,9 @@
 /**
- * The fast `Compute`: the WebAssembly SIMD GEMM and im2col on a team of threads over one shared memory.
- * Operands must be views of that memory (a run allocates everything there through `allocate`); a call with an
- * operand elsewhere falls back to the TypeScript kernel, which gives the same result.
+ * The fast `Compute`: the WebAssembly SIMD GEMM and im2col on a team of threads over one shared memory — or, where
+ * the host allows no shared memory (a browser page that is not cross-origin isolated), on one thread over a plain
+ * memory, which moves when it grows (see `Compute.moves`). Operands must be views of that memory (a run allocates
+ * everything there through `allocate`); a call with an operand elsewhere falls back to the TypeScript kernel,
+ * which gives the same result.
  */
 import type { Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
@@ -86,7 +88,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
 
     return {
         kind: 'fast',
-        description: `wasm ${compiled.variant}, ${team.threads} thread${team.threads === 1 ? '' : 's'}`,
+        description: `wasm ${compiled.variant}${memory.shared ? '' : ' (plain memory)'}, ${team.threads} thread${team.threads === 1 ? '' : 's'}`,
         threads: team.threads,
         gemm,
         col2im(cols, colsOffset, g, y, yOffset) {
@@ -181,6 +183,9 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         },
         allocate: elements => memory.allocate(elements),
         holds: array => memory.holds(array),
+        get moves() { return memory.moves; },
+        current: array => memory.current(array),
+        reserve: bytes => memory.reserve(bytes),
         get allocatedBytes() { return memory.allocatedBytes; },
         dispose: () => team.dispose(),
     };

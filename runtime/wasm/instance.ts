@@ -1,11 +1,15 @@
 /**
- * The WebAssembly kernels (runtime/wasm/assembly/kernels.ts, compiled at build time) and the shared linear
- * memory they work in. A `WasmMemory` is one run's heap: weights, activations and scratch are allocated in it
- * by a bump allocator, so a kernel passes byte addresses instead of copying operands in and out. The memory is
- * shared (a SharedArrayBuffer), so worker threads instantiate the same module on it and work on the same tensors;
- * a shared memory never detaches, so views taken before it grows stay valid.
+ * The WebAssembly kernels (runtime/wasm/assembly/kernels.ts, compiled at build time) and the linear memory they
+ * work in. A `WasmMemory` is one run's heap: weights, activations and scratch are allocated in it by a bump
+ * allocator, so a kernel passes byte addresses instead of copying operands in and out.
+ *
+ * The memory is shared (a SharedArrayBuffer) wherever the host allows one, so worker threads instantiate the same
+ * module on it and work on the same tensors; a shared memory never detaches, so views taken before it grows stay
+ * valid. A browser page that is not cross-origin isolated may not make a shared memory: there the same kernels,
+ * compiled for a plain memory, run on one thread. A plain memory MOVES when it grows — its old ArrayBuffer is
+ * detached and every view of it reads as empty — so holders of views re-take them (`current`) after `moves` changes.
  */
-import { RELAXED_SIMD_KERNELS, SIMD_KERNELS } from './generated/kernels-wasm.js';
+import { PLAIN_RELAXED_SIMD_KERNELS, PLAIN_SIMD_KERNELS, RELAXED_SIMD_KERNELS, SIMD_KERNELS } from './generated/kernels-wasm.js';
 
 /** The functions the module exports (addresses in bytes, sizes in elements). */
 export interface KernelExports {
@@ -45,9 +49,13 @@ function constantsOf(exports: Record<string, unknown>): KernelConstants {
 
 export type WasmVariant = 'relaxed-simd' | 'simd';
 
+/** 'shared': a shared memory that worker threads can work on; 'plain': an ordinary memory, one thread. */
+export type WasmMemoryKind = 'shared' | 'plain';
+
 export interface CompiledKernels {
     readonly module: WebAssembly.Module;
     readonly variant: WasmVariant;
+    readonly memory: WasmMemoryKind;
 }
 
 const PAGE = 65536;
@@ -56,46 +64,76 @@ const MAX_PAGES = 65536; // 4 GiB, the most a 32-bit memory can address
 /** A run that needs more memory than a 32-bit WebAssembly memory has. */
 export class EngineMemoryExhausted extends Error {}
 
-let compiled: CompiledKernels | null | undefined;
+const BINARIES: Record<WasmMemoryKind, readonly (readonly [WasmVariant, string])[]> = {
+    shared: [['relaxed-simd', RELAXED_SIMD_KERNELS], ['simd', SIMD_KERNELS]],
+    plain: [['relaxed-simd', PLAIN_RELAXED_SIMD_KERNELS], ['simd', PLAIN_SIMD_KERNELS]],
+};
+
+/** Whether this host lets a WebAssembly memory be shared (Node; a browser page only when cross-origin isolated). */
+function sharedMemoryAllowed(): boolean {
+    if (typeof SharedArrayBuffer === 'undefined') return false;
+    try {
+        new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+const compiled = new Map<WasmMemoryKind | 'auto', CompiledKernels | null>();
 
 /**
  * The compiled module for this engine — with relaxed SIMD's fused multiply-add when the engine validates it,
- * else plain 128-bit SIMD — or null when the engine has neither WebAssembly SIMD nor shared memory (then the
- * TypeScript kernels run).
+ * else plain 128-bit SIMD — or null when the engine has no WebAssembly SIMD (then the TypeScript kernels run).
+ * `memory` 'auto' (default) takes the shared-memory build where the host allows a shared memory, else the plain
+ * one; 'plain' forces the plain build (tests, and the speed figures of the browser's engine on Node).
  */
-export function compiledKernels(): CompiledKernels | null {
-    if (compiled !== undefined) return compiled;
-    compiled = null;
-    if (typeof WebAssembly === 'undefined' || typeof SharedArrayBuffer === 'undefined') return compiled;
-    for (const [variant, base64] of [['relaxed-simd', RELAXED_SIMD_KERNELS], ['simd', SIMD_KERNELS]] as const) {
-        const bytes = Buffer.from(base64, 'base64');
-        if (!WebAssembly.validate(bytes)) continue;
-        try {
-            compiled = { module: new WebAssembly.Module(bytes), variant };
-            break;
-        } catch {
-            // A module that validates but cannot compile (an engine without shared memory): try the next one.
+export function compiledKernels(memory: WasmMemoryKind | 'auto' = 'auto'): CompiledKernels | null {
+    const known = compiled.get(memory);
+    if (known !== undefined) return known;
+    let result: CompiledKernels | null = null;
+    if (memory === 'auto') {
+        result = (sharedMemoryAllowed() ? compiledKernels('shared') : null) ?? compiledKernels('plain');
+    } else if (typeof WebAssembly !== 'undefined' && (memory === 'plain' || sharedMemoryAllowed())) {
+        for (const [variant, base64] of BINARIES[memory]) {
+            const bytes = Buffer.from(base64, 'base64');
+            if (!WebAssembly.validate(bytes)) continue;
+            try {
+                result = { module: new WebAssembly.Module(bytes), variant, memory };
+                break;
+            } catch {
+                // A module that validates but cannot compile: try the next one.
+            }
         }
     }
-    return compiled;
+    compiled.set(memory, result);
+    return result;
 }
 
 function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Record<string, unknown> {
     return new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } }).exports;
 }
 
-/** One heap in shared linear memory: a bump allocator over 16-byte-aligned blocks. */
+/** One heap in linear memory: a bump allocator over 16-byte-aligned blocks. */
 export class WasmMemory {
     readonly memory: WebAssembly.Memory;
     readonly kernels: KernelExports;
     readonly constants: KernelConstants;
+    readonly shared: boolean;
     private top: number;
-    /** Every SharedArrayBuffer object this memory has had: a view made before a grow holds an older one. */
+    private moveCount = 0;
+    /** Every SharedArrayBuffer object a shared memory has had: a view made before a grow holds an older one. */
     private readonly buffers = new WeakSet<ArrayBufferLike>();
+    /**
+     * Where each array handed out by a plain memory starts and how long it is: once the memory moves, an array's
+     * own byteOffset reads 0, so `current` finds its place here.
+     */
+    private readonly places = new WeakMap<Float32Array, { address: number; elements: number }>();
 
     constructor(readonly compiledKernels: CompiledKernels, initialBytes = 0) {
+        this.shared = compiledKernels.memory === 'shared';
         const pages = Math.max(2, Math.ceil((initialBytes + 2 * PAGE) / PAGE));
-        this.memory = new WebAssembly.Memory({ initial: Math.min(pages, MAX_PAGES), maximum: MAX_PAGES, shared: true });
+        this.memory = new WebAssembly.Memory({ initial: Math.min(pages, MAX_PAGES), maximum: MAX_PAGES, shared: this.shared });
         this.buffers.add(this.memory.buffer);
         const exports = instantiate(compiledKernels.module, this.memory);
         this.kernels = exports as unknown as KernelExports;
@@ -108,31 +146,60 @@ export class WasmMemory {
         return this.top;
     }
 
+    /** How many times a plain memory has moved (grown): views taken before the last move are void. Always 0 when shared. */
+    get moves(): number {
+        return this.moveCount;
+    }
+
+    /** Grows the memory, if needed, so that the next `bytes` of blocks fit without growing (for a plain memory: moving) again. */
+    reserve(bytes: number): void {
+        const end = this.top + bytes;
+        if (end > MAX_PAGES * PAGE) throw new EngineMemoryExhausted(`the run needs more than the 4 GiB the fast engine's WebAssembly memory can hold; run it on the TypeScript engine (convnet run --engine typescript)`);
+        const have = this.memory.buffer.byteLength;
+        if (end <= have) return;
+        this.memory.grow(Math.ceil((end - have) / PAGE));
+        this.buffers.add(this.memory.buffer);
+        if (!this.shared) this.moveCount++;
+    }
+
     /**
      * A fresh, zeroed block of `bytes` bytes, growing the memory when needed. Blocks are 16-byte aligned and
      * followed by 16 spare bytes: a vector kernel may load (never use) a few elements past a tensor's end.
      */
     allocateBytes(bytes: number): number {
         const address = this.top;
-        const end = address + Math.ceil(bytes / 16) * 16 + 16;
-        if (end > MAX_PAGES * PAGE) throw new EngineMemoryExhausted(`the run needs more than the 4 GiB the fast engine's WebAssembly memory can hold; run it on the TypeScript engine (convnet run --engine typescript)`);
-        const have = this.memory.buffer.byteLength;
-        if (end > have) {
-            this.memory.grow(Math.ceil((end - have) / PAGE));
-            this.buffers.add(this.memory.buffer);
-        }
-        this.top = end;
+        const size = Math.ceil(bytes / 16) * 16 + 16;
+        this.reserve(size);
+        this.top = address + size;
         return address;
     }
 
     allocate(elements: number): Float32Array {
         const address = this.allocateBytes(elements * 4);
-        return new Float32Array(this.memory.buffer, address, elements);
+        const array = new Float32Array(this.memory.buffer, address, elements);
+        if (!this.shared) this.places.set(array, { address, elements });
+        return array;
     }
 
-    /** Whether `array` is a view of this memory (so kernels can take its address). */
+    /**
+     * `array` as a view of the memory as it is now: `array` itself unless a plain memory moved since `allocate`
+     * (or `current`) gave it; an array that is not this memory's comes back as it is.
+     */
+    current(array: Float32Array): Float32Array {
+        if (this.shared || array.buffer === this.memory.buffer) return array;
+        const place = this.places.get(array);
+        if (!place) return array;
+        const moved = new Float32Array(this.memory.buffer, place.address, place.elements);
+        this.places.set(moved, place);
+        return moved;
+    }
+
+    /**
+     * Whether `array` is a view of this memory (so kernels can take its address). A view of a plain memory from
+     * before a move is not: its address reads 0, and a kernel given it would write over the heap's first block.
+     */
     holds(array: Float32Array): boolean {
-        return this.buffers.has(array.buffer);
+        return this.shared ? this.buffers.has(array.buffer) : array.buffer === this.memory.buffer;
     }
 
     /** Byte address of element `offset` of `array`, a view of this memory. */

@@ -113,24 +113,27 @@ export class StallBackoff {
 export class ThreadTeam {
     readonly threads: number;
     private readonly workers: Worker[] = [];
-    private readonly control: Int32Array;
-    private readonly floats: Float32Array;
-    private readonly ticket: BigUint64Array;
+    private control!: Int32Array;
+    private floats!: Float32Array;
+    private ticket!: BigUint64Array;
+    private readonly memory: WasmMemory;
     private readonly job: number;
     private readonly kernels: KernelExports;
     private generation = 0;
     /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
 
-    /** `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. */
+    /**
+     * `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. A plain
+     * (non-shared) memory cannot be handed to a worker: its team is the caller alone.
+     */
     constructor(memory: WasmMemory, threads: number, scratchBytes: number) {
-        this.threads = Math.max(1, Math.floor(threads));
+        this.threads = memory.shared ? Math.max(1, Math.floor(threads)) : 1;
+        this.memory = memory;
         this.kernels = memory.kernels;
         this.job = memory.allocateBytes(JOB_SLOTS * 4);
         const scratch = memory.allocateBytes(scratchBytes * this.threads);
-        this.control = new Int32Array(memory.memory.buffer, this.job, JOB_SLOTS);
-        this.floats = new Float32Array(memory.memory.buffer, this.job, JOB_SLOTS);
-        this.ticket = new BigUint64Array(memory.memory.buffer, this.job + TICKET * 4, 1);
+        this.takeViews();
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
         for (let thread = 1; thread < this.threads; thread++) {
@@ -145,11 +148,20 @@ export class ThreadTeam {
         }
     }
 
+    /** Views of the job block, taken again after a plain memory moved (grew): the old ones read as empty. */
+    private takeViews(): void {
+        const buffer = this.memory.memory.buffer;
+        this.control = new Int32Array(buffer, this.job, JOB_SLOTS);
+        this.floats = new Float32Array(buffer, this.job, JOB_SLOTS);
+        this.ticket = new BigUint64Array(buffer, this.job + TICKET * 4, 1);
+    }
+
     /**
      * Runs a job — on every thread, or only on the caller's when `parallel` is false or splitting jobs of its kind
      * and `sizeClass` has been losing — and returns when it is done.
      */
     run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true, sizeClass: number | string = 0): void {
+        if (this.control.buffer !== this.memory.memory.buffer) this.takeViews();
         const control = this.control;
         const generation = this.generation + 1;
         // Closed first: a worker still looking at the last job must not take a part while the arguments change.
