@@ -10,6 +10,11 @@ export class UnreadableFiles {
         this.reasons.set(uri, reason);
     }
 
+    /** The file at `uri` was read after all. */
+    forget(uri: string): void {
+        this.reasons.delete(uri);
+    }
+
     /** Why the file at `uri` could not be read, when it exists but could not. */
     reason(uri: string): string | undefined {
         return this.reasons.get(uri);

@@ -241,9 +241,13 @@ export class ConvNetValidator {
             accept('error', `'${displayText(imp.path)}' cannot name a file: it holds a NUL or a lone UTF-16 surrogate (half of a character)`, { node: imp, property: 'path' });
         } else if (uri.toString() === document.uri.toString()) {
             accept('error', 'a file cannot import itself', { node: imp, property: 'path' });
-        } else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
+        } else {
+            // A file the language server listed but could not read is in the workspace, empty.
             const unreadable = this.services.files.UnreadableFiles.reason(uri.toString());
-            accept('error', unreadable ? `cannot read '${displayText(imp.path)}': ${unreadable}` : `cannot find '${displayText(imp.path)}' (looked for ${displayText(uri.fsPath)})`, { node: imp, property: 'path' });
+            if (unreadable) accept('error', `cannot read '${displayText(imp.path)}': ${unreadable}`, { node: imp, property: 'path' });
+            else if (!this.services.shared.workspace.LangiumDocuments.hasDocument(uri)) {
+                accept('error', `cannot find '${displayText(imp.path)}' (looked for ${displayText(uri.fsPath)})`, { node: imp, property: 'path' });
+            }
         }
     }
 

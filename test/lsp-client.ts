@@ -17,9 +17,12 @@ export class LspSession {
     private readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
     private readonly waiters: { uri: string; version?: number; resolve: (d: Diagnostic[]) => void }[] = [];
     private versions = new Map<string, number>();
+    /** Each document's URI in the order of its first published diagnostics. */
+    readonly firstPublished: string[] = [];
 
     private constructor(private readonly child: ChildProcess, readonly connection: ProtocolConnection) {
         connection.onNotification(PublishDiagnosticsNotification.type, params => {
+            if (!this.diagnostics.has(params.uri)) this.firstPublished.push(params.uri);
             const list = this.diagnostics.get(params.uri) ?? [];
             list.push(params);
             this.diagnostics.set(params.uri, list);
