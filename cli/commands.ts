@@ -14,8 +14,8 @@ import { checkWrites, writeFilesSafely } from '../io/safe-write.js';
 import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT, sourceInputs } from './outputs.js';
 import { checkBudget, type BudgetItem } from '../language/analysis/budgets.js';
-import { countWithConvention, type ConventionName, type ConventionTotal } from '../language/analysis/conventions.js';
-import { precisionReport, type InferencePrecision, type PrecisionReport } from '../language/analysis/precision.js';
+import { conventionLine, countWithConvention, type ConventionName, type ConventionTotal } from '../language/analysis/conventions.js';
+import { precisionLines, precisionReport, type InferencePrecision, type PrecisionReport } from '../language/analysis/precision.js';
 import { deviceSummary } from './roofline.js';
 import { renderSymbolicSizes, symbolicSizes } from '../language/analysis/symbolic-sizes.js';
 import { largestBatchThatFits, trainingMemory, TRAINING_MEMORY_CONVENTION, type TrainingMemory, type TrainingOptions } from '../language/analysis/training-memory.js';
@@ -167,17 +167,7 @@ function renderSummary(s: NetworkSummary): string {
 
 /** `--convention` and `--precision`: the lines after the summary's totals. */
 function renderExtras(extra: { convention?: ConventionTotal; precision?: PrecisionReport }): string[] {
-    const lines: string[] = [];
-    const c = extra.convention;
-    if (c) lines.push(`${c.convention} convention: ${withCommas(c.total)} (${humanCount(c.total)}) ${c.unit} — ${c.rule}`);
-    const p = extra.precision;
-    if (p) {
-        lines.push(
-            `At ${p.precision} (${p.bitsPerElement / 8} byte${p.bitsPerElement === 8 ? '' : 's'} per element): weights ${formatBytes(p.weightBytes)}, activations ${formatBytes(p.activationBytes)} in all (peak ${formatBytes(p.peakActivationBytes)}), memory traffic ${formatBytes(p.trafficBytes)} per inference`,
-            ...(p.bops !== undefined ? [`Bit-operations (int8 weights × int8 activations): ${withCommas(p.bops)} (${humanCount(p.bops)} BOPs = MACs × 8 × 8)`] : []),
-        );
-    }
-    return lines;
+    return [...(extra.convention ? [conventionLine(extra.convention)] : []), ...(extra.precision ? precisionLines(extra.precision) : [])];
 }
 
 const OPTIMIZER_NAMES = { 'sgd': 'SGD', 'sgd-momentum': 'SGD with momentum', 'adam': 'Adam' } as const;

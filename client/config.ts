@@ -1,6 +1,8 @@
 /** The extension's settings (package.json `contributes.configuration`), read in one place and typed. */
 import * as vscode from 'vscode';
 import { OPTIMIZERS, type Optimizer } from '../language/analysis/training-memory.js';
+import { CONVENTIONS, type ConventionName } from '../language/analysis/conventions.js';
+import { INFERENCE_PRECISIONS, type InferencePrecision } from '../language/analysis/precision.js';
 
 export interface ConvNetSettings {
     readonly inlayHints: 'shapes' | 'shapes+cost' | 'off';
@@ -15,6 +17,9 @@ export interface ConvNetSettings {
     /** The Summary view's Training section: samples per step and the optimizer. */
     readonly trainingBatch: number;
     readonly trainingOptimizer: Optimizer;
+    /** The Summary view's figures: whose count of the operations, and the number format of the bytes. */
+    readonly convention: ConventionName;
+    readonly precision: InferencePrecision;
 }
 
 const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
@@ -39,6 +44,13 @@ export function readSettings(): ConvNetSettings {
         defaultInputImage: config.get<string>('defaultInputImage', ''),
         imagenetNormalization: config.get<boolean>('imagenetNormalization', true),
         trainingBatch: Math.max(1, Math.floor(config.get<number>('trainingBatch', 32)) || 32),
-        trainingOptimizer: (OPTIMIZERS as readonly string[]).includes(config.get<string>('trainingOptimizer', '')) ? config.get<string>('trainingOptimizer') as Optimizer : 'sgd-momentum',
+        trainingOptimizer: oneOf(OPTIMIZERS, config.get<string>('trainingOptimizer'), 'sgd-momentum'),
+        convention: oneOf(CONVENTIONS, config.get<string>('convention'), 'torchvision'),
+        precision: oneOf(INFERENCE_PRECISIONS, config.get<string>('precision'), 'fp32'),
     };
+}
+
+/** `value` when it is one of `allowed` (a setting edited by hand may be anything), else `fallback`. */
+function oneOf<T extends string>(allowed: readonly T[], value: string | undefined, fallback: T): T {
+    return (allowed as readonly string[]).includes(value ?? '') ? value as T : fallback;
 }

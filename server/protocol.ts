@@ -4,11 +4,14 @@
  */
 import { NotificationType, RequestType } from 'vscode-languageserver';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import type { NetworkSummary } from '../language/analysis/summary.js';
+import type { NetworkSummary, SummaryFigures } from '../language/analysis/summary.js';
 import type { Optimizer, TrainingMemory } from '../language/analysis/training-memory.js';
 import type { DeviceProfile } from '../language/analysis/devices.js';
 import type { Roofline } from '../language/analysis/roofline.js';
 import type { Insight } from '../language/analysis/insights.js';
+import type { ConventionName } from '../language/analysis/conventions.js';
+import type { InferencePrecision } from '../language/analysis/precision.js';
+import type { SymbolicSizesText } from '../language/analysis/symbolic-sizes.js';
 
 export interface NetworkParams {
     readonly uri: string;
@@ -22,6 +25,11 @@ export interface SummaryParams extends NetworkParams {
     readonly training?: { readonly batch: number; readonly optimizer: Optimizer };
     /** The device of the setting convnet.device, resolved by the client (it reads this machine's calibration file). */
     readonly device?: DeviceProfile;
+    /**
+     * The Summary view's figures (settings convnet.convention and convnet.precision): every layer counted as that
+     * tool counts, and bytes at that number format (the roofline's too). With them come the size variables' formulas.
+     */
+    readonly figures?: { readonly convention: ConventionName; readonly precision: InferencePrecision };
 }
 
 export interface NetworkListResult {
@@ -41,6 +49,10 @@ export interface SummaryResult {
     /** When the request named a device: every layer's bytes, intensity and predicted time, and the guidelines' costs. */
     readonly roofline?: Roofline;
     readonly insights?: Insight[];
+    /** When the request asked for figures: the convention's counts, the bytes at the precision and their lines of text. */
+    readonly figures?: SummaryFigures;
+    /** When the request asked for figures and the network declares size variables: `summary --sizes`' formulas and valid sizes. */
+    readonly sizes?: SymbolicSizesText;
     readonly errors: string[];
 }
 

@@ -4,15 +4,16 @@ import type { LangiumSharedServices } from 'langium/lsp';
 import { ResponseError, type Connection } from 'vscode-languageserver';
 import type { Network } from '../language/generated/ast.js';
 import { networksOf } from '../language/analysis/layer-lookup.js';
-import { summarizeNetwork } from '../language/analysis/summary.js';
+import { summarizeNetwork, summaryFigures } from '../language/analysis/summary.js';
 import { trainingMemory } from '../language/analysis/training-memory.js';
 import type { NetworkAnalysis } from '../language/analysis/network-analyzer.js';
 import type { ConvNetLspServices } from './services.js';
 import { roofline } from '../language/analysis/roofline.js';
 import { designInsights } from '../language/analysis/insights.js';
 import { THIS_MACHINE } from '../language/analysis/devices.js';
+import { symbolicSizes, symbolicSizesText } from '../language/analysis/symbolic-sizes.js';
 import type { ConvNetHoverProvider } from './hover.js';
-import { DeviceNotification, GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams } from './protocol.js';
+import { DeviceNotification, GraphRequest, NetworksRequest, SummaryRequest, type NetworkParams, type SummaryParams, type SummaryResult } from './protocol.js';
 
 export function registerCustomRequests(connection: Connection, shared: LangiumSharedServices, services: ConvNetLspServices): void {
     const documentOf = async (uri: string): Promise<LangiumDocument | undefined> => {
@@ -59,9 +60,12 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
         const { analysis, errors } = await analysisOf(params);
         if (errors.length || !analysis) return { errors };
         const training = params.training && (({ layers: _layers, ...totals }) => totals)(trainingMemory(analysis.graph, params.training));
-        const model = params.device && roofline(analysis.graph, params.device);
+        const model = params.device && roofline(analysis.graph, params.device, { precision: params.figures?.precision });
         const insights = params.device && model ? designInsights(analysis.graph, params.device, { roofline: model }) : undefined;
-        return { summary: summarizeNetwork(analysis.graph), ...(training ? { training } : {}), ...(model ? { roofline: model, insights } : {}), errors };
+        return {
+            summary: summarizeNetwork(analysis.graph), ...(training ? { training } : {}), ...(model ? { roofline: model, insights } : {}),
+            ...(params.figures ? figuresOf(analysis, params.figures) : {}), errors,
+        };
     });
     // The hovers' predicted times follow the client's device setting.
     connection.onNotification(DeviceNotification, ({ device }) => {
@@ -69,6 +73,13 @@ export function registerCustomRequests(connection: Connection, shared: LangiumSh
         // The web extension's server has no file of this machine's profile: the client's is the one it knows.
         if (device && device.id === THIS_MACHINE) services.analysis.Devices.setThisMachine(device);
     });
+}
+
+/** The Summary view's convention, precision and size formulas (what `summary --convention --precision` and `--sizes` print). */
+function figuresOf(analysis: NetworkAnalysis, figures: NonNullable<SummaryParams['figures']>): Pick<SummaryResult, 'figures' | 'sizes'> {
+    // Cached per elaboration: a refresh without an edit elaborates nothing again.
+    const sizes = symbolicSizes(analysis);
+    return { figures: summaryFigures(analysis.graph, figures.convention, figures.precision), ...(sizes ? { sizes: symbolicSizesText(sizes) } : {}) };
 }
 
 /** The named network, else the one around `position`, else the first. */

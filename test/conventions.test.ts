@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadExample, ROOT } from './zoo-helpers.js';
 import { countWithConvention, type ConventionName } from '../language/analysis/conventions.js';
+import { summarizeNetwork, summaryFigures } from '../language/analysis/summary.js';
+import { renderSummaryTable } from '../language/render/summary-table.js';
 
 interface ToolFigures { input: number[]; fvcore: number; thop: number; ptflops: number; unseen: { fvcore: number; thop: number; ptflops: number } }
 const FIXTURE = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'conventions', 'conventions.json'), 'utf8')).models as Record<string, ToolFigures>;
@@ -144,5 +146,19 @@ describe('convnet summary --convention / --precision', () => {
         expect(r.code).toBe(2);
         expect(r.err.split('\n')[0]).toBe(`convnet: ${message}`);
         expect(r.out).toBe('');
+    });
+});
+
+describe('the Summary view\'s copy carries the figures it shows (language/render/summary-table.ts)', () => {
+    it('ResNet-18 as thop counts at int8: the column says whose count, the totals are thop\'s and MACs × 64 BOPs', async () => {
+        const { graph } = await loadExample('resnet18.convnet', 'ResNet18');
+        const csv = renderSummaryTable(summarizeNetwork(graph), 'csv', summaryFigures(graph, 'thop', 'int8')).split('\n');
+        expect(csv[0]).toBe('Layer,Op,Output shape,Params,MACs (thop),Memory (int8 bytes),Traffic (int8 bytes),BOPs');
+        const total = csv[csv.length - 1].split(',');
+        expect(total[0]).toBe('Total');
+        expect(Number(total[4])).toBe(FIXTURE.resnet18.thop);
+        expect(Number(total[7])).toBe(TORCHVISION.resnet18.macs * 8 * 8);
+        // The output activations at one byte each: what float32 takes, a quarter.
+        expect(Number(total[5])).toBe(summarizeNetwork(graph).memory / 4);
     });
 });

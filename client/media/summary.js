@@ -1,21 +1,39 @@
 // The summary view: a sortable table of every layer with totals; the extension copies it as Markdown or CSV.
+// Two selectors choose its figures — whose count of the operations (a convention) and the bytes' number format — which
+// the extension keeps as the settings convnet.convention and convnet.precision and answers with a new summary.
 (function () {
     const vscode = acquireVsCodeApi();
     const root = document.getElementById('root');
-    let state = { summary: undefined, training: undefined, roofline: undefined, insights: undefined, deviceNote: undefined, errors: [], sortKey: 'order', ascending: true };
-    const columns = [
-        { key: 'name', title: 'Layer' }, { key: 'op', title: 'Op' }, { key: 'output', title: 'Output shape' },
-        { key: 'params', title: 'Params', num: true }, { key: 'macs', title: 'MACs', num: true }, { key: 'memory', title: 'Memory (bytes)', num: true },
-    ];
+    let state = { summary: undefined, training: undefined, roofline: undefined, insights: undefined, figures: undefined, sizes: undefined, deviceNote: undefined, errors: [], sortKey: 'order', ascending: true };
+    /** The choices of language/analysis/conventions.ts CONVENTIONS and precision.ts INFERENCE_PRECISIONS (package.json's enums). */
+    const CONVENTIONS = { torchvision: 'torchvision', paper: 'paper', fvcore: 'fvcore', thop: 'thop', ptflops: 'ptflops' };
+    const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'];
+    const first = [{ key: 'name', title: 'Layer' }, { key: 'op', title: 'Op' }, { key: 'output', title: 'Output shape' }, { key: 'params', title: 'Params', num: true }];
+    /** Without figures (an older server), the language's own count and float32 bytes. */
+    const plain = [{ key: 'macs', title: 'MACs', num: true }, { key: 'memory', title: 'Memory (bytes)', num: true }];
+    /** With figures: the convention's count, and activations and traffic at the precision (and BOPs for int8). */
+    function figureColumns(f) {
+        const p = f.precision.precision;
+        return [
+            { key: 'count', title: f.convention.label, num: true },
+            { key: 'activation', title: `Memory (${p} bytes)`, num: true },
+            { key: 'traffic', title: `Traffic (${p} bytes)`, num: true },
+            ...(f.precision.bops !== undefined ? [{ key: 'bops', title: 'BOPs', num: true }] : []),
+        ];
+    }
     /** The Predicted column, when the setting convnet.device gives a device: the roofline's time of each layer. */
     const predictedColumn = { key: 'predicted', title: 'Predicted (ms)', num: true };
-    const activeColumns = () => state.roofline ? [...columns, predictedColumn] : columns;
+    const activeColumns = () => [...first, ...(state.figures ? figureColumns(state.figures) : plain), ...(state.roofline ? [predictedColumn] : [])];
     const fmt = n => Math.round(n).toLocaleString('en-US');
     const shape = s => s.join('×');
     const cell = (layer, key) => key === 'output' ? shape(layer.output) : key === 'predicted' ? (layer.predicted * 1e3).toFixed(3) : (typeof layer[key] === 'number' ? fmt(layer[key]) : layer[key]);
 
     function sortedLayers() {
-        const layers = state.summary.layers.map((l, i) => ({ ...l, order: i, predicted: state.roofline ? state.roofline.layers[i].seconds : 0 }));
+        const f = state.figures;
+        const layers = state.summary.layers.map((l, i) => ({
+            ...l, order: i, predicted: state.roofline ? state.roofline.layers[i].seconds : 0,
+            ...(f ? { count: f.convention.layers[i].count, activation: f.precision.layers[i].activationBytes, traffic: f.precision.layers[i].trafficBytes, bops: f.precision.layers[i].bops ?? 0 } : {}),
+        }));
         const key = state.sortKey;
         layers.sort((a, b) => {
             const x = key === 'output' ? a.output.reduce((p, d) => p * d, 1) : a[key];
@@ -52,6 +70,7 @@
         copyMd.onclick = () => vscode.postMessage({ type: 'copy', format: 'markdown' });
         const copyCsv = Object.assign(document.createElement('button'), { textContent: 'Copy as CSV', id: 'copy-csv' });
         copyCsv.onclick = () => vscode.postMessage({ type: 'copy', format: 'csv' });
+        const controls = state.figures ? [figureControls(state.figures)] : [];
         const table = document.createElement('table');
         const head = table.createTHead().insertRow();
         for (const c of activeColumns()) {
@@ -77,19 +96,69 @@
             }
         }
         const foot = table.createTFoot().insertRow();
-        for (const text of ['Total', '', s.outputs.map(o => shape(o.shape)).join(', '), fmt(s.params), fmt(s.macs), fmt(s.memory), ...(state.roofline ? [(state.roofline.seconds * 1e3).toFixed(3)] : [])]) {
+        const f = state.figures;
+        const totals = f
+            ? [f.convention.total, f.precision.activationBytes, f.precision.trafficBytes, ...(f.precision.bops !== undefined ? [f.precision.bops] : [])]
+            : [s.macs, s.memory];
+        ['Total', '', s.outputs.map(o => shape(o.shape)).join(', '), fmt(s.params), ...totals.map(fmt), ...(state.roofline ? [(state.roofline.seconds * 1e3).toFixed(3)] : [])].forEach((text, i) => {
             const td = foot.insertCell();
             td.textContent = text;
-        }
+            if (activeColumns()[i].num) td.className = 'num';
+        });
         foot.id = 'totals';
         foot.dataset.params = String(s.params);
         foot.dataset.macs = String(s.macs);
-        const memory = document.createElement('p');
-        memory.className = 'muted';
-        memory.textContent = `Activations (float32): ${fmt(s.memory)} bytes in all, peak ${fmt(s.peakMemory)} bytes alive at once.`;
-        root.append(title, conventions, copyMd, copyCsv, wrapped(table), memory);
+        if (f) {
+            foot.dataset.count = String(f.convention.total);
+            foot.dataset.traffic = String(f.precision.trafficBytes);
+            if (f.precision.bops !== undefined) foot.dataset.bops = String(f.precision.bops);
+        }
+        // The figures' lines are `convnet summary --convention --precision`'s, made by the language's own modules.
+        const memory = document.createElement('div');
+        memory.id = 'figure-notes';
+        for (const line of f ? f.lines : [`Activations (float32): ${fmt(s.memory)} bytes in all, peak ${fmt(s.peakMemory)} bytes alive at once.`]) {
+            memory.append(Object.assign(document.createElement('p'), { className: 'muted', textContent: line }));
+        }
+        root.append(title, conventions, ...controls, copyMd, copyCsv, wrapped(table), memory);
+        if (state.sizes) root.append(...sizesSection(state.sizes));
         if (state.training) root.append(...trainingSection(state.training));
         if (state.roofline) root.append(...rooflineSection(state.roofline, state.insights ?? []));
+    }
+
+    /** "Count as [convention] · Bytes at [precision]": a change asks the extension, which answers with a new summary. */
+    function figureControls(f) {
+        const box = document.createElement('div');
+        box.className = 'controls';
+        const select = (id, label, options, value) => {
+            const element = Object.assign(document.createElement('select'), { id });
+            for (const [v, text] of options) element.append(Object.assign(document.createElement('option'), { value: v, textContent: text, selected: v === value }));
+            element.onchange = () => vscode.postMessage({ type: 'figures', [id]: element.value });
+            const wrapper = Object.assign(document.createElement('label'), { textContent: `${label} ` });
+            wrapper.append(element);
+            return wrapper;
+        };
+        box.append(
+            select('convention', 'Count as', Object.entries(CONVENTIONS), f.convention.convention),
+            select('precision', 'Bytes at', PRECISIONS.map(p => [p, p]), f.precision.precision),
+        );
+        return box;
+    }
+
+    /** `convnet summary --sizes`: each figure as a formula of the size variables, and the sizes the network takes. */
+    function sizesSection(z) {
+        const heading = Object.assign(document.createElement('h3'), { textContent: 'Size variables' });
+        const intro = Object.assign(document.createElement('p'), { className: 'muted', textContent: z.heading });
+        const table = document.createElement('table');
+        table.id = 'size-formulas';
+        for (const f of z.formulas) {
+            const row = table.insertRow();
+            row.insertCell().textContent = f.label;
+            row.insertCell().textContent = f.text;
+        }
+        const list = document.createElement('ul');
+        list.id = 'size-validity';
+        for (const line of [...(z.params ? [z.params] : []), ...z.validity.map(v => v.text)]) list.append(Object.assign(document.createElement('li'), { textContent: line }));
+        return [heading, intro, wrapped(table), list];
     }
 
     const SVG = 'http://www.w3.org/2000/svg';
@@ -194,7 +263,7 @@
     window.addEventListener('message', event => {
         const message = event.data;
         if (message.type === 'summary') {
-            state = { ...state, summary: message.summary, training: message.training, roofline: message.roofline, insights: message.insights, deviceNote: message.deviceNote, errors: message.errors };
+            state = { ...state, summary: message.summary, training: message.training, roofline: message.roofline, insights: message.insights, figures: message.figures, sizes: message.sizes, deviceNote: message.deviceNote, errors: message.errors };
             render();
         }
     });

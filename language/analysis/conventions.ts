@@ -8,6 +8,7 @@ import type { NetworkGraph, GraphNode } from '../elaboration/graph.js';
 import { findOp } from '../ops/registry.js';
 import type { CostComponents, OpSpec } from '../ops/types.js';
 import { numel } from '../ops/shape-utils.js';
+import { humanCount, withCommas } from '../util/format.js';
 
 export const CONVENTIONS = ['torchvision', 'fvcore', 'thop', 'ptflops', 'paper'] as const;
 export type ConventionName = typeof CONVENTIONS[number];
@@ -30,6 +31,8 @@ export interface Convention {
     readonly name: ConventionName;
     /** What the tool calls its figure. */
     readonly unit: string;
+    /** A column heading for each layer's figure (the Summary view's). */
+    readonly label: string;
     /** The rule in one sentence, with where the tool states it. */
     readonly rule: string;
     readonly count: (node: NodeCost) => number;
@@ -45,14 +48,14 @@ export const CONVENTION_RULES: Readonly<Record<ConventionName, Convention>> = {
     // torchvision's model documentation, column "GFLOPS" (docs/source/models.rst; computed from conv and linear
     // layers' multiply-accumulates): ../shared/reference/torchvision-totals.json.
     torchvision: {
-        name: 'torchvision', unit: 'GFLOPS (multiply-accumulates)',
+        name: 'torchvision', label: 'MACs', unit: 'GFLOPS (multiply-accumulates)',
         rule: 'multiply-accumulates of conv, linear and matmul, bias excluded (the "GFLOPS" column of torchvision\'s model documentation)',
         count: n => n.macs,
     },
     // Papers since AlexNet and ResNet ("FLOPs (multiply-adds)"), MobileNet ("Mult-Adds"), ShuffleNet ("MFLOPs"):
     // multiply-adds of the conv and fully connected layers; normalisation, activations and pooling are not counted.
     paper: {
-        name: 'paper', unit: 'multiply-adds',
+        name: 'paper', label: 'Mult-adds (paper)', unit: 'multiply-adds',
         rule: 'multiply-adds of conv and fully connected layers, what papers call FLOPs or Mult-Adds (ResNet, MobileNet, ShuffleNet)',
         count: n => n.macs,
     },
@@ -62,7 +65,7 @@ export const CONVENTION_RULES: Readonly<Record<ConventionName, Convention>> = {
     // adaptive_avg_pool2d 1 per input element; upsample_nearest2d 1, upsample_bilinear2d 4 per output element;
     // everything else (ReLU, max pooling, additions) 0.
     fvcore: {
-        name: 'fvcore', unit: 'flops (one per multiply-add)',
+        name: 'fvcore', label: 'Flops (fvcore)', unit: 'flops (one per multiply-add)',
         rule: 'fvcore\'s FlopCountAnalysis: MACs of conv/linear/matmul; batch norm 2 per element (1 without affine), layer and group norm 5 (4); adaptive average pooling 1 per input element; upsampling 1 (nearest) or 4 (bilinear) per output element; the rest 0',
         count: n => {
             const c = n.components;
@@ -83,7 +86,7 @@ export const CONVENTION_RULES: Readonly<Record<ConventionName, Convention>> = {
     // element; ReLU, ReLU6, MaxPool, Dropout zero_ops; modules without a rule (Sigmoid, Hardswish, SiLU, LayerNorm,
     // GroupNorm, Upsample of that release) and functional calls (x + y, torch.cat) 0.
     thop: {
-        name: 'thop', unit: 'MACs (thop)',
+        name: 'thop', label: 'MACs (thop)', unit: 'MACs (thop)',
         rule: 'thop\'s profile: conv MACs plus 1 per biased output; batch norm 4 per element; linear 2·in − 1 per output; average pooling ∏k + 1 per output; leaky ReLU 1 per element; ReLU, max pooling and additions 0',
         count: n => {
             const c = n.components;
@@ -101,7 +104,7 @@ export const CONVENTION_RULES: Readonly<Record<ConventionName, Convention>> = {
     // (it has no `affine`) (bn_flops_counter_hook); ReLU, PReLU, ELU, LeakyReLU, ReLU6, GELU 1 per element; every
     // max/avg/adaptive pooling 1 per input element; Upsample 1 per output element; functional calls 0.
     ptflops: {
-        name: 'ptflops', unit: 'MACs (ptflops)',
+        name: 'ptflops', label: 'MACs (ptflops)', unit: 'MACs (ptflops)',
         rule: 'ptflops\' get_model_complexity_info: conv and linear MACs plus their bias additions; batch and group norm 2 per element, layer norm 1; ReLU-family and GELU 1 per element; pooling 1 per input element; upsampling 1 per output element; additions 0',
         count: n => {
             const c = n.components;
@@ -127,6 +130,7 @@ export interface ConventionLayer {
 export interface ConventionTotal {
     readonly convention: ConventionName;
     readonly unit: string;
+    readonly label: string;
     readonly rule: string;
     readonly total: number;
     readonly layers: readonly ConventionLayer[];
@@ -136,7 +140,7 @@ export interface ConventionTotal {
 export function countWithConvention(graph: NetworkGraph, name: ConventionName): ConventionTotal {
     const convention = CONVENTION_RULES[name];
     const layers = graph.nodes.map(node => ({ name: node.name, op: node.op, count: convention.count(nodeCost(graph, node)) }));
-    return { convention: name, unit: convention.unit, rule: convention.rule, total: layers.reduce((sum, l) => sum + l.count, 0), layers };
+    return { convention: name, unit: convention.unit, label: convention.label, rule: convention.rule, total: layers.reduce((sum, l) => sum + l.count, 0), layers };
 }
 
 /** The node's cost as its spec computes it, with the facts the conventions read. */
@@ -152,4 +156,9 @@ function nodeCost(graph: NetworkGraph, node: GraphNode): NodeCost {
         outputElements: outputs.reduce((sum, o) => sum + numel(o), 0),
         mode: typeof node.attrs.mode === 'string' ? node.attrs.mode : '',
     };
+}
+
+/** `thop convention: 1,824,544,792 (1.82 G) MACs (thop) — rule`: what `summary --convention` prints and the Summary view shows. */
+export function conventionLine(c: ConventionTotal): string {
+    return `${c.convention} convention: ${withCommas(c.total)} (${humanCount(c.total)}) ${c.unit} — ${c.rule}`;
 }

@@ -7,6 +7,7 @@
  */
 import type { NetworkGraph } from '../elaboration/graph.js';
 import { numel } from '../ops/shape-utils.js';
+import { formatBytes, humanCount, withCommas } from '../util/format.js';
 
 /** Number formats of inference. `mixed` (16-bit activations, float32 weights) is a training format: training-memory.ts. */
 export const INFERENCE_PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
@@ -17,6 +18,8 @@ const BITS: Readonly<Record<InferencePrecision, number>> = { fp32: 32, fp16: 16,
 export interface PrecisionLayer {
     readonly name: string;
     readonly op: string;
+    /** Its outputs at this format (the summary's `memory`, which is float32, rescaled). */
+    readonly activationBytes: number;
     /** Parameters and buffers read, inputs read and outputs written, in bytes. */
     readonly trafficBytes: number;
     /** Bit-operations, for a quantised format and a layer that multiplies; absent otherwise. */
@@ -45,7 +48,7 @@ export function precisionReport(graph: NetworkGraph, precision: InferencePrecisi
         const elements = node.inputs.reduce((s, t) => s + numel(graph.tensors[t].shape), 0)
             + node.outputs.reduce((s, t) => s + numel(graph.tensors[t].shape), 0)
             + node.params.reduce((s, p) => s + numel(p.shape), 0);
-        return { name: node.name, op: node.op, trafficBytes: elements * bytes, ...(quantised && node.macs > 0 ? { bops: node.macs * bits * bits } : {}) };
+        return { name: node.name, op: node.op, activationBytes: (node.memory / 4) * bytes, trafficBytes: elements * bytes, ...(quantised && node.macs > 0 ? { bops: node.macs * bits * bits } : {}) };
     });
     const { totals } = graph;
     return {
@@ -57,4 +60,13 @@ export function precisionReport(graph: NetworkGraph, precision: InferencePrecisi
         ...(quantised ? { bops: layers.reduce((s, l) => s + (l.bops ?? 0), 0) } : {}),
         layers,
     };
+}
+
+/** The lines `summary --precision` prints after the totals, and the Summary view shows. */
+export function precisionLines(p: PrecisionReport): string[] {
+    const bytes = p.bitsPerElement / 8;
+    return [
+        `At ${p.precision} (${bytes} byte${bytes === 1 ? '' : 's'} per element): weights ${formatBytes(p.weightBytes)}, activations ${formatBytes(p.activationBytes)} in all (peak ${formatBytes(p.peakActivationBytes)}), memory traffic ${formatBytes(p.trafficBytes)} per inference`,
+        ...(p.bops !== undefined ? [`Bit-operations (int8 weights × int8 activations): ${withCommas(p.bops)} (${humanCount(p.bops)} BOPs = MACs × 8 × 8)`] : []),
+    ];
 }

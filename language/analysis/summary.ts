@@ -4,6 +4,8 @@
  */
 import { numel } from '../ops/shape-utils.js';
 import { COST_CONVENTION, type NetworkGraph, type Totals } from '../elaboration/graph.js';
+import { conventionLine, countWithConvention, type ConventionName, type ConventionTotal } from './conventions.js';
+import { precisionLines, precisionReport, type InferencePrecision, type PrecisionReport } from './precision.js';
 
 export interface LayerSummary {
     readonly name: string;
@@ -96,4 +98,18 @@ function runningTotals(layers: readonly LayerSummary[]): { params: Float64Array;
         flops[i + 1] = flops[i] + layer.flops;
     });
     return { params, macs, flops };
+}
+
+/** The summary's figures as another tool counts them and at another number format (the Summary view's selectors). */
+export interface SummaryFigures {
+    readonly convention: ConventionTotal;
+    readonly precision: PrecisionReport;
+    /** What `convnet summary --convention … --precision …` prints after the totals. */
+    readonly lines: readonly string[];
+}
+
+export function summaryFigures(graph: NetworkGraph, convention: ConventionName, precision: InferencePrecision): SummaryFigures {
+    const counted = countWithConvention(graph, convention);
+    const priced = precisionReport(graph, precision);
+    return { convention: counted, precision: priced, lines: [conventionLine(counted), ...precisionLines(priced)] };
 }

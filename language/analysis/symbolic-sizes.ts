@@ -495,29 +495,53 @@ export function evaluateFormula(terms: readonly FormulaTerm[], values: Readonly<
 
 // ----- text -----------------------------------------------------------------------------------------------------
 
-/** The lines `summary --sizes` prints and the hover shows. */
-export function renderSymbolicSizes(s: SymbolicSizes): string[] {
-    const lines: string[] = [];
+/**
+ * What `summary --sizes` prints, in parts a view can lay out: the variables, each figure's formula (after its label:
+ * `= 36,144·H·W + 512,000  ≈ 1.81 G·(H·W)/224² + 512 k`), and the valid sizes (the Summary view shows the same).
+ */
+export interface SymbolicSizesText {
+    readonly heading: string;
+    readonly formulas: readonly { readonly label: string; readonly text: string }[];
+    /** Layers sized by the input, when any. */
+    readonly params?: string;
+    /** The total stride, the classes of sizes every row is read at, the smallest input. */
+    readonly validity: readonly { readonly text: string; readonly indent: boolean }[];
+}
+
+export function symbolicSizesText(s: SymbolicSizes): SymbolicSizesText {
     const vars = s.variables.map(v => `${v.name} = ${v.default}`).join(', ');
-    lines.push(`Size variables: ${vars} (the network elaborates at these; figures below hold for ${s.condition})`);
-    for (const f of s.formulas) {
-        if (f.error) lines.push(`  ${f.label}: no formula — ${f.error}`);
-        else if (f.constant) lines.push(`  ${f.label} = ${f.exact} (does not depend on ${joinNames(s.variables.map(v => v.name))})`);
-        else lines.push(`  ${f.label} = ${f.exact}${f.approximate && f.approximate !== f.exact ? `  ≈ ${f.approximate}` : ''}${f.condition ? ` (for ${f.condition})` : ''}`);
-    }
-    if (s.sizeDependentParams?.length) {
-        lines.push(`  Params depend on the sizes: ${s.sizeDependentParams.join(', ')} ${s.sizeDependentParams.length === 1 ? 'is' : 'are'} sized by the input, so weights trained at one size do not load at another`);
-    }
-    lines.push(`Total stride: ${s.totalStride}`);
+    const formulas = s.formulas.map(f => ({
+        label: f.label,
+        text: f.error ? `no formula — ${f.error}`
+            : f.constant ? `= ${f.exact} (does not depend on ${joinNames(s.variables.map(v => v.name))})`
+            : `= ${f.exact}${f.approximate && f.approximate !== f.exact ? `  ≈ ${f.approximate}` : ''}${f.condition ? ` (for ${f.condition})` : ''}`,
+    }));
+    const validity = [{ text: `Total stride: ${s.totalStride}`, indent: false }];
     for (const u of s.unreadRows) {
-        if (u.note) lines.push(`  ${u.variable}: ${u.note}`);
+        if (u.note) validity.push({ text: `${u.variable}: ${u.note}`, indent: true });
         if (!u.clean) continue;
         const all = u.clean.length === u.step;
         const which = all ? `any ${u.variable}` : u.clean.length === 0 ? 'no size' : `${u.variable} ≡ ${u.clean.join(', ')} (mod ${u.step})`;
-        lines.push(`  ${u.variable}: every input row is read for ${which}${u.example ? `; at ${u.variable} = ${u.example.size}, line ${u.example.line}: ${u.example.message}` : ''}`);
+        validity.push({ text: `${u.variable}: every input row is read for ${which}${u.example ? `; at ${u.variable} = ${u.example.size}, line ${u.example.line}: ${u.example.message}` : ''}`, indent: true });
     }
-    lines.push(...smallestInputLines(s.smallest));
-    return lines;
+    validity.push(...smallestInputLines(s.smallest).map(text => ({ text, indent: false })));
+    return {
+        heading: `Size variables: ${vars} (the network elaborates at these; figures below hold for ${s.condition})`,
+        formulas,
+        ...(s.sizeDependentParams?.length ? { params: `Params depend on the sizes: ${s.sizeDependentParams.join(', ')} ${s.sizeDependentParams.length === 1 ? 'is' : 'are'} sized by the input, so weights trained at one size do not load at another` } : {}),
+        validity,
+    };
+}
+
+/** The lines `summary --sizes` prints and the hover shows. */
+export function renderSymbolicSizes(s: SymbolicSizes): string[] {
+    const text = symbolicSizesText(s);
+    return [
+        text.heading,
+        ...text.formulas.map(f => `  ${f.label}${f.text.startsWith('=') ? ' ' : ': '}${f.text}`),
+        ...(text.params ? [`  ${text.params}`] : []),
+        ...text.validity.map(v => `${v.indent ? '  ' : ''}${v.text}`),
+    ];
 }
 
 export { Rational as ExactRational };

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { compareMessage } from '../../client/compare/graph-marks.js';
 import { graphMessage, runResultMessage, summaryMessage } from '../../client/views/messages.js';
+import { summaryFigures } from '../../language/analysis/summary.js';
 import { CHROMIUM_ARGS, ROOT } from './profile.js';
 import { makeFixture, ViewPage, type Fixture } from './webview-pages.js';
 
@@ -47,13 +48,24 @@ async function open(context: BrowserContext, folder: string, script: string, wid
 
 async function pictures(context: BrowserContext, folder: string, f: Fixture): Promise<string[]> {
     const written: string[] = [];
-    // The Summary: the table's top, then the Training section and the roofline with its insights.
+    // The Summary as it opens (torchvision's count, float32): the table's top, then the Training section and the
+    // roofline with its insights.
     const summary = await open(context, folder, 'summary.js', 820);
-    await summary.post(summaryMessage(f.graph.name, { summary: f.summary, errors: [], training: f.training, roofline: f.roofline, insights: f.insights }));
+    await summary.post(summaryMessage(f.graph.name, {
+        summary: f.summary, errors: [], training: f.training, roofline: f.roofline, insights: f.insights, figures: summaryFigures(f.graph, 'torchvision', 'fp32'),
+    }));
     await summary.page.locator('svg#roofline').waitFor();
-    written.push(await shoot(summary.page, 'summary', await region(summary.page, 'h2', 'tbody tr.layer:nth-child(14)', 560)));
+    written.push(await shoot(summary.page, 'summary', await region(summary.page, 'h2', 'tbody tr.layer:nth-child(14)', 600)));
     written.push(await shoot(summary.page, 'summary-roofline', await region(summary.page, 'h3', '#insights', 900)));
     await summary.page.close();
+
+    // ResNet-18 with its input [1, 3, H, W], counted as thop counts at int8: the figures' lines and the
+    // Size variables section.
+    const sized = await open(context, folder, 'summary.js', 820);
+    await sized.post(summaryMessage('ResNet18', { summary: f.sized.summary, errors: [], figures: summaryFigures(f.sized.graph, 'thop', 'int8'), sizes: f.sized.sizes }));
+    await sized.page.locator('#size-validity').waitFor();
+    written.push(await shoot(sized.page, 'summary-sizes', await region(sized.page, '#figure-notes', '#size-validity', 600)));
+    await sized.page.close();
 
     // The Graph: ResNet-18 as it opens, blocks folded; its top (stem, first stages).
     const graph = await open(context, folder, 'graph.js', 560);

@@ -9,11 +9,15 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chooseNetwork } from '../../cli/network-choice.js';
-import { summarizeNetwork } from '../../language/analysis/summary.js';
+import { summarizeNetwork, summaryFigures } from '../../language/analysis/summary.js';
+import { symbolicSizes, symbolicSizesText } from '../../language/analysis/symbolic-sizes.js';
+import { loadConvNetFiles } from '../../language/node/load-files.js';
+import { isNetwork } from '../../language/generated/ast.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { layoutGraph, renderSvg } from '../../language/render/graph-layout.js';
 import { checkMemoryBudget } from '../../runtime/executor.js';
@@ -34,6 +38,16 @@ const MEDIA = path.join(ROOT, 'client', 'media');
 const EXAMPLE = path.join(ROOT, 'examples', 'resnet18.convnet');
 /** ResNet-34 as torchvision builds it (it imports ResNet-18's BasicBlock from the example). */
 const RESNET34 = path.join(ROOT, 'test', 'fixtures', 'diff', 'resnet34.convnet');
+/**
+ * Independent figures for ResNet-18: thop's count by its hooks' rule applied by PyTorch (test/fixtures/conventions/
+ * conventions.json), torchvision's MACs (its model docs, test/fixtures/reference/torchvision-totals.json) and the
+ * MACs PyTorch counts at 32² and 64² inputs (test/fixtures/symbolic-sizes/figures.json).
+ */
+const REFERENCE = {
+    thop: (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/conventions/conventions.json'), 'utf8')) as { models: Record<string, { thop: number }> }).models.resnet18.thop,
+    macs: (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/reference/torchvision-totals.json'), 'utf8')) as { models: Record<string, { macs: number }> }).models.resnet18.macs,
+    macsAt: (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/fixtures/symbolic-sizes/figures.json'), 'utf8')) as { macs: { resnet18: { height: number; width: number; macs: number }[] } }).macs.resnet18,
+};
 /** torchvision's parameter counts (its model docs): resnet18 11,689,512, resnet34 21,797,672. */
 export const TORCHVISION_PARAMS = { resnet18: 11_689_512, resnet34: 21_797_672 } as const;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -125,6 +139,28 @@ export interface Fixture {
     readonly training: Omit<ReturnType<typeof trainingMemory>, 'layers'>;
     readonly roofline: ReturnType<typeof roofline>;
     readonly insights: ReturnType<typeof designInsights>;
+    /** ResNet-18 with its input `[1, 3, H, W]` (H, W = 224): the Summary view's figures and size formulas. */
+    readonly sized: { readonly summary: ReturnType<typeof summarizeNetwork>; readonly sizes: ReturnType<typeof symbolicSizesText>; readonly graph: NetworkGraph };
+}
+
+/** examples/resnet18.convnet with its input written `[1, 3, H, W]`, H and W defaulting to 224, in a folder of its own. */
+async function sizedResnet(): Promise<Fixture['sized']> {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-webview-sizes-'));
+    try {
+        const file = path.join(folder, 'resnet18.convnet');
+        const text = fs.readFileSync(EXAMPLE, 'utf8');
+        const header = 'network ResNet18(input: [1, 3, 224, 224]';
+        assert.ok(text.includes(header), 'ResNet-18\'s header');
+        fs.writeFileSync(file, text.replace(header, 'network ResNet18(input: [1, 3, H, W], H: int = 224, W: int = 224'));
+        const { documents, services } = await loadConvNetFiles([file]);
+        const network = documents[0].parseResult.value.declarations.find(isNetwork)!;
+        const analysis = services.analysis.NetworkAnalyzer.analyze(network);
+        const sizes = symbolicSizes(analysis);
+        assert.ok(sizes, 'ResNet-18 declares size variables');
+        return { summary: summarizeNetwork(analysis.graph), sizes: symbolicSizesText(sizes), graph: analysis.graph };
+    } finally {
+        fs.rmSync(folder, { recursive: true, force: true });
+    }
 }
 
 export async function makeFixture(): Promise<Fixture> {
@@ -150,7 +186,7 @@ export async function makeFixture(): Promise<Fixture> {
     const { layers: _layers, ...training } = trainingMemory(graph, { batch: 32, optimizer: 'sgd-momentum' });
     return {
         diff, compareGraph: await compareGraph(diff, resnet34), training, roofline: model, insights: designInsights(graph, device, { roofline: model }),
-        graph, summary: summarizeNetwork(graph), svg: renderSvg(layout, graph.name), folded: foldedModules.size,
+        graph, summary: summarizeNetwork(graph), svg: renderSvg(layout, graph.name), folded: foldedModules.size, sized: await sizedResnet(),
         request, loaded, run: executeRun(loaded, request), budgetMessage,
         classes: JSON.parse(fs.readFileSync(path.join(MEDIA, 'imagenet-classes.json'), 'utf8')) as string[],
     };
@@ -292,6 +328,59 @@ async function checkSummaryTraining(context: BrowserContext, folder: string, the
     // A click on a point reveals the layer's line.
     await svg.locator('circle.layer').first().dispatchEvent('click');
     assert.equal((await view.waitForPosted('reveal')).type, 'reveal');
+    view.noProblems();
+    await view.page.close();
+}
+
+/**
+ * The Summary view's selectors and Size variables section, on ResNet-18 with its input `[1, 3, H, W]`. Choosing thop
+ * and int8 asks the extension (which keeps them as settings and answers with new figures, posted here as it would);
+ * the figures shown are checked against independent numbers: thop's count of ResNet-18 (its rule applied by PyTorch),
+ * int8 bit-operations = torchvision's MACs × 8 × 8, int8 weights = torchvision's 11,689,512 parameters + 9,600 BN
+ * running statistics (2 × 4,800 channels) at 1 byte, and the MACs formula from PyTorch's counts at 32² and 64².
+ */
+async function checkSummaryFigures(context: BrowserContext, folder: string, theme: Theme, f: Fixture): Promise<void> {
+    const view = await ViewPage.open(context, folder, 'summary.js', theme);
+    const { sized } = f;
+    const post = (convention: 'torchvision' | 'thop', precision: 'fp32' | 'int8') => view.post(summaryMessage('ResNet18', {
+        summary: sized.summary, errors: [], figures: summaryFigures(sized.graph, convention, precision), sizes: sized.sizes,
+    }));
+    await post('torchvision', 'fp32');
+    await view.page.locator('#totals').waitFor({ timeout: 10_000 });
+    assert.equal(await view.page.locator('select#convention').inputValue(), 'torchvision');
+    assert.equal(await view.page.locator('select#precision').inputValue(), 'fp32');
+    assert.equal(await view.page.locator('#totals').getAttribute('data-count'), String(REFERENCE.macs), 'torchvision\'s count is its MACs');
+    assert.equal(await view.page.locator('thead th', { hasText: /^Memory \(fp32 bytes\)/ }).count(), 1);
+
+    // The choices go to the extension; nothing changes until it answers.
+    await view.page.locator('select#convention').selectOption('thop');
+    assert.deepEqual(await view.waitForPosted('figures'), { type: 'figures', convention: 'thop' });
+    await view.page.locator('select#precision').selectOption('int8');
+    assert.deepEqual(await view.waitForPosted('figures', 2), { type: 'figures', precision: 'int8' });
+    await post('thop', 'int8');
+    await view.page.locator('#totals[data-bops]').waitFor({ timeout: 10_000 });
+    assert.equal(await view.page.locator('select#convention').inputValue(), 'thop');
+    assert.equal(await view.page.locator('select#precision').inputValue(), 'int8');
+    const totals = view.page.locator('#totals');
+    assert.equal(await totals.getAttribute('data-count'), String(REFERENCE.thop), 'thop\'s count of ResNet-18');
+    assert.equal(await totals.getAttribute('data-bops'), String(REFERENCE.macs * 64), 'BOPs = MACs × 8 × 8');
+    assert.ok((await view.text('#totals')).includes(fmt(REFERENCE.thop)), 'the totals row shows thop\'s count');
+    assert.equal(await view.page.locator('thead th', { hasText: /^MACs \(thop\)/ }).count(), 1, 'the column says whose count it is');
+    assert.equal(await view.page.locator('thead th', { hasText: /^BOPs/ }).count(), 1, 'int8 adds bit-operations');
+    const notes = await view.text('#figure-notes');
+    assert.ok(notes.startsWith(`thop convention: ${fmt(REFERENCE.thop)} (1.82 G) MACs (thop)`), notes);
+    const weights = (TORCHVISION_PARAMS.resnet18 + 2 * 4800) / 2 ** 20;
+    assert.ok(notes.includes(`At int8 (1 byte per element): weights ${weights.toFixed(1)} MiB`), notes);
+
+    // Size variables: MACs = slope·H·W + constant, both from PyTorch's counts at 32² and 64².
+    const at = (h: number) => REFERENCE.macsAt.find(r => r.height === h && r.width === h)!.macs;
+    const slope = (at(64) - at(32)) / (64 * 64 - 32 * 32);
+    assert.equal(await view.text('h3'), 'Size variables');
+    const macsRow = view.page.locator('#size-formulas tr', { hasText: /^MACs/ });
+    assert.equal(await macsRow.locator('td').nth(1).textContent().then(t => (t ?? '').split('  ≈')[0]), `= ${slope.toLocaleString('en-US')}·H·W + ${(at(32) - slope * 32 * 32).toLocaleString('en-US')}`);
+    assert.match(await view.text('#size-validity'), /Smallest input that reaches the head: H = W = 1 \(no size is smaller\)/);
+    await view.screenshot(folder, `summary-figures-${theme}`);
+    await checkLayout(view, folder, `summary-figures-${theme}`);
     view.noProblems();
     await view.page.close();
 }
@@ -463,7 +552,7 @@ export async function checkWebviewPages(folder: string, chromiumPath: string, sa
         // The pages load their own files and nothing else.
         await context.route(url => url.protocol !== 'file:' && url.protocol !== 'data:', route => route.abort());
         for (const theme of Object.keys(THEMES) as Theme[]) {
-            for (const [name, check] of [['summary', checkSummary], ['summary training + roofline', checkSummaryTraining], ['graph', checkGraph], ['run', checkRun], ['compare', checkCompare]] as const) {
+            for (const [name, check] of [['summary', checkSummary], ['summary training + roofline', checkSummaryTraining], ['summary figures + size variables', checkSummaryFigures], ['graph', checkGraph], ['run', checkRun], ['compare', checkCompare]] as const) {
                 const started = Date.now();
                 try {
                     await check(context, folder, theme, fixture);

@@ -176,6 +176,62 @@ test('Show Summary: the totals it shows equal `convnet summary --json`', async (
     view.panel.dispose();
 }, { installed: true });
 
+/**
+ * Independent figures (test/fixtures): thop's count of ResNet-18 by its hooks' rule applied by PyTorch
+ * (conventions/conventions.json), torchvision's MACs of ResNet-18 (reference/torchvision-totals.json), and U-Net's
+ * smallest tile per axis as PyTorch runs it (symbolic-sizes/smallest-per-axis.json).
+ */
+function fixtureJson<T>(...segments: string[]): T {
+    return JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'test', 'fixtures', ...segments), 'utf8')) as T;
+}
+
+test('Show Summary follows the settings convnet.convention and convnet.precision, and shows U-Net\'s size variables', async () => {
+    const api = await convnetApi();
+    await closeConvNetViews();
+    await openResnet();
+    const thop = fixtureJson<{ models: Record<string, { thop: number }> }>('conventions', 'conventions.json').models.resnet18.thop;
+    const macs = fixtureJson<{ models: Record<string, { macs: number }> }>('reference', 'torchvision-totals.json').models.resnet18.macs;
+    const unetSmallest = fixtureJson<{ models: Record<string, { H: { smallest: number } }> }>('symbolic-sizes', 'smallest-per-axis.json').models.unet.H.smallest;
+    const config = vscode.workspace.getConfiguration('convnet');
+    try {
+        // What the page's selectors do (the extension writes the choice to the workspace's settings).
+        await config.update('convention', 'thop', vscode.ConfigurationTarget.Workspace);
+        await config.update('precision', 'int8', vscode.ConfigurationTarget.Workspace);
+        await vscode.commands.executeCommand('convnet.showSummary', { uri: resnetUri().toString(), network: NETWORK });
+        const view = await waitFor('the summary view', () => api.view('summary'));
+        const message = await waitFor('a summary with thop\'s figures', () => {
+            const m = view.lastPosted<SummaryMessage>('summary');
+            return m?.figures?.convention.convention === 'thop' && m.figures.precision.precision === 'int8' ? m : undefined;
+        });
+        assert.equal(message.figures!.convention.total, thop, 'thop\'s count of ResNet-18');
+        assert.equal(message.figures!.precision.bops, macs * 64, 'int8 bit-operations: MACs × 8 × 8');
+        assert.equal(message.sizes, undefined, 'examples/resnet18.convnet declares no size variables');
+        await pageLoaded(view);
+        if (uiAvailable()) {
+            const [totals] = await waitForUi('the totals row with thop\'s count', { selector: '#totals', screenshot: 'summary-thop-int8' }, elements => elements[0]?.attributes['data-count'] === String(thop));
+            assert.equal(totals.attributes['data-bops'], String(macs * 64));
+        }
+        view.panel.dispose();
+
+        // U-Net declares its tile as H and W: the view shows the formulas and the smallest tile.
+        const unet = workspaceFile('examples', 'unet.convnet');
+        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(unet));
+        await vscode.commands.executeCommand('convnet.showSummary', { uri: unet.toString(), network: 'UNet' });
+        const unetView = await waitFor('the U-Net summary view', () => api.view('summary'));
+        const sized = await waitFor('a summary with size variables', () => unetView.lastPosted<SummaryMessage>('summary')?.sizes, { timeoutMs: 30_000 });
+        assert.deepEqual(sized.formulas.map(f => f.label), ['Params', 'MACs', 'FLOPs', 'Activations', 'Peak activations']);
+        assert.ok(sized.validity.some(v => v.text.startsWith(`Smallest input that reaches the head: H = W = ${unetSmallest};`)), JSON.stringify(sized.validity));
+        if (uiAvailable()) {
+            await pageLoaded(unetView);
+            await waitForUi('the Size variables section', { selector: '#size-formulas tr', screenshot: 'summary-sizes' }, elements => elements.length === 5);
+        }
+        unetView.panel.dispose();
+    } finally {
+        await config.update('convention', undefined, vscode.ConfigurationTarget.Workspace);
+        await config.update('precision', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+}, { timeoutMs: 90_000 });
+
 test('Show Graph: the graph it draws has every layer of ResNet-18, its blocks folded', async () => {
     const api = await convnetApi();
     await closeConvNetViews();
