@@ -57,6 +57,8 @@ const webEntries = [
     { in: 'client/web/run-worker.ts', out: 'web/run-worker.js', format: 'iife' },
     // The browser's extension-host tests (test/editor/web-suite.ts, loaded by test/editor/run.ts's web phase).
     { in: 'test/editor/web-suite.ts', out: 'test/editor-web-suite.cjs', format: 'cjs', external: ['vscode'], test: true },
+    // A test-only web extension loaded beside it: the in-memory file system its workspace is opened from.
+    { in: 'test/editor/virtual-workspace.ts', out: 'test/editor-virtual-workspace.cjs', format: 'cjs', external: ['vscode'], test: true },
 ];
 await Promise.all(webEntries.filter(entry => fs.existsSync(entry.in)).map(entry => esbuild.build(webBuildOptions(entry))));
 if (process.argv.includes('--sizes')) {

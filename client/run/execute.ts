@@ -59,6 +59,7 @@ export function executeRun(loaded: LoadedRun, request: RunRequest, options: Exec
         weights: request.weights ? path.basename(request.weights) : `seeded initialisation (seed ${request.seed})`,
         input: request.input.kind === 'random' ? `seeded random (seed ${request.seed})` : path.basename(request.input.path),
         memoryBytes: loaded.plannedBytes,
+        engine: result.engine,
     };
 }
 

@@ -41,6 +41,8 @@ export type FromWorker =
         readonly weights: string;
         readonly input: string;
         readonly memoryBytes: number;
+        /** What computed: "wasm relaxed-simd, 2 threads", "wasm simd (plain memory), 1 thread", "typescript …". */
+        readonly engine: string;
     }
     | { readonly type: 'layer'; readonly node: number; readonly shape: readonly number[]; readonly data: Float32Array }
     | { readonly type: 'cancelled'; readonly message: string }

@@ -13,15 +13,8 @@ import { exportWith, type ExportFiles, type ExportFormat, type ExportOptions, ty
 import type { FromExportWorker } from '../export/messages.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { readWorkspaceFile } from './workspace-files.js';
+import { optionUri } from './option-uri.js';
 import { checkWorkspaceWrites, writeWorkspaceFiles, type WorkspaceInput } from './workspace-writes.js';
-
-/** A file named by a command's option: a URI (`vscode-vfs://…`, `file:///…`) or a path in the first workspace folder. */
-function optionUri(value: string | vscode.Uri): vscode.Uri {
-    if (value instanceof vscode.Uri) return value;
-    if (/^[a-z][\w+.-]*:\/\//i.test(value)) return vscode.Uri.parse(value);
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    return folder ? vscode.Uri.joinPath(folder.uri, value) : vscode.Uri.file(value);
-}
 
 /** The files of the request as URIs, and the inputs none of them may be. */
 function plan(request: ExportRequest, files: ExportFiles): { targets: vscode.Uri[]; inputs: WorkspaceInput[] } {

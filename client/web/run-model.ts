@@ -16,6 +16,7 @@ import type { RunModelOptions } from '../run/run-model.js';
 import type { StartWebRun } from './run-messages.js';
 import { readWorkspaceFile } from './workspace-files.js';
 import { workerScriptUrl } from './worker-url.js';
+import { optionUri } from './option-uri.js';
 
 /** A web worker, as far as this file uses it (the DOM library is not in tsconfig). */
 interface WebWorker {
@@ -27,13 +28,6 @@ interface WebWorker {
 declare const Worker: new (url: string) => WebWorker;
 
 const INPUT_FILES = { 'Images and tensors': ['png', 'jpg', 'jpeg', 'safetensors', 'npy'] };
-
-/** A file named by a command's option: a URI (`vscode-vfs://…`, `file:///…`) or a path in the first workspace folder. */
-function fileUri(text: string): vscode.Uri {
-    if (/^[a-z][\w+.-]*:\/\//i.test(text)) return vscode.Uri.parse(text);
-    const folder = vscode.workspace.workspaceFolders?.[0];
-    return folder ? vscode.Uri.joinPath(folder.uri, text) : vscode.Uri.file(text);
-}
 
 async function chooseInput(graph: NetworkGraph, seed: number): Promise<vscode.Uri | 'random' | undefined> {
     const shapes = graph.inputs.map(p => `${p.name} ${graph.tensors[p.tensor].shape.join('×')}`).join(', ');
@@ -81,12 +75,12 @@ export async function runModelInBrowser(context: vscode.ExtensionContext, client
     const seed = typeof options.seed === 'number' && Number.isInteger(options.seed) && options.seed >= 0 ? options.seed : settings.defaultSeed;
     const optionInput = options.input;
     const input = optionInput === undefined ? await chooseInput(graph, seed)
-        : typeof optionInput !== 'string' ? (optionInput.kind === 'random' ? 'random' : fileUri(optionInput.path))
-            : optionInput === 'seeded' || optionInput === 'random' ? 'random' : fileUri(optionInput);
+        : typeof optionInput !== 'string' ? (optionInput.kind === 'random' ? 'random' : optionUri(optionInput.path))
+            : optionInput === 'seeded' || optionInput === 'random' ? 'random' : optionUri(optionInput);
     if (!input) return undefined;
     const weights = options.weights === undefined
         ? (optionInput !== undefined ? {} : await chooseWeights(seed))
-        : options.weights === null || options.weights === 'seeded' ? {} : { weights: fileUri(options.weights) };
+        : options.weights === null || options.weights === 'seeded' ? {} : { weights: optionUri(options.weights) };
     if (!weights) return undefined;
 
     // The files first: one that cannot be read is said before a view opens.

@@ -342,6 +342,8 @@ interface SuitePhase {
     readonly extensionRoot: string;
     /** The extension under development: this repository, or for the installed phase an empty stand-in. */
     readonly developmentPath: string;
+    /** The folder the workbench opens, as a URI (default: the profile's workspace on the server's file system). */
+    readonly folderUri?: string;
 }
 
 async function runSuite(phase: SuitePhase, timings: Record<string, number>): Promise<number> {
@@ -412,7 +414,7 @@ async function runSuite(phase: SuitePhase, timings: Record<string, number>): Pro
             // server-logs/ for reading a failed run.
             ['logLevel', 'convnet.convnet:trace'],
         ];
-        const url = `http://${HOST}:${server.port}/?folder=${encodeURIComponent(phase.profile.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+        const url = `http://${HOST}:${server.port}/?folder=${encodeURIComponent(phase.folderUri ?? phase.profile.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
         await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
         await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
         mark('workbenchVisible');
@@ -556,15 +558,23 @@ async function packageAndInstall(profileRoot: string, profile: Profile, output: 
 // ---- the extension in the browser ----
 
 const WEB_SUITE = path.join(ROOT, 'out', 'test', 'editor-web-suite.cjs');
+const VIRTUAL_WORKSPACE = path.join(ROOT, 'out', 'test', 'editor-virtual-workspace.cjs');
+/** The web phase's workspace: a folder on test/editor/virtual-workspace.ts's in-memory file system. */
+const VIRTUAL_FOLDER = 'convnet-test-vfs:/workspace';
 
 /**
  * The web phase: the extension as a web-only extension (its manifest without `main`, so VS Code runs its `browser`
  * entry in the browser's web worker extension host instead of the server's Node one; its files are this checkout's
  * bundles), and in the workspace the figures its tests compare with — the desktop's run of ResNet-18 (the CLI on
- * Node), torchvision's totals and PyTorch's TinyNet fixture. Returns the extension's folder.
+ * Node), torchvision's totals and PyTorch's TinyNet fixture. The workspace is opened from a virtual file system, as
+ * vscode.dev opens a repository: test/editor/virtual-workspace.ts, a test-only web extension loaded beside it, holds
+ * the profile's workspace in memory under `convnet-test-vfs:` — installed in the profile's extensions folder (this
+ * server loads only one extension under development). Returns the extension's folder.
  */
 async function prepareWebPhase(profileRoot: string, profile: Profile, output: string): Promise<string> {
-    if (!fs.existsSync(WEB_SUITE)) throw new Error(`${path.relative(ROOT, WEB_SUITE)} is missing: run \`npm run build\` first`);
+    for (const bundle of [WEB_SUITE, VIRTUAL_WORKSPACE]) {
+        if (!fs.existsSync(bundle)) throw new Error(`${path.relative(ROOT, bundle)} is missing: run \`npm run build\` first`);
+    }
     fs.mkdirSync(output, { recursive: true });
     const extension = path.join(profileRoot, 'web-extension');
     fs.mkdirSync(extension, { recursive: true });
@@ -579,6 +589,15 @@ async function prepareWebPhase(profileRoot: string, profile: Profile, output: st
     const run = spawnSync(process.execPath, [cli, 'run', path.join(ROOT, 'examples', 'resnet18.convnet'), '--json', '--seed', '0'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     if (run.status !== 0) throw new Error(`convnet run examples/resnet18.convnet --json failed (${run.status ?? run.signal}): ${run.stderr.trim().split('\n').slice(-3).join(' ')}`);
     fs.writeFileSync(path.join(fixtures, 'resnet18-run.json'), run.stdout);
+
+    const virtualWorkspace = path.join(profile.extensionsDir, 'convnet-test.convnet-test-vfs-0.0.0');
+    fs.mkdirSync(virtualWorkspace, { recursive: true });
+    fs.writeFileSync(path.join(virtualWorkspace, 'package.json'), JSON.stringify({
+        name: 'convnet-test-vfs', publisher: 'convnet-test', version: '0.0.0', engines: { vscode: (manifest.engines as { vscode: string }).vscode },
+        browser: './extension.cjs', activationEvents: [`onFileSystem:${VIRTUAL_FOLDER.split(':')[0]}`],
+    }, null, 2));
+    fs.symlinkSync(VIRTUAL_WORKSPACE, path.join(virtualWorkspace, 'extension.cjs'));
+    fs.symlinkSync(profile.workspace, path.join(virtualWorkspace, 'seed'));
     return extension;
 }
 
@@ -649,7 +668,7 @@ async function main(): Promise<number> {
                 const output = path.join(OUTPUT, 'web');
                 try {
                     const extensionRoot = await prepareWebPhase(root, profile, output);
-                    results.web = await runSuite({ name: 'web', output, profileRoot: root, profile, extensionRoot, developmentPath: extensionRoot,
+                    results.web = await runSuite({ name: 'web', output, profileRoot: root, profile, extensionRoot, developmentPath: extensionRoot, folderUri: VIRTUAL_FOLDER,
                         // Inside the extension's folder: VS Code runs a test module in the extension host of the extension holding it.
                         suite: path.join(extensionRoot, path.relative(ROOT, WEB_SUITE)) }, timings);
                 } catch (e) {

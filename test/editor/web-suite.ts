@@ -3,8 +3,9 @@
  * Code server's web worker extension host (headless chromium), with the extension's web entry (package.json
  * `browser`). Bundled for the browser (out/test/editor-web-suite.cjs): no Node here, so a small runner of its own.
  *
- * The workspace is the launcher's copy of examples/ (a `vscode-remote:` folder: to the web extension host a
- * virtual file system it reads through `vscode.workspace.fs`), plus `web-fixtures/`: the desktop's figures
+ * The workspace is the launcher's copy of examples/ opened from a virtual file system, as vscode.dev opens a
+ * repository: `convnet-test-vfs:/workspace`, held in memory by a test-only web extension (test/editor/virtual-workspace.ts)
+ * and read and written only through `vscode.workspace.fs`; with it `web-fixtures/`: the desktop's figures
  * (`convnet run … --json` on Node, written by the launcher) and PyTorch's TinyNet fixture (test/fixtures/e2e/tiny).
  * Independent references: torchvision's ResNet-18 totals (test/fixtures/reference/torchvision-totals.json, copied there),
  * PyTorch's conv arithmetic for the stem (1×64×112×112), PyTorch's TinyNet outputs and weights, PyTorch's ResNet-18
@@ -46,6 +47,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 }
 
 const EXTENSION_ID = 'convnet.convnet';
+/** test/editor/virtual-workspace.ts's scheme. */
+const VIRTUAL_SCHEME = 'convnet-test-vfs';
 const NETWORK = 'ResNet18';
 const folder = () => {
     const first = vscode.workspace.workspaceFolders?.[0];
@@ -94,6 +97,8 @@ test('the extension runs in the browser: its web entry in the web worker extensi
     check(typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string', 'no Node in this extension host');
     const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
     log(`workspace folder ${folder().toString()}; cross-origin isolated: ${String(isolated)}, SharedArrayBuffer: ${typeof SharedArrayBuffer !== 'undefined'}`);
+    // Neither the disk nor the server's file system: a virtual one, known to the extension only through vscode.workspace.fs.
+    check(folder().scheme === VIRTUAL_SCHEME, `the workspace is on ${folder().scheme}:, not the virtual ${VIRTUAL_SCHEME}:`);
 });
 
 test('diagnostics: resnet18.convnet has none; an unknown op is an error; an imported block is found through the workspace file system', async () => {
@@ -186,7 +191,10 @@ test('Run Model: seeded ResNet-18 in a web worker gives the desktop\'s top 5 (co
     check(JSON.stringify(output.top5?.map(t => t.index)) === JSON.stringify(expected.top5.map(t => t.index)),
         `top 5 ${JSON.stringify(output.top5?.map(t => t.index))} ≠ the desktop's ${JSON.stringify(expected.top5.map(t => t.index))}`);
     for (const key of ['min', 'max', 'mean', 'std'] as const) closeTo(output[key], expected[key], 1e-3, key);
-    log(`ResNet-18 ran in ${result.totalMs.toFixed(0)} ms in the browser (${result.warmRuns} warm runs, median ${result.warmMs.toFixed(0)} ms); top 5 ${output.top5?.map(t => t.index).join(', ')}`);
+    // The WebAssembly kernels, on a plain memory and one thread where the page is not cross-origin isolated.
+    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+    check(isolated ? /^wasm /.test(result.engine) : /^wasm (relaxed-simd|simd) \(plain memory\), 1 thread$/.test(result.engine), `the run computed on ${result.engine}`);
+    log(`ResNet-18 ran in ${result.totalMs.toFixed(0)} ms in the browser on ${result.engine} (${result.warmRuns} warm runs, median ${result.warmMs.toFixed(0)} ms); top 5 ${output.top5?.map(t => t.index).join(', ')}`);
     convnet.lastRun()?.panel.dispose();
 }, 300_000);
 
