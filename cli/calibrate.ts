@@ -5,9 +5,13 @@
  * What is measured, each a layer run by the fast engine as `convnet run --profile` runs it (prepared once, then
  * warm runs, the median of each step's times):
  * - the roof: register-only fused multiply-adds (runtime/wasm/assembly/peak.ts `fmaPeak`) × threads;
- * - the ceilings of the kernel classes: dense (a 1×1 conv 256→64 at 56² and a 3×3 conv 256→256 at 14², im2col +
- *   GEMM, and a 3×3 conv 512→512 at 7²), winograd (3×3 conv 64→64 at 56²), depthwise (3×3 at 56²×144 and stride 2 at 112²×96) — FLOPs over time;
- * - elementwise: a sum of two 128×56² tensors, a ReLU of 64×112² and a 3×3/2 max pooling of it — FLOPs over time;
+ * - the ceilings of the kernel classes, each measured on layers like the ones it predicts: dense (im2col + GEMM: 3×3
+ *   convs 256→256 at 14² and 512→512 at 7², a 1×1 conv 96→576 at 14²), pointwise (1×1 convs on large maps, one GEMM
+ *   on the input: MobileNetV2's expansions 16→96 at 112² and 24→144 at 56², its projection 144→24 at 56², and 256→64
+ *   at 56²), winograd (3×3 conv 64→64 at 56²), depthwise (3×3 at 56²×144 and stride 2 at 112²×96) — FLOPs over time;
+ * - window: max pooling 3×3/2 of 64×112² and 2×2/2 of 128×56²; elementwise: a sum of two 128×56² tensors and a ReLU
+ *   of 64×112² — FLOPs over time (a stand-alone ReLU streams far slower than a pooling window computes: one
+ *   median of both predicted pooling at 2–3× its time);
  * - bandwidth: a matrix-vector product (linear 1280→1000, batch 1) and a concat of two 116×28² tensors, bytes over
  *   time less the overhead;
  * - the overhead: the median step of a chain of ReLUs on 1×1×2×2 tensors (nothing to compute or move).
@@ -22,7 +26,7 @@ import { ensureBuiltinLibrary } from '../language/builtin-library.js';
 import { isNetwork, type Model } from '../language/generated/ast.js';
 import { URI } from 'langium';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
-import { serializeDeviceProfile, THIS_MACHINE, type DeviceProfile, type KernelClass } from '../language/analysis/devices.js';
+import { KERNEL_CLASSES, serializeDeviceProfile, THIS_MACHINE, type DeviceProfile, type KernelClass } from '../language/analysis/devices.js';
 import { roofline } from '../language/analysis/roofline.js';
 import { thisMachineProfilePath } from '../language/node/device-file.js';
 import { prepareNetwork } from '../runtime/executor.js';
@@ -35,7 +39,7 @@ import { displayText } from '../language/util/quote.js';
 import { FORCE_HINT } from './outputs.js';
 import type { Output } from './commands.js';
 
-interface MicroBenchmark {
+export interface MicroBenchmark {
     readonly id: string;
     /** What the step's time calibrates. */
     readonly measures: KernelClass | 'bandwidth' | 'overhead';
@@ -44,8 +48,12 @@ interface MicroBenchmark {
 
 const OVERHEAD_CHAIN = 32;
 
-const MICRO_BENCHMARKS: readonly MicroBenchmark[] = [
-    { id: 'pointwise 256→64 @56²', measures: 'dense', text: 'network M(input: [1, 256, 56, 56]) {\n  return input -> conv(64, kernel: 1, bias: false)\n}\n' },
+export const MICRO_BENCHMARKS: readonly MicroBenchmark[] = [
+    { id: 'pointwise 256→64 @56²', measures: 'pointwise', text: 'network M(input: [1, 256, 56, 56]) {\n  return input -> conv(64, kernel: 1, bias: false)\n}\n' },
+    { id: 'pointwise 16→96 @112²', measures: 'pointwise', text: 'network M(input: [1, 16, 112, 112]) {\n  return input -> conv(96, kernel: 1, bias: false)\n}\n' },
+    { id: 'pointwise 24→144 @56²', measures: 'pointwise', text: 'network M(input: [1, 24, 56, 56]) {\n  return input -> conv(144, kernel: 1, bias: false)\n}\n' },
+    { id: 'pointwise 144→24 @56²', measures: 'pointwise', text: 'network M(input: [1, 144, 56, 56]) {\n  return input -> conv(24, kernel: 1, bias: false)\n}\n' },
+    { id: '1×1 96→576 @14²', measures: 'dense', text: 'network M(input: [1, 96, 14, 14]) {\n  return input -> conv(576, kernel: 1, bias: false)\n}\n' },
     { id: 'conv3x3 256→256 @14²', measures: 'dense', text: 'network M(input: [1, 256, 14, 14]) {\n  return input -> conv(256, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3 64→64 @56²', measures: 'winograd', text: 'network M(input: [1, 64, 56, 56]) {\n  return input -> conv(64, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'depthwise 3×3 @56²×144', measures: 'depthwise', text: 'network M(input: [1, 144, 56, 56]) {\n  return input -> dwconv(kernel: 3, padding: 1, bias: false)\n}\n' },
@@ -53,14 +61,15 @@ const MICRO_BENCHMARKS: readonly MicroBenchmark[] = [
     { id: 'conv3x3 512→512 @7²', measures: 'dense', text: 'network M(input: [1, 512, 7, 7]) {\n  return input -> conv(512, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'add 128×56²', measures: 'elementwise', text: 'network M(a: [1, 128, 56, 56], b: [1, 128, 56, 56]) {\n  return a + b\n}\n' },
     { id: 'relu 64×112²', measures: 'elementwise', text: 'network M(input: [1, 64, 112, 112]) {\n  return input -> relu\n}\n' },
-    { id: 'maxpool 3/2 64×112²', measures: 'elementwise', text: 'network M(input: [1, 64, 112, 112]) {\n  return input -> maxpool(3, stride: 2, padding: 1)\n}\n' },
+    { id: 'maxpool 3/2 64×112²', measures: 'window', text: 'network M(input: [1, 64, 112, 112]) {\n  return input -> maxpool(3, stride: 2, padding: 1)\n}\n' },
+    { id: 'maxpool 2/2 128×56²', measures: 'window', text: 'network M(input: [1, 128, 56, 56]) {\n  return input -> maxpool(2)\n}\n' },
     { id: 'linear 1280→1000', measures: 'bandwidth', text: 'network M(input: [1, 1280]) {\n  return input -> linear(1000)\n}\n' },
     { id: 'concat 2×116×28²', measures: 'bandwidth', text: 'network M(a: [1, 116, 28, 28], b: [1, 116, 28, 28]) {\n  return concat(a, b)\n}\n' },
     { id: `${OVERHEAD_CHAIN} ReLUs on 1×1×2×2`, measures: 'overhead', text: `network M(input: [1, 1, 2, 2]) {\n  return input -> [repeat ${OVERHEAD_CHAIN}: relu]\n}\n` },
 ];
 
 /** The graphs of the micro-benchmarks, elaborated from their text in memory (no file is written). */
-async function microGraphs(): Promise<NetworkGraph[]> {
+export async function microGraphs(): Promise<NetworkGraph[]> {
     const { shared, ConvNet } = createConvNetServices(EmptyFileSystem);
     const documents = MICRO_BENCHMARKS.map((b, i) => {
         const document = shared.workspace.LangiumDocumentFactory.fromString<Model>(b.text, URI.file(`/calibrate/${i}.convnet`));
@@ -162,7 +171,7 @@ export async function measureThisMachine(options: CalibrationOptions = {}): Prom
         bandwidth,
         overheadSeconds,
         fuses: engine !== 'reference',
-        ceilings: { dense, winograd: rate('winograd'), depthwise: rate('depthwise'), elementwise: rate('elementwise') },
+        ceilings: Object.fromEntries(KERNEL_CLASSES.map(kind => [kind, kind === 'dense' ? dense : rate(kind)])),
         source: `calibrated by convnet calibrate on ${cpu}, ${engine}, ${date.slice(0, 10)}`,
         calibration: {
             date, cpu, cores: os.cpus().length, platform: `${os.platform()} ${os.arch()}`, node: process.version, engine, threads, rounds, runs,

@@ -6,8 +6,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeNetwork, parse } from './helpers.js';
-import { roofline, formatSeconds, latencyLine } from '../language/analysis/roofline.js';
-import { DEVICE_PROFILES, findDeviceProfile, parseDeviceProfile, serializeDeviceProfile, type DeviceProfile } from '../language/analysis/devices.js';
+import { roofline, formatSeconds, kernelClassOf, latencyLine } from '../language/analysis/roofline.js';
+import { DEVICE_PROFILES, findDeviceProfile, KERNEL_CLASSES, parseDeviceProfile, serializeDeviceProfile, type DeviceProfile } from '../language/analysis/devices.js';
+import { MICRO_BENCHMARKS, microGraphs } from '../cli/calibrate.js';
+import { loadExample } from './zoo-helpers.js';
 
 async function graphOf(text: string) {
     const parsed = await parse(text);
@@ -134,5 +136,79 @@ describe('bytes, intensity and time of a layer', () => {
         expect(formatSeconds(0.9994)).toBe('999 ms');
         expect(formatSeconds(99.996e-6)).toBe('0.1 ms');
         expect(formatSeconds(1.5)).toBe('1.50 s');
+    });
+});
+
+describe('kernel classes: each layer is predicted from a ceiling measured on layers like it', () => {
+    const classOf = async (text: string) => {
+        const graph = await graphOf(text);
+        return kernelClassOf(graph, graph.nodes[0]);
+    };
+    const net = (shape: string, layer: string) => `network N(input: [${shape}]) {\n  return input -> ${layer}\n}\n`;
+
+    it('a 1×1 stride-1 conv on a 28² or larger plane is pointwise (one GEMM on the input); smaller, strided or padded, dense', async () => {
+        expect(await classOf(net('1, 16, 112, 112', 'conv(96, kernel: 1, bias: false)'))).toBe('pointwise');
+        expect(await classOf(net('1, 32, 28, 28', 'conv(192, kernel: 1)'))).toBe('pointwise');
+        expect(await classOf(net('1, 64, 14, 14', 'conv(384, kernel: 1)'))).toBe('dense');
+        expect(await classOf(net('1, 64, 56, 56', 'conv(128, kernel: 1, stride: 2)'))).toBe('dense');
+        expect(await classOf(net('1, 64, 56, 56', 'conv(128, kernel: 1, padding: 1)'))).toBe('dense');
+        expect(await classOf(net('1, 64, 56, 56', 'conv(128, kernel: 1, groups: 4)'))).toBe('dense');
+    });
+
+    it('max and average pooling windows are window; global pooling, ReLU and sums element-wise', async () => {
+        expect(await classOf(net('1, 64, 112, 112', 'maxpool(3, stride: 2, padding: 1)'))).toBe('window');
+        expect(await classOf(net('1, 64, 56, 56', 'avgpool(2)'))).toBe('window');
+        expect(await classOf(net('1, 64, 7, 7', 'globalavgpool'))).toBe('elementwise');
+        expect(await classOf(net('1, 64, 7, 7', 'adaptiveavgpool(1)'))).toBe('elementwise');
+        expect(await classOf(net('1, 64, 56, 56', 'relu'))).toBe('elementwise');
+    });
+
+    it('MobileNetV2: the 12 1×1 convs on 112², 56² and 28² maps are pointwise (counted from Sandler et al., Table 2)', async () => {
+        // Table 2's rows at those maps: the t = 1 block's projection at 112²; the c = 24 stage (2 blocks) expands at
+        // 112² and 56² and projects at 56² (4); the c = 32 stage (3 blocks) expands at 56², 28², 28² and projects at
+        // 28² (6); the first c = 64 block expands at 28² (1). Every other 1×1 conv is on 14² or 7².
+        const { graph } = await loadExample('mobilenet_v2.convnet', 'MobileNetV2');
+        const pointwise = graph.nodes.filter(n => kernelClassOf(graph, n) === 'pointwise');
+        expect(pointwise.length).toBe(1 + 4 + 6 + 1);
+        expect(pointwise.every(n => graph.tensors[n.outputs[0]].shape[2] >= 28)).toBe(true);
+    });
+
+    it('a profile without the pointwise and window ceilings (calibrated before they were measured apart) predicts them from dense and element-wise', async () => {
+        // 1×1 16→96 at 112²: 2·96·112²·16 = 38,535,168 FLOPs; then max pooling 3×3/2 of its 96×112²: 96·56²·9 = 2,709,504
+        // window reads. A bandwidth so high and no overhead: the time is FLOPs over the ceiling.
+        const graph = await graphOf('network N(input: [1, 16, 112, 112]) {\n  return input -> conv(96, kernel: 1, bias: false) -> maxpool(3, stride: 2, padding: 1)\n}\n');
+        const base = { id: 'x', name: 'x', shortName: 'x', peakFlops: 100e9, bandwidth: 1e18, overheadSeconds: 0, fuses: false, source: '' };
+        const old = roofline(graph, { ...base, ceilings: { dense: 10e9, elementwise: 1e9 } });
+        expect(old.layers.map(l => l.kernel)).toEqual(['pointwise', 'window']);
+        expect(old.layers[0].seconds).toBeCloseTo(38_535_168 / 10e9, 12);
+        expect(old.layers[1].seconds).toBeCloseTo(2_709_504 / 1e9, 12);
+        const measured = roofline(graph, { ...base, ceilings: { dense: 10e9, pointwise: 20e9, elementwise: 1e9, window: 4e9 } });
+        expect(measured.layers[0].seconds).toBeCloseTo(38_535_168 / 20e9, 12);
+        expect(measured.layers[1].seconds).toBeCloseTo(2_709_504 / 4e9, 12);
+        // The published profiles have no ceilings: the pure roofline, at the peak.
+        expect(roofline(graph, { ...base }).layers[0].seconds).toBeCloseTo(38_535_168 / 100e9, 12);
+    });
+
+    it('a ReLU fused into a conv computes at the conv\'s ceiling, in its output loop; a stand-alone one at the element-wise ceiling', async () => {
+        // conv 1×1 16→96 at 112² then ReLU6: the ReLU6 is 1 FLOP per output element, 96·112² = 1,204,224.
+        const graph = await graphOf('network N(input: [1, 16, 112, 112]) {\n  return input -> conv(96, kernel: 1, bias: false) -> relu6\n}\n');
+        const base = { id: 'x', name: 'x', shortName: 'x', peakFlops: 100e9, bandwidth: 1e18, overheadSeconds: 0, source: '', ceilings: { pointwise: 20e9, elementwise: 1e9 } };
+        const fused = roofline(graph, { ...base, fuses: true }).layers[1];
+        expect(fused.fusedInto).toBeDefined();
+        expect(fused.seconds).toBeCloseTo(1_204_224 / 20e9, 12);
+        const alone = roofline(graph, { ...base, fuses: false }).layers[1];
+        expect(alone.seconds).toBeCloseTo(1_204_224 / 1e9, 12);
+    });
+
+    it('calibrate measures every kernel class on layers of that class', async () => {
+        const graphs = await microGraphs();
+        const measured = new Set<string>();
+        MICRO_BENCHMARKS.forEach((b, i) => {
+            if (!(KERNEL_CLASSES as readonly string[]).includes(b.measures)) return;
+            const graph = graphs[i];
+            expect([b.id, ...graph.nodes.map(n => kernelClassOf(graph, n))]).toEqual([b.id, ...graph.nodes.map(() => b.measures)]);
+            measured.add(b.measures);
+        });
+        expect([...measured].sort()).toEqual([...KERNEL_CLASSES].sort());
     });
 });

@@ -10,14 +10,16 @@
  */
 
 /** How a layer is computed, for the ceilings: the roofline's FLOPs and bytes come from the op specs either way. */
-export const KERNEL_CLASSES = ['dense', 'winograd', 'depthwise', 'elementwise'] as const;
+export const KERNEL_CLASSES = ['dense', 'pointwise', 'winograd', 'depthwise', 'window', 'elementwise'] as const;
 export type KernelClass = typeof KERNEL_CLASSES[number];
 
 export const KERNEL_CLASS_DOC: Record<KernelClass, string> = {
     dense: 'conv, grouped conv, transposed conv, linear and matmul: a GEMM (im2col + GEMM, or a matrix-vector product)',
+    pointwise: '1×1 stride-1 dense convs on planes of 28×28 and more: one GEMM straight on the input (no im2col), long rows that keep the GEMM busy',
     winograd: '3×3 stride-1 dense convs on planes of 28×28 and more, which fast libraries run by Winograd (this project\'s engine: F(4×4, 3×3); FLOPs stay the direct conv\'s: an effective rate)',
     depthwise: 'depthwise convs (groups = input channels): a direct kernel',
-    elementwise: 'everything else: activations, norms, sums, pooling, layout — little arithmetic per byte',
+    window: 'max and average pooling: a window slid over each plane (a direct kernel, as depthwise convs are)',
+    elementwise: 'everything else: activations, norms, sums, global pooling, layout — little arithmetic per byte',
 };
 
 export interface DeviceProfile {
@@ -89,6 +91,18 @@ export const DEVICE_PROFILES: readonly DeviceProfile[] = [
         source: 'Qualcomm Snapdragon 855: Cortex-A76 prime core at 2.84 GHz, LPDDR4X 2133 MHz (4 × 16-bit); Arm: 2 × 128-bit FMA pipes',
     },
 ];
+
+/**
+ * The class whose ceiling stands in for one a profile lacks: profiles calibrated before pointwise convs and pooling
+ * windows were measured apart counted them as dense and element-wise.
+ */
+const CEILING_FALLBACK: Partial<Record<KernelClass, KernelClass>> = { pointwise: 'dense', window: 'elementwise' };
+
+/** The rate a layer of `kernel` class is predicted at on `device`: its ceiling, else the class it was part of, else the peak. */
+export function ceilingOf(device: DeviceProfile, kernel: KernelClass): number {
+    const fallback = CEILING_FALLBACK[kernel];
+    return device.ceilings?.[kernel] ?? (fallback && device.ceilings?.[fallback]) ?? device.peakFlops;
+}
 
 /** The id `--device` and the setting use for the calibrated profile. */
 export const THIS_MACHINE = 'this-machine';

@@ -4,6 +4,7 @@
  */
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { resolveWindowAttrs } from '../ops/conv.js';
+import { familyOf } from '../ops/registry.js';
 
 /**
  * Output planes smaller than this run as im2col + GEMM. Measured with `npm run bench -- --cases conv3x3_14,conv3x3_7`
@@ -22,4 +23,16 @@ export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
     const w = resolveWindowAttrs({ inputs: [input], attrs: node.attrs }, 2);
     return w.kernel.every(k => k === 3) && w.stride.every(s => s === 1) && w.dilation.every(d => d === 1)
         && output[2] * output[3] >= MIN_OUTPUT_POSITIONS && input[1] >= 8;
+}
+
+/**
+ * Whether the engine runs `node` as one GEMM straight on its input, without im2col: a dense 1×1 conv, stride 1,
+ * unpadded (runtime/kernels/conv.ts, `pointwise`, decides the same from the conv's geometry).
+ */
+export function runsWithoutIm2col(graph: NetworkGraph, node: GraphNode): boolean {
+    if (familyOf(node.op) !== 'conv' || node.attrs.groups !== 1) return false;
+    const input = graph.tensors[node.inputs[0]].shape;
+    if (input.length < 3) return false;
+    const w = resolveWindowAttrs({ inputs: [input], attrs: node.attrs }, input.length - 2);
+    return w.kernel.every(k => k === 1) && w.stride.every(s => s === 1) && [...w.pads.begin, ...w.pads.end].every(p => p === 0);
 }

@@ -146,7 +146,7 @@ export function designInsights(graph: NetworkGraph, device: DeviceProfile, optio
     model.layers.forEach((l, i) => {
         const category = findOp(graph.nodes[i].op)?.category;
         if (l.kernel === 'depthwise') depthwise += l.seconds;
-        else if (l.kernel === 'elementwise' && category && ELEMENTWISE_CATEGORIES.has(category)) {
+        else if ((l.kernel === 'elementwise' || l.kernel === 'window') && category && ELEMENTWISE_CATEGORIES.has(category)) {
             elementwise += l.seconds;
             elementwiseFlops += l.flops;
         }

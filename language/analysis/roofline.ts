@@ -9,7 +9,8 @@
  *   time       = max(FLOPs / ceiling, bytes / bandwidth) + launch overhead
  *
  * where the ceiling is the device's peak, or the sustained rate a calibrated profile measured for the layer's kernel
- * class. The bound is the largest of the three terms: compute, memory or overhead.
+ * class (for a layer fused into a conv, the conv's). The bound is the largest of the three terms: compute, memory or
+ * overhead.
  *
  * On a device that fuses (every shipped profile: TensorRT, XNNPACK, onnxruntime and this project's engine do), a
  * batch norm right after a conv is folded into it, and a residual sum and a ReLU/ReLU6 after that run in the conv's
@@ -18,9 +19,9 @@
  */
 import { numel } from '../ops/shape-utils.js';
 import { familyOf, findOp } from '../ops/registry.js';
-import { usesWinograd } from './engine-rules.js';
+import { runsWithoutIm2col, usesWinograd } from './engine-rules.js';
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
-import type { DeviceProfile, KernelClass } from './devices.js';
+import { ceilingOf, type DeviceProfile, type KernelClass } from './devices.js';
 
 export const PRECISIONS = ['fp32', 'fp16', 'bf16', 'int8'] as const;
 export type Precision = typeof PRECISIONS[number];
@@ -72,11 +73,23 @@ function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
     return family === 'conv' && node.inputs.length > 0 && (node.attrs.groups ?? 1) === graph.tensors[node.inputs[0]].shape[1] && (node.attrs.groups ?? 1) !== 1;
 }
 
+/**
+ * Output planes from which a 1×1 conv counts as `pointwise`: its ceiling is measured on 56² and 112² maps (cli/
+ * calibrate.ts), the dense one on 14² and 7² maps; 28² lies between. MobileNetV2's expansions on 112² and 56² were
+ * predicted at twice their measured time from the dense ceiling: a GEMM over thousands of columns runs faster than
+ * one over a few dozen.
+ */
+const POINTWISE_MIN_POSITIONS = 28 * 28;
+
 export function kernelClassOf(graph: NetworkGraph, node: GraphNode): KernelClass {
     if (isDepthwise(graph, node)) return 'depthwise';
     if (usesWinograd(graph, node)) return 'winograd';
     const family = familyOf(node.op) ?? node.op;
+    if (runsWithoutIm2col(graph, node) && numel(graph.tensors[node.outputs[0]].shape.slice(2)) >= POINTWISE_MIN_POSITIONS) return 'pointwise';
     if (['conv', 'convtranspose', 'deformconv', 'linear', 'matmul'].includes(family) && node.macs > 0) return 'dense';
+    // Sliding-window pooling reads each input several times, as a depthwise conv does; a stand-alone ReLU or sum
+    // streams once. Global and adaptive pooling stream once too.
+    if (family === 'maxpool' || family === 'avgpool') return 'window';
     return 'elementwise';
 }
 
@@ -141,8 +154,11 @@ export function roofline(graph: NetworkGraph, device: DeviceProfile, options: Ro
     const fused = device.fuses ? fusedLayers(graph) : { into: new Map<number, number>(), shortcut: new Map<number, number>() };
     const layers = graph.nodes.map((node): LayerRoofline => {
         const kernel = kernelClassOf(graph, node);
-        const ceiling = device.ceilings?.[kernel] ?? device.peakFlops;
         const host = fused.into.get(node.index);
+        // A layer fused into a conv does its arithmetic in the conv's output loop, on values still in registers: at
+        // the conv's rate, not at the rate of a stand-alone pass (MobileNetV2's ReLU6s, charged at the element-wise
+        // ceiling, doubled its predicted time on a loaded machine).
+        const ceiling = ceilingOf(device, host !== undefined ? kernelClassOf(graph, graph.nodes[host]) : kernel);
         let weightBytes = 0;
         let inputBytes = 0;
         let outputBytes = 0;

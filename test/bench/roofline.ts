@@ -17,9 +17,9 @@ import * as path from 'node:path';
 import { loadConvNetFiles } from '../../language/node/load-files.js';
 import { isNetwork } from '../../language/generated/ast.js';
 import type { NetworkGraph } from '../../language/elaboration/graph.js';
-import { roofline } from '../../language/analysis/roofline.js';
+import { kernelClassOf, roofline } from '../../language/analysis/roofline.js';
 import { measureThisMachine, warmStepSeconds, describeProfile } from '../../cli/calibrate.js';
-import type { DeviceProfile } from '../../language/analysis/devices.js';
+import type { DeviceProfile, KernelClass } from '../../language/analysis/devices.js';
 
 const NETWORKS = [
     { id: 'resnet18', title: 'ResNet-18', file: 'examples/resnet18.convnet' },
@@ -66,9 +66,12 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
     return num / Math.sqrt(da * db);
 }
 
+/** One engine step: its conv (or layer) name and kernel class, with what it absorbed predicted in it. */
+interface Step { name: string; kernel: KernelClass; predicted: number; measured: number }
+
 interface Round { predicted: number; measured: number; error: number; rho: number; steps: number; unmatched: number }
 
-function compare(graph: NetworkGraph, profile: DeviceProfile, measured: { node: number; seconds: number }[]): Round & { perStep: { name: string; predicted: number; measured: number }[] } {
+function compare(graph: NetworkGraph, profile: DeviceProfile, measured: { node: number; seconds: number }[]): Round & { perStep: Step[] } {
     const model = roofline(graph, profile);
     const byName = new Map(graph.nodes.map(n => [n.name, n.index]));
     const predictedAt = new Map<number, number>();
@@ -78,7 +81,7 @@ function compare(graph: NetworkGraph, profile: DeviceProfile, measured: { node: 
     }
     const stepNodes = new Set(measured.map(m => m.node));
     const unmatched = [...predictedAt.keys()].filter(k => !stepNodes.has(k)).length;
-    const perStep = measured.map(m => ({ name: graph.nodes[m.node].name, predicted: predictedAt.get(m.node) ?? 0, measured: m.seconds }));
+    const perStep = measured.map(m => ({ name: graph.nodes[m.node].name, kernel: kernelClassOf(graph, graph.nodes[m.node]), predicted: predictedAt.get(m.node) ?? 0, measured: m.seconds }));
     const predicted = model.seconds;
     const total = measured.reduce((s, m) => s + m.seconds, 0);
     return {
@@ -98,7 +101,7 @@ async function main(): Promise<void> {
         const { documents, services } = await loadConvNetFiles([n.file]);
         graphs.push(services.analysis.NetworkAnalyzer.analyze(documents[0].parseResult.value.declarations.find(isNetwork)!).graph);
     }
-    const results = new Map<string, (Round & { perStep: { name: string; predicted: number; measured: number }[] })[]>(NETWORKS.map(n => [n.id, []]));
+    const results = new Map<string, (Round & { perStep: Step[] })[]>(NETWORKS.map(n => [n.id, []]));
     const profiles: DeviceProfile[] = [];
     const loadBefore = os.loadavg()[0];
     for (let round = 0; round < rounds; round++) {
@@ -131,6 +134,13 @@ async function main(): Promise<void> {
         const last = r[Math.floor(r.length / 2)];
         const worst = [...last.perStep].sort((a, b) => Math.abs(b.predicted - b.measured) - Math.abs(a.predicted - a.measured)).slice(0, 3);
         lines.push(`${''.padEnd(20)} largest step gaps: ${worst.map(w => `${w.name} ${fmt(w.predicted)} vs ${fmt(w.measured)}`).join('; ')}`);
+        // Which ceiling is off: the steps' times summed per kernel class (the middle round).
+        const byKernel = new Map<KernelClass, { predicted: number; measured: number; steps: number }>();
+        for (const step of last.perStep) {
+            const k = byKernel.get(step.kernel) ?? { predicted: 0, measured: 0, steps: 0 };
+            byKernel.set(step.kernel, { predicted: k.predicted + step.predicted, measured: k.measured + step.measured, steps: k.steps + 1 });
+        }
+        lines.push(`${''.padEnd(20)} by kernel class, predicted vs measured: ${[...byKernel].map(([k, v]) => `${k} (${v.steps}) ${fmt(v.predicted)} vs ${fmt(v.measured)}`).join('; ')}`);
         summary[n.id] = { predictedMs: median(field('predicted')) * 1e3, measuredMs: median(field('measured')) * 1e3, error: median(field('error')), spearman: median(field('rho')), rounds: r.map(({ perStep: _p, ...x }) => x) };
     }
     process.stdout.write(`${lines.join('\n')}\n`);
