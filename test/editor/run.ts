@@ -32,6 +32,7 @@ import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, createProfile, OUTPUT, requireSuite, ROOT, SUITE, type Profile } from './profile.js';
 import { checkWebviewPages } from './webview-pages.js';
+import { checkIsolatedRun } from './isolated-run.js';
 
 const CODE_SERVER_VERSION = '4.139.1';
 const INSTALL = process.env.CONVNET_EDITOR_HOME ?? path.join(os.homedir(), '.cache', 'convnet-editor');
@@ -671,6 +672,10 @@ async function main(): Promise<number> {
                     results.web = await runSuite({ name: 'web', output, profileRoot: root, profile, extensionRoot, developmentPath: extensionRoot, folderUri: VIRTUAL_FOLDER,
                         // Inside the extension's folder: VS Code runs a test module in the extension host of the extension holding it.
                         suite: path.join(extensionRoot, path.relative(ROOT, WEB_SUITE)) }, timings);
+                    // The workbench above is not cross-origin isolated; the run worker's threads need a page that is.
+                    const isolated = await checkIsolatedRun(CHROMIUM);
+                    console.log(`[web] ${isolated.ok ? 'ok  ' : 'FAIL'} the run worker on threads in a cross-origin isolated page (${isolated.ms} ms)${isolated.ok ? `: ${isolated.message}` : `\n${isolated.message.replace(/^/gm, '    ')}`}`);
+                    if (!isolated.ok) results.web = 1;
                 } catch (e) {
                     console.error(`[editor] web: ${e instanceof Error ? e.message : String(e)}`);
                     results.web = 1;
