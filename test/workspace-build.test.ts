@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DocumentState, EmptyFileSystem, URI, type FileSystemNode, type FileSystemProvider } from 'langium';
+import { DocumentState, EmptyFileSystemProvider, URI, type FileSystemNode, type FileSystemProvider } from 'langium';
 import { LspSession, ROOT } from './lsp-client.js';
 import { createConvNetLspServices } from '../server/services.js';
 import type { Model } from '../language/generated/ast.js';
@@ -33,7 +33,7 @@ async function openAtStart(workspace: string): Promise<{ ms: number; errors: str
         const file = path.join(workspace, OPENED);
         const diagnostics = await session.open(file, fs.readFileSync(file, 'utf8'));
         const ms = performance.now() - start;
-        return { ms, errors: diagnostics.filter(d => d.severity === 1).map(d => d.message), publishedBefore: session.firstPublished.indexOf(session.firstPublished.find(u => u.endsWith(OPENED))!) };
+        return { ms, errors: diagnostics.filter(d => d.severity === 1).map(d => (typeof d.message === 'string' ? d.message : d.message.value)), publishedBefore: session.firstPublished.indexOf(session.firstPublished.find(u => u.endsWith(OPENED))!) };
     } finally {
         await session.stop();
     }
@@ -60,14 +60,14 @@ describe('a file that cannot be read when the workspace is built', () => {
             ['/ws/main.convnet', 'import "./gone.convnet"\nnetwork Main(input: [1, 3, 8, 8]) {\n  return input -> conv(4, kernel: 3, padding: 1)\n}\n'],
             ['/ws/gone.convnet', ''],
         ]);
-        const fileSystem: FileSystemProvider = {
-            ...EmptyFileSystem.fileSystemProvider(),
+        // Listed when the workspace is read, gone when it is built.
+        const fileSystem: FileSystemProvider = Object.assign(new EmptyFileSystemProvider(), {
             readDirectory: async (): Promise<FileSystemNode[]> => [...files.keys()].map(f => ({ isFile: true, isDirectory: false, uri: URI.file(f) })),
-            readFile: async (uri: URI) => {
+            readFile: async (uri: URI): Promise<string> => {
                 if (uri.path.endsWith('gone.convnet')) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${uri.fsPath}'`), { code: 'ENOENT' });
                 return files.get(uri.path) ?? '';
             },
-        };
+        });
         const { shared } = createConvNetLspServices({ fileSystemProvider: () => fileSystem });
         await shared.workspace.WorkspaceManager.initializeWorkspace([{ name: 'ws', uri: URI.file('/ws').toString() }]);
         const main = shared.workspace.LangiumDocuments.getDocument(URI.file('/ws/main.convnet'))!;
