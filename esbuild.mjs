@@ -21,6 +21,7 @@ const entries = [
     { in: 'test/bench/scale.ts', out: 'bench-scale' },
     { in: 'test/bench/roofline.ts', out: 'bench-roofline' },
     { in: 'test/bench/thresholds.ts', out: 'bench-thresholds' },
+    { in: 'test/bench/plain-memory.ts', out: 'bench-plain-memory' },
     // The speed benchmark loads its peers from node_modules at run time (native and WebAssembly binaries).
     { in: 'test/bench/speed.ts', out: 'bench-speed', external: ['onnxruntime-node', 'onnxruntime-web', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'] },
     // Tests inside a real editor: the extension-host suite and its two launchers (see test/editor/run.ts).
