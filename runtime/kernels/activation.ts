@@ -7,15 +7,6 @@ import { normalizeDim } from '../../language/ops/tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
-/** A kernel applying `f` to every element. */
-function elementwise(f: (v: number) => number): Kernel {
-    return ctx => {
-        const x = ctx.inputs[0].data;
-        const y = ctx.outputs[0].data;
-        for (let i = 0; i < x.length; i++) y[i] = f(x[i]);
-    };
-}
-
 const copyKernel: Kernel = ctx => ctx.outputs[0].data.set(ctx.inputs[0].data);
 
 // erfc(x) by FreeBSD/Sun fdlibm's rational approximations (s_erf.c), accurate to about 1 ulp in float64. JavaScript
@@ -110,34 +101,60 @@ function softmax(log: boolean): Kernel {
     };
 }
 
-const leakyrelu: Kernel = ctx => {
-    const slope = ctx.node.attrs.negative_slope as number;
-    elementwise(v => (v > 0 ? v : v * slope))(ctx);
-};
+type Pointwise = 'relu' | 'relu6' | 'leakyrelu' | 'elu' | 'sigmoid' | 'tanh' | 'hardswish' | 'hardsigmoid' | 'silu' | 'gelu';
 
-const elu: Kernel = ctx => {
-    const alpha = ctx.node.attrs.alpha as number;
-    elementwise(v => (v > 0 ? v : alpha * Math.expm1(v)))(ctx);
-};
-
-const gelu: Kernel = ctx => {
-    const f = ctx.node.attrs.approximate === 'tanh'
-        ? (v: number) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)))
-        : (v: number) => 0.5 * v * erfc(-v * SQRT1_2);
-    elementwise(f)(ctx);
-};
+/**
+ * An activation applied to every element. Each has its own loop, a case of the switch: V8 keeps one set of type
+ * feedback for every closure made at one place, so a shared loop `y[i] = f(x[i])` saw every activation's `f`,
+ * inlined none and called each through a megamorphic site — a ReLU on 64×112² took 7 ms instead of 0.8 once
+ * another activation had run, SiLU 15 ms.
+ */
+function pointwise(op: Pointwise): Kernel {
+    return ctx => {
+        const x = ctx.inputs[0].data;
+        const y = ctx.outputs[0].data;
+        const n = x.length;
+        const attrs = ctx.node.attrs;
+        switch (op) {
+            case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 || v !== v ? v : 0; } break;
+            case 'relu6': for (let i = 0; i < n; i++) y[i] = relu6(x[i]); break;
+            case 'leakyrelu': {
+                const slope = attrs.negative_slope as number;
+                for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 ? v : v * slope; }
+                break;
+            }
+            case 'elu': {
+                const alpha = attrs.alpha as number;
+                for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 ? v : alpha * Math.expm1(v); }
+                break;
+            }
+            case 'sigmoid': for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-x[i])); break;
+            case 'tanh': for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]); break;
+            case 'hardswish': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = (v * relu6(v + 3)) / 6; } break;
+            case 'hardsigmoid': for (let i = 0; i < n; i++) y[i] = relu6(x[i] + 3) / 6; break;
+            case 'silu': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v / (1 + Math.exp(-v)); } break;
+            case 'gelu':
+                if (attrs.approximate === 'tanh') {
+                    for (let i = 0; i < n; i++) { const v = x[i]; y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))); }
+                } else {
+                    for (let i = 0; i < n; i++) { const v = x[i]; y[i] = 0.5 * v * erfc(-v * SQRT1_2); }
+                }
+                break;
+        }
+    };
+}
 
 export const activationKernels: OpTable<Kernel> = {
-    relu: elementwise(v => (v > 0 || v !== v ? v : 0)),
-    relu6: elementwise(relu6),
-    leakyrelu,
-    elu,
-    sigmoid: elementwise(v => 1 / (1 + Math.exp(-v))),
-    tanh: elementwise(Math.tanh),
-    hardswish: elementwise(v => (v * relu6(v + 3)) / 6),
-    hardsigmoid: elementwise(v => relu6(v + 3) / 6),
-    silu: elementwise(v => v / (1 + Math.exp(-v))),
-    gelu,
+    relu: pointwise('relu'),
+    relu6: pointwise('relu6'),
+    leakyrelu: pointwise('leakyrelu'),
+    elu: pointwise('elu'),
+    sigmoid: pointwise('sigmoid'),
+    tanh: pointwise('tanh'),
+    hardswish: pointwise('hardswish'),
+    hardsigmoid: pointwise('hardsigmoid'),
+    silu: pointwise('silu'),
+    gelu: pointwise('gelu'),
     softmax: softmax(false),
     logsoftmax: softmax(true),
     dropout: copyKernel,
