@@ -391,6 +391,7 @@ export class PreparedNetwork {
                     compute: this.compute,
                     clamp: step.clamp,
                     packedWeight: step.packedWeight,
+                    transposedWeight: step.transposedWeight,
                     residual: step.residual === undefined ? undefined : this.view(step.residual),
                 });
             } catch (e) {

@@ -17,7 +17,7 @@
  * packed for the GEMM once, here, rather than on every run.
  */
 import { familyOf } from '../language/ops/registry.js';
-import { convKernel } from './kernels/conv.js';
+import { convKernel, transposeGroupWeights } from './kernels/conv.js';
 import { findKernel } from './kernels/index.js';
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
@@ -42,6 +42,8 @@ export interface Step {
     readonly params: Readonly<Record<string, Float32Array>>;
     /** The weight is in the engine's packed GEMM layout (see Compute.packInPlace). */
     readonly packedWeight?: boolean;
+    /** A transposed conv's weight is transposed per group, as its GEMM takes it (see transposeGroupWeights). */
+    readonly transposedWeight?: boolean;
     /** Clamp applied to the output (an absorbed ReLU: [0, ∞); ReLU6: [0, 6]). */
     readonly clamp?: { readonly lo: number; readonly hi: number };
 }
@@ -154,6 +156,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         // The fast engine runs large 3×3 stride-1 convs by Winograd F(4×4, 3×3), on weights transformed once here,
         // and other dense convs on weights packed once for its GEMM (in place: the packed copy is the same size).
         let packed = false;
+        let transposed = false;
         if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
             const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
             params.winograd = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
@@ -163,6 +166,15 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             const [cout] = node.params.find(p => p.name === 'weight')!.shape;
             packed = options.compute.packInPlace(weight, cout, weight.length / cout, options.scratch);
             if (packed) params.weight = weight;
+        } else if (options.compute.kind === 'fast' && familyOf(node.op) === 'convtranspose' && options.scratch.length >= params.weight.length) {
+            // Transposed once here instead of on every run, in place through the scratch (no second copy).
+            const weight = params.weight !== mine.weight ? params.weight : own(params.weight);
+            const [cin] = node.params.find(p => p.name === 'weight')!.shape;
+            const groups = node.attrs.groups as number;
+            transposeGroupWeights(weight, groups, cin / groups, weight.length / cin, options.scratch);
+            weight.set(options.scratch.subarray(0, weight.length));
+            params.weight = weight;
+            transposed = true;
         }
         const activation = absorbed.find(n => CLAMPS[n.op]);
         steps.push({
@@ -173,6 +185,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             outputs: current.outputs,
             params,
             packedWeight: packed,
+            transposedWeight: transposed,
             clamp: activation ? CLAMPS[activation.op] : undefined,
         });
     }

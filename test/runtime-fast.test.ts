@@ -233,6 +233,32 @@ describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2c
     });
 });
 
+describe('transposed convs on weights transposed once, when the run is prepared', () => {
+    const cases = [
+        { name: '4×4/2, 16→8', text: 'network T(input: [1, 16, 14, 14]) {\n  return input -> convtranspose(8, kernel: 4, stride: 2, padding: 1)\n}\n' },
+        { name: 'groups 2, 3×3/2, output_padding 1, batch 2', text: 'network T(input: [2, 8, 9, 7]) {\n  return input -> convtranspose(6, kernel: 3, stride: 2, padding: 1, output_padding: 1, groups: 2)\n}\n' },
+    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-convtranspose-'));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    it.each(cases)('$name: the reference path\'s output, on every warm run', async ({ name, text }) => {
+        const file = path.join(dir, `${cases.findIndex(c => c.name === name)}.convnet`);
+        fs.writeFileSync(file, text);
+        const { documents, services } = await loadConvNetFiles([file]);
+        expect(documents[0].diagnostics?.filter(d => d.severity === 1).map(d => d.message)).toEqual([]);
+        const graph = services.analysis.NetworkAnalyzer.analyze(documents[0].parseResult.value.declarations.find(isNetwork)!).graph;
+        const inputs = randomInputs(graph, 5);
+        const parameters = initializeParameters(graph, 5);
+        const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' }).outputs.get(graph.outputs[0].name)!.data;
+        for (const threads of [1, 2]) {
+            // Profiled: the prepared network runs again (warm), on the same transposed weights.
+            const fast = runNetwork(graph, inputs, parameters, { threads, profile: true });
+            expect(relativeError(fast.outputs.get(graph.outputs[0].name)!.data, reference)).toBeLessThan(1e-5);
+        }
+        // The caller's weights are not the ones transposed.
+        expect(relativeError(runNetwork(graph, inputs, parameters, { engine: 'reference' }).outputs.get(graph.outputs[0].name)!.data, reference)).toBe(0);
+    });
+});
+
 /** Every `.convnet` file under examples/ (blocks/ only holds imported blocks). */
 const EXAMPLE_FILES = fs.readdirSync(path.join(ROOT, 'examples')).filter(f => f.endsWith('.convnet')).sort();
 

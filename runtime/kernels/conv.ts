@@ -147,14 +147,11 @@ export const convTransposeKernel: Kernel = ctx => {
     const Pin = outputPositions(g);
     const outPlane = g.input[0] * g.input[1] * g.input[2];
     const rows = coutG * K;
-    // Wᵀ of each group: [C_out/g·K × C_in/g], transposed once per call.
-    const weightT = ctx.workspace.get('weightT', groups * rows * cinG);
-    const weight = ctx.params.weight;
-    for (let grp = 0; grp < groups; grp++) {
-        for (let ci = 0; ci < cinG; ci++) {
-            const src = (grp * cinG + ci) * rows;
-            for (let r = 0; r < rows; r++) weightT[grp * rows * cinG + r * cinG + ci] = weight[src + r];
-        }
+    // Wᵀ of each group: [C_out/g·K × C_in/g] — transposed when the run was prepared (runtime/fusion.ts), else here.
+    let weightT = ctx.params.weight;
+    if (!ctx.transposedWeight) {
+        weightT = ctx.workspace.get('weightT', groups * rows * cinG);
+        transposeGroupWeights(ctx.params.weight, groups, cinG, rows, weightT);
     }
     const cols = ctx.workspace.get('im2col', rows * Pin);
     y.data.fill(0);
@@ -166,6 +163,19 @@ export const convTransposeKernel: Kernel = ctx => {
     }
     addBias(y.data, ctx.params.bias, batch, cout, outPlane);
 };
+
+/**
+ * A transposed conv's weight [C_in, C_out/g·K] (PyTorch's layout, K taps per output channel) as the GEMM takes it:
+ * per group, Wᵀ [C_out/g·K × C_in/g], written to `out` (not `weight` itself).
+ */
+export function transposeGroupWeights(weight: Float32Array, groups: number, cinG: number, rows: number, out: Float32Array): void {
+    for (let grp = 0; grp < groups; grp++) {
+        for (let ci = 0; ci < cinG; ci++) {
+            const src = (grp * cinG + ci) * rows;
+            for (let r = 0; r < rows; r++) out[grp * rows * cinG + r * cinG + ci] = weight[src + r];
+        }
+    }
+}
 
 /**
  * Value of the image plane at a fractional position, bilinearly interpolated, 0 outside — exactly as

@@ -18,6 +18,8 @@ export interface KernelContext {
     readonly clamp?: { readonly lo: number; readonly hi: number };
     /** The weight is packed for the engine's GEMM (runtime/fusion.ts): pass `packedA`. */
     readonly packedWeight?: boolean;
+    /** A transposed conv's weight is already transposed per group (runtime/kernels/conv.ts's transposeGroupWeights). */
+    readonly transposedWeight?: boolean;
     /** A residual sum absorbed into this conv (runtime/fusion.ts): add this tensor, shaped as the output, before the clamp. */
     readonly residual?: Tensor;
 }
