@@ -49,7 +49,7 @@ const WINDOW_2D = {
 
 /** Each job's arguments; the AssemblyScript struct of `fooBar` is `FooBarJob`, its kind `JOB_FOO_BAR`. */
 export const JOBS = {
-    /** `count` GEMMs of one shape (Winograd's 16), operands `aStride`, `bStride`, `cStride` bytes apart. */
+    /** `count` GEMMs of one shape (Winograd's 36), operands `aStride`, `bStride`, `cStride` bytes apart. */
     gemm: {
         m: 'i32', n: 'i32', k: 'i32', a: 'usize', lda: 'i32', b: 'usize', ldb: 'i32', c: 'usize', ldc: 'i32',
         flags: 'i32', bias: 'usize', lo: 'f32', hi: 'f32', residual: 'usize',
