@@ -116,7 +116,19 @@ function pointwise(op: Pointwise): Kernel {
         const n = x.length;
         const attrs = ctx.node.attrs;
         switch (op) {
-            case 'relu': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 || v !== v ? v : 0; } break;
+            case 'relu': {
+                // On the float's bits: a set sign bit clears them (b & ~(b >> 31)), with no comparison to
+                // mispredict; a NaN keeps its value whatever its sign (PyTorch's ReLU propagates it).
+                const xBits = new Int32Array(x.buffer, x.byteOffset, n);
+                const yBits = new Int32Array(y.buffer, y.byteOffset, n);
+                for (let i = 0; i < n; i++) {
+                    const v = x[i];
+                    const b = xBits[i];
+                    yBits[i] = b & ~(b >> 31);
+                    if (v !== v) y[i] = v;
+                }
+                break;
+            }
             case 'relu6': for (let i = 0; i < n; i++) y[i] = relu6(x[i]); break;
             case 'leakyrelu': {
                 const slope = attrs.negative_slope as number;
