@@ -67,6 +67,10 @@ export interface Compute {
     reserve(bytes: number): void;
     /** Bytes obtained through `allocate` (and the engine's own scratch) so far. */
     readonly allocatedBytes: number;
+    /** Parts of split jobs that worker threads ran since the engine started: 0 on one thread (see runtime/wasm/threads.ts). */
+    readonly workerParts: number;
+    /** Settles when the engine's worker threads have started (ThreadTeam.started); a browser run awaits it. */
+    readonly started: Promise<void>;
     /** Releases threads; the arrays stay readable. */
     dispose(): void;
 }
@@ -106,6 +110,8 @@ function typescriptEngine(kind: Compute['kind'], description: string, winograd: 
         },
         holds: () => true,
         moves: 0,
+        workerParts: 0,
+        started: Promise.resolve(),
         current: array => array,
         reserve: () => {},
         get allocatedBytes() { return allocated; },

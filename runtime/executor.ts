@@ -93,6 +93,8 @@ export interface RunResult {
     readonly captured: Map<number, Tensor>;
     /** What computed: "wasm relaxed-simd, 2 threads" or "typescript". */
     readonly engine: string;
+    /** Parts of this run's split jobs (and its warm runs') that worker threads ran (0 on one thread): the threads took part. */
+    readonly workerParts: number;
 }
 
 export interface MemoryEstimate {
@@ -191,8 +193,10 @@ export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tens
     try {
         const result = prepared.run(inputs, { onProgress: options.onProgress, signal: options.signal });
         if (!options.profile) return result;
+        const workerPartsBefore = prepared.workerParts;
         const warm = prepared.profile(inputs, result.totalMs, options.signal);
-        return { ...result, timings: warm.timings, profile: { runs: warm.runs, totalMs: warm.totalMs } };
+        const workerParts = result.workerParts + prepared.workerParts - workerPartsBefore;
+        return { ...result, timings: warm.timings, profile: { runs: warm.runs, totalMs: warm.totalMs }, workerParts };
     } finally {
         prepared.dispose();
     }
@@ -332,6 +336,11 @@ export class PreparedNetwork {
         return tensor;
     }
 
+    /** Parts of split jobs the engine's worker threads have run so far (Compute.workerParts). */
+    get workerParts(): number {
+        return this.compute.workerParts;
+    }
+
     run(inputs: ReadonlyMap<string, Tensor>, options: Pick<RunOptions, 'onProgress' | 'signal' | 'profile'> = {}): RunResult {
         const graph = this.graph;
         for (const port of graph.inputs) {
@@ -347,6 +356,7 @@ export class PreparedNetwork {
         const timings: NodeTiming[] | undefined = options.profile ? [] : undefined;
         const captured = new Map<number, Tensor>();
         const start = performance.now();
+        const workerPartsBefore = this.compute.workerParts;
         const total = graph.nodes.length;
         for (let index = 0; index < this.stepList.length; index++) {
             const step = this.stepList[index];
@@ -367,7 +377,10 @@ export class PreparedNetwork {
             const t = this.view(port.tensor);
             outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
         }
-        return { outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured, engine: this.compute.description };
+        return {
+            outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured,
+            engine: this.compute.description, workerParts: this.compute.workerParts - workerPartsBefore,
+        };
     }
 
     /**

@@ -65,6 +65,8 @@ describe('threads that outnumber the cores (workers descheduled mid-job, waking 
             compute.gemm(m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
             expect(relativeError(c, expected), `job ${job}: ${m}×${n}×${k}`).toBeLessThan(1e-5);
         }
+        // The workers took part: parts they ran are counted in the job block.
+        expect(compute.workerParts).toBeGreaterThan(0);
     });
 });
 

@@ -92,3 +92,20 @@ describe('runtime kernels match PyTorch (relative error ≤ 1e-4 of the output\'
         expect(missing).toEqual([]);
     });
 });
+
+describe('ReLU at the edges of float32, as torch.relu', () => {
+    // torch.relu(torch.tensor([nan, -nan, -inf, inf, -0., -1e-30, 2.5])) → [nan, nan, 0, inf, -0., 0, 2.5]
+    // (torch 1.13): NaN propagates whatever its sign bit; a zero's sign is not compared here (0 == -0).
+    const negativeNaN = new Float32Array(new Uint32Array([0xffc00000]).buffer)[0];
+    const given = [NaN, negativeNaN, -Infinity, Infinity, -0, -1e-30, 2.5];
+    const expected = [NaN, NaN, 0, Infinity, 0, 0, 2.5];
+    it.each(['reference', 'fast'] as const)('on the %s engine', async engine => {
+        const graph = analyzeNetwork(await parse('network R(input: [1, 7]) {\n  return input -> relu\n}\n')).graph;
+        const input = new Tensor([1, 7], Float32Array.from(given));
+        const out = [...runNetwork(graph, new Map([['input', input]]), new Map(), { engine }).outputs.values()][0].data;
+        expected.forEach((value, i) => {
+            if (Number.isNaN(value)) expect(out[i], `element ${i}`).toBeNaN();
+            else expect(out[i] === value, `element ${i}: ${out[i]} for ${given[i]}`).toBe(true);
+        });
+    });
+});

@@ -60,6 +60,7 @@ export function executeRun(loaded: LoadedRun, request: RunRequest, options: Exec
         input: request.input.kind === 'random' ? `seeded random (seed ${request.seed})` : path.basename(request.input.path),
         memoryBytes: loaded.plannedBytes,
         engine: result.engine,
+        workerParts: result.workerParts,
     };
 }
 

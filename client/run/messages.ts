@@ -43,6 +43,8 @@ export type FromWorker =
         readonly memoryBytes: number;
         /** What computed: "wasm relaxed-simd, 2 threads", "wasm simd (plain memory), 1 thread", "typescript …". */
         readonly engine: string;
+        /** Parts of the run's split jobs that worker threads ran (runtime/executor.ts RunResult). */
+        readonly workerParts: number;
     }
     | { readonly type: 'layer'; readonly node: number; readonly shape: readonly number[]; readonly data: Float32Array }
     | { readonly type: 'cancelled'; readonly message: string }

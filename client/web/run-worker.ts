@@ -21,13 +21,16 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
     self.postMessage(message, transfer);
 }
 
-function start(message: StartWebRun): void {
+async function start(message: StartWebRun): Promise<void> {
     loaded?.dispose();
     loaded = undefined;
     forgetFiles();
     for (const file of message.files) provideFile(file.name, file.bytes);
     loaded = loadRun(message);
     forgetFiles(); // the weights now live in the engine; the input's tensor was made
+    // A Web Worker this one made starts only while this one is idle: without the wait, the engine's threads would
+    // start after the run, which runs synchronously to the end.
+    await loaded.compute.started;
     let lastPost = 0;
     post(executeRun(loaded, message, {
         onProgress: (done, total, layer) => {
@@ -46,9 +49,9 @@ function capture(node: number): void {
     post({ type: 'layer', node, shape: tensor.shape, data: tensor.data }, [tensor.data.buffer as ArrayBuffer]);
 }
 
-self.onmessage = ({ data: message }) => {
+self.onmessage = async ({ data: message }) => {
     try {
-        if (message.type === 'start') start(message);
+        if (message.type === 'start') await start(message);
         else capture(message.node);
     } catch (e) {
         if (e instanceof RunCancelled) post({ type: 'cancelled', message: e.message });

@@ -187,6 +187,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         current: array => memory.current(array),
         reserve: bytes => memory.reserve(bytes),
         get allocatedBytes() { return memory.allocatedBytes; },
+        get workerParts() { return team.workerParts; },
+        started: team.started,
         dispose: () => team.dispose(),
     };
 }

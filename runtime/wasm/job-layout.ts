@@ -40,6 +40,8 @@ export const JOB_HEADER = {
      */
     ticketLow: 'i32',
     ticketHigh: 'i32',
+    /** Parts the worker threads (not the caller) have run since the team started: that they take any at all. */
+    workerParts: 'i32',
 } as const satisfies Layout;
 
 /** The geometry of a 2-D sliding window (kernel, stride, dilation, padding before), shared by several jobs. */

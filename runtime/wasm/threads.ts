@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory } from './instance.js';
 import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
-const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET } = HEADER_SLOT;
+const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET, workerParts: WORKER_PARTS } = HEADER_SLOT;
 
 /** Checks of a flag before a thread sleeps on it: a few microseconds, less than waking from Atomics.wait costs. */
 const SPIN = 2000;
@@ -69,7 +69,7 @@ const kernels = new WebAssembly.Instance(module, { env: { memory, abort() { thro
 const control = new Int32Array(memory.buffer, job, ${JOB_SLOTS});
 const ticket = new BigUint64Array(memory.buffer, job + ${TICKET * 4}, 1);
 const takeParts = ${takeParts.toString()};
-const runPart = (part, count) => kernels.runPart(job, part, count, thread);
+const runPart = (part, count) => { kernels.runPart(job, part, count, thread); Atomics.add(control, ${WORKER_PARTS}, 1); };
 let seen = 0;
 for (;;) {
     for (let spin = 0; spin < ${SPIN} && Atomics.load(control, ${GENERATION}) === seen; spin++);
@@ -122,6 +122,12 @@ export class ThreadTeam {
     private generation = 0;
     /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
+    /**
+     * Settles when every worker has started (or failed to). Jobs never wait for it — the caller takes the parts a
+     * worker cannot — but a browser starts a worker's script only when the page or worker that made it is idle,
+     * so a run there awaits it first, or its workers start after it is over.
+     */
+    readonly started: Promise<void>;
 
     /**
      * `threads` threads in all (the caller and threads − 1 workers), each with `scratchBytes` of scratch. A plain
@@ -136,6 +142,7 @@ export class ThreadTeam {
         this.takeViews();
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
+        const online: Promise<void>[] = [];
         for (let thread = 1; thread < this.threads; thread++) {
             const worker = new Worker(workerSource, {
                 eval: true,
@@ -143,9 +150,13 @@ export class ThreadTeam {
             });
             // An idle team must not keep the process alive, and a worker error must not go unseen.
             worker.unref();
-            worker.on('error', error => { console.error(`convnet runtime worker ${thread} failed:`, error); });
+            online.push(new Promise(resolve => {
+                worker.on('online', resolve);
+                worker.on('error', error => { console.error(`convnet runtime worker ${thread} failed:`, error); resolve(); });
+            }));
             this.workers.push(worker);
         }
+        this.started = Promise.all(online).then(() => undefined);
     }
 
     /** Views of the job block, taken again after a plain memory moved (grew): the old ones read as empty. */
@@ -204,6 +215,12 @@ export class ThreadTeam {
         }
         const finished = performance.now();
         backoff.note(finished - callerDone, finished - started, callerParts, parts);
+    }
+
+    /** Parts of split jobs the workers have run since the team started (0 on one thread). */
+    get workerParts(): number {
+        if (this.control.buffer !== this.memory.memory.buffer) this.takeViews();
+        return Atomics.load(this.control, WORKER_PARTS);
     }
 
     /** Stops the workers (the memory stays usable from the calling thread). */

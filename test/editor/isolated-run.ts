@@ -52,7 +52,7 @@ export async function checkIsolatedRun(chromiumPath: string): Promise<IsolatedRu
         });
         const page = await context.newPage();
         // Errors the page or its run worker log. (Not the run's own threads': a thread that fails to start leaves every
-        // part to the caller and is not seen here — the outputs stay right, the engine still names its threads.)
+        // part to the caller, with the outputs still right — the count of parts the workers ran below shows it.)
         const errors: string[] = [];
         const onConsole = (message: ConsoleMessage) => { if (message.type() === 'error') errors.push(message.text()); };
         page.on('console', onConsole);
@@ -74,6 +74,7 @@ export async function checkIsolatedRun(chromiumPath: string): Promise<IsolatedRu
         const web = answer.reply as RunDone;
         const threads = Math.max(1, answer.cores);
         check(new RegExp(`^wasm (relaxed-simd|simd), ${threads} threads?$`).test(web.engine), `the run computed on ${web.engine}, not the WebAssembly kernels on ${threads} threads`);
+        check(threads === 1 || web.workerParts > 0, `the Web Workers ran none of the run's parts (the calling thread ran them all): ${web.engine}${errors.length ? `; errors: ${errors.join('; ')}` : ''}`);
         check(errors.length === 0, `errors in the page: ${errors.join('; ')}`);
         const [ours, theirs] = [web.outputs[0], desktop.outputs[0]];
         check(JSON.stringify(ours.top5?.map(t => t.index)) === JSON.stringify(theirs.top5?.map(t => t.index)), `top 5 ${JSON.stringify(ours.top5?.map(t => t.index))} ≠ the desktop's ${JSON.stringify(theirs.top5?.map(t => t.index))}`);
