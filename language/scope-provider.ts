@@ -7,7 +7,8 @@
  * what is visible (completion, "did you mean") is lazy, nearest first, and reads each name once.
  */
 import {
-    AstUtils, DefaultScopeProvider, EMPTY_SCOPE, stream, type AstNode, type AstNodeDescription, type ReferenceInfo, type Scope, type ScopeProvider, type Stream,
+    AstUtils, DefaultScopeProvider, DocumentState, EMPTY_SCOPE, stream,
+    type AstNode, type AstNodeDescription, type LangiumCoreServices, type ReferenceInfo, type Scope, type ScopeProvider, type Stream,
 } from 'langium';
 import {
     isAssignment, isBlock, isBody, isForItem, isModel, isNetwork, isParam, isParamDecl, type Body, type Model, type Param, type ParamDecl, type TensorDecl,
@@ -26,6 +27,15 @@ interface BodyIndex {
 
 export class ConvNetScopeProvider extends DefaultScopeProvider {
     private readonly bodyIndexes = new WeakMap<Body, BodyIndex>();
+
+    constructor(services: LangiumCoreServices) {
+        super(services);
+        // The cached scopes are read from the index, so a file indexed since makes them stale. Langium clears them
+        // when a build starts; the language server builds the open files first and the rest after
+        // (server/open-first-builder.ts), and a reference read in between (a check on the open file looking at a
+        // file not yet indexed) would keep that file's imports empty for the rest of the build.
+        services.shared.workspace.DocumentBuilder.onDocumentPhase(DocumentState.IndexedContent, () => this.globalScopeCache.clear());
+    }
 
     override getScope(context: ReferenceInfo): Scope {
         const outer = this.importScope(context.container);
