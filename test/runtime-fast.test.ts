@@ -11,7 +11,6 @@
  * - the TypeScript fallback (the fast plan on TypeScript kernels) on three examples, equal likewise.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,11 +28,18 @@ import { runNetwork } from '../runtime/executor.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../io/inputs.js';
-import { relativeError } from './helpers.js';
+import { analyzeNetwork, parse, relativeError } from './helpers.js';
 import { smallerExample } from './export-cases.js';
 import { usesWinograd } from '../runtime/winograd.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The graph of a file's first network; the file must have no errors. */
+async function graphOf(text: string): Promise<NetworkGraph> {
+    const parsed = await parse(text);
+    expect(parsed.errors.map(e => e.message)).toEqual([]);
+    return analyzeNetwork(parsed).graph;
+}
 
 function fill(array: Float32Array, seed: number): Float32Array {
     new SeededRandom(seed).fillUniform(array, -1, 1);
@@ -207,14 +213,8 @@ describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2c
         { name: 'odd 59×61, no padding, batch 2', text: 'network A(input: [2, 9, 61, 63]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
         { name: 'asymmetric padding ((1, 0), (2, 1)), residual + ReLU6', text: 'network A(x: [1, 12, 58, 57], shortcut: [1, 12, 57, 58]) {\n  y = x -> conv(12, kernel: 3, padding: ((1, 0), (2, 1))) -> batchnorm\n  return relu6(shortcut + y)\n}\n' },
     ];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-winograd-'));
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-    it.each(cases)('$name', async ({ name, text }) => {
-        const file = path.join(dir, `${cases.findIndex(c => c.name === name)}.convnet`);
-        fs.writeFileSync(file, text);
-        const { documents, services } = await loadConvNetFiles([file]);
-        expect(documents[0].diagnostics?.filter(d => d.severity === 1).map(d => d.message)).toEqual([]);
-        const graph = services.analysis.NetworkAnalyzer.analyze(documents[0].parseResult.value.declarations.find(isNetwork)!).graph;
+    it.each(cases)('$name', async ({ text }) => {
+        const graph = await graphOf(text);
         const conv = graph.nodes.find(n => n.op === 'conv')!;
         expect(usesWinograd(graph, conv)).toBe(true);
         const inputs = randomInputs(graph, 3);
@@ -240,14 +240,8 @@ describe('transposed convs on weights transposed once, when the run is prepared'
         { name: '4×4/2, 16→8', text: 'network T(input: [1, 16, 14, 14]) {\n  return input -> convtranspose(8, kernel: 4, stride: 2, padding: 1)\n}\n' },
         { name: 'groups 2, 3×3/2, output_padding 1, batch 2', text: 'network T(input: [2, 8, 9, 7]) {\n  return input -> convtranspose(6, kernel: 3, stride: 2, padding: 1, output_padding: 1, groups: 2)\n}\n' },
     ];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-convtranspose-'));
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-    it.each(cases)('$name: the reference path\'s output, on every warm run', async ({ name, text }) => {
-        const file = path.join(dir, `${cases.findIndex(c => c.name === name)}.convnet`);
-        fs.writeFileSync(file, text);
-        const { documents, services } = await loadConvNetFiles([file]);
-        expect(documents[0].diagnostics?.filter(d => d.severity === 1).map(d => d.message)).toEqual([]);
-        const graph = services.analysis.NetworkAnalyzer.analyze(documents[0].parseResult.value.declarations.find(isNetwork)!).graph;
+    it.each(cases)('$name: the reference path\'s output, on every warm run', async ({ text }) => {
+        const graph = await graphOf(text);
         const inputs = randomInputs(graph, 5);
         const parameters = initializeParameters(graph, 5);
         const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' }).outputs.get(graph.outputs[0].name)!.data;
