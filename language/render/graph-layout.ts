@@ -10,7 +10,6 @@
  */
 import { displayText } from '../util/quote.js';
 import { baseNameOfUri } from '../util/uri.js';
-import ElkConstructor from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { NetworkGraph, SourceLocation } from '../elaboration/graph.js';
 import { formatShape } from '../ops/shape-utils.js';
@@ -234,6 +233,8 @@ async function layoutWithElk({ elkNodes, parentOf, edges }: Drawing): Promise<Gr
         const parent = parentOf.get(id);
         (parent ? elkNodes.get(parent)!.children! : root.children!).push(node);
     }
+    // Loaded on the first layout: elkjs takes ~60 ms to load, which the editor paid when the extension activated.
+    const { default: ElkConstructor } = await import('elkjs/lib/elk.bundled.js');
     const laidOut = await new (ElkConstructor as unknown as new () => { layout(graph: ElkNode): Promise<ElkNode> })().layout(root);
 
     const boxes: LaidOutBox[] = [];
