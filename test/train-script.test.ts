@@ -58,14 +58,39 @@ interface Training {
     readonly checksums: Map<number, Map<number, string>>;
 }
 
-/** `torchrun --standalone --nproc_per_node 2 train.py ARGS…` in the script's folder. */
-function torchrun(train: string, args: string[]): Training {
+/** The ranks' stderr logs under a torchrun --log_dir (…/attempt_N/RANK/stderr.log), joined. */
+function ranksStderr(logs: string): string {
+    return (fs.readdirSync(logs, { recursive: true }) as string[]).filter(f => f.endsWith('stderr.log'))
+        .map(f => `${f}:\n${fs.readFileSync(path.join(logs, f), 'utf8')}`).join('\n');
+}
+
+/**
+ * `torchrun --standalone --nproc_per_node 2 train.py ARGS…` in the script's folder. A run whose ranks wrote no
+ * Python traceback yet exited with an error is run once more: on this 2-core machine, with the other test files
+ * running beside it, a rank has died in PyTorch's own Gloo teardown after the script finished (once, after its
+ * last checkpoint). A traceback — an error of the script — fails at once, with the ranks' logs.
+ */
+function torchrun(train: string, args: string[], attempt = 1): Training {
+    // The run resumes from a checkpoint it finds: one more try starts from the files as they were before this one.
+    const checkpoints = ['checkpoint.safetensors', 'checkpoint.optimizer.safetensors'].map(name => path.join(path.dirname(train), name))
+        .map(file => ({ file, bytes: fs.existsSync(file) ? fs.readFileSync(file) : undefined }));
     const logs = path.join(dir, `torchrun-logs-${++runs}`);
     fs.mkdirSync(logs);
     const r = spawnSync(TORCHRUN, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', logs, train, ...args],
         { cwd: path.dirname(train), encoding: 'utf8', timeout: 240_000 });
     const output = `${r.stdout}\n${r.stderr}`;
-    if (r.status !== 0) throw new Error(`torchrun exited with ${r.status}:\n${output.slice(-4000)}`);
+    if (r.status !== 0) {
+        const stderr = ranksStderr(logs);
+        if (attempt === 1 && r.status !== null && !/Traceback/.test(`${output}${stderr}`)) {
+            console.warn(`torchrun exited with ${r.status} and no traceback; running it again:\n${stderr.slice(-2000)}`);
+            for (const { file, bytes } of checkpoints) {
+                if (bytes) fs.writeFileSync(file, bytes);
+                else fs.rmSync(file, { force: true });
+            }
+            return torchrun(train, args, 2);
+        }
+        throw new Error(`torchrun exited with ${r.status}:\n${output.slice(-3000)}\n${stderr.slice(-3000)}`);
+    }
     const losses = new Map<number, number>();
     for (const m of output.matchAll(/step (\d+)\/\d+ epoch \d+ loss (\S+)/g)) losses.set(Number(m[1]), Number(m[2]));
     const checksums = new Map<number, Map<number, string>>();
