@@ -12,7 +12,7 @@
  * printed with a `[default<rank>]:` prefix and its stderr as is.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,32 +64,79 @@ function ranksStderr(logs: string): string {
         .map(f => `${f}:\n${fs.readFileSync(path.join(logs, f), 'utf8')}`).join('\n');
 }
 
+/** The processes under `pid` (children first found by their parent in `ps`), with their state, kernel wait and command. */
+function descendants(pid: number): { pid: number; line: string }[] {
+    const ps = spawnSync('ps', ['-eo', 'pid=,ppid=,etimes=,stat=,wchan:24=,args='], { encoding: 'utf8' });
+    const rows = ps.stdout.split('\n').filter(Boolean).map(line => {
+        const [p, parent] = line.trim().split(/\s+/, 2).map(Number);
+        return { pid: p, parent, line: line.trim().slice(0, 300) };
+    });
+    const found: { pid: number; line: string }[] = [];
+    const walk = (of: number) => {
+        for (const row of rows.filter(r => r.parent === of)) {
+            found.push(row);
+            walk(row.pid);
+        }
+    };
+    walk(pid);
+    return found;
+}
+
+/** Runs a command, reading its output to the end; past `timeoutMs` it reports who hung before anything is killed. */
+function runWatched(command: string, args: string[], cwd: string, timeoutMs: number): Promise<{ status: number | null; output: string; hung?: string }> {
+    return new Promise(resolve => {
+        // PYTHONFAULTHANDLER: a Python process given SIGABRT prints every thread's stack before it dies (torchrun passes
+        // the environment on to its workers), so a hang shows where each process was.
+        const child = spawn(command, args, { cwd, env: { ...process.env, PYTHONFAULTHANDLER: '1' } });
+        let output = '';
+        let hung: string | undefined;
+        child.stdout.setEncoding('utf8').on('data', text => { output += text; });
+        child.stderr.setEncoding('utf8').on('data', text => { output += text; });
+        const timer = setTimeout(() => {
+            const alive = descendants(child.pid!);
+            hung = `still running after ${timeoutMs / 1000} s (pid ppid seconds state wait command):\n${spawnSync('ps', ['-o', 'pid=,ppid=,etimes=,stat=,wchan:24=,args=', '-p', String(child.pid)], { encoding: 'utf8' }).stdout}${alive.map(p => p.line).join('\n')}`;
+            for (const pid of [...alive.reverse().map(p => p.pid), child.pid!]) {
+                try {
+                    process.kill(pid, 'SIGABRT');
+                } catch {
+                    // gone meanwhile
+                }
+            }
+            setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+        }, timeoutMs);
+        child.on('close', status => {
+            clearTimeout(timer);
+            resolve({ status, output, hung });
+        });
+    });
+}
+
 /**
  * `torchrun --standalone --nproc_per_node 2 train.py ARGS…` in the script's folder. A run whose ranks wrote no
- * Python traceback yet exited with an error is run once more: on this 2-core machine, with the other test files
- * running beside it, a rank has died in PyTorch's own Gloo teardown after the script finished (once, after its
- * last checkpoint). A traceback — an error of the script — fails at once, with the ranks' logs.
+ * Python traceback yet failed or hung is run once more: on this 2-core machine, with the other test files running
+ * beside it, a run has hung after its last checkpoint. A traceback — an error of the script — fails at once. A
+ * failure shows the whole output and the ranks' logs; a hang also which processes were left and their stacks.
  */
-function torchrun(train: string, args: string[], attempt = 1): Training {
+async function torchrun(train: string, args: string[], attempt = 1): Promise<Training> {
     // The run resumes from a checkpoint it finds: one more try starts from the files as they were before this one.
     const checkpoints = ['checkpoint.safetensors', 'checkpoint.optimizer.safetensors'].map(name => path.join(path.dirname(train), name))
         .map(file => ({ file, bytes: fs.existsSync(file) ? fs.readFileSync(file) : undefined }));
     const logs = path.join(dir, `torchrun-logs-${++runs}`);
     fs.mkdirSync(logs);
-    const r = spawnSync(TORCHRUN, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', logs, train, ...args],
-        { cwd: path.dirname(train), encoding: 'utf8', timeout: 240_000 });
-    const output = `${r.stdout}\n${r.stderr}`;
-    if (r.status !== 0) {
-        const stderr = ranksStderr(logs);
-        if (attempt === 1 && r.status !== null && !/Traceback/.test(`${output}${stderr}`)) {
-            console.warn(`torchrun exited with ${r.status} and no traceback; running it again:\n${stderr.slice(-2000)}`);
+    const r = await runWatched(TORCHRUN, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', logs, train, ...args],
+        path.dirname(train), 150_000);
+    const { output } = r;
+    if (r.status !== 0 || r.hung) {
+        const report = `torchrun ${r.hung ?? `exited with ${r.status}`}\n${output.slice(-6000)}\n${ranksStderr(logs).slice(-3000)}`;
+        if (attempt === 1 && !/Traceback \(most recent call last\)/.test(report)) {
+            console.warn(`${report}\nrunning it again`);
             for (const { file, bytes } of checkpoints) {
                 if (bytes) fs.writeFileSync(file, bytes);
                 else fs.rmSync(file, { force: true });
             }
             return torchrun(train, args, 2);
         }
-        throw new Error(`torchrun exited with ${r.status}:\n${output.slice(-3000)}\n${stderr.slice(-3000)}`);
+        throw new Error(report);
     }
     const losses = new Map<number, number>();
     for (const m of output.matchAll(/step (\d+)\/\d+ epoch \d+ loss (\S+)/g)) losses.set(Number(m[1]), Number(m[2]));
@@ -167,11 +214,11 @@ function checkpointMetadata(file: string): Record<string, string> {
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 describe('the exported training script under torchrun (2 CPU processes, Gloo)', () => {
-    it('LeNet-5: the loss falls, both ranks hold the same weights after every step, the checkpoint runs in convnet with PyTorch\'s logits, and a restart resumes at the step it stopped with the weights of a run that never stopped', () => {
+    it('LeNet-5: the loss falls, both ranks hold the same weights after every step, the checkpoint runs in convnet with PyTorch\'s logits, and a restart resumes at the step it stopped with the weights of a run that never stopped', async () => {
         const { model, train } = exportWithScript('lenet5.convnet', 'lenet5');
         // 128 images, 8 per process and step: 8 steps per epoch; the schedule spans 2 epochs.
         const common = ['--data', 'synthetic', '--synthetic-size', '128', '--batch-size', '8', '--epochs', '2', '--lr', '0.5', '--log-every', '1', '--log-weights-checksum'];
-        const whole = torchrun(train, [...common, '--max-steps', '12', '--checkpoint', 'whole.safetensors']);
+        const whole = await torchrun(train, [...common, '--max-steps', '12', '--checkpoint', 'whole.safetensors']);
         expect(whole.output).toMatch(/LeNet5: 61,706 parameters; 2 process\(es\) on cpu \(gloo\); batch 8 per process, 16 in all; 8 steps per epoch, 16 in all/);
         expect([...whole.losses.keys()]).toEqual(range(1, 12));
         const losses = [...whole.losses.values()];
@@ -182,20 +229,20 @@ describe('the exported training script under torchrun (2 CPU processes, Gloo)', 
         expectConvnetRunMatchesPytorch('lenet5.convnet', model, 'LeNet5', checkpoint, [1, 1, 32, 32]);
 
         // Stopped after step 5 (part-way through the first epoch), then started again with the same command.
-        const first = torchrun(train, [...common, '--max-steps', '5', '--checkpoint', 'parts.safetensors']);
+        const first = await torchrun(train, [...common, '--max-steps', '5', '--checkpoint', 'parts.safetensors']);
         expect([...first.checksums.keys()]).toEqual(range(1, 5));
-        const second = torchrun(train, [...common, '--max-steps', '12', '--checkpoint', 'parts.safetensors']);
+        const second = await torchrun(train, [...common, '--max-steps', '12', '--checkpoint', 'parts.safetensors']);
         expect(second.output).toMatch(/resuming from parts\.safetensors at step 5/);
         expect([...second.checksums.keys()]).toEqual(range(6, 12));
         expectRanksAgree(second, range(6, 12));
         for (const step of range(6, 12)) expect(second.checksums.get(step)!.get(0), `weights after step ${step}`).toBe(whole.checksums.get(step)!.get(0));
-    }, 180_000);
+    }, 600_000);
 
-    it('ResNet-18 at 32×32: the loss falls, both ranks agree after every step, the checkpoint gives PyTorch\'s logits in convnet run at 224×224, and a restart resumes at the step it stopped', () => {
+    it('ResNet-18 at 32×32: the loss falls, both ranks agree after every step, the checkpoint gives PyTorch\'s logits in convnet run at 224×224, and a restart resumes at the step it stopped', async () => {
         const { model, train } = exportWithScript('resnet18.convnet', 'resnet18');
         const common = ['--data', 'synthetic', '--synthetic-size', '64', '--batch-size', '4', '--image-size', '32', '--lr', '0.005', '--log-every', '1',
             '--log-weights-checksum', '--epochs', '1'];
-        const first = torchrun(train, [...common, '--max-steps', '5']);
+        const first = await torchrun(train, [...common, '--max-steps', '5']);
         expect(first.output).toMatch(/ResNet18: 11,689,512 parameters; 2 process\(es\) on cpu \(gloo\); batch 4 per process, 8 in all; 8 steps per epoch, 8 in all; all-reduce of 44\.6 MiB/);
         expectRanksAgree(first, range(1, 5));
         const losses = [...first.losses.values()];
@@ -204,12 +251,12 @@ describe('the exported training script under torchrun (2 CPU processes, Gloo)', 
         expect(checkpointMetadata(checkpoint).step).toBe('5');
         expectConvnetRunMatchesPytorch('resnet18.convnet', model, 'ResNet18', checkpoint, [1, 3, 224, 224]);
 
-        const second = torchrun(train, [...common, '--max-steps', '7']);
+        const second = await torchrun(train, [...common, '--max-steps', '7']);
         expect(second.output).toMatch(/resuming from checkpoint\.safetensors at step 5/);
         expect([...second.checksums.keys()]).toEqual([6, 7]);
         expectRanksAgree(second, [6, 7]);
         expect(checkpointMetadata(checkpoint).step).toBe('7');
-    }, 180_000);
+    }, 600_000);
 });
 
 describe('the training script: export and bad input', () => {
