@@ -14,6 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,11 +112,24 @@ function runWatched(command: string, args: string[], cwd: string, timeoutMs: num
     });
 }
 
+/** A TCP port free on this machine a moment ago, for the rendezvous of one torchrun. */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer().on('error', reject).listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
 /**
- * `torchrun --standalone --nproc_per_node 2 train.py ARGS…` in the script's folder. A run whose ranks wrote no
- * Python traceback yet failed or hung is run once more: on this 2-core machine, with the other test files running
- * beside it, a run has hung after its last checkpoint. A traceback — an error of the script — fails at once. A
- * failure shows the whole output and the ranks' logs; a hang also which processes were left and their stacks.
+ * `torchrun --nproc_per_node 2 train.py ARGS…` in the script's folder, with the static rendezvous on a free port.
+ * Not `--standalone`: its c10d rendezvous sends keep-alive heartbeats from a timer thread through the same TCPStore
+ * client the agent's exit barrier uses when the workers are done (pytorch/pytorch#69520) — in CI, on a loaded
+ * machine, torchrun hung after its workers had saved their last checkpoint, twice in a row, and only there;
+ * `--standalone` also takes the fixed port 29400. A run whose ranks wrote no Python traceback yet failed or hung is
+ * still run once more, and a hang shows which processes were left and their stacks. A traceback — an error of the
+ * script — fails at once.
  */
 async function torchrun(train: string, args: string[], attempt = 1): Promise<Training> {
     // The run resumes from a checkpoint it finds: one more try starts from the files as they were before this one.
@@ -123,7 +137,8 @@ async function torchrun(train: string, args: string[], attempt = 1): Promise<Tra
         .map(file => ({ file, bytes: fs.existsSync(file) ? fs.readFileSync(file) : undefined }));
     const logs = path.join(dir, `torchrun-logs-${++runs}`);
     fs.mkdirSync(logs);
-    const r = await runWatched(TORCHRUN, ['--standalone', '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', logs, train, ...args],
+    const rendezvous = ['--nnodes', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort())];
+    const r = await runWatched(TORCHRUN, [...rendezvous, '--nproc_per_node', '2', '--redirects', '1', '--tee', '1', '--log_dir', logs, train, ...args],
         path.dirname(train), 150_000);
     const { output } = r;
     if (r.status !== 0 || r.hung) {
