@@ -8,7 +8,22 @@ import { webBuildOptions } from './esbuild-web.mjs';
 // The WebAssembly kernels first: the bundles embed them (runtime/wasm/generated/kernels-wasm.ts).
 await buildWasmKernels();
 
+/**
+ * elkjs (1.6 MB, the Graph view's layout) is a bundle of its own, out/elk.cjs, which the bundles beside it require on
+ * the first layout (language/render/graph-layout.ts imports it dynamically). Inlined, it was two thirds of the
+ * extension's bundle: the editor compiled it at every activation (~55 ms of V8's compile on this machine) though
+ * most sessions never open the graph. Bundles in subfolders of out/ keep it inline (their relative path differs).
+ */
+const ELK = 'elkjs/lib/elk.bundled.js';
+const elkBeside = {
+    name: 'elk-beside',
+    setup(build) {
+        build.onResolve({ filter: /^elkjs\/lib\/elk\.bundled\.js$/ }, () => ({ path: './elk.cjs', external: true }));
+    },
+};
+
 const entries = [
+    { in: `node_modules/${ELK}`, out: 'elk', shipped: true },
     { in: 'cli/main.ts', out: 'cli' },
     // What the .vsix ships is minified (its source maps stay out of the package: .vscodeignore).
     { in: 'server/main.ts', out: 'server', shipped: true },
@@ -44,6 +59,7 @@ await Promise.all(entries.filter(entry => fs.existsSync(entry.in)).map(entry => 
     minify: entry.shipped === true,
     keepNames: entry.shipped === true,
     external: entry.external ?? [],
+    plugins: entry.out.includes('/') || entry.out === 'elk' ? [] : [elkBeside],
     logLevel: 'warning',
     // Langium's ESM code reads import.meta.url; give the CommonJS bundle an equivalent.
     define: { 'import.meta.url': 'importMetaUrl' },

@@ -477,7 +477,7 @@ async function runSuite(phase: SuitePhase, timings: Record<string, number>): Pro
 /** Files the packaged extension needs, and folders or kinds of file it must not carry. */
 const VSIX_REQUIRED = [
     'package.json', 'readme.md', 'LICENSE.txt', 'out/extension.cjs', 'out/server.cjs', 'out/run-worker.cjs', 'out/export-worker.cjs',
-    'out/web/extension.cjs', 'out/web/server.js', 'out/web/run-worker.js', 'out/compare-worker.cjs',
+    'out/web/extension.cjs', 'out/web/server.js', 'out/web/run-worker.js', 'out/compare-worker.cjs', 'out/elk.cjs',
     'client/language-configuration.json', 'client/snippets.json', 'client/syntaxes/convnet.tmLanguage.json',
     'client/media/summary.js', 'client/media/graph.js', 'client/media/run.js', 'client/media/views.css', 'client/media/imagenet-classes.json',
     'client/media/compare.js', 'client/media/compare.css', 'client/media/icon.png',
