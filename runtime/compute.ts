@@ -41,6 +41,14 @@ export interface Compute {
     winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,
         v: Float32Array, m: Float32Array, epilogue: GemmOptions): boolean;
     /**
+     * A 2-D conv of one image's `g.channels` planes (at xOffset) into `m` planes (at yOffset) with the weights from
+     * weightOffset (m × channels·taps, in this engine's packed GEMM layout when epilogue.packedA) and the epilogue,
+     * as an implicit GEMM that packs the image straight into the GEMM's panels (runtime/wasm/assembly/implicit-conv.ts)
+     * — where the engine has one and it pays for this conv; false otherwise, and the caller runs im2col + GEMM.
+     */
+    implicitConv(x: Float32Array, xOffset: number, g: ConvGeometry, m: number, weight: Float32Array, weightOffset: number,
+        y: Float32Array, yOffset: number, epilogue: GemmOptions): boolean;
+    /**
      * Pooling of `planes` 2-D planes when the engine has a faster kernel for it — max (taps in the padding
      * skipped, NaN propagates) or mean over all kh·kw taps (padding counted as 0: count_include_pad with no
      * window past the end padding) — false when it has not, and the caller's own kernel runs.
@@ -102,6 +110,7 @@ function typescriptEngine(kind: Compute['kind'], description: string, winograd: 
         col2im: referenceCol2im,
         depthwise: referenceDepthwise,
         pool2d: () => false,
+        implicitConv: () => false,
         winograd,
         packInPlace: () => false,
         allocate: elements => {

@@ -20,7 +20,7 @@ import { col2im, im2col, outputPositions, taps, type ConvGeometry } from '../run
 import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
-import { createWasmCompute } from '../runtime/wasm/compute.js';
+import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
 import { StallBackoff } from '../runtime/wasm/threads.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
@@ -170,6 +170,67 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         col2im(cols, 3, g, expected, 5);
         compute.col2im(cols, 3, g, y, 5);
         expect(relativeError(y, expected)).toBeLessThan(1e-6);
+    });
+
+    // The implicit conv (the image packed straight into the GEMM's panels) against im2col + the reference GEMM:
+    // rows of whole panels and a part-filled last one (Wo = 17, 19, 30), taps in the padding on every side, stride 2
+    // (even-lane gathers) and 3 (element by element), dilation, K over one depth block (KC = 256), m not a multiple
+    // of MR, weights packed, bias, residual and clamps.
+    const implicitCases: (ConvGeometry & { m: number; bias?: boolean; residual?: boolean; lo?: number; hi?: number; packed?: boolean })[] = [
+        { m: 16, channels: 16, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0 },
+        { m: 5, channels: 3, input: [1, 40, 37], output: [1, 20, 19], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
+        { m: 8, channels: 32, input: [1, 20, 20], output: [1, 20, 20], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], residual: true, lo: 0 },
+        { m: 12, channels: 64, input: [1, 20, 24], output: [1, 20, 24], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: -0.5, hi: 0.5, packed: true },
+        { m: 7, channels: 5, input: [1, 12, 21], output: [1, 8, 17], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0] },
+        { m: 4, channels: 4, input: [1, 9, 50], output: [1, 5, 17], kernel: [1, 1, 7], stride: [1, 2, 3], dilation: [1, 1, 1], padBegin: [0, 0, 3], packed: true },
+        { m: 32, channels: 3, input: [1, 64, 64], output: [1, 32, 32], kernel: [1, 7, 7], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 3, 3], bias: true, lo: 0 },
+        { m: 3, channels: 2, input: [1, 3, 30], output: [1, 3, 30], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        { m: 8, channels: 4, input: [1, 33, 33], output: [1, 16, 16], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true },
+        // Kernels taller and wider than the image (no panel read straight from it), an output row past the end (end padding).
+        { m: 4, channels: 3, input: [1, 4, 18], output: [1, 4, 18], kernel: [1, 5, 25], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 2, 12] },
+        { m: 6, channels: 2, input: [1, 6, 20], output: [1, 2, 16], kernel: [1, 5, 5], stride: [1, 2, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], residual: true },
+    ];
+    // The kernel itself on every geometry, through an engine that gives it every conv (the default one declines some).
+    const everyConv = createWasmCompute(compiledKernels()!, threads, 0, PARALLEL_THRESHOLDS, { maxWeightBytes: Infinity, wholePanels: false });
+    afterAll(() => everyConv.dispose());
+    it.each(implicitCases)('implicit conv of $channels → $m channels $input → $output, kernel $kernel, stride $stride, dilation $dilation, packed $packed', c => {
+        const compute = everyConv;
+        const k = c.channels * taps(c);
+        const P = outputPositions(c);
+        const x = fill(compute.allocate(5 + c.channels * c.input[1] * c.input[2]), 13);
+        const weight = fill(compute.allocate(3 + c.m * k), 14);
+        const bias = c.bias ? fill(compute.allocate(c.m + 1), 15) : undefined;
+        const residual = c.residual ? fill(compute.allocate(2 + c.m * P), 16) : undefined;
+        const y = fill(compute.allocate(4 + c.m * P + 3), 17); // stale contents: every output must be written
+        const expected = y.slice();
+        const cols = new Float32Array(k * P);
+        im2col(x, 5, c, cols, 0);
+        const epilogue = { bias, biasOffset: 1, residual, residualOffset: 2, lo: c.lo, hi: c.hi };
+        packedGemm(c.m, P, k, weight, 3, k, cols, 0, P, expected, 4, P, false, epilogue);
+        let packedA = false;
+        if (c.packed) {
+            const packed = compute.allocate(c.m * k);
+            packed.set(weight.subarray(3, 3 + c.m * k));
+            packedA = compute.packInPlace(packed, c.m, k, compute.allocate(c.m * k));
+            expect(packedA).toBe(true);
+            weight.set(packed, 3);
+        }
+        expect(compute.implicitConv(x, 5, c, c.m, weight, 3, y, 4, { ...epilogue, packedA })).toBe(true);
+        expect(relativeError(y, expected)).toBeLessThan(1e-5);
+        expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
+        expect(Array.from(y.subarray(4 + c.m * P))).toEqual(Array.from(expected.subarray(4 + c.m * P)));
+    });
+
+    it('the engine gives the implicit conv rows of whole panels (8 positions) and weights of up to 128 KiB packed; im2col + GEMM runs the rest', () => {
+        const rows28: ConvGeometry = { channels: 8, input: [1, 28, 28], output: [1, 28, 28], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] };
+        const rows32: ConvGeometry = { ...rows28, input: [1, 32, 32], output: [1, 32, 32] };
+        const wide: ConvGeometry = { ...rows32, channels: 256 }; // 16 × 2304 weights: 144 KiB
+        const x = compute.allocate(256 * 32 * 32);
+        const weight = compute.allocate(16 * 256 * 9);
+        const y = compute.allocate(16 * 32 * 32);
+        expect(compute.implicitConv(x, 0, rows28, 16, weight, 0, y, 0, {})).toBe(false);
+        expect(compute.implicitConv(x, 0, wide, 16, weight, 0, y, 0, {})).toBe(false);
+        expect(compute.implicitConv(x, 0, rows32, 16, weight, 0, y, 0, {})).toBe(true);
     });
 
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [

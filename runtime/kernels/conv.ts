@@ -107,12 +107,12 @@ export const convKernel: Kernel = ctx => {
     for (let n = 0; n < batch; n++) {
         for (let grp = 0; grp < groups; grp++) {
             const xOffset = (n * cin + grp * cinG) * inPlane;
+            const yOffset = (n * cout + grp * coutG) * P;
+            const weightOffset = grp * coutG * cinG * K;
+            const epilogue = { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: yOffset, packedA: ctx.packedWeight, ...ctx.clamp };
+            if (!pointwise && ctx.compute.implicitConv(x.data, xOffset, g, coutG, weight, weightOffset, y.data, yOffset, epilogue)) continue;
             if (!pointwise) ctx.compute.im2col(x.data, xOffset, g, cols, 0);
-            ctx.compute.gemm(coutG, P, cinG * K,
-                weight, grp * coutG * cinG * K, cinG * K,
-                cols, pointwise ? xOffset : 0, P,
-                y.data, (n * cout + grp * coutG) * P, P,
-                false, { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: (n * cout + grp * coutG) * P, packedA: ctx.packedWeight, ...ctx.clamp });
+            ctx.compute.gemm(coutG, P, cinG * K, weight, weightOffset, cinG * K, cols, pointwise ? xOffset : 0, P, y.data, yOffset, P, false, epilogue);
         }
     }
 };

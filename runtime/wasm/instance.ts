@@ -16,6 +16,8 @@ export interface KernelExports {
     gemm(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number,
         flags: number, bias: number, residual: number, lo: number, hi: number, scratch: number): void;
     gemmScratchBytes(): number;
+    /** Scratch bytes the implicit conv takes at depth k for rows of wo positions, besides a packed copy of its weights. */
+    implicitConvScratchBytes(k: number, wo: number): number;
     /** Elements packMatrix writes for an m×k A. */
     packedSize(m: number, k: number): number;
     packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;

@@ -69,6 +69,10 @@ export const JOBS = {
         flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
     },
     col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },
+    implicitConv: {
+        x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Ho: 'i32', Wo: 'i32', a: 'usize', m: 'i32',
+        flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32', y: 'usize',
+    },
 } as const satisfies Record<string, Layout>;
 
 export type JobName = keyof typeof JOBS;

@@ -12,12 +12,12 @@ import { madd } from './simd';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
-const KC: i32 = 256;
+export const KC: i32 = 256;
 const MC: i32 = 64;   // a multiple of MR: 64×256 floats of packed A stay in L2
 const NC: i32 = 2048; // a multiple of NR: B panels of 256×8 floats stream through L1
 
 /** Rows of A rounded up to whole MR-row panels. */
-@inline function paddedRows(m: i32): i32 {
+@inline export function paddedRows(m: i32): i32 {
     return (m + MR - 1) / MR * MR;
 }
 
@@ -123,11 +123,10 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
  * C[MR×NR tile at c] (+)= packed A panel · packed B panel over kc. A tile hanging over C's edge (rows < MR or
  * cols < NR) is written to `edge` first and only its valid part copied, with the same epilogue.
  */
-function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32,
+export function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32,
     add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, edge: usize): void {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-    let c40 = f32x4.splat(0), c41 = f32x4.splat(0), c50 = f32x4.splat(0), c51 = f32x4.splat(0);
     for (let p = 0; p < kc; p++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
@@ -142,6 +141,40 @@ function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, r
         pa += MR * 4;
         pb += NR * 4;
     }
+    storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldcBytes, rows, cols, add, epilogue, flags, bias, residual, lo, hi, edge);
+}
+
+/**
+ * The micro-kernel with B read straight from an image (implicit-conv.ts): row p of the B panel is the eight floats
+ * at `origin` + offsets[p] bytes (offsets: i32 entries `stride` bytes apart, from p = 0). For a stride-1 conv
+ * whose eight positions' taps all land inside the image, it replaces packing B.
+ */
+export function microKernelDirect(kc: i32, pa: usize, origin: usize, offsets: usize, stride: usize, c: usize, ldcBytes: usize,
+    rows: i32, cols: i32, add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, edge: usize): void {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    for (let p = 0; p < kc; p++) {
+        const pb = origin + <usize>load<i32>(offsets);
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        let a = v128.load32_splat(pa);
+        c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+        a = v128.load32_splat(pa, 4);
+        c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+        a = v128.load32_splat(pa, 8);
+        c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+        a = v128.load32_splat(pa, 12);
+        c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+        pa += MR * 4;
+        offsets += stride;
+    }
+    storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldcBytes, rows, cols, add, epilogue, flags, bias, residual, lo, hi, edge);
+}
+
+/** A micro-kernel's accumulators into C's tile, with the epilogue; an edge tile through `edge`. */
+@inline function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+    c: usize, ldcBytes: usize, rows: i32, cols: i32, add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize,
+    lo: f32, hi: f32, edge: usize): void {
     const loV = f32x4.splat(lo);
     const hiV = f32x4.splat(hi);
     const full = rows == MR && cols == NR;

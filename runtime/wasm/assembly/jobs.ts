@@ -8,12 +8,13 @@
 // job's first field.
 
 import {
-    Col2imJob, GemmJob, Im2colJob, JOB_ARGUMENTS_OFFSET, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_WINDOW,
-    JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
+    Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ARGUMENTS_OFFSET, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
+    JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
 } from '../job-layout';
 import { PACKED_A } from './flags';
 import { MR, NR, gemm } from './gemm';
 import { col2im2d, im2col2d } from './im2col';
+import { implicitConv2d } from './implicit-conv';
 import { window2d } from './window';
 import { winogradInput, winogradOutput } from './winograd';
 
@@ -29,7 +30,8 @@ import { winogradInput, winogradOutput } from './winograd';
 }
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
- * panels) when it is wide, by rows (whole MR panels) when it is tall; the other jobs by channels. Each part writes
+ * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows; the other
+ * jobs by channels. Each part writes
  * a disjoint part of the result.
  */
 export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
@@ -78,6 +80,13 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
         if (c0 < c1) {
             col2im2d(job.cols, job.y, c0, c1, job.H, job.W, job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw, job.Hg, job.Wg);
+        }
+    } else if (kind == JOB_IMPLICIT_CONV) {
+        const job = changetype<ImplicitConvJob>(args);
+        const oh0 = shareBegin(job.Ho, 1, t, T), oh1 = shareEnd(job.Ho, 1, t, T);
+        if (oh0 < oh1) {
+            implicitConv2d(job.x, job.channels, job.H, job.W, job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw,
+                job.Ho, job.Wo, job.a, job.m, job.flags, job.bias, job.residual, job.lo, job.hi, job.y, oh0, oh1, scratch);
         }
     } else if (kind == JOB_IM2COL) {
         const job = changetype<Im2colJob>(args);
