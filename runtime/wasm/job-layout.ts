@@ -42,6 +42,11 @@ export const JOB_HEADER = {
     ticketHigh: 'i32',
     /** Parts the worker threads (not the caller) have run since the team started: that they take any at all. */
     workerParts: 'i32',
+    /**
+     * Workers running their loop. A job split before any is runs on the caller alone and is no loss: a worker
+     * thread takes milliseconds to start, while a run that starts at once goes on synchronously.
+     */
+    workersReady: 'i32',
 } as const satisfies Layout;
 
 /** The geometry of a 2-D sliding window (kernel, stride, dilation, padding before), shared by several jobs. */

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory } from './instance.js';
 import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
-const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET, workerParts: WORKER_PARTS } = HEADER_SLOT;
+const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET, workerParts: WORKER_PARTS, workersReady: WORKERS_READY } = HEADER_SLOT;
 
 /** Checks of a flag before a thread sleeps on it: a few microseconds, less than waking from Atomics.wait costs. */
 const SPIN = 2000;
@@ -71,6 +71,7 @@ const ticket = new BigUint64Array(memory.buffer, job + ${TICKET * 4}, 1);
 const takeParts = ${takeParts.toString()};
 const runPart = (part, count) => { kernels.runPart(job, part, count, thread); Atomics.add(control, ${WORKER_PARTS}, 1); };
 let seen = 0;
+Atomics.add(control, ${WORKERS_READY}, 1);
 for (;;) {
     for (let spin = 0; spin < ${SPIN} && Atomics.load(control, ${GENERATION}) === seen; spin++);
     Atomics.wait(control, ${GENERATION}, seen);
@@ -183,7 +184,9 @@ export class ThreadTeam {
             if (type === 'f32') this.floats[slot] = values[field];
             else control[slot] = values[field];
         }
-        if (this.threads === 1 || !parallel) {
+        // Until a worker runs its loop, splitting would only hand the caller all the parts.
+        const ready = Atomics.load(control, WORKERS_READY);
+        if (this.threads === 1 || !parallel || ready === 0) {
             this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
@@ -214,7 +217,8 @@ export class ThreadTeam {
             Atomics.wait(control, DONE, done);
         }
         const finished = performance.now();
-        backoff.note(finished - callerDone, finished - started, callerParts, parts);
+        // A job that lost while workers were still starting says nothing about splitting it.
+        if (ready === this.threads - 1) backoff.note(finished - callerDone, finished - started, callerParts, parts);
     }
 
     /** Parts of split jobs the workers have run since the team started (0 on one thread). */
