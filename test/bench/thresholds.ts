@@ -114,7 +114,8 @@ function measureKind(kind: Kind, loaded: readonly Loaded[], rounds: number): Poi
         const parameters = initializeParameters(graph, 1);
         const inputs = randomInputs(graph, 1);
         const prepare = (threshold: number) => prepareNetwork(graph, parameters, {
-            compute: createWasmCompute(compiled, 2, 0, { ...PARALLEL_THRESHOLDS, ...kind.others, [kind.key]: threshold }),
+            // The implicit conv off: the im2col sizes must run im2col (the implicit conv's jobs split at the GEMM's size).
+            compute: createWasmCompute(compiled, 2, 0, { ...PARALLEL_THRESHOLDS, ...kind.others, [kind.key]: threshold }, { maxWeightBytes: 0, wholePanels: true }),
         });
         const never = prepare(Infinity);
         const always = prepare(0);
