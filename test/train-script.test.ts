@@ -132,8 +132,11 @@ function freePort(): Promise<number> {
  * script — fails at once.
  */
 async function torchrun(train: string, args: string[], attempt = 1): Promise<Training> {
-    // The run resumes from a checkpoint it finds: one more try starts from the files as they were before this one.
-    const checkpoints = ['checkpoint.safetensors', 'checkpoint.optimizer.safetensors'].map(name => path.join(path.dirname(train), name))
+    // The run resumes from a checkpoint it finds: one more try starts from the files as they were before this one
+    // (the script's --checkpoint, default checkpoint.safetensors, and the optimizer's file beside it).
+    const given = args.indexOf('--checkpoint');
+    const checkpoint = given >= 0 ? args[given + 1] : 'checkpoint.safetensors';
+    const checkpoints = [checkpoint, checkpoint.replace(/\.safetensors$/, '.optimizer.safetensors')].map(name => path.join(path.dirname(train), name))
         .map(file => ({ file, bytes: fs.existsSync(file) ? fs.readFileSync(file) : undefined }));
     const logs = path.join(dir, `torchrun-logs-${++runs}`);
     fs.mkdirSync(logs);
