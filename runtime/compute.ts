@@ -19,6 +19,9 @@ import { winogradConv } from './winograd.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
 
+/** The activations an engine may apply element by element (runtime/kernels/activation.ts has each in TypeScript). */
+export type ActivationOp = 'relu' | 'relu6' | 'leakyrelu' | 'elu' | 'sigmoid' | 'tanh' | 'hardswish' | 'hardsigmoid' | 'silu' | 'gelu' | 'gelu-tanh';
+
 export interface Compute {
     /** The TypeScript reference, or an engine whose runs fold batch norms into convs (WebAssembly or TypeScript). */
     readonly kind: 'reference' | 'fast';
@@ -54,6 +57,11 @@ export interface Compute {
      * window past the end padding) — false when it has not, and the caller's own kernel runs.
      */
     pool2d(mode: 'max' | 'avg', x: Float32Array, g: ConvGeometry, planes: number, y: Float32Array): boolean;
+    /**
+     * y = op(x) element by element (`parameter`: leakyrelu's negative slope, elu's alpha) where the engine has a
+     * kernel for it and both arrays live in its memory; false otherwise, and the caller's own loop runs.
+     */
+    activation(op: ActivationOp, x: Float32Array, y: Float32Array, parameter: number): boolean;
     /**
      * Rewrites the m×k matrix `a` (a conv's weights, owned by the run) in the packed layout of this engine's
      * GEMM, using `scratch` (≥ m·k elements), so that each run skips packing it (pass `packedA`); false when
@@ -110,6 +118,7 @@ function typescriptEngine(kind: Compute['kind'], description: string, winograd: 
         col2im: referenceCol2im,
         depthwise: referenceDepthwise,
         pool2d: () => false,
+        activation: () => false,
         implicitConv: () => false,
         winograd,
         packInPlace: () => false,

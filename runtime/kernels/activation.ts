@@ -5,6 +5,7 @@
  */
 import { normalizeDim } from '../../language/ops/tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
+import type { ActivationOp } from '../compute.js';
 import type { Kernel } from './types.js';
 
 const copyKernel: Kernel = ctx => ctx.outputs[0].data.set(ctx.inputs[0].data);
@@ -101,10 +102,11 @@ function softmax(log: boolean): Kernel {
     };
 }
 
-type Pointwise = 'relu' | 'relu6' | 'leakyrelu' | 'elu' | 'sigmoid' | 'tanh' | 'hardswish' | 'hardsigmoid' | 'silu' | 'gelu';
+type Pointwise = Exclude<ActivationOp, 'gelu-tanh'>;
 
 /**
- * An activation applied to every element. Each has its own loop, a case of the switch: V8 keeps one set of type
+ * An activation applied to every element: by the engine's kernel where it has one (the WebAssembly SIMD
+ * kernels, assembly/activation.ts), else here, in float64. Each has its own loop, a case of the switch: V8 keeps one set of type
  * feedback for every closure made at one place, so a shared loop `y[i] = f(x[i])` saw every activation's `f`,
  * inlined none and called each through a megamorphic site — a ReLU on 64×112² took 7 ms instead of 0.8 once
  * another activation had run, SiLU 15 ms.
@@ -115,6 +117,8 @@ function pointwise(op: Pointwise): Kernel {
         const y = ctx.outputs[0].data;
         const n = x.length;
         const attrs = ctx.node.attrs;
+        const parameter = op === 'leakyrelu' ? attrs.negative_slope as number : op === 'elu' ? attrs.alpha as number : 0;
+        if (ctx.compute.activation(op === 'gelu' && attrs.approximate === 'tanh' ? 'gelu-tanh' : op, x, y, parameter)) return;
         switch (op) {
             case 'relu': {
                 // On the float's bits: a set sign bit clears them (b & ~(b >> 31)), with no comparison to
@@ -147,7 +151,8 @@ function pointwise(op: Pointwise): Kernel {
             case 'silu': for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v / (1 + Math.exp(-v)); } break;
             case 'gelu':
                 if (attrs.approximate === 'tanh') {
-                    for (let i = 0; i < n; i++) { const v = x[i]; y[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))); }
+                    // ½·v·(1 + tanh u) as v·sigmoid(2u): the same value with no 1 + (−1 + small) for negative v.
+                    for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v / (1 + Math.exp(-2 * SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))); }
                 } else {
                     for (let i = 0; i < n; i++) { const v = x[i]; y[i] = 0.5 * v * erfc(-v * SQRT1_2); }
                 }

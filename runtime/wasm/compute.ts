@@ -5,7 +5,7 @@
  * everything there through `allocate`); a call with an operand elsewhere falls back to the TypeScript kernel,
  * which gives the same result.
  */
-import type { Compute } from '../compute.js';
+import type { ActivationOp, Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
@@ -16,16 +16,17 @@ import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 /**
  * The size from which each kind of job is split over the team; below it the job runs on the calling thread, since
  * waking the team and handing out parts costs more than a second thread saves. Sizes are multiply-adds (GEMM,
- * the transformed-tile products of Winograd with its transforms, a sliding window's taps over its outputs) or
- * column elements written (im2col, col2im). Measured by `npm run bench:thresholds` (test/bench/thresholds.ts) on a
- * quiet 2-core AMD EPYC, 2026-12-06: the smallest size from which every larger one gained at least 5% with two
- * threads. Under load a split may still lose; the team then holds jobs of that kind and size back (threads.ts).
+ * the transformed-tile products of Winograd with its transforms, a sliding window's taps over its outputs), column
+ * elements written (im2col, col2im) or an activation's elements × its cost (ACTIVATION_COST). Measured by `npm run
+ * bench:thresholds` (test/bench/thresholds.ts) on a quiet 2-core AMD EPYC, 2026-12-06: the smallest size from which
+ * every larger one gained at least 5% with two threads (SiLU, the activation measured, from 262,144 elements). Under load a split may still lose; the team then holds jobs of that kind and size back (threads.ts).
  */
 export interface ParallelThresholds {
     readonly gemm: number;
     readonly winograd: number;
     readonly window: number;
     readonly columns: number;
+    readonly elementwise: number;
 }
 
 export const PARALLEL_THRESHOLDS: ParallelThresholds = {
@@ -33,6 +34,17 @@ export const PARALLEL_THRESHOLDS: ParallelThresholds = {
     winograd: 705_600,
     window: 1_179_648,
     columns: 1_327_104,
+    elementwise: 2_359_296,
+};
+
+/**
+ * What an activation costs per element, relative to a ReLU: the time per element of its WebAssembly kernel
+ * (assembly/activation.ts) over ReLU's, measured on one thread of a 2-core AMD EPYC, 2026-12-06 (ReLU 0.2 ns, SiLU
+ * 1.9 ns, GELU 3.7 ns) — so that one threshold serves a ReLU and a GELU.
+ */
+export const ACTIVATION_COST: Readonly<Record<ActivationOp, number>> = {
+    'relu': 1, 'relu6': 1, 'leakyrelu': 1.5, 'hardswish': 2, 'hardsigmoid': 2,
+    'sigmoid': 9, 'silu': 9, 'gelu-tanh': 9, 'tanh': 11, 'elu': 12, 'gelu': 18,
 };
 
 /** The size class of a job for the team's back-off: its work to the nearest power of two. */
@@ -80,6 +92,21 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
     const scratchBytes = memory.kernels.gemmScratchBytes();
     const team = new ThreadTeam(memory, threads, scratchBytes);
     const { ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
+    const constants = memory.constants;
+    /** Each activation's op code in the module and its two parameters (alpha, beta) from the one a layer has. */
+    const activations: Readonly<Record<ActivationOp, (parameter: number) => [op: number, alpha: number, beta: number]>> = {
+        'relu': () => [constants.ACT_RELU, 0, 0],
+        'relu6': () => [constants.ACT_CLAMP, 0, 6],
+        'leakyrelu': slope => [constants.ACT_LEAKY, slope, 0],
+        'elu': alpha => [constants.ACT_ELU, alpha, 0],
+        'sigmoid': () => [constants.ACT_SIGMOID, 0, 0],
+        'tanh': () => [constants.ACT_TANH, 0, 0],
+        'hardswish': () => [constants.ACT_HARDSWISH, 0, 0],
+        'hardsigmoid': () => [constants.ACT_HARDSIGMOID, 0, 0],
+        'silu': () => [constants.ACT_SILU, 0, 0],
+        'gelu': () => [constants.ACT_GELU, 0, 0],
+        'gelu-tanh': () => [constants.ACT_GELU_TANH, 0, 0],
+    };
 
     const gemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
         const bias = epilogue?.bias;
@@ -216,6 +243,14 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 mode: mode === 'max' ? WINDOW_MAX : WINDOW_AVG, x: memory.address(x), y: memory.address(y), weight: 0, bias: 0,
                 channels: planes, multiplier: 1, H, W, Ho, Wo, ...windowGeometry(g), flags: 0, lo: 0, hi: 0,
             }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, sizeClass(planes * Ho * Wo * g.kernel[1] * g.kernel[2]));
+            return true;
+        },
+        activation(op, x, y, parameter) {
+            if (!memory.holds(x) || !memory.holds(y) || x.length !== y.length) return false;
+            const [code, alpha, beta] = activations[op](parameter);
+            const work = x.length * ACTIVATION_COST[op];
+            team.run('activation', { op: code, x: memory.address(x), y: memory.address(y), n: x.length, alpha, beta },
+                work >= thresholds.elementwise, `activation ${sizeClass(work)}`);
             return true;
         },
         packInPlace(a, m, k, scratch) {

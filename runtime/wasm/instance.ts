@@ -27,6 +27,8 @@ export interface KernelExports {
     window2d(mode: number, x: number, y: number, weight: number, bias: number, c0: number, c1: number, multiplier: number,
         H: number, W: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
         ph: number, pw: number, flags: number, lo: number, hi: number, scratch: number): void;
+    /** y[i] = op(x[i]) for elements [from, to): op one of the ACT_* constants, alpha and beta its parameters. */
+    activate(op: number, x: number, y: number, from: number, to: number, alpha: number, beta: number): void;
     heapBase(): number;
     /** Part t of T of the job in the block at byte address `job` (job-layout.ts), on `thread`'s scratch. */
     runPart(job: number, t: number, T: number, thread: number): void;
@@ -35,12 +37,14 @@ export interface KernelExports {
 }
 
 /**
- * Numbers both sides must agree on — the kernels' flag bits and window2d's modes — defined once, in the module,
- * and read from its exported globals. (The job block's layout and job kinds are defined once too, on this
- * side: job-layout.ts.)
+ * Numbers both sides must agree on — the kernels' flag bits, window2d's modes and the activations — defined once,
+ * in the module, and read from its exported globals. (The job block's layout and job kinds are defined once too,
+ * on this side: job-layout.ts.)
  */
 const CONSTANT_NAMES = [
     'ACCUMULATE', 'BIAS', 'CLAMP', 'RESIDUAL', 'PACKED_A', 'WINDOW_DEPTHWISE', 'WINDOW_MAX', 'WINDOW_AVG',
+    'ACT_RELU', 'ACT_CLAMP', 'ACT_LEAKY', 'ACT_ELU', 'ACT_SIGMOID', 'ACT_TANH', 'ACT_HARDSWISH', 'ACT_HARDSIGMOID',
+    'ACT_SILU', 'ACT_GELU', 'ACT_GELU_TANH',
 ] as const;
 
 export type KernelConstants = Readonly<Record<typeof CONSTANT_NAMES[number], number>>;

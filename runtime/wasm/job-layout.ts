@@ -78,6 +78,8 @@ export const JOBS = {
         x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Ho: 'i32', Wo: 'i32', a: 'usize', m: 'i32',
         flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32', y: 'usize',
     },
+    /** An activation (`op`, assembly/activation.ts) of `n` elements. */
+    activation: { op: 'i32', x: 'usize', y: 'usize', n: 'i32', alpha: 'f32', beta: 'f32' },
 } as const satisfies Record<string, Layout>;
 
 export type JobName = keyof typeof JOBS;

@@ -4,14 +4,15 @@
  *
  * For each kind, one-layer networks of growing size isolate the job: a 1×1 conv (GEMM only), a 3×3 depthwise conv
  * (a sliding window; pooling shares the job), a 3×3 conv on 28² planes (Winograd's transforms and products), and
- * a 3×3 stride-2 conv with its GEMM kept on one thread (im2col). Each network runs on one two-thread engine twice
+ * a 3×3 stride-2 conv with its GEMM kept on one thread (im2col), and a SiLU (an activation, its work weighted by
+ * its cost per element). Each network runs on one two-thread engine twice
  * prepared: the job always split, and never. Rounds alternate the two, each a median of many runs; a size's ratio
  * is the median over rounds of never/always (> 1: splitting is faster). The threshold is the smallest size from
  * which every larger size gains at least GAIN on a quiet machine. With `--busy` the same is measured while another
  * process burns a core, to show what load does: there the engine does not rely on the table — a split job that
  * loses to the caller alone holds jobs of its kind and size back (runtime/wasm/threads.ts).
  *
- *     npm run bench:thresholds [-- --rounds N] [--busy]
+ *     npm run bench:thresholds [-- --rounds N] [--busy] [--kinds gemm,elementwise]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +22,7 @@ import type { NetworkGraph } from '../../language/elaboration/graph.js';
 import { loadConvNetFiles } from '../../language/node/load-files.js';
 import { prepareNetwork, type PreparedNetwork } from '../../runtime/executor.js';
 import { compiledKernels } from '../../runtime/wasm/instance.js';
-import { createWasmCompute, PARALLEL_THRESHOLDS, type ParallelThresholds } from '../../runtime/wasm/compute.js';
+import { ACTIVATION_COST, createWasmCompute, PARALLEL_THRESHOLDS, type ParallelThresholds } from '../../runtime/wasm/compute.js';
 import { initializeParameters } from '../../runtime/weights.js';
 import { randomInputs } from '../../io/inputs.js';
 import { WINOGRAD_POSITIONS, winogradTiles } from '../../runtime/winograd.js';
@@ -71,6 +72,12 @@ const KINDS: Kind[] = [
                 const out = Math.floor((side + 2 - 3) / 2) + 1;
                 return { text: network([1, c, side, side], `conv(${c}, kernel: 3, stride: 2, padding: 1, bias: false)`), work: c * 9 * out * out };
             }),
+    },
+    {
+        key: 'elementwise', title: 'activation (SiLU)', others: {},
+        sizes: [[4, 16], [8, 16], [8, 24], [16, 24], [16, 32], [32, 32], [32, 48], [32, 64], [64, 64], [64, 96], [96, 112]]
+            // Pooled, so that copying a large output out of the run does not drown the activation's time.
+            .map(([c, side]) => ({ text: network([1, c, side, side], 'silu -> globalavgpool'), work: c * side * side * ACTIVATION_COST.silu })),
     },
 ];
 
@@ -160,12 +167,16 @@ async function main(): Promise<void> {
     const roundsAt = args.indexOf('--rounds');
     const rounds = roundsAt >= 0 ? Math.max(1, Number(args[roundsAt + 1]) || 5) : 5;
     const conditions = args.includes('--busy') ? ['quiet', 'busy'] as const : ['quiet'] as const;
+    const kindsAt = args.indexOf('--kinds');
+    const wanted = kindsAt >= 0 ? new Set(String(args[kindsAt + 1]).split(',')) : undefined;
+    const kinds = KINDS.filter(kind => !wanted || wanted.has(kind.key));
+    if (kinds.length === 0) throw new Error(`--kinds: none of ${[...wanted!].join(', ')} is one of ${KINDS.map(kind => kind.key).join(', ')}`);
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'convnet-thresholds-'));
     const lines: string[] = [`convnet split thresholds — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} cores, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`];
     lines.push(`2 threads; ratio = time with the job on one thread / time split (> 1: splitting pays), median of ${rounds} alternating rounds; ×N the spread over rounds`);
     const chosen: Partial<Record<keyof ParallelThresholds, number>> = {};
     try {
-        for (const kind of KINDS) {
+        for (const kind of kinds) {
             const loaded: Loaded[] = [];
             for (const size of kind.sizes) loaded.push({ graph: await graphOf(size.text, scratch), work: size.work });
             const byCondition = conditions.map(condition => {

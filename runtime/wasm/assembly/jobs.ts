@@ -8,9 +8,10 @@
 // job's first field.
 
 import {
-    Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ARGUMENTS_OFFSET, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
+    ActivationJob, Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ACTIVATION, JOB_ARGUMENTS_OFFSET, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
     JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
 } from '../job-layout';
+import { activate } from './activation';
 import { PACKED_A } from './flags';
 import { MR, NR, gemm } from './gemm';
 import { col2im2d, im2col2d } from './im2col';
@@ -30,8 +31,8 @@ import { winogradInput, winogradOutput } from './winograd';
 }
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
- * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows; the other
- * jobs by channels. Each part writes
+ * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows; an
+ * activation by runs of whole cache lines; the other jobs by channels. Each part writes
  * a disjoint part of the result.
  */
 export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
@@ -88,6 +89,10 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
             implicitConv2d(job.x, job.channels, job.H, job.W, job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw,
                 job.Ho, job.Wo, job.a, job.m, job.flags, job.bias, job.residual, job.lo, job.hi, job.y, oh0, oh1, scratch);
         }
+    } else if (kind == JOB_ACTIVATION) {
+        const job = changetype<ActivationJob>(args);
+        const i0 = shareBegin(job.n, 16, t, T), i1 = shareEnd(job.n, 16, t, T);
+        if (i0 < i1) activate(job.op, job.x, job.y, i0, i1, job.alpha, job.beta);
     } else if (kind == JOB_IM2COL) {
         const job = changetype<Im2colJob>(args);
         const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
