@@ -3,7 +3,7 @@
 // about 1 ulp), arranged so that no result comes from the difference of two nearly equal numbers — the TypeScript
 // kernels (runtime/kernels/activation.ts) compute in float64 and are the reference these are tested against.
 
-import { madd } from './simd';
+import { broadcast as k, madd } from './simd';
 
 /** Which activation: `activate`'s `op` (exported for the JavaScript side, as the flags are). */
 export const ACT_RELU: i32 = 1;        // max(x, 0)
@@ -18,15 +18,7 @@ export const ACT_SILU: i32 = 9;        // x / (1 + e⁻ˣ)
 export const ACT_GELU: i32 = 10;       // x·Φ(x), Φ the standard normal's distribution function
 export const ACT_GELU_TANH: i32 = 11;  // PyTorch's approximate='tanh'
 
-/**
- * Every constant below lives once in static memory and is broadcast where it is used (`k`: one load-and-broadcast
- * instruction). Written as f32x4.splat(literal), each would be a vector literal, which V8 rebuilds with about four
- * instructions at every use inside the loop — that made SiLU twice as slow.
- */
-@inline function k(at: usize): v128 {
-    return v128.load32_splat(at);
-}
-
+// Every constant lives once in static memory and is broadcast where it is used (`k`, simd.ts says why).
 const ONE = memory.data<f32>([1]);
 const TWO = memory.data<f32>([2]);
 const HALF = memory.data<f32>([0.5]);

@@ -10,3 +10,12 @@
 @inline export function loadStrided(at: usize, sw: i32): v128 {
     return sw == 1 ? v128.load(at) : v128.shuffle<f32>(v128.load(at), v128.load(at, 16), 0, 2, 4, 6);
 }
+
+/**
+ * The float32 at `at`, in all four lanes: how kernels take their constants, from `memory.data` (one load-and-broadcast
+ * instruction). Written as f32x4.splat(literal), a constant is a vector literal, which V8 rebuilds with about four
+ * instructions at every use inside a loop — that made SiLU twice as slow.
+ */
+@inline export function broadcast(at: usize): v128 {
+    return v128.load32_splat(at);
+}
