@@ -122,9 +122,10 @@ function scratchElements(graph: NetworkGraph): number {
         const input = graph.tensors[node.inputs[0]].shape;
         const output = graph.tensors[node.outputs[0]].shape;
         if (node.op === 'linear') {
-            // Xᵀ and Yᵀ of an input with more than one row.
+            // Xᵀ and Yᵀ of an input with more than one row (the reference), or the weight transposed through it once (fast).
             const rows = elementCount(input.slice(0, -1));
-            if (rows > 1) largest = Math.max(largest, rows * (input[input.length - 1] + output[output.length - 1]));
+            const [inF, outF] = [input[input.length - 1], output[output.length - 1]];
+            if (rows > 1) largest = Math.max(largest, rows * (inF + outF), inF * outF);
             continue;
         }
         if (!/conv/.test(node.op) || node.params.length === 0) continue;

@@ -42,7 +42,10 @@ export interface Step {
     readonly params: Readonly<Record<string, Float32Array>>;
     /** The weight is in the engine's packed GEMM layout (see Compute.packInPlace). */
     readonly packedWeight?: boolean;
-    /** A transposed conv's weight is transposed per group, as its GEMM takes it (see transposeGroupWeights). */
+    /**
+     * The weight is transposed as the GEMM takes it: a transposed conv's per group (see transposeGroupWeights), a
+     * linear layer's to [in, out] when it multiplies several rows.
+     */
     readonly transposedWeight?: boolean;
     /** Clamp applied to the output (an absorbed ReLU: [0, ∞); ReLU6: [0, 6]). */
     readonly clamp?: { readonly lo: number; readonly hi: number };
@@ -175,6 +178,14 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             weight.set(options.scratch.subarray(0, weight.length));
             params.weight = weight;
             transposed = true;
+        } else if (options.compute.kind === 'fast' && node.op === 'linear' && linearRows(graph, node) > 1 && options.scratch.length >= params.weight.length) {
+            // Y = X·Wᵀ on the rows as they lie, with Wᵀ made once here: otherwise every run transposes X and Y.
+            const weight = params.weight !== mine.weight ? params.weight : own(params.weight);
+            const [out, inF] = node.params.find(p => p.name === 'weight')!.shape;
+            transposeMatrix(weight, out, inF, options.scratch);
+            weight.set(options.scratch.subarray(0, weight.length));
+            params.weight = weight;
+            transposed = true;
         }
         const activation = absorbed.find(n => CLAMPS[n.op]);
         steps.push({
@@ -190,6 +201,17 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         });
     }
     return steps;
+}
+
+/** The rows a linear layer multiplies: its input's elements over its input features. */
+function linearRows(graph: NetworkGraph, node: GraphNode): number {
+    const shape = graph.tensors[node.inputs[0]].shape;
+    return shape.reduce((a, b) => a * b, 1) / shape[shape.length - 1];
+}
+
+/** The rows × cols matrix `a` transposed into `into` (cols × rows). */
+function transposeMatrix(a: Float32Array, rows: number, cols: number, into: Float32Array): void {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) into[c * rows + r] = a[r * cols + c];
 }
 
 /** A conv the conv kernel computes with one GEMM per image on its whole weight (groups = 1). */

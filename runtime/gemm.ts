@@ -18,9 +18,11 @@
 export interface GemmOptions {
     /** A is the output of the engine's `packA` (its offset and leading dimension are then ignored). */
     readonly packedA?: boolean;
-    /** Added to every element of row i of C: bias[biasOffset + i]. */
+    /** Added to every element of row i of C: bias[biasOffset + i] (of column j with `biasPerColumn`). */
     readonly bias?: Float32Array;
     readonly biasOffset?: number;
+    /** The bias is per column of C (a linear layer's Y = X·Wᵀ), not per row (a conv's output channels). */
+    readonly biasPerColumn?: boolean;
     /** Added elementwise: R laid out as C (same leading dimension), its (0, 0) at residual[residualOffset]. */
     readonly residual?: Float32Array;
     readonly residualOffset?: number;
@@ -131,15 +133,16 @@ export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb
     if (epilogue && (epilogue.bias || epilogue.residual || epilogue.lo !== undefined || epilogue.hi !== undefined)) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
 };
 
-/** C = clamp(C + bias[row] + R, lo, hi) over the m×n block at cOffset. */
+/** C = clamp(C + bias[row] (or bias[column]) + R, lo, hi) over the m×n block at cOffset. */
 export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, epilogue: GemmOptions): void {
-    const { bias, biasOffset = 0, residual, residualOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
+    const { bias, biasOffset = 0, biasPerColumn = false, residual, residualOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
     for (let i = 0; i < m; i++) {
-        const add = bias ? bias[biasOffset + i] : 0;
+        const add = bias && !biasPerColumn ? bias[biasOffset + i] : 0;
         const start = cOffset + i * ldc;
         const shortcut = residualOffset + i * ldc - start;
+        const columnBias = biasOffset - start;
         for (let j = start; j < start + n; j++) {
-            const v = c[j] + add + (residual ? residual[shortcut + j] : 0);
+            const v = c[j] + (biasPerColumn ? bias![columnBias + j] : add) + (residual ? residual[shortcut + j] : 0);
             c[j] = v < lo ? lo : v > hi ? hi : v;
         }
     }

@@ -11,10 +11,11 @@ import type { Kernel } from './types.js';
 import type { Tensor } from '../tensor.js';
 
 /**
- * y = x·Wᵀ + b over the last dimension, with PyTorch's weight [out, in] used as stored: the kernel computes
- * Yᵀ[out × M] = W[out × in] · Xᵀ[in × M], transposing the M×in input into scratch and the result back. Those
- * copies are M·(in + out) elements against the GEMM's M·in·out multiply-adds; for M = 1 (one sample) Xᵀ and Yᵀ are
- * the vectors themselves and nothing is copied.
+ * y = x·Wᵀ + b over the last dimension. The fast engine transposes PyTorch's weight [out, in] once when a run is
+ * prepared (runtime/fusion.ts) and computes Y[M × out] = X[M × in] · Wᵀ[in × out] on the rows as they lie, the
+ * bias added per column in the GEMM's output loop. With the weight as stored (the reference), the kernel computes
+ * Yᵀ[out × M] = W[out × in] · Xᵀ[in × M], transposing the M×in input into scratch and the result back; for M = 1
+ * (one sample) Xᵀ and Yᵀ are the vectors themselves and nothing is copied.
  */
 const linearKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
@@ -23,6 +24,11 @@ const linearKernel: Kernel = ctx => {
     const inF = x.shape[x.shape.length - 1];
     const outF = y.length / (x.data.length / inF);
     const rows = x.data.length / inF;
+    if (ctx.transposedWeight) {
+        // The run transposed W once (runtime/fusion.ts): Y = X·Wᵀ as the rows lie, the bias per column of Y.
+        ctx.compute.gemm(rows, outF, inF, x.data, 0, inF, weight, 0, outF, y, 0, outF, false, { bias, biasPerColumn: true });
+        return;
+    }
     // The bias is per row of Yᵀ: the GEMM's output loop adds it.
     if (rows === 1) {
         ctx.compute.gemm(outF, 1, inF, weight, 0, inF, x.data, 0, 1, y, 0, 1, false, { bias });

@@ -18,7 +18,10 @@ export interface KernelContext {
     readonly clamp?: { readonly lo: number; readonly hi: number };
     /** The weight is packed for the engine's GEMM (runtime/fusion.ts): pass `packedA`. */
     readonly packedWeight?: boolean;
-    /** A transposed conv's weight is already transposed per group (runtime/kernels/conv.ts's transposeGroupWeights). */
+    /**
+     * The weight is already transposed (runtime/fusion.ts): a transposed conv's per group (runtime/kernels/conv.ts's
+     * transposeGroupWeights), a linear layer's to [in, out].
+     */
     readonly transposedWeight?: boolean;
     /** A residual sum absorbed into this conv (runtime/fusion.ts): add this tensor, shaped as the output, before the clamp. */
     readonly residual?: Tensor;

@@ -91,7 +91,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
     const memory = new WasmMemory(compiled, expectedBytes);
     const scratchBytes = memory.kernels.gemmScratchBytes();
     const team = new ThreadTeam(memory, threads, scratchBytes);
-    const { ACCUMULATE, BIAS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
+    const { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
     const constants = memory.constants;
     /** Each activation's op code in the module and its two parameters (alpha, beta) from the one a layer has. */
     const activations: Readonly<Record<ActivationOp, (parameter: number) => [op: number, alpha: number, beta: number]>> = {
@@ -118,7 +118,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const lo = epilogue?.lo ?? -Infinity;
         const hi = epilogue?.hi ?? Infinity;
         const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0)
-            | (epilogue?.packedA ? PACKED_A : 0);
+            | (epilogue?.packedA ? PACKED_A : 0) | (epilogue?.biasPerColumn ? BIAS_COLUMNS : 0);
         const cAddress = memory.address(c, cOffset);
         team.run('gemm', {
             m, n, k,

@@ -7,3 +7,4 @@ export const BIAS: i32 = 2;       // add bias[row] to every element of a row of 
 export const CLAMP: i32 = 4;      // clamp C to [lo, hi] (ReLU: [0, ∞), ReLU6: [0, 6]) after the bias and residual
 export const RESIDUAL: i32 = 8;   // add R, laid out as C and `residual` bytes after it (a shortcut joined in ResNet)
 export const PACKED_A: i32 = 16;  // A was packed ahead of time by packMatrix (a conv's weights, packed once per run)
+export const BIAS_COLUMNS: i32 = 32; // with BIAS: add bias[column] to every element of a column instead (a linear layer's C = X·Wᵀ)

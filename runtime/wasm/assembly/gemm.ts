@@ -7,7 +7,7 @@
 // 6×8 tile (12 accumulators) looks better on paper but V8 then spills registers and runs at half the speed
 // (measured: 25 against 50 GFLOP/s on the 3×3 64→64 56×56 layer).
 
-import { ACCUMULATE, BIAS, CLAMP, PACKED_A, RESIDUAL } from './flags';
+import { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, PACKED_A, RESIDUAL } from './flags';
 import { madd } from './simd';
 
 export const MR: i32 = 4;
@@ -94,17 +94,19 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
     }
 }
 
-/** One finished row segment of 8: optionally add the old C, then on the last depth block the bias and clamp. */
-@inline function storeRow(c: usize, v0: v128, v1: v128, add: bool, epilogue: bool, flags: i32, bias: f32, residual: usize, lo: v128, hi: v128): void {
+/**
+ * One finished row segment of 8: optionally add the old C, then on the last depth block the bias (b0, b1: the
+ * segment's eight bias values — its row's, or with BIAS_COLUMNS its columns') and clamp.
+ */
+@inline function storeRow(c: usize, v0: v128, v1: v128, add: bool, epilogue: bool, flags: i32, b0: v128, b1: v128, residual: usize, lo: v128, hi: v128): void {
     if (add) {
         v0 = f32x4.add(v0, v128.load(c));
         v1 = f32x4.add(v1, v128.load(c, 16));
     }
     if (epilogue) {
         if (flags & BIAS) {
-            const b = f32x4.splat(bias);
-            v0 = f32x4.add(v0, b);
-            v1 = f32x4.add(v1, b);
+            v0 = f32x4.add(v0, b0);
+            v1 = f32x4.add(v1, b1);
         }
         if (flags & RESIDUAL) {
             v0 = f32x4.add(v0, v128.load(c + residual));
@@ -171,6 +173,11 @@ export function microKernelDirect(kc: i32, pa: usize, origin: usize, offsets: us
     storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldcBytes, rows, cols, add, epilogue, flags, bias, residual, lo, hi, edge);
 }
 
+/** Row i's bias vector for storeRow: its row's bias in every lane, or the columns' `perColumn` with BIAS_COLUMNS. */
+@inline function rowBias(bias: usize, i: i32, withBias: bool, columns: bool, perColumn: v128): v128 {
+    return withBias && !columns ? v128.load32_splat(bias + (<usize>i << 2)) : perColumn;
+}
+
 /** A micro-kernel's accumulators into C's tile, with the epilogue; an edge tile through `edge`. */
 @inline function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
     c: usize, ldcBytes: usize, rows: i32, cols: i32, add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize,
@@ -183,20 +190,23 @@ export function microKernelDirect(kc: i32, pa: usize, origin: usize, offsets: us
     const stride: usize = full ? ldcBytes : NR * 4;
     const addHere = full && add;
     const epilogueHere = full && epilogue;
-    const b = bias;
-    storeRow(target, c00, c01, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b) : 0, residual, loV, hiV);
-    storeRow(target + stride, c10, c11, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 4) : 0, residual, loV, hiV);
-    storeRow(target + 2 * stride, c20, c21, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 8) : 0, residual, loV, hiV);
-    storeRow(target + 3 * stride, c30, c31, addHere, epilogueHere, flags, epilogueHere && (flags & BIAS) ? load<f32>(b, 12) : 0, residual, loV, hiV);
+    // `bias` points at the tile's first row's bias, or with BIAS_COLUMNS at its first column's.
+    const withBias = epilogueHere && (flags & BIAS) != 0;
+    const columns = (flags & BIAS_COLUMNS) != 0;
+    const cb0 = withBias && columns ? v128.load(bias) : f32x4.splat(0);
+    const cb1 = withBias && columns ? v128.load(bias, 16) : f32x4.splat(0);
+    storeRow(target, c00, c01, addHere, epilogueHere, flags, rowBias(bias, 0, withBias, columns, cb0), rowBias(bias, 0, withBias, columns, cb1), residual, loV, hiV);
+    storeRow(target + stride, c10, c11, addHere, epilogueHere, flags, rowBias(bias, 1, withBias, columns, cb0), rowBias(bias, 1, withBias, columns, cb1), residual, loV, hiV);
+    storeRow(target + 2 * stride, c20, c21, addHere, epilogueHere, flags, rowBias(bias, 2, withBias, columns, cb0), rowBias(bias, 2, withBias, columns, cb1), residual, loV, hiV);
+    storeRow(target + 3 * stride, c30, c31, addHere, epilogueHere, flags, rowBias(bias, 3, withBias, columns, cb0), rowBias(bias, 3, withBias, columns, cb1), residual, loV, hiV);
     if (full) return;
     for (let i = 0; i < rows; i++) {
-        const rowBias: f32 = epilogue && (flags & BIAS) ? load<f32>(bias + (<usize>i << 2)) : 0;
         for (let j = 0; j < cols; j++) {
             const at = c + <usize>i * ldcBytes + (<usize>j << 2);
             let v = load<f32>(edge + <usize>(i * NR + j) * 4);
             if (add) v += load<f32>(at);
             if (epilogue) {
-                v += rowBias;
+                if (flags & BIAS) v += load<f32>(bias + (<usize>(columns ? j : i) << 2));
                 if (flags & RESIDUAL) v += load<f32>(at + residual);
                 if (flags & CLAMP) v = min(max(v, lo), hi);
             }
@@ -235,13 +245,14 @@ function gemv(m: i32, k: i32, a: usize, lda: i32, b: usize, c: usize, ldcBytes: 
         for (; p < k; p++) v += load<f32>(row + (<usize>p << 2)) * load<f32>(b + (<usize>p << 2));
         const at = c + <usize>i * ldcBytes;
         if (flags & ACCUMULATE) v += load<f32>(at);
-        store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (<usize>i << 2)) : 0, residual, lo, hi));
+        // One column: a column bias is the same for every row.
+        store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (flags & BIAS_COLUMNS ? 0 : <usize>i << 2)) : 0, residual, lo, hi));
     }
 }
 
 /**
  * C[m×n] = A[m×k]·B[k×n] (+ C when flags has ACCUMULATE), then C = clamp(C + bias[row] + R, lo, hi) as flags
- * ask, R at `residual` bytes from C. All matrices row-major; a, b, c, bias and scratch are byte addresses,
+ * ask (bias[column] with BIAS_COLUMNS), R at `residual` bytes from C. All matrices row-major; a, b, c, bias and scratch are byte addresses,
  * lda/ldb/ldc in elements. `scratch` holds gemmScratchBytes() bytes owned by the calling thread.
  */
 export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
@@ -258,7 +269,7 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
             for (let j = 0; j < n; j++) {
                 const at = c + <usize>i * ldcBytes + (<usize>j << 2);
                 const v: f32 = flags & ACCUMULATE ? load<f32>(at) : 0;
-                store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (<usize>i << 2)) : 0, residual, lo, hi));
+                store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (<usize>(flags & BIAS_COLUMNS ? j : i) << 2)) : 0, residual, lo, hi));
             }
         }
         return;
@@ -286,7 +297,7 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
                         const rows = min(MR, mc - ir);
                         microKernel(kc, panels + <usize>(ir * kc * 4), pb,
                             c + <usize>(i0 + ir) * ldcBytes + (<usize>(j0 + jr) << 2), ldcBytes, rows, cols,
-                            add, epilogue, flags, bias + (<usize>(i0 + ir) << 2), residual, lo, hi, edge);
+                            add, epilogue, flags, bias + (<usize>(flags & BIAS_COLUMNS ? j0 + jr : i0 + ir) << 2), residual, lo, hi, edge);
                     }
                 }
             }

@@ -12,7 +12,7 @@ import {
     JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
 } from '../job-layout';
 import { activate } from './activation';
-import { PACKED_A } from './flags';
+import { BIAS_COLUMNS, PACKED_A } from './flags';
 import { MR, NR, gemm } from './gemm';
 import { col2im2d, im2col2d } from './im2col';
 import { implicitConv2d } from './implicit-conv';
@@ -52,10 +52,12 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
             // Packed A is laid out for whole-matrix blocks: a split by rows would not find its panels.
             if ((flags & PACKED_A) || n >= m || m < MR * T) {
                 const j0 = shareBegin(n, NR, t, T), j1 = shareEnd(n, NR, t, T);
-                if (j0 < j1) gemm(m, j1 - j0, k, a, lda, b + (<usize>j0 << 2), ldb, c + (<usize>j0 << 2), ldc, flags, bias, residual, lo, hi, scratch);
+                const columnBias = flags & BIAS_COLUMNS ? bias + (<usize>j0 << 2) : bias;
+                if (j0 < j1) gemm(m, j1 - j0, k, a, lda, b + (<usize>j0 << 2), ldb, c + (<usize>j0 << 2), ldc, flags, columnBias, residual, lo, hi, scratch);
             } else {
                 const i0 = shareBegin(m, MR, t, T), i1 = shareEnd(m, MR, t, T);
-                if (i0 < i1) gemm(i1 - i0, n, k, a + <usize>i0 * lda * 4, lda, b, ldb, c + <usize>i0 * ldc * 4, ldc, flags, bias + (<usize>i0 << 2), residual, lo, hi, scratch);
+                const rowBias = flags & BIAS_COLUMNS ? bias : bias + (<usize>i0 << 2);
+                if (i0 < i1) gemm(i1 - i0, n, k, a + <usize>i0 * lda * 4, lda, b, ldb, c + <usize>i0 * ldc * 4, ldc, flags, rowBias, residual, lo, hi, scratch);
             }
         }
     } else if (kind == JOB_WINOGRAD_INPUT) {
