@@ -2,7 +2,7 @@
  * The fast engine (WebAssembly SIMD kernels on worker threads, batch norms and ReLUs folded into convs) against
  * the TypeScript reference path, which the op fixtures check against PyTorch:
  * - the WebAssembly GEMM against the reference GEMM on sizes across every blocking boundary, with strides,
- *   offsets, accumulation and the bias/clamp epilogue, on 1, 2 and 3 threads;
+ *   offsets, accumulation and the bias (per row or per column)/clamp epilogue, on 1, 2 and 3 threads;
  * - WebAssembly im2col and col2im against the reference ones on padded, strided and dilated windows;
  * - Winograd F(4×4, 3×3), WebAssembly and TypeScript, against the direct conv, with edge tiles, padding, residual
  *   and clamp;
@@ -123,16 +123,24 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { m: 1000, n: 1, k: 512, bias: true },
         { m: 130, n: 7, k: 33, accumulate: true, bias: true, lo: -0.5, hi: 0.5 },
         { m: 7, n: 19, k: 0, bias: true, lo: 0 },
+        // A bias per column (a linear layer's Y = X·Wᵀ): edge tiles, the matrix-vector path, a split by rows
+        // (ConvNeXt's first MLP) and one by columns (its last), where each part must take its own columns' bias.
+        { m: 5, n: 9, k: 257, bias: true, columns: true },
+        { m: 130, n: 7, k: 33, accumulate: true, bias: true, columns: true, lo: -0.5, hi: 0.5 },
+        { m: 1000, n: 1, k: 512, bias: true, columns: true },
+        { m: 7, n: 19, k: 0, bias: true, columns: true, lo: 0 },
+        { m: 3136, n: 384, k: 96, bias: true, columns: true },
+        { m: 49, n: 3072, k: 96, bias: true, columns: true },
     ];
-    it.each(cases)('gemm m=$m n=$n k=$k accumulate=$accumulate bias=$bias clamp=[$lo, $hi]', ({ m, n, k, accumulate = false, bias: withBias, lo, hi }) => {
+    it.each(cases)('gemm m=$m n=$n k=$k accumulate=$accumulate bias=$bias per column=$columns clamp=[$lo, $hi]', ({ m, n, k, accumulate = false, bias: withBias, columns = false, lo, hi }) => {
         // Sub-matrices with leading dimensions wider than they are, at offsets, as a grouped conv passes them.
         const [lda, ldb, ldc, offA, offB, offC] = [k + 3, n + 5, n + 2, 7, 9, 11];
         const a = fill(compute.allocate(offA + m * lda), 1);
         const b = fill(compute.allocate(offB + k * ldb), 2);
         const c = fill(compute.allocate(offC + m * ldc), 3);
-        const bias = withBias ? fill(compute.allocate(m + 2), 4) : undefined;
+        const bias = withBias ? fill(compute.allocate((columns ? n : m) + 2), 4) : undefined;
         const expected = c.slice();
-        const epilogue = { bias, biasOffset: 2, lo, hi };
+        const epilogue = { bias, biasOffset: 2, biasPerColumn: columns, lo, hi };
         packedGemm(m, n, k, a, offA, lda, b, offB, ldb, expected, offC, ldc, accumulate, epilogue);
         compute.gemm(m, n, k, a, offA, lda, b, offB, ldb, c, offC, ldc, accumulate, epilogue);
         expect(relativeError(c, expected)).toBeLessThan(1e-5);
