@@ -22,6 +22,22 @@ import { compiledKernels } from './wasm/instance.js';
 /** The activations an engine may apply element by element (runtime/kernels/activation.ts has each in TypeScript). */
 export type ActivationOp = 'relu' | 'relu6' | 'leakyrelu' | 'elu' | 'sigmoid' | 'tanh' | 'hardswish' | 'hardsigmoid' | 'silu' | 'gelu' | 'gelu-tanh';
 
+/** The arithmetic of two tensors an engine may run (add, sub, mul and div with broadcasting). */
+export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div';
+
+/**
+ * Where `a ∘ b` reads its operands, after broadcasting and merging dimensions: `rows` rows of `inner` output
+ * elements; each operand advances by its row step between rows and by its step (0 or 1) along a row.
+ */
+export interface ArithmeticLayout {
+    readonly rows: number;
+    readonly inner: number;
+    readonly aRow: number;
+    readonly bRow: number;
+    readonly aStep: number;
+    readonly bStep: number;
+}
+
 export interface Compute {
     /** The TypeScript reference, or an engine whose runs fold batch norms into convs (WebAssembly or TypeScript). */
     readonly kind: 'reference' | 'fast';
@@ -62,6 +78,11 @@ export interface Compute {
      * kernel for it and both arrays live in its memory; false otherwise, and the caller's own loop runs.
      */
     activation(op: ActivationOp, x: Float32Array, y: Float32Array, parameter: number): boolean;
+    /**
+     * y = a ∘ b laid out as `layout` says, where the engine has a kernel for it and the arrays live in its memory;
+     * false otherwise, and the caller's own loop runs.
+     */
+    arithmetic(op: ArithmeticOp, a: Float32Array, b: Float32Array, y: Float32Array, layout: ArithmeticLayout): boolean;
     /**
      * Rewrites the m×k matrix `a` (a conv's weights, owned by the run) in the packed layout of this engine's
      * GEMM, using `scratch` (≥ m·k elements), so that each run skips packing it (pass `packedA`); false when
@@ -119,6 +140,7 @@ function typescriptEngine(kind: Compute['kind'], description: string, winograd: 
         depthwise: referenceDepthwise,
         pool2d: () => false,
         activation: () => false,
+        arithmetic: () => false,
         implicitConv: () => false,
         winograd,
         packInPlace: () => false,

@@ -4,6 +4,7 @@
  * - the WebAssembly GEMM against the reference GEMM on sizes across every blocking boundary, with strides,
  *   offsets, accumulation and the bias (per row or per column)/clamp epilogue, on 1, 2 and 3 threads;
  * - WebAssembly im2col and col2im against the reference ones on padded, strided and dilated windows;
+ * - the arithmetic of two tensors on every layout broadcasting merges into, split over two threads;
  * - Winograd F(4×4, 3×3), WebAssembly and TypeScript, against the direct conv, with edge tiles, padding, residual
  *   and clamp;
  * - every network of every example: the same seeded weights and input through both paths, at 1 and 2 threads,
@@ -269,6 +270,37 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         expect(relativeError(y, expected)).toBeLessThan(1e-6);
         expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
     });
+});
+
+describe('arithmetic of two tensors split over two threads (every job split)', () => {
+    const compute = createWasmCompute(compiledKernels()!, 2, 0, { ...PARALLEL_THRESHOLDS, elementwise: 0 });
+    afterAll(() => compute.dispose());
+    // (rows, inner, each operand's row step and step along a row): the layouts broadcastPlan merges shapes into.
+    const layouts = [
+        { name: 'one shape (one long row, an odd tail)', rows: 1, inner: 100_003, aRow: 0, bRow: 0, aStep: 1, bStep: 1 },
+        { name: 'an SE gate: a value per channel on 96 planes of 56²', rows: 96, inner: 3136, aRow: 3136, bRow: 1, aStep: 1, bStep: 0 },
+        { name: 'the gate first (a broadcast, b full)', rows: 96, inner: 3136, aRow: 1, bRow: 3136, aStep: 0, bStep: 1 },
+        { name: 'a per-channel scale on a channels-last tensor (rows of 96)', rows: 3136, inner: 96, aRow: 96, bRow: 0, aStep: 1, bStep: 1 },
+        { name: 'rows of 7 (no whole vector)', rows: 999, inner: 7, aRow: 7, bRow: 7, aStep: 1, bStep: 1 },
+    ];
+    const ops = { add: (x: number, y: number) => x + y, sub: (x: number, y: number) => x - y, mul: (x: number, y: number) => x * y, div: (x: number, y: number) => x / y };
+    for (const layout of layouts) {
+        it.each(Object.keys(ops) as (keyof typeof ops)[])(`${layout.name}: %s as float32 arithmetic, exactly`, async op => {
+            await compute.started;
+            const { rows, inner, aRow, bRow, aStep, bStep } = layout;
+            const extent = (row: number, step: number) => (rows - 1) * row + (inner - 1) * step + 1;
+            const a = fill(compute.allocate(extent(aRow, aStep)), 5);
+            const b = fill(compute.allocate(extent(bRow, bStep)), 6);
+            const y = compute.allocate(rows * inner);
+            expect(compute.arithmetic(op, a, b, y, layout)).toBe(true);
+            const expected = new Float32Array(rows * inner);
+            for (let r = 0; r < rows; r++) {
+                for (let j = 0; j < inner; j++) expected[r * inner + j] = ops[op](a[r * aRow + j * aStep], b[r * bRow + j * bStep]);
+            }
+            expect(Array.from(y).findIndex((v, i) => v !== expected[i])).toBe(-1);
+        });
+    }
+    it('the worker thread took parts', () => expect(compute.workerParts).toBeGreaterThan(0));
 });
 
 describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2col + GEMM)', () => {

@@ -7,7 +7,9 @@ import type { Tensor } from '../tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
 
-type Binary = 'add' | 'sub' | 'mul' | 'div';
+import type { ArithmeticOp } from '../compute.js';
+
+type Binary = ArithmeticOp;
 
 /**
  * Broadcast geometry of `a ∘ b` → out: the output's dimensions with each operand's stride along them (0 where it
@@ -62,6 +64,11 @@ function binaryKernel(op: Binary): Kernel {
         const inner = sizes[rank - 1];
         const ia = sa[rank - 1];
         const ib = sb[rank - 1];
+        // Rows of a row each (what nearly every network's sums and gates merge into) go to the engine's kernel.
+        if (rank <= 2) {
+            const layout = { rows: rank === 2 ? sizes[0] : 1, inner, aRow: rank === 2 ? sa[0] : 0, bRow: rank === 2 ? sb[0] : 0, aStep: ia, bStep: ib };
+            if (ctx.compute.arithmetic(op, A, B, out, layout)) return;
+        }
         const rows = out.length / inner;
         const index = new Int32Array(rank); // the current row's position in the outer dimensions
         let pa = 0;

@@ -5,7 +5,7 @@
  * everything there through `allocate`); a call with an operand elsewhere falls back to the TypeScript kernel,
  * which gives the same result.
  */
-import type { ActivationOp, Compute } from '../compute.js';
+import type { ActivationOp, ArithmeticOp, Compute } from '../compute.js';
 import { packedGemm, type GemmKernel } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
@@ -106,6 +106,9 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         'silu': () => [constants.ACT_SILU, 0, 0],
         'gelu': () => [constants.ACT_GELU, 0, 0],
         'gelu-tanh': () => [constants.ACT_GELU_TANH, 0, 0],
+    };
+    const arithmeticCodes: Readonly<Record<ArithmeticOp, number>> = {
+        add: constants.ARITH_ADD, sub: constants.ARITH_SUB, mul: constants.ARITH_MUL, div: constants.ARITH_DIV,
     };
 
     const gemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue) => {
@@ -251,6 +254,14 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const work = x.length * ACTIVATION_COST[op];
             team.run('activation', { op: code, x: memory.address(x), y: memory.address(y), n: x.length, alpha, beta },
                 work >= thresholds.elementwise, `activation ${sizeClass(work)}`);
+            return true;
+        },
+        arithmetic(op, a, b, y, layout) {
+            if (!memory.holds(a) || !memory.holds(b) || !memory.holds(y)) return false;
+            const work = y.length * ACTIVATION_COST.relu;
+            team.run('arithmetic', {
+                op: arithmeticCodes[op], a: memory.address(a), b: memory.address(b), y: memory.address(y), ...layout,
+            }, work >= thresholds.elementwise, `arithmetic ${sizeClass(work)}`);
             return true;
         },
         packInPlace(a, m, k, scratch) {

@@ -44,7 +44,7 @@ export interface KernelExports {
 const CONSTANT_NAMES = [
     'ACCUMULATE', 'BIAS', 'BIAS_COLUMNS', 'CLAMP', 'RESIDUAL', 'PACKED_A', 'WINDOW_DEPTHWISE', 'WINDOW_MAX', 'WINDOW_AVG',
     'ACT_RELU', 'ACT_CLAMP', 'ACT_LEAKY', 'ACT_ELU', 'ACT_SIGMOID', 'ACT_TANH', 'ACT_HARDSWISH', 'ACT_HARDSIGMOID',
-    'ACT_SILU', 'ACT_GELU', 'ACT_GELU_TANH',
+    'ACT_SILU', 'ACT_GELU', 'ACT_GELU_TANH', 'ARITH_ADD', 'ARITH_SUB', 'ARITH_MUL', 'ARITH_DIV',
 ] as const;
 
 export type KernelConstants = Readonly<Record<typeof CONSTANT_NAMES[number], number>>;

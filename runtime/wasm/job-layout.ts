@@ -80,6 +80,10 @@ export const JOBS = {
     },
     /** An activation (`op`, assembly/activation.ts) of `n` elements. */
     activation: { op: 'i32', x: 'usize', y: 'usize', n: 'i32', alpha: 'f32', beta: 'f32' },
+    /** y = a ∘ b (`op`, assembly/arithmetic.ts) over `rows` rows of `inner` elements (steps in elements). */
+    arithmetic: {
+        op: 'i32', a: 'usize', b: 'usize', y: 'usize', rows: 'i32', inner: 'i32', aRow: 'i32', bRow: 'i32', aStep: 'i32', bStep: 'i32',
+    },
 } as const satisfies Record<string, Layout>;
 
 export type JobName = keyof typeof JOBS;

@@ -8,10 +8,11 @@
 // job's first field.
 
 import {
-    ActivationJob, Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ACTIVATION, JOB_ARGUMENTS_OFFSET, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
+    ActivationJob, ArithmeticJob, Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ACTIVATION, JOB_ARGUMENTS_OFFSET, JOB_ARITHMETIC, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
     JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
 } from '../job-layout';
 import { activate } from './activation';
+import { arithmetic } from './arithmetic';
 import { BIAS_COLUMNS, PACKED_A } from './flags';
 import { MR, NR, gemm } from './gemm';
 import { col2im2d, im2col2d } from './im2col';
@@ -32,7 +33,8 @@ import { winogradInput, winogradOutput } from './winograd';
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
  * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows; an
- * activation by runs of whole cache lines; the other jobs by channels. Each part writes
+ * activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache lines; the
+ * other jobs by channels. Each part writes
  * a disjoint part of the result.
  */
 export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
@@ -95,6 +97,12 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         const job = changetype<ActivationJob>(args);
         const i0 = shareBegin(job.n, 16, t, T), i1 = shareEnd(job.n, 16, t, T);
         if (i0 < i1) activate(job.op, job.x, job.y, i0, i1, job.alpha, job.beta);
+    } else if (kind == JOB_ARITHMETIC) {
+        const job = changetype<ArithmeticJob>(args);
+        const single = job.rows == 1;
+        const count = single ? job.inner : job.rows, unit = single ? 16 : 1;
+        const r0 = shareBegin(count, unit, t, T), r1 = shareEnd(count, unit, t, T);
+        if (r0 < r1) arithmetic(job.op, job.a, job.b, job.y, job.rows, job.inner, job.aRow, job.bRow, job.aStep, job.bStep, r0, r1);
     } else if (kind == JOB_IM2COL) {
         const job = changetype<Im2colJob>(args);
         const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
