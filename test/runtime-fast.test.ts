@@ -254,6 +254,10 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { channels: 2, multiplier: 2, input: [1, 11, 10], output: [1, 11, 10], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: -0.5, hi: 0.5 },
         { channels: 2, multiplier: 1, input: [1, 1, 5], output: [1, 1, 5], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
         { channels: 4, multiplier: 1, input: [1, 12, 20], output: [1, 10, 18], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0] },
+        // Other kernels, sixteen columns at a time and then four: EfficientNet's 5×5/2, ConvNeXt's 7×7, a dilated 3×5.
+        { channels: 3, multiplier: 1, input: [1, 57, 57], output: [1, 29, 29], kernel: [1, 5, 5], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 2, 2], bias: true, lo: 0, hi: 6 },
+        { channels: 2, multiplier: 1, input: [1, 30, 37], output: [1, 30, 37], kernel: [1, 7, 7], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 3, 3], bias: true },
+        { channels: 2, multiplier: 2, input: [1, 20, 26], output: [1, 16, 18], kernel: [1, 3, 5], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0] },
     ];
     it.each(depthwiseCases)('depthwise $channels×$multiplier channels $input → $output, kernel $kernel, stride $stride, dilation $dilation', c => {
         const planeIn = c.input[1] * c.input[2];

@@ -172,6 +172,55 @@ function depthwise3x3TwoRows(padded: usize, Wp: i32, taps: usize, rowA: usize, r
     }
 }
 
+/**
+ * One output row of a depthwise conv of any kernel from a padded plane, sixteen columns at a time in four
+ * independent sums (so that each multiply-add does not wait for the one before), each tap's weight broadcast once
+ * per sixteen; then the last columns four at a time. Inlined where it is called with a literal stride.
+ */
+@inline function depthwiseRowPaddedAt(padded: usize, Wp: i32, taps: usize, row: usize, start: f32, ih0: i32, kh: i32, kw: i32,
+    dh: i32, dw: i32, sw: i32, columns: i32, clamp: bool, loV: v128, hiV: v128): void {
+    const rowBytes = <usize>Wp * 4;
+    const step = <usize>sw << 4; // four outputs further along the input row
+    let ow = 0;
+    for (; ow + 16 <= columns; ow += 16) {
+        let a0 = f32x4.splat(start), a1 = a0, a2 = a0, a3 = a0;
+        for (let i = 0; i < kh; i++) {
+            const src = padded + <usize>(ih0 + i * dh) * rowBytes + <usize>(ow * sw) * 4;
+            const tapRow = taps + <usize>(i * kw) * 4;
+            for (let j = 0; j < kw; j++) {
+                const w = v128.load32_splat(tapRow + (<usize>j << 2));
+                const at = src + <usize>(j * dw) * 4;
+                a0 = madd(w, loadStrided(at, sw), a0);
+                a1 = madd(w, loadStrided(at + step, sw), a1);
+                a2 = madd(w, loadStrided(at + 2 * step, sw), a2);
+                a3 = madd(w, loadStrided(at + 3 * step, sw), a3);
+            }
+        }
+        if (clamp) {
+            a0 = f32x4.min(f32x4.max(a0, loV), hiV); a1 = f32x4.min(f32x4.max(a1, loV), hiV);
+            a2 = f32x4.min(f32x4.max(a2, loV), hiV); a3 = f32x4.min(f32x4.max(a3, loV), hiV);
+        }
+        const out = row + (<usize>ow << 2);
+        v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
+    }
+    for (; ow < columns; ow += 4) {
+        let acc = f32x4.splat(start);
+        for (let i = 0; i < kh; i++) {
+            const src = padded + <usize>(ih0 + i * dh) * rowBytes + <usize>(ow * sw) * 4;
+            const tapRow = taps + <usize>(i * kw) * 4;
+            for (let j = 0; j < kw; j++) acc = madd(v128.load32_splat(tapRow + (<usize>j << 2)), loadStrided(src + <usize>(j * dw) * 4, sw), acc);
+        }
+        if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+        v128.store(row + (<usize>ow << 2), acc);
+    }
+}
+
+function depthwiseRowPadded(padded: usize, Wp: i32, taps: usize, row: usize, start: f32, ih0: i32, kh: i32, kw: i32,
+    dh: i32, dw: i32, sw: i32, columns: i32, clamp: bool, loV: v128, hiV: v128): void {
+    if (sw == 1) depthwiseRowPaddedAt(padded, Wp, taps, row, start, ih0, kh, kw, dh, dw, 1, columns, clamp, loV, hiV);
+    else depthwiseRowPaddedAt(padded, Wp, taps, row, start, ih0, kh, kw, dh, dw, 2, columns, clamp, loV, hiV);
+}
+
 /** Bytes of scratch windowPadded needs for one plane: the padded plane and two output row buffers. */
 @inline function paddedPlaneBytes(Hp: i32, Wp: i32, Wo: i32): usize {
     return <usize>(Hp * Wp + 2 * ((Wo + 3) & ~3)) * 4;
@@ -261,6 +310,7 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
         for (; oh < Ho; oh++) {
             if (threeByThree && sw == 1) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, 1, 0, 0, columns, clamp, loV, hiV);
             else if (threeByThree) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, 2, 0, 0, columns, clamp, loV, hiV);
+            else if (mode == WINDOW_DEPTHWISE) depthwiseRowPadded(padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, clamp, loV, hiV);
             else windowRowPadded(mode, padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, scale, clamp, loV, hiV);
             memory.copy(out + <usize>(oh * Wo) * 4, rowBuffer, <usize>Wo * 4);
         }
