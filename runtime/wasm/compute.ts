@@ -17,15 +17,19 @@ import { depthwise2d as referenceDepthwise } from '../depthwise.js';
  * The size from which each kind of job is split over the team; below it the job runs on the calling thread, since
  * waking the team and handing out parts costs more than a second thread saves. Sizes are multiply-adds (GEMM,
  * the transformed-tile products of Winograd with its transforms, a sliding window's taps over its outputs), column
- * elements written (im2col, col2im) or an activation's elements × its cost (ACTIVATION_COST). Measured by `npm run
- * bench:thresholds` (test/bench/thresholds.ts) on a quiet 2-core AMD EPYC, 2026-12-06: the smallest size from which
- * every larger one gained at least 5% with two threads (SiLU, the activation measured, from 262,144 elements). Under load a split may still lose; the team then holds jobs of that kind and size back (threads.ts).
+ * elements (im2col, col2im) or an element-wise job's elements × its cost (ACTIVATION_COST; the arithmetic of two
+ * tensors costs what a ReLU does). Measured by `npm run bench:thresholds` (test/bench/thresholds.ts) on a quiet
+ * 2-core AMD EPYC, 2026-12-06: the smallest size from which every larger one gained at least 5% with two threads
+ * (SiLU, the activation measured, from 262,144 elements). Under load a split may still lose; the team then holds
+ * jobs of that kind and size back (threads.ts).
  */
 export interface ParallelThresholds {
     readonly gemm: number;
     readonly winograd: number;
     readonly window: number;
     readonly columns: number;
+    /** col2im (a transposed conv's scatter of its columns): more work per column element than im2col's copy. */
+    readonly col2im: number;
     readonly elementwise: number;
 }
 
@@ -34,6 +38,7 @@ export const PARALLEL_THRESHOLDS: ParallelThresholds = {
     winograd: 705_600,
     window: 1_179_648,
     columns: 1_327_104,
+    col2im: 1_327_104,
     elementwise: 2_359_296,
 };
 
@@ -149,7 +154,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Hg, Wg] = g.output;
             team.run('col2im', {
                 cols: memory.address(cols, colsOffset), y: memory.address(y, yOffset), channels: g.channels, H, W, ...windowGeometry(g), Hg, Wg,
-            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.columns, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg));
+            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.col2im, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg));
         },
         im2col(x, xOffset, g, cols, colsOffset) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(cols)) {

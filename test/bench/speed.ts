@@ -56,6 +56,7 @@ interface Case {
 const ALL_CASES: Case[] = [
     { id: 'resnet18', title: 'ResNet-18', file: 'examples/resnet18.convnet' },
     { id: 'mobilenet_v2', title: 'MobileNetV2', file: 'examples/mobilenet_v2.convnet' },
+    { id: 'efficientnet_b0', title: 'EfficientNet-B0', file: 'examples/efficientnet_b0.convnet' },
     { id: 'conv3x3', title: '3×3 conv 64→64 @56²', text: 'network Conv3x3(input: [1, 64, 56, 56]) {\n  return input -> conv(64, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3_28', title: '3×3 conv 128→128 @28²', text: 'network Conv3x3At28(input: [1, 128, 28, 28]) {\n  return input -> conv(128, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3_14', title: '3×3 conv 256→256 @14²', text: 'network Conv3x3At14(input: [1, 256, 14, 14]) {\n  return input -> conv(256, kernel: 3, padding: 1, bias: false)\n}\n' },

@@ -113,8 +113,13 @@ function compile(tf: Tf, graph: NetworkGraph, node: GraphNode, params: Record<st
         }
         case 'relu': return ([x]) => tf.relu(x);
         case 'relu6': return ([x]) => tf.relu6(x);
+        case 'sigmoid': return ([x]) => tf.sigmoid(x);
+        case 'silu': return ([x]) => tf.mul(x, tf.sigmoid(x));
         case 'add': return ([a, b]) => tf.add(a, b);
-        case 'dropout': return ([x]) => x;
+        // An SE gate [1, 1, 1, C] on [1, H, W, C]: NHWC broadcasts as NCHW does.
+        case 'mul': return ([a, b]) => tf.mul(a, b);
+        case 'dropout':
+        case 'stochasticdepth': return ([x]) => x;
         case 'maxpool':
         case 'avgpool': {
             const w = window();
