@@ -203,6 +203,9 @@ function globalPool(mode: 'max' | 'avg'): Kernel {
         const y = ctx.outputs[0].data;
         const planes = x.shape[0] * x.shape[1];
         const size = x.data.length / planes;
+        // Each plane as one row, its window the whole row: the engine's pooling kernel reduces it in one pass.
+        const g = { channels: planes, input: [1, 1, size], output: [1, 1, 1], kernel: [1, 1, size], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0] } as const;
+        if (ctx.compute.pool2d(mode, x.data, g, planes, y)) return;
         for (let p = 0; p < planes; p++) {
             const start = p * size;
             if (mode === 'max') {

@@ -319,6 +319,39 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
 }
 
 /**
+ * A window that is the whole plane (global pooling): the mean or maximum of each plane of [c0, c1) as one run of
+ * `size` elements, sixteen at a time in four sums (or maxima), so that no step waits for the one before. A NaN
+ * anywhere in a plane makes its maximum NaN, as in PyTorch.
+ */
+function globalWindow(mode: i32, x: usize, y: usize, c0: i32, c1: i32, size: i32): void {
+    for (let c = c0; c < c1; c++) {
+        const plane = x + <usize>c * size * 4;
+        const start = mode == WINDOW_MAX ? f32x4.splat(-Infinity) : f32x4.splat(0);
+        let a0 = start, a1 = start, a2 = start, a3 = start;
+        let i = 0;
+        for (; i + 16 <= size; i += 16) {
+            const at = plane + (<usize>i << 2);
+            if (mode == WINDOW_MAX) {
+                a0 = f32x4.max(a0, v128.load(at)); a1 = f32x4.max(a1, v128.load(at, 16));
+                a2 = f32x4.max(a2, v128.load(at, 32)); a3 = f32x4.max(a3, v128.load(at, 48));
+            } else {
+                a0 = f32x4.add(a0, v128.load(at)); a1 = f32x4.add(a1, v128.load(at, 16));
+                a2 = f32x4.add(a2, v128.load(at, 32)); a3 = f32x4.add(a3, v128.load(at, 48));
+            }
+        }
+        const v = mode == WINDOW_MAX ? f32x4.max(f32x4.max(a0, a1), f32x4.max(a2, a3)) : f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+        let acc: f32 = mode == WINDOW_MAX
+            ? max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)))
+            : f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+        for (; i < size; i++) {
+            const value = load<f32>(plane + (<usize>i << 2));
+            acc = mode == WINDOW_MAX ? max(acc, value) : acc + value;
+        }
+        store<f32>(y + (<usize>c << 2), mode == WINDOW_MAX ? acc : acc / <f32>size);
+    }
+}
+
+/**
  * A sliding 2-D window over each plane of channels [c0, c1) — a depthwise conv (output channel oc reads input
  * channel oc / multiplier with its own kh×kw taps, then bias[oc] and the clamp as flags ask) or max pooling.
  * Taps outside the image are skipped (zero padding adds nothing to a sum; max pooling pads with −∞). Within a
@@ -328,6 +361,10 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
 export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32,
     H: i32, W: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, ph: i32, pw: i32,
     flags: i32, lo: f32, hi: f32, scratch: usize): void {
+    if (mode != WINDOW_DEPTHWISE && Ho == 1 && Wo == 1 && kh == H && kw == W && ph == 0 && pw == 0) {
+        globalWindow(mode, x, y, c0, c1, H * W);
+        return;
+    }
     if (windowPadded(mode, x, y, weight, bias, c0, c1, multiplier, H, W, Ho, Wo, kh, kw, sh, sw, dh, dw, ph, pw, flags, lo, hi, scratch)) return;
     // Planes too large for the scratch, or strides over 2: bounds checked in place.
     // Interior columns: ow·sw − pw ≥ 0 and ow·sw − pw + (kw − 1)·dw ≤ W − 1.
