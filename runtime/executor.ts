@@ -151,20 +151,23 @@ export function estimateMemory(graph: NetworkGraph): MemoryEstimate & { arenaEle
 
 /**
  * Bytes `PreparedNetwork` may take from the engine before its first run: im2col's scratch, a copy of every
- * parameter (folded, or moved into the engine's memory), Winograd's transformed weights, the arena (as the graph
- * plans it; the steps' plan is a little smaller), and each block's alignment. Reserved at once, so that a plain
+ * parameter (folded, or moved into the engine's memory), Winograd's transformed weights, a batch norm's scale and
+ * shift when no conv absorbs it, the arena (as the graph plans it; the steps' plan is a little smaller), and each
+ * block's alignment. Reserved at once, so that a plain
  * WebAssembly memory (see Compute.moves) does not move while weights are being folded into it.
  */
 function preparationBytes(graph: NetworkGraph, estimate: MemoryEstimate): number {
     let winograd = 0;
+    let extra = 0;
     let blocks = 4;
     for (const node of graph.nodes) {
         blocks += 2 * node.params.length + 2;
+        if (node.op === 'batchnorm') extra += 2 * graph.tensors[node.inputs[0]].shape[1] * 4;
         if (!usesWinograd(graph, node)) continue;
         const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
         winograd += WINOGRAD_POSITIONS * cout * cin * 4;
     }
-    return estimate.total + winograd + 32 * blocks;
+    return estimate.total + winograd + extra + 32 * blocks;
 }
 
 function budgetMessage(graph: NetworkGraph, estimate: MemoryEstimate, budget: number): string {

@@ -178,6 +178,10 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             weight.set(options.scratch.subarray(0, weight.length));
             params.weight = weight;
             transposed = true;
+        } else if (options.compute.kind === 'fast' && node.op === 'batchnorm' && params.running_mean && node.attrs.track_running_stats !== false) {
+            // A batch norm no conv absorbed (DenseNet's, after a concat): its fixed scale and shift, made once here,
+            // for the engine's per-channel kernel.
+            Object.assign(params, batchNormScaleShift(params, node.attrs.eps as number, elements => options.compute.allocate(elements)));
         } else if (options.compute.kind === 'fast' && node.op === 'linear' && linearRows(graph, node) > 1 && options.scratch.length >= params.weight.length) {
             // Y = X·Wᵀ on the rows as they lie, with Wᵀ made once here: otherwise every run transposes X and Y.
             const weight = params.weight !== mine.weight ? params.weight : own(params.weight);
@@ -222,6 +226,19 @@ function usesDenseGemm(graph: NetworkGraph, node: GraphNode): boolean {
 /** A conv the conv kernel computes directly (groups = input channels), not through the GEMM. */
 function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
     return familyOf(node.op) === 'dwconv' || node.attrs.groups === graph.tensors[node.inputs[0]].shape[1];
+}
+
+/** A batch norm with running statistics as y = x·scale + shift per channel (each in float64, rounded once). */
+function batchNormScaleShift(norm: Readonly<Record<string, Float32Array>>, eps: number, allocate: (elements: number) => Float32Array): { scale: Float32Array; shift: Float32Array } {
+    const { weight: gamma, bias: beta, running_mean: mean, running_var: variance } = norm;
+    const scale = allocate(mean.length);
+    const shift = allocate(mean.length);
+    for (let c = 0; c < mean.length; c++) {
+        const s = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + eps);
+        scale[c] = s;
+        shift[c] = (beta ? beta[c] : 0) - mean[c] * s;
+    }
+    return { scale, shift };
 }
 
 /**

@@ -258,6 +258,8 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { channels: 3, multiplier: 1, input: [1, 57, 57], output: [1, 29, 29], kernel: [1, 5, 5], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 2, 2], bias: true, lo: 0, hi: 6 },
         { channels: 2, multiplier: 1, input: [1, 30, 37], output: [1, 30, 37], kernel: [1, 7, 7], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 3, 3], bias: true },
         { channels: 2, multiplier: 2, input: [1, 20, 26], output: [1, 16, 18], kernel: [1, 3, 5], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0] },
+        // 1×1: a scale and shift per channel (how a batch norm no conv absorbed runs), a plane of 117 (a last 1).
+        { channels: 3, multiplier: 2, input: [1, 9, 13], output: [1, 9, 13], kernel: [1, 1, 1], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true, lo: 0, hi: 6 },
     ];
     it.each(depthwiseCases)('depthwise $channels×$multiplier channels $input → $output, kernel $kernel, stride $stride, dilation $dilation', c => {
         const planeIn = c.input[1] * c.input[2];

@@ -21,10 +21,19 @@ import type { Kernel } from './types.js';
 const batchnormKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
     const y = ctx.outputs[0].data;
-    const { weight, bias, running_mean: runningMean, running_var: runningVariance } = ctx.params;
+    const { weight, bias, running_mean: runningMean, running_var: runningVariance, scale: fixedScale, shift: fixedShift } = ctx.params;
     const eps = ctx.node.attrs.eps as number;
     const [batch, channels] = x.shape;
     const plane = elementCount(x.shape.slice(2));
+    if (fixedScale) {
+        // Scale and shift made when the run was prepared (runtime/fusion.ts): a 1×1 depthwise conv with a bias, each
+        // channel's plane as one row, on the engine's kernel.
+        const g = { channels, input: [1, 1, plane], output: [1, 1, plane], kernel: [1, 1, 1], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0] } as const;
+        for (let n = 0; n < batch; n++) {
+            ctx.compute.depthwise(x.data, n * channels * plane, g, channels, 1, fixedScale, y, n * channels * plane, { bias: fixedShift });
+        }
+        return;
+    }
     for (let c = 0; c < channels; c++) {
         const [mean, variance] = runningMean ? [runningMean[c], runningVariance[c]] : batchMoments(x.data, batch, channels, plane, c);
         const scale = (weight ? weight[c] : 1) / Math.sqrt(variance + eps);

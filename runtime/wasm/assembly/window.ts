@@ -319,6 +319,33 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
 }
 
 /**
+ * A 1×1 depthwise conv at stride 1 with no padding — a per-channel scale and shift (a batch norm no conv absorbed):
+ * each plane of [c0, c1) as one run, sixteen elements a step, then the clamp as flags ask.
+ */
+function scalePlanes(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32, size: i32,
+    flags: i32, lo: f32, hi: f32): void {
+    const clamp = (flags & CLAMP) != 0;
+    const loV = f32x4.splat(lo), hiV = f32x4.splat(hi);
+    for (let oc = c0; oc < c1; oc++) {
+        const from = x + <usize>(oc / multiplier) * size * 4, to = y + <usize>oc * size * 4;
+        const w: f32 = load<f32>(weight + (<usize>oc << 2));
+        const b: f32 = flags & BIAS ? load<f32>(bias + (<usize>oc << 2)) : 0;
+        const wv = f32x4.splat(w), bv = f32x4.splat(b);
+        let i = 0;
+        for (; i + 4 <= size; i += 4) {
+            let v = madd(wv, v128.load(from + (<usize>i << 2)), bv);
+            if (clamp) v = f32x4.min(f32x4.max(v, loV), hiV);
+            v128.store(to + (<usize>i << 2), v);
+        }
+        for (; i < size; i++) {
+            let v = load<f32>(from + (<usize>i << 2)) * w + b;
+            if (clamp) v = min(max(v, lo), hi);
+            store<f32>(to + (<usize>i << 2), v);
+        }
+    }
+}
+
+/**
  * A window that is the whole plane (global pooling): the mean or maximum of each plane of [c0, c1) as one run of
  * `size` elements, sixteen at a time in four sums (or maxima), so that no step waits for the one before. A NaN
  * anywhere in a plane makes its maximum NaN, as in PyTorch.
@@ -363,6 +390,10 @@ export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usi
     flags: i32, lo: f32, hi: f32, scratch: usize): void {
     if (mode != WINDOW_DEPTHWISE && Ho == 1 && Wo == 1 && kh == H && kw == W && ph == 0 && pw == 0) {
         globalWindow(mode, x, y, c0, c1, H * W);
+        return;
+    }
+    if (mode == WINDOW_DEPTHWISE && kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && Ho == H && Wo == W) {
+        scalePlanes(x, y, weight, bias, c0, c1, multiplier, H * W, flags, lo, hi);
         return;
     }
     if (windowPadded(mode, x, y, weight, bias, c0, c1, multiplier, H, W, Ho, Wo, kh, kw, sh, sw, dh, dw, ph, pw, flags, lo, hi, scratch)) return;
