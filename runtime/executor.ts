@@ -153,8 +153,8 @@ export function estimateMemory(graph: NetworkGraph): MemoryEstimate & { arenaEle
  * Bytes `PreparedNetwork` may take from the engine before its first run: im2col's scratch, a copy of every
  * parameter (folded, or moved into the engine's memory), Winograd's transformed weights, a batch norm's scale and
  * shift when no conv absorbs it, the arena (as the graph plans it; the steps' plan is a little smaller), and each
- * block's alignment. Reserved at once, so that a plain
- * WebAssembly memory (see Compute.moves) does not move while weights are being folded into it.
+ * block's alignment. Reserved at once, so that a plain WebAssembly memory (see Compute.moves) does not move while
+ * weights are being folded into it.
  */
 function preparationBytes(graph: NetworkGraph, estimate: MemoryEstimate): number {
     let winograd = 0;

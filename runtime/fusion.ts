@@ -228,16 +228,19 @@ function isDepthwise(graph: NetworkGraph, node: GraphNode): boolean {
     return familyOf(node.op) === 'dwconv' || node.attrs.groups === graph.tensors[node.inputs[0]].shape[1];
 }
 
-/** A batch norm with running statistics as y = x·scale + shift per channel (each in float64, rounded once). */
-function batchNormScaleShift(norm: Readonly<Record<string, Float32Array>>, eps: number, allocate: (elements: number) => Float32Array): { scale: Float32Array; shift: Float32Array } {
+/** Channel c of a batch norm with running statistics as y = x·scale + shift, in float64. */
+function normAffine(norm: Readonly<Record<string, Float32Array>>, eps: number, c: number): [scale: number, shift: number] {
     const { weight: gamma, bias: beta, running_mean: mean, running_var: variance } = norm;
-    const scale = allocate(mean.length);
-    const shift = allocate(mean.length);
-    for (let c = 0; c < mean.length; c++) {
-        const s = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + eps);
-        scale[c] = s;
-        shift[c] = (beta ? beta[c] : 0) - mean[c] * s;
-    }
+    const scale = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + eps);
+    return [scale, (beta ? beta[c] : 0) - mean[c] * scale];
+}
+
+/** A batch norm with running statistics as a scale and a shift per channel (each rounded once). */
+function batchNormScaleShift(norm: Readonly<Record<string, Float32Array>>, eps: number, allocate: (elements: number) => Float32Array): { scale: Float32Array; shift: Float32Array } {
+    const channels = norm.running_mean.length;
+    const scale = allocate(channels);
+    const shift = allocate(channels);
+    for (let c = 0; c < channels; c++) [scale[c], shift[c]] = normAffine(norm, eps, c);
     return { scale, shift };
 }
 
@@ -247,17 +250,16 @@ function batchNormScaleShift(norm: Readonly<Record<string, Float32Array>>, eps: 
  */
 function foldBatchNorm(conv: Readonly<Record<string, Float32Array>>, norm: Readonly<Record<string, Float32Array>>, eps: number,
     own: (data: Float32Array) => Float32Array): Record<string, Float32Array> {
-    const { weight: gamma, bias: beta, running_mean: mean, running_var: variance } = norm;
-    const channels = mean.length;
+    const channels = norm.running_mean.length;
     const weight = own(conv.weight);
     // Without a conv bias the batch norm's shift array becomes the bias (adopted or copied); without affine
     // parameters (affine: false) the scale is 1 and the shift 0.
-    const bias = own(conv.bias ?? beta ?? new Float32Array(channels));
+    const bias = own(conv.bias ?? norm.bias ?? new Float32Array(channels));
     const perChannel = weight.length / channels;
     for (let c = 0; c < channels; c++) {
-        const scale = (gamma ? gamma[c] : 1) / Math.sqrt(variance[c] + eps);
+        const [scale, shift] = normAffine(norm, eps, c);
         for (let i = c * perChannel; i < (c + 1) * perChannel; i++) weight[i] *= scale;
-        bias[c] = ((conv.bias ? bias[c] : 0) - mean[c]) * scale + (beta ? beta[c] : 0);
+        bias[c] = (conv.bias ? bias[c] : 0) * scale + shift;
     }
     return { weight, bias };
 }

@@ -105,11 +105,11 @@ function softmax(log: boolean): Kernel {
 type Pointwise = Exclude<ActivationOp, 'gelu-tanh'>;
 
 /**
- * An activation applied to every element: by the engine's kernel where it has one (the WebAssembly SIMD
- * kernels, assembly/activation.ts), else here, in float64. Each has its own loop, a case of the switch: V8 keeps one set of type
- * feedback for every closure made at one place, so a shared loop `y[i] = f(x[i])` saw every activation's `f`,
- * inlined none and called each through a megamorphic site — a ReLU on 64×112² took 7 ms instead of 0.8 once
- * another activation had run, SiLU 15 ms.
+ * An activation applied to every element: by the engine's kernel where it has one (the WebAssembly SIMD kernels,
+ * runtime/wasm/assembly/activation.ts), else here, in float64. Each has its own loop, a case of the switch: V8
+ * keeps one set of type feedback for every closure made at one place, so a shared loop `y[i] = f(x[i])` saw every
+ * activation's `f`, inlined none and called each through a megamorphic site — a ReLU on 64×112² took 7 ms instead
+ * of 0.8 once another activation had run, SiLU 15 ms.
  */
 function pointwise(op: Pointwise): Kernel {
     return ctx => {

@@ -5,9 +5,8 @@
 import { normalizeDim } from '../../language/ops/tensor.js';
 import type { Tensor } from '../tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
-import type { Kernel } from './types.js';
-
 import type { ArithmeticOp } from '../compute.js';
+import type { Kernel } from './types.js';
 
 type Binary = ArithmeticOp;
 
