@@ -3,7 +3,7 @@
 // about 1 ulp), arranged so that no result comes from the difference of two nearly equal numbers — the TypeScript
 // kernels (runtime/kernels/activation.ts) compute in float64 and are the reference these are tested against.
 
-import { broadcast as k, madd } from './simd';
+import { broadcast as k, clamp4, madd } from './simd';
 
 /** Which activation: `activate`'s `op` (exported for the JavaScript side, as the flags are). */
 export const ACT_RELU: i32 = 1;        // max(x, 0)
@@ -120,11 +120,6 @@ const GELU_CUBIC = memory.data<f32>([0.044715]);
 
 @inline function splat0(): v128 {
     return f32x4.splat(0);
-}
-
-/** min(max(x, lo), hi), NaN kept (see exp4). */
-@inline function clamp4(x: v128, lo: v128, hi: v128): v128 {
-    return f32x4.pmin(f32x4.pmax(x, lo), hi);
 }
 
 @inline function apply(op: i32, x: v128, alpha: v128, beta: v128): v128 {

@@ -19,3 +19,11 @@
 @inline export function broadcast(at: usize): v128 {
     return v128.load32_splat(at);
 }
+
+/**
+ * min(max(v, lo), hi) as pseudo-min and pseudo-max: one instruction each (f32x4.min and max take several on x64 to
+ * order NaNs and signed zeros), and a NaN in v still comes out NaN — pmax(v, lo) is `v < lo ? lo : v`.
+ */
+@inline export function clamp4(v: v128, lo: v128, hi: v128): v128 {
+    return f32x4.pmin(f32x4.pmax(v, lo), hi);
+}

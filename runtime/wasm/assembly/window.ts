@@ -3,7 +3,7 @@
 
 import { BIAS, CLAMP } from './flags';
 import { gemmScratchBytes } from './gemm';
-import { loadStrided, madd } from './simd';
+import { clamp4, loadStrided, madd } from './simd';
 
 /** What a window does with its taps: window2d's `mode` (exported for the JavaScript side, as the flags are). */
 export const WINDOW_DEPTHWISE: i32 = 0; // Σ tap weight × input, then bias and clamp
@@ -69,8 +69,8 @@ export const WINDOW_AVG: i32 = 2;       // mean over all kh·kw taps, padding co
             a2 = madd(w8, loadStrided(r + 2 * step + 8, sw), a2); a3 = madd(w8, loadStrided(r + 3 * step + 8, sw), a3);
         }
         if (clamp) {
-            a0 = f32x4.min(f32x4.max(a0, loV), hiV); a1 = f32x4.min(f32x4.max(a1, loV), hiV);
-            a2 = f32x4.min(f32x4.max(a2, loV), hiV); a3 = f32x4.min(f32x4.max(a3, loV), hiV);
+            a0 = clamp4(a0, loV, hiV); a1 = clamp4(a1, loV, hiV);
+            a2 = clamp4(a2, loV, hiV); a3 = clamp4(a3, loV, hiV);
         }
         const out = row + (<usize>ow << 2);
         v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
@@ -92,7 +92,7 @@ export const WINDOW_AVG: i32 = 2;       // mean over all kh·kw taps, padding co
             acc = madd(w7, loadStrided(r2 + at + 4, sw), acc);
             acc = madd(w8, loadStrided(r2 + at + 8, sw), acc);
         }
-        if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+        if (clamp) acc = clamp4(acc, loV, hiV);
         v128.store(row + (<usize>ow << 2), acc);
     }
     return ow;
@@ -141,8 +141,8 @@ function depthwise3x3TwoRows(padded: usize, Wp: i32, taps: usize, rowA: usize, r
         x = v128.load(r3 + at, 8); y = v128.load(r3 + at, 24);
         b0 = madd(w8, x, b0); b1 = madd(w8, y, b1);
         if (clamp) {
-            a0 = f32x4.min(f32x4.max(a0, loV), hiV); a1 = f32x4.min(f32x4.max(a1, loV), hiV);
-            b0 = f32x4.min(f32x4.max(b0, loV), hiV); b1 = f32x4.min(f32x4.max(b1, loV), hiV);
+            a0 = clamp4(a0, loV, hiV); a1 = clamp4(a1, loV, hiV);
+            b0 = clamp4(b0, loV, hiV); b1 = clamp4(b1, loV, hiV);
         }
         v128.store(rowA + at, a0); v128.store(rowA + at, a1, 16);
         v128.store(rowB + at, b0); v128.store(rowB + at, b1, 16);
@@ -164,8 +164,8 @@ function depthwise3x3TwoRows(padded: usize, Wp: i32, taps: usize, rowA: usize, r
         x = v128.load(r3 + at, 4); b = madd(w7, x, b);
         x = v128.load(r3 + at, 8); b = madd(w8, x, b);
         if (clamp) {
-            a = f32x4.min(f32x4.max(a, loV), hiV);
-            b = f32x4.min(f32x4.max(b, loV), hiV);
+            a = clamp4(a, loV, hiV);
+            b = clamp4(b, loV, hiV);
         }
         v128.store(rowA + at, a);
         v128.store(rowB + at, b);
@@ -197,8 +197,8 @@ function depthwise3x3TwoRows(padded: usize, Wp: i32, taps: usize, rowA: usize, r
             }
         }
         if (clamp) {
-            a0 = f32x4.min(f32x4.max(a0, loV), hiV); a1 = f32x4.min(f32x4.max(a1, loV), hiV);
-            a2 = f32x4.min(f32x4.max(a2, loV), hiV); a3 = f32x4.min(f32x4.max(a3, loV), hiV);
+            a0 = clamp4(a0, loV, hiV); a1 = clamp4(a1, loV, hiV);
+            a2 = clamp4(a2, loV, hiV); a3 = clamp4(a3, loV, hiV);
         }
         const out = row + (<usize>ow << 2);
         v128.store(out, a0); v128.store(out, a1, 16); v128.store(out, a2, 32); v128.store(out, a3, 48);
@@ -210,7 +210,7 @@ function depthwise3x3TwoRows(padded: usize, Wp: i32, taps: usize, rowA: usize, r
             const tapRow = taps + <usize>(i * kw) * 4;
             for (let j = 0; j < kw; j++) acc = madd(v128.load32_splat(tapRow + (<usize>j << 2)), loadStrided(src + <usize>(j * dw) * 4, sw), acc);
         }
-        if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+        if (clamp) acc = clamp4(acc, loV, hiV);
         v128.store(row + (<usize>ow << 2), acc);
     }
 }
@@ -245,7 +245,7 @@ function windowRowPadded(mode: i32, padded: usize, Wp: i32, taps: usize, row: us
             }
         }
         if (mode == WINDOW_AVG) acc = f32x4.mul(acc, f32x4.splat(scale));
-        if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+        if (clamp) acc = clamp4(acc, loV, hiV);
         v128.store(row + (<usize>ow << 2), acc);
     }
 }
@@ -334,7 +334,7 @@ function scalePlanes(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1
         let i = 0;
         for (; i + 4 <= size; i += 4) {
             let v = madd(wv, v128.load(from + (<usize>i << 2)), bv);
-            if (clamp) v = f32x4.min(f32x4.max(v, loV), hiV);
+            if (clamp) v = clamp4(v, loV, hiV);
             v128.store(to + (<usize>i << 2), v);
         }
         for (; i < size; i++) {
@@ -450,7 +450,7 @@ export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usi
                         }
                     }
                     acc = f32x4.mul(acc, scaleV);
-                    if (clamp) acc = f32x4.min(f32x4.max(acc, loV), hiV);
+                    if (clamp) acc = clamp4(acc, loV, hiV);
                     v128.store(row + (<usize>ow << 2), acc);
                 }
             }

@@ -8,6 +8,7 @@
 // adjacent tiles are four consecutive elements, so the transforms run on four tiles at once, one per lane.
 
 import { BIAS, CLAMP, RESIDUAL } from './flags';
+import { clamp4 } from './simd';
 
 /** Bytes of a thread's scratch the input transform uses: the 36 gathered vectors of four tiles. */
 const GATHERED_BYTES: usize = 36 * 16;
@@ -156,7 +157,7 @@ export function winogradOutput(m: usize, y: usize, c0: i32, c1: i32, channels: i
                         if (ow + 4 <= Wo) {
                             let value = f32x4.add(tile, shiftV);
                             if (flags & RESIDUAL) value = f32x4.add(value, v128.load(to + residual));
-                            if (flags & CLAMP) value = f32x4.min(f32x4.max(value, loV), hiV);
+                            if (flags & CLAMP) value = clamp4(value, loV, hiV);
                             v128.store(to, value);
                         } else {
                             v128.store(results + 16 * 16, tile);
