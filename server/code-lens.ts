@@ -9,19 +9,26 @@ import { isBlock, isCall, isNetwork, type Model } from '../language/generated/as
 import type { LayerLookup } from '../language/analysis/layer-lookup.js';
 import type { NetworkAnalyzer } from '../language/analysis/network-analyzer.js';
 import type { ConvNetLspServices } from './services.js';
+import type { ViewRefresh } from './view-refresh.js';
 import { Commands } from './protocol.js';
 import { formatBytes, humanCount, rangeTotals } from './figures.js';
 
 export class ConvNetCodeLensProvider implements CodeLensProvider {
     private readonly analyzer: NetworkAnalyzer;
     private readonly lookup: LayerLookup;
+    private readonly refresh: ViewRefresh;
 
     constructor(services: ConvNetLspServices) {
         this.analyzer = services.analysis.NetworkAnalyzer;
         this.lookup = services.analysis.LayerLookup;
+        this.refresh = services.editor.ViewRefresh;
     }
 
-    provideCodeLens(document: LangiumDocument, _params: CodeLensParams): CodeLens[] {
+    provideCodeLens(document: LangiumDocument, _params: CodeLensParams): Promise<CodeLens[]> {
+        return this.refresh.answer(document, () => this.lensesOf(document), () => this.lookup.complete);
+    }
+
+    private lensesOf(document: LangiumDocument): CodeLens[] {
         const model = document.parseResult.value as Model;
         const lenses: CodeLens[] = [];
         const uri = document.uri.toString();

@@ -11,6 +11,7 @@ import { isBlock, isCall, isListExpr, isOpDecl, isParam, isStep, isTensorDecl } 
 import type { LayerLookup } from '../language/analysis/layer-lookup.js';
 import type { ConfigurationProvider } from 'langium';
 import type { ConvNetLspServices } from './services.js';
+import type { ViewRefresh } from './view-refresh.js';
 import { formatShape, humanCount, rangeTotals } from './figures.js';
 
 export type InlayHintMode = 'shapes' | 'shapes+cost' | 'off';
@@ -30,18 +31,20 @@ interface Figures {
 export class ConvNetInlayHintProvider extends AbstractInlayHintProvider {
     private readonly lookup: LayerLookup;
     private readonly configuration: ConfigurationProvider;
+    private readonly refresh: ViewRefresh;
     private mode: InlayHintMode = 'shapes';
 
     constructor(services: ConvNetLspServices) {
         super();
         this.lookup = services.analysis.LayerLookup;
         this.configuration = services.shared.workspace.ConfigurationProvider;
+        this.refresh = services.editor.ViewRefresh;
     }
 
     override async getInlayHints(document: LangiumDocument, params: InlayHintParams, cancelToken?: CancellationToken): Promise<InlayHint[] | undefined> {
         this.mode = await this.readMode();
         if (this.mode === 'off') return [];
-        return super.getInlayHints(document, params, cancelToken);
+        return this.refresh.answer(document, () => super.getInlayHints(document, params, cancelToken), () => this.lookup.complete);
     }
 
     private async readMode(): Promise<InlayHintMode> {

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
     createProtocolConnection, StreamMessageReader, StreamMessageWriter, InitializeRequest, InitializedNotification,
     DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, PublishDiagnosticsNotification, ShutdownRequest, ExitNotification,
-    type ProtocolConnection, type Diagnostic, type PublishDiagnosticsParams,
+    type ProtocolConnection, type Diagnostic, type PublishDiagnosticsParams, type ClientCapabilities,
 } from 'vscode-languageserver-protocol/node';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -19,6 +19,8 @@ export class LspSession {
     private versions = new Map<string, number>();
     /** Each document's URI in the order of its first published diagnostics. */
     readonly firstPublished: string[] = [];
+    /** The refresh requests the server sent (`workspace/inlayHint/refresh`, `workspace/codeLens/refresh`), in order. */
+    readonly refreshes: string[] = [];
 
     private constructor(private readonly child: ChildProcess, readonly connection: ProtocolConnection) {
         connection.onNotification(PublishDiagnosticsNotification.type, params => {
@@ -35,19 +37,26 @@ export class LspSession {
         });
     }
 
-    static async start(workspace: string, settings: Record<string, unknown> = {}): Promise<LspSession> {
+    /** `capabilities` adds to the client's (which say only that it answers `workspace/configuration`). */
+    static async start(workspace: string, settings: Record<string, unknown> = {}, capabilities: ClientCapabilities = {}): Promise<LspSession> {
         const child = spawn(process.execPath, [path.join(ROOT, 'out', 'server.cjs'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
         const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
         connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
             params.items.map(item => (item.section ? settings[item.section] ?? null : settings)));
         connection.onRequest('client/registerCapability', () => null);
-        connection.listen();
         const session = new LspSession(child, connection);
+        for (const method of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh']) {
+            connection.onRequest(method, () => {
+                session.refreshes.push(method);
+                return null;
+            });
+        }
+        connection.listen();
         await connection.sendRequest(InitializeRequest.type, {
             processId: process.pid,
             rootUri: pathToFileURL(workspace).toString(),
             workspaceFolders: [{ uri: pathToFileURL(workspace).toString(), name: 'test' }],
-            capabilities: { workspace: { configuration: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+            capabilities: { ...capabilities, workspace: { ...capabilities.workspace, configuration: true }, textDocument: { hover: { contentFormat: ['markdown'] }, ...capabilities.textDocument } },
         });
         await connection.sendNotification(InitializedNotification.type, {});
         return session;

@@ -6,7 +6,7 @@
 import { WorkspaceCache, type AstNode, type LangiumDocument, type LangiumSharedCoreServices } from 'langium';
 import { isNetwork, type Model, type Network } from '../generated/ast.js';
 import type { GraphModule, GraphNode } from '../elaboration/graph.js';
-import type { NetworkAnalysis, NetworkAnalyzer } from './network-analyzer.js';
+import { isLinked, type NetworkAnalysis, type NetworkAnalyzer } from './network-analyzer.js';
 
 export interface LayerInstance {
     readonly analysis: NetworkAnalysis;
@@ -29,6 +29,13 @@ interface Index {
     readonly tensors: Map<AstNode, TensorInstance[]>;
 }
 
+/** The index with the number of networks it was made from, and whether those were all of the workspace's. */
+interface IndexEntry {
+    readonly index: Index;
+    readonly linked: number;
+    readonly complete: boolean;
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
     const list = map.get(key);
     if (list) list.push(value);
@@ -36,7 +43,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 export class LayerLookup {
-    private readonly cache: WorkspaceCache<string, Index>;
+    private readonly cache: WorkspaceCache<string, IndexEntry>;
 
     constructor(private readonly shared: LangiumSharedCoreServices, private readonly analyzer: () => NetworkAnalyzer) {
         this.cache = new WorkspaceCache(shared);
@@ -61,25 +68,48 @@ export class LayerLookup {
         return this.analyzer().analyze(network);
     }
 
+    /**
+     * Whether the last lookup saw every network of the workspace: while a build is under way, the networks of
+     * files not linked yet are left out (their blocks would not resolve), and the figures shown may grow.
+     */
+    get complete(): boolean {
+        return this.lastComplete;
+    }
+
+    private lastComplete = true;
+
     private index(): Index {
-        return this.cache.get('index', () => {
-            const index: Index = { layers: new Map(), modules: new Map(), tensors: new Map() };
-            for (const document of this.shared.workspace.LangiumDocuments.all) {
-                for (const network of networksOf(document)) {
-                    const analysis = this.analyzer().analyze(network);
-                    analysis.origins.forEach((origin, i) => {
-                        const instance = { analysis, node: analysis.graph.nodes[i] };
-                        push(index.layers, origin.call, instance);
-                        if (origin.label) push(index.layers, origin.label, instance);
-                    });
-                    analysis.moduleOrigins.forEach((origin, i) => push(index.modules, origin, { analysis, module: analysis.graph.modules[i] }));
-                    for (const [decl, ids] of analysis.tensorOfDecl) {
-                        for (const tensor of ids) push(index.tensors, decl, { analysis, tensor });
-                    }
-                }
+        // While a build is under way the index is remade only when more networks are linked: files are linked one
+        // after another until the build ends, and a lookup is made for every node a hint or lens looks at.
+        const cached = this.cache.get('index');
+        const linked = cached?.complete ? cached.linked : this.linkedNetworks().length;
+        const current = cached && cached.linked === linked ? cached : this.buildIndex();
+        if (current !== cached) this.cache.set('index', current);
+        this.lastComplete = current.complete;
+        return current.index;
+    }
+
+    private linkedNetworks(): Network[] {
+        return this.shared.workspace.LangiumDocuments.all.flatMap(networksOf).filter(isLinked).toArray();
+    }
+
+    private buildIndex(): IndexEntry {
+        const index: Index = { layers: new Map(), modules: new Map(), tensors: new Map() };
+        const networks = this.shared.workspace.LangiumDocuments.all.flatMap(networksOf).toArray();
+        const linked = networks.filter(isLinked);
+        for (const network of linked) {
+            const analysis = this.analyzer().analyze(network);
+            analysis.origins.forEach((origin, i) => {
+                const instance = { analysis, node: analysis.graph.nodes[i] };
+                push(index.layers, origin.call, instance);
+                if (origin.label) push(index.layers, origin.label, instance);
+            });
+            analysis.moduleOrigins.forEach((origin, i) => push(index.modules, origin, { analysis, module: analysis.graph.modules[i] }));
+            for (const [decl, ids] of analysis.tensorOfDecl) {
+                for (const tensor of ids) push(index.tensors, decl, { analysis, tensor });
             }
-            return index;
-        });
+        }
+        return { index, linked: linked.length, complete: linked.length === networks.length };
     }
 }
 
