@@ -3,7 +3,7 @@
  * copy K values per output for a GEMM of inner size K, all overhead. This is the TypeScript reference; the fast
  * engine runs the same computation in WebAssembly (runtime/wasm/assembly/kernels.ts, `depthwise2d`).
  */
-import { applyEpilogue, type GemmOptions } from './gemm.js';
+import { applyEpilogue, hasEpilogue, type GemmOptions } from './gemm.js';
 import type { ConvGeometry } from './im2col.js';
 
 /**
@@ -41,7 +41,5 @@ export function depthwise2d(x: Float32Array, xOffset: number, g: ConvGeometry, c
             }
         }
     }
-    if (epilogue.bias || epilogue.lo !== undefined || epilogue.hi !== undefined) {
-        applyEpilogue(cin * multiplier, Ho * Wo, y, yOffset, Ho * Wo, epilogue);
-    }
+    if (hasEpilogue(epilogue)) applyEpilogue(cin * multiplier, Ho * Wo, y, yOffset, Ho * Wo, epilogue);
 }

@@ -407,6 +407,7 @@ export class PreparedNetwork {
                     workspace: this.workspace,
                     compute: this.compute,
                     clamp: step.clamp,
+                    activation: step.activation,
                     packedWeight: step.packedWeight,
                     transposedWeight: step.transposedWeight,
                     residual: step.residual === undefined ? undefined : this.view(step.residual),

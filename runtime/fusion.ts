@@ -5,7 +5,8 @@
  * - a batch norm right after a conv is folded into the conv's weights and bias at load time:
  *   w' = w·s, b' = (b − mean)·s + beta with s = gamma/√(var + eps) per output channel;
  * - a residual sum after that (ResNet's `bn2(conv2(x)) + shortcut`) adds the shortcut in the GEMM's output loop;
- * - a ReLU or ReLU6 after that becomes a clamp in the same loop.
+ * - a ReLU or ReLU6 after that becomes a clamp in the same loop; another activation (SiLU, hardswish, GELU …) is
+ *   applied in that loop too, to each piece of output while it is in cache, rather than in a pass of its own.
  *
  * A node is absorbed only when the tensor between it and the conv has no other reader, is not a network output,
  * and was not asked for (a captured feature map must exist). A fused step runs where its last node stood: by then
@@ -23,6 +24,8 @@ import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
 import { transformWeights, usesWinograd } from './winograd.js';
+import { activationOf } from './activations.js';
+import type { EpilogueActivation } from './gemm.js';
 
 export interface Step {
     /** The node whose kernel runs. */
@@ -49,6 +52,8 @@ export interface Step {
     readonly transposedWeight?: boolean;
     /** Clamp applied to the output (an absorbed ReLU: [0, ∞); ReLU6: [0, 6]). */
     readonly clamp?: { readonly lo: number; readonly hi: number };
+    /** Any other absorbed activation, applied last (never with a clamp: a chain absorbs one activation). */
+    readonly activation?: EpilogueActivation;
 }
 
 export interface StepOptions {
@@ -71,6 +76,9 @@ const CLAMPS: Record<string, { lo: number; hi: number }> = {
     relu: { lo: 0, hi: Infinity },
     relu6: { lo: 0, hi: 6 },
 };
+/** The other activations a conv's output loop applies (every engine's: runtime/gemm.ts's applyEpilogue in TypeScript). */
+const EPILOGUE_ACTIVATIONS = new Set(['leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu']);
+const absorbable = (op: string) => Object.hasOwn(CLAMPS, op) || EPILOGUE_ACTIVATIONS.has(op);
 
 export function planSteps(graph: NetworkGraph, parameters: ParameterStore, options: StepOptions): Step[] {
     // Appended in place: copying a tensor's reader list per reader was quadratic in the readers of one tensor
@@ -139,7 +147,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             residual = sum.shortcut;
         }
         const activation = soleSuccessor(last);
-        if (activation && CLAMPS[activation.op]) absorbed.push(activation);
+        if (activation && absorbable(activation.op)) absorbed.push(activation);
         if (absorbed.length === 0) continue;
         chains.set(absorbed[absorbed.length - 1].index, { node, absorbed, residual });
         absorbed.forEach(n => absorbedBy.add(n.index));
@@ -191,7 +199,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             params.weight = weight;
             transposed = true;
         }
-        const activation = absorbed.find(n => CLAMPS[n.op]);
+        const activation = absorbed.find(n => absorbable(n.op));
         steps.push({
             node,
             absorbed,
@@ -202,6 +210,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             packedWeight: packed,
             transposedWeight: transposed,
             clamp: activation ? CLAMPS[activation.op] : undefined,
+            activation: activation && !Object.hasOwn(CLAMPS, activation.op) ? activationOf(activation) : undefined,
         });
     }
     return steps;

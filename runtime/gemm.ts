@@ -12,9 +12,12 @@
  * threads, runtime/wasm/) implements the same `GemmKernel` signature; a run picks one through its `Compute`.
  *
  * Options: an epilogue finishes C in the same call — C = clamp(C + bias[row] + R, lo, hi): a conv's bias (with
- * batch norm folded in), a residual shortcut R and its ReLU/ReLU6 without another pass over the output — and A
+ * batch norm folded in), a residual shortcut R and its ReLU/ReLU6 (or another activation applied last: SiLU,
+ * hardswish …) without another pass over the output — and A
  * may come packed once ahead of time (a conv's weights), by the same engine.
  */
+import { activateRange } from './activations.js';
+import type { ActivationOp } from './compute.js';
 export interface GemmOptions {
     /** A is the output of the engine's `packA` (its offset and leading dimension are then ignored). */
     readonly packedA?: boolean;
@@ -29,6 +32,19 @@ export interface GemmOptions {
     /** Clamp bounds applied after the bias (ReLU: lo 0; ReLU6: lo 0, hi 6). */
     readonly lo?: number;
     readonly hi?: number;
+    /** An activation applied last (SiLU, hardswish … absorbed by a conv, runtime/fusion.ts); never with a clamp. */
+    readonly activation?: EpilogueActivation;
+}
+
+/** An activation in an output loop: which, and its parameter (leakyrelu's slope, elu's alpha; else 0). */
+export interface EpilogueActivation {
+    readonly op: ActivationOp;
+    readonly parameter: number;
+}
+
+/** Whether an epilogue does anything to C beyond the product. */
+export function hasEpilogue(epilogue: GemmOptions | undefined): epilogue is GemmOptions {
+    return !!epilogue && (!!epilogue.bias || !!epilogue.residual || epilogue.lo !== undefined || epilogue.hi !== undefined || !!epilogue.activation);
 }
 
 export type GemmKernel = (
@@ -130,12 +146,12 @@ export const packedGemm: GemmKernel = (m, n, k, a, aOffset, lda, b, bOffset, ldb
     } else {
         multiply(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
     }
-    if (epilogue && (epilogue.bias || epilogue.residual || epilogue.lo !== undefined || epilogue.hi !== undefined)) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
+    if (hasEpilogue(epilogue)) applyEpilogue(m, n, c, cOffset, ldc, epilogue);
 };
 
-/** C = clamp(C + bias[row] (or bias[column]) + R, lo, hi) over the m×n block at cOffset. */
+/** C = activation(clamp(C + bias[row] (or bias[column]) + R, lo, hi)) over the m×n block at cOffset. */
 export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: number, ldc: number, epilogue: GemmOptions): void {
-    const { bias, biasOffset = 0, biasPerColumn = false, residual, residualOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
+    const { bias, biasOffset = 0, biasPerColumn = false, residual, residualOffset = 0, lo = -Infinity, hi = Infinity, activation } = epilogue;
     for (let i = 0; i < m; i++) {
         const add = bias && !biasPerColumn ? bias[biasOffset + i] : 0;
         const start = cOffset + i * ldc;
@@ -145,6 +161,7 @@ export function applyEpilogue(m: number, n: number, c: Float32Array, cOffset: nu
             const v = c[j] + (biasPerColumn ? bias![columnBias + j] : add) + (residual ? residual[shortcut + j] : 0);
             c[j] = v < lo ? lo : v > hi ? hi : v;
         }
+        if (activation) activateRange(activation.op, activation.parameter, c, c, start, start + n);
     }
 }
 

@@ -16,6 +16,7 @@
  * transformed kernel), the A operands of the 36 GEMMs.
  */
 import type { GemmKernel, GemmOptions } from './gemm.js';
+import { activateRange } from './activations.js';
 import type { ConvGeometry } from './im2col.js';
 
 const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
@@ -119,8 +120,8 @@ export function winogradConv(gemm: GemmKernel, x: Float32Array, xOffset: number,
     for (let xi = 0; xi < positions; xi++) {
         gemm(cout, tiles, cin, u, xi * cout * cin, cin, v, xi * cin * tiles, tiles, m, xi * cout * tiles, tiles, false);
     }
-    // Y = Aᵀ M A per tile, then bias, residual and clamp as in the GEMM's output loop.
-    const { bias, biasOffset = 0, residual, residualOffset = 0, lo = -Infinity, hi = Infinity } = epilogue;
+    // Y = Aᵀ M A per tile, then bias, residual, clamp and activation as in the GEMM's output loop.
+    const { bias, biasOffset = 0, residual, residualOffset = 0, lo = -Infinity, hi = Infinity, activation } = epilogue;
     const P = Ho * Wo;
     for (let o = 0; o < cout; o++) {
         const shift = bias ? bias[biasOffset + o] : 0;
@@ -143,5 +144,6 @@ export function winogradConv(gemm: GemmKernel, x: Float32Array, xOffset: number,
                 }
             }
         }
+        if (activation) activateRange(activation.op, activation.parameter, y, y, yOffset + o * P, yOffset + (o + 1) * P);
     }
 }

@@ -380,6 +380,39 @@ const EXAMPLE_FILES = fs.readdirSync(path.join(ROOT, 'examples')).filter(f => f.
 const FULL_SIZE_MACS = 3e9;
 
 /** The networks of an example, each at its own input or, when large, at a smaller one. */
+describe('an activation absorbed into a conv\'s output loop = the activation in a pass of its own (reference engine)', () => {
+    // Every output loop that applies it — the GEMM's tiles (full and edge, the implicit conv's, a grouped conv's),
+    // Winograd's planes, the depthwise window's (3×3, 5×5/2, 1×1) — on each activation with a parameter or without.
+    const cases = [
+        { name: '1×1 conv (GEMM, edge tiles) + batch norm + SiLU', op: 'silu', text: 'network A(input: [1, 13, 9, 11]) {\n  return input -> conv(21, kernel: 1) -> batchnorm -> silu\n}\n' },
+        { name: '3×3/2 conv (implicit GEMM) + hardswish', op: 'hardswish', text: 'network A(input: [1, 8, 32, 32]) {\n  return input -> conv(16, kernel: 3, stride: 2, padding: 1) -> hardswish\n}\n' },
+        { name: '3×3 conv (Winograd) + batch norm + GELU', op: 'gelu', text: 'network A(input: [1, 16, 28, 28]) {\n  return input -> conv(24, kernel: 3, padding: 1) -> batchnorm -> gelu\n}\n' },
+        { name: '3×3 conv (Winograd, odd plane) + GELU (tanh)', op: 'gelu', text: 'network A(input: [1, 12, 31, 29]) {\n  return input -> conv(12, kernel: 3, padding: 1) -> gelu(approximate: "tanh")\n}\n' },
+        { name: 'grouped 3×3 conv (im2col + GEMM per group) + leaky ReLU 0.2', op: 'leakyrelu', text: 'network A(input: [1, 16, 14, 14]) {\n  return input -> conv(16, kernel: 3, padding: 1, groups: 4) -> leakyrelu(negative_slope: 0.2)\n}\n' },
+        { name: 'depthwise 3×3 + batch norm + SiLU', op: 'silu', text: 'network A(input: [1, 24, 15, 15]) {\n  return input -> dwconv(kernel: 3, padding: 1) -> batchnorm -> silu\n}\n' },
+        { name: 'depthwise 5×5/2 + hardsigmoid', op: 'hardsigmoid', text: 'network A(input: [1, 16, 29, 29]) {\n  return input -> dwconv(kernel: 5, stride: 2, padding: 2) -> hardsigmoid\n}\n' },
+        { name: 'depthwise 1×1 + sigmoid', op: 'sigmoid', text: 'network A(input: [1, 8, 10, 10]) {\n  return input -> dwconv(kernel: 1) -> sigmoid\n}\n' },
+        { name: 'conv on a 1×1 map (one column) + ELU 0.5', op: 'elu', text: 'network A(input: [1, 32, 1, 1]) {\n  return input -> conv(20, kernel: 1) -> elu(alpha: 0.5)\n}\n' },
+        { name: '3×3 conv + tanh, batch 2', op: 'tanh', text: 'network A(input: [2, 6, 12, 12]) {\n  return input -> conv(10, kernel: 3, padding: 1) -> tanh\n}\n' },
+    ];
+    it.each(cases)('$name', async ({ op, text }) => {
+        const graph = await graphOf(text);
+        const inputs = randomInputs(graph, 13);
+        const parameters = initializeParameters(graph, 13);
+        const output = graph.outputs[0].name;
+        const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' }).outputs.get(output)!.data;
+        const fused = new RegExp(`^(conv|dwconv)( \\+ batchnorm)? \\+ ${op}$`);
+        for (const threads of [1, 2]) {
+            const fast = runNetwork(graph, inputs, parameters, { threads, profile: true });
+            expect(fast.timings!.map(t => t.op).join(', ')).toMatch(fused);
+            expect(relativeError(fast.outputs.get(output)!.data, reference), `${threads} thread(s)`).toBeLessThan(1e-5);
+        }
+        const typescript = runNetwork(graph, inputs, parameters, { engine: 'typescript', profile: true });
+        expect(typescript.timings!.map(t => t.op).join(', ')).toMatch(fused);
+        expect(relativeError(typescript.outputs.get(output)!.data, reference)).toBeLessThan(1e-5);
+    });
+});
+
 async function loadForComparison(file: string): Promise<NetworkGraph[]> {
     const { documents, services } = await loadConvNetFiles([path.join(ROOT, 'examples', file)]);
     const graphs: NetworkGraph[] = [];

@@ -9,6 +9,7 @@ import { resolveWindowAttrs } from '../../language/ops/conv.js';
 import type { GraphNode } from '../../language/elaboration/graph.js';
 import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
+import type { GemmOptions } from '../gemm.js';
 import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
 import { elementCount, Tensor } from '../tensor.js';
 import { padInto, type PadMode } from './tensor.js';
@@ -64,9 +65,14 @@ export function modePadding(node: GraphNode, input: readonly number[], output: r
     return { mode: mode as PadMode, begin: [...w.pads.begin], end: [...w.pads.end], shape, columns };
 }
 
+/** The epilogue's part for an activation the conv absorbed: a clamp (ReLU, ReLU6) or another applied last. */
+function absorbedActivation(ctx: KernelContext): Pick<GemmOptions, 'lo' | 'hi' | 'activation'> {
+    return { ...ctx.clamp, activation: ctx.activation };
+}
+
 /**
  * Conv: per image and group, y_g[C_out/g × P] = W_g · cols_g, with the bias (and an absorbed batch norm's shift,
- * already folded into weight and bias), an absorbed residual sum and ReLU applied in the GEMM's output loop.
+ * already folded into weight and bias), an absorbed residual sum and activation applied in the GEMM's output loop.
  */
 export const convKernel: Kernel = ctx => {
     const padding = modePadding(ctx.node, ctx.inputs[0].shape, ctx.outputs[0].shape);
@@ -92,7 +98,7 @@ export const convKernel: Kernel = ctx => {
         const P = outputPositions(g);
         for (let n = 0; n < batch; n++) {
             ctx.compute.depthwise(x.data, n * cin * g.input[1] * g.input[2], g, cin, cout / cin, weight, y.data, n * cout * P,
-                { bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...ctx.clamp });
+                { bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...absorbedActivation(ctx) });
         }
         return;
     }
@@ -109,7 +115,7 @@ export const convKernel: Kernel = ctx => {
             const xOffset = (n * cin + grp * cinG) * inPlane;
             const yOffset = (n * cout + grp * coutG) * P;
             const weightOffset = grp * coutG * cinG * K;
-            const epilogue = { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: yOffset, packedA: ctx.packedWeight, ...ctx.clamp };
+            const epilogue = { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: yOffset, packedA: ctx.packedWeight, ...absorbedActivation(ctx) };
             if (!pointwise && ctx.compute.implicitConv(x.data, xOffset, g, coutG, weight, weightOffset, y.data, yOffset, epilogue)) continue;
             if (!pointwise) ctx.compute.im2col(x.data, xOffset, g, cols, 0);
             ctx.compute.gemm(coutG, P, cinG * K, weight, weightOffset, cinG * K, cols, pointwise ? xOffset : 0, P, y.data, yOffset, P, false, epilogue);
@@ -123,7 +129,7 @@ function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: numbe
     const v = ctx.workspace.get('winogradV', WINOGRAD_POSITIONS * cin * tilesH * tilesW);
     const m = ctx.workspace.get('winogradM', WINOGRAD_POSITIONS * cout * tilesH * tilesW);
     for (let n = 0; n < batch; n++) {
-        const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...ctx.clamp };
+        const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...absorbedActivation(ctx) };
         if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, ctx.params.winograd, cout, ctx.outputs[0].data, n * cout * P, v, m, epilogue)) return false;
     }
     return true;

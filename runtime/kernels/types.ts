@@ -1,4 +1,5 @@
 /** What a kernel is given: its node, input and (pre-allocated) output tensors, its parameters and scratch memory. */
+import type { EpilogueActivation } from '../gemm.js';
 import type { GraphNode } from '../../language/elaboration/graph.js';
 import type { Compute } from '../compute.js';
 import type { Tensor } from '../tensor.js';
@@ -16,6 +17,8 @@ export interface KernelContext {
     readonly compute: Compute;
     /** An activation absorbed into this node (see runtime/fusion.ts): clamp the output to [lo, hi]. Conv kernels only. */
     readonly clamp?: { readonly lo: number; readonly hi: number };
+    /** Any other activation absorbed into this node (SiLU, hardswish …), applied last. Conv kernels only. */
+    readonly activation?: EpilogueActivation;
     /** The weight is packed for the engine's GEMM (runtime/fusion.ts): pass `packedA`. */
     readonly packedWeight?: boolean;
     /**

@@ -6,7 +6,7 @@
  * which gives the same result.
  */
 import type { ActivationOp, ArithmeticOp, Compute } from '../compute.js';
-import { packedGemm, type GemmKernel } from '../gemm.js';
+import { packedGemm, type GemmKernel, type GemmOptions } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
 import { ThreadTeam } from './threads.js';
@@ -96,7 +96,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
     const memory = new WasmMemory(compiled, expectedBytes);
     const scratchBytes = memory.kernels.gemmScratchBytes();
     const team = new ThreadTeam(memory, threads, scratchBytes);
-    const { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
+    const { ACCUMULATE, ACTIVATION_SHIFT, BIAS, BIAS_COLUMNS, CLAMP, RESIDUAL, PACKED_A, WINDOW_DEPTHWISE, WINDOW_MAX, WINDOW_AVG } = memory.constants;
     const constants = memory.constants;
     /** Each activation's op code in the module and its two parameters (alpha, beta) from the one a layer has. */
     const activations: Readonly<Record<ActivationOp, (parameter: number) => [op: number, alpha: number, beta: number]>> = {
@@ -112,6 +112,19 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         'gelu': () => [constants.ACT_GELU, 0, 0],
         'gelu-tanh': () => [constants.ACT_GELU_TANH, 0, 0],
     };
+    /**
+     * An epilogue's last step as the module's output loops take it: flag bits, and the two numbers after — the
+     * clamp's bounds, or an absorbed activation's parameters (its code in the flags, from ACTIVATION_SHIFT).
+     */
+    const finishing = (epilogue: GemmOptions | undefined): { flags: number; lo: number; hi: number } => {
+        if (epilogue?.activation) {
+            const [code, alpha, beta] = activations[epilogue.activation.op](epilogue.activation.parameter);
+            return { flags: code << ACTIVATION_SHIFT, lo: alpha, hi: beta };
+        }
+        const lo = epilogue?.lo ?? -Infinity;
+        const hi = epilogue?.hi ?? Infinity;
+        return { flags: lo > -Infinity || hi < Infinity ? CLAMP : 0, lo, hi };
+    };
     const arithmeticCodes: Readonly<Record<ArithmeticOp, number>> = {
         add: constants.ARITH_ADD, sub: constants.ARITH_SUB, mul: constants.ARITH_MUL, div: constants.ARITH_DIV,
     };
@@ -123,9 +136,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             packedGemm(m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate, epilogue);
             return;
         }
-        const lo = epilogue?.lo ?? -Infinity;
-        const hi = epilogue?.hi ?? Infinity;
-        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0)
+        const { flags: last, lo, hi } = finishing(epilogue);
+        const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last
             | (epilogue?.packedA ? PACKED_A : 0) | (epilogue?.biasPerColumn ? BIAS_COLUMNS : 0);
         const cAddress = memory.address(c, cOffset);
         team.run('gemm', {
@@ -178,9 +190,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             if (![x, weight, y].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
             const [, H, W] = g.input;
             const Ho = g.output[1];
-            const lo = epilogue.lo ?? -Infinity;
-            const hi = epilogue.hi ?? Infinity;
-            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0) | (epilogue.packedA ? PACKED_A : 0);
+            const { flags: last, lo, hi } = finishing(epilogue);
+            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last | (epilogue.packedA ? PACKED_A : 0);
             const yAddress = memory.address(y, yOffset);
             const work = m * k * Ho * Wo;
             team.run('implicitConv', {
@@ -201,9 +212,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             }
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
-            const lo = epilogue.lo ?? -Infinity;
-            const hi = epilogue.hi ?? Infinity;
-            const flags = (bias ? BIAS : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+            const { flags: last, lo, hi } = finishing(epilogue);
+            const flags = (bias ? BIAS : 0) | last;
             const channels = cin * multiplier;
             team.run('window', {
                 mode: WINDOW_DEPTHWISE, x: memory.address(x, xOffset), y: memory.address(y, yOffset),
@@ -232,9 +242,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
                 count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
             }, parallel, `winograd ${sizeClass(work)}`);
-            const lo = epilogue.lo ?? -Infinity;
-            const hi = epilogue.hi ?? Infinity;
-            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | (lo > -Infinity || hi < Infinity ? CLAMP : 0);
+            const { flags: last, lo, hi } = finishing(epilogue);
+            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last;
             team.run('winogradOutput', {
                 m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, flags,
                 bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,

@@ -4,6 +4,7 @@
 // kernels (runtime/kernels/activation.ts) compute in float64 and are the reference these are tested against.
 
 import { broadcast as k, clamp4, madd } from './simd';
+import { ACTIVATION_SHIFT } from './flags';
 
 /** Which activation: `activate`'s `op` (exported for the JavaScript side, as the flags are). */
 export const ACT_RELU: i32 = 1;        // max(x, 0)
@@ -180,4 +181,9 @@ export function activate(op: i32, x: usize, y: usize, from: i32, to: i32, alpha:
         case ACT_GELU: run(ACT_GELU, x, y, from, to, a, b); break;
         case ACT_GELU_TANH: run(ACT_GELU_TANH, x, y, from, to, a, b); break;
     }
+}
+
+/** The activation an output loop's flags carry for it to apply last (an ACT_ code; 0 for none): see flags.ts. */
+@inline export function absorbedActivation(flags: i32): i32 {
+    return (flags >> ACTIVATION_SHIFT) & 15;
 }

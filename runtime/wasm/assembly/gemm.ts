@@ -9,6 +9,7 @@
 
 import { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, PACKED_A, RESIDUAL } from './flags';
 import { clamp4, madd } from './simd';
+import { absorbedActivation, activate } from './activation';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -215,6 +216,18 @@ export function microKernelDirect(kc: i32, pa: usize, origin: usize, offsets: us
     }
 }
 
+/**
+ * The absorbed activation `op` (alpha, beta its parameters) over a finished rows × cols block of C, in place. A
+ * whole block of the GEMM (up to MC × NC) or an implicit conv's output row, not each tile: the activations cost
+ * ~25 cycles a vector (SiLU), and a call per 4×8 tile doubled that; the block is still in L2.
+ */
+export function activateBlock(op: i32, c: usize, ldcBytes: usize, rows: i32, cols: i32, alpha: f32, beta: f32): void {
+    for (let i = 0; i < rows; i++) {
+        const row = c + <usize>i * ldcBytes;
+        activate(op, row, row, 0, cols, alpha, beta);
+    }
+}
+
 /** C's element at `at` finished: + bias, + residual, clamped, as flags ask. */
 @inline function finish(v: f32, at: usize, flags: i32, bias: f32, residual: usize, lo: f32, hi: f32): f32 {
     if (flags & BIAS) v += bias;
@@ -248,11 +261,12 @@ function gemv(m: i32, k: i32, a: usize, lda: i32, b: usize, c: usize, ldcBytes: 
         // One column: a column bias is the same for every row.
         store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (flags & BIAS_COLUMNS ? 0 : <usize>i << 2)) : 0, residual, lo, hi));
     }
+    if (absorbedActivation(flags)) activateBlock(absorbedActivation(flags), c, ldcBytes, m, 1, lo, hi);
 }
 
 /**
  * C[m×n] = A[m×k]·B[k×n] (+ C when flags has ACCUMULATE), then C = clamp(C + bias[row] + R, lo, hi) as flags
- * ask (bias[column] with BIAS_COLUMNS), R at `residual` bytes from C. All matrices row-major; a, b, c, bias and scratch are byte addresses,
+ * ask (bias[column] with BIAS_COLUMNS), R at `residual` bytes from C, or an activation instead of the clamp. All matrices row-major; a, b, c, bias and scratch are byte addresses,
  * lda/ldb/ldc in elements. `scratch` holds gemmScratchBytes() bytes owned by the calling thread.
  */
 export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32,
@@ -272,6 +286,7 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
                 store<f32>(at, finish(v, at, flags, flags & BIAS ? load<f32>(bias + (<usize>(flags & BIAS_COLUMNS ? j : i) << 2)) : 0, residual, lo, hi));
             }
         }
+        if (absorbedActivation(flags)) activateBlock(absorbedActivation(flags), c, ldcBytes, m, n, lo, hi);
         return;
     }
     const packedA = scratch;
@@ -299,6 +314,9 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
                             c + <usize>(i0 + ir) * ldcBytes + (<usize>(j0 + jr) << 2), ldcBytes, rows, cols,
                             add, epilogue, flags, bias + (<usize>(flags & BIAS_COLUMNS ? j0 + jr : i0 + ir) << 2), residual, lo, hi, edge);
                     }
+                }
+                if (epilogue && absorbedActivation(flags)) {
+                    activateBlock(absorbedActivation(flags), c + <usize>i0 * ldcBytes + (<usize>j0 << 2), ldcBytes, mc, nc, lo, hi);
                 }
             }
         }

@@ -11,7 +11,8 @@
 // is small, with output rows long enough to fill whole panels (the caller decides, compute.ts).
 
 import { PACKED_A } from './flags';
-import { KC, MR, NR, microKernel, microKernelDirect, packMatrix, paddedRows } from './gemm';
+import { KC, MR, NR, activateBlock, microKernel, microKernelDirect, packMatrix, paddedRows } from './gemm';
+import { absorbedActivation } from './activation';
 
 /** Bytes of one tap's entry in the table below. */
 const TAP_BYTES: i32 = 24;
@@ -106,7 +107,7 @@ export function implicitConvScratchBytes(K: i32, Wo: i32): i32 {
 /**
  * Output rows [oh0, oh1) of a 2-D conv of one image's `channels` planes (H × W at x) with weights `a`
  * (m × channels·kh·kw, row-major; in gemm.ts's packed layout when flags has PACKED_A) into m planes of Ho × Wo at
- * y, then bias, residual (`residual` bytes from y) and clamp as flags ask. `scratch` is the calling thread's.
+ * y, then bias, residual (`residual` bytes from y) and clamp or activation as flags ask. `scratch` is the calling thread's.
  */
 export function implicitConv2d(x: usize, channels: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32,
     ph: i32, pw: i32, Ho: i32, Wo: i32, a: usize, m: i32, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32,
@@ -164,5 +165,8 @@ export function implicitConv2d(x: usize, channels: i32, H: i32, W: i32, kh: i32,
                 }
             }
         }
+        // An absorbed activation (SiLU, hardswish …) over the finished output row of every channel.
+        const act = absorbedActivation(flags);
+        if (act) activateBlock(act, y + (<usize>(oh * Wo) << 2), ldcBytes, m, Wo, lo, hi);
     }
 }

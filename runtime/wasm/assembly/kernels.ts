@@ -13,7 +13,7 @@ export {
     ACT_CLAMP, ACT_ELU, ACT_GELU, ACT_GELU_TANH, ACT_HARDSIGMOID, ACT_HARDSWISH, ACT_LEAKY, ACT_RELU, ACT_SIGMOID, ACT_SILU, ACT_TANH, activate,
 } from './activation';
 export { ARITH_ADD, ARITH_DIV, ARITH_MUL, ARITH_SUB, arithmetic } from './arithmetic';
-export { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, PACKED_A, RESIDUAL } from './flags';
+export { ACCUMULATE, ACTIVATION_SHIFT, BIAS, BIAS_COLUMNS, CLAMP, PACKED_A, RESIDUAL } from './flags';
 export { gemm, gemmScratchBytes, packMatrix, packedSize } from './gemm';
 export { col2im2d, im2col2d } from './im2col';
 export { implicitConv2d, implicitConvScratchBytes } from './implicit-conv';

@@ -2,6 +2,7 @@
 // average pooling share one kernel, `window2d`, with the mode saying what a window does with its taps.
 
 import { BIAS, CLAMP } from './flags';
+import { absorbedActivation, activate } from './activation';
 import { gemmScratchBytes } from './gemm';
 import { clamp4, loadStrided, madd } from './simd';
 
@@ -272,6 +273,7 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
     const loV = f32x4.splat(lo);
     const hiV = f32x4.splat(hi);
     const clamp = (flags & CLAMP) != 0;
+    const act = absorbedActivation(flags);
     const scale: f32 = 1 / <f32>(kh * kw);
     const threeByThree = mode == WINDOW_DEPTHWISE && kh == 3 && kw == 3 && dw == 1;
     let copied = -1;
@@ -314,17 +316,20 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
             else windowRowPadded(mode, padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, scale, clamp, loV, hiV);
             memory.copy(out + <usize>(oh * Wo) * 4, rowBuffer, <usize>Wo * 4);
         }
+        // An absorbed activation (SiLU, hardswish …) over the finished plane, while it is in cache.
+        if (act) activate(act, out, out, 0, Ho * Wo, lo, hi);
     }
     return true;
 }
 
 /**
  * A 1×1 depthwise conv at stride 1 with no padding — a per-channel scale and shift (a batch norm no conv absorbed):
- * each plane of [c0, c1) as one run, sixteen elements a step, then the clamp as flags ask.
+ * each plane of [c0, c1) as one run, sixteen elements a step, then the clamp or activation as flags ask.
  */
 function scalePlanes(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1: i32, multiplier: i32, size: i32,
     flags: i32, lo: f32, hi: f32): void {
     const clamp = (flags & CLAMP) != 0;
+    const act = absorbedActivation(flags);
     const loV = f32x4.splat(lo), hiV = f32x4.splat(hi);
     for (let oc = c0; oc < c1; oc++) {
         const from = x + <usize>(oc / multiplier) * size * 4, to = y + <usize>oc * size * 4;
@@ -342,6 +347,7 @@ function scalePlanes(x: usize, y: usize, weight: usize, bias: usize, c0: i32, c1
             if (clamp) v = min(max(v, lo), hi);
             store<f32>(to + (<usize>i << 2), v);
         }
+        if (act) activate(act, to, to, 0, size, lo, hi);
     }
 }
 
@@ -380,7 +386,8 @@ function globalWindow(mode: i32, x: usize, y: usize, c0: i32, c1: i32, size: i32
 
 /**
  * A sliding 2-D window over each plane of channels [c0, c1) — a depthwise conv (output channel oc reads input
- * channel oc / multiplier with its own kh×kw taps, then bias[oc] and the clamp as flags ask) or max pooling.
+ * channel oc / multiplier with its own kh×kw taps, then bias[oc] and the clamp or activation as flags ask) or
+ * max pooling.
  * Taps outside the image are skipped (zero padding adds nothing to a sum; max pooling pads with −∞). Within a
  * row, interior columns (every tap inside the image) are computed four at a time — contiguous loads at stride 1,
  * even lanes of two loads at stride 2 — and the border columns one at a time.
@@ -406,6 +413,7 @@ export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usi
     const loV = f32x4.splat(lo);
     const hiV = f32x4.splat(hi);
     const clamp = (flags & CLAMP) != 0;
+    const act = absorbedActivation(flags);
     // A mean divides by every tap, padding included; a sum or max needs no scale.
     const scale: f32 = mode == WINDOW_AVG ? 1 / <f32>(kh * kw) : 1;
     const scaleV = f32x4.splat(scale);
@@ -467,5 +475,6 @@ export function window2d(mode: i32, x: usize, y: usize, weight: usize, bias: usi
                 store<f32>(row + (<usize>ow << 2), acc);
             }
         }
+        if (act) activate(act, out, out, 0, Ho * Wo, lo, hi);
     }
 }

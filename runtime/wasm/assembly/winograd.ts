@@ -9,6 +9,7 @@
 
 import { BIAS, CLAMP, RESIDUAL } from './flags';
 import { clamp4 } from './simd';
+import { absorbedActivation, activate } from './activation';
 
 /** Bytes of a thread's scratch the input transform uses: the 36 gathered vectors of four tiles. */
 const GATHERED_BYTES: usize = 36 * 16;
@@ -108,7 +109,7 @@ export function winogradInput(x: usize, v: usize, c0: i32, c1: i32, channels: i3
 
 /**
  * Y = Aᵀ M A for output channels [c0, c1) of one image, then + bias, + residual (laid out as Y, `residual` bytes
- * after it), clamp, as flags ask. Four tiles at a time through `scratch`: M's 36 vectors gathered, Aᵀ down the
+ * after it), clamp or activation, as flags ask. Four tiles at a time through `scratch`: M's 36 vectors gathered, Aᵀ down the
  * columns (24 vectors), Aᵀ along the rows (16: y(r, s) of the four tiles), then each output row's four tiles
  * transposed back into consecutive columns; tiles hanging over the bottom or right edge write only their inside.
  */
@@ -120,6 +121,7 @@ export function winogradOutput(m: usize, y: usize, c0: i32, c1: i32, channels: i
     const gathered = scratch;                  // 36 vectors: M[ξ] of the four tiles
     const columns = scratch + GATHERED_BYTES;  // 24: (Aᵀ M), row r = 0…3, column j = 0…5
     const results = columns + 24 * 16;        // 16: y(r, s)
+    const act = absorbedActivation(flags);
     for (let c = c0; c < c1; c++) {
         const base = m + <usize>c * tiles * 4;
         const out = y + <usize>c * Ho * Wo * 4;
@@ -172,5 +174,7 @@ export function winogradOutput(m: usize, y: usize, c0: i32, c1: i32, channels: i
                 }
             }
         }
+        // An absorbed activation (SiLU, hardswish …) over the finished plane, while it is in cache.
+        if (act) activate(act, out, out, 0, Ho * Wo, lo, hi);
     }
 }
