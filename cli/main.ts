@@ -67,7 +67,7 @@ const COMMAND_USAGE: Record<string, string> = {
       --seed N                    seeds the weights and the random inputs (default 0)
       --output OUT.safetensors    write every network output under its name
       --memory-budget SIZE        refuse a run that plans more, e.g. 512MiB, 2GiB (default), or bytes
-      --profile                   time of every step (a conv with the batch norm and ReLU it absorbed is one), slowest first
+      --profile                   time of every step (a conv with the batch norm and activation it absorbed is one), slowest first
       --engine fast|reference|typescript
                                   fast: WebAssembly SIMD on threads, batch norms folded (default); reference: TypeScript
                                   kernels layer by layer; typescript: the fast plan on TypeScript kernels (the fallback

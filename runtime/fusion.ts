@@ -25,6 +25,7 @@ import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
 import { transformWeights, usesWinograd } from './winograd.js';
 import { activationOf } from './activations.js';
+import { CONV_ABSORBED_ACTIVATIONS } from '../language/analysis/engine-rules.js';
 import type { EpilogueActivation } from './gemm.js';
 
 export interface Step {
@@ -70,15 +71,14 @@ export interface StepOptions {
     readonly adopt?: boolean;
 }
 
-/** Ops run by the conv kernel, whose output loop can take a per-channel bias and a clamp. */
+/** Ops run by the conv kernel, whose output loop can take a per-channel bias and an activation. */
 const runsOnConvKernel = (op: string): boolean => findKernel(op) === convKernel;
+/** The absorbed activations that are a clamp; the others are applied last (runtime/gemm.ts's applyEpilogue in TypeScript). */
 const CLAMPS: Record<string, { lo: number; hi: number }> = {
     relu: { lo: 0, hi: Infinity },
     relu6: { lo: 0, hi: 6 },
 };
-/** The other activations a conv's output loop applies (every engine's: runtime/gemm.ts's applyEpilogue in TypeScript). */
-const EPILOGUE_ACTIVATIONS = new Set(['leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu']);
-const absorbable = (op: string) => Object.hasOwn(CLAMPS, op) || EPILOGUE_ACTIVATIONS.has(op);
+const absorbable = (op: string) => CONV_ABSORBED_ACTIVATIONS.has(op);
 
 export function planSteps(graph: NetworkGraph, parameters: ParameterStore, options: StepOptions): Step[] {
     // Appended in place: copying a tensor's reader list per reader was quadratic in the readers of one tensor

@@ -133,10 +133,11 @@ describe('convnet run', () => {
         expect(start).toBeGreaterThan(0);
         expect(r.out).toMatch(/^time: [\d.]+ ms \(wasm [^)]*\); warm: [\d.]+ ms, the median of 5 more runs$/m);
         expect(lines[start + 2]).toMatch(/^\s*#\s+Layer\s+Op\s+Output shape\s+ms\s+share$/);
-        // 25 layers run as 17 steps: each conv absorbs the batch norm and ReLU after it (runtime/fusion.ts).
-        const rows = lines.slice(start + 4, start + 4 + 17);
+        // 25 layers run as 16 steps: each conv absorbs the batch norm and the activation after it (ReLU, ReLU6, the
+        // SE gate's sigmoid; runtime/fusion.ts).
+        const rows = lines.slice(start + 4, start + 4 + 16);
         const names = rows.map(l => l.trim().split(/\s+/)[1]);
-        expect(new Set(names).size).toBe(17);
+        expect(new Set(names).size).toBe(16);
         expect(names).toContain('res.conv1');
         expect(names).not.toContain('bn');
         const ms = rows.map(l => Number(l.trim().split(/\s+/).at(-2)));
@@ -144,7 +145,8 @@ describe('convnet run', () => {
         expect(lines.at(-1)).toMatch(/^by op: conv [\d.]+ ms \([\d.]+%\)|by op: .*conv [\d.]+ ms/);
         const json = JSON.parse((await convnet(...tiny('--profile', '--json'))).out);
         expect(json.profile[0]).toMatchObject({ node: 0, name: 'stem', op: 'conv + batchnorm + relu' }); // execution order
-        expect(json.profile).toHaveLength(17);
+        expect(json.profile).toHaveLength(16);
+        expect(json.profile.map((t: { op: string }) => t.op)).toContain('conv + sigmoid');
         expect(json.warm.runs).toBe(5);
         for (const step of json.profile) expect(step.minMs <= step.ms && step.ms <= step.maxMs, step.name).toBe(true);
         const reference = JSON.parse((await convnet(...tiny('--profile', '--json', '--engine', 'reference'))).out);

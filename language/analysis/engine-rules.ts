@@ -26,6 +26,12 @@ export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
 }
 
 /**
+ * The activations a conv absorbs into its output loop when the fast engine runs it (runtime/fusion.ts: ReLU and
+ * ReLU6 as a clamp, the others applied to each finished block); the roofline counts them as fused the same way.
+ */
+export const CONV_ABSORBED_ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'relu6', 'leakyrelu', 'elu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid', 'silu', 'gelu']);
+
+/**
  * Whether the engine runs `node` as one GEMM straight on its input, without im2col: a dense 1×1 conv, stride 1,
  * unpadded (runtime/kernels/conv.ts, `pointwise`, decides the same from the conv's geometry).
  */

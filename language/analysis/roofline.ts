@@ -19,7 +19,7 @@
  */
 import { numel } from '../ops/shape-utils.js';
 import { familyOf, findOp } from '../ops/registry.js';
-import { runsWithoutIm2col, usesWinograd } from './engine-rules.js';
+import { CONV_ABSORBED_ACTIVATIONS, runsWithoutIm2col, usesWinograd } from './engine-rules.js';
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { ceilingOf, type DeviceProfile, type KernelClass } from './devices.js';
 
@@ -103,7 +103,8 @@ function isView(graph: NetworkGraph, node: GraphNode): boolean {
 
 /**
  * The layers a conv absorbs on a fusing device, mapped to the conv's index: conv → batch norm (running statistics)
- * → residual sum of two same-shaped tensors (not after a depthwise conv) → ReLU/ReLU6, each link a tensor with one
+ * → residual sum of two same-shaped tensors (not after a depthwise conv) → an activation (CONV_ABSORBED_ACTIVATIONS),
+ * each link a tensor with one
  * reader that is not a network output. Also the shortcut tensor each absorbed sum reads.
  */
 export function fusedLayers(graph: NetworkGraph): { into: Map<number, number>; shortcut: Map<number, number> } {
@@ -139,7 +140,7 @@ export function fusedLayers(graph: NetworkGraph): { into: Map<number, number>; s
             }
         }
         const activation = sole(last);
-        if (activation && (activation.op === 'relu' || activation.op === 'relu6') && activation.inputs.length === 1) into.set(activation.index, node.index);
+        if (activation && CONV_ABSORBED_ACTIVATIONS.has(activation.op) && activation.inputs.length === 1) into.set(activation.index, node.index);
     }
     return { into, shortcut };
 }

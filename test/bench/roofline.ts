@@ -5,7 +5,7 @@
  * A shared machine's load drifts, so every round calibrates afresh (cli/calibrate.ts, one pass of its
  * micro-benchmarks) and then measures the three networks in a rotated order with that round's profile; a network's
  * measurement is the median per step of `--runs` warm runs (default 10) after two untimed ones, as
- * `convnet run --profile` does. The prediction is summed per step (a conv with the batch norm, sum and ReLU it
+ * `convnet run --profile` does. The prediction is summed per step (a conv with the batch norm, sum and activation it
  * absorbed is one step of the engine and one group of the roofline's layers). Per network it prints, as the median
  * over `--rounds` (default 5) with the range: the total predicted and measured, the total's error, and Spearman's
  * rank correlation of the steps' predicted and measured times. `--threads N` (default 1: the steadiest on a shared
