@@ -64,8 +64,11 @@ export interface Compute {
      * weightOffset (m × channels·taps, in this engine's packed GEMM layout when epilogue.packedA) and the epilogue,
      * as an implicit GEMM that packs the image straight into the GEMM's panels (runtime/wasm/assembly/implicit-conv.ts)
      * — where the engine has one and it pays for this conv; false otherwise, and the caller runs im2col + GEMM.
+     * With `groups` > 1, that many such convs side by side as one job (a grouped conv's groups: group j reads the
+     * j-th run of g.channels planes, the j-th m rows of unpacked weights and of the bias, and writes the j-th m
+     * planes), so that threads share out all of them at once — a group of ResNeXt's is too small to split alone.
      */
-    implicitConv(x: Float32Array, xOffset: number, g: ConvGeometry, m: number, weight: Float32Array, weightOffset: number,
+    implicitConv(x: Float32Array, xOffset: number, g: ConvGeometry, m: number, groups: number, weight: Float32Array, weightOffset: number,
         y: Float32Array, yOffset: number, epilogue: GemmOptions): boolean;
     /**
      * Pooling of `planes` 2-D planes when the engine has a faster kernel for it — max (taps in the padding

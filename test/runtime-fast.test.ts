@@ -224,10 +224,45 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
             expect(packedA).toBe(true);
             weight.set(packed, 3);
         }
-        expect(compute.implicitConv(x, 5, c, c.m, weight, 3, y, 4, { ...epilogue, packedA })).toBe(true);
+        expect(compute.implicitConv(x, 5, c, c.m, 1, weight, 3, y, 4, { ...epilogue, packedA })).toBe(true);
         expect(relativeError(y, expected)).toBeLessThan(1e-5);
         expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
         expect(Array.from(y.subarray(4 + c.m * P))).toEqual(Array.from(expected.subarray(4 + c.m * P)));
+    });
+
+    // A grouped conv's groups as one job: parts cut the groups' rows taken one after another (3 groups of 5 rows in
+    // 4–12 parts: most parts end inside one group and go on in the next), each group with its own weights and bias.
+    const grouped: (ConvGeometry & { groups: number; m: number; bias?: boolean; residual?: boolean; lo?: number })[] = [
+        { groups: 3, m: 5, channels: 4, input: [1, 5, 16], output: [1, 5, 16], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: 0 },
+        { groups: 7, m: 4, channels: 2, input: [1, 9, 33], output: [1, 4, 16], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true },
+        { groups: 32, m: 4, channels: 4, input: [1, 8, 8], output: [1, 8, 8], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], residual: true },
+    ];
+    it.each(grouped)('implicit conv of $groups groups of $channels → $m channels, $input → $output, as one job', g => {
+        const compute = everyConv;
+        const c = g;
+        const k = c.channels * taps(g);
+        const P = outputPositions(g);
+        const plane = c.input[1] * c.input[2];
+        // One allocation cut into the operands: a later one may grow the memory, and views of the old buffer are not its.
+        const sizes = [5 + c.groups * c.channels * plane, 3 + c.groups * c.m * k, 1 + c.groups * c.m, 2 + c.groups * c.m * P, 4 + c.groups * c.m * P + 3];
+        const block = compute.allocate(sizes.reduce((sum, size) => sum + size, 0));
+        const [x, weight, biasValues, residualValues, y] = sizes.map((size, i) => {
+            const start = sizes.slice(0, i).reduce((sum, s) => sum + s, 0);
+            return fill(block.subarray(start, start + size), 23 + i);
+        });
+        const bias = c.bias ? biasValues : undefined;
+        const residual = c.residual ? residualValues : undefined;
+        const expected = y.slice();
+        const cols = new Float32Array(k * P);
+        for (let j = 0; j < c.groups; j++) {
+            im2col(x, 5 + j * c.channels * plane, g, cols, 0);
+            packedGemm(c.m, P, k, weight, 3 + j * c.m * k, k, cols, 0, P, expected, 4 + j * c.m * P, P, false,
+                { bias, biasOffset: 1 + j * c.m, residual, residualOffset: 2 + j * c.m * P, lo: c.lo });
+        }
+        expect(compute.implicitConv(x, 5, g, c.m, c.groups, weight, 3, y, 4, { bias, biasOffset: 1, residual, residualOffset: 2, lo: c.lo })).toBe(true);
+        expect(relativeError(y, expected)).toBeLessThan(1e-5);
+        expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
+        expect(Array.from(y.subarray(4 + c.groups * c.m * P))).toEqual(Array.from(expected.subarray(4 + c.groups * c.m * P)));
     });
 
     it('the engine gives the implicit conv rows of whole panels (8 positions) and weights of up to 128 KiB packed; im2col + GEMM runs the rest', () => {
@@ -237,9 +272,9 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         const x = compute.allocate(256 * 32 * 32);
         const weight = compute.allocate(16 * 256 * 9);
         const y = compute.allocate(16 * 32 * 32);
-        expect(compute.implicitConv(x, 0, rows28, 16, weight, 0, y, 0, {})).toBe(false);
-        expect(compute.implicitConv(x, 0, wide, 16, weight, 0, y, 0, {})).toBe(false);
-        expect(compute.implicitConv(x, 0, rows32, 16, weight, 0, y, 0, {})).toBe(true);
+        expect(compute.implicitConv(x, 0, rows28, 16, 1, weight, 0, y, 0, {})).toBe(false);
+        expect(compute.implicitConv(x, 0, wide, 16, 1, weight, 0, y, 0, {})).toBe(false);
+        expect(compute.implicitConv(x, 0, rows32, 16, 1, weight, 0, y, 0, {})).toBe(true);
     });
 
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [

@@ -110,13 +110,16 @@ export const convKernel: Kernel = ctx => {
     const coutG = cout / groups;
     const pointwise = K === 1 && g.stride.every(s => s === 1) && g.padBegin.every(p => p === 0) && P === inPlane;
     const cols = pointwise ? x.data : ctx.workspace.get('im2col', cinG * K * P);
+    const epilogueAt = (grp: number, yOffset: number): GemmOptions =>
+        ({ bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: yOffset, packedA: ctx.packedWeight, ...absorbedActivation(ctx) });
     for (let n = 0; n < batch; n++) {
+        // Every group at once where the engine has an implicit conv for this one, else group by group.
+        if (!pointwise && ctx.compute.implicitConv(x.data, n * cin * inPlane, g, coutG, groups, weight, 0, y.data, n * cout * P, epilogueAt(0, n * cout * P))) continue;
         for (let grp = 0; grp < groups; grp++) {
             const xOffset = (n * cin + grp * cinG) * inPlane;
             const yOffset = (n * cout + grp * coutG) * P;
             const weightOffset = grp * coutG * cinG * K;
-            const epilogue = { bias, biasOffset: grp * coutG, residual: ctx.residual?.data, residualOffset: yOffset, packedA: ctx.packedWeight, ...absorbedActivation(ctx) };
-            if (!pointwise && ctx.compute.implicitConv(x.data, xOffset, g, coutG, weight, weightOffset, y.data, yOffset, epilogue)) continue;
+            const epilogue = epilogueAt(grp, yOffset);
             if (!pointwise) ctx.compute.im2col(x.data, xOffset, g, cols, 0);
             ctx.compute.gemm(coutG, P, cinG * K, weight, weightOffset, cinG * K, cols, pointwise ? xOffset : 0, P, y.data, yOffset, P, false, epilogue);
         }

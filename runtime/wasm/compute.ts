@@ -179,7 +179,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 x: memory.address(x, xOffset), channels: g.channels, H, W, ...windowGeometry(g), Ho, Wo, cols: memory.address(cols, colsOffset),
             }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= thresholds.columns, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo));
         },
-        implicitConv(x, xOffset, g, m, weight, weightOffset, y, yOffset, epilogue) {
+        implicitConv(x, xOffset, g, m, groups, weight, weightOffset, y, yOffset, epilogue) {
             const bias = epilogue.bias;
             const residual = epilogue.residual;
             const k = g.channels * g.kernel[1] * g.kernel[2];
@@ -188,18 +188,21 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             if (!planar(g) || weightBytes > implicit.maxWeightBytes || (implicit.wholePanels && Wo % 8 !== 0)
                 || weightBytes + memory.kernels.implicitConvScratchBytes(k, Wo) > scratchBytes) return false;
             if (![x, weight, y].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
+            // Packed weights are packed whole (cout rows), not group by group.
+            if (groups > 1 && epilogue.packedA) return false;
             const [, H, W] = g.input;
             const Ho = g.output[1];
             const { flags: last, lo, hi } = finishing(epilogue);
             const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last | (epilogue.packedA ? PACKED_A : 0);
             const yAddress = memory.address(y, yOffset);
-            const work = m * k * Ho * Wo;
+            const work = groups * m * k * Ho * Wo;
             team.run('implicitConv', {
                 x: memory.address(x, xOffset), channels: g.channels, H, W, ...windowGeometry(g), Ho, Wo,
                 a: memory.address(weight, weightOffset), m, flags,
                 bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
                 lo, hi, y: yAddress,
+                groups, xGroupStride: g.channels * H * W * 4, aGroupStride: m * k * 4, yGroupStride: m * Ho * Wo * 4,
             }, work >= thresholds.gemm, `implicit ${sizeClass(work)}`);
             return true;
         },

@@ -205,7 +205,9 @@ export class WasmMemory {
      * before a move is not: its address reads 0, and a kernel given it would write over the heap's first block.
      */
     holds(array: Float32Array): boolean {
-        return this.shared ? this.buffers.has(array.buffer) : array.buffer === this.memory.buffer;
+        // A shared memory's views from before it grew stay valid (the set keeps every buffer object it had); the
+        // current object is checked first, since V8 may hand out a new one for the same memory without a grow of ours.
+        return array.buffer === this.memory.buffer || (this.shared && this.buffers.has(array.buffer));
     }
 
     /** Byte address of element `offset` of `array`, a view of this memory. */

@@ -74,9 +74,11 @@ export const JOBS = {
         flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
     },
     col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },
+    /** `groups` convs alike, each `*GroupStride` bytes on from the last (its bias m floats on), as one job. */
     implicitConv: {
         x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Ho: 'i32', Wo: 'i32', a: 'usize', m: 'i32',
         flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32', y: 'usize',
+        groups: 'i32', xGroupStride: 'usize', aGroupStride: 'usize', yGroupStride: 'usize',
     },
     /** An activation (`op`, assembly/activation.ts) of `n` elements. */
     activation: { op: 'i32', x: 'usize', y: 'usize', n: 'i32', alpha: 'f32', beta: 'f32' },

@@ -32,7 +32,8 @@ import { winogradInput, winogradOutput } from './winograd';
 }
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
- * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows; an
+ * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows (of all its
+ * groups); an
  * activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache lines; the
  * other jobs by channels. Each part writes
  * a disjoint part of the result.
@@ -88,10 +89,17 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         }
     } else if (kind == JOB_IMPLICIT_CONV) {
         const job = changetype<ImplicitConvJob>(args);
-        const oh0 = shareBegin(job.Ho, 1, t, T), oh1 = shareEnd(job.Ho, 1, t, T);
-        if (oh0 < oh1) {
-            implicitConv2d(job.x, job.channels, job.H, job.W, job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw,
-                job.Ho, job.Wo, job.a, job.m, job.flags, job.bias, job.residual, job.lo, job.hi, job.y, oh0, oh1, scratch);
+        // The groups' output rows one after another, cut into parts: a part may end in one group and go on in the next.
+        const Ho = job.Ho;
+        const r1 = shareEnd(job.groups * Ho, 1, t, T);
+        for (let r = shareBegin(job.groups * Ho, 1, t, T); r < r1;) {
+            const group = r / Ho;
+            const oh0 = r - group * Ho, oh1 = min(Ho, oh0 + r1 - r);
+            implicitConv2d(job.x + <usize>group * job.xGroupStride, job.channels, job.H, job.W, job.kh, job.kw, job.sh, job.sw,
+                job.dh, job.dw, job.ph, job.pw, Ho, job.Wo, job.a + <usize>group * job.aGroupStride, job.m, job.flags,
+                job.bias + <usize>(group * job.m * 4), job.residual, job.lo, job.hi, job.y + <usize>group * job.yGroupStride,
+                oh0, oh1, scratch);
+            r += oh1 - oh0;
         }
     } else if (kind == JOB_ACTIVATION) {
         const job = changetype<ActivationJob>(args);
