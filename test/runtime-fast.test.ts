@@ -237,11 +237,10 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { groups: 7, m: 4, channels: 2, input: [1, 9, 33], output: [1, 4, 16], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true },
         { groups: 32, m: 4, channels: 4, input: [1, 8, 8], output: [1, 8, 8], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], residual: true },
     ];
-    it.each(grouped)('implicit conv of $groups groups of $channels → $m channels, $input → $output, as one job', g => {
+    it.each(grouped)('implicit conv of $groups groups of $channels → $m channels, $input → $output, as one job', c => {
         const compute = everyConv;
-        const c = g;
-        const k = c.channels * taps(g);
-        const P = outputPositions(g);
+        const k = c.channels * taps(c);
+        const P = outputPositions(c);
         const plane = c.input[1] * c.input[2];
         // One allocation cut into the operands: a later one may grow the memory, and views of the old buffer are not its.
         const sizes = [5 + c.groups * c.channels * plane, 3 + c.groups * c.m * k, 1 + c.groups * c.m, 2 + c.groups * c.m * P, 4 + c.groups * c.m * P + 3];
@@ -255,11 +254,11 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         const expected = y.slice();
         const cols = new Float32Array(k * P);
         for (let j = 0; j < c.groups; j++) {
-            im2col(x, 5 + j * c.channels * plane, g, cols, 0);
+            im2col(x, 5 + j * c.channels * plane, c, cols, 0);
             packedGemm(c.m, P, k, weight, 3 + j * c.m * k, k, cols, 0, P, expected, 4 + j * c.m * P, P, false,
                 { bias, biasOffset: 1 + j * c.m, residual, residualOffset: 2 + j * c.m * P, lo: c.lo });
         }
-        expect(compute.implicitConv(x, 5, g, c.m, c.groups, weight, 3, y, 4, { bias, biasOffset: 1, residual, residualOffset: 2, lo: c.lo })).toBe(true);
+        expect(compute.implicitConv(x, 5, c, c.m, c.groups, weight, 3, y, 4, { bias, biasOffset: 1, residual, residualOffset: 2, lo: c.lo })).toBe(true);
         expect(relativeError(y, expected)).toBeLessThan(1e-5);
         expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
         expect(Array.from(y.subarray(4 + c.groups * c.m * P))).toEqual(Array.from(expected.subarray(4 + c.groups * c.m * P)));
