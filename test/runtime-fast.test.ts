@@ -231,11 +231,12 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
     });
 
     // A grouped conv's groups as one job: parts cut the groups' rows taken one after another (3 groups of 5 rows in
-    // 4–12 parts: most parts end inside one group and go on in the next), each group with its own weights and bias.
+    // 4–12 parts: most parts end inside one group and go on in the next), each group with its own weights and bias;
+    // rows of 7, one part-filled panel each.
     const grouped: (ConvGeometry & { groups: number; m: number; bias?: boolean; residual?: boolean; lo?: number })[] = [
         { groups: 3, m: 5, channels: 4, input: [1, 5, 16], output: [1, 5, 16], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: 0 },
         { groups: 7, m: 4, channels: 2, input: [1, 9, 33], output: [1, 4, 16], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true },
-        { groups: 32, m: 4, channels: 4, input: [1, 8, 8], output: [1, 8, 8], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], residual: true },
+        { groups: 32, m: 4, channels: 4, input: [1, 7, 7], output: [1, 7, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], residual: true },
     ];
     it.each(grouped)('implicit conv of $groups groups of $channels → $m channels, $input → $output, as one job', c => {
         const compute = everyConv;
@@ -264,7 +265,7 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         expect(Array.from(y.subarray(4 + c.groups * c.m * P))).toEqual(Array.from(expected.subarray(4 + c.groups * c.m * P)));
     });
 
-    it('the engine gives the implicit conv rows of whole panels (8 positions) and weights of up to 128 KiB packed; im2col + GEMM runs the rest', () => {
+    it('the engine gives the implicit conv rows of whole panels (8 positions) — a grouped conv\'s rows of any length on threads — and weights of up to 128 KiB packed; im2col + GEMM runs the rest', () => {
         const rows28: ConvGeometry = { channels: 8, input: [1, 28, 28], output: [1, 28, 28], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] };
         const rows32: ConvGeometry = { ...rows28, input: [1, 32, 32], output: [1, 32, 32] };
         const wide: ConvGeometry = { ...rows32, channels: 256 }; // 16 × 2304 weights: 144 KiB
@@ -274,6 +275,8 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         expect(compute.implicitConv(x, 0, rows28, 16, 1, weight, 0, y, 0, {})).toBe(false);
         expect(compute.implicitConv(x, 0, wide, 16, 1, weight, 0, y, 0, {})).toBe(false);
         expect(compute.implicitConv(x, 0, rows32, 16, 1, weight, 0, y, 0, {})).toBe(true);
+        // A grouped conv's on more than one thread: its groups' rows shared out beat im2col + GEMM group by group.
+        expect(compute.implicitConv(x, 0, rows28, 4, 4, weight, 0, y, 0, {})).toBe(compute.threads > 1);
     });
 
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [
