@@ -33,10 +33,8 @@ import { winogradInput, winogradOutput } from './winograd';
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
  * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows (of all its
- * groups); an
- * activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache lines; the
- * other jobs by channels. Each part writes
- * a disjoint part of the result.
+ * groups); an activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache
+ * lines; the other jobs by channels. Each part writes a disjoint part of the result.
  */
 export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
     const header = changetype<JobHeader>(block);
