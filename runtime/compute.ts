@@ -54,11 +54,12 @@ export interface Compute {
         y: Float32Array, yOffset: number, epilogue: GemmOptions): void;
     /**
      * A 3×3 stride-1 conv of one image by Winograd F(4×4, 3×3) (runtime/winograd.ts) with transformed weights
-     * `u`, scratch `v` (36·C_in·tiles) and `m` (36·C_out·tiles), and the epilogue; false when the engine has no
-     * Winograd kernel (the caller convolves directly).
+     * `u` (packed for this engine's GEMM when epilogue.packedA) and the epilogue; false when the engine has no
+     * Winograd kernel (the caller convolves directly). `scratch` gives the whole image's transformed tiles, for an
+     * engine that needs them (it may allocate, and move a plain memory: take it before any address).
      */
     winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,
-        v: Float32Array, m: Float32Array, epilogue: GemmOptions): boolean;
+        scratch: WinogradScratch, epilogue: GemmOptions): boolean;
     /**
      * A 2-D conv of one image's `g.channels` planes (at xOffset) into `m` planes (at yOffset) with the weights from
      * weightOffset (m × channels·taps, in this engine's packed GEMM layout when epilogue.packedA) and the epilogue,
@@ -115,6 +116,9 @@ export interface Compute {
     dispose(): void;
 }
 
+/** Winograd's scratch for one image: V (36·C_in·tiles) and M (36·C_out·tiles), on demand. */
+export type WinogradScratch = () => { readonly v: Float32Array; readonly m: Float32Array };
+
 /** The TypeScript reference: layer by layer, no folding, no Winograd. */
 export function referenceCompute(): Compute {
     return typescriptEngine('reference', 'reference (TypeScript, layer by layer)', () => false);
@@ -125,8 +129,9 @@ export function referenceCompute(): Compute {
  * SIMD is missing, with the reference's results up to floating-point reassociation.
  */
 export function typescriptCompute(): Compute {
-    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (...args) => {
-        winogradConv(packedGemm, ...args);
+    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (x, xOffset, g, u, cout, y, yOffset, scratch, epilogue) => {
+        const { v, m } = scratch();
+        winogradConv(packedGemm, x, xOffset, g, u, cout, y, yOffset, v, m, epilogue);
         return true;
     });
 }

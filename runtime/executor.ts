@@ -409,6 +409,7 @@ export class PreparedNetwork {
                     clamp: step.clamp,
                     activation: step.activation,
                     packedWeight: step.packedWeight,
+                    packedWinograd: step.packedWinograd,
                     transposedWeight: step.transposedWeight,
                     residual: step.residual === undefined ? undefined : this.view(step.residual),
                 });

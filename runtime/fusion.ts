@@ -23,7 +23,7 @@ import { findKernel } from './kernels/index.js';
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
-import { transformWeights, usesWinograd } from './winograd.js';
+import { transformWeights, usesWinograd, WINOGRAD_POSITIONS } from './winograd.js';
 import { activationOf } from './activations.js';
 import { CONV_ABSORBED_ACTIVATIONS } from '../language/analysis/engine-rules.js';
 import type { EpilogueActivation } from './gemm.js';
@@ -46,6 +46,8 @@ export interface Step {
     readonly params: Readonly<Record<string, Float32Array>>;
     /** The weight is in the engine's packed GEMM layout (see Compute.packInPlace). */
     readonly packedWeight?: boolean;
+    /** params.winograd's 36 matrices U[ξ] are each in the engine's packed GEMM layout. */
+    readonly packedWinograd?: boolean;
     /**
      * The weight is transposed as the GEMM takes it: a transposed conv's per group (see transposeGroupWeights), a
      * linear layer's to [in, out] when it multiplies several rows.
@@ -167,10 +169,16 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         // The fast engine runs large 3×3 stride-1 convs by Winograd F(4×4, 3×3), on weights transformed once here,
         // and other dense convs on weights packed once for its GEMM (in place: the packed copy is the same size).
         let packed = false;
+        let packedWinograd = false;
         let transposed = false;
         if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
             const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
-            params.winograd = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
+            const u = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
+            // Each U[ξ] packed for the GEMM once here, not at every run (an engine that packs packs all alike).
+            const plane = cout * cin;
+            packedWinograd = Array.from({ length: WINOGRAD_POSITIONS }, (_, xi) => xi)
+                .every(xi => options.compute.packInPlace(u.subarray(xi * plane, (xi + 1) * plane), cout, cin, options.scratch));
+            params.winograd = u;
         } else if (options.compute.kind === 'fast' && usesDenseGemm(graph, node)) {
             // Packing rewrites the array: ours already when folded or copied here, else owned (adopted or copied).
             const weight = norm || params.weight !== mine.weight ? params.weight : own(params.weight);
@@ -208,6 +216,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             outputs: current.outputs,
             params,
             packedWeight: packed,
+            packedWinograd,
             transposedWeight: transposed,
             clamp: activation ? CLAMPS[activation.op] : undefined,
             activation: activation && !Object.hasOwn(CLAMPS, activation.op) ? activationOf(activation) : undefined,

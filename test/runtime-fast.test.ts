@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCompute, typescriptCompute, type Compute } from '../runtime/compute.js';
-import { packedGemm } from '../runtime/gemm.js';
+import { packedGemm, type EpilogueActivation } from '../runtime/gemm.js';
 import { col2im, im2col, outputPositions, taps, type ConvGeometry } from '../runtime/im2col.js';
 import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
@@ -31,7 +31,7 @@ import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../io/inputs.js';
 import { analyzeNetwork, parse, relativeError } from './helpers.js';
 import { smallerExample } from './export-cases.js';
-import { usesWinograd } from '../runtime/winograd.js';
+import { transformWeights, usesWinograd, winogradConv, winogradTiles, WINOGRAD_POSITIONS } from '../runtime/winograd.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -279,6 +279,46 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         expect(compute.implicitConv(x, 0, rows28, 4, 4, weight, 0, y, 0, {})).toBe(compute.threads > 1);
     });
 
+    // Winograd block by block of tiles, split over the threads by runs of blocks, against the TypeScript Winograd on
+    // the same transformed weights (unpacked): four-tile groups that cross a row's end and the image's edges, a
+    // last block part-filled, depths over one GEMM depth block (300), C_out not a multiple of MR (U packed with a
+    // padded last panel), residual + clamp, and an activation applied to each block's outputs.
+    const winogradCases: (ConvGeometry & { cout: number; bias?: boolean; residual?: boolean; lo?: number; hi?: number; activation?: EpilogueActivation })[] = [
+        { cout: 36, channels: 40, input: [1, 45, 50], output: [1, 45, 50], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: 0, hi: 6 },
+        { cout: 20, channels: 300, input: [1, 30, 29], output: [1, 28, 27], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], activation: { op: 'silu', parameter: 0 } },
+        { cout: 64, channels: 64, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0 },
+    ];
+    it.each(winogradCases)('Winograd of $channels → $cout channels $input → $output, block by block of tiles', async c => {
+        await compute.started;
+        const [cin, cout] = [c.channels, c.cout];
+        const P = outputPositions(c);
+        const { tilesH, tilesW } = winogradTiles(c.output[1], c.output[2]);
+        const weight = fill(new Float32Array(cout * cin * 9), 31);
+        const u = transformWeights(weight, cout, cin, elements => new Float32Array(elements));
+        const packed = transformWeights(weight, cout, cin, elements => compute.allocate(elements));
+        const scratch = compute.allocate(cout * cin);
+        for (let xi = 0; xi < WINOGRAD_POSITIONS; xi++) {
+            expect(compute.packInPlace(packed.subarray(xi * cout * cin, (xi + 1) * cout * cin), cout, cin, scratch)).toBe(true);
+        }
+        const x = fill(compute.allocate(5 + cin * c.input[1] * c.input[2]), 32);
+        const bias = c.bias ? fill(compute.allocate(cout), 33) : undefined;
+        const residual = c.residual ? fill(compute.allocate(2 + cout * P), 34) : undefined;
+        const y = fill(compute.allocate(4 + cout * P + 3), 35); // stale contents: every output must be written
+        const expected = y.slice();
+        const epilogue = { bias, residual, residualOffset: 2, lo: c.lo, hi: c.hi, activation: c.activation };
+        const tiles = () => ({ v: new Float32Array(WINOGRAD_POSITIONS * cin * tilesH * tilesW), m: new Float32Array(WINOGRAD_POSITIONS * cout * tilesH * tilesW) });
+        const { v, m } = tiles();
+        winogradConv(packedGemm, x, 5, c, u, cout, expected, 4, v, m, epilogue);
+        // Run twice: the second time a worker is surely running and takes parts.
+        for (let run = 0; run < 2; run++) {
+            expect(compute.winograd(x, 5, c, packed, cout, y, 4, () => { throw new Error('the blocked kernel asked for the whole image\'s tiles'); }, { ...epilogue, packedA: true })).toBe(true);
+            // Float32 transforms against float64 ones: 300 channels reach 1e-5 of the output's scale.
+            expect(relativeError(y, expected)).toBeLessThan(1e-4);
+        }
+        expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
+        expect(Array.from(y.subarray(4 + cout * P))).toEqual(Array.from(expected.subarray(4 + cout * P)));
+    });
+
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [
         { channels: 1, multiplier: 1, input: [1, 20, 17], output: [1, 10, 9], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
         { channels: 32, multiplier: 1, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0, hi: 6 },
@@ -354,7 +394,10 @@ describe('arithmetic of two tensors split over two threads (every job split)', (
 
 describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2col + GEMM)', () => {
     // Odd and even planes (edge tiles, and groups of fewer than four tiles at a row's end), padding 0 and 1 and
-    // asymmetric, a residual and ReLU in the output loop.
+    // asymmetric, a residual and ReLU in the output loop. The WebAssembly engine runs a conv block by block of
+    // tiles (winograd-blocks.ts) — blocks whose four-tile groups cross a row's end (56²: rows of 14 tiles), a last
+    // block of one tile (28²: 49), depths over one GEMM depth block (300 channels) — or, with a number of output
+    // channels that is not a multiple of 4 (U not packed), in three jobs over the whole image (winograd.ts).
     const cases = [
         { name: 'even 28×28, padding 1, bias + ReLU', text: 'network A(input: [1, 16, 28, 28]) {\n  return input -> conv(24, kernel: 3, padding: 1) -> relu\n}\n' },
         { name: 'odd 31×29, no padding, batch 2', text: 'network A(input: [2, 8, 33, 31]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
@@ -362,6 +405,9 @@ describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2c
         { name: '56×56, padding 1, bias + ReLU', text: 'network A(input: [1, 16, 56, 56]) {\n  return input -> conv(20, kernel: 3, padding: 1) -> relu\n}\n' },
         { name: 'odd 59×61, no padding, batch 2', text: 'network A(input: [2, 9, 61, 63]) {\n  return input -> conv(8, kernel: 3, bias: false)\n}\n' },
         { name: 'asymmetric padding ((1, 0), (2, 1)), residual + ReLU6', text: 'network A(x: [1, 12, 58, 57], shortcut: [1, 12, 57, 58]) {\n  y = x -> conv(12, kernel: 3, padding: ((1, 0), (2, 1))) -> batchnorm\n  return relu6(shortcut + y)\n}\n' },
+        { name: '300 channels in (two GEMM depth blocks), 28×28, bias + ReLU', text: 'network A(input: [1, 300, 28, 28]) {\n  return input -> conv(16, kernel: 3, padding: 1) -> relu\n}\n' },
+        { name: '10 channels out (U unpacked: three jobs), 56×56, residual + ReLU', text: 'network A(x: [1, 16, 56, 56], shortcut: [1, 10, 56, 56]) {\n  return relu(shortcut + (x -> conv(10, kernel: 3, padding: 1)))\n}\n' },
+        { name: '7 channels out, odd 30×33, batch 2, SiLU', text: 'network A(input: [2, 12, 30, 33]) {\n  return input -> conv(7, kernel: 3, padding: 1) -> silu\n}\n' },
     ];
     it.each(cases)('$name', async ({ text }) => {
         const graph = await graphOf(text);
@@ -370,7 +416,7 @@ describe('Winograd F(4×4, 3×3) against the direct conv (reference engine, im2c
         const inputs = randomInputs(graph, 3);
         const parameters = initializeParameters(graph, 3);
         const reference = runNetwork(graph, inputs, parameters, { engine: 'reference' }).outputs.get(graph.outputs[0].name)!.data;
-        for (const threads of [1, 2]) {
+        for (const threads of [1, 2, 3]) {
             const fast = runNetwork(graph, inputs, parameters, { threads, profile: true });
             expect(relativeError(fast.outputs.get(graph.outputs[0].name)!.data, reference)).toBeLessThan(1e-5);
         }

@@ -129,11 +129,13 @@ export const convKernel: Kernel = ctx => {
 /** The conv by Winograd on its transformed weights, image by image; false when the engine has none. */
 function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: number, cout: number, inPlane: number, P: number): boolean {
     const { tilesH, tilesW } = winogradTiles(g.output[1], g.output[2]);
-    const v = ctx.workspace.get('winogradV', WINOGRAD_POSITIONS * cin * tilesH * tilesW);
-    const m = ctx.workspace.get('winogradM', WINOGRAD_POSITIONS * cout * tilesH * tilesW);
+    const scratch = () => ({
+        v: ctx.workspace.get('winogradV', WINOGRAD_POSITIONS * cin * tilesH * tilesW),
+        m: ctx.workspace.get('winogradM', WINOGRAD_POSITIONS * cout * tilesH * tilesW),
+    });
     for (let n = 0; n < batch; n++) {
-        const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, ...absorbedActivation(ctx) };
-        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, ctx.params.winograd, cout, ctx.outputs[0].data, n * cout * P, v, m, epilogue)) return false;
+        const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, packedA: ctx.packedWinograd, ...absorbedActivation(ctx) };
+        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, ctx.params.winograd, cout, ctx.outputs[0].data, n * cout * P, scratch, epilogue)) return false;
     }
     return true;
 }

@@ -21,6 +21,8 @@ export interface KernelContext {
     readonly activation?: EpilogueActivation;
     /** The weight is packed for the engine's GEMM (runtime/fusion.ts): pass `packedA`. */
     readonly packedWeight?: boolean;
+    /** params.winograd's matrices are packed for the engine's GEMM (runtime/fusion.ts): pass `packedA` to its Winograd. */
+    readonly packedWinograd?: boolean;
     /**
      * The weight is already transposed (runtime/fusion.ts): a transposed conv's per group (runtime/kernels/conv.ts's
      * transposeGroupWeights), a linear layer's to [in, out].

@@ -9,7 +9,7 @@ import type { ActivationOp, ArithmeticOp, Compute } from '../compute.js';
 import { packedGemm, type GemmKernel, type GemmOptions } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, WasmMemory } from './instance.js';
-import { ThreadTeam } from './threads.js';
+import { PARTS_PER_THREAD, ThreadTeam } from './threads.js';
 import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
@@ -91,6 +91,18 @@ export interface ImplicitConvPolicy {
 }
 
 export const IMPLICIT_CONV_POLICY: ImplicitConvPolicy = { maxWeightBytes: 128 * 1024, wholePanels: true };
+
+/**
+ * Tiles in a block of the tile-blocked Winograd (assembly/winograd-blocks.ts): whole panels of 8, as many as keep
+ * the block's V and M (36 · (C_in + C_out) floats a tile) within 320 KiB, a third of a core's L2 here, beside U;
+ * on a split job no more than gives every part a block, so that parts stay even (ResNet's 64 channels on 56²: 16
+ * tiles; 128 on 28²: 8). On this AMD EPYC a 160, 320 or 640 KiB budget made no difference (2026-12-07).
+ */
+function winogradBlockTiles(cin: number, cout: number, tiles: number, parts: number): number {
+    const fits = Math.floor(320 * 1024 / (WINOGRAD_POSITIONS * (cin + cout) * 4) / 8) * 8;
+    const share = Math.ceil(tiles / parts / 8) * 8;
+    return Math.max(8, Math.min(64, fits, share));
+}
 
 /** The batch fields of a GEMM job that is one GEMM, not a batch. */
 const ONE_GEMM = { count: 1, aStride: 0, bStride: 0, cStride: 0 };
@@ -230,35 +242,47 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
             }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, sizeClass(channels * Ho * Wo * g.kernel[1] * g.kernel[2]));
         },
-        winograd(x, xOffset, g, u, cout, y, yOffset, v, m, epilogue) {
-            const bias = epilogue.bias;
-            const residual = epilogue.residual;
-            if (![x, u, y, v, m].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
+        winograd(x, xOffset, g, u, cout, y, yOffset, scratch, epilogue) {
+            const cin = g.channels;
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
-            const cin = g.channels;
             const { tilesH, tilesW } = winogradTiles(Ho, Wo);
             const tiles = tilesH * tilesW;
             const work = cout * cin * tiles * WINOGRAD_POSITIONS;
             const parallel = work >= thresholds.winograd;
-            const [vAddress, mAddress, yAddress] = [memory.address(v), memory.address(m), memory.address(y, yOffset)];
+            // Block by block where U is packed and a block fits a thread's scratch; else three jobs over the image,
+            // on the whole image's V and M.
+            const block = winogradBlockTiles(cin, cout, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
+            const blocked = epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) <= scratchBytes;
+            const whole = blocked ? undefined : scratch();
+            const bias = epilogue.bias;
+            const residual = epilogue.residual;
+            if (![x, u, y, ...(whole ? [whole.v, whole.m] : [])].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
+            const { flags: last, lo, hi } = finishing(epilogue);
+            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last;
+            const yAddress = memory.address(y, yOffset);
+            const finish = {
+                flags, bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+                residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0, lo, hi,
+            };
+            if (!whole) {
+                team.run('winograd', {
+                    x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
+                    u: memory.address(u), cout, y: yAddress, Ho, Wo, ...finish, block,
+                }, parallel, `winograd ${sizeClass(work)}`);
+                return true;
+            }
+            const [vAddress, mAddress] = [memory.address(whole.v), memory.address(whole.m)];
             team.run('winogradInput', {
                 x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
             }, parallel, sizeClass(work));
             // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
             team.run('gemm', {
                 m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
-                flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
+                flags: epilogue.packedA ? PACKED_A : 0, bias: 0, lo: 0, hi: 0, residual: 0,
                 count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
-            }, parallel, `winograd ${sizeClass(work)}`);
-            const { flags: last, lo, hi } = finishing(epilogue);
-            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last;
-            team.run('winogradOutput', {
-                m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, flags,
-                bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
-                residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
-                lo, hi,
-            }, parallel, sizeClass(work));
+            }, parallel, `winograd products ${sizeClass(work)}`);
+            team.run('winogradOutput', { m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, ...finish }, parallel, sizeClass(work));
             return true;
         },
         pool2d(mode, x, g, planes, y) {

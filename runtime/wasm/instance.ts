@@ -18,6 +18,8 @@ export interface KernelExports {
     gemmScratchBytes(): number;
     /** Scratch bytes the implicit conv takes at depth k for rows of wo positions, besides a packed copy of its weights. */
     implicitConvScratchBytes(k: number, wo: number): number;
+    /** Scratch bytes the tile-blocked Winograd takes for blocks of nt tiles (assembly/winograd-blocks.ts). */
+    winogradBlockScratchBytes(cin: number, cout: number, nt: number): number;
     /** Elements packMatrix writes for an m×k A. */
     packedSize(m: number, k: number): number;
     packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;

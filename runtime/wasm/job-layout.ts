@@ -73,6 +73,14 @@ export const JOBS = {
         m: 'usize', y: 'usize', channels: 'i32', Ho: 'i32', Wo: 'i32', tilesH: 'i32', tilesW: 'i32',
         flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
     },
+    /**
+     * A 3×3 stride-1 conv by Winograd a block of `block` tiles at a time (assembly/winograd-blocks.ts): the whole
+     * conv of one image, cut into parts by runs of tiles.
+     */
+    winograd: {
+        x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32', u: 'usize', cout: 'i32',
+        y: 'usize', Ho: 'i32', Wo: 'i32', flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32', block: 'i32',
+    },
     col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },
     /** `groups` convs alike, each `*GroupStride` bytes on from the last (its bias m floats on), as one job. */
     implicitConv: {

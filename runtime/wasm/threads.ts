@@ -22,7 +22,7 @@ const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow:
 const SPIN = 2000;
 
 /** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
-const PARTS_PER_THREAD = 4;
+export const PARTS_PER_THREAD = 4;
 
 /**
  * A split job lost when it took longer than the caller alone would have — estimated from the caller's own parts:

@@ -9,7 +9,7 @@
 
 import {
     ActivationJob, ArithmeticJob, Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ACTIVATION, JOB_ARGUMENTS_OFFSET, JOB_ARITHMETIC, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
-    JOB_WINDOW, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradOutputJob,
+    JOB_WINDOW, JOB_WINOGRAD, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradJob, WinogradOutputJob,
 } from '../job-layout';
 import { activate } from './activation';
 import { arithmetic } from './arithmetic';
@@ -19,6 +19,7 @@ import { col2im2d, im2col2d } from './im2col';
 import { implicitConv2d } from './implicit-conv';
 import { window2d } from './window';
 import { winogradInput, winogradOutput } from './winograd';
+import { winogradBlock } from './winograd-blocks';
 
 /** Part t's share [begin, end) of `count` items handed out in multiples of `unit`. */
 @inline function shareBegin(count: i32, unit: i32, t: i32, T: i32): i32 {
@@ -33,7 +34,7 @@ import { winogradInput, winogradOutput } from './winograd';
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
  * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows (of all its
- * groups); an activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache
+ * groups); a Winograd conv by runs of whole blocks of tiles; an activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache
  * lines; the other jobs by channels. Each part writes a disjoint part of the result.
  */
 export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
@@ -71,6 +72,14 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         if (c0 < c1) {
             winogradOutput(job.m, job.y, c0, c1, job.channels, job.Ho, job.Wo, job.tilesH, job.tilesW,
                 job.flags, job.bias, job.residual, job.lo, job.hi, scratch);
+        }
+    } else if (kind == JOB_WINOGRAD) {
+        const job = changetype<WinogradJob>(args);
+        const block = job.block;
+        const f1 = shareEnd(job.tilesH * job.tilesW, block, t, T);
+        for (let f = shareBegin(job.tilesH * job.tilesW, block, t, T); f < f1; f += block) {
+            winogradBlock(job.x, job.channels, job.H, job.W, job.ph, job.pw, job.tilesW, job.u, job.cout, job.y, job.Ho, job.Wo,
+                job.flags, job.bias, job.residual, job.lo, job.hi, f, min(block, f1 - f), block, scratch);
         }
     } else if (kind == JOB_WINDOW) {
         const job = changetype<WindowJob>(args);

@@ -15,7 +15,7 @@ import { absorbedActivation, activate } from './activation';
 const GATHERED_BYTES: usize = 36 * 16;
 
 /** Bᵀ applied to six vectors (x, x + step, …): the six results in place. 4·Bᵀ's rows, factored. */
-@inline function transformInput6(at: usize, step: usize): void {
+@inline export function transformInput6(at: usize, step: usize): void {
     const d0 = v128.load(at), d1 = v128.load(at + step), d2 = v128.load(at + 2 * step);
     const d3 = v128.load(at + 3 * step), d4 = v128.load(at + 4 * step), d5 = v128.load(at + 5 * step);
     const four = f32x4.splat(4), two = f32x4.splat(2), five = f32x4.splat(5);
@@ -31,8 +31,25 @@ const GATHERED_BYTES: usize = 36 * 16;
 }
 
 /** Input element (ih, iw) of a plane, 0 outside the image. */
-@inline function element(plane: usize, W: i32, H: i32, ih: i32, iw: i32): f32 {
+@inline export function element(plane: usize, W: i32, H: i32, ih: i32, iw: i32): f32 {
     return ih >= 0 && ih < H && iw >= 0 && iw < W ? load<f32>(plane + <usize>(ih * W + iw) * 4) : 0;
+}
+
+/**
+ * Row i of four horizontally adjacent tiles — the 18 consecutive input elements at `row` — as six vectors at `at`
+ * (vector j, lane k: tile k's element j): four loads and a transpose, where tile k's elements 4 and 5 are tile
+ * k + 1's first two.
+ */
+@inline export function gatherFourTilesRow(row: usize, at: usize): void {
+    const l0 = v128.load(row), l1 = v128.load(row, 16), l2 = v128.load(row, 32), l3 = v128.load(row, 48);
+    const l4 = v128.load64_zero(row, 64);
+    const a = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5), b = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7);
+    const e = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5), f = v128.shuffle<f32>(l2, l3, 2, 6, 3, 7);
+    const e0 = v128.shuffle<f32>(a, e, 0, 1, 4, 5), e1 = v128.shuffle<f32>(a, e, 2, 3, 6, 7);
+    const e2 = v128.shuffle<f32>(b, f, 0, 1, 4, 5), e3 = v128.shuffle<f32>(b, f, 2, 3, 6, 7);
+    v128.store(at, e0); v128.store(at, e1, 16); v128.store(at, e2, 32); v128.store(at, e3, 48);
+    v128.store(at, v128.shuffle<f32>(e0, l4, 1, 2, 3, 4), 64);
+    v128.store(at, v128.shuffle<f32>(e1, l4, 1, 2, 3, 5), 80);
 }
 
 /**
@@ -55,21 +72,8 @@ export function winogradInput(x: usize, v: usize, c0: i32, c1: i32, channels: i3
             for (let tx = 0; tx < tilesW; tx += 4) {
                 const count = min(4, tilesW - tx);
                 const iw = 4 * tx - pw;
-                // Tile k's first four elements of a row are one load; elements 4 and 5 are tile k + 1's first two.
                 if (rowsInside && count == 4 && iw >= 0 && iw + 18 <= W) {
-                    for (let i = 0; i < 6; i++) {
-                        const row = plane + <usize>((ih + i) * W + iw) * 4;
-                        const l0 = v128.load(row), l1 = v128.load(row, 16), l2 = v128.load(row, 32), l3 = v128.load(row, 48);
-                        const l4 = v128.load64_zero(row, 64);
-                        const a = v128.shuffle<f32>(l0, l1, 0, 4, 1, 5), b = v128.shuffle<f32>(l0, l1, 2, 6, 3, 7);
-                        const e = v128.shuffle<f32>(l2, l3, 0, 4, 1, 5), f = v128.shuffle<f32>(l2, l3, 2, 6, 3, 7);
-                        const e0 = v128.shuffle<f32>(a, e, 0, 1, 4, 5), e1 = v128.shuffle<f32>(a, e, 2, 3, 6, 7);
-                        const e2 = v128.shuffle<f32>(b, f, 0, 1, 4, 5), e3 = v128.shuffle<f32>(b, f, 2, 3, 6, 7);
-                        const at = d + <usize>(6 * i) * 16;
-                        v128.store(at, e0); v128.store(at, e1, 16); v128.store(at, e2, 32); v128.store(at, e3, 48);
-                        v128.store(at, v128.shuffle<f32>(e0, l4, 1, 2, 3, 4), 64);
-                        v128.store(at, v128.shuffle<f32>(e1, l4, 1, 2, 3, 5), 80);
-                    }
+                    for (let i = 0; i < 6; i++) gatherFourTilesRow(plane + <usize>((ih + i) * W + iw) * 4, d + <usize>(6 * i) * 16);
                 } else {
                     for (let i = 0; i < 6; i++) {
                         for (let j = 0; j < 6; j++) {
@@ -97,7 +101,7 @@ export function winogradInput(x: usize, v: usize, c0: i32, c1: i32, channels: i3
 }
 
 /** Aᵀ applied to six vectors (at, at + step, …): four results at out, out + outStep, …. */
-@inline function transformOutput6(at: usize, step: usize, out: usize, outStep: usize): void {
+@inline export function transformOutput6(at: usize, step: usize, out: usize, outStep: usize): void {
     const m0 = v128.load(at), m1 = v128.load(at + step), m2 = v128.load(at + 2 * step);
     const m3 = v128.load(at + 3 * step), m4 = v128.load(at + 4 * step), m5 = v128.load(at + 5 * step);
     const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), e = f32x4.sub(m3, m4);

@@ -1,0 +1,190 @@
+// Winograd F(4×4, 3×3) a block of tiles at a time (AssemblyScript; see kernels.ts, and winograd.ts for the
+// transforms). A thread takes a block of `nt` output tiles through all three steps — V = Bᵀ d B of its tiles for
+// every input channel, the 36 products M[ξ] = U[ξ] · V[ξ], Y = Aᵀ M A for every output channel — in its own
+// scratch, so V and M of the block never leave its cache. Done as three jobs over the whole image (winograd.ts),
+// V and M of a 56² plane with 64 channels are 1.8 MB each: they go through memory, and a step split by channels
+// hands the next, split by tiles, what the other thread wrote.
+//
+// Tiles are numbered row by row over the ⌈Ho/4⌉ × ⌈Wo/4⌉ grid, and a block is a run of those numbers, so that
+// its GEMMs have whole panels of 8 tiles but at the image's end; a block's four-tile groups may cross a row's end.
+
+import { BIAS, CLAMP, RESIDUAL } from './flags';
+import { clamp4 } from './simd';
+import { absorbedActivation, activate } from './activation';
+import { KC, MR, NR, microKernel, paddedRows } from './gemm';
+import { element, gatherFourTilesRow, transformInput6, transformOutput6 } from './winograd';
+
+const POSITIONS: i32 = 36;
+const LINE: usize = 64;
+/** A thread's vectors for the transforms: 36 gathered, 24 after Aᵀ down the columns, 16 results, one spare. */
+const TRANSFORM_BYTES: i32 = (36 + 24 + 16 + 1) * 16;
+
+/**
+ * Bytes of a thread's scratch for blocks of `nt` tiles (a multiple of NR): V and M of a block, the transforms,
+ * an edge tile and the tiles' positions.
+ */
+export function winogradBlockScratchBytes(cin: i32, cout: i32, nt: i32): i32 {
+    return POSITIONS * ((cin + cout) * nt * 4 + 2 * <i32>LINE) + TRANSFORM_BYTES + MR * NR * 4 + 4 * nt * 4;
+}
+
+/**
+ * The 36 input elements of a group of four tiles (count of them real, the other lanes 0) as vectors at `d`:
+ * vector 6i + j, lane k holds row i, column j of tile k's 6×6 input window, which starts at row ih[k] and column
+ * iw[k] (i32 tables at `ih` and `iw`, zero outside the image). Four adjacent tiles inside the image are one
+ * row-wise gather; otherwise tile by tile, checking bounds only for a window over the image's edge.
+ */
+@inline function gatherInput(plane: usize, H: i32, W: i32, ih: usize, iw: usize, count: i32, d: usize): void {
+    const ih0 = load<i32>(ih), iw0 = load<i32>(iw);
+    if (count == 4 && load<i32>(ih, 12) == ih0 && load<i32>(iw, 12) == iw0 + 12 && ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 18 <= W) {
+        for (let i = 0; i < 6; i++) gatherFourTilesRow(plane + <usize>((ih0 + i) * W + iw0) * 4, d + <usize>(6 * i) * 16);
+        return;
+    }
+    for (let k = 0; k < 4; k++) {
+        const at = d + (<usize>k << 2);
+        if (k >= count) {
+            for (let e = 0; e < 36; e++) store<f32>(at + <usize>e * 16, 0);
+            continue;
+        }
+        const ihk = load<i32>(ih + (<usize>k << 2)), iwk = load<i32>(iw + (<usize>k << 2));
+        if (ihk >= 0 && ihk + 6 <= H && iwk >= 0 && iwk + 6 <= W) {
+            for (let i = 0; i < 6; i++) {
+                const row = plane + <usize>((ihk + i) * W + iwk) * 4;
+                const to = at + <usize>(6 * i) * 16;
+                for (let j = 0; j < 6; j++) store<f32>(to + <usize>j * 16, load<f32>(row + (<usize>j << 2)));
+            }
+        } else {
+            for (let i = 0; i < 6; i++) {
+                for (let j = 0; j < 6; j++) store<f32>(at + <usize>(6 * i + j) * 16, element(plane, W, H, ihk + i, iwk + j));
+            }
+        }
+    }
+}
+
+/**
+ * The conv's output for tiles f0 … f0 + nb (nb ≤ nt): x is one image's C_in planes of H × W, padded by ph, pw
+ * before; u holds U[ξ] (C_out × C_in) packed for the GEMM (gemm.ts's packMatrix) at ξ · paddedRows(C_out) · C_in
+ * floats; y is one image's C_out planes of Ho × Wo, finished with bias, residual (`residual` bytes after y),
+ * clamp or activation as flags ask.
+ */
+export function winogradBlock(x: usize, cin: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, u: usize, cout: i32,
+    y: usize, Ho: i32, Wo: i32, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32,
+    f0: i32, nb: i32, nt: i32, scratch: usize): void {
+    const panels = (nb + NR - 1) / NR;
+    // V[ξ] as the GEMM's packed B: panel p (8 tiles) of position ξ holds C_in rows of 8 at ((ξ·panels + p)·C_in + c)·8.
+    // Each position's part is a cache line longer than it needs: parts a power of two apart (4 KiB for 64
+    // channels) would put the 36 vectors a transform stores or loads in the same set of L1's lines.
+    const v = scratch;
+    const vPositionBytes = <usize>panels * cin * NR * 4 + LINE;
+    // M[ξ]: C_out rows of nt tiles.
+    const m = v + <usize>POSITIONS * (cin * nt * 4 + LINE);
+    const ldcBytes = <usize>nt * 4;
+    const mPositionBytes = <usize>cout * ldcBytes + LINE;
+    const work = m + <usize>POSITIONS * mPositionBytes;
+    const edge = work + <usize>TRANSFORM_BYTES;
+    // Each tile's input window (row, column) and output (row, column), worked out once for every channel: i32 tables.
+    const ihs = edge + MR * NR * 4, iws = ihs + (<usize>nt << 2), ohs = iws + (<usize>nt << 2), ows = ohs + (<usize>nt << 2);
+    for (let k = 0; k < nb; k++) {
+        const ty = (f0 + k) / tilesW, tx = f0 + k - ty * tilesW;
+        store<i32>(ihs + (<usize>k << 2), 4 * ty - ph);
+        store<i32>(iws + (<usize>k << 2), 4 * tx - pw);
+        store<i32>(ohs + (<usize>k << 2), 4 * ty);
+        store<i32>(ows + (<usize>k << 2), 4 * tx);
+    }
+
+    for (let c = 0; c < cin; c++) {
+        const plane = x + <usize>c * H * W * 4;
+        for (let q = 0; q < nb; q += 4) {
+            gatherInput(plane, H, W, ihs + (<usize>q << 2), iws + (<usize>q << 2), min(4, nb - q), work);
+            // Bᵀ d: down each column j; then (Bᵀ d) B: along each row.
+            for (let j = 0; j < 6; j++) transformInput6(work + <usize>j * 16, 6 * 16);
+            for (let i = 0; i < 6; i++) transformInput6(work + <usize>(6 * i) * 16, 16);
+            const to = v + (<usize>((q >> 3) * cin + c) * NR + <usize>(q & 7)) * 4;
+            for (let xi = 0; xi < POSITIONS; xi++) v128.store(to + <usize>xi * vPositionBytes, v128.load(work + <usize>xi * 16));
+        }
+    }
+    // A last panel half written holds stale floats in its other half: zeros there, so that no denormal or NaN
+    // slows its products (their results are never read).
+    if ((nb & 7) != 0 && (nb & 7) <= 4) {
+        const half = v + (<usize>((panels - 1) * cin) * NR + 4) * 4;
+        for (let xi = 0; xi < POSITIONS; xi++) {
+            for (let c = 0; c < cin; c++) v128.store(half + <usize>xi * vPositionBytes + <usize>c * NR * 4, f32x4.splat(0));
+        }
+    }
+
+    const rows = paddedRows(cout);
+    const uPositionBytes = <usize>rows * cin * 4;
+    for (let xi = 0; xi < POSITIONS; xi++) {
+        const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
+        for (let p0 = 0; p0 < cin; p0 += KC) {
+            const kc = min(KC, cin - p0);
+            for (let ir = 0; ir < cout; ir += MR) {
+                // U[ξ]'s panel of rows ir … ir + 3 over depths p0 … p0 + kc, as packMatrix lays it out.
+                const pa = uXi + <usize>(p0 * rows + ir * kc) * 4;
+                for (let jr = 0; jr < panels; jr++) {
+                    microKernel(kc, pa, vXi + <usize>(jr * cin + p0) * NR * 4, mXi + <usize>ir * ldcBytes + (<usize>(jr * NR) << 2), ldcBytes,
+                        min(MR, cout - ir), NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
+                }
+            }
+        }
+    }
+
+    const loV = f32x4.splat(lo), hiV = f32x4.splat(hi);
+    const gathered = work;
+    const columns = gathered + 36 * 16; // (Aᵀ M): row r = 0…3, column j = 0…5
+    const results = columns + 24 * 16; // y(r, s)
+    const spare = results + 16 * 16;
+    const act = absorbedActivation(flags);
+    for (let o = 0; o < cout; o++) {
+        const out = y + <usize>o * Ho * Wo * 4;
+        const shift: f32 = flags & BIAS ? load<f32>(bias + (<usize>o << 2)) : 0;
+        const shiftV = f32x4.splat(shift);
+        const from = m + <usize>o * ldcBytes;
+        for (let q = 0; q < nb; q += 4) {
+            const count = min(4, nb - q);
+            for (let xi = 0; xi < POSITIONS; xi++) v128.store(gathered + <usize>xi * 16, v128.load(from + <usize>xi * mPositionBytes + (<usize>q << 2)));
+            for (let j = 0; j < 6; j++) transformOutput6(gathered + <usize>j * 16, 6 * 16, columns + <usize>j * 16, 6 * 16);
+            for (let r = 0; r < 4; r++) transformOutput6(columns + <usize>(6 * r) * 16, 16, results + <usize>(4 * r) * 16, 16);
+            for (let r = 0; r < 4; r++) {
+                // y(r, 0…3) hold column s of the four tiles; transposed, vector k is tile k's four columns.
+                const at = results + <usize>(4 * r) * 16;
+                const s0 = v128.load(at), s1 = v128.load(at, 16), s2 = v128.load(at, 32), s3 = v128.load(at, 48);
+                const a = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), b = v128.shuffle<f32>(s0, s1, 2, 6, 3, 7);
+                const e = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), f = v128.shuffle<f32>(s2, s3, 2, 6, 3, 7);
+                for (let k = 0; k < count; k++) {
+                    const oh = load<i32>(ohs + (<usize>(q + k) << 2)) + r;
+                    if (oh >= Ho) continue;
+                    const values = k == 0 ? v128.shuffle<f32>(a, e, 0, 1, 4, 5) : k == 1 ? v128.shuffle<f32>(a, e, 2, 3, 6, 7)
+                        : k == 2 ? v128.shuffle<f32>(b, f, 0, 1, 4, 5) : v128.shuffle<f32>(b, f, 2, 3, 6, 7);
+                    const ow = load<i32>(ows + (<usize>(q + k) << 2));
+                    const to = out + (<usize>(oh * Wo + ow) << 2);
+                    if (ow + 4 <= Wo) {
+                        let value = f32x4.add(values, shiftV);
+                        if (flags & RESIDUAL) value = f32x4.add(value, v128.load(to + residual));
+                        if (flags & CLAMP) value = clamp4(value, loV, hiV);
+                        v128.store(to, value);
+                    } else {
+                        // A tile over the right edge: only its columns inside.
+                        v128.store(spare, values);
+                        for (let s = 0; s < Wo - ow; s++) {
+                            let value = load<f32>(spare + (<usize>s << 2)) + shift;
+                            if (flags & RESIDUAL) value += load<f32>(to + (<usize>s << 2) + residual);
+                            if (flags & CLAMP) value = min(max(value, lo), hi);
+                            store<f32>(to + (<usize>s << 2), value);
+                        }
+                    }
+                }
+            }
+        }
+        // An absorbed activation (SiLU, hardswish …) over the block's outputs of this channel while they are in
+        // cache: row by row over each run of the block's tiles within one tile row.
+        if (act) {
+            for (let f = f0; f < f0 + nb;) {
+                const ty = f / tilesW, tx = f - ty * tilesW;
+                const run = min(tilesW - tx, f0 + nb - f);
+                const c0 = 4 * tx, c1 = min(Wo, 4 * (tx + run));
+                for (let oh = 4 * ty; oh < min(Ho, 4 * ty + 4); oh++) activate(act, out, out, oh * Wo + c0, oh * Wo + c1, lo, hi);
+                f += run;
+            }
+        }
+    }
+}
