@@ -174,6 +174,35 @@ export function microKernelDirect(kc: i32, pa: usize, origin: usize, offsets: us
     storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldcBytes, rows, cols, add, epilogue, flags, bias, residual, lo, hi, edge);
 }
 
+/**
+ * The micro-kernel on a last panel of one column (a 7×7 plane's 49 positions are six panels and one column): A's
+ * MR rows against B's first column, four depths at a time in four accumulators, where the full kernel would spend
+ * a whole panel's work on it. Writes the column's `rows` elements with the epilogue.
+ */
+function microKernelColumn(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, rows: i32, add: bool, epilogue: bool,
+    flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, edge: usize): void {
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        s0 = madd(v128.load(pa), v128.load32_splat(pb), s0);
+        s1 = madd(v128.load(pa, MR * 4), v128.load32_splat(pb, NR * 4), s1);
+        s2 = madd(v128.load(pa, 2 * MR * 4), v128.load32_splat(pb, 2 * NR * 4), s2);
+        s3 = madd(v128.load(pa, 3 * MR * 4), v128.load32_splat(pb, 3 * NR * 4), s3);
+        pa += 4 * MR * 4;
+        pb += 4 * NR * 4;
+    }
+    for (; p < kc; p++, pa += MR * 4, pb += NR * 4) s0 = madd(v128.load(pa), v128.load32_splat(pb), s0);
+    v128.store(edge, f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+    const columns = (flags & BIAS_COLUMNS) != 0;
+    for (let i = 0; i < rows; i++) {
+        const at = c + <usize>i * ldcBytes;
+        let v = load<f32>(edge + (<usize>i << 2));
+        if (add) v += load<f32>(at);
+        if (epilogue) v = finish(v, at, flags, flags & BIAS ? load<f32>(bias + (columns ? 0 : <usize>i << 2)) : 0, residual, lo, hi);
+        store<f32>(at, v);
+    }
+}
+
 /** Row i's bias vector for storeRow: its row's bias in every lane, or the columns' `perColumn` with BIAS_COLUMNS. */
 @inline function rowBias(bias: usize, i: i32, withBias: bool, columns: bool, perColumn: v128): v128 {
     return withBias && !columns ? v128.load32_splat(bias + (<usize>i << 2)) : perColumn;
@@ -310,9 +339,13 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
                     const pb = packedB + <usize>(jr * kc * 4);
                     for (let ir = 0; ir < mc; ir += MR) {
                         const rows = min(MR, mc - ir);
-                        microKernel(kc, panels + <usize>(ir * kc * 4), pb,
-                            c + <usize>(i0 + ir) * ldcBytes + (<usize>(j0 + jr) << 2), ldcBytes, rows, cols,
-                            add, epilogue, flags, bias + (<usize>(flags & BIAS_COLUMNS ? j0 + jr : i0 + ir) << 2), residual, lo, hi, edge);
+                        const tile = c + <usize>(i0 + ir) * ldcBytes + (<usize>(j0 + jr) << 2);
+                        const tileBias = bias + (<usize>(flags & BIAS_COLUMNS ? j0 + jr : i0 + ir) << 2);
+                        if (cols == 1) {
+                            microKernelColumn(kc, panels + <usize>(ir * kc * 4), pb, tile, ldcBytes, rows, add, epilogue, flags, tileBias, residual, lo, hi, edge);
+                        } else {
+                            microKernel(kc, panels + <usize>(ir * kc * 4), pb, tile, ldcBytes, rows, cols, add, epilogue, flags, tileBias, residual, lo, hi, edge);
+                        }
                     }
                 }
                 if (epilogue && absorbedActivation(flags)) {
