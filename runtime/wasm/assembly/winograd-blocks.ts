@@ -8,11 +8,10 @@
 // Tiles are numbered row by row over the ⌈Ho/4⌉ × ⌈Wo/4⌉ grid, and a block is a run of those numbers, so that
 // its GEMMs have whole panels of 8 tiles but at the image's end; a block's four-tile groups may cross a row's end.
 
-import { BIAS, CLAMP, RESIDUAL } from './flags';
-import { clamp4 } from './simd';
+import { BIAS } from './flags';
 import { absorbedActivation, activate } from './activation';
 import { KC, MR, NR, microKernel, paddedRows } from './gemm';
-import { element, gatherFourTilesRow, transformInput6, transformOutput6 } from './winograd';
+import { element, gatherFourTilesRow, storeTileRow, transformInput6, transposeInPlace, transformOutput6 } from './winograd';
 
 const POSITIONS: i32 = 36;
 const LINE: usize = 64;
@@ -145,33 +144,14 @@ export function winogradBlock(x: usize, cin: i32, H: i32, W: i32, ph: i32, pw: i
             for (let j = 0; j < 6; j++) transformOutput6(gathered + <usize>j * 16, 6 * 16, columns + <usize>j * 16, 6 * 16);
             for (let r = 0; r < 4; r++) transformOutput6(columns + <usize>(6 * r) * 16, 16, results + <usize>(4 * r) * 16, 16);
             for (let r = 0; r < 4; r++) {
-                // y(r, 0…3) hold column s of the four tiles; transposed, vector k is tile k's four columns.
-                const at = results + <usize>(4 * r) * 16;
-                const s0 = v128.load(at), s1 = v128.load(at, 16), s2 = v128.load(at, 32), s3 = v128.load(at, 48);
-                const a = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), b = v128.shuffle<f32>(s0, s1, 2, 6, 3, 7);
-                const e = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), f = v128.shuffle<f32>(s2, s3, 2, 6, 3, 7);
+                const row = results + <usize>(4 * r) * 16;
+                transposeInPlace(row);
                 for (let k = 0; k < count; k++) {
                     const oh = load<i32>(ohs + (<usize>(q + k) << 2)) + r;
                     if (oh >= Ho) continue;
-                    const values = k == 0 ? v128.shuffle<f32>(a, e, 0, 1, 4, 5) : k == 1 ? v128.shuffle<f32>(a, e, 2, 3, 6, 7)
-                        : k == 2 ? v128.shuffle<f32>(b, f, 0, 1, 4, 5) : v128.shuffle<f32>(b, f, 2, 3, 6, 7);
                     const ow = load<i32>(ows + (<usize>(q + k) << 2));
-                    const to = out + (<usize>(oh * Wo + ow) << 2);
-                    if (ow + 4 <= Wo) {
-                        let value = f32x4.add(values, shiftV);
-                        if (flags & RESIDUAL) value = f32x4.add(value, v128.load(to + residual));
-                        if (flags & CLAMP) value = clamp4(value, loV, hiV);
-                        v128.store(to, value);
-                    } else {
-                        // A tile over the right edge: only its columns inside.
-                        v128.store(spare, values);
-                        for (let s = 0; s < Wo - ow; s++) {
-                            let value = load<f32>(spare + (<usize>s << 2)) + shift;
-                            if (flags & RESIDUAL) value += load<f32>(to + (<usize>s << 2) + residual);
-                            if (flags & CLAMP) value = min(max(value, lo), hi);
-                            store<f32>(to + (<usize>s << 2), value);
-                        }
-                    }
+                    storeTileRow(v128.load(row + (<usize>k << 4)), out + (<usize>(oh * Wo + ow) << 2), Wo - ow, flags, shift, shiftV,
+                        residual, lo, hi, loV, hiV, spare);
                 }
             }
         }

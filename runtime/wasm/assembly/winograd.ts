@@ -6,6 +6,10 @@
 //     Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
 // V and M are laid out [ξ][channel][tile], tiles row-major over the ⌈Ho/4⌉ × ⌈Wo/4⌉ grid: four horizontally
 // adjacent tiles are four consecutive elements, so the transforms run on four tiles at once, one per lane.
+//
+// The transforms here serve both ways the engine runs a conv: block by block of tiles (winograd-blocks.ts, where
+// U is packed) and, where it is not (C_out not a multiple of MR) or a block would not fit a thread's scratch, as
+// three jobs over the whole image — winogradInput, a batch of 36 GEMMs, winogradOutput.
 
 import { BIAS, CLAMP, RESIDUAL } from './flags';
 import { clamp4 } from './simd';
@@ -112,6 +116,43 @@ export function winogradInput(x: usize, v: usize, c0: i32, c1: i32, channels: i3
 }
 
 /**
+ * Four vectors at `at` transposed in place: y(r, 0…3) of four tiles (vector s: column s, lane k: tile k) become
+ * each tile's row r (vector k: tile k's four columns).
+ */
+@inline export function transposeInPlace(at: usize): void {
+    const s0 = v128.load(at), s1 = v128.load(at, 16), s2 = v128.load(at, 32), s3 = v128.load(at, 48);
+    const a = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), b = v128.shuffle<f32>(s0, s1, 2, 6, 3, 7);
+    const e = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), f = v128.shuffle<f32>(s2, s3, 2, 6, 3, 7);
+    v128.store(at, v128.shuffle<f32>(a, e, 0, 1, 4, 5));
+    v128.store(at, v128.shuffle<f32>(a, e, 2, 3, 6, 7), 16);
+    v128.store(at, v128.shuffle<f32>(b, f, 0, 1, 4, 5), 32);
+    v128.store(at, v128.shuffle<f32>(b, f, 2, 3, 6, 7), 48);
+}
+
+/**
+ * Four outputs of a tile's row stored at `to` — only the first `inside` where the tile hangs over the right edge,
+ * through `spare` (16 bytes) — after + bias (`shift`, and as a vector), + residual (`residual` bytes on) and the
+ * clamp, as flags ask.
+ */
+@inline export function storeTileRow(values: v128, to: usize, inside: i32, flags: i32, shift: f32, shiftV: v128, residual: usize,
+    lo: f32, hi: f32, loV: v128, hiV: v128, spare: usize): void {
+    if (inside >= 4) {
+        let value = f32x4.add(values, shiftV);
+        if (flags & RESIDUAL) value = f32x4.add(value, v128.load(to + residual));
+        if (flags & CLAMP) value = clamp4(value, loV, hiV);
+        v128.store(to, value);
+        return;
+    }
+    v128.store(spare, values);
+    for (let s = 0; s < inside; s++) {
+        let value = load<f32>(spare + (<usize>s << 2)) + shift;
+        if (flags & RESIDUAL) value += load<f32>(to + (<usize>s << 2) + residual);
+        if (flags & CLAMP) value = min(max(value, lo), hi);
+        store<f32>(to + (<usize>s << 2), value);
+    }
+}
+
+/**
  * Y = Aᵀ M A for output channels [c0, c1) of one image, then + bias, + residual (laid out as Y, `residual` bytes
  * after it), clamp or activation, as flags ask. Four tiles at a time through `scratch`: M's 36 vectors gathered, Aᵀ down the
  * columns (24 vectors), Aᵀ along the rows (16: y(r, s) of the four tiles), then each output row's four tiles
@@ -149,31 +190,13 @@ export function winogradOutput(m: usize, y: usize, c0: i32, c1: i32, channels: i
                 for (let r = 0; r < 4; r++) {
                     const oh = 4 * ty + r;
                     if (oh >= Ho) break;
-                    // y(r, 0…3) hold column s of the four tiles; transposed, vector k is tile k's four columns.
-                    const at = results + <usize>(4 * r) * 16;
-                    const s0 = v128.load(at), s1 = v128.load(at, 16), s2 = v128.load(at, 32), s3 = v128.load(at, 48);
-                    const a = v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), b = v128.shuffle<f32>(s0, s1, 2, 6, 3, 7);
-                    const e = v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), f = v128.shuffle<f32>(s2, s3, 2, 6, 3, 7);
+                    const row = results + <usize>(4 * r) * 16;
+                    transposeInPlace(row);
                     const rowOut = out + <usize>(oh * Wo) * 4;
                     for (let k = 0; k < count; k++) {
-                        const tile = k == 0 ? v128.shuffle<f32>(a, e, 0, 1, 4, 5) : k == 1 ? v128.shuffle<f32>(a, e, 2, 3, 6, 7)
-                            : k == 2 ? v128.shuffle<f32>(b, f, 0, 1, 4, 5) : v128.shuffle<f32>(b, f, 2, 3, 6, 7);
                         const ow = 4 * (tx + k);
-                        const to = rowOut + (<usize>ow << 2);
-                        if (ow + 4 <= Wo) {
-                            let value = f32x4.add(tile, shiftV);
-                            if (flags & RESIDUAL) value = f32x4.add(value, v128.load(to + residual));
-                            if (flags & CLAMP) value = clamp4(value, loV, hiV);
-                            v128.store(to, value);
-                        } else {
-                            v128.store(results + 16 * 16, tile);
-                            for (let q = 0; q < Wo - ow; q++) {
-                                let value = load<f32>(results + 16 * 16 + (<usize>q << 2)) + shift;
-                                if (flags & RESIDUAL) value += load<f32>(to + (<usize>q << 2) + residual);
-                                if (flags & CLAMP) value = min(max(value, lo), hi);
-                                store<f32>(to + (<usize>q << 2), value);
-                            }
-                        }
+                        storeTileRow(v128.load(row + (<usize>k << 4)), rowOut + (<usize>ow << 2), Wo - ow, flags, shift, shiftV,
+                            residual, lo, hi, loV, hiV, results + 16 * 16);
                     }
                 }
             }
