@@ -158,6 +158,9 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { channels: 5, input: [1, 12, 13], output: [1, 8, 9], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0] },
         { channels: 4, input: [1, 9, 9], output: [1, 5, 3], kernel: [1, 1, 7], stride: [1, 2, 3], dilation: [1, 1, 1], padBegin: [0, 0, 3] },
         { channels: 64, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        // Stride 2: col2im adds taps j and j + 1 together (four grid columns of each, interleaved) but at the edges.
+        { channels: 5, input: [1, 30, 31], output: [1, 15, 15], kernel: [1, 4, 4], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        { channels: 3, input: [1, 17, 23], output: [1, 9, 12], kernel: [1, 5, 5], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 2, 2] },
     ];
     it.each(geometries)('im2col of $channels channels $input → $output, kernel $kernel, stride $stride, dilation $dilation', g => {
         const x = fill(compute.allocate(5 + g.channels * g.input[1] * g.input[2]), 5);

@@ -59,39 +59,73 @@ export function im2col2d(x: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw
     }
 }
 
+/** Adds grid columns [from, to) of one column-matrix row (`src`) into image row `row` at x = ow·sw + offset. */
+@inline function addScattered(row: usize, src: usize, from: i32, to: i32, sw: i32, offset: i32): void {
+    for (let ow = from; ow < to; ow++) {
+        const at = row + <usize>(ow * sw + offset) * 4;
+        store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>ow << 2)));
+    }
+}
+
 /**
  * col2im, im2col's adjoint, for a 2-D window (runtime/im2col.ts's layout): adds every entry of the column matrix
  * back into the image position it came from, for image channels [c0, c1) — disjoint outputs per thread. `y` is
- * the image (H×W planes, accumulated into), the window grid is Hg×Wg; used by the transposed conv.
+ * the image (H×W planes, accumulated into), the window grid is Hg×Wg; used by the transposed conv. Stride 1 adds
+ * four columns at a time; stride 2 (undilated) takes taps j and j + 1 together, whose columns land on alternate
+ * image columns: four of each interleaved are eight consecutive outputs.
  */
 export function col2im2d(cols: usize, y: usize, c0: i32, c1: i32, H: i32, W: i32, kh: i32, kw: i32, sh: i32, sw: i32,
     dh: i32, dw: i32, ph: i32, pw: i32, Hg: i32, Wg: i32): void {
     const P = Hg * Wg;
     const K = kh * kw;
+    const pairs = sw == 2 && dw == 1;
     for (let c = c0; c < c1; c++) {
         const plane = y + <usize>c * H * W * 4;
         for (let i = 0; i < kh; i++) {
             for (let j = 0; j < kw; j++) {
                 let src = cols + <usize>((c * K + i * kw + j) * P) * 4;
                 // Grid columns [owLo, owHi) land inside the image.
-                const owLo = firstInside(Wg, sw, j * dw - pw);
-                const owHi = endInside(owLo, Wg, sw, j * dw - pw, W);
+                const offset = j * dw - pw;
+                const owLo = firstInside(Wg, sw, offset);
+                const owHi = endInside(owLo, Wg, sw, offset, W);
+                if (pairs && j + 1 < kw) {
+                    // Tap j + 1 lands one column right of tap j: both inside on grid columns [lo, hi).
+                    const nextLo = firstInside(Wg, 2, offset + 1), nextHi = endInside(nextLo, Wg, 2, offset + 1, W);
+                    const lo = max(owLo, nextLo), hi = min(owHi, nextHi);
+                    const quads = lo < hi ? (hi - lo) & ~3 : 0;
+                    for (let oh = 0; oh < Hg; oh++, src += <usize>Wg * 4) {
+                        const ih = oh * sh - ph + i * dh;
+                        if (ih < 0 || ih >= H) continue;
+                        const row = plane + <usize>(ih * W) * 4;
+                        const next = src + <usize>P * 4;
+                        for (let ow = lo; ow < lo + quads; ow += 4) {
+                            const a = v128.load(src + (<usize>ow << 2)), b = v128.load(next + (<usize>ow << 2));
+                            const at = row + <usize>(2 * ow + offset) * 4;
+                            v128.store(at, f32x4.add(v128.load(at), v128.shuffle<f32>(a, b, 0, 4, 1, 5)));
+                            v128.store(at, f32x4.add(v128.load(at, 16), v128.shuffle<f32>(a, b, 2, 6, 3, 7)), 16);
+                        }
+                        // What the vectors left: each tap's columns outside [lo, lo + quads).
+                        addScattered(row, src, owLo, min(owHi, lo), 2, offset);
+                        addScattered(row, src, max(owLo, lo + quads), owHi, 2, offset);
+                        addScattered(row, next, nextLo, min(nextHi, lo), 2, offset + 1);
+                        addScattered(row, next, max(nextLo, lo + quads), nextHi, 2, offset + 1);
+                    }
+                    j++;
+                    continue;
+                }
                 for (let oh = 0; oh < Hg; oh++, src += <usize>Wg * 4) {
                     const ih = oh * sh - ph + i * dh;
                     if (ih < 0 || ih >= H) continue;
                     const row = plane + <usize>(ih * W) * 4;
                     let ow = owLo;
                     if (sw == 1) {
-                        const to = row + <usize>(owLo - pw + j * dw) * 4;
+                        const to = row + <usize>(owLo + offset) * 4;
                         for (; ow + 4 <= owHi; ow += 4) {
                             const at = to + (<usize>(ow - owLo) << 2);
                             v128.store(at, f32x4.add(v128.load(at), v128.load(src + (<usize>ow << 2))));
                         }
                     }
-                    for (; ow < owHi; ow++) {
-                        const at = row + <usize>(ow * sw - pw + j * dw) * 4;
-                        store<f32>(at, load<f32>(at) + load<f32>(src + (<usize>ow << 2)));
-                    }
+                    addScattered(row, src, ow, owHi, sw, offset);
                 }
             }
         }
