@@ -38,13 +38,12 @@ function groupsOf(ctx: KernelContext): number {
     return familyOf(ctx.node.op) === 'dwconv' ? ctx.inputs[0].shape[1] : (ctx.node.attrs.groups as number);
 }
 
-function addBias(y: Float32Array, bias: Float32Array | undefined, batch: number, channels: number, plane: number): void {
-    if (!bias) return;
+/** Each output plane set to its channel's bias (0 without one): where a transposed conv's col2im adds its taps. */
+function fillWithBias(y: Float32Array, bias: Float32Array | undefined, batch: number, channels: number, plane: number): void {
     for (let n = 0; n < batch; n++) {
         for (let c = 0; c < channels; c++) {
             const start = (n * channels + c) * plane;
-            const b = bias[c];
-            for (let i = start; i < start + plane; i++) y[i] += b;
+            y.fill(bias ? bias[c] : 0, start, start + plane);
         }
     }
 }
@@ -142,7 +141,7 @@ function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: numbe
 
 /**
  * Transposed conv: for each group, cols[(C_out/g)·K × P_in] = W_gᵀ · x_g, then col2im adds each column's taps
- * into the output at o = i·s − p_begin + k·d. PyTorch's weight is [C_in, C_out/g, k…].
+ * into the output (each plane set to its bias first) at o = i·s − p_begin + k·d. PyTorch's weight is [C_in, C_out/g, k…].
  */
 export const convTransposeKernel: Kernel = ctx => {
     const x = ctx.inputs[0];
@@ -165,14 +164,13 @@ export const convTransposeKernel: Kernel = ctx => {
         transposeGroupWeights(ctx.params.weight, groups, cinG, rows, weightT);
     }
     const cols = ctx.workspace.get('im2col', rows * Pin);
-    y.data.fill(0);
+    fillWithBias(y.data, ctx.params.bias, batch, cout, outPlane);
     for (let n = 0; n < batch; n++) {
         for (let grp = 0; grp < groups; grp++) {
             ctx.compute.gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin, false);
             ctx.compute.col2im(cols, 0, g, y.data, (n * cout + grp * coutG) * outPlane);
         }
     }
-    addBias(y.data, ctx.params.bias, batch, cout, outPlane);
 };
 
 /**
@@ -249,8 +247,8 @@ export const deformConvKernel: Kernel = ctx => {
             }
         }
         for (let grp = 0; grp < groups; grp++) {
-            ctx.compute.gemm(coutG, P, cinG * K, ctx.params.weight, grp * coutG * cinG * K, cinG * K, cols, grp * cinG * K * P, P, y.data, (n * cout + grp * coutG) * P, P, false);
+            ctx.compute.gemm(coutG, P, cinG * K, ctx.params.weight, grp * coutG * cinG * K, cinG * K, cols, grp * cinG * K * P, P, y.data, (n * cout + grp * coutG) * P, P, false,
+                { bias: ctx.params.bias, biasOffset: grp * coutG });
         }
     }
-    addBias(y.data, ctx.params.bias, batch, cout, P);
 };
