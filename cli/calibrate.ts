@@ -113,9 +113,11 @@ export interface CalibrationOptions {
 }
 
 /** Step medians (seconds) of warm runs of `graph` on `threads`. */
-export function warmStepSeconds(graph: NetworkGraph, threads: number, runs: number): { node: number; seconds: number }[] {
+export async function warmStepSeconds(graph: NetworkGraph, threads: number, runs: number): Promise<{ node: number; seconds: number }[]> {
     const prepared = prepareNetwork(graph, initializeParameters(graph, 1), { threads });
     try {
+        // The engine's worker threads take some 30 ms to start; until then every job runs on one thread.
+        await prepared.compute.started;
         const inputs = randomInputs(graph, 1);
         for (let i = 0; i < 2; i++) prepared.run(inputs);
         const timed = Array.from({ length: runs }, () => prepared.run(inputs, { profile: true }).timings!);
@@ -138,11 +140,11 @@ export async function measureThisMachine(options: CalibrationOptions = {}): Prom
     const samples = new Map<string, number[]>();
     for (let round = 0; round < rounds; round++) {
         options.onProgress?.(`round ${round + 1} of ${rounds}`);
-        MICRO_BENCHMARKS.forEach((b, i) => {
-            const steps = warmStepSeconds(graphs[i], threads, runs);
+        for (const [i, b] of MICRO_BENCHMARKS.entries()) {
+            const steps = await warmStepSeconds(graphs[i], threads, runs);
             const seconds = b.measures === 'overhead' ? median(steps.map(s => s.seconds)) : steps.reduce((s, x) => s + x.seconds, 0);
             (samples.get(b.id) ?? samples.set(b.id, []).get(b.id)!).push(seconds);
-        });
+        }
     }
     const time = (id: string) => median(samples.get(id)!);
     const overheadSeconds = time(MICRO_BENCHMARKS.find(b => b.measures === 'overhead')!.id);

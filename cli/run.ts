@@ -110,7 +110,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: O
         if (options.threads !== undefined && threadsFor(options.threads) < options.threads) {
             io.err(`convnet: note: --threads ${options.threads} is more than the ${defaultThreads()} cores here; running on ${threadsFor(options.threads)}`);
         }
-        const report = execute(graph, options);
+        const report = await execute(graph, options);
         if (report.weights.source === 'file' && report.weights.nonFinite.length) {
             const bad = report.weights.nonFinite;
             io.err(`convnet: warning: ${bad.length} parameter tensor${bad.length === 1 ? ' holds' : 's hold'} NaN or infinite values, so the outputs will too: ${bad.slice(0, 4).join(', ')}${bad.length > 4 ? ', …' : ''}`);
@@ -135,7 +135,7 @@ function outputRules(graph: NetworkGraph, options: RunCommandOptions): WriteOpti
     return { replace: options.force, replaceHint: FORCE_HINT, inputs };
 }
 
-function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
+async function execute(graph: NetworkGraph, options: RunCommandOptions): Promise<RunReport> {
     const seed = options.seed ?? 0;
     if (options.normalize && !options.input) throw new RunCommandError('--normalize applies to an image given with --input');
     const run = openRun(graph, {
@@ -143,6 +143,8 @@ function execute(graph: NetworkGraph, options: RunCommandOptions): RunReport {
         memoryBudget: options.memoryBudget, engine: options.engine, threads: options.threads,
     });
     try {
+        // Timed warm runs want the engine's threads, which take some 30 ms to start; a single run does not wait.
+        if (options.profile) await run.compute.started;
         return executeOn(run, graph, options, seed);
     } finally {
         run.dispose();

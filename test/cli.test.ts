@@ -122,6 +122,26 @@ describe('deep nesting on the main thread', () => {
     }
 });
 
+describe('commands that wait for the engine\'s threads, as processes', () => {
+    // Warm timings wait for the worker threads to start, which are unref'd once running: a process with nothing
+    // else to do must still live until they have started (it once ended there, silently, with exit code 0).
+    it('run --profile on two threads prints the warm per-layer table', () => {
+        const r = convnet('run', write('small.convnet', 'network S(input: [1, 16, 32, 32]) {\n  return input -> conv(16, kernel: 3, padding: 1) -> relu\n}\n'), '--profile', '--threads', '2');
+        expect(r.err).toBe('');
+        expect(r.code).toBe(0);
+        expect(r.out).toMatch(/^time: [\d.]+ ms \(wasm [^)]*, 2 threads\); warm: [\d.]+ ms, the median of \d+ more runs?$/m);
+        expect(r.out).toMatch(/^per step, slowest first/m);
+    });
+    it('calibrate on two threads writes its profile', () => {
+        const r = spawnSync(process.execPath, [BIN, 'calibrate', '--threads', '2', '--out', 'machine.json'], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+        expect(r.stderr).not.toMatch(/Error|^\s+at /m);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^this machine: calibrated by convnet/m);
+        expect(r.stderr).toMatch(/machine\.json: written/);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, 'machine.json'), 'utf8'))).toHaveProperty('name');
+    }, 200_000);
+});
+
 describe('convnet summary --json', () => {
     it('gives the documented fields with the right types, and torchvision\'s figures for ResNet-18', () => {
         const r = convnet('summary', RESNET18, '--json');

@@ -14,9 +14,12 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
     parentPort!.postMessage(message, transfer);
 }
 
-function start(message: StartRun): void {
+async function start(message: StartRun): Promise<void> {
     loaded?.dispose();
     loaded = loadRun(message);
+    // The engine's worker threads take some 30 ms to start (a Node worker's own start-up); until they run, every
+    // job runs on this thread alone, and the warm per-layer times would be one thread's for a small network.
+    await loaded.compute.started;
     const cancel = new Int32Array(message.cancelFlag);
     const controller = new AbortController();
     let lastPost = 0;
@@ -39,12 +42,18 @@ function capture(node: number): void {
     post({ type: 'layer', node, shape: tensor.shape, data: tensor.data }, [tensor.data.buffer as ArrayBuffer]);
 }
 
-parentPort!.on('message', (message: ToWorker) => {
+async function handle(message: ToWorker): Promise<void> {
     try {
-        if (message.type === 'start') start(message);
+        if (message.type === 'start') await start(message);
         else capture(message.node);
     } catch (e) {
         if (e instanceof RunCancelled) post({ type: 'cancelled', message: e.message });
         else post({ type: 'error', message: e instanceof Error ? e.message : String(e), memoryBudget: e instanceof MemoryBudgetExceeded || undefined });
     }
+}
+
+// One message at a time, in order: a start waits for the engine's threads, and what comes meanwhile waits for it.
+let handled = Promise.resolve();
+parentPort!.on('message', (message: ToWorker) => {
+    handled = handled.then(() => handle(message));
 });

@@ -124,9 +124,11 @@ export class ThreadTeam {
     /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
     /**
-     * Settles when every worker has started (or failed to). Jobs never wait for it — the caller takes the parts a
-     * worker cannot — but a browser starts a worker's script only when the page or worker that made it is idle,
-     * so a run there awaits it first, or its workers start after it is over.
+     * Settles when every worker has started (or failed to): some 30 ms in Node, a worker's own start-up. Jobs never
+     * wait for it — the caller takes the parts a worker cannot — but a browser starts a worker's script only when
+     * the page or worker that made it is idle, so a run there awaits it first, or its workers start after it is
+     * over; and what times warm runs (`convnet run --profile`, the Run view, `convnet calibrate`, the bench) awaits
+     * it, or a small network's runs would all be one thread's.
      */
     readonly started: Promise<void>;
 
@@ -149,11 +151,11 @@ export class ThreadTeam {
                 eval: true,
                 workerData: { module: memory.compiledKernels.module, memory: memory.memory, job: this.job, thread, threads: this.threads },
             });
-            // An idle team must not keep the process alive, and a worker error must not go unseen.
-            worker.unref();
+            // An idle team must not keep the process alive — but one starting must, for whoever awaits `started` (a
+            // process with nothing else to do would end there) — and a worker error must not go unseen.
             online.push(new Promise(resolve => {
-                worker.on('online', resolve);
-                worker.on('error', error => { console.error(`convnet runtime worker ${thread} failed:`, error); resolve(); });
+                worker.on('online', () => { worker.unref(); resolve(); });
+                worker.on('error', error => { console.error(`convnet runtime worker ${thread} failed:`, error); worker.unref(); resolve(); });
             }));
             this.workers.push(worker);
         }

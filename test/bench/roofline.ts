@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         profiles.push(profile);
         for (let k = 0; k < NETWORKS.length; k++) {
             const i = (k + round) % NETWORKS.length;
-            const measured = warmStepSeconds(graphs[i], threads, runs);
+            const measured = await warmStepSeconds(graphs[i], threads, runs);
             results.get(NETWORKS[i].id)!.push(compare(graphs[i], profile, measured));
         }
         process.stderr.write(`round ${round + 1} of ${rounds} done\n`);
