@@ -174,7 +174,8 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
             const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
             const u = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
-            // Each U[ξ] packed for the GEMM once here, not at every run (an engine that packs packs all alike).
+            // Each U[ξ] packed for the GEMM once here, not at every run: all 36 or, where the engine cannot pack in
+            // place (C_out not a multiple of its panel's rows), none.
             const plane = cout * cin;
             packedWinograd = Array.from({ length: WINOGRAD_POSITIONS }, (_, xi) => xi)
                 .every(xi => options.compute.packInPlace(u.subarray(xi * plane, (xi + 1) * plane), cout, cin, options.scratch));

@@ -322,6 +322,13 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         expect(Array.from(y.subarray(4 + cout * P))).toEqual(Array.from(expected.subarray(4 + cout * P)));
     });
 
+    it('Winograd declines a conv whose block of tiles would not fit a thread\'s scratch (the caller convolves directly)', () => {
+        const wide: ConvGeometry = { channels: 1024, input: [1, 28, 28], output: [1, 28, 28], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] };
+        const [x, u, y] = [1, 1, 1].map(n => compute.allocate(n));
+        const scratch = () => { throw new Error('not asked'); };
+        expect(compute.winograd(x, 0, wide, u, 1024, y, 0, scratch, { packedA: true })).toBe(false);
+    });
+
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [
         { channels: 1, multiplier: 1, input: [1, 20, 17], output: [1, 10, 9], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
         { channels: 32, multiplier: 1, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0, hi: 6 },

@@ -250,11 +250,11 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const tiles = tilesH * tilesW;
             const work = cout * cin * tiles * WINOGRAD_POSITIONS;
             const parallel = work >= thresholds.winograd;
-            // Block by block where U is packed and a block fits a thread's scratch; else three jobs over the image,
-            // on the whole image's V and M.
+            // Block by block where U is packed — unless a block would not fit a thread's scratch (C_in + C_out over
+            // ~1,800), and the caller convolves directly; unpacked, as three jobs on the whole image's V and M.
             const block = winogradBlockTiles(cin, cout, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
-            const blocked = epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) <= scratchBytes;
-            const whole = blocked ? undefined : scratch();
+            if (epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) > scratchBytes) return false;
+            const whole = epilogue.packedA ? undefined : scratch();
             const bias = epilogue.bias;
             const residual = epilogue.residual;
             if (![x, u, y, ...(whole ? [whole.v, whole.m] : [])].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
@@ -279,7 +279,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
             team.run('gemm', {
                 m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
-                flags: epilogue.packedA ? PACKED_A : 0, bias: 0, lo: 0, hi: 0, residual: 0,
+                flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
                 count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
             }, parallel, `winograd products ${sizeClass(work)}`);
             team.run('winogradOutput', { m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, ...finish }, parallel, sizeClass(work));

@@ -8,8 +8,8 @@
 // adjacent tiles are four consecutive elements, so the transforms run on four tiles at once, one per lane.
 //
 // The transforms here serve both ways the engine runs a conv: block by block of tiles (winograd-blocks.ts, where
-// U is packed) and, where it is not (C_out not a multiple of MR) or a block would not fit a thread's scratch, as
-// three jobs over the whole image — winogradInput, a batch of 36 GEMMs, winogradOutput.
+// U is packed) and, where it is not (C_out not a multiple of MR), as three jobs over the whole image —
+// winogradInput, a batch of 36 GEMMs, winogradOutput.
 
 import { BIAS, CLAMP, RESIDUAL } from './flags';
 import { clamp4 } from './simd';
