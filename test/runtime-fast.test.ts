@@ -77,6 +77,12 @@ describe('threads that outnumber the cores (workers descheduled mid-job, waking 
     });
 });
 
+it('an engine disposed before its worker threads are online still settles `started` (what times warm runs awaits it)', async () => {
+    const compute = createCompute({ threads: 2 });
+    compute.dispose();
+    await expect(compute.started).resolves.toBeUndefined();
+});
+
 describe('a split job that loses to the caller alone holds jobs of its kind and size back for a while', () => {
     const soloRun = (backoff: StallBackoff, jobs: number) => Array.from({ length: jobs }, () => backoff.runSolo());
     // A job of 8 parts: the caller ran `mine` of them in (total − waited) ms, so alone it would take that × 8 / mine.

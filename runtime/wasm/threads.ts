@@ -156,6 +156,8 @@ export class ThreadTeam {
             online.push(new Promise(resolve => {
                 worker.on('online', () => { worker.unref(); resolve(); });
                 worker.on('error', error => { console.error(`convnet runtime worker ${thread} failed:`, error); worker.unref(); resolve(); });
+                // Ended before it was online (the team disposed at once): nothing to wait for.
+                worker.on('exit', () => resolve());
             }));
             this.workers.push(worker);
         }
