@@ -22,7 +22,7 @@ import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
-import { StallBackoff } from '../runtime/wasm/threads.js';
+import { StallBackoff, WorkerWatch } from '../runtime/wasm/threads.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -112,6 +112,20 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         const gaining = new StallBackoff();
         gaining.note(0.2, 4.2, 4, 8); // alone 8.0 ms, split 4.2
         expect(gaining.runSolo()).toBe(false);
+    });
+    it('workers watch 200 µs for the next job while split jobs gain, 10 µs once more than 15% lose, and 200 µs again below 8%', () => {
+        const watch = new WorkerWatch();
+        expect(watch.micros).toBe(200);
+        // One loss in 30 (a quiet machine): the running average (1/16 per job) stays under 15%.
+        for (let i = 0; i < 90; i++) expect(watch.note(i % 30 === 0 ? 'lost' : 'gained')).toBe(200);
+        // Three losses in a row take it from under 6% to over 15%.
+        expect([watch.note('lost'), watch.note('lost'), watch.note('lost')]).toEqual([200, 200, 10]);
+        // One loss in four (one core busy) keeps it brief; so do the gains that only bring it between 8% and 15%.
+        for (let i = 0; i < 64; i++) expect(watch.note(i % 4 === 0 ? 'lost' : 'gained')).toBe(10);
+        const gains = Array.from({ length: 24 }, () => watch.note('gained'));
+        // From about 23%, 17 gains in a row bring it under 8% (23% × (15/16)^17 ≈ 7.7%).
+        expect(gains.indexOf(200)).toBe(16);
+        expect(gains.slice(16).every(micros => micros === 200)).toBe(true);
     });
 });
 

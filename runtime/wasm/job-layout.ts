@@ -47,6 +47,8 @@ export const JOB_HEADER = {
      * thread takes milliseconds to start, while a run that starts at once goes on synchronously.
      */
     workersReady: 'i32',
+    /** How long, in microseconds, a worker that finished its parts watches for the next job before it sleeps. */
+    watchMicros: 'i32',
 } as const satisfies Layout;
 
 /** The geometry of a 2-D sliding window (kernel, stride, dilation, padding before), shared by several jobs. */

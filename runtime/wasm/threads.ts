@@ -9,17 +9,39 @@
  * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
  * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when a split
  * job loses to the caller alone, the next jobs of its kind and size run on the caller alone for a while (MIN_GAIN).
- * A worker spins briefly before it sleeps, so it does not burn the core another process (or the caller) needs.
+ * A worker that has finished its parts watches for the next job for a while before it sleeps (WATCH_MICROS):
+ * long while split jobs gain, since a sleeping worker wakes some 50 µs late for the next job while the caller's
+ * gap between jobs is mostly under 20 µs; briefly once they lose often, a sign that another process wants a core
+ * and that a spinning worker would take it from the caller.
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory } from './instance.js';
 import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
-const { generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET, workerParts: WORKER_PARTS, workersReady: WORKERS_READY } = HEADER_SLOT;
+const {
+    generation: GENERATION, kind: KIND, parts: PARTS, done: DONE, ticketLow: TICKET, workerParts: WORKER_PARTS, workersReady: WORKERS_READY,
+    watchMicros: WATCH,
+} = HEADER_SLOT;
 
-/** Checks of a flag before a thread sleeps on it: a few microseconds, less than waking from Atomics.wait costs. */
+/** The caller's checks of the finished parts before it sleeps on them: a few µs, less than waking from Atomics.wait costs. */
 const SPIN = 2000;
+
+/**
+ * A worker's watch for the next job, in µs: long enough to span the caller's longest usual gap between split jobs
+ * (a layer or two too small to split, a JavaScript op: up to ~150 µs in MobileNetV2), or brief — the few µs of
+ * the caller's own spin. Measured (2 cores, MobileNetV2 at two threads): the long watch made runs 3–5% faster on
+ * a quiet machine and, kept with one core busy, 25% slower — hence the switch on the rate of lost jobs.
+ */
+const WATCH_MICROS = { long: 200, brief: 10 } as const;
+
+/**
+ * The rate of lost split jobs (a running average over about 16) above which the workers' watch turns brief, and
+ * below which it turns long again: on a quiet machine about one split job in 30 loses (small ones, near the split
+ * thresholds); with one core busy, one in four. The gap between the two keeps a busy machine's short runs of
+ * gains from turning the long watch back on.
+ */
+const LOSS_RATE = { brief: 0.15, long: 0.08 } as const;
 
 /** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
 export const PARTS_PER_THREAD = 4;
@@ -73,8 +95,14 @@ const runPart = (part, count) => { kernels.runPart(job, part, count, thread); At
 let seen = 0;
 Atomics.add(control, ${WORKERS_READY}, 1);
 for (;;) {
-    for (let spin = 0; spin < ${SPIN} && Atomics.load(control, ${GENERATION}) === seen; spin++);
-    Atomics.wait(control, ${GENERATION}, seen);
+    // Watch for the next job (reading the clock every 64 looks), then sleep.
+    const until = performance.now() + Atomics.load(control, ${WATCH}) / 1000;
+    for (let look = 1; Atomics.load(control, ${GENERATION}) === seen; look++) {
+        if ((look & 63) === 0 && performance.now() > until) {
+            Atomics.wait(control, ${GENERATION}, seen);
+            break;
+        }
+    }
     const generation = Atomics.load(control, ${GENERATION});
     if (generation === seen) continue;
     seen = generation;
@@ -100,14 +128,34 @@ export class StallBackoff {
      * After a split job of `total` ms, of which the caller spent the last `waited` waiting for workers' parts,
      * having run `callerParts` of the job's `parts` itself.
      */
-    note(waited: number, total: number, callerParts: number, parts: number): void {
+    note(waited: number, total: number, callerParts: number, parts: number): 'gained' | 'lost' {
         const alone = callerParts > 0 ? ((total - waited) * parts) / callerParts : Infinity;
         if (total < alone * (1 - MIN_GAIN)) {
             this.inARow = 0;
-            return;
+            return 'gained';
         }
         this.inARow++;
         this.solo = Math.min(MAX_SOLO_JOBS, 2 ** (this.inARow - 1));
+        return 'lost';
+    }
+}
+
+/** How long the workers watch for the next job (WATCH_MICROS), from the outcomes of the team's split jobs. */
+export class WorkerWatch {
+    /** The running average of split jobs lost (1) or gained (0). */
+    private lossRate = 0;
+    private watch: number = WATCH_MICROS.long;
+
+    get micros(): number {
+        return this.watch;
+    }
+
+    /** After a split job: returns the watch the workers should keep from now on. */
+    note(outcome: 'gained' | 'lost'): number {
+        this.lossRate += ((outcome === 'lost' ? 1 : 0) - this.lossRate) / 16;
+        if (this.watch === WATCH_MICROS.long && this.lossRate > LOSS_RATE.brief) this.watch = WATCH_MICROS.brief;
+        if (this.watch === WATCH_MICROS.brief && this.lossRate < LOSS_RATE.long) this.watch = WATCH_MICROS.long;
+        return this.watch;
     }
 }
 
@@ -123,6 +171,7 @@ export class ThreadTeam {
     private generation = 0;
     /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
+    private readonly watch = new WorkerWatch();
     /**
      * Settles when every worker has started (or failed to): some 30 ms in Node, a worker's own start-up. Jobs never
      * wait for it — the caller takes the parts a worker cannot — but a browser starts a worker's script only when
@@ -145,6 +194,7 @@ export class ThreadTeam {
         this.takeViews();
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
+        this.control[WATCH] = this.watch.micros;
         const online: Promise<void>[] = [];
         for (let thread = 1; thread < this.threads; thread++) {
             const worker = new Worker(workerSource, {
@@ -222,7 +272,13 @@ export class ThreadTeam {
         }
         const finished = performance.now();
         // A job that lost while workers were still starting says nothing about splitting it.
-        if (ready === this.threads - 1) backoff.note(finished - callerDone, finished - started, callerParts, parts);
+        if (ready === this.threads - 1) this.noteOutcome(backoff.note(finished - callerDone, finished - started, callerParts, parts));
+    }
+
+    /** Tells the workers how long to watch for the next job, as the outcome of this one calls for. */
+    private noteOutcome(outcome: 'gained' | 'lost'): void {
+        const micros = this.watch.note(outcome);
+        if (this.control[WATCH] !== micros) Atomics.store(this.control, WATCH, micros);
     }
 
     /** Parts of split jobs the workers have run since the team started (0 on one thread). */
