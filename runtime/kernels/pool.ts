@@ -16,6 +16,7 @@ import { to3d } from '../im2col.js';
 import type { Tensor } from '../tensor.js';
 import type { OpTable } from '../../language/ops/registry.js';
 import type { Kernel } from './types.js';
+import type { Compute } from '../compute.js';
 
 /** Per output position along one dimension: the window's first and last+1 real input index and its divisor share. */
 interface AxisWindows {
@@ -192,8 +193,10 @@ function adaptivePool(mode: 'max' | 'avg'): Kernel {
         const y = ctx.outputs[0];
         const inSize = spatial3d(x);
         const outSize = spatial3d(y);
+        const planes = x.shape[0] * x.shape[1];
+        if (poolTilingWindows(ctx.compute, mode, x.data, inSize, outSize, planes, y.data)) return;
         const axes = [0, 1, 2].map(i => adaptiveAxis(inSize[i], outSize[i]));
-        reduceWindows(x.data, 0, inSize, axes, mode, false, y.data, 0, x.shape[0] * x.shape[1], outSize[0] * outSize[1] * outSize[2]);
+        reduceWindows(x.data, 0, inSize, axes, mode, false, y.data, 0, planes, outSize[0] * outSize[1] * outSize[2]);
     };
 }
 
@@ -203,9 +206,7 @@ function globalPool(mode: 'max' | 'avg'): Kernel {
         const y = ctx.outputs[0].data;
         const planes = x.shape[0] * x.shape[1];
         const size = x.data.length / planes;
-        // Each plane as one row, its window the whole row: the engine's pooling kernel reduces it in one pass.
-        const g = { channels: planes, input: [1, 1, size], output: [1, 1, 1], kernel: [1, 1, size], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0] } as const;
-        if (ctx.compute.pool2d(mode, x.data, g, planes, y)) return;
+        if (poolTilingWindows(ctx.compute, mode, x.data, spatial3d(x), [1, 1, 1], planes, y)) return;
         for (let p = 0; p < planes; p++) {
             const start = p * size;
             if (mode === 'max') {
@@ -222,6 +223,24 @@ function globalPool(mode: 'max' | 'avg'): Kernel {
             }
         }
     };
+}
+
+/**
+ * Pools with the engine's kernel when the windows tile every plane exactly — each output reads In/Out inputs
+ * along every axis (a global pool, or an adaptive one whose sizes divide: ResNet's and MobileNet's 7² → 1²) —
+ * which is a plain pool of kernel = stride = In/Out. False when they do not, or the engine has no such kernel.
+ */
+type Size3d = readonly [number, number, number];
+
+function poolTilingWindows(compute: Compute, mode: 'max' | 'avg', x: Float32Array, inSize: Size3d, outSize: Size3d,
+    planes: number, y: Float32Array): boolean {
+    if (!inSize.every((size, i) => size % outSize[i] === 0)) return false;
+    // One output per plane: the plane as one row and its window the whole row, whatever its dimensions.
+    const [input, output]: [Size3d, Size3d] = outSize.every(size => size === 1)
+        ? [[1, 1, inSize[0] * inSize[1] * inSize[2]], [1, 1, 1]]
+        : [inSize, outSize];
+    const kernel: Size3d = [input[0] / output[0], input[1] / output[1], input[2] / output[2]];
+    return compute.pool2d(mode, x, { channels: planes, input, output, kernel, stride: kernel, dilation: [1, 1, 1], padBegin: [0, 0, 0] }, planes, y);
 }
 
 /**
