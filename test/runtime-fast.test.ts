@@ -22,7 +22,7 @@ import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
-import { MachineLoad, StallBackoff } from '../runtime/wasm/threads.js';
+import { StallBackoff, WorkerWatch } from '../runtime/wasm/threads.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -113,54 +113,19 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         gaining.note(0.2, 4.2, 4, 8); // alone 8.0 ms, split 4.2
         expect(gaining.runSolo()).toBe(false);
     });
-    it('a machine turns loaded once more than 15% of split jobs lose, and quiet again below 8%', () => {
-        const load = new MachineLoad();
-        expect([load.loaded, load.watchMicros]).toEqual([false, 200]);
-        // One loss in 30 (a quiet machine): the running average (1/16 per job) stays under 15%; no job runs solo.
-        for (let i = 0; i < 90; i++) {
-            load.note(i % 30 === 0 ? 'lost' : 'gained');
-            expect([load.loaded, load.runSolo()]).toEqual([false, false]);
-        }
-        // Three losses in a row take it from under 6% to over 15%: loaded, the workers watch briefly.
-        load.note('lost');
-        load.note('lost');
-        expect(load.loaded).toBe(false);
-        load.note('lost');
-        expect([load.loaded, load.watchMicros]).toEqual([true, 10]);
-        // One loss in four (one core busy) keeps it loaded; so do the gains that only bring it between 8% and 15%.
-        for (let i = 0; i < 64; i++) {
-            load.note(i % 4 === 0 ? 'lost' : 'gained');
-            expect(load.loaded).toBe(true);
-        }
+    it('workers watch 200 µs for the next job while split jobs gain, 10 µs once more than 15% lose, and 200 µs again below 8%', () => {
+        const watch = new WorkerWatch();
+        expect(watch.micros).toBe(200);
+        // One loss in 30 (a quiet machine): the running average (1/16 per job) stays under 15%.
+        for (let i = 0; i < 90; i++) expect(watch.note(i % 30 === 0 ? 'lost' : 'gained')).toBe(200);
+        // Three losses in a row take it from under 6% to over 15%.
+        expect([watch.note('lost'), watch.note('lost'), watch.note('lost')]).toEqual([200, 200, 10]);
+        // One loss in four (one core busy) keeps it brief; so do the gains that only bring it between 8% and 15%.
+        for (let i = 0; i < 64; i++) expect(watch.note(i % 4 === 0 ? 'lost' : 'gained')).toBe(10);
+        const gains = Array.from({ length: 24 }, () => watch.note('gained'));
         // From about 23%, 17 gains in a row bring it under 8% (23% × (15/16)^17 ≈ 7.7%).
-        const loaded = Array.from({ length: 24 }, () => (load.note('gained'), load.loaded));
-        expect(loaded.indexOf(false)).toBe(16);
-        expect(loaded.slice(16).every(l => !l)).toBe(true);
-        expect(load.watchMicros).toBe(200);
-    });
-    it('on a loaded machine each lost split job sends the next 32, 64, 128 … up to 1,024 jobs to the caller alone', () => {
-        const load = new MachineLoad();
-        const soloJobs = () => {
-            let count = 0;
-            while (load.runSolo()) count++;
-            return count;
-        };
-        for (let i = 0; i < 3; i++) load.note('lost');
-        expect(load.loaded).toBe(true);
-        expect(soloJobs()).toBe(32);
-        load.note('gained'); // a gain while loaded: no solo jobs, the run does not grow
-        expect(soloJobs()).toBe(0);
-        load.note('lost');
-        expect(soloJobs()).toBe(64);
-        for (const expected of [128, 256, 512, 1024, 1024]) {
-            load.note('lost');
-            expect(soloJobs()).toBe(expected);
-        }
-        // Quiet again (the loss rate under 8%), the next loaded spell starts over at 32.
-        for (let i = 0; i < 60; i++) load.note('gained');
-        expect(load.loaded).toBe(false);
-        for (let i = 0; i < 3; i++) load.note('lost');
-        expect([load.loaded, soloJobs()]).toEqual([true, 32]);
+        expect(gains.indexOf(200)).toBe(16);
+        expect(gains.slice(16).every(micros => micros === 200)).toBe(true);
     });
 });
 

@@ -9,11 +9,10 @@
  * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
  * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when a split
  * job loses to the caller alone, the next jobs of its kind and size run on the caller alone for a while (MIN_GAIN).
- * When split jobs of every kind lose often, another process wants a core: then the whole team's jobs run on the
- * caller alone for a while (MachineLoad). A worker that has finished its parts watches for the next job for a
- * while before it sleeps (WATCH_MICROS): long on a quiet machine, since a sleeping worker wakes some 50 µs late for
- * the next job while the caller's gap between jobs is mostly under 20 µs; briefly on a loaded one, where a
- * spinning worker would take the core from the caller.
+ * A worker that has finished its parts watches for the next job for a while before it sleeps (WATCH_MICROS):
+ * long while split jobs gain, since a sleeping worker wakes some 50 µs late for the next job while the caller's
+ * gap between jobs is mostly under 20 µs; briefly once they lose often, a sign that another process wants a core
+ * and that a spinning worker would take it from the caller.
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
@@ -37,20 +36,12 @@ const SPIN = 2000;
 const WATCH_MICROS = { long: 200, brief: 10 } as const;
 
 /**
- * The rate of lost split jobs (a running average over about 16) above which the machine counts as loaded, and
- * below which it counts as quiet again: on a quiet machine about one split job in 30 loses (small ones, near the
- * split thresholds); with one core busy, one in four. The gap between the two keeps a busy machine's short runs of
- * gains from making it quiet.
+ * The rate of lost split jobs (a running average over about 16) above which the workers' watch turns brief, and
+ * below which it turns long again: on a quiet machine about one split job in 30 loses (small ones, near the split
+ * thresholds); with one core busy, one in four. The gap between the two keeps a busy machine's short runs of
+ * gains from turning the long watch back on.
  */
-const LOSS_RATE = { loaded: 0.15, quiet: 0.08 } as const;
-
-/**
- * Jobs a loaded machine's team runs on the caller alone after a lost split job: at first, and at most (some 20–30
- * runs of ResNet-18 or MobileNetV2, between two tries of the team). Measured with one core busy (2 cores, in one
- * process, runs alternated): two threads 0.97–1.00× of one thread's speed without these runs, 1.00–1.01× with them;
- * on a quiet machine the same.
- */
-const LOADED_SOLO_JOBS = { first: 32, most: 1024 } as const;
+const LOSS_RATE = { brief: 0.15, long: 0.08 } as const;
 
 /** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
 export const PARTS_PER_THREAD = 4;
@@ -149,49 +140,22 @@ export class StallBackoff {
     }
 }
 
-/**
- * What the outcomes of a team's split jobs say about the machine: loaded (another process wants a core) once more
- * than LOSS_RATE.loaded of them lose, quiet again below LOSS_RATE.quiet. Loaded, the workers watch for the next
- * job only briefly (WATCH_MICROS), and every lost split job sends the whole team's next jobs to the caller alone —
- * LOADED_SOLO_JOBS.first of them, doubling while the load lasts — since a worker descheduled in the middle of a part
- * stalls the job for as long as another process has its core, whatever the job's kind or size.
- */
-export class MachineLoad {
+/** How long the workers watch for the next job (WATCH_MICROS), from the outcomes of the team's split jobs. */
+export class WorkerWatch {
     /** The running average of split jobs lost (1) or gained (0). */
     private lossRate = 0;
-    private loadedNow = false;
-    /** Jobs still to run on the caller alone, and the length of the last such run. */
-    private solo = 0;
-    private soloRun = 0;
+    private watch: number = WATCH_MICROS.long;
 
-    get loaded(): boolean {
-        return this.loadedNow;
+    get micros(): number {
+        return this.watch;
     }
 
-    /** How long the workers should watch for the next job, in µs. */
-    get watchMicros(): number {
-        return this.loadedNow ? WATCH_MICROS.brief : WATCH_MICROS.long;
-    }
-
-    /** Asked before each job that would be split: true while a loaded machine's run of solo jobs lasts (and counts the job). */
-    runSolo(): boolean {
-        if (this.solo === 0) return false;
-        this.solo--;
-        return true;
-    }
-
-    /** After a split job. */
-    note(outcome: 'gained' | 'lost'): void {
+    /** After a split job: returns the watch the workers should keep from now on. */
+    note(outcome: 'gained' | 'lost'): number {
         this.lossRate += ((outcome === 'lost' ? 1 : 0) - this.lossRate) / 16;
-        if (!this.loadedNow && this.lossRate > LOSS_RATE.loaded) this.loadedNow = true;
-        if (this.loadedNow && this.lossRate < LOSS_RATE.quiet) {
-            this.loadedNow = false;
-            this.soloRun = 0;
-        }
-        if (this.loadedNow && outcome === 'lost') {
-            this.soloRun = Math.min(LOADED_SOLO_JOBS.most, this.soloRun ? 2 * this.soloRun : LOADED_SOLO_JOBS.first);
-            this.solo = this.soloRun;
-        }
+        if (this.watch === WATCH_MICROS.long && this.lossRate > LOSS_RATE.brief) this.watch = WATCH_MICROS.brief;
+        if (this.watch === WATCH_MICROS.brief && this.lossRate < LOSS_RATE.long) this.watch = WATCH_MICROS.long;
+        return this.watch;
     }
 }
 
@@ -207,7 +171,7 @@ export class ThreadTeam {
     private generation = 0;
     /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
-    private readonly load = new MachineLoad();
+    private readonly watch = new WorkerWatch();
     /**
      * Settles when every worker has started (or failed to): some 30 ms in Node, a worker's own start-up. Jobs never
      * wait for it — the caller takes the parts a worker cannot — but a browser starts a worker's script only when
@@ -230,7 +194,7 @@ export class ThreadTeam {
         this.takeViews();
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
-        this.control[WATCH] = this.load.watchMicros;
+        this.control[WATCH] = this.watch.micros;
         const online: Promise<void>[] = [];
         for (let thread = 1; thread < this.threads; thread++) {
             const worker = new Worker(workerSource, {
@@ -283,7 +247,7 @@ export class ThreadTeam {
         const key = `${job}:${sizeClass}`;
         let backoff = this.backoffs.get(key);
         if (!backoff) this.backoffs.set(key, backoff = new StallBackoff());
-        if (this.load.runSolo() || backoff.runSolo()) {
+        if (backoff.runSolo()) {
             this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
@@ -311,10 +275,9 @@ export class ThreadTeam {
         if (ready === this.threads - 1) this.noteOutcome(backoff.note(finished - callerDone, finished - started, callerParts, parts));
     }
 
-    /** Notes what a split job says about the machine's load, and tells the workers how long to watch. */
+    /** Tells the workers how long to watch for the next job, as the outcome of this one calls for. */
     private noteOutcome(outcome: 'gained' | 'lost'): void {
-        this.load.note(outcome);
-        const micros = this.load.watchMicros;
+        const micros = this.watch.note(outcome);
         if (this.control[WATCH] !== micros) Atomics.store(this.control, WATCH, micros);
     }
 
