@@ -22,7 +22,7 @@ import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
-import { StallBackoff, WorkerWatch } from '../runtime/wasm/threads.js';
+import { aloneEstimate, MachineLoad, StallBackoff } from '../runtime/wasm/threads.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -113,19 +113,48 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         gaining.note(0.2, 4.2, 4, 8); // alone 8.0 ms, split 4.2
         expect(gaining.runSolo()).toBe(false);
     });
-    it('workers watch 200 µs for the next job while split jobs gain, 10 µs once more than 15% lose, and 200 µs again below 8%', () => {
-        const watch = new WorkerWatch();
-        expect(watch.micros).toBe(200);
-        // One loss in 30 (a quiet machine): the running average (1/16 per job) stays under 15%.
-        for (let i = 0; i < 90; i++) expect(watch.note(i % 30 === 0 ? 'lost' : 'gained')).toBe(200);
-        // Three losses in a row take it from under 6% to over 15%.
-        expect([watch.note('lost'), watch.note('lost'), watch.note('lost')]).toEqual([200, 200, 10]);
-        // One loss in four (one core busy) keeps it brief; so do the gains that only bring it between 8% and 15%.
-        for (let i = 0; i < 64; i++) expect(watch.note(i % 4 === 0 ? 'lost' : 'gained')).toBe(10);
-        const gains = Array.from({ length: 24 }, () => watch.note('gained'));
-        // From about 23%, 17 gains in a row bring it under 8% (23% × (15/16)^17 ≈ 7.7%).
-        expect(gains.indexOf(200)).toBe(16);
-        expect(gains.slice(16).every(micros => micros === 200)).toBe(true);
+    it('a split job alone would have taken the caller’s working time × parts / its parts; unknown when it ran none', () => {
+        expect(aloneEstimate(5, 12, 7, 8)).toBe(8);
+        expect(aloneEstimate(0.2, 4.2, 4, 8)).toBe(8);
+        expect(aloneEstimate(3, 3, 0, 8)).toBe(Infinity);
+    });
+    it('a machine turns loaded once splitting saves under 5% of the time alone, and quiet again over 15%', () => {
+        const load = new MachineLoad();
+        const soloJobs = () => {
+            let count = 0;
+            while (load.runSolo()) count++;
+            return count;
+        };
+        // Quiet: 1 ms jobs split in 0.6 ms; one in four a late worker's loss (1 ms → 1.1 ms): 32% saved on average.
+        for (let i = 0; i < 64; i++) load.note(1, i % 4 === 0 ? 1.1 : 0.6);
+        expect([load.loaded, load.watchMicros, soloJobs()]).toEqual([false, 200, 0]);
+        // Small jobs lost to a late wake-up count for nothing under 0.1 ms, and for their time above it.
+        for (let i = 0; i < 64; i++) load.note(0.05, 0.09);
+        for (let i = 0; i < 8; i++) load.note(0.12, 0.2);
+        expect(load.loaded).toBe(false);
+        // One core busy: the split jobs save nothing — loaded, the next 32 jobs run on the caller alone, the workers
+        // watching briefly meanwhile.
+        let turned = 0;
+        while (!load.loaded && turned < 64) load.note(1, 1.02), turned++;
+        expect(turned).toBeGreaterThan(1);
+        expect(turned).toBeLessThan(64);
+        expect(load.watchMicros).toBe(10);
+        expect(soloJobs()).toBe(32);
+        expect(load.watchMicros).toBe(200);
+        // Tried again: a loss sends 64, then 128 … up to 1,024 jobs to the caller alone; a gain sends none.
+        load.note(1, 0.7);
+        expect(soloJobs()).toBe(0);
+        load.note(1, 1.3);
+        expect(soloJobs()).toBe(64);
+        for (const expected of [128, 256, 512, 1024, 1024]) {
+            load.note(1, 1.3);
+            expect(soloJobs()).toBe(expected);
+        }
+        // Quiet again: splitting saves 40% — a few gains take it over 15%, and the next loaded spell starts at 32.
+        for (let i = 0; i < 8; i++) load.note(1, 0.6);
+        expect(load.loaded).toBe(false);
+        while (!load.loaded) load.note(1, 1.2);
+        expect(soloJobs()).toBe(32);
     });
 });
 

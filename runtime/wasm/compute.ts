@@ -20,8 +20,10 @@ import { depthwise2d as referenceDepthwise } from '../depthwise.js';
  * elements (im2col, col2im) or an element-wise job's elements × its cost (ACTIVATION_COST; the arithmetic of two
  * tensors costs what a ReLU does). Measured by `npm run bench:thresholds` (test/bench/thresholds.ts) on a quiet
  * 2-core AMD EPYC, 2026-12-06: the smallest size from which every larger one gained at least 5% with two threads
- * (SiLU, the activation measured, from 262,144 elements; col2im measured beside its GEMM on two threads). Under
- * load a split may still lose; the team then holds jobs of that kind and size back (threads.ts).
+ * (SiLU, the activation measured, from 262,144 elements; col2im measured beside its GEMM on two threads); the
+ * sliding window's on 2026-12-07, a depthwise conv timed after a split 1×1 conv as in MobileNet (timed alone, as it
+ * was before, splitting it gained 5% at no size that day). Under load a split may still lose; the team then holds
+ * jobs of that kind and size back, or all of them (threads.ts).
  */
 export interface ParallelThresholds {
     readonly gemm: number;
@@ -36,7 +38,7 @@ export interface ParallelThresholds {
 export const PARALLEL_THRESHOLDS: ParallelThresholds = {
     gemm: 1_048_576,
     winograd: 705_600,
-    window: 1_179_648,
+    window: 84_672,
     columns: 1_327_104,
     col2im: 204_800,
     elementwise: 2_359_296,

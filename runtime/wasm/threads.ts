@@ -9,10 +9,10 @@
  * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
  * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when a split
  * job loses to the caller alone, the next jobs of its kind and size run on the caller alone for a while (MIN_GAIN).
- * A worker that has finished its parts watches for the next job for a while before it sleeps (WATCH_MICROS):
- * long while split jobs gain, since a sleeping worker wakes some 50 µs late for the next job while the caller's
- * gap between jobs is mostly under 20 µs; briefly once they lose often, a sign that another process wants a core
- * and that a spinning worker would take it from the caller.
+ * When splitting stops saving time on every kind of job, another process wants a core: then the whole team's jobs
+ * run on the caller alone for a while (MachineLoad). A worker that has finished its parts watches for the next
+ * job for a while before it sleeps (WATCH_MICROS): long, since a sleeping worker wakes some 50 µs late for the
+ * next job while the caller's gap between jobs is mostly under 20 µs; briefly while the caller runs jobs alone.
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
@@ -31,17 +31,26 @@ const SPIN = 2000;
  * A worker's watch for the next job, in µs: long enough to span the caller's longest usual gap between split jobs
  * (a layer or two too small to split, a JavaScript op: up to ~150 µs in MobileNetV2), or brief — the few µs of
  * the caller's own spin. Measured (2 cores, MobileNetV2 at two threads): the long watch made runs 3–5% faster on
- * a quiet machine and, kept with one core busy, 25% slower — hence the switch on the rate of lost jobs.
+ * a quiet machine and, kept with one core busy, 25% slower — hence brief while a loaded machine's caller runs
+ * jobs alone (MachineLoad).
  */
 const WATCH_MICROS = { long: 200, brief: 10 } as const;
 
 /**
- * The rate of lost split jobs (a running average over about 16) above which the workers' watch turns brief, and
- * below which it turns long again: on a quiet machine about one split job in 30 loses (small ones, near the split
- * thresholds); with one core busy, one in four. The gap between the two keeps a busy machine's short runs of
- * gains from turning the long watch back on.
+ * The share of its time alone that splitting saves (a running average over about 16 split jobs, weighted by their
+ * time) below which the machine counts as loaded, and above which it counts as quiet again. Quiet, split jobs
+ * save 30–45% (2 cores); with one core busy, about nothing.
  */
-const LOSS_RATE = { brief: 0.15, long: 0.08 } as const;
+const SAVED_SHARE = { loaded: 0.05, quiet: 0.15 } as const;
+
+/**
+ * The shortest split job whose outcome counts toward MachineLoad, in ms: a shorter one is lost by a worker waking
+ * 50 µs late as easily as by another process.
+ */
+const MACHINE_LOAD_MIN_MS = 0.1;
+
+/** Jobs a loaded machine's team runs on the caller alone after a lost split job: at first, and at most. */
+const LOADED_SOLO_JOBS = { first: 32, most: 1024 } as const;
 
 /** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
 export const PARTS_PER_THREAD = 4;
@@ -112,6 +121,15 @@ for (;;) {
 `;
 
 /** Whether the next job of one kind and size a team would split runs on the caller alone (see MIN_GAIN). */
+/**
+ * What a split job of `total` ms would have taken on the caller alone, from the caller's own parts: it ran
+ * `callerParts` of the `parts` in `total − waited` ms (it then waited `waited` ms for the workers' last parts).
+ * Infinite when it ran none: it was descheduled while the workers ran them all.
+ */
+export function aloneEstimate(waited: number, total: number, callerParts: number, parts: number): number {
+    return callerParts > 0 ? ((total - waited) * parts) / callerParts : Infinity;
+}
+
 export class StallBackoff {
     /** Jobs still to run on the caller alone, and losses in a row so far. */
     private solo = 0;
@@ -128,34 +146,72 @@ export class StallBackoff {
      * After a split job of `total` ms, of which the caller spent the last `waited` waiting for workers' parts,
      * having run `callerParts` of the job's `parts` itself.
      */
-    note(waited: number, total: number, callerParts: number, parts: number): 'gained' | 'lost' {
-        const alone = callerParts > 0 ? ((total - waited) * parts) / callerParts : Infinity;
-        if (total < alone * (1 - MIN_GAIN)) {
+    note(waited: number, total: number, callerParts: number, parts: number): void {
+        if (total < aloneEstimate(waited, total, callerParts, parts) * (1 - MIN_GAIN)) {
             this.inARow = 0;
-            return 'gained';
+            return;
         }
         this.inARow++;
         this.solo = Math.min(MAX_SOLO_JOBS, 2 ** (this.inARow - 1));
-        return 'lost';
     }
 }
 
-/** How long the workers watch for the next job (WATCH_MICROS), from the outcomes of the team's split jobs. */
-export class WorkerWatch {
-    /** The running average of split jobs lost (1) or gained (0). */
-    private lossRate = 0;
-    private watch: number = WATCH_MICROS.long;
+/**
+ * What a team's split jobs say about the machine. Each saves (or loses) some of the time the caller would have
+ * taken alone; once splitting saves less than SAVED_SHARE.loaded of that time, another process wants a core: a
+ * worker descheduled in the middle of a part stalls the job for as long as the other process has its core,
+ * whatever the job's kind or size. Then the whole team's jobs run on the caller alone — LOADED_SOLO_JOBS.first of
+ * them, then as many again after each split job that loses, doubling — and the workers watch for the next job
+ * only briefly meanwhile (WATCH_MICROS). The split jobs between those runs try the team again with the workers
+ * watching as on a quiet machine (a worker that sleeps at once would lose them by that alone), starting from the
+ * threshold, until splitting saves more than SAVED_SHARE.quiet. Weighing by time, not counting losses, keeps the
+ * many small jobs that a late wake-up loses on a quiet machine from making it look loaded.
+ */
+export class MachineLoad {
+    /** Running averages of the ms a split job saved (negative: lost) and of the ms it would have taken alone. */
+    private saved = 0;
+    private alone = 0;
+    private counted = 0;
+    private loadedNow = false;
+    /** Jobs still to run on the caller alone, and the length of the last such run. */
+    private solo = 0;
+    private soloRun = 0;
 
-    get micros(): number {
-        return this.watch;
+    get loaded(): boolean {
+        return this.loadedNow;
     }
 
-    /** After a split job: returns the watch the workers should keep from now on. */
-    note(outcome: 'gained' | 'lost'): number {
-        this.lossRate += ((outcome === 'lost' ? 1 : 0) - this.lossRate) / 16;
-        if (this.watch === WATCH_MICROS.long && this.lossRate > LOSS_RATE.brief) this.watch = WATCH_MICROS.brief;
-        if (this.watch === WATCH_MICROS.brief && this.lossRate < LOSS_RATE.long) this.watch = WATCH_MICROS.long;
-        return this.watch;
+    /** How long the workers should watch for the next job, in µs: briefly while the caller runs jobs alone. */
+    get watchMicros(): number {
+        return this.solo > 0 ? WATCH_MICROS.brief : WATCH_MICROS.long;
+    }
+
+    /** Asked before each job that would be split: true while a run of solo jobs lasts (and counts the job). */
+    runSolo(): boolean {
+        if (this.solo === 0) return false;
+        // The last of the run: the split jobs after it start again from the threshold.
+        if (--this.solo === 0) this.saved = this.alone * SAVED_SHARE.loaded;
+        return true;
+    }
+
+    /** After a split job that took `splitMs` and would have taken `aloneMs` on the caller alone. */
+    note(aloneMs: number, splitMs: number): void {
+        if (splitMs < MACHINE_LOAD_MIN_MS) return;
+        this.saved += (aloneMs - splitMs - this.saved) / 16;
+        this.alone += (aloneMs - this.alone) / 16;
+        // The averages start at 0: the first jobs would weigh too much.
+        if (++this.counted < 16) return;
+        const share = this.saved / this.alone;
+        if (!this.loadedNow && share < SAVED_SHARE.loaded) {
+            this.loadedNow = true;
+            this.solo = this.soloRun = LOADED_SOLO_JOBS.first;
+        } else if (this.loadedNow && share > SAVED_SHARE.quiet) {
+            this.loadedNow = false;
+            this.soloRun = 0;
+        } else if (this.loadedNow && splitMs >= aloneMs) {
+            this.soloRun = Math.min(LOADED_SOLO_JOBS.most, 2 * this.soloRun);
+            this.solo = this.soloRun;
+        }
     }
 }
 
@@ -171,7 +227,7 @@ export class ThreadTeam {
     private generation = 0;
     /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
-    private readonly watch = new WorkerWatch();
+    private readonly load = new MachineLoad();
     /**
      * Settles when every worker has started (or failed to): some 30 ms in Node, a worker's own start-up. Jobs never
      * wait for it — the caller takes the parts a worker cannot — but a browser starts a worker's script only when
@@ -194,7 +250,7 @@ export class ThreadTeam {
         this.takeViews();
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
-        this.control[WATCH] = this.watch.micros;
+        this.control[WATCH] = this.load.watchMicros;
         const online: Promise<void>[] = [];
         for (let thread = 1; thread < this.threads; thread++) {
             const worker = new Worker(workerSource, {
@@ -247,7 +303,8 @@ export class ThreadTeam {
         const key = `${job}:${sizeClass}`;
         let backoff = this.backoffs.get(key);
         if (!backoff) this.backoffs.set(key, backoff = new StallBackoff());
-        if (backoff.runSolo()) {
+        if (this.load.runSolo() || backoff.runSolo()) {
+            this.tellWatch();
             this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
@@ -272,12 +329,17 @@ export class ThreadTeam {
         }
         const finished = performance.now();
         // A job that lost while workers were still starting says nothing about splitting it.
-        if (ready === this.threads - 1) this.noteOutcome(backoff.note(finished - callerDone, finished - started, callerParts, parts));
+        if (ready !== this.threads - 1) return;
+        const [waited, total] = [finished - callerDone, finished - started];
+        backoff.note(waited, total, callerParts, parts);
+        // The caller descheduled through the whole job (it ran no part) says nothing about the workers.
+        if (callerParts > 0) this.load.note(aloneEstimate(waited, total, callerParts, parts), total);
+        this.tellWatch();
     }
 
-    /** Tells the workers how long to watch for the next job, as the outcome of this one calls for. */
-    private noteOutcome(outcome: 'gained' | 'lost'): void {
-        const micros = this.watch.note(outcome);
+    /** Tells the workers how long to watch for the next job, as the machine's load calls for. */
+    private tellWatch(): void {
+        const micros = this.load.watchMicros;
         if (this.control[WATCH] !== micros) Atomics.store(this.control, WATCH, micros);
     }
 
