@@ -2,8 +2,8 @@
  * `npm run bench:thresholds`: measures, for each kind of job the fast engine can split over threads, the size from
  * which splitting it pays — the PARALLEL_THRESHOLDS of runtime/wasm/compute.ts.
  *
- * For each kind, one-layer networks of growing size isolate the job: a 1×1 conv (GEMM only), a 3×3 depthwise conv
- * (a sliding window; pooling shares the job), a 3×3 conv on 28² planes (Winograd's transforms and products), a 3×3
+ * For each kind, networks of growing size isolate the job: a 1×1 conv (GEMM only), a 3×3 depthwise conv after a
+ * 1×1 conv, its own step timed (a sliding window; pooling shares the job), a 3×3 conv on 28² planes (Winograd's transforms and products), a 3×3
  * stride-2 conv with its GEMM kept on one thread (im2col), a 4×4 stride-2 transposed conv (col2im) and a SiLU (an
  * activation, its work weighted by its cost per element). Each network runs on one two-thread engine twice
  * prepared: the job always split, and never. Rounds alternate the two, each a median of many runs; a size's ratio
