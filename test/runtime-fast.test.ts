@@ -22,7 +22,7 @@ import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
-import { aloneEstimate, MachineLoad, StallBackoff } from '../runtime/wasm/threads.js';
+import { aloneEstimate, MachineLoad, StallBackoff, timedAlone } from '../runtime/wasm/threads.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -117,6 +117,10 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         expect(aloneEstimate(5, 12, 7, 8)).toBe(8);
         expect(aloneEstimate(0.2, 4.2, 4, 8)).toBe(8);
         expect(aloneEstimate(3, 3, 0, 8)).toBe(Infinity);
+    });
+    it('a job is timed alone on its 3rd run, then every 64th: a network run once splits every job', () => {
+        const timed = Array.from({ length: 200 }, (_, i) => i + 1).filter(timedAlone);
+        expect(timed).toEqual([3, 67, 131, 195]);
     });
     it('a machine turns loaded once splitting saves under 5% of the time alone, and quiet again over 15%', () => {
         const load = new MachineLoad();

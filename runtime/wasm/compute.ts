@@ -54,11 +54,6 @@ export const ACTIVATION_COST: Readonly<Record<ActivationOp, number>> = {
     'sigmoid': 9, 'silu': 9, 'gelu-tanh': 9, 'tanh': 11, 'elu': 12, 'gelu': 18,
 };
 
-/** The size class of a job for the team's back-off: its work to the nearest power of two. */
-function sizeClass(work: number): number {
-    return Math.round(Math.log2(Math.max(1, work)));
-}
-
 /** A 2-D window in the 3-D form (depth plays no part): what the module's 2-D kernels take. */
 function planar(g: ConvGeometry): boolean {
     return g.input[0] === 1 && g.output[0] === 1 && g.kernel[0] === 1 && g.padBegin[0] === 0;
@@ -168,7 +163,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             // The shortcut as a distance from C (negative distances wrap around in the module's 32-bit addresses).
             residual: residual ? memory.address(residual, epilogue?.residualOffset ?? 0) - cAddress : 0,
             ...ONE_GEMM,
-        }, m * n * k >= thresholds.gemm, sizeClass(m * n * k));
+        }, m * n * k >= thresholds.gemm, m * n * k);
     };
 
     return {
@@ -185,7 +180,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Hg, Wg] = g.output;
             team.run('col2im', {
                 cols: memory.address(cols, colsOffset), y: memory.address(y, yOffset), channels: g.channels, H, W, ...windowGeometry(g), Hg, Wg,
-            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.col2im, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg));
+            }, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg >= thresholds.col2im, g.channels * g.kernel[1] * g.kernel[2] * Hg * Wg);
         },
         im2col(x, xOffset, g, cols, colsOffset) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(cols)) {
@@ -196,7 +191,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [, Ho, Wo] = g.output;
             team.run('im2col', {
                 x: memory.address(x, xOffset), channels: g.channels, H, W, ...windowGeometry(g), Ho, Wo, cols: memory.address(cols, colsOffset),
-            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= thresholds.columns, sizeClass(g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo));
+            }, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo >= thresholds.columns, g.channels * g.kernel[1] * g.kernel[2] * Ho * Wo);
         },
         implicitConv(x, xOffset, g, m, groups, weight, weightOffset, y, yOffset, epilogue) {
             const bias = epilogue.bias;
@@ -223,7 +218,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0,
                 lo, hi, y: yAddress,
                 groups, xGroupStride: g.channels * H * W * 4, aGroupStride: m * k * 4, yGroupStride: m * Ho * Wo * 4,
-            }, work >= thresholds.gemm, `implicit ${sizeClass(work)}`);
+            }, work >= thresholds.gemm, work, 'implicit');
             return true;
         },
         depthwise(x, xOffset, g, cin, multiplier, weight, y, yOffset, epilogue) {
@@ -242,7 +237,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 mode: WINDOW_DEPTHWISE, x: memory.address(x, xOffset), y: memory.address(y, yOffset),
                 weight: memory.address(weight), bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
-            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, sizeClass(channels * Ho * Wo * g.kernel[1] * g.kernel[2]));
+            }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, channels * Ho * Wo * g.kernel[1] * g.kernel[2]);
         },
         winograd(x, xOffset, g, u, cout, y, yOffset, scratch, epilogue) {
             const cin = g.channels;
@@ -271,20 +266,20 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 team.run('winograd', {
                     x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
                     u: memory.address(u), cout, y: yAddress, Ho, Wo, ...finish, block,
-                }, parallel, `winograd ${sizeClass(work)}`);
+                }, parallel, work, 'winograd');
                 return true;
             }
             const [vAddress, mAddress] = [memory.address(whole.v), memory.address(whole.m)];
             team.run('winogradInput', {
                 x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
-            }, parallel, sizeClass(work));
+            }, parallel, work);
             // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
             team.run('gemm', {
                 m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
                 flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
                 count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
-            }, parallel, `winograd products ${sizeClass(work)}`);
-            team.run('winogradOutput', { m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, ...finish }, parallel, sizeClass(work));
+            }, parallel, work, 'winograd products');
+            team.run('winogradOutput', { m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, ...finish }, parallel, work);
             return true;
         },
         pool2d(mode, x, g, planes, y) {
@@ -294,7 +289,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             team.run('window', {
                 mode: mode === 'max' ? WINDOW_MAX : WINDOW_AVG, x: memory.address(x), y: memory.address(y), weight: 0, bias: 0,
                 channels: planes, multiplier: 1, H, W, Ho, Wo, ...windowGeometry(g), flags: 0, lo: 0, hi: 0,
-            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, sizeClass(planes * Ho * Wo * g.kernel[1] * g.kernel[2]));
+            }, planes * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, planes * Ho * Wo * g.kernel[1] * g.kernel[2], 'pool');
             return true;
         },
         activation(op, x, y, parameter) {
@@ -302,7 +297,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const [code, alpha, beta] = activations[op](parameter);
             const work = x.length * ACTIVATION_COST[op];
             team.run('activation', { op: code, x: memory.address(x), y: memory.address(y), n: x.length, alpha, beta },
-                work >= thresholds.elementwise, `activation ${sizeClass(work)}`);
+                work >= thresholds.elementwise, work, op);
             return true;
         },
         arithmetic(op, a, b, y, layout) {
@@ -310,7 +305,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const work = y.length * ACTIVATION_COST.relu;
             team.run('arithmetic', {
                 op: arithmeticCodes[op], a: memory.address(a), b: memory.address(b), y: memory.address(y), ...layout,
-            }, work >= thresholds.elementwise, `arithmetic ${sizeClass(work)}`);
+            }, work >= thresholds.elementwise, work, op);
             return true;
         },
         packInPlace(a, m, k, scratch) {

@@ -52,6 +52,32 @@ const MACHINE_LOAD_MIN_MS = 0.1;
 /** Jobs a loaded machine's team runs on the caller alone after a lost split job: at first, and at most. */
 const LOADED_SOLO_JOBS = { first: 32, most: 1024 } as const;
 
+/**
+ * Which runs of one job (one kind, one size: a layer's, once per network run) go to the caller alone to time it:
+ * the PROBE.first-th, then every PROBE.every-th. Not the first runs: a network run once (`convnet run`) splits all
+ * its jobs. The time alone a split job is weighed against must come from the caller alone: estimated from the
+ * caller's own parts of a split job, it counts the slowdown of sharing the cores with a busy machine as time the
+ * split saved — with one core busy, ResNet-18's split jobs seemed to save 40% of their time while its runs were 5%
+ * slower than one thread's. On a quiet machine a probe costs some 0.5% of a run.
+ */
+const PROBE = { first: 3, every: 64 } as const;
+
+/** Whether the `runs`-th run of a job (counting from 1) goes to the caller alone to time it (PROBE). */
+export function timedAlone(runs: number): boolean {
+    return runs >= PROBE.first && (runs - PROBE.first) % PROBE.every === 0;
+}
+
+/** The size class of a job for the back-off: its work to the nearest power of two. */
+function sizeClass(work: number): number {
+    return Math.round(Math.log2(Math.max(1, work)));
+}
+
+/** How long one job (one kind and size) took on the caller alone when last timed, and how many times it has run. */
+interface SoloTime {
+    ms: number;
+    runs: number;
+}
+
 /** Parts per thread: small enough that a thread descheduled in the middle of one delays the job by little. */
 export const PARTS_PER_THREAD = 4;
 
@@ -157,10 +183,10 @@ export class StallBackoff {
 }
 
 /**
- * What a team's split jobs say about the machine. Each saves (or loses) some of the time the caller would have
- * taken alone; once splitting saves less than SAVED_SHARE.loaded of that time, another process wants a core: a
- * worker descheduled in the middle of a part stalls the job for as long as the other process has its core,
- * whatever the job's kind or size. Then the whole team's jobs run on the caller alone — LOADED_SOLO_JOBS.first of
+ * What a team's split jobs say about the machine. Each saves (or loses) some of the time the same job took on
+ * the caller alone when last timed (PROBE); once splitting saves less than SAVED_SHARE.loaded of that time,
+ * another process wants a core: a worker descheduled in the middle of a part stalls the job for as long as the
+ * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller alone — LOADED_SOLO_JOBS.first of
  * them, then as many again after each split job that loses, doubling — and the workers watch for the next job
  * only briefly meanwhile (WATCH_MICROS). The split jobs between those runs try the team again with the workers
  * watching as on a quiet machine (a worker that sleeps at once would lose them by that alone), starting from the
@@ -194,7 +220,7 @@ export class MachineLoad {
         return true;
     }
 
-    /** After a split job that took `splitMs` and would have taken `aloneMs` on the caller alone. */
+    /** After a split job that took `splitMs`, where the same job last took `aloneMs` on the caller alone (PROBE). */
     note(aloneMs: number, splitMs: number): void {
         if (splitMs < MACHINE_LOAD_MIN_MS) return;
         this.saved += (aloneMs - splitMs - this.saved) / 16;
@@ -225,8 +251,10 @@ export class ThreadTeam {
     private readonly job: number;
     private readonly kernels: KernelExports;
     private generation = 0;
-    /** A back-off per kind and size of job (`sizeClass`): a small GEMM losing must not hold back a large one. */
+    /** A back-off per kind and size class of job: a small GEMM losing must not hold back a large one. */
     private readonly backoffs = new Map<string, StallBackoff>();
+    /** Each job's time on the caller alone (PROBE), by kind and exact size. */
+    private readonly soloTimes = new Map<string, SoloTime>();
     private readonly load = new MachineLoad();
     /**
      * Settles when every worker has started (or failed to): some 30 ms in Node, a worker's own start-up. Jobs never
@@ -279,10 +307,12 @@ export class ThreadTeam {
     }
 
     /**
-     * Runs a job — on every thread, or only on the caller's when `parallel` is false or splitting jobs of its kind
-     * and `sizeClass` has been losing — and returns when it is done.
+     * Runs a job of `work` (its size in the unit its threshold uses; `label` tells apart jobs of one kind that
+     * differ, as activations do) — on every thread, or only on the caller's when `parallel` is false, when jobs of
+     * its kind and size class have been losing, when the machine is loaded, or to time it alone — and returns when
+     * it is done.
      */
-    run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true, sizeClass: number | string = 0): void {
+    run<J extends JobName>(job: J, args: JobArguments<J>, parallel = true, work = 0, label: string = job): void {
         if (this.control.buffer !== this.memory.memory.buffer) this.takeViews();
         const control = this.control;
         const generation = this.generation + 1;
@@ -300,12 +330,20 @@ export class ThreadTeam {
             this.kernels.runPart(this.job, 0, 1, 0);
             return;
         }
-        const key = `${job}:${sizeClass}`;
-        let backoff = this.backoffs.get(key);
-        if (!backoff) this.backoffs.set(key, backoff = new StallBackoff());
-        if (this.load.runSolo() || backoff.runSolo()) {
+        const classKey = `${label}:${sizeClass(work)}`;
+        let backoff = this.backoffs.get(classKey);
+        if (!backoff) this.backoffs.set(classKey, backoff = new StallBackoff());
+        const jobKey = `${label}:${work}`;
+        let alone = this.soloTimes.get(jobKey);
+        if (!alone) this.soloTimes.set(jobKey, alone = { ms: NaN, runs: 0 });
+        alone.runs++;
+        const loadedSolo = this.load.runSolo();
+        const probe = timedAlone(alone.runs);
+        if (loadedSolo || probe || backoff.runSolo()) {
             this.tellWatch();
+            const start = performance.now();
             this.kernels.runPart(this.job, 0, 1, 0);
+            if (loadedSolo || probe) alone.ms = performance.now() - start;
             return;
         }
         const parts = this.threads * PARTS_PER_THREAD;
@@ -330,10 +368,8 @@ export class ThreadTeam {
         const finished = performance.now();
         // A job that lost while workers were still starting says nothing about splitting it.
         if (ready !== this.threads - 1) return;
-        const [waited, total] = [finished - callerDone, finished - started];
-        backoff.note(waited, total, callerParts, parts);
-        // The caller descheduled through the whole job (it ran no part) says nothing about the workers.
-        if (callerParts > 0) this.load.note(aloneEstimate(waited, total, callerParts, parts), total);
+        backoff.note(finished - callerDone, finished - started, callerParts, parts);
+        if (!Number.isNaN(alone.ms)) this.load.note(alone.ms, finished - started);
         this.tellWatch();
     }
 
