@@ -186,12 +186,13 @@ export class StallBackoff {
  * What a team's split jobs say about the machine. Each saves (or loses) some of the time the same job took on
  * the caller alone when last timed (PROBE); once splitting saves less than SAVED_SHARE.loaded of that time,
  * another process wants a core: a worker descheduled in the middle of a part stalls the job for as long as the
- * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller alone — LOADED_SOLO_JOBS.first of
- * them, then as many again after each split job that loses, doubling — and the workers watch for the next job
- * only briefly meanwhile (WATCH_MICROS). The split jobs between those runs try the team again with the workers
- * watching as on a quiet machine (a worker that sleeps at once would lose them by that alone), starting from the
- * threshold, until splitting saves more than SAVED_SHARE.quiet. Weighing by time, not counting losses, keeps the
- * many small jobs that a late wake-up loses on a quiet machine from making it look loaded.
+ * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller
+ * alone — LOADED_SOLO_JOBS.first of them, then as many again after each split job that loses, doubling — and the
+ * workers watch for the next job only briefly meanwhile (WATCH_MICROS). The split jobs between those runs try
+ * the team again with the workers watching as on a quiet machine (a worker that sleeps at once would lose them by
+ * that alone), starting from the threshold, until splitting saves more than SAVED_SHARE.quiet. Weighing by time,
+ * not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine from making it look
+ * loaded.
  */
 export class MachineLoad {
     /** Running averages of the ms a split job saved (negative: lost) and of the ms it would have taken alone. */
