@@ -130,36 +130,38 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
             return count;
         };
         // Quiet: 1 ms jobs split in 0.6 ms; one in four a late worker's loss (1 ms → 1.1 ms): 32% saved on average.
-        for (let i = 0; i < 64; i++) load.note(1, i % 4 === 0 ? 1.1 : 0.6);
+        for (let i = 0; i < 128; i++) load.note(1, i % 4 === 0 ? 1.1 : 0.6);
         expect([load.loaded, load.watchMicros, soloJobs()]).toEqual([false, 200, 0]);
         // Small jobs lost to a late wake-up count for nothing under 0.1 ms, and for their time above it.
         for (let i = 0; i < 64; i++) load.note(0.05, 0.09);
-        for (let i = 0; i < 8; i++) load.note(0.12, 0.2);
+        for (let i = 0; i < 16; i++) load.note(0.12, 0.2);
         expect(load.loaded).toBe(false);
-        // One core busy: the split jobs save nothing — loaded, the next 32 jobs run on the caller alone, the workers
-        // watching briefly meanwhile.
+        // One core busy: the split jobs save nothing — loaded once the running average over 64 falls under 5%; the
+        // next 32 jobs run on the caller alone, the workers watching briefly meanwhile.
         let turned = 0;
-        while (!load.loaded && turned < 64) load.note(1, 1.02), turned++;
-        expect(turned).toBeGreaterThan(1);
-        expect(turned).toBeLessThan(64);
+        while (!load.loaded && turned < 200) load.note(1, 1.02), turned++;
+        expect(turned).toBeGreaterThan(16);
+        expect(turned).toBeLessThan(200);
         expect(load.watchMicros).toBe(10);
         expect(soloJobs()).toBe(32);
         expect(load.watchMicros).toBe(200);
-        // Tried again: a loss sends 64, then 128 … up to 1,024 jobs to the caller alone; a gain sends none.
-        load.note(1, 0.7);
-        expect(soloJobs()).toBe(0);
-        load.note(1, 1.3);
-        expect(soloJobs()).toBe(64);
-        for (const expected of [128, 256, 512, 1024, 1024]) {
-            load.note(1, 1.3);
-            expect(soloJobs()).toBe(expected);
+        // Then a window of 16 split jobs: saving under 5%, twice as many run alone, up to 1,024.
+        for (const expected of [64, 128, 256, 512, 1024, 1024]) {
+            for (let i = 0; i < 15; i++) load.note(1, i % 2 ? 0.7 : 1.3);
+            expect(soloJobs()).toBe(0);
+            load.note(1, 1.2);
+            expect([load.loaded, soloJobs()]).toEqual([true, expected]);
         }
-        // Quiet again: splitting saves 40% — a few gains take it over 15%, and the next loaded spell starts at 32.
-        for (let i = 0; i < 8; i++) load.note(1, 0.6);
-        expect(load.loaded).toBe(false);
+        // Saving 5–15%: another window, no jobs alone.
+        for (let i = 0; i < 16; i++) load.note(1, 0.9);
+        expect([load.loaded, soloJobs()]).toEqual([true, 0]);
+        // Saving over 15%: quiet again; a later loaded spell starts over at 32.
+        for (let i = 0; i < 16; i++) load.note(1, 0.6);
+        expect([load.loaded, load.watchMicros, soloJobs()]).toEqual([false, 200, 0]);
         while (!load.loaded) load.note(1, 1.2);
         expect(soloJobs()).toBe(32);
     });
+
 });
 
 describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {

@@ -37,11 +37,18 @@ const SPIN = 2000;
 const WATCH_MICROS = { long: 200, brief: 10 } as const;
 
 /**
- * The share of its time alone that splitting saves (a running average over about 16 split jobs, weighted by their
- * time) below which the machine counts as loaded, and above which it counts as quiet again. Quiet, split jobs
- * save 30–45% (2 cores); with one core busy, about nothing.
+ * The share of their time alone that split jobs save, weighted by their time, below which the machine counts as
+ * loaded, and above which it counts as quiet again. Quiet, split jobs save 30–50% (2 cores); with one core busy,
+ * about nothing.
  */
 const SAVED_SHARE = { loaded: 0.05, quiet: 0.15 } as const;
+
+/**
+ * Split jobs that MachineLoad averages over: on a quiet machine, to turn loaded (a running average — long, since a
+ * fresh process's first runs split slowly for a while, on a quiet machine too); on a loaded one, to try the team
+ * again after a run of solo jobs (the sum of one window of them).
+ */
+const LOAD_JOBS = { average: 64, window: 16 } as const;
 
 /**
  * The shortest split job whose outcome counts toward MachineLoad, in ms: a shorter one is lost by a worker waking
@@ -49,7 +56,7 @@ const SAVED_SHARE = { loaded: 0.05, quiet: 0.15 } as const;
  */
 const MACHINE_LOAD_MIN_MS = 0.1;
 
-/** Jobs a loaded machine's team runs on the caller alone after a lost split job: at first, and at most. */
+/** Jobs a loaded machine's team runs on the caller alone between two tries of the team: at first, and at most. */
 const LOADED_SOLO_JOBS = { first: 32, most: 1024 } as const;
 
 /**
@@ -187,17 +194,18 @@ export class StallBackoff {
  * the caller alone when last timed (PROBE); once splitting saves less than SAVED_SHARE.loaded of that time,
  * another process wants a core: a worker descheduled in the middle of a part stalls the job for as long as the
  * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller
- * alone — LOADED_SOLO_JOBS.first of them, then as many again after each split job that loses, doubling — and the
- * workers watch for the next job only briefly meanwhile (WATCH_MICROS). The split jobs between those runs try
- * the team again with the workers watching as on a quiet machine (a worker that sleeps at once would lose them by
- * that alone), starting from the threshold, until splitting saves more than SAVED_SHARE.quiet. Weighing by time,
- * not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine from making it look
- * loaded.
+ * alone — LOADED_SOLO_JOBS.first of them — and the workers watch for the next job only briefly meanwhile
+ * (WATCH_MICROS); then a window of split jobs tries the team again, with the workers watching as on a quiet
+ * machine (a worker that sleeps at once would lose them by that alone): saving over SAVED_SHARE.quiet, the machine
+ * is quiet again; under SAVED_SHARE.loaded, twice as many jobs run alone next time; in between, another window.
+ * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
+ * from making it look loaded.
  */
 export class MachineLoad {
-    /** Running averages of the ms a split job saved (negative: lost) and of the ms it would have taken alone. */
+    /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
     private saved = 0;
     private alone = 0;
+    /** Split jobs noted: in all (quiet), or in this window (loaded). */
     private counted = 0;
     private loadedNow = false;
     /** Jobs still to run on the caller alone, and the length of the last such run. */
@@ -216,29 +224,44 @@ export class MachineLoad {
     /** Asked before each job that would be split: true while a run of solo jobs lasts (and counts the job). */
     runSolo(): boolean {
         if (this.solo === 0) return false;
-        // The last of the run: the split jobs after it start again from the threshold.
-        if (--this.solo === 0) this.saved = this.alone * SAVED_SHARE.loaded;
+        this.solo--;
         return true;
     }
 
     /** After a split job that took `splitMs`, where the same job last took `aloneMs` on the caller alone (PROBE). */
     note(aloneMs: number, splitMs: number): void {
         if (splitMs < MACHINE_LOAD_MIN_MS) return;
-        this.saved += (aloneMs - splitMs - this.saved) / 16;
-        this.alone += (aloneMs - this.alone) / 16;
-        // The averages start at 0: the first jobs would weigh too much.
-        if (++this.counted < 16) return;
-        const share = this.saved / this.alone;
-        if (!this.loadedNow && share < SAVED_SHARE.loaded) {
+        this.counted++;
+        if (!this.loadedNow) {
+            this.saved += (aloneMs - splitMs - this.saved) / LOAD_JOBS.average;
+            this.alone += (aloneMs - this.alone) / LOAD_JOBS.average;
+            // The averages start at 0: the first jobs would weigh too much.
+            if (this.counted < LOAD_JOBS.average || this.saved >= SAVED_SHARE.loaded * this.alone) return;
             this.loadedNow = true;
-            this.solo = this.soloRun = LOADED_SOLO_JOBS.first;
-        } else if (this.loadedNow && share > SAVED_SHARE.quiet) {
-            this.loadedNow = false;
-            this.soloRun = 0;
-        } else if (this.loadedNow && splitMs >= aloneMs) {
-            this.soloRun = Math.min(LOADED_SOLO_JOBS.most, 2 * this.soloRun);
-            this.solo = this.soloRun;
+            this.runAlone(LOADED_SOLO_JOBS.first);
+            return;
         }
+        this.saved += aloneMs - splitMs;
+        this.alone += aloneMs;
+        if (this.counted < LOAD_JOBS.window) return;
+        const share = this.saved / this.alone;
+        if (share > SAVED_SHARE.quiet) {
+            // Quiet again, the running averages starting from this window's.
+            this.loadedNow = false;
+            this.saved = share;
+            this.alone = 1;
+            this.soloRun = 0;
+        } else if (share < SAVED_SHARE.loaded) {
+            this.runAlone(Math.min(LOADED_SOLO_JOBS.most, 2 * this.soloRun));
+        } else {
+            this.saved = this.alone = this.counted = 0;
+        }
+    }
+
+    /** Starts a run of `jobs` jobs on the caller alone, and a window of split jobs after it. */
+    private runAlone(jobs: number): void {
+        this.solo = this.soloRun = jobs;
+        this.saved = this.alone = this.counted = 0;
     }
 }
 
