@@ -225,13 +225,13 @@ function globalPool(mode: 'max' | 'avg'): Kernel {
     };
 }
 
+type Size3d = readonly [number, number, number];
+
 /**
  * Pools with the engine's kernel when the windows tile every plane exactly — each output reads In/Out inputs
  * along every axis (a global pool, or an adaptive one whose sizes divide: ResNet's and MobileNet's 7² → 1²) —
  * which is a plain pool of kernel = stride = In/Out. False when they do not, or the engine has no such kernel.
  */
-type Size3d = readonly [number, number, number];
-
 function poolTilingWindows(compute: Compute, mode: 'max' | 'avg', x: Float32Array, inSize: Size3d, outSize: Size3d,
     planes: number, y: Float32Array): boolean {
     if (!inSize.every((size, i) => size % outSize[i] === 0)) return false;
