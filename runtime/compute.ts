@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import { depthwise2d as referenceDepthwise } from './depthwise.js';
 import { packedGemm, type GemmOptions, type GemmKernel } from './gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
-import { winogradConv } from './winograd.js';
+import { WINOGRAD_POSITIONS, winogradConv, winogradTileCount } from './winograd.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
 
@@ -53,12 +53,13 @@ export interface Compute {
     depthwise(x: Float32Array, xOffset: number, g: ConvGeometry, cin: number, multiplier: number, weight: Float32Array,
         y: Float32Array, yOffset: number, epilogue: GemmOptions): void;
     /**
-     * A 3×3 stride-1 conv of one image by Winograd F(4×4, 3×3) (runtime/winograd.ts) with transformed weights
-     * `u` (packed for this engine's GEMM when epilogue.packedA) and the epilogue; false when the engine has no
-     * Winograd kernel (the caller convolves directly). `scratch` gives the whole image's transformed tiles, for an
-     * engine that needs them (it may allocate, and move a plain memory: take it before any address).
+     * A 3×3 stride-1 conv of one image by Winograd F(4×4, 3×3) (runtime/winograd.ts) with the epilogue, on
+     * transformed weights U made when the run was prepared (packed for this engine's GEMM when epilogue.packedA)
+     * or on the conv's own weight, for an engine that makes U as it goes (language/analysis/engine-rules.ts);
+     * false when the engine has no such kernel (the caller convolves directly). `scratch` gives scratch arrays on
+     * demand (it may allocate, and move a plain memory: take them before any address).
      */
-    winograd(x: Float32Array, xOffset: number, g: ConvGeometry, u: Float32Array, cout: number, y: Float32Array, yOffset: number,
+    winograd(x: Float32Array, xOffset: number, g: ConvGeometry, weights: WinogradWeights, cout: number, y: Float32Array, yOffset: number,
         scratch: WinogradScratch, epilogue: GemmOptions): boolean;
     /**
      * A 2-D conv of one image's `g.channels` planes (at xOffset) into `m` planes (at yOffset) with the weights from
@@ -116,8 +117,11 @@ export interface Compute {
     dispose(): void;
 }
 
-/** Winograd's scratch for one image: V (36·C_in·tiles) and M (36·C_out·tiles), on demand. */
-export type WinogradScratch = () => { readonly v: Float32Array; readonly m: Float32Array };
+/** A Winograd conv's weights: U (36 matrices C_out × C_in), or the conv's weight [C_out, C_in, 3, 3] untransformed. */
+export type WinogradWeights = { readonly u: Float32Array } | { readonly weight: Float32Array };
+
+/** Winograd's scratch for one image, on demand: an array of at least `elements` for the transformed input (V) or products (M). */
+export type WinogradScratch = (purpose: 'v' | 'm', elements: number) => Float32Array;
 
 /** The TypeScript reference: layer by layer, no folding, no Winograd. */
 export function referenceCompute(): Compute {
@@ -129,9 +133,12 @@ export function referenceCompute(): Compute {
  * SIMD is missing, with the reference's results up to floating-point reassociation.
  */
 export function typescriptCompute(): Compute {
-    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (x, xOffset, g, u, cout, y, yOffset, scratch, epilogue) => {
-        const { v, m } = scratch();
-        winogradConv(packedGemm, x, xOffset, g, u, cout, y, yOffset, v, m, epilogue);
+    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (x, xOffset, g, weights, cout, y, yOffset, scratch, epilogue) => {
+        if (!('u' in weights)) return false; // U made as it goes: WebAssembly only
+        const tiles = winogradTileCount(g);
+        const v = scratch('v', WINOGRAD_POSITIONS * g.channels * tiles);
+        const m = scratch('m', WINOGRAD_POSITIONS * cout * tiles);
+        winogradConv(packedGemm, x, xOffset, g, weights.u, cout, y, yOffset, v, m, epilogue);
         return true;
     });
 }

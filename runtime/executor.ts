@@ -14,7 +14,7 @@ import { formatShape } from '../language/ops/shape-utils.js';
 import { formatBytes } from '../language/util/format.js';
 import { createCompute, type Compute, type EngineChoice } from './compute.js';
 import { planSteps, type Step } from './fusion.js';
-import { usesWinograd, WINOGRAD_POSITIONS } from './winograd.js';
+import { transformsWinogradWeightsPerRun, usesWinograd, WINOGRAD_POSITIONS } from './winograd.js';
 import { planMemory } from './memory-plan.js';
 import { elementCount, Tensor } from './tensor.js';
 import { parameterBytes, type ParameterStore } from './weights.js';
@@ -163,7 +163,7 @@ function preparationBytes(graph: NetworkGraph, estimate: MemoryEstimate): number
     for (const node of graph.nodes) {
         blocks += 2 * node.params.length + 2;
         if (node.op === 'batchnorm') extra += 2 * graph.tensors[node.inputs[0]].shape[1] * 4;
-        if (!usesWinograd(graph, node)) continue;
+        if (!usesWinograd(graph, node) || transformsWinogradWeightsPerRun(graph, node)) continue; // made as the conv runs: none kept
         const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
         winograd += WINOGRAD_POSITIONS * cout * cin * 4;
     }
@@ -410,6 +410,7 @@ export class PreparedNetwork {
                     activation: step.activation,
                     packedWeight: step.packedWeight,
                     packedWinograd: step.packedWinograd,
+                    winogradWeightsPerRun: step.winogradWeightsPerRun,
                     transposedWeight: step.transposedWeight,
                     residual: step.residual === undefined ? undefined : this.view(step.residual),
                 });

@@ -23,7 +23,7 @@ import { findKernel } from './kernels/index.js';
 import type { GraphNode, NetworkGraph } from '../language/elaboration/graph.js';
 import type { Compute } from './compute.js';
 import type { ParameterStore } from './weights.js';
-import { transformWeights, usesWinograd, WINOGRAD_POSITIONS } from './winograd.js';
+import { transformsWinogradWeightsPerRun, transformWeights, usesWinograd, WINOGRAD_POSITIONS } from './winograd.js';
 import { activationOf } from './activations.js';
 import { CONV_ABSORBED_ACTIVATIONS } from '../language/analysis/engine-rules.js';
 import type { EpilogueActivation } from './gemm.js';
@@ -48,6 +48,8 @@ export interface Step {
     readonly packedWeight?: boolean;
     /** params.winograd's 36 matrices U[ξ] are each in the engine's packed GEMM layout. */
     readonly packedWinograd?: boolean;
+    /** The conv runs by Winograd on its own (unpacked) weight, the engine making U as it runs (Compute.winograd). */
+    readonly winogradWeightsPerRun?: boolean;
     /**
      * The weight is transposed as the GEMM takes it: a transposed conv's per group (see transposeGroupWeights), a
      * linear layer's to [in, out] when it multiplies several rows.
@@ -166,12 +168,16 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         const params: Record<string, Float32Array> = norm
             ? foldBatchNorm(mine, parameters.get(norm.name)!, norm.attrs.eps as number, own)
             : Object.fromEntries(Object.entries(mine).map(([name, data]) => [name, reach(data)]));
-        // The fast engine runs large 3×3 stride-1 convs by Winograd F(4×4, 3×3), on weights transformed once here,
-        // and other dense convs on weights packed once for its GEMM (in place: the packed copy is the same size).
+        // The fast engine runs 3×3 stride-1 convs by Winograd F(4×4, 3×3) — on large planes on weights transformed
+        // once here, on small ones on weights it transforms as it runs (language/analysis/engine-rules.ts) — and
+        // other dense convs on weights packed once for its GEMM (in place: the packed copy is the same size).
         let packed = false;
         let packedWinograd = false;
         let transposed = false;
-        if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
+        const winogradPerRun = options.compute.kind === 'fast' && transformsWinogradWeightsPerRun(graph, node);
+        if (winogradPerRun) {
+            // The engine makes U as the conv runs (a small plane's, with large weights): the weight stays as it is.
+        } else if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
             const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
             const u = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
             // Each U[ξ] packed for the GEMM once here, not at every run: all 36 or, where the engine cannot pack in
@@ -218,6 +224,7 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             params,
             packedWeight: packed,
             packedWinograd,
+            winogradWeightsPerRun: winogradPerRun,
             transposedWeight: transposed,
             clamp: activation ? CLAMPS[activation.op] : undefined,
             activation: activation && !Object.hasOwn(CLAMPS, activation.op) ? activationOf(activation) : undefined,

@@ -4,8 +4,9 @@
  * instead of 144. It replaced F(2×2, 3×3) (16 GEMMs, 64 multiplies per 4×4 outputs): on this project's bench
  * (`npm run bench -- --cases conv3x3,conv3x3_28`, 2-core AMD EPYC, December 2026) F(4×4) took 0.7× F(2×2)'s time at
  * 56² and 0.9× at 28², and its larger rounding stays within 1e-5 of the direct conv's scale. Here: which convs use
- * it, the weight transform U = G g Gᵀ (made once when a run is prepared), and the TypeScript kernel of the engine
- * without WebAssembly SIMD; the fast engine's is runtime/wasm/assembly/winograd.ts.
+ * it, the weight transform U = G g Gᵀ (made once when a run is prepared, for planes of 28² and more; the fast engine
+ * makes a smaller plane's as the conv runs, runtime/wasm/assembly/winograd-weights.ts), and the TypeScript kernel
+ * of the engine without WebAssembly SIMD; the fast engine's is runtime/wasm/assembly/winograd.ts.
  *
  *     G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1]
  *     Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
@@ -31,7 +32,7 @@ const INPUT_TILE = TILE + 2;
 export const WINOGRAD_POSITIONS = INPUT_TILE * INPUT_TILE;
 
 /** Which convs the fast engine runs this way: language/analysis/engine-rules.ts, which the roofline shares. */
-export { usesWinograd } from '../language/analysis/engine-rules.js';
+export { transformsWinogradWeightsPerRun, usesWinograd } from '../language/analysis/engine-rules.js';
 
 /** U[ξ][o][i] = (G g_oi Gᵀ)[ξ] for a weight [C_out, C_in, 3, 3], computed in float64 and rounded once. */
 export function transformWeights(weight: Float32Array, cout: number, cin: number, allocate: (elements: number) => Float32Array): Float32Array {
@@ -56,6 +57,12 @@ export function transformWeights(weight: Float32Array, cout: number, cin: number
 /** Tiles of the 4×4 output grid: ⌈Ho/4⌉ × ⌈Wo/4⌉. */
 export function winogradTiles(outputH: number, outputW: number): { tilesH: number; tilesW: number } {
     return { tilesH: Math.ceil(outputH / TILE), tilesW: Math.ceil(outputW / TILE) };
+}
+
+/** Tiles of a conv's output plane: ⌈Ho/4⌉ · ⌈Wo/4⌉. */
+export function winogradTileCount(g: ConvGeometry): number {
+    const { tilesH, tilesW } = winogradTiles(g.output[1], g.output[2]);
+    return tilesH * tilesW;
 }
 
 /** out = L · d · Lᵀ for an r×c matrix L and a c×c tile d (row-major), through `t` (r×c scratch). */

@@ -31,7 +31,7 @@ import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../io/inputs.js';
 import { analyzeNetwork, parse, relativeError } from './helpers.js';
 import { smallerExample } from './export-cases.js';
-import { transformWeights, usesWinograd, winogradConv, winogradTiles, WINOGRAD_POSITIONS } from '../runtime/winograd.js';
+import { transformWeights, usesWinograd, winogradConv, winogradTileCount, WINOGRAD_POSITIONS } from '../runtime/winograd.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -339,49 +339,77 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
 
     // Winograd block by block of tiles, split over the threads by runs of blocks, against the TypeScript Winograd on
     // the same transformed weights (unpacked): four-tile groups that cross a row's end and the image's edges, a
-    // last block part-filled, depths over one GEMM depth block (300), C_out not a multiple of MR (U packed with a
-    // padded last panel), residual + clamp, and an activation applied to each block's outputs.
-    const winogradCases: (ConvGeometry & { cout: number; bias?: boolean; residual?: boolean; lo?: number; hi?: number; activation?: EpilogueActivation })[] = [
+    // last block part-filled, depths over one GEMM depth block (300), residual + clamp, and an activation applied
+    // to each block's outputs.
+    type WinogradCase = ConvGeometry & { cout: number; bias?: boolean; residual?: boolean; lo?: number; hi?: number; activation?: EpilogueActivation };
+    const winogradCases: WinogradCase[] = [
         { cout: 36, channels: 40, input: [1, 45, 50], output: [1, 45, 50], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: 0, hi: 6 },
         { cout: 20, channels: 300, input: [1, 30, 29], output: [1, 28, 27], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], activation: { op: 'silu', parameter: 0 } },
         { cout: 64, channels: 64, input: [1, 56, 56], output: [1, 56, 56], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0 },
     ];
-    it.each(winogradCases)('Winograd of $channels → $cout channels $input → $output, block by block of tiles', async c => {
-        await compute.started;
+    /** A conv's operands in the engine's memory, and its output by the TypeScript Winograd (around stale floats). */
+    function winogradProblem(c: WinogradCase) {
         const [cin, cout] = [c.channels, c.cout];
         const P = outputPositions(c);
-        const { tilesH, tilesW } = winogradTiles(c.output[1], c.output[2]);
-        const weight = fill(new Float32Array(cout * cin * 9), 31);
-        const u = transformWeights(weight, cout, cin, elements => new Float32Array(elements));
-        const packed = transformWeights(weight, cout, cin, elements => compute.allocate(elements));
-        const scratch = compute.allocate(cout * cin);
-        for (let xi = 0; xi < WINOGRAD_POSITIONS; xi++) {
-            expect(compute.packInPlace(packed.subarray(xi * cout * cin, (xi + 1) * cout * cin), cout, cin, scratch)).toBe(true);
-        }
+        const tiles = winogradTileCount(c);
+        const weight = fill(compute.allocate(cout * cin * 9), 31);
         const x = fill(compute.allocate(5 + cin * c.input[1] * c.input[2]), 32);
         const bias = c.bias ? fill(compute.allocate(cout), 33) : undefined;
         const residual = c.residual ? fill(compute.allocate(2 + cout * P), 34) : undefined;
         const y = fill(compute.allocate(4 + cout * P + 3), 35); // stale contents: every output must be written
         const expected = y.slice();
         const epilogue = { bias, residual, residualOffset: 2, lo: c.lo, hi: c.hi, activation: c.activation };
-        const tiles = () => ({ v: new Float32Array(WINOGRAD_POSITIONS * cin * tilesH * tilesW), m: new Float32Array(WINOGRAD_POSITIONS * cout * tilesH * tilesW) });
-        const { v, m } = tiles();
-        winogradConv(packedGemm, x, 5, c, u, cout, expected, 4, v, m, epilogue);
-        // Run twice: the second time a worker is surely running and takes parts.
-        for (let run = 0; run < 2; run++) {
-            expect(compute.winograd(x, 5, c, packed, cout, y, 4, () => { throw new Error('the blocked kernel asked for the whole image\'s tiles'); }, { ...epilogue, packedA: true })).toBe(true);
+        const u = transformWeights(weight, cout, cin, elements => new Float32Array(elements));
+        winogradConv(packedGemm, x, 5, c, u, cout, expected, 4, new Float32Array(WINOGRAD_POSITIONS * cin * tiles), new Float32Array(WINOGRAD_POSITIONS * cout * tiles), epilogue);
+        const expectOutput = () => {
             // Float32 transforms against float64 ones: 300 channels reach 1e-5 of the output's scale.
             expect(relativeError(y, expected)).toBeLessThan(1e-4);
+            expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
+            expect(Array.from(y.subarray(4 + cout * P))).toEqual(Array.from(expected.subarray(4 + cout * P)));
+        };
+        return { cin, cout, weight, x, y, epilogue, expectOutput };
+    }
+    it.each(winogradCases)('Winograd of $channels → $cout channels $input → $output, block by block of tiles', async c => {
+        await compute.started;
+        const { cin, cout, weight, x, y, epilogue, expectOutput } = winogradProblem(c);
+        const packed = transformWeights(weight, cout, cin, elements => compute.allocate(elements));
+        const scratch = compute.allocate(cout * cin);
+        for (let xi = 0; xi < WINOGRAD_POSITIONS; xi++) {
+            expect(compute.packInPlace(packed.subarray(xi * cout * cin, (xi + 1) * cout * cin), cout, cin, scratch)).toBe(true);
         }
-        expect(Array.from(y.subarray(0, 4))).toEqual(Array.from(expected.subarray(0, 4)));
-        expect(Array.from(y.subarray(4 + cout * P))).toEqual(Array.from(expected.subarray(4 + cout * P)));
+        // Run twice: the second time a worker is surely running and takes parts.
+        for (let run = 0; run < 2; run++) {
+            expect(compute.winograd(x, 5, c, { u: packed }, cout, y, 4, () => { throw new Error('the blocked kernel asked for the whole image\'s tiles'); }, { ...epilogue, packedA: true })).toBe(true);
+            expectOutput();
+        }
+    });
+
+    // The way of small planes, on the conv's untransformed weight: V of every tile shared, then the output channels
+    // panel by panel on U made as it goes. A last panel of fewer than four channels (30, 9), depths over one
+    // block (300), planes of 2 (5×7) to 16 (14²) tiles and the cases above.
+    const perRunCases: WinogradCase[] = [
+        ...winogradCases,
+        { cout: 30, channels: 300, input: [1, 16, 15], output: [1, 14, 13], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true, residual: true, lo: 0, hi: 6 },
+        { cout: 64, channels: 24, input: [1, 14, 14], output: [1, 14, 14], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], activation: { op: 'gelu', parameter: 0 } },
+        { cout: 9, channels: 8, input: [1, 5, 7], output: [1, 5, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
+    ];
+    it.each(perRunCases)('Winograd of $channels → $cout channels $input → $output on its own weight, by panels of output channels', async c => {
+        await compute.started;
+        const { cout, weight, x, y, epilogue, expectOutput } = winogradProblem(c);
+        const asked: string[] = [];
+        const shared = (purpose: 'v' | 'm', elements: number) => (asked.push(purpose), compute.allocate(elements));
+        for (let run = 0; run < 2; run++) {
+            expect(compute.winograd(x, 5, c, { weight }, cout, y, 4, shared, epilogue)).toBe(true);
+            expectOutput();
+        }
+        expect(asked).toEqual(['v', 'v']);
     });
 
     it('Winograd declines a conv whose block of tiles would not fit a thread\'s scratch (the caller convolves directly)', () => {
         const wide: ConvGeometry = { channels: 1024, input: [1, 28, 28], output: [1, 28, 28], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] };
         const [x, u, y] = [1, 1, 1].map(n => compute.allocate(n));
         const scratch = () => { throw new Error('not asked'); };
-        expect(compute.winograd(x, 0, wide, u, 1024, y, 0, scratch, { packedA: true })).toBe(false);
+        expect(compute.winograd(x, 0, wide, { u }, 1024, y, 0, scratch, { packedA: true })).toBe(false);
     });
 
     const depthwiseCases: (ConvGeometry & { multiplier: number; bias?: boolean; lo?: number; hi?: number })[] = [

@@ -7,22 +7,48 @@ import { resolveWindowAttrs } from '../ops/conv.js';
 import { familyOf } from '../ops/registry.js';
 
 /**
- * Output planes smaller than this run as im2col + GEMM. Measured with `npm run bench -- --cases conv3x3_14,conv3x3_7`
- * (2-core AMD EPYC, December 2026): at 14² F(4×4) was faster on one
- * thread but its transformed weights, 4× the 3×3 weights and kept beside them, took ResNet-50's peak memory from
- * 1.38× to 1.83× its weights and arena (its 14² stage holds most of its 3×3 weights); at 7² it was 1.8× slower.
+ * Output planes smaller than this run as im2col + GEMM. At 7² (4 tiles: half of the GEMM's 8-tile panel) F(4×4)
+ * took 0.67× the direct conv's time at one thread but 1.2× at two on weights transformed ahead (its 4 tiles are one
+ * block: one thread's work), and 1.0× and 0.9× on weights transformed as it runs (512 → 512 channels, `npm run bench
+ * -- --cases conv3x3_7`, 2-core AMD EPYC, December 2026).
  */
-const MIN_OUTPUT_POSITIONS = 28 * 28;
+const MIN_OUTPUT_POSITIONS = 14 * 14;
 
-/** Whether the fast engine runs `node` by Winograd F(4×4, 3×3): a dense 2-D 3×3 conv, stride 1, no dilation, on a large plane. */
-export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
-    if (node.op !== 'conv' || node.attrs.groups !== 1) return false;
-    const input = graph.tensors[node.inputs[0]].shape;
-    const output = graph.tensors[node.outputs[0]].shape;
-    if (input.length !== 4) return false;
+/**
+ * From this output plane up, the transformed weights U (36 matrices: 4× the 3×3 weights) are made once, when a
+ * run is prepared; below it, as the conv runs (runtime/wasm/assembly/winograd-blocks.ts, winogradChannelPanels),
+ * which takes no memory beyond the run's scratch. Small planes are where convs have large weights and few tiles to
+ * spread U's transform over: kept, ResNet-50's 14² stage's U would take its peak memory from 1.39× to 1.9× its
+ * weights and arena (the target is ≤ 1.5×); made as it runs, the 256 → 256 @14² conv took 1.98 ms against 1.63 ms
+ * with U made ahead (4.45 ms direct; one thread, same bench).
+ */
+const PREPARED_MIN_OUTPUT_POSITIONS = 28 * 28;
+
+/**
+ * How the fast engine runs `node` (input and output shapes given): by Winograd F(4×4, 3×3) — a dense 2-D 3×3 conv,
+ * stride 1, no dilation, on a large enough plane — on U made once ('prepared') or as it runs ('per-run'); or not.
+ */
+function winogradWeightsOf(node: GraphNode, input: readonly number[], output: readonly number[]): 'prepared' | 'per-run' | undefined {
+    if (node.attrs.groups !== 1 || input.length !== 4) return undefined;
     const w = resolveWindowAttrs({ inputs: [input], attrs: node.attrs }, 2);
-    return w.kernel.every(k => k === 3) && w.stride.every(s => s === 1) && w.dilation.every(d => d === 1)
-        && output[2] * output[3] >= MIN_OUTPUT_POSITIONS && input[1] >= 8;
+    const positions = output[2] * output[3];
+    if (!w.kernel.every(k => k === 3) || !w.stride.every(s => s === 1) || !w.dilation.every(d => d === 1) || positions < MIN_OUTPUT_POSITIONS || input[1] < 8) return undefined;
+    return positions >= PREPARED_MIN_OUTPUT_POSITIONS ? 'prepared' : 'per-run';
+}
+
+function winogradWeightsIn(graph: NetworkGraph, node: GraphNode): ReturnType<typeof winogradWeightsOf> {
+    if (node.op !== 'conv' || node.inputs.length === 0) return undefined;
+    return winogradWeightsOf(node, graph.tensors[node.inputs[0]].shape, graph.tensors[node.outputs[0]].shape);
+}
+
+/** Whether the fast engine runs `node` by Winograd F(4×4, 3×3) (winogradWeightsOf). */
+export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
+    return winogradWeightsIn(graph, node) !== undefined;
+}
+
+/** Whether a Winograd conv's transformed weights are made as it runs rather than once (PREPARED_MIN_OUTPUT_POSITIONS). */
+export function transformsWinogradWeightsPerRun(graph: NetworkGraph, node: GraphNode): boolean {
+    return winogradWeightsIn(graph, node) === 'per-run';
 }
 
 /**

@@ -10,7 +10,7 @@ import type { GraphNode } from '../../language/elaboration/graph.js';
 import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
 import type { GemmOptions } from '../gemm.js';
-import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
+import type { WinogradScratch, WinogradWeights } from '../compute.js';
 import { elementCount, Tensor } from '../tensor.js';
 import { padInto, type PadMode } from './tensor.js';
 
@@ -118,7 +118,7 @@ export const convKernel: Kernel = ctx => {
     const K = taps(g);
     const P = outputPositions(g);
     const inPlane = g.input[0] * g.input[1] * g.input[2];
-    if (ctx.params.winograd && winograd(ctx, g, batch, cin, cout, inPlane, P)) return;
+    if (winograd(ctx, g, batch, cin, cout, inPlane, P)) return;
     const cinG = cin / groups;
     const coutG = cout / groups;
     const pointwise = K === 1 && g.stride.every(s => s === 1) && g.padBegin.every(p => p === 0) && P === inPlane;
@@ -139,16 +139,23 @@ export const convKernel: Kernel = ctx => {
     }
 };
 
-/** The conv by Winograd on its transformed weights, image by image; false when the engine has none. */
+/**
+ * The conv by Winograd, image by image: on U made when the run was prepared, or on its own weight where the
+ * engine makes U as it goes (a small plane's: language/analysis/engine-rules.ts); false when the conv does not
+ * run by Winograd on this engine.
+ */
 function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: number, cout: number, inPlane: number, P: number): boolean {
-    const { tilesH, tilesW } = winogradTiles(g.output[1], g.output[2]);
-    const scratch = () => ({
-        v: ctx.workspace.get('winogradV', WINOGRAD_POSITIONS * cin * tilesH * tilesW),
-        m: ctx.workspace.get('winogradM', WINOGRAD_POSITIONS * cout * tilesH * tilesW),
-    });
+    const weights: WinogradWeights | undefined = ctx.params.winograd ? { u: ctx.params.winograd }
+        : ctx.winogradWeightsPerRun ? { weight: ctx.params.weight } : undefined;
+    if (!weights) return false;
+    // On its own weight a conv's shared V (36 · C_in · tiles, as packed panels) fits the im2col scratch planned for
+    // its direct conv (9 · C_in · positions): nothing is allocated mid-run. The whole image's V and M, where U could not
+    // be packed, are allocated on first use.
+    const perRun = 'weight' in weights;
+    const scratch: WinogradScratch = (purpose, elements) => ctx.workspace.get(purpose === 'm' ? 'winogradM' : perRun ? 'im2col' : 'winogradV', elements);
     for (let n = 0; n < batch; n++) {
         const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, packedA: ctx.packedWinograd, ...absorbedActivation(ctx) };
-        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, ctx.params.winograd, cout, ctx.outputs[0].data, n * cout * P, scratch, epilogue)) return false;
+        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, weights, cout, ctx.outputs[0].data, n * cout * P, scratch, epilogue)) return false;
     }
     return true;
 }

@@ -23,6 +23,8 @@ export interface KernelContext {
     readonly packedWeight?: boolean;
     /** params.winograd's matrices are packed for the engine's GEMM (runtime/fusion.ts): pass `packedA` to its Winograd. */
     readonly packedWinograd?: boolean;
+    /** The conv runs by Winograd on its own weight, untransformed: the engine makes U as it runs (runtime/fusion.ts). */
+    readonly winogradWeightsPerRun?: boolean;
     /**
      * The weight is already transposed (runtime/fusion.ts): a transposed conv's per group (runtime/kernels/conv.ts's
      * transposeGroupWeights), a linear layer's to [in, out].

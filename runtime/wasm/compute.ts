@@ -239,7 +239,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
             }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, channels * Ho * Wo * g.kernel[1] * g.kernel[2]);
         },
-        winograd(x, xOffset, g, u, cout, y, yOffset, scratch, epilogue) {
+        winograd(x, xOffset, g, weights, cout, y, yOffset, scratch, epilogue) {
             const cin = g.channels;
             const [, H, W] = g.input;
             const [, Ho, Wo] = g.output;
@@ -247,14 +247,21 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             const tiles = tilesH * tilesW;
             const work = cout * cin * tiles * WINOGRAD_POSITIONS;
             const parallel = work >= thresholds.winograd;
-            // Block by block where U is packed — unless a block would not fit a thread's scratch (C_in + C_out over
-            // ~1,800), and the caller convolves directly; unpacked, as three jobs on the whole image's V and M.
+            // Three ways. On the conv's own weight (a small plane's): V of every tile once, shared, then the output
+            // channels panel by panel, each on U made as it goes. On U packed: block by block of tiles. On U unpacked
+            // (C_out not a multiple of 4): three jobs on the whole image's V and M. The first two fall back to the
+            // caller's direct conv where a part would not fit a thread's scratch (C_in + C_out over ~1,800).
+            const perRun = 'weight' in weights;
             const block = winogradBlockTiles(cin, cout, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
-            if (epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) > scratchBytes) return false;
-            const whole = epilogue.packedA ? undefined : scratch();
+            if (perRun ? memory.kernels.winogradChannelScratchBytes(tiles) > scratchBytes
+                : epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) > scratchBytes) return false;
+            const v = perRun ? scratch('v', memory.kernels.winogradPanelsBytes(cin, tiles) / 4)
+                : epilogue.packedA ? undefined : scratch('v', WINOGRAD_POSITIONS * cin * tiles);
+            const m = perRun || epilogue.packedA ? undefined : scratch('m', WINOGRAD_POSITIONS * cout * tiles);
+            const w = perRun ? weights.weight : weights.u;
             const bias = epilogue.bias;
             const residual = epilogue.residual;
-            if (![x, u, y, ...(whole ? [whole.v, whole.m] : [])].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
+            if (![x, w, y, ...(v ? [v] : []), ...(m ? [m] : [])].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
             const { flags: last, lo, hi } = finishing(epilogue);
             const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last;
             const yAddress = memory.address(y, yOffset);
@@ -262,20 +269,24 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 flags, bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
                 residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0, lo, hi,
             };
-            if (!whole) {
-                team.run('winograd', {
-                    x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
-                    u: memory.address(u), cout, y: yAddress, Ho, Wo, ...finish, block,
-                }, parallel, work, 'winograd');
+            const input = { x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW };
+            if (perRun) {
+                const vAddress = memory.address(v!);
+                team.run('winogradInputPanels', { ...input, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
+                team.run('winogradChannels', {
+                    v: vAddress, channels: cin, tilesH, tilesW, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
+                }, parallel, work, 'winograd channels');
                 return true;
             }
-            const [vAddress, mAddress] = [memory.address(whole.v), memory.address(whole.m)];
-            team.run('winogradInput', {
-                x: memory.address(x, xOffset), v: vAddress, channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW,
-            }, parallel, work);
+            if (!v) {
+                team.run('winograd', { ...input, u: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish, block }, parallel, work, 'winograd');
+                return true;
+            }
+            const [vAddress, mAddress] = [memory.address(v), memory.address(m!)];
+            team.run('winogradInput', { ...input, v: vAddress }, parallel, work);
             // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
             team.run('gemm', {
-                m: cout, n: tiles, k: cin, a: memory.address(u), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
+                m: cout, n: tiles, k: cin, a: memory.address(w), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
                 flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
                 count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
             }, parallel, work, 'winograd products');

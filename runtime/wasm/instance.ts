@@ -20,6 +20,9 @@ export interface KernelExports {
     implicitConvScratchBytes(k: number, wo: number): number;
     /** Scratch bytes the tile-blocked Winograd takes for blocks of nt tiles (assembly/winograd-blocks.ts). */
     winogradBlockScratchBytes(cin: number, cout: number, nt: number): number;
+    /** Scratch bytes a part of a small plane's Winograd takes (winogradChannelPanels), and the bytes of its shared V. */
+    winogradChannelScratchBytes(tiles: number): number;
+    winogradPanelsBytes(cin: number, tiles: number): number;
     /** Elements packMatrix writes for an m×k A. */
     packedSize(m: number, k: number): number;
     packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;

@@ -9,17 +9,18 @@
 
 import {
     ActivationJob, ArithmeticJob, Col2imJob, GemmJob, Im2colJob, ImplicitConvJob, JOB_ACTIVATION, JOB_ARGUMENTS_OFFSET, JOB_ARITHMETIC, JOB_COL2IM, JOB_GEMM, JOB_IM2COL, JOB_IMPLICIT_CONV,
-    JOB_WINDOW, JOB_WINOGRAD, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JobHeader, WindowJob, WinogradInputJob, WinogradJob, WinogradOutputJob,
+    JOB_WINDOW, JOB_WINOGRAD, JOB_WINOGRAD_INPUT, JOB_WINOGRAD_OUTPUT, JOB_WINOGRAD_INPUT_PANELS, JOB_WINOGRAD_CHANNELS, JobHeader, WindowJob, WinogradInputJob, WinogradJob,
+    WinogradOutputJob, WinogradInputPanelsJob, WinogradChannelsJob,
 } from '../job-layout';
 import { activate } from './activation';
 import { arithmetic } from './arithmetic';
 import { BIAS_COLUMNS, PACKED_A } from './flags';
-import { MR, NR, gemm } from './gemm';
+import { MR, NR, gemm, paddedRows } from './gemm';
 import { col2im2d, im2col2d } from './im2col';
 import { implicitConv2d } from './implicit-conv';
 import { window2d } from './window';
 import { winogradInput, winogradOutput } from './winograd';
-import { winogradBlock } from './winograd-blocks';
+import { winogradBlock, winogradChannelPanels, winogradInputPanels } from './winograd-blocks';
 
 /** Part t's share [begin, end) of `count` items handed out in multiples of `unit`. */
 @inline function shareBegin(count: i32, unit: i32, t: i32, T: i32): i32 {
@@ -34,7 +35,7 @@ import { winogradBlock } from './winograd-blocks';
 /**
  * Part t of T of the job, run by `thread` (whose scratch it uses): a GEMM is split by columns of C (whole NR
  * panels) when it is wide, by rows (whole MR panels) when it is tall; an implicit conv by output rows (of all its
- * groups); a Winograd conv by runs of whole blocks of tiles; an activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache
+ * groups); a Winograd conv by runs of whole blocks of tiles, or (a small plane's) by channels, then by panels of output channels; an activation by runs of whole cache lines; arithmetic by rows, or a single row by runs of whole cache
  * lines; the other jobs by channels. Each part writes a disjoint part of the result.
  */
 export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
@@ -80,6 +81,17 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         for (let f = shareBegin(job.tilesH * job.tilesW, block, t, T); f < f1; f += block) {
             winogradBlock(job.x, job.channels, job.H, job.W, job.ph, job.pw, job.tilesW, job.u, job.cout, job.y, job.Ho, job.Wo,
                 job.flags, job.bias, job.residual, job.lo, job.hi, f, min(block, f1 - f), block, scratch);
+        }
+    } else if (kind == JOB_WINOGRAD_INPUT_PANELS) {
+        const job = changetype<WinogradInputPanelsJob>(args);
+        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        if (c0 < c1) winogradInputPanels(job.x, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW, job.v, scratch);
+    } else if (kind == JOB_WINOGRAD_CHANNELS) {
+        const job = changetype<WinogradChannelsJob>(args);
+        const r0 = shareBegin(paddedRows(job.cout), MR, t, T), r1 = shareEnd(paddedRows(job.cout), MR, t, T);
+        if (r0 < r1) {
+            winogradChannelPanels(job.v, job.channels, job.tilesH, job.tilesW, job.g, job.cout, job.y, job.Ho, job.Wo,
+                job.flags, job.bias, job.residual, job.lo, job.hi, r0, r1, scratch);
         }
     } else if (kind == JOB_WINDOW) {
         const job = changetype<WindowJob>(args);

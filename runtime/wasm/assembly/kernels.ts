@@ -3,7 +3,9 @@
 // the module's entry: what it exports is what the JavaScript side sees (runtime/wasm/instance.ts); the kernels
 // live one concern per file beside it — activation.ts and arithmetic.ts (element by element), gemm.ts, im2col.ts
 // (and col2im), implicit-conv.ts (a conv packed straight from the image), window.ts (depthwise conv and pooling),
-// winograd.ts (F(4×4, 3×3)) and winograd-blocks.ts (the same a block of tiles at a time), jobs.ts, which splits a job over threads, and peak.ts, the benchmark's SIMD ceiling.
+// winograd.ts (F(4×4, 3×3)), winograd-blocks.ts (the same a block of tiles, or of output channels, at a time),
+// winograd-weights.ts (its weight transform as a conv runs), jobs.ts, which splits a job over threads, and
+// peak.ts, the benchmark's SIMD ceiling.
 //
 // Everything works on byte addresses in one shared linear memory that the JavaScript side owns and allocates
 // (`WasmMemory` in runtime/wasm/instance.ts): tensors, weights and scratch all live there, so no call copies its operands.
@@ -19,7 +21,7 @@ export { col2im2d, im2col2d } from './im2col';
 export { implicitConv2d, implicitConvScratchBytes } from './implicit-conv';
 export { WINDOW_AVG, WINDOW_DEPTHWISE, WINDOW_MAX, window2d } from './window';
 export { winogradInput, winogradOutput } from './winograd';
-export { winogradBlockScratchBytes } from './winograd-blocks';
+export { winogradBlockScratchBytes, winogradChannelScratchBytes, winogradPanelsBytes } from './winograd-blocks';
 export { runPart } from './jobs';
 export { fmaPeak } from './peak';
 
