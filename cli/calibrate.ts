@@ -5,11 +5,12 @@
  * What is measured, each a layer run by the fast engine as `convnet run --profile` runs it (prepared once, then
  * warm runs, the median of each step's times):
  * - the roof: register-only fused multiply-adds (runtime/wasm/assembly/peak.ts `fmaPeak`) × threads;
- * - the ceilings of the kernel classes, each measured on layers like the ones it predicts: dense (im2col + GEMM: 3×3
- *   convs 128→256 stride 2 at 28² and 512→512 at 7², a 1×1 conv 96→576 at 14²), pointwise (1×1 convs on large maps,
- *   one GEMM on the input: MobileNetV2's expansions 16→96 at 112² and 24→144 at 56², its projection 144→24 at 56²,
- *   and 256→64 at 56²), winograd (3×3 convs 64→64 at 56², on weights transformed ahead, and 256→256 at 14², on
- *   weights transformed as it runs), depthwise (3×3 at 56²×144 and stride 2 at 112²×96) — FLOPs over time;
+ * - the ceilings of the kernel classes, each measured on layers like the ones it predicts: dense (im2col + GEMM: a
+ *   3×3 conv 128→256 stride 2 at 28², 1×1 convs 96→576 at 14² and 512→2048 at 7²), pointwise (1×1 convs on large
+ *   maps, one GEMM on the input: MobileNetV2's expansions 16→96 at 112² and 24→144 at 56², its projection 144→24 at
+ *   56², and 256→64 at 56²), winograd (3×3 convs 64→64 at 56², on weights transformed ahead, and 256→256 at 14², on
+ *   weights transformed as it runs), winograd-small (3×3 conv 512→512 at 7²), depthwise (3×3 at 56²×144 and stride
+ *   2 at 112²×96) — FLOPs over time;
  * - window: max pooling 3×3/2 of 64×112² and 2×2/2 of 128×56²; elementwise: a sum of two 128×56² tensors and a ReLU
  *   of 64×112² — FLOPs over time (a stand-alone ReLU streams far slower than a pooling window computes: one
  *   median of both predicted pooling at 2–3× its time);
@@ -55,12 +56,13 @@ export const MICRO_BENCHMARKS: readonly MicroBenchmark[] = [
     { id: 'pointwise 24→144 @56²', measures: 'pointwise', text: 'network M(input: [1, 24, 56, 56]) {\n  return input -> conv(144, kernel: 1, bias: false)\n}\n' },
     { id: 'pointwise 144→24 @56²', measures: 'pointwise', text: 'network M(input: [1, 144, 56, 56]) {\n  return input -> conv(24, kernel: 1, bias: false)\n}\n' },
     { id: '1×1 96→576 @14²', measures: 'dense', text: 'network M(input: [1, 96, 14, 14]) {\n  return input -> conv(576, kernel: 1, bias: false)\n}\n' },
+    { id: '1×1 512→2048 @7²', measures: 'dense', text: 'network M(input: [1, 512, 7, 7]) {\n  return input -> conv(2048, kernel: 1, bias: false)\n}\n' },
     { id: 'conv3x3/2 128→256 @28²', measures: 'dense', text: 'network M(input: [1, 128, 28, 28]) {\n  return input -> conv(256, kernel: 3, stride: 2, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3 64→64 @56²', measures: 'winograd', text: 'network M(input: [1, 64, 56, 56]) {\n  return input -> conv(64, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3 256→256 @14²', measures: 'winograd', text: 'network M(input: [1, 256, 14, 14]) {\n  return input -> conv(256, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'depthwise 3×3 @56²×144', measures: 'depthwise', text: 'network M(input: [1, 144, 56, 56]) {\n  return input -> dwconv(kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'depthwise 3×3/2 @112²×96', measures: 'depthwise', text: 'network M(input: [1, 96, 112, 112]) {\n  return input -> dwconv(kernel: 3, stride: 2, padding: 1, bias: false)\n}\n' },
-    { id: 'conv3x3 512→512 @7²', measures: 'dense', text: 'network M(input: [1, 512, 7, 7]) {\n  return input -> conv(512, kernel: 3, padding: 1, bias: false)\n}\n' },
+    { id: 'conv3x3 512→512 @7²', measures: 'winograd-small', text: 'network M(input: [1, 512, 7, 7]) {\n  return input -> conv(512, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'add 128×56²', measures: 'elementwise', text: 'network M(a: [1, 128, 56, 56], b: [1, 128, 56, 56]) {\n  return a + b\n}\n' },
     { id: 'relu 64×112²', measures: 'elementwise', text: 'network M(input: [1, 64, 112, 112]) {\n  return input -> relu\n}\n' },
     { id: 'maxpool 3/2 64×112²', measures: 'window', text: 'network M(input: [1, 64, 112, 112]) {\n  return input -> maxpool(3, stride: 2, padding: 1)\n}\n' },

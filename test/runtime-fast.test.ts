@@ -385,13 +385,17 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
     });
 
     // The way of small planes, on the conv's untransformed weight: V of every tile shared, then the output channels
-    // panel by panel on U made as it goes. A last panel of fewer than four channels (30, 9), depths over one
-    // block (300), planes of 2 (5×7) to 16 (14²) tiles and the cases above.
+    // panel by panel on U made as it goes — by F(4×4) from 16 of its tiles (13² up), else by F(2×2). A last panel
+    // of fewer than four channels (30, 9), depths over one block (300), F(4×4) on 16 tiles, F(2×2) on 12 (5×7: a
+    // half panel), 16 (7²: groups of four tiles that end a row) and 30 (9×11: tiles over the right and bottom edges,
+    // a group crossing rows), and the cases above.
     const perRunCases: WinogradCase[] = [
         ...winogradCases,
         { cout: 30, channels: 300, input: [1, 16, 15], output: [1, 14, 13], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true, residual: true, lo: 0, hi: 6 },
         { cout: 64, channels: 24, input: [1, 14, 14], output: [1, 14, 14], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], activation: { op: 'gelu', parameter: 0 } },
         { cout: 9, channels: 8, input: [1, 5, 7], output: [1, 5, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
+        { cout: 30, channels: 300, input: [1, 7, 7], output: [1, 7, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: 0, hi: 6 },
+        { cout: 16, channels: 12, input: [1, 11, 13], output: [1, 9, 11], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], activation: { op: 'silu', parameter: 0 } },
     ];
     it.each(perRunCases)('Winograd of $channels → $cout channels $input → $output on its own weight, by panels of output channels', async c => {
         await compute.started;

@@ -10,13 +10,14 @@
  */
 
 /** How a layer is computed, for the ceilings: the roofline's FLOPs and bytes come from the op specs either way. */
-export const KERNEL_CLASSES = ['dense', 'pointwise', 'winograd', 'depthwise', 'window', 'elementwise'] as const;
+export const KERNEL_CLASSES = ['dense', 'pointwise', 'winograd', 'winograd-small', 'depthwise', 'window', 'elementwise'] as const;
 export type KernelClass = typeof KERNEL_CLASSES[number];
 
 export const KERNEL_CLASS_DOC: Record<KernelClass, string> = {
     dense: 'conv, grouped conv, transposed conv, linear and matmul: a GEMM (im2col + GEMM, or a matrix-vector product)',
     pointwise: '1×1 stride-1 dense convs on planes of 28×28 and more: one GEMM straight on the input (no im2col), long rows that keep the GEMM busy',
-    winograd: '3×3 stride-1 dense convs on planes of 28×28 and more, which fast libraries run by Winograd (this project\'s engine: F(4×4, 3×3); FLOPs stay the direct conv\'s: an effective rate)',
+    winograd: '3×3 stride-1 dense convs on planes of 13×13 and more, which fast libraries run by Winograd (this project\'s engine: F(4×4, 3×3); FLOPs stay the direct conv\'s: an effective rate)',
+    'winograd-small': '3×3 stride-1 dense convs on planes of 7×7 to 12×12 (this project\'s engine: Winograd F(2×2, 3×3) on weights transformed as the conv runs; an effective rate, as winograd\'s)',
     depthwise: 'depthwise convs (groups = input channels): a direct kernel',
     window: 'max and average pooling: a window slid over each plane (a direct kernel, as depthwise convs are)',
     elementwise: 'everything else: activations, norms, sums, global pooling, layout — little arithmetic per byte',
@@ -93,10 +94,10 @@ export const DEVICE_PROFILES: readonly DeviceProfile[] = [
 ];
 
 /**
- * The class whose ceiling stands in for one a profile lacks: profiles calibrated before pointwise convs and pooling
- * windows were measured apart counted them as dense and element-wise.
+ * The class whose ceiling stands in for one a profile lacks: profiles calibrated before pointwise convs, pooling
+ * windows and small planes' Winograd convs were measured apart counted them as dense, element-wise and dense.
  */
-const CEILING_FALLBACK: Partial<Record<KernelClass, KernelClass>> = { pointwise: 'dense', window: 'elementwise' };
+const CEILING_FALLBACK: Partial<Record<KernelClass, KernelClass>> = { 'pointwise': 'dense', 'window': 'elementwise', 'winograd-small': 'dense' };
 
 /** The rate a layer of `kernel` class is predicted at on `device`: its ceiling, else the class it was part of, else the peak. */
 export function ceilingOf(device: DeviceProfile, kernel: KernelClass): number {

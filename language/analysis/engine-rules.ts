@@ -7,12 +7,10 @@ import { resolveWindowAttrs } from '../ops/conv.js';
 import { familyOf } from '../ops/registry.js';
 
 /**
- * Output planes smaller than this run as im2col + GEMM. At 7² (4 tiles: half of the GEMM's 8-tile panel) F(4×4)
- * took 0.67× the direct conv's time at one thread but 1.2× at two on weights transformed ahead (its 4 tiles are one
- * block: one thread's work), and 1.0× and 0.9× on weights transformed as it runs (512 → 512 channels, `npm run bench
- * -- --cases conv3x3_7`, 2-core AMD EPYC, December 2026).
+ * Output planes smaller than this run as im2col + GEMM: a 6×6 plane has 9 tiles even of 2×2, and Winograd's GEMMs
+ * would leave most of their second 8-tile panel idle (a 7×7 plane runs by F(2×2, 3×3): winogradOutputTile).
  */
-const MIN_OUTPUT_POSITIONS = 14 * 14;
+const MIN_OUTPUT_POSITIONS = 7 * 7;
 
 /**
  * From this output plane up, the transformed weights U (36 matrices: 4× the 3×3 weights) are made once, when a
@@ -25,8 +23,9 @@ const MIN_OUTPUT_POSITIONS = 14 * 14;
 const PREPARED_MIN_OUTPUT_POSITIONS = 28 * 28;
 
 /**
- * How the fast engine runs `node` (input and output shapes given): by Winograd F(4×4, 3×3) — a dense 2-D 3×3 conv,
- * stride 1, no dilation, on a large enough plane — on U made once ('prepared') or as it runs ('per-run'); or not.
+ * How the fast engine runs `node` (input and output shapes given): by Winograd (winogradOutputTile says which) — a
+ * dense 2-D 3×3 conv, stride 1, no dilation, on a large enough plane — on U made once ('prepared') or as it runs
+ * ('per-run'); or not.
  */
 function winogradWeightsOf(node: GraphNode, input: readonly number[], output: readonly number[]): 'prepared' | 'per-run' | undefined {
     if (node.attrs.groups !== 1 || input.length !== 4) return undefined;
@@ -41,9 +40,19 @@ function winogradWeightsIn(graph: NetworkGraph, node: GraphNode): ReturnType<typ
     return winogradWeightsOf(node, graph.tensors[node.inputs[0]].shape, graph.tensors[node.outputs[0]].shape);
 }
 
-/** Whether the fast engine runs `node` by Winograd F(4×4, 3×3) (winogradWeightsOf). */
+/** Whether the fast engine runs `node` by Winograd (winogradWeightsOf), F(4×4, 3×3) or F(2×2, 3×3) (winogradOutputTile). */
 export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
     return winogradWeightsIn(graph, node) !== undefined;
+}
+
+/**
+ * The output tile of a Winograd conv on an Ho × Wo plane: 4 (F(4×4, 3×3)) where its 4×4 tiles fill at least two
+ * of the GEMM's 8-tile panels (planes of 13×13 and more), else 2 (F(2×2, 3×3)): a 7×7 plane is four 4×4 tiles,
+ * half a panel computed for nothing, or sixteen 2×2 tiles. The 512 → 512 conv @7² took 4.2–4.4 ms direct, 4.1–4.5
+ * by F(4×4) and 3.3–3.7 by F(2×2), weights transformed as it runs (one thread; on two 2.4–2.5, 2.2 and 1.9–2.0).
+ */
+export function winogradOutputTile(outputH: number, outputW: number): 2 | 4 {
+    return Math.ceil(outputH / 4) * Math.ceil(outputW / 4) >= 16 ? 4 : 2;
 }
 
 /** Whether a Winograd conv's transformed weights are made as it runs rather than once (PREPARED_MIN_OUTPUT_POSITIONS). */

@@ -8,9 +8,9 @@
 import type { ActivationOp, ArithmeticOp, Compute } from '../compute.js';
 import { packedGemm, type GemmKernel, type GemmOptions } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
-import { type CompiledKernels, WasmMemory } from './instance.js';
+import { type CompiledKernels, type KernelExports, WasmMemory } from './instance.js';
 import { PARTS_PER_THREAD, ThreadTeam } from './threads.js';
-import { WINOGRAD_POSITIONS, winogradTiles } from '../winograd.js';
+import { WINOGRAD_POSITIONS, winogradOutputTile, winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
 /**
@@ -99,6 +99,20 @@ function winogradBlockTiles(cin: number, cout: number, tiles: number, parts: num
     const fits = Math.floor(320 * 1024 / (WINOGRAD_POSITIONS * (cin + cout) * 4) / 8) * 8;
     const share = Math.ceil(tiles / parts / 8) * 8;
     return Math.max(8, Math.min(64, fits, share));
+}
+
+/**
+ * How the engine runs a Winograd conv on its own weight (a small plane's, U made as it runs): F(4×4, 3×3) or
+ * F(2×2, 3×3) as language/analysis/engine-rules.ts's winogradOutputTile says; with its tile grid, the thread
+ * scratch a part takes and the bytes of the shared V.
+ */
+function smallPlaneWinograd(kernels: KernelExports, Ho: number, Wo: number, cin: number): { tile: 2 | 4; tilesH: number; tilesW: number; scratchBytes: number; vBytes: number } {
+    const tile = winogradOutputTile(Ho, Wo);
+    const [tilesH, tilesW] = [Math.ceil(Ho / tile), Math.ceil(Wo / tile)];
+    const tiles = tilesH * tilesW;
+    return tile === 4
+        ? { tile, tilesH, tilesW, scratchBytes: kernels.winogradChannelScratchBytes(tiles), vBytes: kernels.winogradPanelsBytes(cin, tiles) }
+        : { tile, tilesH, tilesW, scratchBytes: kernels.winograd2ChannelScratchBytes(tiles), vBytes: kernels.winograd2PanelsBytes(cin, tiles) };
 }
 
 /** The batch fields of a GEMM job that is one GEMM, not a batch. */
@@ -252,10 +266,11 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
             // (C_out not a multiple of 4): three jobs on the whole image's V and M. The first two fall back to the
             // caller's direct conv where a part would not fit a thread's scratch (C_in + C_out over ~1,800).
             const perRun = 'weight' in weights;
+            const small = perRun ? smallPlaneWinograd(memory.kernels, Ho, Wo, cin) : undefined;
             const block = winogradBlockTiles(cin, cout, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
-            if (perRun ? memory.kernels.winogradChannelScratchBytes(tiles) > scratchBytes
+            if (small ? small.scratchBytes > scratchBytes
                 : epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) > scratchBytes) return false;
-            const v = perRun ? scratch('v', memory.kernels.winogradPanelsBytes(cin, tiles) / 4)
+            const v = small ? scratch('v', small.vBytes / 4)
                 : epilogue.packedA ? undefined : scratch('v', WINOGRAD_POSITIONS * cin * tiles);
             const m = perRun || epilogue.packedA ? undefined : scratch('m', WINOGRAD_POSITIONS * cout * tiles);
             const w = perRun ? weights.weight : weights.u;
@@ -270,11 +285,12 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0, lo, hi,
             };
             const input = { x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW };
-            if (perRun) {
+            if (small) {
                 const vAddress = memory.address(v!);
-                team.run('winogradInputPanels', { ...input, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
+                const grid = { tile: small.tile, tilesH: small.tilesH, tilesW: small.tilesW };
+                team.run('winogradInputPanels', { ...input, ...grid, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
                 team.run('winogradChannels', {
-                    v: vAddress, channels: cin, tilesH, tilesW, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
+                    ...grid, v: vAddress, channels: cin, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
                 }, parallel, work, 'winograd channels');
                 return true;
             }

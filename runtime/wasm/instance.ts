@@ -23,6 +23,9 @@ export interface KernelExports {
     /** Scratch bytes a part of a small plane's Winograd takes (winogradChannelPanels), and the bytes of its shared V. */
     winogradChannelScratchBytes(tiles: number): number;
     winogradPanelsBytes(cin: number, tiles: number): number;
+    /** The same for F(2×2, 3×3) (winograd-small.ts), on its 2×2 tiles. */
+    winograd2ChannelScratchBytes(tiles: number): number;
+    winograd2PanelsBytes(cin: number, tiles: number): number;
     /** Elements packMatrix writes for an m×k A. */
     packedSize(m: number, k: number): number;
     packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;
@@ -187,7 +190,11 @@ export class WasmMemory {
 
     allocate(elements: number): Float32Array {
         const address = this.allocateBytes(elements * 4);
-        const array = new Float32Array(this.memory.buffer, address, elements);
+        // The buffer object as it is now, recorded: a shared memory's may be a new object for the same memory that
+        // no grow of ours recorded, and a view of it must still count as this memory's once another replaces it.
+        const buffer = this.memory.buffer;
+        if (this.shared) this.buffers.add(buffer);
+        const array = new Float32Array(buffer, address, elements);
         if (!this.shared) this.places.set(array, { address, elements });
         return array;
     }

@@ -83,11 +83,14 @@ export const JOBS = {
         x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32', u: 'usize', cout: 'i32',
         y: 'usize', Ho: 'i32', Wo: 'i32', flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32', block: 'i32',
     },
-    /** A small plane's Winograd conv (assembly/winograd-blocks.ts): V of every tile as packed panels, cut by channels… */
-    winogradInputPanels: { x: 'usize', v: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32' },
+    /**
+     * A small plane's Winograd conv, F(`tile`×`tile`, 3×3) (assembly/winograd-blocks.ts for 4, winograd-small.ts for
+     * 2): V of every tile as packed panels, cut by channels…
+     */
+    winogradInputPanels: { tile: 'i32', x: 'usize', v: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32' },
     /** …then the output channels, cut by panels, each on U made from its weights `g` as it goes. */
     winogradChannels: {
-        v: 'usize', channels: 'i32', tilesH: 'i32', tilesW: 'i32', g: 'usize', cout: 'i32',
+        tile: 'i32', v: 'usize', channels: 'i32', tilesH: 'i32', tilesW: 'i32', g: 'usize', cout: 'i32',
         y: 'usize', Ho: 'i32', Wo: 'i32', flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
     },
     col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },

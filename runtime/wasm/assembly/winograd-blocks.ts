@@ -101,12 +101,34 @@ function transformInputPanels(x: usize, c0: i32, c1: i32, cin: i32, H: i32, W: i
             for (let xi = 0; xi < POSITIONS; xi++) v128.store(to + <usize>xi * vPositionBytes, v128.load(work + <usize>xi * 16));
         }
     }
-    // A last panel half written holds stale floats in its other half: zeros there, so that no denormal or NaN
-    // slows its products (their results are never read).
-    if ((nb & 7) != 0 && (nb & 7) <= 4) {
-        const half = v + (<usize>((panels - 1) * cin) * NR + 4) * 4;
-        for (let xi = 0; xi < POSITIONS; xi++) {
-            for (let c = c0; c < c1; c++) v128.store(half + <usize>xi * vPositionBytes + <usize>c * NR * 4, f32x4.splat(0));
+    zeroLastPanelHalf(v, nb, cin, c0, c1, POSITIONS, vPositionBytes);
+}
+
+/**
+ * A last panel of V half written (nb tiles, nb mod 8 in 1 … 4) holds stale floats in its other half: zeros there
+ * for channels [c0, c1) of each of `positions` positions, so that no denormal or NaN slows its products (their
+ * results are never read).
+ */
+export function zeroLastPanelHalf(v: usize, nb: i32, cin: i32, c0: i32, c1: i32, positions: i32, vPositionBytes: usize): void {
+    if ((nb & 7) == 0 || (nb & 7) > 4) return;
+    const half = v + (<usize>((nb >> 3) * cin) * NR + 4) * 4;
+    for (let xi = 0; xi < positions; xi++) {
+        for (let c = c0; c < c1; c++) v128.store(half + <usize>xi * vPositionBytes + <usize>c * NR * 4, f32x4.splat(0));
+    }
+}
+
+/**
+ * M[ξ] (+= where p0 > 0) U[ξ] · V[ξ] over depths p0 … p0 + kc for each of `positions` positions: U[ξ] one panel of
+ * `rows` ≤ MR output channels (as transformWeightPanel writes it), V[ξ] `panels` packed panels of 8 tiles over C_in
+ * channels, M[ξ] MR rows of ldcBytes.
+ */
+export function positionProducts(positions: i32, kc: i32, p0: i32, cin: i32, panels: i32, rows: i32, u: usize, uPositionBytes: usize,
+    v: usize, vPositionBytes: usize, m: usize, mPositionBytes: usize, ldcBytes: usize, edge: usize): void {
+    for (let xi = 0; xi < positions; xi++) {
+        const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
+        for (let jr = 0; jr < panels; jr++) {
+            microKernel(kc, uXi, vXi + <usize>(jr * cin + p0) * NR * 4, mXi + (<usize>(jr * NR) << 2), ldcBytes,
+                rows, NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
         }
     }
 }
@@ -262,13 +284,7 @@ export function winogradChannelPanels(v: usize, cin: i32, tilesH: i32, tilesW: i
         for (let p0 = 0; p0 < cin; p0 += KC) {
             const kc = min(KC, cin - p0);
             transformWeightPanel(g, cout, cin, ir, p0, kc, u, uPositionBytes, weightWork);
-            for (let xi = 0; xi < POSITIONS; xi++) {
-                const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
-                for (let jr = 0; jr < panels; jr++) {
-                    microKernel(kc, uXi, vXi + <usize>(jr * cin + p0) * NR * 4, mXi + (<usize>(jr * NR) << 2), ldcBytes,
-                        rows, NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
-                }
-            }
+            positionProducts(POSITIONS, kc, p0, cin, panels, rows, u, uPositionBytes, v, vPositionBytes, m, mPositionBytes, ldcBytes, edge);
         }
         transformOutputTiles(m, mPositionBytes, ldcBytes, ir, ir + rows, y, Ho, Wo, flags, bias, residual, lo, hi, 0, tiles, nt, tilesW, tables, work);
     }
