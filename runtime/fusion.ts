@@ -178,13 +178,18 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
         if (winogradPerRun) {
             // The engine makes U as the conv runs (a small plane's, with large weights): the weight stays as it is.
         } else if (options.compute.kind === 'fast' && usesWinograd(graph, node)) {
-            const [cout, cin] = node.params.find(p => p.name === 'weight')!.shape;
-            const u = transformWeights(params.weight, cout, cin, elements => options.compute.allocate(elements));
-            // Each U[ξ] packed for the GEMM once here, not at every run: all 36 or, where the engine cannot pack in
-            // place (C_out not a multiple of its panel's rows), none.
-            const plane = cout * cin;
-            packedWinograd = Array.from({ length: WINOGRAD_POSITIONS }, (_, xi) => xi)
-                .every(xi => options.compute.packInPlace(u.subarray(xi * plane, (xi + 1) * plane), cout, cin, options.scratch));
+            // A grouped conv's groups one after another: U of group j is 36 matrices of C_out/g × C_in/g.
+            const [cout, cinG] = node.params.find(p => p.name === 'weight')!.shape;
+            const groups = node.attrs.groups as number;
+            const coutG = cout / groups;
+            const plane = coutG * cinG;
+            const u = options.compute.allocate(groups * WINOGRAD_POSITIONS * plane);
+            const groupU = (j: number) => u.subarray(j * WINOGRAD_POSITIONS * plane, (j + 1) * WINOGRAD_POSITIONS * plane);
+            for (let j = 0; j < groups; j++) transformWeights(params.weight.subarray(j * plane * 9, (j + 1) * plane * 9), coutG, cinG, () => groupU(j));
+            // Each U[ξ] packed for the GEMM once here, not at every run: all of them or, where the engine cannot pack
+            // in place (C_out/g not a multiple of its panel's rows), none.
+            packedWinograd = Array.from({ length: groups * WINOGRAD_POSITIONS }, (_, i) => i)
+                .every(i => options.compute.packInPlace(u.subarray(i * plane, (i + 1) * plane), coutG, cinG, options.scratch));
             params.winograd = u;
         } else if (options.compute.kind === 'fast' && usesDenseGemm(graph, node)) {
             // Packing rewrites the array: ours already when folded or copied here, else owned (adopted or copied).
