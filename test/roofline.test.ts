@@ -155,7 +155,7 @@ describe('kernel classes: each layer is predicted from a ceiling measured on lay
         expect(await classOf(net('1, 64, 56, 56', 'conv(128, kernel: 1, groups: 4)'))).toBe('dense');
     });
 
-    it('a 3×3 stride-1 conv (dense, or 8+ channels a group) is winograd from 13² up (F(4×4)), winograd-small on 7² to 12² (F(2×2)), else dense', async () => {
+    it('a 3×3 stride-1 conv (dense with 8+ channels, or 16+ channels a group) is winograd from 13² up (F(4×4)), winograd-small on 7² to 12² (F(2×2)), else dense', async () => {
         expect(await classOf(net('1, 64, 56, 56', 'conv(64, kernel: 3, padding: 1)'))).toBe('winograd');
         expect(await classOf(net('1, 256, 14, 14', 'conv(256, kernel: 3, padding: 1)'))).toBe('winograd');
         expect(await classOf(net('1, 256, 15, 15', 'conv(256, kernel: 3)'))).toBe('winograd'); // 13²: 16 tiles of 4×4
@@ -165,6 +165,8 @@ describe('kernel classes: each layer is predicted from a ceiling measured on lay
         expect(await classOf(net('1, 128, 28, 28', 'conv(256, kernel: 3, stride: 2, padding: 1)'))).toBe('dense');
         expect(await classOf(net('1, 64, 56, 56', 'conv(64, kernel: 3, padding: 1, groups: 4)'))).toBe('winograd'); // 16 channels a group
         expect(await classOf(net('1, 128, 56, 56', 'conv(128, kernel: 3, padding: 1, groups: 32)'))).toBe('dense'); // ResNeXt's 4
+        expect(await classOf(net('1, 64, 28, 28', 'conv(64, kernel: 3, padding: 1, groups: 8)'))).toBe('dense'); // RegNet's 8
+        expect(await classOf(net('1, 8, 28, 28', 'conv(8, kernel: 3, padding: 1)'))).toBe('winograd'); // dense: from 8
     });
 
     it('max and average pooling windows are window; global pooling, ReLU and sums element-wise', async () => {

@@ -506,8 +506,8 @@ describe('Winograd against the direct conv (reference engine, im2col + GEMM)', (
         { name: '10 channels out (U unpacked: three jobs), 56×56, residual + ReLU', text: 'network A(x: [1, 16, 56, 56], shortcut: [1, 10, 56, 56]) {\n  return relu(shortcut + (x -> conv(10, kernel: 3, padding: 1)))\n}\n' },
         { name: '7 channels out, odd 30×33, batch 2, SiLU', text: 'network A(input: [2, 12, 30, 33]) {\n  return input -> conv(7, kernel: 3, padding: 1) -> silu\n}\n' },
         // Grouped convs, group by group: U packed per group, unpacked (6 channels out per group), and made as it runs.
-        { name: '2 groups of 8 → 8 channels, 28×28, batch 2, bias + residual + ReLU', text: 'network A(x: [2, 16, 28, 28], shortcut: [2, 16, 28, 28]) {\n  return relu(shortcut + (x -> conv(16, kernel: 3, padding: 1, groups: 2)))\n}\n' },
-        { name: '3 groups of 9 → 6 channels (U unpacked), 29×30, batch 2', text: 'network A(input: [2, 27, 29, 30]) {\n  return input -> conv(18, kernel: 3, padding: 1, groups: 3) -> batchnorm\n}\n' },
+        { name: '2 groups of 16 → 16 channels, 28×28, batch 2, bias + residual + ReLU', text: 'network A(x: [2, 32, 28, 28], shortcut: [2, 32, 28, 28]) {\n  return relu(shortcut + (x -> conv(32, kernel: 3, padding: 1, groups: 2)))\n}\n' },
+        { name: '3 groups of 16 → 6 channels (U unpacked), 29×30, batch 2', text: 'network A(input: [2, 48, 29, 30]) {\n  return input -> conv(18, kernel: 3, padding: 1, groups: 3) -> batchnorm\n}\n' },
         { name: '4 groups of 16 → 16 channels on 14×14 (U made as it runs), batch 2, bias + ReLU6', text: 'network A(input: [2, 64, 14, 14]) {\n  return input -> conv(64, kernel: 3, padding: 1, groups: 4) -> relu6\n}\n' },
         { name: '2 groups of 32 → 12 channels on 7×7 (F(2×2)), residual', text: 'network A(x: [1, 64, 7, 7], shortcut: [1, 24, 7, 7]) {\n  return shortcut + (x -> conv(24, kernel: 3, padding: 1, groups: 2))\n}\n' },
     ];
