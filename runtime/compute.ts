@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import { depthwise2d as referenceDepthwise } from './depthwise.js';
 import { packedGemm, type GemmOptions, type GemmKernel } from './gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from './im2col.js';
-import { WINOGRAD_POSITIONS, winogradConv, winogradTileCount } from './winograd.js';
+import { WINOGRAD_POSITIONS, winogradConv, winogradGroup, winogradTileCount } from './winograd.js';
 import { createWasmCompute } from './wasm/compute.js';
 import { compiledKernels } from './wasm/instance.js';
 
@@ -57,10 +57,12 @@ export interface Compute {
      * transformed weights U made when the run was prepared (packed for this engine's GEMM when epilogue.packedA)
      * or on the conv's own weight, for an engine that makes U as it goes (language/analysis/engine-rules.ts);
      * false when the engine has no such kernel (the caller convolves directly). `scratch` gives scratch arrays on
-     * demand (it may allocate, and move a plain memory: take them before any address).
+     * demand (it may allocate, and move a plain memory: take them before any address). With `groups` > 1, a grouped
+     * conv's groups side by side (runtime/winograd.ts's winogradGroup: g.channels is a group's input channels,
+     * `cout` all of them), so that an engine may share out all groups' work at once.
      */
     winograd(x: Float32Array, xOffset: number, g: ConvGeometry, weights: WinogradWeights, cout: number, y: Float32Array, yOffset: number,
-        scratch: WinogradScratch, epilogue: GemmOptions): boolean;
+        scratch: WinogradScratch, epilogue: GemmOptions, groups: number): boolean;
     /**
      * A 2-D conv of one image's `g.channels` planes (at xOffset) into `m` planes (at yOffset) with the weights from
      * weightOffset (m × channels·taps, in this engine's packed GEMM layout when epilogue.packedA) and the epilogue,
@@ -133,12 +135,15 @@ export function referenceCompute(): Compute {
  * SIMD is missing, with the reference's results up to floating-point reassociation.
  */
 export function typescriptCompute(): Compute {
-    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (x, xOffset, g, weights, cout, y, yOffset, scratch, epilogue) => {
+    return typescriptEngine('fast', 'typescript (no WebAssembly SIMD)', (x, xOffset, g, weights, cout, y, yOffset, scratch, epilogue, groups) => {
         if (!('u' in weights)) return false; // U made as it goes: WebAssembly only
         const tiles = winogradTileCount(g);
         const v = scratch('v', WINOGRAD_POSITIONS * g.channels * tiles);
-        const m = scratch('m', WINOGRAD_POSITIONS * cout * tiles);
-        winogradConv(packedGemm, x, xOffset, g, weights.u, cout, y, yOffset, v, m, epilogue);
+        const m = scratch('m', WINOGRAD_POSITIONS * (cout / groups) * tiles);
+        for (let j = 0; j < groups; j++) {
+            const group = winogradGroup(j, groups, g, weights, cout, xOffset, yOffset, epilogue);
+            winogradConv(packedGemm, x, group.xOffset, g, group.weights.u, group.cout, y, group.yOffset, v, m, group.epilogue);
+        }
         return true;
     });
 }

@@ -59,6 +59,26 @@ export function winogradTiles(outputH: number, outputW: number): { tilesH: numbe
     return { tilesH: Math.ceil(outputH / TILE), tilesW: Math.ceil(outputW / TILE) };
 }
 
+/**
+ * Group j of a grouped conv's Winograd call (Compute.winograd with `groups`): its weights (U of C_out/g × C_in/g
+ * per position, groups one after another, or its rows of the untransformed weight), where its input and output
+ * start, and its epilogue (bias and residual moved to its channels). g.channels is a group's input channels.
+ */
+export function winogradGroup<W extends { readonly u: Float32Array } | { readonly weight: Float32Array }>(j: number, groups: number, g: ConvGeometry,
+    weights: W, cout: number, xOffset: number, yOffset: number, epilogue: GemmOptions): { weights: W; cout: number; xOffset: number; yOffset: number; epilogue: GemmOptions } {
+    const coutG = cout / groups;
+    const cinG = g.channels;
+    const outputPlane = g.output[0] * g.output[1] * g.output[2];
+    const slice = (a: Float32Array, per: number) => a.subarray(j * per, (j + 1) * per);
+    return {
+        weights: ('u' in weights ? { u: slice(weights.u, WINOGRAD_POSITIONS * coutG * cinG) } : { weight: slice(weights.weight, coutG * cinG * 9) }) as W,
+        cout: coutG,
+        xOffset: xOffset + j * cinG * g.input[0] * g.input[1] * g.input[2],
+        yOffset: yOffset + j * coutG * outputPlane,
+        epilogue: { ...epilogue, biasOffset: (epilogue.biasOffset ?? 0) + j * coutG, residualOffset: (epilogue.residualOffset ?? 0) + j * coutG * outputPlane },
+    };
+}
+
 /** Tiles of a conv's output plane: ⌈Ho/4⌉ · ⌈Wo/4⌉. */
 export function winogradTileCount(g: ConvGeometry): number {
     const { tilesH, tilesW } = winogradTiles(g.output[1], g.output[2]);

@@ -11,7 +11,6 @@ import { outputPositions, taps, to3d, type ConvGeometry } from '../im2col.js';
 import type { Kernel, KernelContext } from './types.js';
 import type { GemmOptions } from '../gemm.js';
 import type { WinogradScratch, WinogradWeights } from '../compute.js';
-import { WINOGRAD_POSITIONS } from '../winograd.js';
 import { elementCount, Tensor } from '../tensor.js';
 import { padInto, type PadMode } from './tensor.js';
 
@@ -141,28 +140,21 @@ export const convKernel: Kernel = ctx => {
 };
 
 /**
- * The conv by Winograd, image by image and group by group: on U made when the run was prepared, or on its own
- * weight where the engine makes U as it goes (a small plane's: language/analysis/engine-rules.ts); false when the
- * conv does not run by Winograd on this engine.
+ * The conv by Winograd, image by image (a grouped conv's groups in one call): on U made when the run was prepared,
+ * or on its own weight where the engine makes U as it goes (a small plane's: language/analysis/engine-rules.ts);
+ * false when the conv does not run by Winograd on this engine.
  */
 function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: number, cout: number, inPlane: number, P: number): boolean {
     const transformed = ctx.params.winograd;
     if (!transformed && !ctx.winogradWeightsPerRun) return false;
-    const groups = groupsOf(ctx);
-    const [cinG, coutG] = [cin / groups, cout / groups];
-    const weightsOf = (j: number): WinogradWeights => transformed
-        ? { u: transformed.subarray(j * WINOGRAD_POSITIONS * coutG * cinG, (j + 1) * WINOGRAD_POSITIONS * coutG * cinG) }
-        : { weight: ctx.params.weight.subarray(j * coutG * cinG * 9, (j + 1) * coutG * cinG * 9) };
+    const weights: WinogradWeights = transformed ? { u: transformed } : { weight: ctx.params.weight };
     // On its own weight a conv's shared V (36 · C_in · tiles, as packed panels) fits the im2col scratch planned for
     // its direct conv (9 · C_in · positions): nothing is allocated mid-run. The whole image's V and M, where U could not
     // be packed, are allocated on first use.
     const scratch: WinogradScratch = (purpose, elements) => ctx.workspace.get(purpose === 'm' ? 'winogradM' : transformed ? 'winogradV' : 'im2col', elements);
     for (let n = 0; n < batch; n++) {
-        for (let j = 0; j < groups; j++) {
-            const yOffset = (n * cout + j * coutG) * P;
-            const epilogue = { bias: ctx.params.bias, biasOffset: j * coutG, residual: ctx.residual?.data, residualOffset: yOffset, packedA: ctx.packedWinograd, ...absorbedActivation(ctx) };
-            if (!ctx.compute.winograd(ctx.inputs[0].data, (n * cin + j * cinG) * inPlane, g, weightsOf(j), coutG, ctx.outputs[0].data, yOffset, scratch, epilogue)) return false;
-        }
+        const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, packedA: ctx.packedWinograd, ...absorbedActivation(ctx) };
+        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, weights, cout, ctx.outputs[0].data, n * cout * P, scratch, epilogue, groupsOf(ctx))) return false;
     }
     return true;
 }

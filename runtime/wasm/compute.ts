@@ -10,7 +10,7 @@ import { packedGemm, type GemmKernel, type GemmOptions } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, type KernelExports, WasmMemory } from './instance.js';
 import { PARTS_PER_THREAD, ThreadTeam } from './threads.js';
-import { WINOGRAD_POSITIONS, winogradOutputTile, winogradTiles } from '../winograd.js';
+import { WINOGRAD_POSITIONS, winogradGroup, winogradOutputTile, winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
 /**
@@ -180,6 +180,77 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         }, m * n * k >= thresholds.gemm, m * n * k);
     };
 
+    /** Compute.winograd (below): a function of its own, as group by group it calls itself. */
+    const winograd: Compute['winograd'] = (x, xOffset, g, weights, cout, y, yOffset, scratch, epilogue, groups) => {
+        const cin = g.channels;
+        const [, H, W] = g.input;
+        const [, Ho, Wo] = g.output;
+        const { tilesH, tilesW } = winogradTiles(Ho, Wo);
+        const tiles = tilesH * tilesW;
+        const work = cout * cin * tiles * WINOGRAD_POSITIONS;
+        // A grouped conv's groups in one job where U is packed (its parts cut from every group's blocks of tiles:
+        // each group alone, 16 channels on 56², was too little to share out evenly); otherwise group by group.
+        if (groups > 1 && !('u' in weights && epilogue.packedA)) {
+            for (let j = 0; j < groups; j++) {
+                const group = winogradGroup(j, groups, g, weights, cout, xOffset, yOffset, epilogue);
+                if (!winograd(x, group.xOffset, g, group.weights, group.cout, y, group.yOffset, scratch, group.epilogue, 1)) return false;
+            }
+            return true;
+        }
+        const coutG = cout / groups;
+        const parallel = work >= thresholds.winograd;
+        // Three ways. On the conv's own weight (a small plane's): V of every tile once, shared, then the output
+        // channels panel by panel, each on U made as it goes. On U packed: block by block of tiles. On U unpacked
+        // (C_out not a multiple of 4): three jobs on the whole image's V and M. The first two fall back to the
+        // caller's direct conv where a part would not fit a thread's scratch (C_in + C_out over ~1,800).
+        const perRun = 'weight' in weights;
+        const small = perRun ? smallPlaneWinograd(memory.kernels, Ho, Wo, cin) : undefined;
+        const block = winogradBlockTiles(cin, coutG, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
+        if (small ? small.scratchBytes > scratchBytes
+            : epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, coutG, block) > scratchBytes) return false;
+        const v = small ? scratch('v', small.vBytes / 4)
+            : epilogue.packedA ? undefined : scratch('v', WINOGRAD_POSITIONS * cin * tiles);
+        const m = perRun || epilogue.packedA ? undefined : scratch('m', WINOGRAD_POSITIONS * cout * tiles);
+        const w = perRun ? weights.weight : weights.u;
+        const bias = epilogue.bias;
+        const residual = epilogue.residual;
+        if (![x, w, y, ...(v ? [v] : []), ...(m ? [m] : [])].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
+        const { flags: last, lo, hi } = finishing(epilogue);
+        const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last;
+        const yAddress = memory.address(y, yOffset);
+        const finish = {
+            flags, bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
+            residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0, lo, hi,
+        };
+        const input = { x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW };
+        if (small) {
+            const vAddress = memory.address(v!);
+            const grid = { tile: small.tile, tilesH: small.tilesH, tilesW: small.tilesW };
+            team.run('winogradInputPanels', { ...input, ...grid, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
+            team.run('winogradChannels', {
+                ...grid, v: vAddress, channels: cin, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
+            }, parallel, work, 'winograd channels');
+            return true;
+        }
+        if (!v) {
+            team.run('winograd', {
+                ...input, u: memory.address(w), cout: coutG, y: yAddress, Ho, Wo, ...finish, block,
+                groups, xGroupStride: cin * H * W * 4, uGroupStride: WINOGRAD_POSITIONS * coutG * cin * 4, yGroupStride: coutG * Ho * Wo * 4,
+            }, parallel, work, 'winograd');
+            return true;
+        }
+        const [vAddress, mAddress] = [memory.address(v), memory.address(m!)];
+        team.run('winogradInput', { ...input, v: vAddress }, parallel, work);
+        // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
+        team.run('gemm', {
+            m: cout, n: tiles, k: cin, a: memory.address(w), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
+            flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
+            count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
+        }, parallel, work, 'winograd products');
+        team.run('winogradOutput', { m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, ...finish }, parallel, work);
+        return true;
+    };
+
     return {
         kind: 'fast',
         description: `wasm ${compiled.variant}${memory.shared ? '' : ' (plain memory)'}, ${team.threads} thread${team.threads === 1 ? '' : 's'}`,
@@ -253,62 +324,7 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
                 channels, multiplier, H, W, Ho, Wo, ...windowGeometry(g), flags, lo, hi,
             }, channels * Ho * Wo * g.kernel[1] * g.kernel[2] >= thresholds.window, channels * Ho * Wo * g.kernel[1] * g.kernel[2]);
         },
-        winograd(x, xOffset, g, weights, cout, y, yOffset, scratch, epilogue) {
-            const cin = g.channels;
-            const [, H, W] = g.input;
-            const [, Ho, Wo] = g.output;
-            const { tilesH, tilesW } = winogradTiles(Ho, Wo);
-            const tiles = tilesH * tilesW;
-            const work = cout * cin * tiles * WINOGRAD_POSITIONS;
-            const parallel = work >= thresholds.winograd;
-            // Three ways. On the conv's own weight (a small plane's): V of every tile once, shared, then the output
-            // channels panel by panel, each on U made as it goes. On U packed: block by block of tiles. On U unpacked
-            // (C_out not a multiple of 4): three jobs on the whole image's V and M. The first two fall back to the
-            // caller's direct conv where a part would not fit a thread's scratch (C_in + C_out over ~1,800).
-            const perRun = 'weight' in weights;
-            const small = perRun ? smallPlaneWinograd(memory.kernels, Ho, Wo, cin) : undefined;
-            const block = winogradBlockTiles(cin, cout, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
-            if (small ? small.scratchBytes > scratchBytes
-                : epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, cout, block) > scratchBytes) return false;
-            const v = small ? scratch('v', small.vBytes / 4)
-                : epilogue.packedA ? undefined : scratch('v', WINOGRAD_POSITIONS * cin * tiles);
-            const m = perRun || epilogue.packedA ? undefined : scratch('m', WINOGRAD_POSITIONS * cout * tiles);
-            const w = perRun ? weights.weight : weights.u;
-            const bias = epilogue.bias;
-            const residual = epilogue.residual;
-            if (![x, w, y, ...(v ? [v] : []), ...(m ? [m] : [])].every(a => memory.holds(a)) || (bias && !memory.holds(bias)) || (residual && !memory.holds(residual))) return false;
-            const { flags: last, lo, hi } = finishing(epilogue);
-            const flags = (bias ? BIAS : 0) | (residual ? RESIDUAL : 0) | last;
-            const yAddress = memory.address(y, yOffset);
-            const finish = {
-                flags, bias: bias ? memory.address(bias, epilogue.biasOffset ?? 0) : 0,
-                residual: residual ? memory.address(residual, epilogue.residualOffset ?? 0) - yAddress : 0, lo, hi,
-            };
-            const input = { x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW };
-            if (small) {
-                const vAddress = memory.address(v!);
-                const grid = { tile: small.tile, tilesH: small.tilesH, tilesW: small.tilesW };
-                team.run('winogradInputPanels', { ...input, ...grid, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
-                team.run('winogradChannels', {
-                    ...grid, v: vAddress, channels: cin, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
-                }, parallel, work, 'winograd channels');
-                return true;
-            }
-            if (!v) {
-                team.run('winograd', { ...input, u: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish, block }, parallel, work, 'winograd');
-                return true;
-            }
-            const [vAddress, mAddress] = [memory.address(v), memory.address(m!)];
-            team.run('winogradInput', { ...input, v: vAddress }, parallel, work);
-            // M[ξ] = U[ξ] · V[ξ] for the 36 positions ξ of the transformed tile.
-            team.run('gemm', {
-                m: cout, n: tiles, k: cin, a: memory.address(w), lda: cin, b: vAddress, ldb: tiles, c: mAddress, ldc: tiles,
-                flags: 0, bias: 0, lo: 0, hi: 0, residual: 0,
-                count: WINOGRAD_POSITIONS, aStride: cout * cin * 4, bStride: cin * tiles * 4, cStride: cout * tiles * 4,
-            }, parallel, work, 'winograd products');
-            team.run('winogradOutput', { m: mAddress, y: yAddress, channels: cout, Ho, Wo, tilesH, tilesW, ...finish }, parallel, work);
-            return true;
-        },
+        winograd,
         pool2d(mode, x, g, planes, y) {
             if (!planar(g) || !memory.holds(x) || !memory.holds(y)) return false;
             const [, H, W] = g.input;

@@ -77,11 +77,13 @@ export const JOBS = {
     },
     /**
      * A 3×3 stride-1 conv by Winograd a block of `block` tiles at a time (assembly/winograd-blocks.ts): the whole
-     * conv of one image, cut into parts by runs of tiles.
+     * conv of one image, cut into parts by runs of blocks — of every group of a grouped conv, group j's input, U
+     * and output `*GroupStride` bytes on from the last (channels and cout a group's, its bias cout floats on).
      */
     winograd: {
         x: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32', u: 'usize', cout: 'i32',
         y: 'usize', Ho: 'i32', Wo: 'i32', flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32', block: 'i32',
+        groups: 'i32', xGroupStride: 'usize', uGroupStride: 'usize', yGroupStride: 'usize',
     },
     /**
      * A small plane's Winograd conv, F(`tile`×`tile`, 3×3) (assembly/winograd-blocks.ts for 4, winograd-small.ts for

@@ -76,12 +76,16 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
                 job.flags, job.bias, job.residual, job.lo, job.hi, scratch);
         }
     } else if (kind == JOB_WINOGRAD) {
+        // The groups' blocks of tiles one after another, cut into parts of whole blocks.
         const job = changetype<WinogradJob>(args);
-        const block = job.block;
-        const f1 = shareEnd(job.tilesH * job.tilesW, block, t, T);
-        for (let f = shareBegin(job.tilesH * job.tilesW, block, t, T); f < f1; f += block) {
-            winogradBlock(job.x, job.channels, job.H, job.W, job.ph, job.pw, job.tilesW, job.u, job.cout, job.y, job.Ho, job.Wo,
-                job.flags, job.bias, job.residual, job.lo, job.hi, f, min(block, f1 - f), block, scratch);
+        const block = job.block, tiles = job.tilesH * job.tilesW;
+        const blocks = (tiles + block - 1) / block;
+        const b1 = shareEnd(job.groups * blocks, 1, t, T);
+        for (let b = shareBegin(job.groups * blocks, 1, t, T); b < b1; b++) {
+            const group = b / blocks, f = (b - group * blocks) * block;
+            winogradBlock(job.x + <usize>group * job.xGroupStride, job.channels, job.H, job.W, job.ph, job.pw, job.tilesW,
+                job.u + <usize>group * job.uGroupStride, job.cout, job.y + <usize>group * job.yGroupStride, job.Ho, job.Wo,
+                job.flags, job.bias + <usize>(group * job.cout * 4), job.residual, job.lo, job.hi, f, min(block, tiles - f), block, scratch);
         }
     } else if (kind == JOB_WINOGRAD_INPUT_PANELS) {
         const job = changetype<WinogradInputPanelsJob>(args);
