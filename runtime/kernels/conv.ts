@@ -148,13 +148,18 @@ function winograd(ctx: KernelContext, g: ConvGeometry, batch: number, cin: numbe
     const transformed = ctx.params.winograd;
     if (!transformed && !ctx.winogradWeightsPerRun) return false;
     const weights: WinogradWeights = transformed ? { u: transformed } : { weight: ctx.params.weight };
-    // On its own weight a conv's shared V (36 · C_in · tiles, as packed panels) fits the im2col scratch planned for
-    // its direct conv (9 · C_in · positions): nothing is allocated mid-run. The whole image's V and M, where U could not
-    // be packed, are allocated on first use.
-    const scratch: WinogradScratch = (purpose, elements) => ctx.workspace.get(purpose === 'm' ? 'winogradM' : transformed ? 'winogradV' : 'im2col', elements);
+    // On its own weight a conv's shared V (36 · C_in · tiles, as packed panels) mostly fits the im2col scratch
+    // planned for its direct conv (9 · C_in · positions): nothing is allocated mid-run — unless the input itself is
+    // a padded copy in that scratch (a padding_mode), which V could overwrite (a 1×200 plane's V is the larger).
+    // The whole image's V and M, where U could not be packed, are allocated on first use.
+    const columns = ctx.workspace.get('im2col', 1);
+    const x = ctx.inputs[0].data;
+    const inputInColumns = x.byteOffset >= columns.byteOffset && x.byteOffset < columns.byteOffset + columns.byteLength;
+    const vPurpose = transformed || inputInColumns ? 'winogradV' : 'im2col';
+    const scratch: WinogradScratch = (purpose, elements) => ctx.workspace.get(purpose === 'm' ? 'winogradM' : vPurpose, elements);
     for (let n = 0; n < batch; n++) {
         const epilogue = { bias: ctx.params.bias, residual: ctx.residual?.data, residualOffset: n * cout * P, packedA: ctx.packedWinograd, ...absorbedActivation(ctx) };
-        if (!ctx.compute.winograd(ctx.inputs[0].data, n * cin * inPlane, g, weights, cout, ctx.outputs[0].data, n * cout * P, scratch, epilogue, groupsOf(ctx))) return false;
+        if (!ctx.compute.winograd(x, n * cin * inPlane, g, weights, cout, ctx.outputs[0].data, n * cout * P, scratch, epilogue, groupsOf(ctx))) return false;
     }
     return true;
 }
