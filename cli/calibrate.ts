@@ -8,8 +8,8 @@
  * - the ceilings of the kernel classes, each measured on layers like the ones it predicts: dense (im2col + GEMM: a
  *   3×3 conv 128→256 stride 2 at 28², 1×1 convs 96→576 at 14² and 512→2048 at 7²), pointwise (1×1 convs on large
  *   maps, one GEMM on the input: MobileNetV2's expansions 16→96 at 112² and 24→144 at 56², its projection 144→24 at
- *   56², and 256→64 at 56²), winograd (3×3 convs 64→64 at 56², on weights transformed ahead, and 256→256 at 14², on
- *   weights transformed as it runs), winograd-small (3×3 conv 512→512 at 7²), depthwise (3×3 at 56²×144 and stride
+ *   56², and 256→64 at 56²), winograd (3×3 convs 64→64 at 56² and 128→128 at 28², on weights transformed ahead),
+ *   winograd-small (3×3 convs 256→256 at 14² and 512→512 at 7², on weights transformed as they run), depthwise (3×3 at 56²×144 and stride
  *   2 at 112²×96) — FLOPs over time;
  * - window: max pooling 3×3/2 of 64×112² and 2×2/2 of 128×56²; elementwise: a sum of two 128×56² tensors and a ReLU
  *   of 64×112² — FLOPs over time (a stand-alone ReLU streams far slower than a pooling window computes: one
@@ -59,7 +59,8 @@ export const MICRO_BENCHMARKS: readonly MicroBenchmark[] = [
     { id: '1×1 512→2048 @7²', measures: 'dense', text: 'network M(input: [1, 512, 7, 7]) {\n  return input -> conv(2048, kernel: 1, bias: false)\n}\n' },
     { id: 'conv3x3/2 128→256 @28²', measures: 'dense', text: 'network M(input: [1, 128, 28, 28]) {\n  return input -> conv(256, kernel: 3, stride: 2, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3 64→64 @56²', measures: 'winograd', text: 'network M(input: [1, 64, 56, 56]) {\n  return input -> conv(64, kernel: 3, padding: 1, bias: false)\n}\n' },
-    { id: 'conv3x3 256→256 @14²', measures: 'winograd', text: 'network M(input: [1, 256, 14, 14]) {\n  return input -> conv(256, kernel: 3, padding: 1, bias: false)\n}\n' },
+    { id: 'conv3x3 128→128 @28²', measures: 'winograd', text: 'network M(input: [1, 128, 28, 28]) {\n  return input -> conv(128, kernel: 3, padding: 1, bias: false)\n}\n' },
+    { id: 'conv3x3 256→256 @14²', measures: 'winograd-small', text: 'network M(input: [1, 256, 14, 14]) {\n  return input -> conv(256, kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'depthwise 3×3 @56²×144', measures: 'depthwise', text: 'network M(input: [1, 144, 56, 56]) {\n  return input -> dwconv(kernel: 3, padding: 1, bias: false)\n}\n' },
     { id: 'depthwise 3×3/2 @112²×96', measures: 'depthwise', text: 'network M(input: [1, 96, 112, 112]) {\n  return input -> dwconv(kernel: 3, stride: 2, padding: 1, bias: false)\n}\n' },
     { id: 'conv3x3 512→512 @7²', measures: 'winograd-small', text: 'network M(input: [1, 512, 7, 7]) {\n  return input -> conv(512, kernel: 3, padding: 1, bias: false)\n}\n' },

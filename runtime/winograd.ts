@@ -32,7 +32,7 @@ const INPUT_TILE = TILE + 2;
 export const WINOGRAD_POSITIONS = INPUT_TILE * INPUT_TILE;
 
 /** Which convs the fast engine runs this way: language/analysis/engine-rules.ts, which the roofline shares. */
-export { transformsWinogradWeightsPerRun, usesWinograd, winogradOutputTile } from '../language/analysis/engine-rules.js';
+export { transformsWinogradWeightsPerRun, usesWinograd } from '../language/analysis/engine-rules.js';
 
 /** U[ξ][o][i] = (G g_oi Gᵀ)[ξ] for a weight [C_out, C_in, 3, 3], computed in float64 and rounded once. */
 export function transformWeights(weight: Float32Array, cout: number, cin: number, allocate: (elements: number) => Float32Array): Float32Array {

@@ -155,11 +155,12 @@ describe('kernel classes: each layer is predicted from a ceiling measured on lay
         expect(await classOf(net('1, 64, 56, 56', 'conv(128, kernel: 1, groups: 4)'))).toBe('dense');
     });
 
-    it('a 3×3 stride-1 conv (dense with 8+ channels, or 16+ channels a group) is winograd from 13² up (F(4×4)), winograd-small on 7² to 12² (F(2×2)), else dense', async () => {
+    it('a 3×3 stride-1 conv (dense with 8+ channels, or 16+ channels a group) is winograd from 28² up (U made ahead), winograd-small on 7² to 27² (U made as it runs), else dense', async () => {
         expect(await classOf(net('1, 64, 56, 56', 'conv(64, kernel: 3, padding: 1)'))).toBe('winograd');
-        expect(await classOf(net('1, 256, 14, 14', 'conv(256, kernel: 3, padding: 1)'))).toBe('winograd');
-        expect(await classOf(net('1, 256, 15, 15', 'conv(256, kernel: 3)'))).toBe('winograd'); // 13²: 16 tiles of 4×4
-        expect(await classOf(net('1, 256, 14, 14', 'conv(256, kernel: 3)'))).toBe('winograd-small'); // 12²: 9 of them
+        expect(await classOf(net('1, 128, 28, 28', 'conv(128, kernel: 3, padding: 1)'))).toBe('winograd');
+        expect(await classOf(net('1, 128, 29, 29', 'conv(128, kernel: 3)'))).toBe('winograd-small'); // 27²
+        expect(await classOf(net('1, 256, 14, 14', 'conv(256, kernel: 3, padding: 1)'))).toBe('winograd-small');
+        expect(await classOf(net('1, 256, 14, 14', 'conv(256, kernel: 3)'))).toBe('winograd-small'); // 12²
         expect(await classOf(net('1, 512, 7, 7', 'conv(512, kernel: 3, padding: 1)'))).toBe('winograd-small');
         expect(await classOf(net('1, 512, 6, 6', 'conv(512, kernel: 3, padding: 1)'))).toBe('dense');
         expect(await classOf(net('1, 128, 28, 28', 'conv(256, kernel: 3, stride: 2, padding: 1)'))).toBe('dense');

@@ -402,10 +402,10 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
     });
 
     // The way of small planes, on the conv's untransformed weight: V of every tile shared, then the output channels
-    // panel by panel on U made as it goes — by F(4×4) from 16 of its tiles (13² up), else by F(2×2). A last panel
-    // of fewer than four channels (30, 9), depths over one block (300), F(4×4) on 16 tiles, F(2×2) on 12 (5×7: a
-    // half panel), 16 (7²: groups of four tiles that end a row) and 30 (9×11: tiles over the right and bottom edges,
-    // a group crossing rows), and the cases above.
+    // eight at a time on U made as it goes, the tiles as the GEMM's rows. A last panel of eight channels part-filled
+    // (30: six; 9: one, its second half of four none), depths over one block (300), 16 tiles (14×13), 4 (5×7 and
+    // 7²: one panel of rows), 9 (9×11: tiles over the right and bottom edges, a last panel of one), and the cases
+    // above.
     const perRunCases: WinogradCase[] = [
         ...winogradCases,
         { cout: 30, channels: 300, input: [1, 16, 15], output: [1, 14, 13], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true, residual: true, lo: 0, hi: 6 },
@@ -414,7 +414,7 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { cout: 30, channels: 300, input: [1, 7, 7], output: [1, 7, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, residual: true, lo: 0, hi: 6 },
         { cout: 16, channels: 12, input: [1, 11, 13], output: [1, 9, 11], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], activation: { op: 'silu', parameter: 0 } },
     ];
-    it.each(perRunCases)('Winograd of $channels → $cout channels $input → $output on its own weight, by panels of output channels', async c => {
+    it.each(perRunCases)('Winograd of $channels → $cout channels $input → $output on its own weight, its tiles as the GEMM\'s rows', async c => {
         await compute.started;
         const { cout, weight, x, y, epilogue, expectOutput } = winogradProblem(c);
         const asked: string[] = [];
@@ -530,7 +530,7 @@ describe('Winograd against the direct conv (reference engine, im2col + GEMM)', (
         // (50 tiles as 7 panels) is larger than its direct conv's columns.
         { name: 'replicate padding on a 1×200 plane (U made as it runs), 16 → 16 channels', text: 'network A(input: [1, 16, 1, 200]) {\n  return input -> conv(16, kernel: 3, padding: 1, padding_mode: "replicate")\n}\n' },
         { name: 'reflect padding on 14×14 (U made as it runs), 32 → 8 channels', text: 'network A(input: [1, 32, 14, 14]) {\n  return input -> conv(8, kernel: 3, padding: 1, padding_mode: "reflect")\n}\n' },
-        { name: '2 groups of 32 → 12 channels on 7×7 (F(2×2)), residual', text: 'network A(x: [1, 64, 7, 7], shortcut: [1, 24, 7, 7]) {\n  return shortcut + (x -> conv(24, kernel: 3, padding: 1, groups: 2))\n}\n' },
+        { name: '2 groups of 32 → 12 channels on 7×7 (U made as it runs), residual', text: 'network A(x: [1, 64, 7, 7], shortcut: [1, 24, 7, 7]) {\n  return shortcut + (x -> conv(24, kernel: 3, padding: 1, groups: 2))\n}\n' },
     ];
     it.each(cases)('$name', async ({ text }) => {
         const graph = await graphOf(text);

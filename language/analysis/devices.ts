@@ -16,8 +16,8 @@ export type KernelClass = typeof KERNEL_CLASSES[number];
 export const KERNEL_CLASS_DOC: Record<KernelClass, string> = {
     dense: 'conv, grouped conv, transposed conv, linear and matmul: a GEMM (im2col + GEMM, or a matrix-vector product)',
     pointwise: '1×1 stride-1 dense convs on planes of 28×28 and more: one GEMM straight on the input (no im2col), long rows that keep the GEMM busy',
-    winograd: '3×3 stride-1 dense convs on planes of 13×13 and more, which fast libraries run by Winograd (this project\'s engine: F(4×4, 3×3); FLOPs stay the direct conv\'s: an effective rate)',
-    'winograd-small': '3×3 stride-1 dense convs on planes of 7×7 to 12×12 (this project\'s engine: Winograd F(2×2, 3×3) on weights transformed as the conv runs; an effective rate, as winograd\'s)',
+    winograd: '3×3 stride-1 dense convs on planes of 28×28 and more, which fast libraries run by Winograd (this project\'s engine: F(4×4, 3×3) on weights transformed once; FLOPs stay the direct conv\'s: an effective rate)',
+    'winograd-small': '3×3 stride-1 dense convs on planes of 7×7 to 27×27 (this project\'s engine: Winograd F(4×4, 3×3) on weights transformed as the conv runs; an effective rate, as winograd\'s)',
     depthwise: 'depthwise convs (groups = input channels): a direct kernel',
     window: 'max and average pooling: a window slid over each plane (a direct kernel, as depthwise convs are)',
     elementwise: 'everything else: activations, norms, sums, global pooling, layout — little arithmetic per byte',

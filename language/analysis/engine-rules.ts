@@ -7,8 +7,8 @@ import { resolveWindowAttrs } from '../ops/conv.js';
 import { familyOf } from '../ops/registry.js';
 
 /**
- * Output planes smaller than this run as im2col + GEMM: a 6×6 plane has 9 tiles even of 2×2, and Winograd's GEMMs
- * would leave most of their second 8-tile panel idle (a 7×7 plane runs by F(2×2, 3×3): winogradOutputTile).
+ * Output planes smaller than this run as im2col + GEMM. A 7×7 plane is four 4×4 tiles, one panel of rows of the
+ * GEMM's micro-kernel (runtime/wasm/assembly/winograd-rows.ts); smaller planes were not measured.
  */
 const MIN_OUTPUT_POSITIONS = 7 * 7;
 
@@ -25,17 +25,16 @@ const MIN_GROUP_CHANNELS = 16;
 
 /**
  * From this output plane up, the transformed weights U (36 matrices: 4× the 3×3 weights) are made once, when a
- * run is prepared; below it, as the conv runs (runtime/wasm/assembly/winograd-blocks.ts, winogradChannelPanels),
- * which takes no memory beyond the run's scratch. Small planes are where convs have large weights and few tiles to
- * spread U's transform over: kept, ResNet-50's 14² stage's U would take its peak memory from 1.39× to 1.9× its
- * weights and arena (the target is ≤ 1.5×); made as it runs, the 256 → 256 @14² conv took 1.98 ms against 1.63 ms
- * with U made ahead (4.45 ms direct; one thread, same bench).
+ * run is prepared; below it, as the conv runs (runtime/wasm/assembly/winograd-rows.ts), which takes no memory
+ * beyond the run's scratch. Small planes are where convs have large weights and few tiles to spread U's transform
+ * over: kept, ResNet-50's 14² stage's U would take its peak memory from 1.39× to 1.9× its weights and arena (the
+ * target is ≤ 1.5×); made as it runs, the 256 → 256 @14² conv took 1.98 ms against 1.63 ms with U made ahead
+ * (4.45 ms direct; one thread, same bench).
  */
 const PREPARED_MIN_OUTPUT_POSITIONS = 28 * 28;
 
 /**
- * How the fast engine runs `node` (input and output shapes given): by Winograd (winogradOutputTile says which) — a
- * 2-D 3×3 conv (dense, or grouped with groups of MIN_GROUP_CHANNELS channels or more), stride 1, no dilation, on a large
+ * How the fast engine runs `node` (input and output shapes given): by Winograd F(4×4, 3×3) — a 2-D 3×3 conv (dense, or grouped with groups of MIN_GROUP_CHANNELS channels or more), stride 1, no dilation, on a large
  * enough plane — on U made once ('prepared') or as it runs ('per-run'); or not.
  */
 function winogradWeightsOf(node: GraphNode, input: readonly number[], output: readonly number[]): 'prepared' | 'per-run' | undefined {
@@ -52,19 +51,9 @@ function winogradWeightsIn(graph: NetworkGraph, node: GraphNode): ReturnType<typ
     return winogradWeightsOf(node, graph.tensors[node.inputs[0]].shape, graph.tensors[node.outputs[0]].shape);
 }
 
-/** Whether the fast engine runs `node` by Winograd (winogradWeightsOf), F(4×4, 3×3) or F(2×2, 3×3) (winogradOutputTile). */
+/** Whether the fast engine runs `node` by Winograd F(4×4, 3×3) (winogradWeightsOf). */
 export function usesWinograd(graph: NetworkGraph, node: GraphNode): boolean {
     return winogradWeightsIn(graph, node) !== undefined;
-}
-
-/**
- * The output tile of a Winograd conv on an Ho × Wo plane: 4 (F(4×4, 3×3)) where its 4×4 tiles fill at least two
- * of the GEMM's 8-tile panels (planes of 13×13 and more), else 2 (F(2×2, 3×3)): a 7×7 plane is four 4×4 tiles,
- * half a panel computed for nothing, or sixteen 2×2 tiles. The 512 → 512 conv @7² took 4.2–4.4 ms direct, 4.1–4.5
- * by F(4×4) and 3.3–3.7 by F(2×2), weights transformed as it runs (one thread; on two 2.4–2.5, 2.2 and 1.9–2.0).
- */
-export function winogradOutputTile(outputH: number, outputW: number): 2 | 4 {
-    return Math.ceil(outputH / 4) * Math.ceil(outputW / 4) >= 16 ? 4 : 2;
 }
 
 /** Whether a Winograd conv's transformed weights are made as it runs rather than once (PREPARED_MIN_OUTPUT_POSITIONS). */

@@ -19,7 +19,7 @@
  */
 import { numel } from '../ops/shape-utils.js';
 import { familyOf, findOp } from '../ops/registry.js';
-import { CONV_ABSORBED_ACTIVATIONS, runsWithoutIm2col, usesWinograd, winogradOutputTile } from './engine-rules.js';
+import { CONV_ABSORBED_ACTIVATIONS, runsWithoutIm2col, transformsWinogradWeightsPerRun, usesWinograd } from './engine-rules.js';
 import type { GraphNode, NetworkGraph } from '../elaboration/graph.js';
 import { ceilingOf, type DeviceProfile, type KernelClass } from './devices.js';
 
@@ -83,10 +83,7 @@ const POINTWISE_MIN_POSITIONS = 28 * 28;
 
 export function kernelClassOf(graph: NetworkGraph, node: GraphNode): KernelClass {
     if (isDepthwise(graph, node)) return 'depthwise';
-    if (usesWinograd(graph, node)) {
-        const output = graph.tensors[node.outputs[0]].shape;
-        return winogradOutputTile(output[2], output[3]) === 4 ? 'winograd' : 'winograd-small';
-    }
+    if (usesWinograd(graph, node)) return transformsWinogradWeightsPerRun(graph, node) ? 'winograd-small' : 'winograd';
     const family = familyOf(node.op) ?? node.op;
     if (runsWithoutIm2col(graph, node) && numel(graph.tensors[node.outputs[0]].shape.slice(2)) >= POINTWISE_MIN_POSITIONS) return 'pointwise';
     if (['conv', 'convtranspose', 'deformconv', 'linear', 'matmul'].includes(family) && node.macs > 0) return 'dense';

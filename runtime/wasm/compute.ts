@@ -10,7 +10,7 @@ import { packedGemm, type GemmKernel, type GemmOptions } from '../gemm.js';
 import { col2im as referenceCol2im, im2col as referenceIm2col, type ConvGeometry } from '../im2col.js';
 import { type CompiledKernels, type KernelExports, WasmMemory } from './instance.js';
 import { PARTS_PER_THREAD, ThreadTeam } from './threads.js';
-import { WINOGRAD_POSITIONS, winogradGroup, winogradOutputTile, winogradTiles } from '../winograd.js';
+import { WINOGRAD_POSITIONS, winogradGroup, winogradTiles } from '../winograd.js';
 import { depthwise2d as referenceDepthwise } from '../depthwise.js';
 
 /**
@@ -102,17 +102,12 @@ function winogradBlockTiles(cin: number, cout: number, tiles: number, parts: num
 }
 
 /**
- * How the engine runs a Winograd conv on its own weight (a small plane's, U made as it runs): F(4×4, 3×3) or
- * F(2×2, 3×3) as language/analysis/engine-rules.ts's winogradOutputTile says; with its tile grid, the thread
- * scratch a part takes and the bytes of the shared V.
+ * How the engine runs a Winograd conv on its own weight (a small plane's, U made as it runs: F(4×4, 3×3) with the
+ * tiles as the GEMM's rows, assembly/winograd-rows.ts): the thread scratch a part takes and the bytes of the
+ * shared V.
  */
-function smallPlaneWinograd(kernels: KernelExports, Ho: number, Wo: number, cin: number): { tile: 2 | 4; tilesH: number; tilesW: number; scratchBytes: number; vBytes: number } {
-    const tile = winogradOutputTile(Ho, Wo);
-    const [tilesH, tilesW] = [Math.ceil(Ho / tile), Math.ceil(Wo / tile)];
-    const tiles = tilesH * tilesW;
-    return tile === 4
-        ? { tile, tilesH, tilesW, scratchBytes: kernels.winogradChannelScratchBytes(tiles), vBytes: kernels.winogradPanelsBytes(cin, tiles) }
-        : { tile, tilesH, tilesW, scratchBytes: kernels.winograd2ChannelScratchBytes(tiles), vBytes: kernels.winograd2PanelsBytes(cin, tiles) };
+function smallPlaneWinograd(kernels: KernelExports, tiles: number, cin: number): { scratchBytes: number; vBytes: number } {
+    return { scratchBytes: kernels.winogradRowsScratchBytes(tiles), vBytes: kernels.winogradRowsBytes(cin, tiles) };
 }
 
 /** The batch fields of a GEMM job that is one GEMM, not a batch. */
@@ -200,11 +195,11 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const coutG = cout / groups;
         const parallel = work >= thresholds.winograd;
         // Three ways. On the conv's own weight (a small plane's): V of every tile once, shared, then the output
-        // channels panel by panel, each on U made as it goes. On U packed: block by block of tiles. On U unpacked
+        // channels panel by panel, each on U made as it goes, the tiles as the GEMM's rows. On U packed: block by block of tiles. On U unpacked
         // (C_out not a multiple of 4): three jobs on the whole image's V and M. The first two fall back to the
         // caller's direct conv where a part would not fit a thread's scratch (C_in + C_out over ~1,800).
         const perRun = 'weight' in weights;
-        const small = perRun ? smallPlaneWinograd(memory.kernels, Ho, Wo, cin) : undefined;
+        const small = perRun ? smallPlaneWinograd(memory.kernels, tiles, cin) : undefined;
         const block = winogradBlockTiles(cin, coutG, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
         if (small ? small.scratchBytes > scratchBytes
             : epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, coutG, block) > scratchBytes) return false;
@@ -225,10 +220,9 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const input = { x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW };
         if (small) {
             const vAddress = memory.address(v!);
-            const grid = { tile: small.tile, tilesH: small.tilesH, tilesW: small.tilesW };
-            team.run('winogradInputPanels', { ...input, ...grid, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
+            team.run('winogradInputPanels', { ...input, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
             team.run('winogradChannels', {
-                ...grid, v: vAddress, channels: cin, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
+                v: vAddress, channels: cin, tilesH, tilesW, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
             }, parallel, work, 'winograd channels');
             return true;
         }

@@ -20,12 +20,9 @@ export interface KernelExports {
     implicitConvScratchBytes(k: number, wo: number): number;
     /** Scratch bytes the tile-blocked Winograd takes for blocks of nt tiles (assembly/winograd-blocks.ts). */
     winogradBlockScratchBytes(cin: number, cout: number, nt: number): number;
-    /** Scratch bytes a part of a small plane's Winograd takes (winogradChannelPanels), and the bytes of its shared V. */
-    winogradChannelScratchBytes(tiles: number): number;
-    winogradPanelsBytes(cin: number, tiles: number): number;
-    /** The same for F(2×2, 3×3) (winograd-small.ts), on its 2×2 tiles. */
-    winograd2ChannelScratchBytes(tiles: number): number;
-    winograd2PanelsBytes(cin: number, tiles: number): number;
+    /** Scratch bytes a part of a small plane's Winograd takes (winograd-rows.ts), and the bytes of its shared V. */
+    winogradRowsScratchBytes(tiles: number): number;
+    winogradRowsBytes(cin: number, tiles: number): number;
     /** Elements packMatrix writes for an m×k A. */
     packedSize(m: number, k: number): number;
     packMatrix(a: number, m: number, k: number, lda: number, dst: number): void;

@@ -86,13 +86,13 @@ export const JOBS = {
         groups: 'i32', xGroupStride: 'usize', uGroupStride: 'usize', yGroupStride: 'usize',
     },
     /**
-     * A small plane's Winograd conv, F(`tile`×`tile`, 3×3) (assembly/winograd-blocks.ts for 4, winograd-small.ts for
-     * 2): V of every tile as packed panels, cut by channels…
+     * A small plane's Winograd conv, its tiles as the GEMM's rows (assembly/winograd-rows.ts): V of every tile as
+     * packed panels, cut by channels…
      */
-    winogradInputPanels: { tile: 'i32', x: 'usize', v: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32' },
+    winogradInputPanels: { x: 'usize', v: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32' },
     /** …then the output channels, cut by panels, each on U made from its weights `g` as it goes. */
     winogradChannels: {
-        tile: 'i32', v: 'usize', channels: 'i32', tilesH: 'i32', tilesW: 'i32', g: 'usize', cout: 'i32',
+        v: 'usize', channels: 'i32', tilesH: 'i32', tilesW: 'i32', g: 'usize', cout: 'i32',
         y: 'usize', Ho: 'i32', Wo: 'i32', flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
     },
     col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },

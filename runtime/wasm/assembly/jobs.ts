@@ -20,8 +20,8 @@ import { col2im2d, im2col2d } from './im2col';
 import { implicitConv2d } from './implicit-conv';
 import { window2d } from './window';
 import { winogradInput, winogradOutput } from './winograd';
-import { winogradBlock, winogradChannelPanels, winogradInputPanels } from './winograd-blocks';
-import { winograd2ChannelPanels, winograd2InputPanels } from './winograd-small';
+import { winogradBlock } from './winograd-blocks';
+import { winogradRowsChannelPanels, winogradRowsInput } from './winograd-rows';
 
 /** Part t's share [begin, end) of `count` items handed out in multiples of `unit`. */
 @inline function shareBegin(count: i32, unit: i32, t: i32, T: i32): i32 {
@@ -90,16 +90,13 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
     } else if (kind == JOB_WINOGRAD_INPUT_PANELS) {
         const job = changetype<WinogradInputPanelsJob>(args);
         const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
-        if (c0 < c1 && job.tile == 2) winograd2InputPanels(job.x, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW, job.v, scratch);
-        else if (c0 < c1) winogradInputPanels(job.x, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW, job.v, scratch);
+        if (c0 < c1) winogradRowsInput(job.x, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW, job.v, scratch);
     } else if (kind == JOB_WINOGRAD_CHANNELS) {
         const job = changetype<WinogradChannelsJob>(args);
-        const r0 = shareBegin(paddedRows(job.cout), MR, t, T), r1 = shareEnd(paddedRows(job.cout), MR, t, T);
-        if (r0 < r1 && job.tile == 2) {
-            winograd2ChannelPanels(job.v, job.channels, job.tilesH, job.tilesW, job.g, job.cout, job.y, job.Ho, job.Wo,
-                job.flags, job.bias, job.residual, job.lo, job.hi, r0, r1, scratch);
-        } else if (r0 < r1) {
-            winogradChannelPanels(job.v, job.channels, job.tilesH, job.tilesW, job.g, job.cout, job.y, job.Ho, job.Wo,
+        // Panels of NR output channels (the last may be part-filled).
+        const r0 = shareBegin(job.cout, NR, t, T), r1 = shareEnd(job.cout, NR, t, T);
+        if (r0 < r1) {
+            winogradRowsChannelPanels(job.v, job.channels, job.tilesH, job.tilesW, job.g, job.cout, job.y, job.Ho, job.Wo,
                 job.flags, job.bias, job.residual, job.lo, job.hi, r0, r1, scratch);
         }
     } else if (kind == JOB_WINDOW) {

@@ -3,9 +3,9 @@
 // the module's entry: what it exports is what the JavaScript side sees (runtime/wasm/instance.ts); the kernels
 // live one concern per file beside it — activation.ts and arithmetic.ts (element by element), gemm.ts, im2col.ts
 // (and col2im), implicit-conv.ts (a conv packed straight from the image), window.ts (depthwise conv and pooling),
-// winograd.ts (F(4×4, 3×3)), winograd-blocks.ts (the same a block of tiles, or of output channels, at a time),
-// winograd-small.ts (F(2×2, 3×3), for planes too small for F(4×4)'s tiles), winograd-weights.ts (their weight
-// transforms as a conv runs), jobs.ts, which splits a job over threads, and peak.ts, the benchmark's SIMD ceiling.
+// winograd.ts (F(4×4, 3×3)), winograd-blocks.ts (the same a block of tiles at a time), winograd-rows.ts (a small
+// plane's, its tiles as the GEMM's rows), winograd-weights.ts (U made as a conv runs), jobs.ts, which splits a
+// job over threads, and peak.ts, the benchmark's SIMD ceiling.
 //
 // Everything works on byte addresses in one shared linear memory that the JavaScript side owns and allocates
 // (`WasmMemory` in runtime/wasm/instance.ts): tensors, weights and scratch all live there, so no call copies its operands.
@@ -21,8 +21,8 @@ export { col2im2d, im2col2d } from './im2col';
 export { implicitConv2d, implicitConvScratchBytes } from './implicit-conv';
 export { WINDOW_AVG, WINDOW_DEPTHWISE, WINDOW_MAX, window2d } from './window';
 export { winogradInput, winogradOutput } from './winograd';
-export { winogradBlockScratchBytes, winogradChannelScratchBytes, winogradPanelsBytes } from './winograd-blocks';
-export { winograd2ChannelScratchBytes, winograd2PanelsBytes } from './winograd-small';
+export { winogradBlockScratchBytes } from './winograd-blocks';
+export { winogradRowsBytes, winogradRowsScratchBytes } from './winograd-rows';
 export { runPart } from './jobs';
 export { fmaPeak } from './peak';
 

@@ -1,5 +1,5 @@
-// Winograd F(4×4, 3×3) a block of tiles at a time (AssemblyScript; see kernels.ts, and winograd.ts for the
-// transforms). A thread takes a block of `nt` output tiles through all three steps — V = Bᵀ d B of its tiles for
+// Winograd F(4×4, 3×3) a block of tiles at a time, on U made when the run was prepared (AssemblyScript; see
+// kernels.ts, and winograd.ts for the transforms; winograd-rows.ts has small planes', on U made as they run). A thread takes a block of `nt` output tiles through all three steps — V = Bᵀ d B of its tiles for
 // every input channel, the 36 products M[ξ] = U[ξ] · V[ξ], Y = Aᵀ M A for every output channel — in its own
 // scratch, so V and M of the block never leave its cache. Done as three jobs over the whole image (winograd.ts),
 // V and M of a 56² plane with 64 channels are 1.8 MB each: they go through memory, and a step split by channels
@@ -12,12 +12,11 @@ import { BIAS } from './flags';
 import { absorbedActivation, activate } from './activation';
 import { KC, MR, NR, microKernel, paddedRows } from './gemm';
 import { element, gatherFourTilesRow, storeTileRow, transformInput6, transposeInPlace, transformOutput6 } from './winograd';
-import { WEIGHT_TRANSFORM_BYTES, transformWeightPanel } from './winograd-weights';
 
 const POSITIONS: i32 = 36;
 const LINE: usize = 64;
 /** A thread's vectors for the transforms: 36 gathered, 24 after Aᵀ down the columns, 16 results, one spare. */
-const TRANSFORM_BYTES: i32 = (36 + 24 + 16 + 1) * 16;
+export const TRANSFORM_BYTES: i32 = (36 + 24 + 16 + 1) * 16;
 
 /**
  * Bytes of a thread's scratch for blocks of `nt` tiles (a multiple of NR): V and M of a block, the transforms,
@@ -33,7 +32,7 @@ export function winogradBlockScratchBytes(cin: i32, cout: i32, nt: i32): i32 {
  * iw[k] (i32 tables at `ih` and `iw`, zero outside the image). Four adjacent tiles inside the image are one
  * row-wise gather; otherwise tile by tile, checking bounds only for a window over the image's edge.
  */
-@inline function gatherInput(plane: usize, H: i32, W: i32, ih: usize, iw: usize, count: i32, d: usize): void {
+@inline export function gatherInput(plane: usize, H: i32, W: i32, ih: usize, iw: usize, count: i32, d: usize): void {
     const ih0 = load<i32>(ih), iw0 = load<i32>(iw);
     if (count == 4 && load<i32>(ih, 12) == ih0 && load<i32>(iw, 12) == iw0 + 12 && ih0 >= 0 && ih0 + 6 <= H && iw0 >= 0 && iw0 + 18 <= W) {
         for (let i = 0; i < 6; i++) gatherFourTilesRow(plane + <usize>((ih0 + i) * W + iw0) * 4, d + <usize>(6 * i) * 16);
@@ -64,7 +63,7 @@ export function winogradBlockScratchBytes(cin: i32, cout: i32, nt: i32): i32 {
  * Each tile's input window (row, column) and output (row, column) for tiles f0 … f0 + nb, worked out once for
  * every channel: four i32 tables of nt entries from `tables` (ih, iw, oh, ow).
  */
-@inline function tileTables(f0: i32, nb: i32, nt: i32, tilesW: i32, ph: i32, pw: i32, tables: usize): void {
+@inline export function tileTables(f0: i32, nb: i32, nt: i32, tilesW: i32, ph: i32, pw: i32, tables: usize): void {
     const iws = tables + (<usize>nt << 2), ohs = iws + (<usize>nt << 2), ows = ohs + (<usize>nt << 2);
     for (let k = 0; k < nb; k++) {
         const ty = (f0 + k) / tilesW, tx = f0 + k - ty * tilesW;
@@ -109,27 +108,11 @@ function transformInputPanels(x: usize, c0: i32, c1: i32, cin: i32, H: i32, W: i
  * for channels [c0, c1) of each of `positions` positions, so that no denormal or NaN slows its products (their
  * results are never read).
  */
-export function zeroLastPanelHalf(v: usize, nb: i32, cin: i32, c0: i32, c1: i32, positions: i32, vPositionBytes: usize): void {
+function zeroLastPanelHalf(v: usize, nb: i32, cin: i32, c0: i32, c1: i32, positions: i32, vPositionBytes: usize): void {
     if ((nb & 7) == 0 || (nb & 7) > 4) return;
     const half = v + (<usize>((nb >> 3) * cin) * NR + 4) * 4;
     for (let xi = 0; xi < positions; xi++) {
         for (let c = c0; c < c1; c++) v128.store(half + <usize>xi * vPositionBytes + <usize>c * NR * 4, f32x4.splat(0));
-    }
-}
-
-/**
- * M[ξ] (+= where p0 > 0) U[ξ] · V[ξ] over depths p0 … p0 + kc for each of `positions` positions: U[ξ] one panel of
- * `rows` ≤ MR output channels (as transformWeightPanel writes it), V[ξ] `panels` packed panels of 8 tiles over C_in
- * channels, M[ξ] MR rows of ldcBytes.
- */
-export function positionProducts(positions: i32, kc: i32, p0: i32, cin: i32, panels: i32, rows: i32, u: usize, uPositionBytes: usize,
-    v: usize, vPositionBytes: usize, m: usize, mPositionBytes: usize, ldcBytes: usize, edge: usize): void {
-    for (let xi = 0; xi < positions; xi++) {
-        const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
-        for (let jr = 0; jr < panels; jr++) {
-            microKernel(kc, uXi, vXi + <usize>(jr * cin + p0) * NR * 4, mXi + (<usize>(jr * NR) << 2), ldcBytes,
-                rows, NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
-        }
     }
 }
 
@@ -222,70 +205,4 @@ export function winogradBlock(x: usize, cin: i32, H: i32, W: i32, ph: i32, pw: i
         }
     }
     transformOutputTiles(m, mPositionBytes, ldcBytes, 0, cout, y, Ho, Wo, flags, bias, residual, lo, hi, f0, nb, nt, tilesW, tables, work);
-}
-
-// A small plane's conv (language/analysis/engine-rules.ts: the engine keeps no U for it) runs by panels of
-// output channels instead: V of every tile once, shared (winogradInputPanels), then each part takes MR output
-// channels at a time through U made from their weights a depth block at a time — into the part's scratch, where
-// the 36 products read it at once — their products over all tiles, and their output transform. U never goes
-// through memory: made for the whole conv into a scratch and read back, it took 0.9 ms of the 256 → 256
-// channels @14² conv's 3.4 ms at one thread, against 1.6 ms with U made ahead.
-
-/** Bytes of the shared V of `tiles` tiles over C_in channels (winogradInputPanels, winogradChannelPanels). */
-export function winogradPanelsBytes(cin: i32, tiles: i32): i32 {
-    return POSITIONS * <i32>vPositionBytesOf((tiles + NR - 1) / NR, cin);
-}
-
-/** Bytes of from one U[ξ] depth block to the next in a part's scratch: a line more than kc rows of MR, as V's. */
-@inline function uBlockPositionBytes(kc: i32): usize {
-    return <usize>kc * MR * 4 + LINE;
-}
-
-/** Bytes of a thread's scratch winogradChannelPanels takes for `tiles` tiles. */
-export function winogradChannelScratchBytes(tiles: i32): i32 {
-    const nt = (tiles + NR - 1) / NR * NR;
-    return POSITIONS * <i32>uBlockPositionBytes(KC) + POSITIONS * (MR * nt * 4 + <i32>LINE) + TRANSFORM_BYTES + MR * NR * 4 + 4 * nt * 4
-        + <i32>WEIGHT_TRANSFORM_BYTES;
-}
-
-/** V of channels [c0, c1) of every tile of one image into `v` (winogradPanelsBytes): a part of the shared V. */
-export function winogradInputPanels(x: usize, c0: i32, c1: i32, cin: i32, H: i32, W: i32, ph: i32, pw: i32, tilesH: i32, tilesW: i32,
-    v: usize, scratch: usize): void {
-    const tiles = tilesH * tilesW;
-    const nt = (tiles + NR - 1) / NR * NR;
-    const tables = scratch + TRANSFORM_BYTES;
-    tileTables(0, tiles, nt, tilesW, ph, pw, tables);
-    transformInputPanels(x, c0, c1, cin, H, W, tiles, nt, tables, v, scratch);
-}
-
-/**
- * The conv's output channels [r0, r1) (whole panels of MR) over every tile, from the shared V (winogradInputPanels)
- * and the conv's weight g [C_out, C_in, 3, 3]; y and the finishing as winogradBlock's.
- */
-export function winogradChannelPanels(v: usize, cin: i32, tilesH: i32, tilesW: i32, g: usize, cout: i32,
-    y: usize, Ho: i32, Wo: i32, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, r0: i32, r1: i32, scratch: usize): void {
-    const tiles = tilesH * tilesW;
-    const panels = (tiles + NR - 1) / NR;
-    const nt = panels * NR;
-    const vPositionBytes = vPositionBytesOf(panels, cin);
-    const u = scratch;
-    const uPositionBytes = uBlockPositionBytes(KC);
-    // M[ξ]: MR rows of nt tiles.
-    const m = u + <usize>POSITIONS * uPositionBytes;
-    const ldcBytes = <usize>nt * 4;
-    const mPositionBytes = <usize>MR * ldcBytes + LINE;
-    const work = m + <usize>POSITIONS * mPositionBytes;
-    const edge = work + <usize>TRANSFORM_BYTES;
-    const tables = edge + MR * NR * 4;
-    const weightWork = tables + (<usize>(4 * nt) << 2);
-    tileTables(0, tiles, nt, tilesW, 0, 0, tables); // only the outputs' columns are read
-    for (let ir = r0; ir < r1; ir += MR) {
-        const rows = min(MR, cout - ir);
-        for (let p0 = 0; p0 < cin; p0 += KC) {
-            const kc = min(KC, cin - p0);
-            transformWeightPanel(g, cout, cin, ir, p0, kc, u, uPositionBytes, weightWork);
-            positionProducts(POSITIONS, kc, p0, cin, panels, rows, u, uPositionBytes, v, vPositionBytes, m, mPositionBytes, ldcBytes, edge);
-        }
-        transformOutputTiles(m, mPositionBytes, ldcBytes, ir, ir + rows, y, Ho, Wo, flags, bias, residual, lo, hi, 0, tiles, nt, tilesW, tables, work);
-    }
 }

@@ -1,8 +1,7 @@
 // Winograd F(4×4, 3×3)'s transformed weights U = G g Gᵀ made at run time (AssemblyScript; see kernels.ts), for the
 // convs whose U the engine does not keep (small planes with large weights: language/analysis/engine-rules.ts;
-// winograd-blocks.ts's winogradChannelPanels uses them). The four rows of a panel (output channels) are the four
-// lanes of a vector, so the transform of four channel pairs is one pass of vector arithmetic, and each of its 36
-// results is one 16-byte row of a U[ξ] panel as gemm.ts's packMatrix lays it out.
+// winograd-rows.ts uses them). Four output channels are the four lanes of a vector, so the transform of four
+// channel pairs is one pass of vector arithmetic, and each of its 36 results is four floats of a U[ξ]ᵀ row.
 //     G = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1⁄24 1⁄12 ⅙; 1⁄24 −1⁄12 ⅙; 0 0 1]   (runtime/winograd.ts)
 
 import { MR } from './gemm';
@@ -63,10 +62,11 @@ export const WEIGHT_TRANSFORM_BYTES: i32 = (9 + 18) * 16;
 
 /**
  * U[ξ] of output channels ir … ir + MR (lanes beyond C_out zero) over input channels p0 … p0 + kc, from g, the
- * conv's weight [C_out, C_in, 3, 3]: the panel of position ξ at dst + ξ · positionBytes, kc rows of MR floats
- * (depth-major, as the micro-kernel reads a packed A panel).
+ * conv's weight [C_out, C_in, 3, 3]: position ξ's at dst + ξ · positionBytes, kc rows of MR floats `rowBytes`
+ * apart (depth-major: half of each row of a packed B panel of NR, as winograd-rows.ts reads U[ξ]ᵀ).
  */
-export function transformWeightPanel(g: usize, cout: i32, cin: i32, ir: i32, p0: i32, kc: i32, dst: usize, positionBytes: usize, scratch: usize): void {
+export function transformWeightPanel(g: usize, cout: i32, cin: i32, ir: i32, p0: i32, kc: i32, dst: usize, positionBytes: usize, scratch: usize,
+    rowBytes: usize): void {
     const taps = scratch;          // 9 vectors: tap e of the panel's four rows
     const gg = scratch + 9 * 16;   // 18 vectors: (G g)[i][j] at 3i + j
     for (let c = p0; c < p0 + kc; c++) {
@@ -75,47 +75,10 @@ export function transformWeightPanel(g: usize, cout: i32, cin: i32, ir: i32, p0:
         for (let j = 0; j < 3; j++) {
             applyG(v128.load(taps + <usize>j * 16), v128.load(taps + <usize>(3 + j) * 16), v128.load(taps + <usize>(6 + j) * 16), gg + <usize>j * 16, 3 * 16);
         }
-        const at = dst + (<usize>(c - p0) << 4);
+        const at = dst + <usize>(c - p0) * rowBytes;
         for (let i = 0; i < 6; i++) {
             const t = gg + <usize>(3 * i) * 16;
             applyG(v128.load(t), v128.load(t, 16), v128.load(t, 32), at + <usize>(6 * i) * positionBytes, positionBytes);
         }
-    }
-}
-
-/** F(2×2, 3×3)'s G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]: its middle rows applied to a, b, c (lane by lane). */
-@inline function halfSum(a: v128, b: v128, c: v128): v128 {
-    return f32x4.mul(f32x4.add(f32x4.add(a, c), b), f32x4.splat(0.5));
-}
-
-@inline function halfDifference(a: v128, b: v128, c: v128): v128 {
-    return f32x4.mul(f32x4.sub(f32x4.add(a, c), b), f32x4.splat(0.5));
-}
-
-/** One row (x, y, z) of G g times Gᵀ: the four U[ξ] of row i (ξ = 4i … 4i + 3) at at, at + step, …. */
-@inline function storeRowG2(x: v128, y: v128, z: v128, at: usize, step: usize): void {
-    v128.store(at, x);
-    v128.store(at + step, halfSum(x, y, z));
-    v128.store(at + 2 * step, halfDifference(x, y, z));
-    v128.store(at + 3 * step, z);
-}
-
-/**
- * transformWeightPanel for F(2×2, 3×3) (winograd-small.ts): 16 positions ξ = 4 · row + column, in registers
- * after the taps are gathered — G g's 12 vectors, then each row of it times Gᵀ.
- */
-export function transformWeightPanel2(g: usize, cout: i32, cin: i32, ir: i32, p0: i32, kc: i32, dst: usize, positionBytes: usize, scratch: usize): void {
-    const taps = scratch; // 9 vectors: tap e of the panel's four rows
-    for (let c = p0; c < p0 + kc; c++) {
-        gatherTaps(g, cout, cin, ir, c, taps);
-        const g00 = v128.load(taps), g01 = v128.load(taps, 16), g02 = v128.load(taps, 32);
-        const g10 = v128.load(taps, 48), g11 = v128.load(taps, 64), g12 = v128.load(taps, 80);
-        const g20 = v128.load(taps, 96), g21 = v128.load(taps, 112), g22 = v128.load(taps, 128);
-        const at = dst + (<usize>(c - p0) << 4);
-        // Rows of G g: g's first row, the half sum and half difference of its rows, its last row.
-        storeRowG2(g00, g01, g02, at, positionBytes);
-        storeRowG2(halfSum(g00, g10, g20), halfSum(g01, g11, g21), halfSum(g02, g12, g22), at + 4 * positionBytes, positionBytes);
-        storeRowG2(halfDifference(g00, g10, g20), halfDifference(g01, g11, g21), halfDifference(g02, g12, g22), at + 8 * positionBytes, positionBytes);
-        storeRowG2(g20, g21, g22, at + 12 * positionBytes, positionBytes);
     }
 }
