@@ -556,6 +556,29 @@ describe('Winograd against the direct conv (reference engine, im2col + GEMM)', (
     });
 });
 
+describe('max pooling on the fast engine = the reference path, exactly (NaN propagates)', () => {
+    const cases = [
+        { name: '3×3/2, padding 1, 112² (ResNet-18\'s stem: the 3×3/2 row kernel)', text: 'network P(input: [1, 4, 112, 112]) {\n  return input -> maxpool(3, stride: 2, padding: 1)\n}\n' },
+        { name: '3×3/2 unpadded on 13×19, batch 2 (a part-filled last four)', text: 'network P(input: [2, 3, 13, 19]) {\n  return input -> maxpool(3, stride: 2)\n}\n' },
+        { name: '3×3/2 ceil_mode on 14×15 (a window past the end)', text: 'network P(input: [1, 5, 14, 15]) {\n  return input -> maxpool(3, stride: 2, ceil_mode: true)\n}\n' },
+        { name: '3×3/1, padding 1 (the general row loop)', text: 'network P(input: [1, 3, 9, 10]) {\n  return input -> maxpool(3, stride: 1, padding: 1)\n}\n' },
+        { name: '2×2/2 on 56²', text: 'network P(input: [1, 6, 56, 56]) {\n  return input -> maxpool(2)\n}\n' },
+    ];
+    it.each(cases)('$name', async ({ text }) => {
+        const graph = await graphOf(text);
+        const inputs = randomInputs(graph, 11);
+        const x = inputs.get(graph.inputs[0].name)!.data;
+        x[Math.floor(x.length / 3)] = NaN;
+        x[x.length - 1] = -Infinity;
+        const reference = runNetwork(graph, inputs, new Map(), { engine: 'reference' }).outputs.get(graph.outputs[0].name)!.data;
+        expect(reference.some(v => Number.isNaN(v))).toBe(true);
+        for (const threads of [1, 2]) {
+            const fast = runNetwork(graph, inputs, new Map(), { threads }).outputs.get(graph.outputs[0].name)!.data;
+            expect(Array.from(fast)).toEqual(Array.from(reference));
+        }
+    });
+});
+
 describe('transposed convs on weights transposed once, when the run is prepared', () => {
     const cases = [
         { name: '4×4/2, 16→8', text: 'network T(input: [1, 16, 14, 14]) {\n  return input -> convtranspose(8, kernel: 4, stride: 2, padding: 1)\n}\n' },

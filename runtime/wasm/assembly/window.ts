@@ -252,6 +252,28 @@ function windowRowPadded(mode: i32, padded: usize, Wp: i32, taps: usize, row: us
 }
 
 /**
+ * Output columns [0, columns) of one row of a 3×3 stride-2 max pool (ResNet's and GoogLeNet's stem) from a padded
+ * plane, four at a time: the three input rows' maximum first (nine columns: three vectors, the last shared with
+ * the next four outputs), then each output's three columns — the even lanes, the odd lanes, and the even lanes one
+ * on. The general loop took 1.05 ms for ResNet-18's 64 × 112² (a loaded and shuffled pair of vectors per tap).
+ */
+function maxPool3x3Stride2Row(padded: usize, Wp: i32, row: usize, ih0: i32, columns: i32): void {
+    const rowBytes = <usize>Wp * 4;
+    const top = padded + <usize>ih0 * rowBytes, middle = top + rowBytes, bottom = middle + rowBytes;
+    let a = f32x4.max(f32x4.max(v128.load(top), v128.load(middle)), v128.load(bottom));
+    for (let ow = 0; ow < columns; ow += 4) {
+        const at = <usize>(2 * ow) * 4;
+        const b = f32x4.max(f32x4.max(v128.load(top + at, 16), v128.load(middle + at, 16)), v128.load(bottom + at, 16));
+        const c = f32x4.max(f32x4.max(v128.load(top + at, 32), v128.load(middle + at, 32)), v128.load(bottom + at, 32));
+        const even = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+        const odd = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+        const next = v128.shuffle<f32>(even, c, 1, 2, 3, 4);
+        v128.store(row + (<usize>ow << 2), f32x4.max(f32x4.max(even, odd), next));
+        a = c;
+    }
+}
+
+/**
  * window2d through a padded copy of each input plane in `scratch` — zeros around it for a conv or a mean, −∞
  * for a max — so that every output column is an interior one, computed four at a time: small planes (14×14,
  * 7×7) would otherwise spend most of their time in the bounds-checked border columns. Each row is finished in a
@@ -276,6 +298,7 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
     const act = absorbedActivation(flags);
     const scale: f32 = 1 / <f32>(kh * kw);
     const threeByThree = mode == WINDOW_DEPTHWISE && kh == 3 && kw == 3 && dw == 1;
+    const maxPool3x3Stride2 = mode == WINDOW_MAX && kh == 3 && kw == 3 && sh == 2 && sw == 2 && dh == 1 && dw == 1;
     let copied = -1;
     for (let oc = c0; oc < c1; oc++) {
         const source = oc / multiplier;
@@ -312,6 +335,7 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
         for (; oh < Ho; oh++) {
             if (threeByThree && sw == 1) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, 1, 0, 0, columns, clamp, loV, hiV);
             else if (threeByThree) depthwise3x3Interior(padded, taps, rowBuffer, start, oh * sh, dh, Hp, Wp, 2, 0, 0, columns, clamp, loV, hiV);
+            else if (maxPool3x3Stride2) maxPool3x3Stride2Row(padded, Wp, rowBuffer, oh * 2, columns);
             else if (mode == WINDOW_DEPTHWISE) depthwiseRowPadded(padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, clamp, loV, hiV);
             else windowRowPadded(mode, padded, Wp, taps, rowBuffer, start, oh * sh, kh, kw, dh, dw, sw, columns, scale, clamp, loV, hiV);
             memory.copy(out + <usize>(oh * Wo) * 4, rowBuffer, <usize>Wo * 4);
