@@ -113,23 +113,6 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         gaining.note(0.2, 4.2, 4, 8); // alone 8.0 ms, split 4.2
         expect(gaining.runSolo()).toBe(false);
     });
-    it('a split job must beat the job’s last time alone as well: a caller sharing its core overstates its time alone', () => {
-        // The caller ran 4 of 8 parts in 4 ms (alone 8 ms by that), but alone the job last took 4.5 ms: split, 4.4 ms
-        // saved under 3%.
-        const loaded = new StallBackoff();
-        loaded.note(0.4, 4.4, 4, 8, 4.5);
-        expect(loaded.runSolo()).toBe(true);
-        const quiet = new StallBackoff();
-        quiet.note(0.4, 4.4, 4, 8, 8);
-        expect(quiet.runSolo()).toBe(false);
-        // The caller ran no part (descheduled while the worker ran them all): its last time alone decides.
-        const descheduled = new StallBackoff();
-        descheduled.note(3, 3, 0, 8, 2.5);
-        expect(descheduled.runSolo()).toBe(true);
-        const never = new StallBackoff();
-        never.note(3, 3, 0, 8);
-        expect(never.runSolo()).toBe(false);
-    });
     it('a split job alone would have taken the caller’s working time × parts / its parts; unknown when it ran none', () => {
         expect(aloneEstimate(5, 12, 7, 8)).toBe(8);
         expect(aloneEstimate(0.2, 4.2, 4, 8)).toBe(8);

@@ -79,10 +79,7 @@ function sizeClass(work: number): number {
     return Math.round(Math.log2(Math.max(1, work)));
 }
 
-/**
- * How long one job (one kind and size) took when it last ran on the caller alone (timed by PROBE, or held back by a
- * back-off or a loaded machine), and how many times it has run.
- */
+/** How long one job (one kind and size) took on the caller alone when last timed, and how many times it has run. */
 interface SoloTime {
     ms: number;
     runs: number;
@@ -180,13 +177,10 @@ export class StallBackoff {
 
     /**
      * After a split job of `total` ms, of which the caller spent the last `waited` waiting for workers' parts,
-     * having run `callerParts` of the job's `parts` itself; `timedAloneMs` is what the same job took when it last
-     * ran on the caller alone, if it has. Both must be beaten: with another process on a core, the caller's own
-     * parts run slower for sharing it and overstate its time alone — the bench's 1×1 conv, split, took 2.2–2.5 ms
-     * where that estimate said 3.1 and the caller alone took 2.2–2.5 (one core busy, two threads).
+     * having run `callerParts` of the job's `parts` itself.
      */
-    note(waited: number, total: number, callerParts: number, parts: number, timedAloneMs = Infinity): void {
-        if (total < Math.min(aloneEstimate(waited, total, callerParts, parts), timedAloneMs) * (1 - MIN_GAIN)) {
+    note(waited: number, total: number, callerParts: number, parts: number): void {
+        if (total < aloneEstimate(waited, total, callerParts, parts) * (1 - MIN_GAIN)) {
             this.inARow = 0;
             return;
         }
@@ -373,7 +367,7 @@ export class ThreadTeam {
             this.tellWatch();
             const start = performance.now();
             this.kernels.runPart(this.job, 0, 1, 0);
-            alone.ms = performance.now() - start;
+            if (loadedSolo || probe) alone.ms = performance.now() - start;
             return;
         }
         const parts = this.threads * PARTS_PER_THREAD;
@@ -398,7 +392,7 @@ export class ThreadTeam {
         const finished = performance.now();
         // A job that lost while workers were still starting says nothing about splitting it.
         if (ready !== this.threads - 1) return;
-        backoff.note(finished - callerDone, finished - started, callerParts, parts, Number.isNaN(alone.ms) ? Infinity : alone.ms);
+        backoff.note(finished - callerDone, finished - started, callerParts, parts);
         if (!Number.isNaN(alone.ms)) this.load.note(alone.ms, finished - started);
         this.tellWatch();
     }
