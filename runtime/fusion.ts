@@ -204,6 +204,9 @@ export function planSteps(graph: NetworkGraph, parameters: ParameterStore, optio
             const groups = node.attrs.groups as number;
             transposeGroupWeights(weight, groups, cin / groups, weight.length / cin, options.scratch);
             weight.set(options.scratch.subarray(0, weight.length));
+            // Without groups, Wᵀ is one matrix, packed once for the GEMM too (a group's slice of a packed whole is
+            // its own packed matrix only when its depth fits one block: convs' groups are not packed either).
+            if (groups === 1) packed = options.compute.packInPlace(weight, weight.length / cin, cin, options.scratch);
             params.weight = weight;
             transposed = true;
         } else if (options.compute.kind === 'fast' && node.op === 'batchnorm' && params.running_mean && node.attrs.track_running_stats !== false) {

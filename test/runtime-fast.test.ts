@@ -562,7 +562,7 @@ describe('max pooling on the fast engine = the reference path, exactly (NaN prop
     });
 });
 
-describe('transposed convs on weights transposed once, when the run is prepared', () => {
+describe('transposed convs on weights transposed (and, without groups, packed) once, when the run is prepared', () => {
     const cases = [
         { name: '4×4/2, 16→8', text: 'network T(input: [1, 16, 14, 14]) {\n  return input -> convtranspose(8, kernel: 4, stride: 2, padding: 1)\n}\n' },
         { name: 'groups 2, 3×3/2, output_padding 1, batch 2', text: 'network T(input: [2, 8, 9, 7]) {\n  return input -> convtranspose(6, kernel: 3, stride: 2, padding: 1, output_padding: 1, groups: 2)\n}\n' },

@@ -182,7 +182,8 @@ export const convTransposeKernel: Kernel = ctx => {
     const Pin = outputPositions(g);
     const outPlane = g.input[0] * g.input[1] * g.input[2];
     const rows = coutG * K;
-    // Wᵀ of each group: [C_out/g·K × C_in/g] — transposed when the run was prepared (runtime/fusion.ts), else here.
+    // Wᵀ of each group: [C_out/g·K × C_in/g] — transposed (and, without groups, packed) when the run was prepared
+    // (runtime/fusion.ts), else here.
     let weightT = ctx.params.weight;
     if (!ctx.transposedWeight) {
         weightT = ctx.workspace.get('weightT', groups * rows * cinG);
@@ -192,7 +193,8 @@ export const convTransposeKernel: Kernel = ctx => {
     fillWithBias(y.data, ctx.params.bias, batch, cout, outPlane);
     for (let n = 0; n < batch; n++) {
         for (let grp = 0; grp < groups; grp++) {
-            ctx.compute.gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin, false);
+            ctx.compute.gemm(rows, Pin, cinG, weightT, grp * rows * cinG, cinG, x.data, (n * cin + grp * cinG) * Pin, Pin, cols, 0, Pin, false,
+                ctx.packedWeight ? { packedA: true } : undefined);
             ctx.compute.col2im(cols, 0, g, y.data, (n * cout + grp * coutG) * outPlane);
         }
     }
