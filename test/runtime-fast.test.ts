@@ -510,7 +510,7 @@ describe('Winograd against the direct conv (reference engine, im2col + GEMM)', (
         { name: '3 groups of 16 → 6 channels (U unpacked), 29×30, batch 2', text: 'network A(input: [2, 48, 29, 30]) {\n  return input -> conv(18, kernel: 3, padding: 1, groups: 3) -> batchnorm\n}\n' },
         { name: '4 groups of 16 → 16 channels on 14×14 (U made as it runs), batch 2, bias + ReLU6', text: 'network A(input: [2, 64, 14, 14]) {\n  return input -> conv(64, kernel: 3, padding: 1, groups: 4) -> relu6\n}\n' },
         // A padded copy of the input in the im2col scratch (padding_mode), beside the shared V: a 1×200 plane's V
-        // (50 tiles as 7 panels) is larger than its direct conv's columns.
+        // (50 tiles) is larger than its direct conv's columns.
         { name: 'replicate padding on a 1×200 plane (U made as it runs), 16 → 16 channels', text: 'network A(input: [1, 16, 1, 200]) {\n  return input -> conv(16, kernel: 3, padding: 1, padding_mode: "replicate")\n}\n' },
         { name: 'reflect padding on 14×14 (U made as it runs), 32 → 8 channels', text: 'network A(input: [1, 32, 14, 14]) {\n  return input -> conv(8, kernel: 3, padding: 1, padding_mode: "reflect")\n}\n' },
         { name: '2 groups of 32 → 12 channels on 7×7 (U made as it runs), residual', text: 'network A(x: [1, 64, 7, 7], shortcut: [1, 24, 7, 7]) {\n  return shortcut + (x -> conv(24, kernel: 3, padding: 1, groups: 2))\n}\n' },
