@@ -34,8 +34,9 @@ const MIN_GROUP_CHANNELS = 16;
 const PREPARED_MIN_OUTPUT_POSITIONS = 28 * 28;
 
 /**
- * How the fast engine runs `node` (input and output shapes given): by Winograd F(4×4, 3×3) — a 2-D 3×3 conv (dense, or grouped with groups of MIN_GROUP_CHANNELS channels or more), stride 1, no dilation, on a large
- * enough plane — on U made once ('prepared') or as it runs ('per-run'); or not.
+ * How the fast engine runs `node` (input and output shapes given): by Winograd F(4×4, 3×3) — a 2-D 3×3 conv (dense,
+ * or grouped with groups of MIN_GROUP_CHANNELS channels or more), stride 1, no dilation, on a large enough plane —
+ * on U made once ('prepared') or as it runs ('per-run'); or not.
  */
 function winogradWeightsOf(node: GraphNode, input: readonly number[], output: readonly number[]): 'prepared' | 'per-run' | undefined {
     const groups = (node.attrs.groups as number | undefined) ?? 1;

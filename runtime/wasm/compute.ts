@@ -195,9 +195,10 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const coutG = cout / groups;
         const parallel = work >= thresholds.winograd;
         // Three ways. On the conv's own weight (a small plane's): V of every tile once, shared, then the output
-        // channels panel by panel, each on U made as it goes, the tiles as the GEMM's rows. On U packed: block by block of tiles. On U unpacked
-        // (C_out not a multiple of 4): three jobs on the whole image's V and M. The first two fall back to the
-        // caller's direct conv where a part would not fit a thread's scratch (C_in + C_out over ~1,800).
+        // channels panel by panel, each on U made as it goes, the tiles as the GEMM's rows. On U packed: block by
+        // block of tiles. On U unpacked (C_out not a multiple of 4): three jobs on the whole image's V and M. The
+        // first two fall back to the caller's direct conv where a part would not fit a thread's scratch (blocks of
+        // tiles: C_in + C_out over ~1,800).
         const perRun = 'weight' in weights;
         const small = perRun ? smallPlaneWinograd(memory.kernels, tiles, cin) : undefined;
         const block = winogradBlockTiles(cin, coutG, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);

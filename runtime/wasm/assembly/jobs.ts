@@ -15,7 +15,7 @@ import {
 import { activate } from './activation';
 import { arithmetic } from './arithmetic';
 import { BIAS_COLUMNS, PACKED_A } from './flags';
-import { MR, NR, gemm, paddedRows } from './gemm';
+import { MR, NR, gemm } from './gemm';
 import { col2im2d, im2col2d } from './im2col';
 import { implicitConv2d } from './implicit-conv';
 import { window2d } from './window';
