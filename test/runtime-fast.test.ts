@@ -505,7 +505,8 @@ describe('Winograd against the direct conv (reference engine, im2col + GEMM)', (
         { name: '300 channels in (two GEMM depth blocks), 28×28, bias + ReLU', text: 'network A(input: [1, 300, 28, 28]) {\n  return input -> conv(16, kernel: 3, padding: 1) -> relu\n}\n' },
         { name: '10 channels out (U unpacked: three jobs), 56×56, residual + ReLU', text: 'network A(x: [1, 16, 56, 56], shortcut: [1, 10, 56, 56]) {\n  return relu(shortcut + (x -> conv(10, kernel: 3, padding: 1)))\n}\n' },
         { name: '7 channels out, odd 30×33, batch 2, SiLU', text: 'network A(input: [2, 12, 30, 33]) {\n  return input -> conv(7, kernel: 3, padding: 1) -> silu\n}\n' },
-        // Grouped convs, group by group: U packed per group, unpacked (6 channels out per group), and made as it runs.
+        // Grouped convs: U packed per group (one job), unpacked (6 channels out per group: group by group), and made
+        // as it runs (one job over every group's panels of output channels: 10 a group are a panel and a part-filled one).
         { name: '2 groups of 16 → 16 channels, 28×28, batch 2, bias + residual + ReLU', text: 'network A(x: [2, 32, 28, 28], shortcut: [2, 32, 28, 28]) {\n  return relu(shortcut + (x -> conv(32, kernel: 3, padding: 1, groups: 2)))\n}\n' },
         { name: '3 groups of 16 → 6 channels (U unpacked), 29×30, batch 2', text: 'network A(input: [2, 48, 29, 30]) {\n  return input -> conv(18, kernel: 3, padding: 1, groups: 3) -> batchnorm\n}\n' },
         { name: '4 groups of 16 → 16 channels on 14×14 (U made as it runs), batch 2, bias + ReLU6', text: 'network A(input: [2, 64, 14, 14]) {\n  return input -> conv(64, kernel: 3, padding: 1, groups: 4) -> relu6\n}\n' },
@@ -513,6 +514,7 @@ describe('Winograd against the direct conv (reference engine, im2col + GEMM)', (
         // (50 tiles) is larger than its direct conv's columns.
         { name: 'replicate padding on a 1×200 plane (U made as it runs), 16 → 16 channels', text: 'network A(input: [1, 16, 1, 200]) {\n  return input -> conv(16, kernel: 3, padding: 1, padding_mode: "replicate")\n}\n' },
         { name: 'reflect padding on 14×14 (U made as it runs), 32 → 8 channels', text: 'network A(input: [1, 32, 14, 14]) {\n  return input -> conv(8, kernel: 3, padding: 1, padding_mode: "reflect")\n}\n' },
+        { name: '3 groups of 16 → 10 channels on 9×11 (U made as it runs), batch 2, bias + SiLU', text: 'network A(input: [2, 48, 9, 11]) {\n  return input -> conv(30, kernel: 3, padding: 1, groups: 3) -> silu\n}\n' },
         { name: '2 groups of 32 → 12 channels on 7×7 (U made as it runs), residual', text: 'network A(x: [1, 64, 7, 7], shortcut: [1, 24, 7, 7]) {\n  return shortcut + (x -> conv(24, kernel: 3, padding: 1, groups: 2))\n}\n' },
     ];
     it.each(cases)('$name', async ({ text }) => {

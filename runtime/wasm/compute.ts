@@ -184,8 +184,10 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const tiles = tilesH * tilesW;
         const work = cout * cin * tiles * WINOGRAD_POSITIONS;
         // A grouped conv's groups in one job where U is packed (its parts cut from every group's blocks of tiles:
-        // each group alone, 16 channels on 56², was too little to share out evenly); otherwise group by group.
-        if (groups > 1 && !('u' in weights && epilogue.packedA)) {
+        // each group alone, 16 channels on 56², was too little to share out evenly) or made as it runs (from every
+        // group's panels of output channels: ResNeXt-50's 32 groups on 14² were a job each); otherwise group by group.
+        const perRun = 'weight' in weights;
+        if (groups > 1 && !perRun && !('u' in weights && epilogue.packedA)) {
             for (let j = 0; j < groups; j++) {
                 const group = winogradGroup(j, groups, g, weights, cout, xOffset, yOffset, epilogue);
                 if (!winograd(x, group.xOffset, g, group.weights, group.cout, y, group.yOffset, scratch, group.epilogue, 1)) return false;
@@ -199,8 +201,8 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         // block of tiles. On U unpacked (C_out not a multiple of 4): three jobs on the whole image's V and M. The
         // first two fall back to the caller's direct conv where a part would not fit a thread's scratch (blocks of
         // tiles: C_in + C_out over ~1,800).
-        const perRun = 'weight' in weights;
-        const small = perRun ? smallPlaneWinograd(memory.kernels, tiles, cin) : undefined;
+        // Every group's input channels share one V.
+        const small = perRun ? smallPlaneWinograd(memory.kernels, tiles, cin * groups) : undefined;
         const block = winogradBlockTiles(cin, coutG, tiles, parallel ? team.threads * PARTS_PER_THREAD : 1);
         if (small ? small.scratchBytes > scratchBytes
             : epilogue.packedA && memory.kernels.winogradBlockScratchBytes(cin, coutG, block) > scratchBytes) return false;
@@ -221,9 +223,10 @@ export function createWasmCompute(compiled: CompiledKernels, threads: number, ex
         const input = { x: memory.address(x, xOffset), channels: cin, H, W, ph: g.padBegin[1], pw: g.padBegin[2], tilesH, tilesW };
         if (small) {
             const vAddress = memory.address(v!);
-            team.run('winogradInputPanels', { ...input, v: vAddress }, parallel, cin * tiles * WINOGRAD_POSITIONS, 'winograd input');
+            team.run('winogradInputPanels', { ...input, channels: cin * groups, v: vAddress }, parallel, cin * groups * tiles * WINOGRAD_POSITIONS, 'winograd input');
             team.run('winogradChannels', {
-                v: vAddress, channels: cin, tilesH, tilesW, g: memory.address(w), cout, y: yAddress, Ho, Wo, ...finish,
+                v: vAddress, channels: cin, vChannels: cin * groups, tilesH, tilesW, g: memory.address(w), cout: coutG, y: yAddress, Ho, Wo, ...finish,
+                groups, gGroupStride: coutG * cin * 9 * 4, yGroupStride: coutG * Ho * Wo * 4,
             }, parallel, work, 'winograd channels');
             return true;
         }

@@ -90,10 +90,15 @@ export const JOBS = {
      * packed panels, cut by channels…
      */
     winogradInputPanels: { x: 'usize', v: 'usize', channels: 'i32', H: 'i32', W: 'i32', ph: 'i32', pw: 'i32', tilesH: 'i32', tilesW: 'i32' },
-    /** …then the output channels, cut by panels, each on U made from its weights `g` as it goes. */
+    /**
+     * …then the output channels, cut by panels, each on U made from its weights `g` as it goes: `groups` convs of
+     * `channels` → `cout` channels, group j reading V's channels from j · channels (of `vChannels`), its weights
+     * and output planes `*GroupStride` bytes on from the last, its bias `cout` floats on.
+     */
     winogradChannels: {
-        v: 'usize', channels: 'i32', tilesH: 'i32', tilesW: 'i32', g: 'usize', cout: 'i32',
+        v: 'usize', channels: 'i32', vChannels: 'i32', tilesH: 'i32', tilesW: 'i32', g: 'usize', cout: 'i32',
         y: 'usize', Ho: 'i32', Wo: 'i32', flags: 'i32', bias: 'usize', residual: 'usize', lo: 'f32', hi: 'f32',
+        groups: 'i32', gGroupStride: 'usize', yGroupStride: 'usize',
     },
     col2im: { cols: 'usize', y: 'usize', channels: 'i32', H: 'i32', W: 'i32', ...WINDOW_2D, Hg: 'i32', Wg: 'i32' },
     /** `groups` convs alike, each `*GroupStride` bytes on from the last (its bias m floats on), as one job. */

@@ -93,11 +93,14 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         if (c0 < c1) winogradRowsInput(job.x, c0, c1, job.channels, job.H, job.W, job.ph, job.pw, job.tilesH, job.tilesW, job.v, scratch);
     } else if (kind == JOB_WINOGRAD_CHANNELS) {
         const job = changetype<WinogradChannelsJob>(args);
-        // Panels of NR output channels (the last may be part-filled).
-        const r0 = shareBegin(job.cout, NR, t, T), r1 = shareEnd(job.cout, NR, t, T);
-        if (r0 < r1) {
-            winogradRowsChannelPanels(job.v, job.channels, job.tilesH, job.tilesW, job.g, job.cout, job.y, job.Ho, job.Wo,
-                job.flags, job.bias, job.residual, job.lo, job.hi, r0, r1, scratch);
+        // Every group's panels of NR output channels (a group's last may be part-filled), one after another.
+        const panels = (job.cout + NR - 1) / NR;
+        const p1 = shareEnd(job.groups * panels, 1, t, T);
+        for (let p = shareBegin(job.groups * panels, 1, t, T); p < p1; p++) {
+            const group = p / panels, r0 = (p - group * panels) * NR;
+            winogradRowsChannelPanels(job.v + <usize>(group * job.channels) * 16, job.channels, job.vChannels, job.tilesH, job.tilesW,
+                job.g + <usize>group * job.gGroupStride, job.cout, job.y + <usize>group * job.yGroupStride, job.Ho, job.Wo,
+                job.flags, job.bias + <usize>(group * job.cout * 4), job.residual, job.lo, job.hi, r0, min(job.cout, r0 + NR), scratch);
         }
     } else if (kind == JOB_WINDOW) {
         const job = changetype<WindowJob>(args);

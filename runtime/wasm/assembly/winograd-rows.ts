@@ -139,14 +139,15 @@ function transformOutputColumns(m: usize, mPositionBytes: usize, jr: i32, cols: 
 
 /**
  * The conv's output channels [r0, r1) (whole panels of NR, but at C_out's end) over every tile, from the shared V
- * (winogradRowsInput) and the conv's weight g [C_out, C_in, 3, 3]; y is one image's C_out planes of Ho × Wo,
+ * (winogradRowsInput, over `vChannels` channels: a grouped conv's V holds every group's, and `v` is where this
+ * group's C_in start) and the conv's weight g [C_out, C_in, 3, 3]; y is one image's C_out planes of Ho × Wo,
  * finished with bias, residual (`residual` bytes after y), clamp or activation as flags ask.
  */
-export function winogradRowsChannelPanels(v: usize, cin: i32, tilesH: i32, tilesW: i32, g: usize, cout: i32,
+export function winogradRowsChannelPanels(v: usize, cin: i32, vChannels: i32, tilesH: i32, tilesW: i32, g: usize, cout: i32,
     y: usize, Ho: i32, Wo: i32, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, r0: i32, r1: i32, scratch: usize): void {
     const tiles = tilesH * tilesW;
     const nt = paddedTiles(tiles);
-    const vPositionBytes = vPositionBytesOf(tiles, cin);
+    const vPositionBytes = vPositionBytesOf(tiles, vChannels);
     const u = scratch;
     const uPositionBytes = uPositionBytesOf(KC);
     // M[ξ]ᵀ: nt rows of NR channels.
@@ -166,7 +167,7 @@ export function winogradRowsChannelPanels(v: usize, cin: i32, tilesH: i32, tiles
             for (let xi = 0; xi < POSITIONS; xi++) {
                 const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
                 for (let q = 0; q < tiles; q += MR) {
-                    microKernel(kc, vXi + <usize>((q / MR) * cin + p0) * MR * 4, uXi, mXi + <usize>q * ldcBytes, ldcBytes,
+                    microKernel(kc, vXi + <usize>((q / MR) * vChannels + p0) * MR * 4, uXi, mXi + <usize>q * ldcBytes, ldcBytes,
                         min(MR, tiles - q), cols, p0 > 0, false, 0, 0, 0, 0, 0, edge);
                 }
             }
