@@ -155,7 +155,7 @@ describe('kernel classes: each layer is predicted from a ceiling measured on lay
         expect(await classOf(net('1, 64, 56, 56', 'conv(128, kernel: 1, groups: 4)'))).toBe('dense');
     });
 
-    it('a 3×3 stride-1 conv (dense with 8+ channels, or 16+ channels a group) is winograd from 28² up (U made ahead), winograd-small on 7² to 27² (U made as it runs), else dense', async () => {
+    it('a 3×3 stride-1 conv (8+ input channels, a grouped conv\'s in each group) is winograd from 28² up (U made ahead), winograd-small on 7² to 27² (U made as it runs), else dense', async () => {
         expect(await classOf(net('1, 64, 56, 56', 'conv(64, kernel: 3, padding: 1)'))).toBe('winograd');
         expect(await classOf(net('1, 128, 28, 28', 'conv(128, kernel: 3, padding: 1)'))).toBe('winograd');
         expect(await classOf(net('1, 128, 29, 29', 'conv(128, kernel: 3)'))).toBe('winograd-small'); // 27²
@@ -166,7 +166,7 @@ describe('kernel classes: each layer is predicted from a ceiling measured on lay
         expect(await classOf(net('1, 128, 28, 28', 'conv(256, kernel: 3, stride: 2, padding: 1)'))).toBe('dense');
         expect(await classOf(net('1, 64, 56, 56', 'conv(64, kernel: 3, padding: 1, groups: 4)'))).toBe('winograd'); // 16 channels a group
         expect(await classOf(net('1, 128, 56, 56', 'conv(128, kernel: 3, padding: 1, groups: 32)'))).toBe('dense'); // ResNeXt's 4
-        expect(await classOf(net('1, 64, 28, 28', 'conv(64, kernel: 3, padding: 1, groups: 8)'))).toBe('dense'); // RegNet's 8
+        expect(await classOf(net('1, 64, 28, 28', 'conv(64, kernel: 3, padding: 1, groups: 8)'))).toBe('winograd'); // RegNet's 8
         expect(await classOf(net('1, 8, 28, 28', 'conv(8, kernel: 3, padding: 1)'))).toBe('winograd'); // dense: from 8
     });
 

@@ -13,15 +13,14 @@ import { familyOf } from '../ops/registry.js';
 const MIN_OUTPUT_POSITIONS = 7 * 7;
 
 /**
- * Input channels a dense conv needs to run by Winograd, and each group of a grouped conv (which runs group by
- * group, each group its own job): with fewer, the input and output transforms of each channel outweigh the products
- * they save. The bench's 3×3 conv of 4 groups of 16 channels on 56² took 1.67–1.71 ms direct and 1.22 by Winograd at
- * one thread, 1.07–1.09 and 0.84 at two; but RegNet-Y-400MF, whose groups have 8 channels, took 7% longer at one
- * thread and 20–25% at two (its groups' jobs too small to split), and ResNeXt-50 (8 channels a group on 28²) 3%
- * longer at two (2-core AMD EPYC, December 2026).
+ * Input channels a conv needs to run by Winograd, a grouped conv's in each group: with fewer, the input and output
+ * transforms of each channel outweigh the products they save. The bench's 3×3 conv of 4 groups of 16 channels on
+ * 56² took 1.67–1.71 ms direct and 1.22 by Winograd at one thread, 1.07–1.09 and 0.84 at two. Groups of 8 lost
+ * while each group was a job of its own (RegNet-Y-400MF 7% at one thread, 20–25% at two); with every group's work
+ * one job they gain: RegNet-Y-400MF 27.1–27.9 → 25.3–26.0 ms at one thread, 18.2–19.0 → 17.2–19.8 at two, ResNeXt-50
+ * 198–202 → 194–197 and the same at two (2-core AMD EPYC, December 2026).
  */
 const MIN_CHANNELS = 8;
-const MIN_GROUP_CHANNELS = 16;
 
 /**
  * From this output plane up, the transformed weights U (36 matrices: 4× the 3×3 weights) are made once, when a
@@ -35,12 +34,12 @@ const PREPARED_MIN_OUTPUT_POSITIONS = 28 * 28;
 
 /**
  * How the fast engine runs `node` (input and output shapes given): by Winograd F(4×4, 3×3) — a 2-D 3×3 conv (dense,
- * or grouped with groups of MIN_GROUP_CHANNELS channels or more), stride 1, no dilation, on a large enough plane —
+ * or grouped, MIN_CHANNELS input channels or more a group), stride 1, no dilation, on a large enough plane —
  * on U made once ('prepared') or as it runs ('per-run'); or not.
  */
 function winogradWeightsOf(node: GraphNode, input: readonly number[], output: readonly number[]): 'prepared' | 'per-run' | undefined {
     const groups = (node.attrs.groups as number | undefined) ?? 1;
-    if (input.length !== 4 || input[1] / groups < (groups === 1 ? MIN_CHANNELS : MIN_GROUP_CHANNELS)) return undefined;
+    if (input.length !== 4 || input[1] / groups < MIN_CHANNELS) return undefined;
     const w = resolveWindowAttrs({ inputs: [input], attrs: node.attrs }, 2);
     const positions = output[2] * output[3];
     if (!w.kernel.every(k => k === 3) || !w.stride.every(s => s === 1) || !w.dilation.every(d => d === 1) || positions < MIN_OUTPUT_POSITIONS) return undefined;
