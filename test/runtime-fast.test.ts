@@ -122,46 +122,74 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         const timed = Array.from({ length: 200 }, (_, i) => i + 1).filter(timedAlone);
         expect(timed).toEqual([3, 67, 131, 195]);
     });
-    it('a machine turns loaded once splitting saves under 5% of the time alone, and quiet again over 15%', () => {
-        const load = new MachineLoad();
-        const soloJobs = () => {
-            let count = 0;
-            while (load.runSolo()) count++;
-            return count;
+    /** A MachineLoad on a clock of the test's own, and how long (ms) its jobs run alone from now on, the clock moved on past that. */
+    function machineLoad(): { load: MachineLoad; soloSpell: () => number } {
+        let clock = 0;
+        const load = new MachineLoad(() => clock);
+        return {
+            load,
+            soloSpell: () => {
+                const start = clock;
+                while (load.runSolo()) clock += 0.5;
+                return clock - start;
+            },
         };
+    }
+    it('a machine turns loaded once splitting saves under 5% of the time alone, and quiet again over 15%', () => {
+        const { load, soloSpell } = machineLoad();
         // Quiet: 1 ms jobs split in 0.6 ms; one in four a late worker's loss (1 ms → 1.1 ms): 32% saved on average.
         for (let i = 0; i < 128; i++) load.note(1, i % 4 === 0 ? 1.1 : 0.6);
-        expect([load.loaded, load.watchMicros, soloJobs()]).toEqual([false, 200, 0]);
+        expect([load.loaded, load.watchMicros, soloSpell()]).toEqual([false, 200, 0]);
         // Small jobs lost to a late wake-up count for nothing under 0.1 ms, and for their time above it.
         for (let i = 0; i < 64; i++) load.note(0.05, 0.09);
         for (let i = 0; i < 16; i++) load.note(0.12, 0.2);
         expect(load.loaded).toBe(false);
-        // One core busy: the split jobs save nothing — loaded once the running average over 64 falls under 5%; the
-        // next 32 jobs run on the caller alone, the workers watching briefly meanwhile.
+        // One core busy: the split jobs save nothing — loaded once the running average over 64 falls under 5%; for
+        // the next 8 ms jobs run on the caller alone, the workers watching briefly meanwhile.
         let turned = 0;
         while (!load.loaded && turned < 200) load.note(1, 1.02), turned++;
         expect(turned).toBeGreaterThan(16);
         expect(turned).toBeLessThan(200);
         expect(load.watchMicros).toBe(10);
-        expect(soloJobs()).toBe(32);
+        expect(soloSpell()).toBe(8);
         expect(load.watchMicros).toBe(200);
-        // Then a window of 16 split jobs: saving under 5%, twice as many run alone, up to 1,024.
-        for (const expected of [64, 128, 256, 512, 1024, 1024]) {
+        // Then a window of 16 split jobs: saving under 5%, jobs run alone twice as long, up to 1,024 ms.
+        for (const expected of [16, 32, 64, 128, 256, 512, 1024, 1024]) {
             for (let i = 0; i < 15; i++) load.note(1, i % 2 ? 0.7 : 1.3);
-            expect(soloJobs()).toBe(0);
+            expect(soloSpell()).toBe(0);
             load.note(1, 1.2);
-            expect([load.loaded, soloJobs()]).toEqual([true, expected]);
+            expect([load.loaded, soloSpell()]).toEqual([true, expected]);
         }
         // Saving 5–15%: another window, no jobs alone.
         for (let i = 0; i < 16; i++) load.note(1, 0.9);
-        expect([load.loaded, soloJobs()]).toEqual([true, 0]);
-        // Saving over 15%: quiet again; a later loaded spell starts over at 32.
+        expect([load.loaded, soloSpell()]).toEqual([true, 0]);
+        // Saving over 15%: quiet again; a later loaded spell starts over at 8 ms.
         for (let i = 0; i < 16; i++) load.note(1, 0.6);
-        expect([load.loaded, load.watchMicros, soloJobs()]).toEqual([false, 200, 0]);
+        expect([load.loaded, load.watchMicros, soloSpell()]).toEqual([false, 200, 0]);
         while (!load.loaded) load.note(1, 1.2);
-        expect(soloJobs()).toBe(32);
+        expect(soloSpell()).toBe(8);
     });
-
+    it('a machine turns loaded at once when one side ran every part of 4 of the last 8 split jobs', () => {
+        const { load, soloSpell } = machineLoad();
+        // Quiet: one job in eight one-sided (a worker late to wake), and jobs under 0.1 ms not counted at all.
+        for (let i = 0; i < 64; i++) load.note(1, 0.6, i % 8 === 0);
+        for (let i = 0; i < 8; i++) load.note(0.05, 0.09, true);
+        expect([load.loaded, soloSpell()]).toEqual([false, 0]);
+        // A fresh team, no job timed alone yet: 3 of the last 8 one-sided leave it quiet, the 4th turns it loaded.
+        const fresh = machineLoad();
+        for (const oneSided of [true, false, true, false, false, true, false]) fresh.load.note(NaN, 0.5, oneSided);
+        expect(fresh.load.loaded).toBe(false);
+        fresh.load.note(NaN, 0.5, true);
+        expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([true, 8]);
+        // The next window of the team ends at its 4th one-sided job, and jobs run alone twice as long.
+        for (let i = 0; i < 3; i++) fresh.load.note(1, 1.4, true);
+        expect(fresh.soloSpell()).toBe(0);
+        fresh.load.note(1, 1.4, true);
+        expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([true, 16]);
+        // A window of 16 two-sided jobs saving 40%: quiet again.
+        for (let i = 0; i < 16; i++) fresh.load.note(1, 0.6, false);
+        expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([false, 0]);
+    });
 });
 
 describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {

@@ -9,10 +9,11 @@
  * half each, the caller would wait for it; with small parts taken from a shared ticket, the caller takes what the
  * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when a split
  * job loses to the caller alone, the next jobs of its kind and size run on the caller alone for a while (MIN_GAIN).
- * When splitting stops saving time on every kind of job, another process wants a core: then the whole team's jobs
- * run on the caller alone for a while (MachineLoad). A worker that has finished its parts watches for the next
- * job for a while before it sleeps (WATCH_MICROS): long, since a sleeping worker wakes some 50 µs late for the
- * next job while the caller's gap between jobs is mostly under 20 µs; briefly while the caller runs jobs alone.
+ * When splitting stops saving time on every kind of job, or the threads stop running side by side, another process
+ * wants a core: then the whole team's jobs run on the caller alone for a while (MachineLoad). A worker that has
+ * finished its parts watches for the next job for a while before it sleeps (WATCH_MICROS): long, since a sleeping
+ * worker wakes some 50 µs late for the next job while the caller's gap between jobs is mostly under 20 µs; briefly
+ * while the caller runs jobs alone.
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
@@ -56,8 +57,25 @@ const LOAD_JOBS = { average: 64, window: 16 } as const;
  */
 const MACHINE_LOAD_MIN_MS = 0.1;
 
-/** Jobs a loaded machine's team runs on the caller alone between two tries of the team: at first, and at most. */
-const LOADED_SOLO_JOBS = { first: 32, most: 1024 } as const;
+/**
+ * Split jobs (of MACHINE_LOAD_MIN_MS or more) that one side ran alone, among the last `of` of them, from which the
+ * threads count as not running side by side. One side runs every part when the other cannot run: the caller none
+ * (the worker was woken on the caller's own core and ran them all while the caller waited for the core) or the
+ * workers none (no worker ran for the job's whole length). Measured (2 cores, the bench's networks and layers at
+ * two threads): with one core busy with another process, 40–93% of the split jobs were one-sided — the scheduler
+ * leaves the other process a core and our two threads share the other — and the caller's work between jobs slowed
+ * too (a worker watching on its core): the depthwise layer's runs took 1.4 ms against 0.85 on one thread. On a
+ * quiet machine 0–5%, mostly in a fresh process's first runs. Far sooner told than by the time split jobs save: a
+ * single layer run 50 times shows 4 such jobs within its first 10 runs.
+ */
+const ONE_SIDED = { of: 8, loaded: 4 } as const;
+
+/**
+ * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
+ * first, and at most (doubling while the tries fail). Time, not jobs: a single layer run over and over is one job a
+ * run, a network some 60 — and another process's spell on a core lasts as long as it lasts, whatever we run.
+ */
+const LOADED_SOLO_MS = { first: 8, most: 1024 } as const;
 
 /**
  * Which runs of one job (one kind, one size: a layer's, once per network run) go to the caller alone to time it:
@@ -194,12 +212,13 @@ export class StallBackoff {
  * the caller alone when last timed (PROBE); once splitting saves less than SAVED_SHARE.loaded of that time,
  * another process wants a core: a worker descheduled in the middle of a part stalls the job for as long as the
  * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller
- * alone — LOADED_SOLO_JOBS.first of them — and the workers watch for the next job only briefly meanwhile
+ * alone — for LOADED_SOLO_MS.first — and the workers watch for the next job only briefly meanwhile
  * (WATCH_MICROS); then a window of split jobs tries the team again, with the workers watching as on a quiet
  * machine (a worker that sleeps at once would lose them by that alone): saving over SAVED_SHARE.quiet, the machine
- * is quiet again; under SAVED_SHARE.loaded, twice as many jobs run alone next time; in between, another window.
+ * is quiet again; under SAVED_SHARE.loaded, jobs run alone twice as long next time; in between, another window.
  * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
- * from making it look loaded.
+ * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
+ * turn a quiet machine loaded, and end a window of the team as a loss, at once.
  */
 export class MachineLoad {
     /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
@@ -208,9 +227,14 @@ export class MachineLoad {
     /** Split jobs noted: in all (quiet), or in this window (loaded). */
     private counted = 0;
     private loadedNow = false;
-    /** Jobs still to run on the caller alone, and the length of the last such run. */
-    private solo = 0;
-    private soloRun = 0;
+    /** Until when (the clock's ms) jobs run on the caller alone, and how long the last such spell was (0: none yet). */
+    private soloUntil = -Infinity;
+    private soloMs = 0;
+    /** The last ONE_SIDED.of split jobs, a bit each (the latest lowest): 1 for one that one side ran alone. */
+    private recentOneSided = 0;
+
+    /** `now`: the clock, in ms (a test's own). */
+    constructor(private readonly now: () => number = () => performance.now()) {}
 
     get loaded(): boolean {
         return this.loadedNow;
@@ -218,27 +242,33 @@ export class MachineLoad {
 
     /** How long the workers should watch for the next job, in µs: briefly while the caller runs jobs alone. */
     get watchMicros(): number {
-        return this.solo > 0 ? WATCH_MICROS.brief : WATCH_MICROS.long;
+        return this.now() < this.soloUntil ? WATCH_MICROS.brief : WATCH_MICROS.long;
     }
 
-    /** Asked before each job that would be split: true while a run of solo jobs lasts (and counts the job). */
+    /** Asked before each job that would be split: true while a spell of jobs on the caller alone lasts. */
     runSolo(): boolean {
-        if (this.solo === 0) return false;
-        this.solo--;
-        return true;
+        return this.now() < this.soloUntil;
     }
 
-    /** After a split job that took `splitMs`, where the same job last took `aloneMs` on the caller alone (PROBE). */
-    note(aloneMs: number, splitMs: number): void {
+    /**
+     * After a split job that took `splitMs`, where the same job last took `aloneMs` on the caller alone (PROBE; NaN
+     * before it was timed), and one side ran all its parts when `oneSided`.
+     */
+    note(aloneMs: number, splitMs: number, oneSided = false): void {
         if (splitMs < MACHINE_LOAD_MIN_MS) return;
+        this.recentOneSided = ((this.recentOneSided << 1) | (oneSided ? 1 : 0)) & ((1 << ONE_SIDED.of) - 1);
+        if (bitCount(this.recentOneSided) >= ONE_SIDED.loaded) {
+            this.runAlone();
+            return;
+        }
+        if (Number.isNaN(aloneMs)) return;
         this.counted++;
         if (!this.loadedNow) {
             this.saved += (aloneMs - splitMs - this.saved) / LOAD_JOBS.average;
             this.alone += (aloneMs - this.alone) / LOAD_JOBS.average;
             // The averages start at 0: the first jobs would weigh too much.
             if (this.counted < LOAD_JOBS.average || this.saved >= SAVED_SHARE.loaded * this.alone) return;
-            this.loadedNow = true;
-            this.runAlone(LOADED_SOLO_JOBS.first);
+            this.runAlone();
             return;
         }
         this.saved += aloneMs - splitMs;
@@ -250,19 +280,31 @@ export class MachineLoad {
             this.loadedNow = false;
             this.saved = share;
             this.alone = 1;
-            this.soloRun = 0;
+            this.soloMs = 0;
         } else if (share < SAVED_SHARE.loaded) {
-            this.runAlone(Math.min(LOADED_SOLO_JOBS.most, 2 * this.soloRun));
+            this.runAlone();
         } else {
             this.saved = this.alone = this.counted = 0;
         }
     }
 
-    /** Starts a run of `jobs` jobs on the caller alone, and a window of split jobs after it. */
-    private runAlone(jobs: number): void {
-        this.solo = this.soloRun = jobs;
-        this.saved = this.alone = this.counted = 0;
+    /**
+     * Starts a spell of jobs on the caller alone — LOADED_SOLO_MS.first, or twice the last one while the machine
+     * stays loaded — and a window of split jobs after it.
+     */
+    private runAlone(): void {
+        this.soloMs = this.loadedNow ? Math.min(LOADED_SOLO_MS.most, 2 * this.soloMs) : LOADED_SOLO_MS.first;
+        this.loadedNow = true;
+        this.soloUntil = this.now() + this.soloMs;
+        this.saved = this.alone = this.counted = this.recentOneSided = 0;
     }
+}
+
+/** The 1 bits of a 32-bit integer. */
+function bitCount(bits: number): number {
+    let count = 0;
+    for (let rest = bits >>> 0; rest !== 0; rest &= rest - 1) count++;
+    return count;
 }
 
 export class ThreadTeam {
@@ -393,7 +435,7 @@ export class ThreadTeam {
         // A job that lost while workers were still starting says nothing about splitting it.
         if (ready !== this.threads - 1) return;
         backoff.note(finished - callerDone, finished - started, callerParts, parts);
-        if (!Number.isNaN(alone.ms)) this.load.note(alone.ms, finished - started);
+        this.load.note(alone.ms, finished - started, callerParts === 0 || callerParts === parts);
         this.tellWatch();
     }
 
