@@ -181,8 +181,9 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         expect(fresh.load.loaded).toBe(false);
         fresh.load.note(NaN, 0.5, true);
         expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([true, 8]);
-        // The next window of the team ends at its 4th one-sided job, and jobs run alone twice as long.
-        for (let i = 0; i < 3; i++) fresh.load.note(1, 1.4, true);
+        // The next window of the team ends at its 2nd one-sided job, and jobs run alone twice as long.
+        fresh.load.note(1, 0.6, false);
+        fresh.load.note(1, 1.4, true);
         expect(fresh.soloSpell()).toBe(0);
         fresh.load.note(1, 1.4, true);
         expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([true, 16]);

@@ -66,9 +66,11 @@ const MACHINE_LOAD_MIN_MS = 0.1;
  * leaves the other process a core and our two threads share the other — and the caller's work between jobs slowed
  * too (a worker watching on its core): the depthwise layer's runs took 1.4 ms against 0.85 on one thread. On a
  * quiet machine 0–5%, mostly in a fresh process's first runs. Far sooner told than by the time split jobs save: a
- * single layer run 50 times shows 4 such jobs within its first 10 runs.
+ * single layer run 50 times shows 4 such jobs within its first 10 runs. A window of the team tried on a loaded
+ * machine ends as a loss at its `trial`-th one-sided job: the machine was loaded a moment ago, and each of the
+ * window's jobs that loses costs as much as a job would.
  */
-const ONE_SIDED = { of: 8, loaded: 4 } as const;
+const ONE_SIDED = { of: 8, loaded: 4, trial: 2 } as const;
 
 /**
  * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
@@ -218,7 +220,7 @@ export class StallBackoff {
  * is quiet again; under SAVED_SHARE.loaded, jobs run alone twice as long next time; in between, another window.
  * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
  * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
- * turn a quiet machine loaded, and end a window of the team as a loss, at once.
+ * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss.
  */
 export class MachineLoad {
     /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
@@ -257,7 +259,7 @@ export class MachineLoad {
     note(aloneMs: number, splitMs: number, oneSided = false): void {
         if (splitMs < MACHINE_LOAD_MIN_MS) return;
         this.recentOneSided = ((this.recentOneSided << 1) | (oneSided ? 1 : 0)) & ((1 << ONE_SIDED.of) - 1);
-        if (bitCount(this.recentOneSided) >= ONE_SIDED.loaded) {
+        if (bitCount(this.recentOneSided) >= (this.loadedNow ? ONE_SIDED.trial : ONE_SIDED.loaded)) {
             this.runAlone();
             return;
         }
