@@ -30,12 +30,15 @@ const SPIN = 2000;
 
 /**
  * A worker's watch for the next job, in µs: long enough to span the caller's longest usual gap between split jobs
- * (a layer or two too small to split, a JavaScript op: up to ~150 µs in MobileNetV2), or brief — the few µs of
- * the caller's own spin. Measured (2 cores, MobileNetV2 at two threads): the long watch made runs 3–5% faster on
- * a quiet machine and, kept with one core busy, 25% slower — hence brief while a loaded machine's caller runs
- * jobs alone (MachineLoad).
+ * within a network (a layer or two too small to split, a JavaScript op: up to ~150 µs in MobileNetV2), or brief —
+ * the few µs of the caller's own spin. Measured (2 cores, MobileNetV2 at two threads): the long watch made runs
+ * 3–5% faster on a quiet machine and, kept with one core busy, 25% slower — hence brief while a loaded machine's
+ * caller runs jobs alone (MachineLoad). Longer, up to `most`, when the caller's gaps are (CallerGaps).
  */
-const WATCH_MICROS = { long: 200, brief: 10 } as const;
+const WATCH_MICROS = { long: 200, brief: 10, most: 1000 } as const;
+
+/** The caller's last gaps between split jobs that CallerGaps looks at, and the share of them a watch should span. */
+const GAPS = { kept: 8, spanned: 0.75 } as const;
 
 /**
  * The share of their time alone that split jobs save, weighted by their time, below which the machine counts as
@@ -157,10 +160,11 @@ const runPart = (part, count) => { kernels.runPart(job, part, count, thread); At
 let seen = 0;
 Atomics.add(control, ${WORKERS_READY}, 1);
 for (;;) {
-    // Watch for the next job (reading the clock every 64 looks), then sleep.
-    const until = performance.now() + Atomics.load(control, ${WATCH}) / 1000;
+    // Watch for the next job (reading the clock, and the watch's length — the caller may have cut it short since —
+    // every 64 looks), then sleep.
+    const from = performance.now();
     for (let look = 1; Atomics.load(control, ${GENERATION}) === seen; look++) {
-        if ((look & 63) === 0 && performance.now() > until) {
+        if ((look & 63) === 0 && performance.now() > from + Atomics.load(control, ${WATCH}) / 1000) {
             Atomics.wait(control, ${GENERATION}, seen);
             break;
         }
@@ -222,6 +226,32 @@ export class StallBackoff {
  * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
  * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss.
  */
+/**
+ * How long workers watch for the next split job, from the caller's last gaps between two (GAPS.kept of them): long
+ * enough for GAPS.spanned of those gaps, with half as much again to spare, within WATCH_MICROS.long … most. A layer
+ * run over and over (a batch of images one after another, warm runs timed for a profile) leaves gaps of 0.2–0.4 ms
+ * between its jobs — its input copied in and its output out — and a worker asleep by then wakes 50–100 µs into
+ * the job, so the caller takes more than its share of the parts: a grouped conv's split job took 0.90 ms against
+ * 1.31 alone, the caller running 5 of its 8 parts. A network's gaps are mostly under 20 µs: the watch stays long.
+ */
+export class CallerGaps {
+    private readonly gaps = new Float64Array(GAPS.kept);
+    private count = 0;
+
+    /** After a gap of `ms` between the end of one split job and the start of the next. */
+    note(ms: number): void {
+        this.gaps[this.count++ % GAPS.kept] = ms;
+    }
+
+    get watchMicros(): number {
+        const kept = Math.min(this.count, GAPS.kept);
+        if (kept === 0) return WATCH_MICROS.long;
+        const sorted = this.gaps.slice(0, kept).sort();
+        const spanned = sorted[Math.max(0, Math.ceil(kept * GAPS.spanned) - 1)];
+        return Math.round(Math.min(WATCH_MICROS.most, Math.max(WATCH_MICROS.long, 1.5 * spanned * 1000)));
+    }
+}
+
 export class MachineLoad {
     /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
     private saved = 0;
@@ -242,12 +272,10 @@ export class MachineLoad {
         return this.loadedNow;
     }
 
-    /** How long the workers should watch for the next job, in µs: briefly while the caller runs jobs alone. */
-    get watchMicros(): number {
-        return this.now() < this.soloUntil ? WATCH_MICROS.brief : WATCH_MICROS.long;
-    }
-
-    /** Asked before each job that would be split: true while a spell of jobs on the caller alone lasts. */
+    /**
+     * Asked before each job that would be split: true while a spell of jobs on the caller alone lasts (and the
+     * workers should watch for the next job only briefly).
+     */
     runSolo(): boolean {
         return this.now() < this.soloUntil;
     }
@@ -324,6 +352,9 @@ export class ThreadTeam {
     /** Each job's time on the caller alone (PROBE), by kind and exact size. */
     private readonly soloTimes = new Map<string, SoloTime>();
     private readonly load = new MachineLoad();
+    private readonly gaps = new CallerGaps();
+    /** When the last split job finished (performance.now()), for CallerGaps. */
+    private lastSplitEnd = NaN;
     /**
      * Settles when every worker has started (or failed to): some 30 ms in Node, a worker's own start-up. Jobs never
      * wait for it — the caller takes the parts a worker cannot — but a browser starts a worker's script only when
@@ -346,7 +377,7 @@ export class ThreadTeam {
         this.takeViews();
         this.control[HEADER_SLOT.scratch] = scratch;
         this.control[HEADER_SLOT.scratchStride] = Math.ceil(scratchBytes / 16) * 16;
-        this.control[WATCH] = this.load.watchMicros;
+        this.control[WATCH] = WATCH_MICROS.long;
         const online: Promise<void>[] = [];
         for (let thread = 1; thread < this.threads; thread++) {
             const worker = new Worker(workerSource, {
@@ -418,6 +449,7 @@ export class ThreadTeam {
         control[PARTS] = parts;
         control[DONE] = 0;
         const started = performance.now();
+        if (!Number.isNaN(this.lastSplitEnd)) this.gaps.note(started - this.lastSplitEnd);
         Atomics.store(this.ticket, 0, ticketOf(generation, 0));
         this.generation = generation;
         Atomics.store(control, GENERATION, generation);
@@ -434,16 +466,22 @@ export class ThreadTeam {
             Atomics.wait(control, DONE, done);
         }
         const finished = performance.now();
+        this.lastSplitEnd = finished;
         // A job that lost while workers were still starting says nothing about splitting it.
         if (ready !== this.threads - 1) return;
         backoff.note(finished - callerDone, finished - started, callerParts, parts);
         this.load.note(alone.ms, finished - started, callerParts === 0 || callerParts === parts);
-        this.tellWatch();
+        this.tellWatch(callerParts === 0);
     }
 
-    /** Tells the workers how long to watch for the next job, as the machine's load calls for. */
-    private tellWatch(): void {
-        const micros = this.load.watchMicros;
+    /**
+     * Tells the workers how long to watch for the next job, as the machine's load and the caller's gaps call for:
+     * briefly too after a split job the caller took no part of — a worker woken on the caller's own core ran them
+     * all, and a worker that watches there takes the core from the caller's own work (a solo job after one such took
+     * 2.2 ms against 1.1 with one core busy); the worker reads the change at its next look at the clock.
+     */
+    private tellWatch(callerRanNone = false): void {
+        const micros = this.load.runSolo() || callerRanNone ? WATCH_MICROS.brief : this.gaps.watchMicros;
         if (this.control[WATCH] !== micros) Atomics.store(this.control, WATCH, micros);
     }
 
