@@ -12,8 +12,9 @@
  * When splitting stops saving time on every kind of job, or the threads stop running side by side, another process
  * wants a core: then the whole team's jobs run on the caller alone for a while (MachineLoad). A worker that has
  * finished its parts watches for the next job for a while before it sleeps (WATCH_MICROS): long, since a sleeping
- * worker wakes some 50 µs late for the next job while the caller's gap between jobs is mostly under 20 µs; briefly
- * while the caller runs jobs alone.
+ * worker wakes some 50 µs late for the next job while the caller's gap between jobs is mostly under 20 µs — longer
+ * when the caller's recent gaps are (CallerGaps); briefly while the caller runs jobs alone, or after a job the
+ * caller took no part of (the worker was on the caller's own core).
  * Results equal the single-thread ones up to floating-point reassociation: a part never cuts a dot product.
  */
 import { Worker } from 'node:worker_threads';
@@ -177,7 +178,6 @@ for (;;) {
 }
 `;
 
-/** Whether the next job of one kind and size a team would split runs on the caller alone (see MIN_GAIN). */
 /**
  * What a split job of `total` ms would have taken on the caller alone, from the caller's own parts: it ran
  * `callerParts` of the `parts` in `total − waited` ms (it then waited `waited` ms for the workers' last parts).
@@ -187,6 +187,7 @@ export function aloneEstimate(waited: number, total: number, callerParts: number
     return callerParts > 0 ? ((total - waited) * parts) / callerParts : Infinity;
 }
 
+/** Whether the next job of one kind and size a team would split runs on the caller alone (see MIN_GAIN). */
 export class StallBackoff {
     /** Jobs still to run on the caller alone, and losses in a row so far. */
     private solo = 0;
@@ -214,19 +215,6 @@ export class StallBackoff {
 }
 
 /**
- * What a team's split jobs say about the machine. Each saves (or loses) some of the time the same job took on
- * the caller alone when last timed (PROBE); once splitting saves less than SAVED_SHARE.loaded of that time,
- * another process wants a core: a worker descheduled in the middle of a part stalls the job for as long as the
- * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller
- * alone — for LOADED_SOLO_MS.first — and the workers watch for the next job only briefly meanwhile
- * (WATCH_MICROS); then a window of split jobs tries the team again, with the workers watching as on a quiet
- * machine (a worker that sleeps at once would lose them by that alone): saving over SAVED_SHARE.quiet, the machine
- * is quiet again; under SAVED_SHARE.loaded, jobs run alone twice as long next time; in between, another window.
- * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
- * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
- * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss.
- */
-/**
  * How long workers watch for the next split job, from the caller's last gaps between two (GAPS.kept of them): long
  * enough for GAPS.spanned of those gaps, with half as much again to spare, within WATCH_MICROS.long … most. A layer
  * run over and over (a batch of images one after another, warm runs timed for a profile) leaves gaps of 0.2–0.4 ms
@@ -252,6 +240,19 @@ export class CallerGaps {
     }
 }
 
+/**
+ * What a team's split jobs say about the machine. Each saves (or loses) some of the time the same job took on
+ * the caller alone when last timed (PROBE); once splitting saves less than SAVED_SHARE.loaded of that time,
+ * another process wants a core: a worker descheduled in the middle of a part stalls the job for as long as the
+ * other process has its core, whatever the job's kind or size. Then the whole team's jobs run on the caller
+ * alone — for LOADED_SOLO_MS.first — and the workers watch for the next job only briefly meanwhile
+ * (WATCH_MICROS); then a window of split jobs tries the team again, with the workers watching as on a quiet
+ * machine (a worker that sleeps at once would lose them by that alone): saving over SAVED_SHARE.quiet, the machine
+ * is quiet again; under SAVED_SHARE.loaded, jobs run alone twice as long next time; in between, another window.
+ * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
+ * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
+ * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss.
+ */
 export class MachineLoad {
     /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
     private saved = 0;
