@@ -476,6 +476,15 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { channels: 3, multiplier: 1, input: [1, 57, 57], output: [1, 29, 29], kernel: [1, 5, 5], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 2, 2], bias: true, lo: 0, hi: 6 },
         { channels: 2, multiplier: 1, input: [1, 30, 37], output: [1, 30, 37], kernel: [1, 7, 7], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 3, 3], bias: true },
         { channels: 2, multiplier: 2, input: [1, 20, 26], output: [1, 16, 18], kernel: [1, 3, 5], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0] },
+        // Four channels at a time, interleaved (small planes; wider at stride 2): then a last one to three channels
+        // on their own; 3×3 at stride 1 and 2 on its own kernel, other kernels and dilations on the general one; a
+        // row's last columns and a plane's last positions one at a time; input rows and columns no output reads.
+        { channels: 13, multiplier: 1, input: [1, 7, 7], output: [1, 7, 7], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: 0, hi: 6 },
+        { channels: 8, multiplier: 1, input: [1, 29, 27], output: [1, 15, 14], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        { channels: 10, multiplier: 1, input: [1, 14, 14], output: [1, 14, 14], kernel: [1, 5, 5], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 2, 2], bias: true },
+        { channels: 6, multiplier: 1, input: [1, 11, 13], output: [1, 7, 9], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 2, 2], padBegin: [0, 0, 0], lo: -0.25 },
+        { channels: 4, multiplier: 1, input: [1, 57, 57], output: [1, 29, 29], kernel: [1, 5, 5], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 2, 2], bias: true, lo: 0, hi: 6 },
+        { channels: 5, multiplier: 1, input: [1, 10, 11], output: [1, 4, 5], kernel: [1, 3, 3], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 0, 0] },
         // 1×1: a scale and shift per channel (how a batch norm no conv absorbed runs), a plane of 117 (a last 1).
         { channels: 3, multiplier: 2, input: [1, 9, 13], output: [1, 9, 13], kernel: [1, 1, 1], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0], bias: true, lo: 0, hi: 6 },
     ];

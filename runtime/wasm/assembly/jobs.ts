@@ -104,7 +104,8 @@ export function runPart(block: usize, t: i32, T: i32, thread: i32): void {
         }
     } else if (kind == JOB_WINDOW) {
         const job = changetype<WindowJob>(args);
-        const c0 = shareBegin(job.channels, 1, t, T), c1 = shareEnd(job.channels, 1, t, T);
+        // Whole fours of channels where it can: a small plane's depthwise conv takes them four at a time (window.ts).
+        const c0 = shareBegin(job.channels, 4, t, T), c1 = shareEnd(job.channels, 4, t, T);
         if (c0 < c1) {
             window2d(job.mode, job.x, job.y, job.weight, job.bias, c0, c1, job.multiplier, job.H, job.W, job.Ho, job.Wo,
                 job.kh, job.kw, job.sh, job.sw, job.dh, job.dw, job.ph, job.pw, job.flags, job.lo, job.hi, scratch);
