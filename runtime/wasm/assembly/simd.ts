@@ -27,3 +27,16 @@
 @inline export function clamp4(v: v128, lo: v128, hi: v128): v128 {
     return f32x4.pmin(f32x4.pmax(v, lo), hi);
 }
+
+/**
+ * Stores the 4×4 block whose rows are a, b, c, d transposed: its first column (lanes 0 of a, b, c, d) at `to0`, its
+ * second at `to1`, and so on — four planes' values at one position into one vector, or back.
+ */
+@inline export function storeTransposed(a: v128, b: v128, c: v128, d: v128, to0: usize, to1: usize, to2: usize, to3: usize): void {
+    const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), cd01 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+    const ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7), cd23 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+    v128.store(to0, v128.shuffle<f32>(ab01, cd01, 0, 1, 4, 5));
+    v128.store(to1, v128.shuffle<f32>(ab01, cd01, 2, 3, 6, 7));
+    v128.store(to2, v128.shuffle<f32>(ab23, cd23, 0, 1, 4, 5));
+    v128.store(to3, v128.shuffle<f32>(ab23, cd23, 2, 3, 6, 7));
+}

@@ -4,7 +4,7 @@
 import { BIAS, CLAMP } from './flags';
 import { absorbedActivation, activate } from './activation';
 import { gemmScratchBytes } from './gemm';
-import { clamp4, loadStrided, madd } from './simd';
+import { clamp4, loadStrided, madd, storeTransposed } from './simd';
 
 /** What a window does with its taps: window2d's `mode` (exported for the JavaScript side, as the flags are). */
 export const WINDOW_DEPTHWISE: i32 = 0; // Σ tap weight × input, then bias and clamp
@@ -450,13 +450,7 @@ function depthwiseInterleaved(x: usize, y: usize, weight: usize, bias: usize, c0
             let col = 0;
             for (; col + 4 <= columns; col += 4, to += 64) {
                 const at = from + (<usize>col << 2);
-                const a = v128.load(p0 + at), b = v128.load(p1 + at), e = v128.load(p2 + at), d = v128.load(p3 + at);
-                const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ed01 = v128.shuffle<f32>(e, d, 0, 4, 1, 5);
-                const ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7), ed23 = v128.shuffle<f32>(e, d, 2, 6, 3, 7);
-                v128.store(to, v128.shuffle<f32>(ab01, ed01, 0, 1, 4, 5));
-                v128.store(to, v128.shuffle<f32>(ab01, ed01, 2, 3, 6, 7), 16);
-                v128.store(to, v128.shuffle<f32>(ab23, ed23, 0, 1, 4, 5), 32);
-                v128.store(to, v128.shuffle<f32>(ab23, ed23, 2, 3, 6, 7), 48);
+                storeTransposed(v128.load(p0 + at), v128.load(p1 + at), v128.load(p2 + at), v128.load(p3 + at), to, to + 16, to + 32, to + 48);
             }
             for (; col < columns; col++, to += 16) {
                 const at = from + (<usize>col << 2);
@@ -522,14 +516,8 @@ function depthwiseInterleaved(x: usize, y: usize, weight: usize, bias: usize, c0
         let position = 0;
         for (; position + 4 <= positions; position += 4) {
             const from = out + (<usize>position << 4);
-            const a = v128.load(from), b = v128.load(from, 16), e = v128.load(from, 32), d = v128.load(from, 48);
-            const ab01 = v128.shuffle<f32>(a, b, 0, 4, 1, 5), ed01 = v128.shuffle<f32>(e, d, 0, 4, 1, 5);
-            const ab23 = v128.shuffle<f32>(a, b, 2, 6, 3, 7), ed23 = v128.shuffle<f32>(e, d, 2, 6, 3, 7);
             const at = <usize>position << 2;
-            v128.store(q0 + at, v128.shuffle<f32>(ab01, ed01, 0, 1, 4, 5));
-            v128.store(q1 + at, v128.shuffle<f32>(ab01, ed01, 2, 3, 6, 7));
-            v128.store(q2 + at, v128.shuffle<f32>(ab23, ed23, 0, 1, 4, 5));
-            v128.store(q3 + at, v128.shuffle<f32>(ab23, ed23, 2, 3, 6, 7));
+            storeTransposed(v128.load(from), v128.load(from, 16), v128.load(from, 32), v128.load(from, 48), q0 + at, q1 + at, q2 + at, q3 + at);
         }
         for (; position < positions; position++) {
             const v = v128.load(out + (<usize>position << 4));
