@@ -472,6 +472,14 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { channels: 2, multiplier: 2, input: [1, 11, 10], output: [1, 11, 10], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: -0.5, hi: 0.5 },
         { channels: 2, multiplier: 1, input: [1, 1, 5], output: [1, 1, 5], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
         { channels: 4, multiplier: 1, input: [1, 12, 20], output: [1, 10, 18], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 0, 0] },
+        // 3×3 stride 1 padding 1 read in place (56 wide and more): the edge columns from zero-padded strips, a width
+        // not a multiple of four (its last four interior columns twice), an odd number of rows between the first
+        // and the last, two rows only, three rows, a multiplier of 2 and 3.
+        { channels: 3, multiplier: 1, input: [1, 9, 58], output: [1, 9, 58], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true, lo: -0.5, hi: 0.5 },
+        { channels: 2, multiplier: 2, input: [1, 2, 57], output: [1, 2, 57], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
+        { channels: 5, multiplier: 1, input: [1, 6, 60], output: [1, 6, 60], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1] },
+        { channels: 2, multiplier: 1, input: [1, 4, 114], output: [1, 4, 114], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], lo: 0 },
+        { channels: 1, multiplier: 3, input: [1, 3, 61], output: [1, 3, 61], kernel: [1, 3, 3], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 1, 1], bias: true },
         // Other kernels, sixteen columns at a time and then four: EfficientNet's 5×5/2, ConvNeXt's 7×7, a dilated 3×5.
         { channels: 3, multiplier: 1, input: [1, 57, 57], output: [1, 29, 29], kernel: [1, 5, 5], stride: [1, 2, 2], dilation: [1, 1, 1], padBegin: [0, 2, 2], bias: true, lo: 0, hi: 6 },
         { channels: 2, multiplier: 1, input: [1, 30, 37], output: [1, 30, 37], kernel: [1, 7, 7], stride: [1, 1, 1], dilation: [1, 1, 1], padBegin: [0, 3, 3], bias: true },
@@ -651,7 +659,7 @@ const FULL_SIZE_MACS = 3e9;
 /** The networks of an example, each at its own input or, when large, at a smaller one. */
 describe('an activation absorbed into a conv\'s output loop = the activation in a pass of its own (reference engine)', () => {
     // Every output loop that applies it — the GEMM's tiles (full and edge, the implicit conv's, a grouped conv's),
-    // Winograd's planes, the depthwise window's (3×3, 5×5/2, 1×1) — on each activation with a parameter or without.
+    // Winograd's planes, the depthwise window's (3×3 interleaved and in place, 5×5/2, 1×1) — on each activation with a parameter or without.
     const cases = [
         { name: '1×1 conv (GEMM, edge tiles) + batch norm + SiLU', op: 'silu', text: 'network A(input: [1, 13, 9, 11]) {\n  return input -> conv(21, kernel: 1) -> batchnorm -> silu\n}\n' },
         { name: '3×3/2 conv (implicit GEMM) + hardswish', op: 'hardswish', text: 'network A(input: [1, 8, 32, 32]) {\n  return input -> conv(16, kernel: 3, stride: 2, padding: 1) -> hardswish\n}\n' },
@@ -659,6 +667,7 @@ describe('an activation absorbed into a conv\'s output loop = the activation in 
         { name: '3×3 conv (Winograd, odd plane) + GELU (tanh)', op: 'gelu', text: 'network A(input: [1, 12, 31, 29]) {\n  return input -> conv(12, kernel: 3, padding: 1) -> gelu(approximate: "tanh")\n}\n' },
         { name: 'grouped 3×3 conv (im2col + GEMM per group) + leaky ReLU 0.2', op: 'leakyrelu', text: 'network A(input: [1, 16, 14, 14]) {\n  return input -> conv(16, kernel: 3, padding: 1, groups: 4) -> leakyrelu(negative_slope: 0.2)\n}\n' },
         { name: 'depthwise 3×3 + batch norm + SiLU', op: 'silu', text: 'network A(input: [1, 24, 15, 15]) {\n  return input -> dwconv(kernel: 3, padding: 1) -> batchnorm -> silu\n}\n' },
+        { name: 'depthwise 3×3 read in place (a wide plane) + hardswish', op: 'hardswish', text: 'network A(input: [1, 6, 9, 58]) {\n  return input -> dwconv(kernel: 3, padding: 1) -> hardswish\n}\n' },
         { name: 'depthwise 5×5/2 + hardsigmoid', op: 'hardsigmoid', text: 'network A(input: [1, 16, 29, 29]) {\n  return input -> dwconv(kernel: 5, stride: 2, padding: 2) -> hardsigmoid\n}\n' },
         { name: 'depthwise 1×1 + sigmoid', op: 'sigmoid', text: 'network A(input: [1, 8, 10, 10]) {\n  return input -> dwconv(kernel: 1) -> sigmoid\n}\n' },
         { name: 'conv on a 1×1 map (one column) + ELU 0.5', op: 'elu', text: 'network A(input: [1, 32, 1, 1]) {\n  return input -> conv(20, kernel: 1) -> elu(alpha: 0.5)\n}\n' },
