@@ -23,6 +23,7 @@ import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
 import { aloneEstimate, CallerGaps, MachineLoad, StallBackoff, timedAlone } from '../runtime/wasm/threads.js';
+import { OtherProcesses } from '../runtime/wasm/other-processes.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { runNetwork } from '../runtime/executor.js';
@@ -122,10 +123,13 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         const timed = Array.from({ length: 200 }, (_, i) => i + 1).filter(timedAlone);
         expect(timed).toEqual([3, 67, 131, 195]);
     });
-    /** A MachineLoad on a clock of the test's own, and how long (ms) its jobs run alone from now on, the clock moved on past that. */
-    function machineLoad(): { load: MachineLoad; soloSpell: () => number } {
+    /**
+     * A MachineLoad on a clock of the test's own, and how long (ms) its jobs run alone from now on, the clock moved on
+     * past that. Other processes' busy cores are what `otherCores` says (by default unknown, as in a browser).
+     */
+    function machineLoad(otherCores: () => number | undefined = () => undefined): { load: MachineLoad; soloSpell: () => number } {
         let clock = 0;
-        const load = new MachineLoad(() => clock);
+        const load = new MachineLoad(() => clock, otherCores);
         return {
             load,
             soloSpell: () => {
@@ -184,6 +188,24 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         // Only the last 8 count.
         expect(watch([2, 2, 2, 2, 2, 2, 2, 2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])).toBe(200);
     });
+    it('spells on the caller alone grow only while other processes keep half a core busy or more, or where that is unknown', () => {
+        const spells = (otherCores: number | undefined) => {
+            const { load, soloSpell } = machineLoad(() => otherCores);
+            const lengths: number[] = [];
+            for (let spell = 0; spell < 4; spell++) {
+                // A window of the team ends at its 2nd one-sided job (the first turns a quiet machine loaded at the 4th).
+                while (!load.runSolo()) load.note(1, 1.4, true);
+                lengths.push(soloSpell());
+            }
+            return lengths;
+        };
+        // Quiet (our own threads on one core for a while): 8 ms spells, and tries again.
+        expect(spells(0.1)).toEqual([8, 8, 8, 8]);
+        // A core burned by another process, no figure yet (the first 100 ms), or no way to tell: twice as long each time.
+        expect(spells(0.95)).toEqual([8, 16, 32, 64]);
+        expect(spells(NaN)).toEqual([8, 16, 32, 64]);
+        expect(spells(undefined)).toEqual([8, 16, 32, 64]);
+    });
     it('a machine turns loaded at once when one side ran every part of 4 of the last 8 split jobs', () => {
         const { load, soloSpell } = machineLoad();
         // Quiet: one job in eight one-sided (a worker late to wake), and jobs under 0.1 ms not counted at all.
@@ -205,6 +227,33 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         // A window of 16 two-sided jobs saving 40%: quiet again.
         for (let i = 0; i < 16; i++) fresh.load.note(1, 0.6, false);
         expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([false, 0]);
+    });
+});
+
+describe('other processes\' busy cores, from the machine\'s and this process\'s CPU times', () => {
+    it('the machine\'s busy time less ours over the wall time, looked at again once 100 ms have passed', () => {
+        let clock = 0;
+        let times: { machine: number; ours: number } | undefined = { machine: 1000, ours: 400 };
+        const others = new OtherProcesses(() => clock, () => times);
+        // Before the first 100 ms: not measured yet.
+        clock = 60;
+        times = { machine: 1100, ours: 500 };
+        expect(others.cores()).toBeNaN();
+        // 200 ms on: the machine busy 300 ms more (2 cores), 110 of them ours — 0.95 cores someone else's.
+        clock = 200;
+        times = { machine: 1300, ours: 510 };
+        expect(others.cores()).toBeCloseTo(0.95, 10);
+        // Within the next 100 ms the figure stands, whatever the times say meanwhile.
+        clock = 250;
+        times = { machine: 1400, ours: 610 };
+        expect(others.cores()).toBeCloseTo(0.95, 10);
+        // Then our threads busy all the time the machine is: no one else.
+        clock = 400;
+        times = { machine: 1700, ours: 910 };
+        expect(others.cores()).toBe(0);
+    });
+    it('unknown where the CPU times are (a browser)', () => {
+        expect(new OtherProcesses(() => 0, () => undefined).cores()).toBeUndefined();
     });
 });
 

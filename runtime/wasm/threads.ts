@@ -19,6 +19,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory } from './instance.js';
+import { OtherProcesses } from './other-processes.js';
 import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
 const {
@@ -77,8 +78,18 @@ const MACHINE_LOAD_MIN_MS = 0.1;
 const ONE_SIDED = { of: 8, loaded: 4, trial: 2 } as const;
 
 /**
+ * The cores other processes must keep busy for a loaded machine's spells on the caller alone to grow. Below it the
+ * machine is quiet and the split jobs lost to our own threads sharing one core: on this 2-core VM, whose kernel
+ * wakes a thread on its waker's core (`sched_vcpu_pack`), tries of the team after a spell failed one after another
+ * on a quiet machine and the spells grew to take 90% of some processes' runs (MobileNetV2 18.6 ms at two threads,
+ * 10–12 in others). Measured from the CPU times over 100 ms or more, good to about 0.2 cores; one core burned by
+ * another process reads 0.9–1.0.
+ */
+const OTHERS_BUSY_CORES = 0.5;
+
+/**
  * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
- * first, and at most (doubling while the tries fail). Time, not jobs: a single layer run over and over is one job a
+ * first, and at most (doubling while the tries fail and other processes keep a core busy). Time, not jobs: a single layer run over and over is one job a
  * run, a network some 60 — and another process's spell on a core lasts as long as it lasts, whatever we run.
  */
 const LOADED_SOLO_MS = { first: 8, most: 1024 } as const;
@@ -96,6 +107,12 @@ const PROBE = { first: 3, every: 64 } as const;
 /** Whether the `runs`-th run of a job (counting from 1) goes to the caller alone to time it (PROBE). */
 export function timedAlone(runs: number): boolean {
     return runs >= PROBE.first && (runs - PROBE.first) % PROBE.every === 0;
+}
+
+/** The machine's other processes' busy cores, looked at on `now`'s clock (OtherProcesses). */
+function machineOtherCores(now: () => number): () => number | undefined {
+    const others = new OtherProcesses(now);
+    return () => others.cores();
 }
 
 /** The size class of a job for the back-off: its work to the nearest power of two. */
@@ -254,7 +271,9 @@ export class CallerGaps {
  * is quiet again; under SAVED_SHARE.loaded, jobs run alone twice as long next time; in between, another window.
  * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
  * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
- * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss.
+ * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss. Spells grow
+ * only while other processes keep a core busy, where that can be told (OtherProcesses): our own two threads put on
+ * one core by the scheduler, with the other idle, lose split jobs the same way for a few ms at a time.
  */
 export class MachineLoad {
     /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
@@ -269,8 +288,12 @@ export class MachineLoad {
     /** The last ONE_SIDED.of split jobs, a bit each (the latest lowest): 1 for one that one side ran alone. */
     private recentOneSided = 0;
 
-    /** `now`: the clock, in ms (a test's own). */
-    constructor(private readonly now: () => number = () => performance.now()) {}
+    /**
+     * `now`: the clock, in ms; `otherCores`: the cores other processes keep busy (NaN: not measured yet; undefined:
+     * unknown here) — a test's own, or the machine's.
+     */
+    constructor(private readonly now: () => number = () => performance.now(),
+        private readonly otherCores: () => number | undefined = machineOtherCores(now)) {}
 
     get loaded(): boolean {
         return this.loadedNow;
@@ -290,6 +313,8 @@ export class MachineLoad {
      */
     note(aloneMs: number, splitMs: number, oneSided = false): void {
         if (splitMs < MACHINE_LOAD_MIN_MS) return;
+        // Looked at as the team runs, so that the figure a spell asks for is of the last 100 ms or so.
+        this.otherCores();
         this.recentOneSided = ((this.recentOneSided << 1) | (oneSided ? 1 : 0)) & ((1 << ONE_SIDED.of) - 1);
         if (bitCount(this.recentOneSided) >= (this.loadedNow ? ONE_SIDED.trial : ONE_SIDED.loaded)) {
             this.runAlone();
@@ -327,7 +352,10 @@ export class MachineLoad {
      * stays loaded — and a window of split jobs after it.
      */
     private runAlone(): void {
-        this.soloMs = this.loadedNow ? Math.min(LOADED_SOLO_MS.most, 2 * this.soloMs) : LOADED_SOLO_MS.first;
+        // Not measured yet (a team's first 100 ms, NaN) counts as busy, as where it cannot be measured: a single
+        // layer run 50 times under load is over by then, and its spells must grow.
+        const othersIdle = (this.otherCores() ?? NaN) < OTHERS_BUSY_CORES;
+        this.soloMs = this.loadedNow && !othersIdle ? Math.min(LOADED_SOLO_MS.most, 2 * this.soloMs) : LOADED_SOLO_MS.first;
         this.loadedNow = true;
         this.soloUntil = this.now() + this.soloMs;
         this.saved = this.alone = this.counted = this.recentOneSided = 0;

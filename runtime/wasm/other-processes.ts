@@ -1,0 +1,62 @@
+/**
+ * How many cores other processes keep busy: the machine's busy CPU time (every core's, `os.cpus()`) less this
+ * process's own (`process.cpuUsage()`, every thread of it), over the wall time between two looks. It tells a shared
+ * machine from a quiet one whatever the scheduler does with our own threads — on a virtual machine that wakes a
+ * thread on its waker's core, two threads of ours may share one core while the other idles, which the split jobs
+ * alone cannot tell from another process taking a core. Node only: where CPU times are missing (a browser's
+ * `node:os` shim), `cores()` is undefined.
+ */
+import * as os from 'node:os';
+
+interface CpuTimes {
+    user: number;
+    nice: number;
+    sys: number;
+    irq: number;
+}
+
+/** Busy ms of the whole machine and of this process so far, or undefined where either is unknown. */
+function busyMs(): { machine: number; ours: number } | undefined {
+    if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return undefined;
+    let machine = 0;
+    for (const cpu of os.cpus() as { times?: CpuTimes }[]) {
+        if (!cpu.times) return undefined;
+        machine += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+    }
+    const ours = process.cpuUsage();
+    return { machine, ours: (ours.user + ours.system) / 1000 };
+}
+
+/**
+ * The shortest span, in ms, a figure is taken over: the machine's CPU times count in ticks of 10 ms per core, so
+ * over 100 ms a figure is good to about 0.2 cores.
+ */
+export const OTHER_PROCESSES_SPAN_MS = 100;
+
+export class OtherProcesses {
+    private last: { machine: number; ours: number; at: number } | undefined;
+    private lastCores = NaN;
+
+    /** `now`: the clock, in ms (a test's own); `sample`: the busy times (a test's own). */
+    constructor(private readonly now: () => number = () => performance.now(), private readonly sample = busyMs) {
+        const first = this.sample();
+        if (first) this.last = { ...first, at: this.now() };
+    }
+
+    /**
+     * Cores other processes kept busy over the last span of OTHER_PROCESSES_SPAN_MS or more (looked at again once
+     * one has passed: `os.cpus()` takes some 50 µs): NaN until the first span has passed, undefined where CPU times
+     * are unknown.
+     */
+    cores(): number | undefined {
+        if (!this.last) return undefined;
+        const at = this.now();
+        if (at - this.last.at < OTHER_PROCESSES_SPAN_MS) return this.lastCores;
+        const next = this.sample();
+        if (!next) return undefined;
+        const others = (next.machine - this.last.machine) - (next.ours - this.last.ours);
+        this.lastCores = Math.max(0, others / (at - this.last.at));
+        this.last = { ...next, at };
+        return this.lastCores;
+    }
+}
