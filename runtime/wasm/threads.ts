@@ -89,8 +89,9 @@ const OTHERS_BUSY_CORES = 0.5;
 
 /**
  * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
- * first, and at most (doubling while the tries fail and other processes keep a core busy). Time, not jobs: a single layer run over and over is one job a
- * run, a network some 60 — and another process's spell on a core lasts as long as it lasts, whatever we run.
+ * first, and at most (doubling while the tries fail and other processes keep a core busy, OTHERS_BUSY_CORES). Time,
+ * not jobs: a single layer run over and over is one job a run, a network some 60 — and another process's spell on
+ * a core lasts as long as it lasts, whatever we run.
  */
 const LOADED_SOLO_MS = { first: 8, most: 1024 } as const;
 

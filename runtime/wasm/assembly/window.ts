@@ -484,13 +484,6 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
 }
 
 /**
- * Whether a depthwise conv of outputs `Wo` wide runs four channels at a time, interleaved (depthwiseInterleaved).
- * Measured on MobileNetV2's and EfficientNet-B0's layers (one thread, old and new kernels alternated in one
- * process): 3×3 at stride 1 — where the padded plane's two-rows-a-pass kernel is at its best — gains up to 16 wide
- * (7²: 2.4× faster, 14²: 1.6×), is level at 28 and 7% slower at 56; at stride 2 it gains up to 56 (1.6–1.9×); other
- * kernels (5×5) gain at 7², 14² and 28² (1.5–1.8×).
- */
-/**
  * The narrowest plane a 3×3 stride-1 depthwise conv reads in place (depthwise3x3Direct) rather than through a padded
  * copy. One thread, both kernels alternated in one process: 20–26% faster at 112² (32 and 96 channels), 18% at
  * 56² × 144, 5% at 56² × 32; 5–16% slower at 20², 28², 40² and 48² (the edge strips and the extra calls a row pair
@@ -498,6 +491,13 @@ function windowPadded(mode: i32, x: usize, y: usize, weight: usize, bias: usize,
  */
 const DIRECT_3X3_MIN_WIDTH: i32 = 56;
 
+/**
+ * Whether a depthwise conv of outputs `Wo` wide runs four channels at a time, interleaved (depthwiseInterleaved).
+ * Measured on MobileNetV2's and EfficientNet-B0's layers (one thread, old and new kernels alternated in one
+ * process): 3×3 at stride 1 — where the padded plane's two-rows-a-pass kernel is at its best — gains up to 16 wide
+ * (7²: 2.4× faster, 14²: 1.6×), is level at 28 and 7% slower at 56; at stride 2 it gains up to 56 (1.6–1.9×); other
+ * kernels (5×5) gain at 7², 14² and 28² (1.5–1.8×).
+ */
 @inline function runsInterleaved(Wo: i32, kh: i32, kw: i32, sw: i32): bool {
     return Wo <= (sw > 1 ? 64 : kh == 3 && kw == 3 ? 16 : 32);
 }
