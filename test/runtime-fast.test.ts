@@ -708,7 +708,8 @@ const FULL_SIZE_MACS = 3e9;
 /** The networks of an example, each at its own input or, when large, at a smaller one. */
 describe('an activation absorbed into a conv\'s output loop = the activation in a pass of its own (reference engine)', () => {
     // Every output loop that applies it — the GEMM's tiles (full and edge, the implicit conv's, a grouped conv's),
-    // Winograd's planes, the depthwise window's (3×3 interleaved and in place, 5×5/2, 1×1) — on each activation with a parameter or without.
+    // Winograd's planes, the depthwise window's (3×3 interleaved and in place, 5×5/2, 1×1) — on each activation
+    // with a parameter or without.
     const cases = [
         { name: '1×1 conv (GEMM, edge tiles) + batch norm + SiLU', op: 'silu', text: 'network A(input: [1, 13, 9, 11]) {\n  return input -> conv(21, kernel: 1) -> batchnorm -> silu\n}\n' },
         { name: '3×3/2 conv (implicit GEMM) + hardswish', op: 'hardswish', text: 'network A(input: [1, 8, 32, 32]) {\n  return input -> conv(16, kernel: 3, stride: 2, padding: 1) -> hardswish\n}\n' },
