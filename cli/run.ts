@@ -93,8 +93,8 @@ interface RunReport {
     written?: string;
     /** Every step in execution order (the text table is sorted slowest first): medians of `warm.runs` warm runs. */
     profile?: NodeTiming[];
-    /** With --profile: the warm runs timed after the first, and the median of their totals. */
-    warm?: { runs: number; totalMs: number };
+    /** With --profile: the warm runs timed after the first (and `untimedRuns` of a warm-up), the median of their totals. */
+    warm?: { runs: number; totalMs: number; untimedRuns: number };
 }
 
 /**

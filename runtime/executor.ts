@@ -56,8 +56,9 @@ export interface RunOptions extends PrepareOptions {
     readonly signal?: AbortSignal;
     /**
      * Measure each step's time on warm runs: after the run that gives the outputs (whose first layers pay for cold
-     * caches, page faults and the threads waking), up to PROFILE_RUNS more runs, as many as fit in about a second,
-     * and each step's median over them — so that twin layers show the same time.
+     * caches, page faults and the threads waking) and up to a quarter second of untimed runs (PROFILE_WARM_UP), up to
+     * PROFILE_RUNS more runs, as many as fit in about a second, and each step's median over them — so that twin
+     * layers show the same time.
      */
     readonly profile?: boolean;
 }
@@ -65,6 +66,15 @@ export interface RunOptions extends PrepareOptions {
 /** At most this many warm runs are timed for a profile, and no more than fit in PROFILE_BUDGET_MS. */
 export const PROFILE_RUNS = 5;
 const PROFILE_BUDGET_MS = 1000;
+
+/**
+ * Untimed runs before a profile's timed ones: for `ms`, or `runs` of them if that is sooner (none when one run takes
+ * longer than `ms`). V8 runs the kernels first on its baseline compiler and swaps in optimized code once each has
+ * run for a while, and a team's first 100 ms may run on the caller alone (MachineLoad). Measured (`convnet run
+ * --profile`, fresh processes alternated, five each): MobileNetV2 at two threads 18.6 → 14.0 ms median (its warm
+ * runs had often been one thread's speed), at one thread 21.0 → 19.0; ResNet-18 (50 ms runs) level.
+ */
+const PROFILE_WARM_UP = { ms: 250, runs: 20 } as const;
 
 export interface NodeTiming {
     /** Index of the step's (first) node in the graph. */
@@ -86,8 +96,8 @@ export interface RunResult {
     readonly totalMs: number;
     /** Per step (a node, or a conv with what it absorbed), in execution order, when profiling: medians of warm runs. */
     readonly timings?: NodeTiming[];
-    /** When profiling: how many warm runs were timed, and the median of their totals. */
-    readonly profile?: { readonly runs: number; readonly totalMs: number };
+    /** When profiling: how many warm runs were timed, the median of their totals, and the untimed runs before them. */
+    readonly profile?: { readonly runs: number; readonly totalMs: number; readonly untimedRuns: number };
     readonly plannedBytes: MemoryEstimate;
     /** First output of each captured node, by node index. */
     readonly captured: Map<number, Tensor>;
@@ -200,7 +210,7 @@ export function runNetwork(graph: NetworkGraph, inputs: ReadonlyMap<string, Tens
         const workerPartsBefore = prepared.workerParts;
         const warm = prepared.profile(inputs, result.totalMs, options.signal);
         const workerParts = result.workerParts + prepared.workerParts - workerPartsBefore;
-        return { ...result, timings: warm.timings, profile: { runs: warm.runs, totalMs: warm.totalMs }, workerParts };
+        return { ...result, timings: warm.timings, profile: { runs: warm.runs, totalMs: warm.totalMs, untimedRuns: warm.untimedRuns }, workerParts };
     } finally {
         prepared.dispose();
     }
@@ -424,10 +434,15 @@ export class PreparedNetwork {
     }
 
     /**
-     * Per-step medians of warm runs (RunOptions.profile): as many as fit in PROFILE_BUDGET_MS given that one run
-     * took `runMs`, at least one and at most PROFILE_RUNS.
+     * Per-step medians of warm runs (RunOptions.profile): after the untimed ones of PROFILE_WARM_UP (none when one run
+     * took `runMs` longer than its time), as many as fit in PROFILE_BUDGET_MS, at least one and at most PROFILE_RUNS.
      */
-    profile(inputs: ReadonlyMap<string, Tensor>, runMs: number, signal?: AbortSignal): { timings: NodeTiming[]; runs: number; totalMs: number } {
+    profile(inputs: ReadonlyMap<string, Tensor>, runMs: number, signal?: AbortSignal): { timings: NodeTiming[]; runs: number; totalMs: number; untimedRuns: number } {
+        let untimedRuns = 0;
+        if (runMs < PROFILE_WARM_UP.ms) {
+            const until = performance.now() + PROFILE_WARM_UP.ms;
+            for (; untimedRuns < PROFILE_WARM_UP.runs && performance.now() < until; untimedRuns++) this.run(inputs, { signal });
+        }
         const count = Math.max(1, Math.min(PROFILE_RUNS, Math.floor(PROFILE_BUDGET_MS / Math.max(runMs, 1e-3))));
         const runs = Array.from({ length: count }, () => this.run(inputs, { profile: true, signal }));
         const median = (values: number[]) => {
@@ -438,7 +453,7 @@ export class PreparedNetwork {
             const times = runs.map(r => r.timings![i].ms);
             return { ...step, ms: median(times), minMs: Math.min(...times), maxMs: Math.max(...times) };
         });
-        return { timings, runs: count, totalMs: median(runs.map(r => r.totalMs)) };
+        return { timings, runs: count, totalMs: median(runs.map(r => r.totalMs)), untimedRuns };
     }
 
     /** Stops the engine's threads (unless the caller gave the engine); the object must not run again. */

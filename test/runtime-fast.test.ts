@@ -26,7 +26,7 @@ import { aloneEstimate, CallerGaps, MachineLoad, StallBackoff, timedAlone } from
 import { OtherProcesses } from '../runtime/wasm/other-processes.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
-import { runNetwork } from '../runtime/executor.js';
+import { prepareNetwork, runNetwork } from '../runtime/executor.js';
 import type { NetworkGraph } from '../language/elaboration/graph.js';
 import { initializeParameters } from '../runtime/weights.js';
 import { randomInputs } from '../io/inputs.js';
@@ -227,6 +227,22 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         // A window of 16 two-sided jobs saving 40%: quiet again.
         for (let i = 0; i < 16; i++) fresh.load.note(1, 0.6, false);
         expect([fresh.load.loaded, fresh.soloSpell()]).toEqual([false, 0]);
+    });
+});
+
+describe('a profile\'s warm runs', () => {
+    it('follow up to a quarter second (20 runs at most) of untimed ones, none when one run takes longer, and fit in a second', async () => {
+        const graph = await graphOf('network A(input: [1, 8, 16, 16]) {\n  return input -> conv(8, kernel: 3, padding: 1) -> relu\n}\n');
+        const prepared = prepareNetwork(graph, initializeParameters(graph, 1), { threads: 1 });
+        try {
+            const inputs = randomInputs(graph, 1);
+            // The first run took `runMs`: a tiny network's 20 untimed runs, then 5 timed ones.
+            expect(prepared.profile(inputs, 1)).toMatchObject({ untimedRuns: 20, runs: 5 });
+            // A network of 300 ms a run: no untimed runs, and the 3 timed ones a second holds.
+            expect(prepared.profile(inputs, 300)).toMatchObject({ untimedRuns: 0, runs: 3 });
+        } finally {
+            prepared.dispose();
+        }
     });
 });
 
