@@ -23,7 +23,7 @@ import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
 import { aloneEstimate, CallerGaps, MachineLoad, StallBackoff, timedAlone } from '../runtime/wasm/threads.js';
-import { OtherProcesses } from '../runtime/wasm/other-processes.js';
+import { OtherProcesses, type BusyTimes } from '../runtime/wasm/other-processes.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { prepareNetwork, runNetwork } from '../runtime/executor.js';
@@ -124,12 +124,13 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         expect(timed).toEqual([3, 67, 131, 195]);
     });
     /**
-     * A MachineLoad on a clock of the test's own, and how long (ms) its jobs run alone from now on, the clock moved on
-     * past that. Other processes' busy cores are what `otherCores` says (by default unknown, as in a browser).
+     * A MachineLoad for a team of `threads` on a clock of the test's own, and how long (ms) its jobs run alone from
+     * now on, the clock moved on past that. The cores other processes leave idle are what `idleCores` says (by
+     * default unknown, as in a browser).
      */
-    function machineLoad(otherCores: () => number | undefined = () => undefined): { load: MachineLoad; soloSpell: () => number } {
+    function machineLoad(idleCores: () => number | undefined = () => undefined, threads = 2): { load: MachineLoad; soloSpell: () => number } {
         let clock = 0;
-        const load = new MachineLoad(() => clock, otherCores);
+        const load = new MachineLoad(threads, () => clock, idleCores);
         return {
             load,
             soloSpell: () => {
@@ -188,23 +189,55 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         // Only the last 8 count.
         expect(watch([2, 2, 2, 2, 2, 2, 2, 2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1])).toBe(200);
     });
-    it('spells on the caller alone grow only while other processes keep half a core busy or more, or where that is unknown', () => {
-        const spells = (otherCores: number | undefined) => {
-            const { load, soloSpell } = machineLoad(() => otherCores);
+    it('spells on the caller alone grow only while other processes leave the team fewer idle cores than it has threads, or where that is unknown', () => {
+        const spells = (idleCores: number | undefined, threads = 2) => {
+            const { load, soloSpell } = machineLoad(() => idleCores, threads);
             const lengths: number[] = [];
             for (let spell = 0; spell < 4; spell++) {
-                // A window of the team ends at its 2nd one-sided job (the first turns a quiet machine loaded at the 4th).
+                // Split jobs that lose, one side running every part.
                 while (!load.runSolo()) load.note(1, 1.4, true);
                 lengths.push(soloSpell());
             }
             return lengths;
         };
-        // Quiet (our own threads on one core for a while): 8 ms spells, and tries again.
-        expect(spells(0.1)).toEqual([8, 8, 8, 8]);
-        // A core burned by another process, no figure yet (the first 100 ms), or no way to tell: twice as long each time.
-        expect(spells(0.95)).toEqual([8, 16, 32, 64]);
+        // Two threads, 1.9 cores idle (our own threads on one core for a while): 8 ms spells, and tries again.
+        expect(spells(1.9)).toEqual([8, 8, 8, 8]);
+        // No figure yet (the first 100 ms), or no way to tell: twice as long each time.
         expect(spells(NaN)).toEqual([8, 16, 32, 64]);
         expect(spells(undefined)).toEqual([8, 16, 32, 64]);
+        // Four threads, 3 cores idle of 8 (others keep 5 busy): crowded, though not down to one core.
+        expect(spells(3, 4)).toEqual([8, 16, 32, 64]);
+    });
+    it('one-sided split jobs turn a machine loaded only where the team is crowded or that is unknown', () => {
+        const oneSidedSaving = (idleCores: number | undefined, threads = 2) => {
+            const { load } = machineLoad(() => idleCores, threads);
+            // Every job one-sided (a worker woken on the caller's core), yet saving 40% on the whole.
+            for (let i = 0; i < 100; i++) load.note(1, 0.6, true);
+            return load.loaded;
+        };
+        expect(oneSidedSaving(1.9)).toBe(false);
+        expect(oneSidedSaving(5, 4)).toBe(false);
+        expect(oneSidedSaving(undefined)).toBe(true);
+        expect(oneSidedSaving(NaN)).toBe(true);
+        expect(oneSidedSaving(3, 4)).toBe(true);
+    });
+    it('with one core or less left idle by other processes, jobs run on the caller alone until a look says otherwise', () => {
+        let idle: number | undefined = 1.05;
+        const { load } = machineLoad(() => idle);
+        // No split job noted at all: the figure alone decides.
+        expect(load.runSolo()).toBe(true);
+        idle = 1.45;
+        expect(load.runSolo()).toBe(true);
+        idle = 1.6;
+        expect(load.runSolo()).toBe(false);
+        // Unknown or not yet measured: up to the split jobs.
+        idle = NaN;
+        expect(load.runSolo()).toBe(false);
+        idle = undefined;
+        expect(load.runSolo()).toBe(false);
+        // The same one core left to a team of four on 8 cores.
+        const four = machineLoad(() => 1.2, 4);
+        expect(four.load.runSolo()).toBe(true);
     });
     it('a machine turns loaded at once when one side ran every part of 4 of the last 8 split jobs', () => {
         const { load, soloSpell } = machineLoad();
@@ -249,27 +282,31 @@ describe('a profile\'s warm runs', () => {
 describe('other processes\' busy cores, from the machine\'s and this process\'s CPU times', () => {
     it('the machine\'s busy time less ours over the wall time, looked at again once 100 ms have passed', () => {
         let clock = 0;
-        let times: { machine: number; ours: number } | undefined = { machine: 1000, ours: 400 };
+        let times: BusyTimes | undefined = { cores: 2, machine: 1000, ours: 400 };
         const others = new OtherProcesses(() => clock, () => times);
         // Before the first 100 ms: not measured yet.
         clock = 60;
-        times = { machine: 1100, ours: 500 };
+        times = { cores: 2, machine: 1100, ours: 500 };
         expect(others.cores()).toBeNaN();
-        // 200 ms on: the machine busy 300 ms more (2 cores), 110 of them ours — 0.95 cores someone else's.
+        expect(others.idleCores()).toBeNaN();
+        // 200 ms on: the machine busy 300 ms more (2 cores), 110 of them ours — 0.95 cores someone else's, 1.05 left.
         clock = 200;
-        times = { machine: 1300, ours: 510 };
+        times = { cores: 2, machine: 1300, ours: 510 };
         expect(others.cores()).toBeCloseTo(0.95, 10);
+        expect(others.idleCores()).toBeCloseTo(1.05, 10);
         // Within the next 100 ms the figure stands, whatever the times say meanwhile.
         clock = 250;
-        times = { machine: 1400, ours: 610 };
+        times = { cores: 2, machine: 1400, ours: 610 };
         expect(others.cores()).toBeCloseTo(0.95, 10);
         // Then our threads busy all the time the machine is: no one else.
         clock = 400;
-        times = { machine: 1700, ours: 910 };
+        times = { cores: 2, machine: 1700, ours: 910 };
         expect(others.cores()).toBe(0);
+        expect(others.idleCores()).toBe(2);
     });
     it('unknown where the CPU times are (a browser)', () => {
         expect(new OtherProcesses(() => 0, () => undefined).cores()).toBeUndefined();
+        expect(new OtherProcesses(() => 0, () => undefined).idleCores()).toBeUndefined();
     });
 });
 

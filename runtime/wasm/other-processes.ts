@@ -15,16 +15,25 @@ interface CpuTimes {
     irq: number;
 }
 
-/** Busy ms of the whole machine and of this process so far, or undefined where either is unknown. */
-function busyMs(): { machine: number; ours: number } | undefined {
+/** The machine's cores, and the busy ms of all of them and of this process so far. */
+export interface BusyTimes {
+    cores: number;
+    machine: number;
+    ours: number;
+}
+
+/** The machine's busy times now, or undefined where they are unknown. */
+function busyTimes(): BusyTimes | undefined {
     if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return undefined;
+    const cpus = os.cpus() as { times?: CpuTimes }[];
+    if (cpus.length === 0) return undefined;
     let machine = 0;
-    for (const cpu of os.cpus() as { times?: CpuTimes }[]) {
+    for (const cpu of cpus) {
         if (!cpu.times) return undefined;
         machine += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
     }
     const ours = process.cpuUsage();
-    return { machine, ours: (ours.user + ours.system) / 1000 };
+    return { cores: cpus.length, machine, ours: (ours.user + ours.system) / 1000 };
 }
 
 /**
@@ -34,11 +43,12 @@ function busyMs(): { machine: number; ours: number } | undefined {
 export const OTHER_PROCESSES_SPAN_MS = 100;
 
 export class OtherProcesses {
-    private last: { machine: number; ours: number; at: number } | undefined;
+    private last: (BusyTimes & { at: number }) | undefined;
     private lastCores = NaN;
 
     /** `now`: the clock, in ms (a test's own); `sample`: the busy times (a test's own). */
-    constructor(private readonly now: () => number = () => performance.now(), private readonly sample = busyMs) {
+    constructor(private readonly now: () => number = () => performance.now(),
+        private readonly sample: () => BusyTimes | undefined = busyTimes) {
         const first = this.sample();
         if (first) this.last = { ...first, at: this.now() };
     }
@@ -59,4 +69,21 @@ export class OtherProcesses {
         this.last = { ...next, at };
         return this.lastCores;
     }
+
+    /** The cores other processes leave idle (the machine's less `cores()`): NaN and undefined as there. */
+    idleCores(): number | undefined {
+        const others = this.cores();
+        return others === undefined || !this.last ? undefined : Math.max(0, this.last.cores - others);
+    }
+}
+
+let processWide: OtherProcesses | undefined;
+
+/**
+ * The one OtherProcesses of this process, started by the first engine that asks: a team made later (each layer of
+ * the bench, each network a user runs) has a figure from its first job, where one of its own would have none for
+ * its first 100 ms — a single layer's whole run.
+ */
+export function otherProcesses(): OtherProcesses {
+    return processWide ??= new OtherProcesses();
 }

@@ -10,7 +10,8 @@
  * worker has not started. A worker descheduled in the middle of a part still makes the caller wait: when a split
  * job loses to the caller alone, the next jobs of its kind and size run on the caller alone for a while (MIN_GAIN).
  * When splitting stops saving time on every kind of job, or the threads stop running side by side, another process
- * wants a core: then the whole team's jobs run on the caller alone for a while (MachineLoad). A worker that has
+ * wants a core: then the whole team's jobs run on the caller alone for a while — and for as long as other processes
+ * leave one core or less idle, where the machine's CPU times say so (MachineLoad, other-processes.ts). A worker that has
  * finished its parts watches for the next job for a while before it sleeps (WATCH_MICROS): long, since a sleeping
  * worker wakes some 50 µs late for the next job while the caller's gap between jobs is mostly under 20 µs — longer
  * when the caller's recent gaps are (CallerGaps); briefly while the caller runs jobs alone, or after a job the
@@ -19,7 +20,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { KernelExports, WasmMemory } from './instance.js';
-import { OtherProcesses } from './other-processes.js';
+import { otherProcesses } from './other-processes.js';
 import { HEADER_SLOT, JOB_KINDS, JOB_SLOTS, STOP_KIND, jobSlots, type JobArguments, type JobName } from './job-layout.js';
 
 const {
@@ -78,18 +79,23 @@ const MACHINE_LOAD_MIN_MS = 0.1;
 const ONE_SIDED = { of: 8, loaded: 4, trial: 2 } as const;
 
 /**
- * The cores other processes must keep busy for a loaded machine's spells on the caller alone to grow. Below it the
- * machine is quiet and the split jobs lost to our own threads sharing one core: on this 2-core VM, whose kernel
- * wakes a thread on its waker's core (`sched_vcpu_pack`), tries of the team after a spell failed one after another
- * on a quiet machine and the spells grew to take 90% of some processes' runs (MobileNetV2 18.6 ms at two threads,
- * 10–12 in others). Measured from the CPU times over 100 ms or more, good to about 0.2 cores; one core burned by
- * another process reads 0.9–1.0.
+ * The idle cores other processes leave us (the machine's cores less those they keep busy, OtherProcesses): a team
+ * is `crowded` with fewer than its threads less `margin` — its threads then share cores with other processes, and
+ * only then do one-sided split jobs say the machine is loaded and spells on the caller alone grow; with fewer than
+ * `alone` (one core's worth), its jobs run on the caller alone until a later look says otherwise, without trying the
+ * team: under load a try loses its jobs, and a layer the bench runs 13–53 times has few runs to win them back (with
+ * one core busy on 2 cores, two threads were 0.90–0.99× one thread's speed on half its cases). With idle cores enough, one-sided jobs are our
+ * own threads put on one core: on this 2-core VM, whose kernel wakes a thread on its waker's core
+ * (`sched_vcpu_pack`), a quiet machine's spells started at one-sided jobs 6–11 times in 60 runs of MobileNetV2 at two
+ * threads, each followed by tries of the team that failed as the workers, asleep meanwhile, were woken on the
+ * caller's core again (and, before spells stopped growing there, took 90% of some processes' runs). The figure is
+ * taken over 100 ms or more, good to about 0.2 cores; one core burned by another process reads 0.9–1.0 busy.
  */
-const OTHERS_BUSY_CORES = 0.5;
+const IDLE_CORES = { margin: 0.5, alone: 1.5 } as const;
 
 /**
  * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
- * first, and at most (doubling while the tries fail and other processes keep a core busy, OTHERS_BUSY_CORES). Time,
+ * first, and at most (doubling while the tries fail and the team is crowded, IDLE_CORES). Time,
  * not jobs: a single layer run over and over is one job a run, a network some 60 — and another process's spell on
  * a core lasts as long as it lasts, whatever we run.
  */
@@ -110,10 +116,9 @@ export function timedAlone(runs: number): boolean {
     return runs >= PROBE.first && (runs - PROBE.first) % PROBE.every === 0;
 }
 
-/** The machine's other processes' busy cores, looked at on `now`'s clock (OtherProcesses). */
-function machineOtherCores(now: () => number): () => number | undefined {
-    const others = new OtherProcesses(now);
-    return () => others.cores();
+/** The cores the machine's other processes leave idle (the process's one OtherProcesses). */
+function machineIdleCores(): number | undefined {
+    return otherProcesses().idleCores();
 }
 
 /** The size class of a job for the back-off: its work to the nearest power of two. */
@@ -272,9 +277,11 @@ export class CallerGaps {
  * is quiet again; under SAVED_SHARE.loaded, jobs run alone twice as long next time; in between, another window.
  * Weighing by time, not counting losses, keeps the many small jobs that a late wake-up loses on a quiet machine
  * from making it look loaded. Apart from the time saved, ONE_SIDED.loaded one-sided jobs among the last ONE_SIDED.of
- * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss. Spells grow
- * only while other processes keep a core busy, where that can be told (OtherProcesses): our own two threads put on
- * one core by the scheduler, with the other idle, lose split jobs the same way for a few ms at a time.
+ * turn a quiet machine loaded at once, and ONE_SIDED.trial of them end a window of the team as a loss. Where the
+ * machine's CPU times tell what other processes leave idle (OtherProcesses; IDLE_CORES), they decide more: with one
+ * core or less left, every job runs on the caller alone, no window tried, until a figure says otherwise; with a core
+ * for each thread, one-sided jobs are our own threads put on one core by the scheduler and count for nothing, and
+ * spells do not grow.
  */
 export class MachineLoad {
     /** Running averages (quiet) or the window's sums (loaded) of the ms split jobs saved (negative: lost) and of their ms alone. */
@@ -290,22 +297,33 @@ export class MachineLoad {
     private recentOneSided = 0;
 
     /**
-     * `now`: the clock, in ms; `otherCores`: the cores other processes keep busy (NaN: not measured yet; undefined:
-     * unknown here) — a test's own, or the machine's.
+     * For a team of `threads`. `now`: the clock, in ms; `idleCores`: the cores other processes leave idle (NaN: not
+     * measured yet; undefined: unknown here) — a test's own, or the machine's.
      */
-    constructor(private readonly now: () => number = () => performance.now(),
-        private readonly otherCores: () => number | undefined = machineOtherCores(now)) {}
+    constructor(private readonly threads: number, private readonly now: () => number = () => performance.now(),
+        private readonly idleCores: () => number | undefined = machineIdleCores) {
+        // Asked now, so that the machine's first figure (100 ms on) is there by the team's first jobs if it can be.
+        this.idleCores();
+    }
 
     get loaded(): boolean {
         return this.loadedNow;
     }
 
     /**
-     * Asked before each job that would be split: true while a spell of jobs on the caller alone lasts (and the
-     * workers should watch for the next job only briefly).
+     * Asked before each job that would be split: true while a spell of jobs on the caller alone lasts, or while other
+     * processes leave one core or less idle (and the workers should watch for the next job only briefly).
      */
     runSolo(): boolean {
-        return this.now() < this.soloUntil;
+        return this.now() < this.soloUntil || (this.idleCores() ?? NaN) < IDLE_CORES.alone;
+    }
+
+    /**
+     * Whether other processes leave the team fewer idle cores than it has threads (IDLE_CORES) — or that cannot be
+     * told: not measured yet (a figure takes 100 ms), or not here (a browser).
+     */
+    private crowded(): boolean {
+        return !((this.idleCores() ?? NaN) >= this.threads - IDLE_CORES.margin);
     }
 
     /**
@@ -314,10 +332,9 @@ export class MachineLoad {
      */
     note(aloneMs: number, splitMs: number, oneSided = false): void {
         if (splitMs < MACHINE_LOAD_MIN_MS) return;
-        // Looked at as the team runs, so that the figure a spell asks for is of the last 100 ms or so.
-        this.otherCores();
+        // One-sided jobs on a team with idle cores enough are our own threads put on one core (IDLE_CORES).
         this.recentOneSided = ((this.recentOneSided << 1) | (oneSided ? 1 : 0)) & ((1 << ONE_SIDED.of) - 1);
-        if (bitCount(this.recentOneSided) >= (this.loadedNow ? ONE_SIDED.trial : ONE_SIDED.loaded)) {
+        if (bitCount(this.recentOneSided) >= (this.loadedNow ? ONE_SIDED.trial : ONE_SIDED.loaded) && this.crowded()) {
             this.runAlone();
             return;
         }
@@ -350,13 +367,10 @@ export class MachineLoad {
 
     /**
      * Starts a spell of jobs on the caller alone — LOADED_SOLO_MS.first, or twice the last one while the machine
-     * stays loaded — and a window of split jobs after it.
+     * stays loaded and the team crowded — and a window of split jobs after it.
      */
     private runAlone(): void {
-        // Not measured yet (a team's first 100 ms, NaN) counts as busy, as where it cannot be measured: a single
-        // layer run 50 times under load is over by then, and its spells must grow.
-        const othersIdle = (this.otherCores() ?? NaN) < OTHERS_BUSY_CORES;
-        this.soloMs = this.loadedNow && !othersIdle ? Math.min(LOADED_SOLO_MS.most, 2 * this.soloMs) : LOADED_SOLO_MS.first;
+        this.soloMs = this.loadedNow && this.crowded() ? Math.min(LOADED_SOLO_MS.most, 2 * this.soloMs) : LOADED_SOLO_MS.first;
         this.loadedNow = true;
         this.soloUntil = this.now() + this.soloMs;
         this.saved = this.alone = this.counted = this.recentOneSided = 0;
@@ -384,7 +398,7 @@ export class ThreadTeam {
     private readonly backoffs = new Map<string, StallBackoff>();
     /** Each job's time on the caller alone (PROBE), by kind and exact size. */
     private readonly soloTimes = new Map<string, SoloTime>();
-    private readonly load = new MachineLoad();
+    private readonly load: MachineLoad;
     private readonly gaps = new CallerGaps();
     /** When the last split job finished (performance.now()), for CallerGaps. */
     private lastSplitEnd = NaN;
@@ -405,6 +419,7 @@ export class ThreadTeam {
         this.threads = memory.shared ? Math.max(1, Math.floor(threads)) : 1;
         this.memory = memory;
         this.kernels = memory.kernels;
+        this.load = new MachineLoad(this.threads);
         this.job = memory.allocateBytes(JOB_SLOTS * 4);
         const scratch = memory.allocateBytes(scratchBytes * this.threads);
         this.takeViews();
