@@ -12,10 +12,11 @@ const WEB_SHIMS = {
     os: 'client/web/shims/os.ts',
     worker_threads: 'client/web/shims/worker-threads.ts',
 };
-/** Modules of the project replaced by their web versions (they read or write the disk). */
+/** Modules of the project replaced by their web versions (they read or write the disk, or read the machine's CPU times). */
 const WEB_REPLACED = [
     { from: /\/io\/bounded-read(\.js|\.ts)?$/, to: 'client/web/shims/bounded-read.ts' },
     { from: /\/io\/safe-write(\.js|\.ts)?$/, to: 'client/web/shims/safe-write.ts' },
+    { from: /\/runtime\/wasm\/machine-busy(\.js|\.ts)?$/, to: 'client/web/shims/machine-busy.ts' },
 ];
 const nodeBuiltins = new Set(builtinModules.flatMap(name => [name, `node:${name}`]));
 

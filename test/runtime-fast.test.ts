@@ -12,6 +12,7 @@
  * - the TypeScript fallback (the fast plan on TypeScript kernels) on three examples, equal likewise.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
 import { aloneEstimate, CallerGaps, MachineLoad, StallBackoff, timedAlone } from '../runtime/wasm/threads.js';
 import { OtherProcesses, type BusyTimes } from '../runtime/wasm/other-processes.js';
+import { machineBusyTimes } from '../runtime/wasm/machine-busy.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
 import { isNetwork } from '../language/generated/ast.js';
 import { prepareNetwork, runNetwork } from '../runtime/executor.js';
@@ -303,6 +305,19 @@ describe('other processes\' busy cores, from the machine\'s and this process\'s 
         times = { cores: 2, machine: 1700, ours: 910 };
         expect(others.cores()).toBe(0);
         expect(others.idleCores()).toBe(2);
+    });
+    // /proc/stat is Linux's (elsewhere os.cpus() is the only source, and nothing to compare).
+    it.runIf(process.platform === 'linux')('on Linux the machine\'s busy time comes from /proc/stat and agrees with os.cpus()\'s', () => {
+        const cpusBusyMs = () => os.cpus().reduce((ms, cpu) => ms + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+        const before = cpusBusyMs();
+        const times = machineBusyTimes()!;
+        const after = cpusBusyMs();
+        expect(times.cores).toBe(os.cpus().length);
+        // Both count ticks of 10 ms; /proc/stat's first line sums each core's time before rounding it to ticks, so it
+        // may run ahead of the cores' rounded sum by up to a tick per core and field.
+        expect(times.machine).toBeGreaterThanOrEqual(before);
+        expect(times.machine).toBeLessThanOrEqual(after + 4 * 10 * times.cores);
+        expect(times.ours).toBeGreaterThan(0);
     });
     it('unknown where the CPU times are (a browser)', () => {
         expect(new OtherProcesses(() => 0, () => undefined).cores()).toBeUndefined();

@@ -1,40 +1,14 @@
 /**
- * How many cores other processes keep busy: the machine's busy CPU time (every core's, `os.cpus()`) less this
+ * How many cores other processes keep busy: the machine's busy CPU time (every core's: machine-busy.ts) less this
  * process's own (`process.cpuUsage()`, every thread of it), over the wall time between two looks. It tells a shared
  * machine from a quiet one whatever the scheduler does with our own threads — on a virtual machine that wakes a
  * thread on its waker's core, two threads of ours may share one core while the other idles, which the split jobs
- * alone cannot tell from another process taking a core. Node only: where CPU times are missing (a browser's
- * `node:os` shim), `cores()` is undefined.
+ * alone cannot tell from another process taking a core. Node only: where CPU times are missing (a browser),
+ * `cores()` is undefined.
  */
-import * as os from 'node:os';
+import { machineBusyTimes, type BusyTimes } from './machine-busy.js';
 
-interface CpuTimes {
-    user: number;
-    nice: number;
-    sys: number;
-    irq: number;
-}
-
-/** The machine's cores, and the busy ms of all of them and of this process so far. */
-export interface BusyTimes {
-    cores: number;
-    machine: number;
-    ours: number;
-}
-
-/** The machine's busy times now, or undefined where they are unknown. */
-function busyTimes(): BusyTimes | undefined {
-    if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return undefined;
-    const cpus = os.cpus() as { times?: CpuTimes }[];
-    if (cpus.length === 0) return undefined;
-    let machine = 0;
-    for (const cpu of cpus) {
-        if (!cpu.times) return undefined;
-        machine += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
-    }
-    const ours = process.cpuUsage();
-    return { cores: cpus.length, machine, ours: (ours.user + ours.system) / 1000 };
-}
+export type { BusyTimes };
 
 /**
  * The shortest span, in ms, a figure is taken over: the machine's CPU times count in ticks of 10 ms per core, so
@@ -48,14 +22,14 @@ export class OtherProcesses {
 
     /** `now`: the clock, in ms (a test's own); `sample`: the busy times (a test's own). */
     constructor(private readonly now: () => number = () => performance.now(),
-        private readonly sample: () => BusyTimes | undefined = busyTimes) {
+        private readonly sample: () => BusyTimes | undefined = machineBusyTimes) {
         const first = this.sample();
         if (first) this.last = { ...first, at: this.now() };
     }
 
     /**
      * Cores other processes kept busy over the last span of OTHER_PROCESSES_SPAN_MS or more (looked at again once
-     * one has passed: `os.cpus()` takes some 50 µs): NaN until the first span has passed, undefined where CPU times
+     * one has passed): NaN until the first span has passed, undefined where CPU times
      * are unknown.
      */
     cores(): number | undefined {
