@@ -79,19 +79,21 @@ const MACHINE_LOAD_MIN_MS = 0.1;
 const ONE_SIDED = { of: 8, loaded: 4, trial: 2 } as const;
 
 /**
- * The idle cores other processes leave us (the machine's cores less those they keep busy, OtherProcesses): a team
- * is `crowded` with fewer than its threads less `margin` — its threads then share cores with other processes, and
- * only then do one-sided split jobs say the machine is loaded and spells on the caller alone grow; with fewer than
- * `alone` (one core's worth), its jobs run on the caller alone until a later look says otherwise, without trying the
- * team: under load a try loses its jobs, and a layer the bench runs 13–53 times has few runs to win them back (with
- * one core busy on 2 cores, two threads were 0.90–0.99× one thread's speed on half its cases). With idle cores enough, one-sided jobs are our
- * own threads put on one core: on this 2-core VM, whose kernel wakes a thread on its waker's core
- * (`sched_vcpu_pack`), a quiet machine's spells started at one-sided jobs 6–11 times in 60 runs of MobileNetV2 at two
- * threads, each followed by tries of the team that failed as the workers, asleep meanwhile, were woken on the
- * caller's core again (and, before spells stopped growing there, took 90% of some processes' runs). The figure is
- * taken over 100 ms or more, good to about 0.2 cores; one core burned by another process reads 0.9–1.0 busy.
+ * The idle cores other processes leave us (the machine's cores less those they keep busy, OtherProcesses). A team is
+ * `crowded` with fewer than its threads less `margin`: its threads then share cores with other processes, and only
+ * then do one-sided split jobs say the machine is loaded and spells on the caller alone grow. With idle cores enough,
+ * one-sided jobs are our own threads put on one core: on this 2-core VM, whose kernel wakes a thread on its waker's
+ * core (`sched_vcpu_pack`), a quiet machine's spells started at one-sided jobs 6–11 times in 60 runs of MobileNetV2
+ * at two threads, each followed by tries of the team that failed as the workers, asleep meanwhile, were woken on the
+ * caller's core again (and, before spells stopped growing there, took 90% of some processes' runs). With fewer than
+ * `alone` — one core, and the figure's error — a team's jobs run on the caller alone until a later look says
+ * otherwise, without trying the team: with a core burned by another process a try loses its jobs, and a layer the
+ * bench runs 13–53 times has few runs to win them back (two threads were 0.90–0.99× one thread's speed on half its
+ * cases). A process that keeps part of a core busy (an editor, a browser) leaves the team to its tries, which measure
+ * what splitting still saves. The figure is taken over 100 ms or more, good to about 0.2 cores; one core burned by
+ * another process reads 0.9–1.0 busy.
  */
-const IDLE_CORES = { margin: 0.5, alone: 1.5 } as const;
+const IDLE_CORES = { margin: 0.5, alone: 1.25 } as const;
 
 /**
  * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
