@@ -54,9 +54,9 @@ export class OtherProcesses {
 let processWide: OtherProcesses | undefined;
 
 /**
- * The one OtherProcesses of this process, started by the first engine that asks: a team made later (each layer of
- * the bench, each network a user runs) has a figure from its first job, where one of its own would have none for
- * its first 100 ms — a single layer's whole run.
+ * The one OtherProcesses of this process, started by the first caller (threads.ts, as it loads): a team made later
+ * (each layer of the bench, each network a user runs) has a figure from its first job, where one of its own would
+ * have none for its first 100 ms — a single layer's whole run.
  */
 export function otherProcesses(): OtherProcesses {
     return processWide ??= new OtherProcesses();

@@ -123,6 +123,10 @@ function machineIdleCores(): number | undefined {
     return otherProcesses().idleCores();
 }
 
+// Begun as the runtime loads — a network is read and prepared before its first run — so that the first team's first
+// jobs have a figure, which takes 100 ms: until then one-sided jobs start spells that grow, as where none can be had.
+otherProcesses();
+
 /** The size class of a job for the back-off: its work to the nearest power of two. */
 function sizeClass(work: number): number {
     return Math.round(Math.log2(Math.max(1, work)));
@@ -303,10 +307,7 @@ export class MachineLoad {
      * measured yet; undefined: unknown here) — a test's own, or the machine's.
      */
     constructor(private readonly threads: number, private readonly now: () => number = () => performance.now(),
-        private readonly idleCores: () => number | undefined = machineIdleCores) {
-        // Asked now, so that the machine's first figure (100 ms on) is there by the team's first jobs if it can be.
-        this.idleCores();
-    }
+        private readonly idleCores: () => number | undefined = machineIdleCores) {}
 
     get loaded(): boolean {
         return this.loadedNow;
