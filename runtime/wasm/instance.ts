@@ -39,6 +39,9 @@ export interface KernelExports {
     runPart(job: number, t: number, T: number, thread: number): void;
     /** 64·rounds flops of register-only multiply-adds: the benchmark's SIMD ceiling (assembly/peak.ts). */
     fmaPeak(rounds: number, seed: number): number;
+    /** The GEMM's micro-kernel `rounds` times on operands in L1 at `scratch` (l1PeakBytes() zeroed bytes; assembly/peak.ts). */
+    l1Peak(rounds: number, scratch: number): void;
+    l1PeakBytes(): number;
 }
 
 /**

@@ -11,7 +11,9 @@
  * WebAssembly peers fix their thread count when they start), `--rounds N` times (default 3) with the order rotated
  * each round; a case's figure is the median of the rounds (each round's own figure a median of ≥ 10 timed runs
  * after warm-up), and its spread the slowest round over the fastest. `--busy` repeats everything while another
- * process keeps one core busy, since users' machines are never idle. Prints ms, spread, GFLOP/s (2·MACs/time),
+ * process keeps one core busy, since users' machines are never idle. Before and after each process a probe times
+ * the machine's cores on the GEMM's micro-kernel (machine-probe.ts), so that rounds run in the host's slow spells
+ * show beside the figures. Prints ms, spread, GFLOP/s (2·MACs/time),
  * share of the ceiling and ratios, checks the targets, and writes the figures as JSON (--out FILE, default
  * test-output/bench-speed.json). `--quick` skips the slow TensorFlow.js CPU backend.
  */
@@ -32,6 +34,7 @@ import { exportOnnx } from '../../interchange/export/onnx.js';
 import { formatBytes } from '../../language/util/format.js';
 import { buildTfjsNetwork, type Tf } from './tfjs-graph.js';
 import { whileBusy, withLoad } from './load.js';
+import { probeCores } from './machine-probe.js';
 
 const ENGINES = ['convnet', 'convnet-ts', 'ort-node', 'ort-web', 'tfjs-wasm', 'tfjs-cpu'] as const;
 type Engine = typeof ENGINES[number];
@@ -92,6 +95,8 @@ interface Measurement {
     /** 32 evenly spaced output values, to compare engines. */
     samples?: number[];
     error?: string;
+    /** How fast the machine's cores ran around this process: the slower of the probes before and after it, over the condition's fastest (machine-probe.ts). */
+    machine?: number;
 }
 
 async function loadGraph(c: Case, scratch: string): Promise<NetworkGraph> {
@@ -263,6 +268,18 @@ function peakChild(): void {
     process.exit(0);
 }
 
+/** The micro-kernel's GFLOP/s on every core at once, right now (machine-probe.ts): one JSON line. */
+async function probeChild(): Promise<void> {
+    process.stdout.write(`${JSON.stringify({ gflops: await probeCores() ?? [] })}\n`);
+    process.exit(0);
+}
+
+/** The machine's cores' mean GFLOP/s on the micro-kernel, from a probe process; NaN where it cannot be measured. */
+function probeMachine(): number {
+    const { gflops } = JSON.parse(runChild(['--probe']).trim()) as { gflops: number[] };
+    return gflops.length ? gflops.reduce((sum, rate) => sum + rate, 0) / gflops.length : NaN;
+}
+
 function pad(text: string, width: number, right = false): string {
     return right ? text.padStart(width) : text.padEnd(width);
 }
@@ -282,23 +299,33 @@ interface Summary {
     readonly gflops?: number;
     readonly samples?: number[];
     readonly error?: string;
+    /** Median over the rounds of how fast the machine's cores ran around each (Measurement.machine), and the slowest. */
+    readonly machine?: number;
+    readonly machineMin?: number;
 }
 
 /**
  * Every engine at every thread count, `rounds` times, each in its own process, the order rotated each round so
  * that no engine always runs first or last while the machine's load drifts; per case the median of the rounds
- * and the fastest and slowest round.
+ * and the fastest and slowest round. Between processes a probe times the machine's cores (machine-probe.ts): each
+ * process's figures carry how fast they ran around it, so a round measured in one of the host's slow spells shows.
  */
 function measure(rounds: number, condition: Condition, quick: boolean): Summary[] {
     const jobs = THREADS.flatMap(threads => ENGINES.filter(e => !notApplicable(e, threads) && !(quick && e === 'tfjs-cpu')).map(engine => ({ engine, threads })));
     const raw: Measurement[] = [];
+    const probes = [probeMachine()];
     for (let round = 0; round < rounds; round++) {
         const order = [...jobs.slice(round % jobs.length), ...jobs.slice(0, round % jobs.length)];
         for (const { engine, threads } of order) {
             process.stderr.write(`${condition}, round ${round + 1} of ${rounds}: ${engine} at ${threads} thread(s)…\n`);
-            for (const line of runChild(['--child', engine, String(threads)]).split('\n').filter(Boolean)) raw.push(JSON.parse(line));
+            const lines = runChild(['--child', engine, String(threads)]).split('\n').filter(Boolean);
+            probes.push(probeMachine());
+            const around = Math.min(probes[probes.length - 2], probes[probes.length - 1]);
+            for (const line of lines) raw.push({ ...JSON.parse(line), machine: around });
         }
     }
+    const fastest = Math.max(...probes.filter(Number.isFinite));
+    for (const r of raw) r.machine = Number.isFinite(fastest) && Number.isFinite(r.machine) ? r.machine! / fastest : undefined;
     return jobs.flatMap(({ engine, threads }) => CASES.map((c): Summary => {
         const mine = raw.filter(r => r.case === c.id && r.engine === engine && r.threads === threads);
         const times = mine.flatMap(r => (r.ms === undefined ? [] : [r.ms]));
@@ -306,8 +333,24 @@ function measure(rounds: number, condition: Condition, quick: boolean): Summary[
         if (!times.length) return { ...base, error: mine.find(r => r.error)?.error ?? 'not run' };
         const ms = median(times);
         const gflops = mine[0].gflops! * (mine[0].ms! / ms);
-        return { ...base, ms, minMs: Math.min(...times), maxMs: Math.max(...times), gflops, samples: mine[0].samples };
+        const machine = mine.flatMap(r => (r.machine === undefined ? [] : [r.machine]));
+        return {
+            ...base, ms, minMs: Math.min(...times), maxMs: Math.max(...times), gflops, samples: mine[0].samples,
+            ...(machine.length ? { machine: median(machine), machineMin: Math.min(...machine) } : {}),
+        };
     }));
+}
+
+/**
+ * One line per condition: how fast the machine's cores ran around each engine's processes, the median and slowest
+ * of its rounds, as a share of the condition's fastest probe — an engine whose rounds fell in the host's slow spells
+ * is slow for that alone.
+ */
+function machineLine(results: Summary[], condition: Condition): string {
+    const engines = results.filter(r => r.condition === condition && r.case === CASES[0].id && r.machine !== undefined);
+    if (!engines.length) return `machine (${condition}): not measured`;
+    return `machine (${condition}; the micro-kernel on every core around each process, median and slowest round over the fastest probe): ${
+        engines.map(r => `${r.engine} ${r.threads}t ${r.machine!.toFixed(2)} (${r.machineMin!.toFixed(2)})`).join(' · ')}`;
 }
 
 function table(results: Summary[], condition: Condition, peak: number | undefined): string[] {
@@ -390,6 +433,7 @@ async function main(): Promise<void> {
     if (args[0] === '--child') return child(args[1] as Engine, Number(args[2]));
     if (args[0] === '--memory') return memoryChild();
     if (args[0] === '--peak') return peakChild();
+    if (args[0] === '--probe') return probeChild();
     const casesIndex = args.indexOf('--cases');
     if (casesIndex >= 0) {
         // Children read the selection from the environment; this process re-reads it too.
@@ -426,6 +470,7 @@ async function main(): Promise<void> {
     lines.push('"×" after GF/s is the peer\'s time over convnet\'s at the same thread count (> 1: convnet is faster); "Δ" the largest difference from convnet\'s output over its scale.');
     lines.push(`quiet: other processes used ${load(quietRun.otherCores)} on average during the run${busyRun ? `; busy: the same again while another process keeps one core busy (other processes, the burner included: ${load(busyRun.otherCores)})` : ''}.`);
     for (const condition of conditions) lines.push(...table(results, condition, peak));
+    lines.push('', ...conditions.map(condition => machineLine(results, condition)));
     const ratio = memory.peakBytes / (memory.weightsBytes + memory.arenaBytes);
     lines.push('', `ResNet-50 memory (${memory.engine}): peak ${formatBytes(memory.peakBytes)} over the process's baseline; weights ${formatBytes(memory.weightsBytes)} + planned arena ${formatBytes(memory.arenaBytes)} (scratch ${formatBytes(memory.scratchBytes)}) → ${ratio.toFixed(2)}× (target ≤ 1.5×)`);
     lines.push('', 'targets:', ...targets(results, conditions, peak));
