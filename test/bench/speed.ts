@@ -302,6 +302,8 @@ interface Summary {
     /** Median over the rounds of how fast the machine's cores ran around each (Measurement.machine), and the slowest. */
     readonly machine?: number;
     readonly machineMin?: number;
+    /** Each round's time and how fast the machine's cores ran around it, in the order run. */
+    readonly perRound?: { ms: number; machine?: number }[];
 }
 
 /**
@@ -337,6 +339,7 @@ function measure(rounds: number, condition: Condition, quick: boolean): Summary[
         return {
             ...base, ms, minMs: Math.min(...times), maxMs: Math.max(...times), gflops, samples: mine[0].samples,
             ...(machine.length ? { machine: median(machine), machineMin: Math.min(...machine) } : {}),
+            perRound: mine.flatMap(r => (r.ms === undefined ? [] : [{ ms: r.ms, machine: r.machine }])),
         };
     }));
 }
