@@ -270,7 +270,8 @@ function peakChild(): void {
 
 /** The micro-kernel's GFLOP/s on every core at once, right now (machine-probe.ts): one JSON line. */
 async function probeChild(): Promise<void> {
-    process.stdout.write(`${JSON.stringify({ gflops: await probeCores() ?? [] })}\n`);
+    // A probe that cannot run (no shared memory, a worker that fails) leaves the figures without it, not the run.
+    process.stdout.write(`${JSON.stringify({ gflops: await probeCores().catch(() => undefined) ?? [] })}\n`);
     process.exit(0);
 }
 
