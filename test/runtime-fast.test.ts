@@ -23,7 +23,7 @@ import { depthwise2d } from '../runtime/depthwise.js';
 import { SeededRandom } from '../runtime/random.js';
 import { compiledKernels } from '../runtime/wasm/instance.js';
 import { createWasmCompute, PARALLEL_THRESHOLDS } from '../runtime/wasm/compute.js';
-import { aloneEstimate, CallerGaps, MachineLoad, StallBackoff, timedAlone } from '../runtime/wasm/threads.js';
+import { aloneEstimate, CallerGaps, IdleCores, MachineLoad, StallBackoff, timedAlone } from '../runtime/wasm/threads.js';
 import { OtherProcesses, type BusyTimes } from '../runtime/wasm/other-processes.js';
 import { machineBusyTimes } from '../runtime/wasm/machine-busy.js';
 import { loadConvNetFiles } from '../language/node/load-files.js';
@@ -132,7 +132,7 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
      */
     function machineLoad(idleCores: () => number | undefined = () => undefined, threads = 2): { load: MachineLoad; soloSpell: () => number } {
         let clock = 0;
-        const load = new MachineLoad(threads, () => clock, idleCores);
+        const load = new MachineLoad(threads, () => clock, new IdleCores(idleCores));
         return {
             load,
             soloSpell: () => {
@@ -223,24 +223,44 @@ describe('a split job that loses to the caller alone holds jobs of its kind and 
         expect(oneSidedSaving(NaN)).toBe(true);
         expect(oneSidedSaving(3, 4)).toBe(true);
     });
-    it('with one core or less left idle by other processes, jobs run on the caller alone until a look says otherwise', () => {
+    it('with one core or less left idle by other processes, jobs run on the caller alone until a look finds 1.5 or more', () => {
         let idle: number | undefined = 1.05;
         const { load } = machineLoad(() => idle);
         // No split job noted at all: the figure alone decides.
         expect(load.runSolo()).toBe(true);
         idle = 1.2;
         expect(load.runSolo()).toBe(true);
+        // A look a little over one core (the figure's error, a moment's scheduling) keeps it alone; 1.5 ends it.
+        idle = 1.3;
+        expect(load.runSolo()).toBe(true);
+        idle = 1.45;
+        expect(load.runSolo()).toBe(true);
+        idle = 1.5;
+        expect(load.runSolo()).toBe(false);
         // Part of a core busy elsewhere (an editor, a browser): up to the split jobs.
         idle = 1.3;
         expect(load.runSolo()).toBe(false);
-        // Unknown or not yet measured: up to the split jobs.
+        expect(machineLoad(() => 1.3).load.runSolo()).toBe(false);
+        // Unknown or not yet measured: up to the split jobs, whatever the figure said before.
+        idle = 1.1;
+        expect(load.runSolo()).toBe(true);
         idle = NaN;
         expect(load.runSolo()).toBe(false);
+        idle = 1.1;
+        expect(load.runSolo()).toBe(true);
         idle = undefined;
         expect(load.runSolo()).toBe(false);
         // The same one core left to a team of four on 8 cores.
         const four = machineLoad(() => 1.2, 4);
         expect(four.load.runSolo()).toBe(true);
+        // A process's teams share one reader: a team made for the next layer goes on where the last one was.
+        const machine = new IdleCores(() => idle);
+        idle = 1.1;
+        expect(new MachineLoad(2, () => 0, machine).runSolo()).toBe(true);
+        idle = 1.35;
+        expect(new MachineLoad(2, () => 0, machine).runSolo()).toBe(true);
+        idle = 1.9;
+        expect(new MachineLoad(2, () => 0, machine).runSolo()).toBe(false);
     });
     it('a machine turns loaded at once when one side ran every part of 4 of the last 8 split jobs', () => {
         const { load, soloSpell } = machineLoad();

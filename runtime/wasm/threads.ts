@@ -91,9 +91,13 @@ const ONE_SIDED = { of: 8, loaded: 4, trial: 2 } as const;
  * bench runs 13–53 times has few runs to win them back (two threads were 0.90–0.99× one thread's speed on half its
  * cases). A process that keeps part of a core busy (an editor, a browser) leaves the team to its tries, which measure
  * what splitting still saves. The figure is taken over 100 ms or more, good to about 0.2 cores; one core burned by
- * another process reads 0.9–1.0 busy.
+ * another process reads 0.9–1.0 busy. Once alone by the figure, the process's teams try splitting again only from
+ * `again` idle cores (IdleCores): with a core burned, the figure reads up to 1.4 while our process runs more than one
+ * thread for a moment (the scheduler shares the cores among all runnable threads, and a team trying to split has
+ * two: 1.33), and the tries that let in lost — the bench's 3×3 conv on 28² and 1×1 conv at two threads 5–8% slower
+ * than at one in three runs of three, all their other jobs alone.
  */
-const IDLE_CORES = { margin: 0.5, alone: 1.25 } as const;
+const IDLE_CORES = { margin: 0.5, alone: 1.25, again: 1.5 } as const;
 
 /**
  * How long, in ms, a loaded machine's team runs its jobs on the caller alone before it tries the team again: at
@@ -118,9 +122,39 @@ export function timedAlone(runs: number): boolean {
     return runs >= PROBE.first && (runs - PROBE.first) % PROBE.every === 0;
 }
 
-/** The cores the machine's other processes leave idle (the process's one OtherProcesses). */
-function machineIdleCores(): number | undefined {
-    return otherProcesses().idleCores();
+/**
+ * The cores other processes leave idle, as teams read them (IDLE_CORES): the figure itself — NaN while not measured
+ * yet, undefined where it cannot be — and whether one core or less is left, with hysteresis. One reader per process
+ * (`machineIdleCores`), since all its teams share the machine: a team made for the next layer or the next network
+ * goes on where the last one was. A fresh one would start over, and its first look — taken while the process starts
+ * the new team's worker, more than a core of ours for a moment, at the expense of another process's — may read a
+ * little over one core left where one is burned (1.26–1.40, seen in the bench's cases under load).
+ */
+export class IdleCores {
+    private oneOrLess = false;
+
+    /** `figure`: the cores other processes leave idle (a test's own, or the machine's). */
+    constructor(private readonly figure: () => number | undefined) {}
+
+    /** The cores other processes leave idle now: NaN while not measured yet, undefined where that cannot be told. */
+    now(): number | undefined {
+        return this.figure();
+    }
+
+    /** Whether other processes leave one core or less idle: from a figure under IDLE_CORES.alone until one of IDLE_CORES.again or more, or none. */
+    oneOrLessLeft(): boolean {
+        const idle = this.figure() ?? NaN;
+        if (idle < IDLE_CORES.alone) this.oneOrLess = true;
+        else if (!(idle < IDLE_CORES.again)) this.oneOrLess = false;
+        return this.oneOrLess;
+    }
+}
+
+let processIdleCores: IdleCores | undefined;
+
+/** The process's one reader of the cores other processes leave idle (the process's one OtherProcesses). */
+function machineIdleCores(): IdleCores {
+    return processIdleCores ??= new IdleCores(() => otherProcesses().idleCores());
 }
 
 // Begun as the runtime loads — a network is read and prepared before its first run — so that the first team's first
@@ -303,11 +337,11 @@ export class MachineLoad {
     private recentOneSided = 0;
 
     /**
-     * For a team of `threads`. `now`: the clock, in ms; `idleCores`: the cores other processes leave idle (NaN: not
-     * measured yet; undefined: unknown here) — a test's own, or the machine's.
+     * For a team of `threads`. `now`: the clock, in ms; `idleCores`: the cores other processes leave idle — a test's
+     * own, or the process's reader of the machine's.
      */
     constructor(private readonly threads: number, private readonly now: () => number = () => performance.now(),
-        private readonly idleCores: () => number | undefined = machineIdleCores) {}
+        private readonly idleCores: IdleCores = machineIdleCores()) {}
 
     get loaded(): boolean {
         return this.loadedNow;
@@ -315,10 +349,11 @@ export class MachineLoad {
 
     /**
      * Asked before each job that would be split: true while a spell of jobs on the caller alone lasts, or while other
-     * processes leave one core or less idle (and the workers should watch for the next job only briefly).
+     * processes leave one core or less idle — from a figure under IDLE_CORES.alone until one of IDLE_CORES.again or
+     * more, or none (and the workers should watch for the next job only briefly).
      */
     runSolo(): boolean {
-        return this.now() < this.soloUntil || (this.idleCores() ?? NaN) < IDLE_CORES.alone;
+        return this.now() < this.soloUntil || this.idleCores.oneOrLessLeft();
     }
 
     /**
@@ -326,7 +361,7 @@ export class MachineLoad {
      * told: not measured yet (a figure takes 100 ms), or not here (a browser).
      */
     private crowded(): boolean {
-        return !((this.idleCores() ?? NaN) >= this.threads - IDLE_CORES.margin);
+        return !((this.idleCores.now() ?? NaN) >= this.threads - IDLE_CORES.margin);
     }
 
     /**
