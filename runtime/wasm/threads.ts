@@ -95,7 +95,7 @@ const ONE_SIDED = { of: 8, loaded: 4, trial: 2 } as const;
  * `again` idle cores (IdleCores): with a core burned, the figure reads up to 1.4 while our process runs more than one
  * thread for a moment (the scheduler shares the cores among all runnable threads, and a team trying to split has
  * two: 1.33), and the tries that let in lost — the bench's 3×3 conv on 28² and 1×1 conv at two threads 5–8% slower
- * than at one in three runs of three, all their other jobs alone.
+ * than at one under load in each of its three runs that day, all their other jobs alone.
  */
 const IDLE_CORES = { margin: 0.5, alone: 1.25, again: 1.5 } as const;
 

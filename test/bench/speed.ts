@@ -277,8 +277,12 @@ async function probeChild(): Promise<void> {
 
 /** The machine's cores' mean GFLOP/s on the micro-kernel, from a probe process; NaN where it cannot be measured. */
 function probeMachine(): number {
-    const { gflops } = JSON.parse(runChild(['--probe']).trim()) as { gflops: number[] };
-    return gflops.length ? gflops.reduce((sum, rate) => sum + rate, 0) / gflops.length : NaN;
+    try {
+        const { gflops } = JSON.parse(runChild(['--probe']).trim()) as { gflops: number[] };
+        return gflops.length ? gflops.reduce((sum, rate) => sum + rate, 0) / gflops.length : NaN;
+    } catch {
+        return NaN;
+    }
 }
 
 function pad(text: string, width: number, right = false): string {
