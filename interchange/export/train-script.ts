@@ -549,12 +549,17 @@ def main():
             if not args.save_every:
                 save(step)
     dist.destroy_process_group()
+    # What the run made stays referenced until the process leaves (below): destroyed as main returns, the DDP
+    # model's reducer can hang a finished process as the interpreter's teardown can (a rank stuck there, its last
+    # checkpoint saved and the other rank gone).
+    return train_model, ddp_model, optimizer, scheduler, scaler, loader
 
 
 if __name__ == '__main__':
-    main()
-    # Every file is written and closed, the process group destroyed: leave without the interpreter's teardown, where
-    # PyTorch's Gloo and autograd threads can hang a finished process (pytorch/pytorch#75097, #190489).
+    run_objects = main()
+    # Every file is written and closed, the process group destroyed: leave without destroying what the run made and
+    # without the interpreter's teardown, where PyTorch's Gloo and autograd threads can hang a finished process
+    # (pytorch/pytorch#75097, #190489).
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)`;
