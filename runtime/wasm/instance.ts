@@ -42,6 +42,7 @@ export interface KernelExports {
     /** The GEMM's micro-kernel `rounds` times on operands in L1 at `scratch` (l1PeakBytes() zeroed bytes; assembly/peak.ts). */
     l1Peak(rounds: number, scratch: number): void;
     l1PeakBytes(): number;
+    l1PeakFlops(): number;
 }
 
 /**

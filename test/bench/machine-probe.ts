@@ -53,8 +53,7 @@ export async function probeCores(threads = os.cpus().length): Promise<number[] |
     if (!compiled || compiled.memory !== 'shared') return undefined;
     const memory = new WasmMemory(compiled);
     const kernels = memory.kernels;
-    // 2·MR·NR·KC flops a call (4·8·256 multiply-adds).
-    const flopsPerRound = 2 * 4 * 8 * 256;
+    const flopsPerRound = kernels.l1PeakFlops();
     // Each thread's panels a page apart from the next thread's: no cache line is shared.
     const stride = Math.ceil(kernels.l1PeakBytes() / 4096) * 4096;
     const base = memory.allocateBytes(stride * threads);
@@ -63,11 +62,17 @@ export async function probeCores(threads = os.cpus().length): Promise<number[] |
         workerData: { module: compiled.module, memory: memory.memory, scratch: base + (i + 1) * stride, rounds: ROUNDS, flopsPerRound },
     }));
     try {
-        const results = workers.map(worker => new Promise<number[]>((resolve, reject) => {
+        // A worker that fails or ends before it answers rejects both its promises: the probe never waits for it.
+        const settled = (worker: Worker, first: boolean) => new Promise<unknown>((resolve, reject) => {
             worker.on('error', reject);
-            worker.on('message', message => { if (message !== 'ready') resolve(message as number[]); });
-        }));
-        await Promise.all(workers.map(worker => new Promise(resolve => worker.once('message', resolve))));
+            worker.on('exit', code => reject(new Error(`probe worker ended (${code})`)));
+            worker.on('message', message => { if ((message === 'ready') === first) resolve(message); });
+        });
+        const ready = workers.map(worker => settled(worker, true));
+        const results = workers.map(worker => settled(worker, false) as Promise<number[]>);
+        // Unawaited until the probe runs: a rejection here is seen there, not as an unhandled one.
+        for (const result of results) result.catch(() => undefined);
+        await Promise.all(ready);
         // Warm: the engine optimises the module's functions (shared with the workers) only after their first calls.
         looks(kernels, base, ROUNDS, flopsPerRound, Date.now() + WARM_MS);
         const deadline = Date.now() + PROBE_MS;

@@ -24,7 +24,7 @@ export { winogradInput, winogradOutput } from './winograd';
 export { winogradBlockScratchBytes } from './winograd-blocks';
 export { winogradRowsBytes, winogradRowsScratchBytes } from './winograd-rows';
 export { runPart } from './jobs';
-export { fmaPeak, l1Peak, l1PeakBytes } from './peak';
+export { fmaPeak, l1Peak, l1PeakBytes, l1PeakFlops } from './peak';
 
 /** Lowest byte address the JavaScript side may allocate from (above this module's static data). */
 export function heapBase(): usize {

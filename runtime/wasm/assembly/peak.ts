@@ -25,6 +25,11 @@ export function l1PeakBytes(): i32 {
     return (KC * (MR + NR) + 2 * MR * NR) * 4;
 }
 
+/** Floating-point operations of one `l1Peak` round: the micro-kernel's MR·NR·KC multiply-adds. */
+export function l1PeakFlops(): i32 {
+    return 2 * MR * NR * KC;
+}
+
 /**
  * `rounds` calls of the GEMM's micro-kernel (gemm.ts) on one A panel and one B panel of KC depths at `scratch`
  * (l1PeakBytes(), zeroed: no denormals), which stay in the L1 cache: 2·MR·NR·KC·rounds flops. Unlike fmaPeak it
