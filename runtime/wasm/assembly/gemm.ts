@@ -2,10 +2,17 @@
 //
 // The GEMM follows Goto & van de Geijn ("Anatomy of High-Performance Matrix Multiplication", 2008) — the same
 // structure as the TypeScript reference in runtime/gemm.ts: B is packed into KC×NR column panels, A into MR-row
-// panels, and an MR×NR = 4×8 micro-kernel keeps its 8 accumulator vectors, two B vectors and one broadcast A
-// value in registers. Eight independent accumulators cover the latency of two fused multiply-adds per cycle; a
+// panels, and an MR×NR = 4×8 micro-kernel keeps its 8 accumulator vectors, two B vectors and A's column of four
+// values in registers. Eight independent accumulators cover the latency of two fused multiply-adds per cycle; a
 // 6×8 tile (12 accumulators) looks better on paper but V8 then spills registers and runs at half the speed
 // (measured: 25 against 50 GFLOP/s on the 3×3 64→64 56×56 layer).
+//
+// A's column is one vector load, each value broadcast by a shuffle (pshufd), not four broadcast loads: three loads
+// per eight multiply-adds instead of six. Where the core's load ports are its own, 1–2% slower (the shuffles share a
+// port with the multiply-adds on AMD's cores); where another thread shares them — a sibling hyperthread busy, as on
+// a user's desktop with other work, or this VM's host — the loads decide: pairs alternated in one process, the
+// bench's cases 1.5–5% faster (ResNet-18 3.5%, MobileNetV2 4.5%), and 5–19% in the host's slow spells
+// (runtime/SPEED-HISTORY.md). XNNPACK's WebAssembly kernels broadcast the same way ("splat").
 
 import { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, PACKED_A, RESIDUAL } from './flags';
 import { clamp4, madd } from './simd';
@@ -133,13 +140,14 @@ export function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: u
     for (let p = 0; p < kc; p++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
-        let a = v128.load32_splat(pa);
+        const column = v128.load(pa);
+        let a = v128.shuffle<f32>(column, column, 0, 0, 0, 0);
         c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-        a = v128.load32_splat(pa, 4);
+        a = v128.shuffle<f32>(column, column, 1, 1, 1, 1);
         c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-        a = v128.load32_splat(pa, 8);
+        a = v128.shuffle<f32>(column, column, 2, 2, 2, 2);
         c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-        a = v128.load32_splat(pa, 12);
+        a = v128.shuffle<f32>(column, column, 3, 3, 3, 3);
         c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
         pa += MR * 4;
         pb += NR * 4;
@@ -160,13 +168,14 @@ export function microKernelDirect(kc: i32, pa: usize, origin: usize, offsets: us
         const pb = origin + <usize>load<i32>(offsets);
         const b0 = v128.load(pb);
         const b1 = v128.load(pb, 16);
-        let a = v128.load32_splat(pa);
+        const column = v128.load(pa);
+        let a = v128.shuffle<f32>(column, column, 0, 0, 0, 0);
         c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-        a = v128.load32_splat(pa, 4);
+        a = v128.shuffle<f32>(column, column, 1, 1, 1, 1);
         c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-        a = v128.load32_splat(pa, 8);
+        a = v128.shuffle<f32>(column, column, 2, 2, 2, 2);
         c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-        a = v128.load32_splat(pa, 12);
+        a = v128.shuffle<f32>(column, column, 3, 3, 3, 3);
         c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
         pa += MR * 4;
         offsets += stride;
