@@ -9,6 +9,7 @@ import { diffCommand } from './diff.js';
 import { calibrate } from './calibrate.js';
 import { ENGINE_CHOICES, type EngineChoice } from '../runtime/compute.js';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { displayText } from '../language/util/quote.js';
 import { formatBytes } from '../language/util/format.js';
 import { ReadRefused } from '../io/bounded-read.js';
@@ -368,4 +369,11 @@ export function run(argv: string[]): void {
             process.stderr.write('convnet: internal error — please report it\n');
             process.exitCode = 70;
         });
+}
+
+// The bundle run directly (`node out/cli.cjs …`) would otherwise do nothing and exit 0, being a module that the
+// command's entry point loads: hand over to that entry point (cli/bin/convnet.cjs), which checks Node's version and
+// calls `run` on this same module.
+if (typeof require === 'function' && typeof module === 'object' && require.main === module) {
+    require(path.join(__dirname, '..', 'cli', 'bin', 'convnet.cjs'));
 }

@@ -251,3 +251,17 @@ describe('usage errors', () => {
         expect(lines(r.err)[0]).toBe("convnet: unknown command 'frobnicate'");
     });
 });
+
+describe('the bundle run directly', () => {
+    it('runs the command as the entry point does, not nothing with exit 0', () => {
+        const bundle = path.join(ROOT, 'out', 'cli.cjs');
+        const clean = write('direct.convnet', 'network N(input: [1, 3, 8, 8]) {\n  return input -> conv(8, kernel: 3, padding: 1) -> relu\n}\n');
+        const ok = spawnSync(process.execPath, [bundle, 'check', clean], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        expect(ok.status).toBe(0);
+        expect(ok.stderr.trim()).toBe('1 file checked: no problems');
+        const bad = write('direct-bad.convnet', 'network N(input: [1, 3, 8, 8]) {\n  return input -> maxpol(2)\n}\n');
+        const failed = spawnSync(process.execPath, [bundle, 'check', bad], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        expect(failed.status).toBe(1);
+        expect(failed.stdout).toContain("direct-bad.convnet:2:19: error: unknown op or block 'maxpol'");
+    });
+});
