@@ -21,6 +21,7 @@ import { parameterBytes, type ParameterStore } from './weights.js';
 import { Workspace } from './workspace.js';
 import { findKernel } from './kernels/index.js';
 import { modePadding } from './kernels/conv.js';
+import { copyFloats, copyOfFloats } from './copy-floats.js';
 
 export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 
@@ -366,7 +367,7 @@ export class PreparedNetwork {
             }
         }
         if (this.compute.moves !== this.seenMoves) this.retake();
-        for (const port of graph.inputs) this.view(port.tensor).data.set(inputs.get(port.name)!.data);
+        for (const port of graph.inputs) copyFloats(this.view(port.tensor).data, inputs.get(port.name)!.data);
         const timings: NodeTiming[] | undefined = options.profile ? [] : undefined;
         const captured = new Map<number, Tensor>();
         const start = performance.now();
@@ -383,13 +384,13 @@ export class PreparedNetwork {
             const last = step.absorbed[step.absorbed.length - 1] ?? node;
             if (this.capture.has(last.index)) {
                 const out = this.view(step.outputs[0]);
-                captured.set(last.index, new Tensor(out.shape, out.data.slice()));
+                captured.set(last.index, new Tensor(out.shape, copyOfFloats(out.data)));
             }
         }
         const outputs = new Map<string, Tensor>();
         for (const port of graph.outputs) {
             const t = this.view(port.tensor);
-            outputs.set(port.name, new Tensor(t.shape, t.data.slice()));
+            outputs.set(port.name, new Tensor(t.shape, copyOfFloats(t.data)));
         }
         return {
             outputs, totalMs: performance.now() - start, timings, plannedBytes: this.plannedBytes, captured,
