@@ -11,7 +11,7 @@
 // per eight multiply-adds instead of six. Where the core's load ports are its own, 1–2% slower (the shuffles share a
 // port with the multiply-adds on AMD's cores); where another thread shares them — a sibling hyperthread busy, as on
 // a user's desktop with other work, or this VM's host — the loads decide: pairs alternated in one process, the
-// bench's cases 1.5–5% faster (ResNet-18 3.5%, MobileNetV2 4.5%), and 5–19% in the host's slow spells
+// bench's cases 1.5–5% faster (ResNet-18 3–4%, MobileNetV2 4.5%), and 5–19% in the host's slow spells
 // (runtime/SPEED-HISTORY.md). XNNPACK's WebAssembly kernels broadcast the same way ("splat").
 
 import { ACCUMULATE, BIAS, BIAS_COLUMNS, CLAMP, PACKED_A, RESIDUAL } from './flags';
