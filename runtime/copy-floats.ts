@@ -1,11 +1,12 @@
 /**
- * Copies of float arrays into and out of an engine's memory, which at more than one thread is a WebAssembly shared
- * memory (a SharedArrayBuffer). V8 copies into and out of shared memory word by word with relaxed atomic stores —
- * `set`, `slice` and the typed-array constructor alike — since another thread may touch it meanwhile: 1.6 MB in
- * 0.057 ms against 0.035 for plain memory, each way, which on a depthwise layer of that size is about what its
- * second thread saves. Node's `Buffer.prototype.fill` with a source as long as the target is a single `memcpy`
- * whatever the memory (node_buffer.cc); our copies run while no worker touches either array, so the plain copy is
- * safe. Where there is no Node Buffer (a browser) or no shared memory, the plain `set`.
+ * Copies of float arrays into and out of the fast engine's memory, which is a WebAssembly shared memory (a
+ * SharedArrayBuffer) wherever the host allows one — in Node at any number of threads. V8 copies into and out of
+ * shared memory word by word with relaxed atomic stores — `set`, `slice` and the typed-array constructor alike —
+ * since another thread may touch it meanwhile: 1.6 MB in 0.057 ms against 0.035 for plain memory, each way — on a
+ * depthwise layer of that size, about what a second thread saves. Node's `Buffer.prototype.fill` with a source as
+ * long as the target is a single `memcpy` whatever the memory (node_buffer.cc); our copies run while no worker
+ * touches either array, so the plain copy is safe. Where there is no Node Buffer (a browser) or no shared memory,
+ * the plain `set`.
  */
 
 interface NodeBufferView {
