@@ -23,11 +23,12 @@ function isShared(buffer: ArrayBufferLike): boolean {
     return typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer;
 }
 
-/** `target.set(source)` for arrays of one length, at memcpy's speed where either lies in shared memory. */
+/** `target.set(source)` for arrays of one length, at memcpy's speed where one of them lies in shared memory. */
 export function copyFloats(target: Float32Array, source: Float32Array): void {
+    // Plain to shared or shared to plain only: two views of shared memory may be one memory under two buffer
+    // objects (a grown memory's), whose regions could overlap, which memcpy does not allow.
     const fast = NodeBuffer !== undefined && source.length > 0 && source.length === target.length
-        // One memory: the regions might overlap, which memcpy does not allow.
-        && source.buffer !== target.buffer && (isShared(source.buffer) || isShared(target.buffer));
+        && isShared(source.buffer) !== isShared(target.buffer);
     if (!fast) {
         target.set(source);
         return;

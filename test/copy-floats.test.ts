@@ -38,6 +38,19 @@ describe('copyFloats', () => {
         expect(Array.from(whole.subarray(0, 14))).toEqual([0, 0.5, 0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 6, 6.5]);
     });
 
+    it('copies between views of one shared memory under two buffer objects (one taken before a grow) as set does', () => {
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: 3, shared: true });
+        const before = new Float32Array(memory.buffer, 0, 4000);
+        before.set(ramp(4000, 0));
+        memory.grow(1);
+        const after = new Float32Array(memory.buffer, 8, 4000);
+        expect(after.buffer).not.toBe(before.buffer);
+        copyFloats(after, before);
+        const whole = new Float32Array(memory.buffer, 0, 4002);
+        expect(Array.from(whole.subarray(0, 5))).toEqual([0, 0.5, 0, 0.5, 1]);
+        expect(whole[4001]).toBe(3999 * 0.5);
+    });
+
     it('copies nothing for empty arrays and keeps set\'s refusal of a longer source', () => {
         const memory = new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true });
         expect(() => copyFloats(new Float32Array(memory.buffer, 0, 0), new Float32Array(0))).not.toThrow();
