@@ -358,6 +358,8 @@ describe.each([1, 2, 3])('WebAssembly kernels on %i thread(s)', threads => {
         { m: 5, n: 9, k: 257, bias: true },
         { m: 64, n: 3136, k: 576, bias: true, lo: 0 },
         { m: 65, n: 2049, k: 300, bias: true, lo: 0, hi: 6 },
+        // A's rows fit L2 (B packed panel by panel): depth over two blocks, C over several blocks of columns.
+        { m: 60, n: 1100, k: 520, accumulate: true, bias: true, lo: 0 },
         { m: 1000, n: 1, k: 512, bias: true },
         { m: 130, n: 7, k: 33, accumulate: true, bias: true, lo: -0.5, hi: 0.5 },
         { m: 7, n: 19, k: 0, bias: true, lo: 0 },
@@ -801,6 +803,7 @@ describe('an activation absorbed into a conv\'s output loop = the activation in 
     // with a parameter or without.
     const cases = [
         { name: '1×1 conv (GEMM, edge tiles) + batch norm + SiLU', op: 'silu', text: 'network A(input: [1, 13, 9, 11]) {\n  return input -> conv(21, kernel: 1) -> batchnorm -> silu\n}\n' },
+        { name: '1×1 conv over several blocks of C (GEMM, B packed panel by panel) + SiLU', op: 'silu', text: 'network A(input: [1, 40, 30, 30]) {\n  return input -> conv(72, kernel: 1) -> silu\n}\n' },
         { name: '3×3/2 conv (implicit GEMM) + hardswish', op: 'hardswish', text: 'network A(input: [1, 8, 32, 32]) {\n  return input -> conv(16, kernel: 3, stride: 2, padding: 1) -> hardswish\n}\n' },
         { name: '3×3 conv (Winograd) + batch norm + GELU', op: 'gelu', text: 'network A(input: [1, 16, 28, 28]) {\n  return input -> conv(24, kernel: 3, padding: 1) -> batchnorm -> gelu\n}\n' },
         { name: '3×3 conv (Winograd, odd plane) + GELU (tanh)', op: 'gelu', text: 'network A(input: [1, 12, 31, 29]) {\n  return input -> conv(12, kernel: 3, padding: 1) -> gelu(approximate: "tanh")\n}\n' },

@@ -5,7 +5,9 @@
 // panels, and an MR×NR = 4×8 micro-kernel keeps its 8 accumulator vectors, two B vectors and A's column of four
 // values in registers. Eight independent accumulators cover the latency of two fused multiply-adds per cycle; a
 // 6×8 tile (12 accumulators) looks better on paper but V8 then spills registers and runs at half the speed
-// (measured: 25 against 50 GFLOP/s on the 3×3 64→64 56×56 layer).
+// (measured: 25 against 50 GFLOP/s on the 3×3 64→64 56×56 layer). Where all of A's rows for a depth block fit in
+// L2 — a conv's output channels up to 256 — there is nothing to reuse a packed block of B for, and each B panel is
+// packed just before its use instead (gemmPanelByPanel).
 //
 // A's column is one vector load, each value broadcast by a shuffle (pshufd), not four broadcast loads: three loads
 // per eight multiply-adds instead of six. Where the core's load ports are its own, 1–2% slower (the shuffles share a
@@ -302,6 +304,48 @@ function gemv(m: i32, k: i32, a: usize, lda: i32, b: usize, c: usize, ldcBytes: 
     if (absorbedActivation(flags)) activateBlock(absorbedActivation(flags), c, ldcBytes, m, 1, lo, hi);
 }
 
+/** Packed A that stays in L2 (512 KB a core on the machines measured) beside the block of C it makes. */
+const A_RESIDENT_BYTES: i32 = 256 * 1024;
+/** Bytes of C finished at a time (its activation run over them while they are in L2). */
+const C_BLOCK_BYTES: i32 = 64 * 1024;
+
+/**
+ * gemm where all of A's rows for a depth block stay in L2: each B panel is packed just before its use, into L1,
+ * and every MR-row panel of A runs on it there. The blocked order packs a KC×NC block of B (up to 2 MB, written
+ * out to L3 and read back) to use it again for each MC-row block of A, and A's rows here are one or a few such
+ * blocks. The 1×1 conv 256→64 on 56² at one thread 2–5% faster, the transposed conv 2–3%, ResNet-18 and
+ * MobileNetV2 ~1% (runs alternated in one process; runtime/SPEED-HISTORY.md).
+ */
+function gemmPanelByPanel(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldcBytes: usize,
+    flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, packedA: usize, panel: usize, edge: usize): void {
+    const rows = paddedRows(m);
+    const blockCols = max(NR, C_BLOCK_BYTES / (rows * 4) / NR * NR);
+    const biasColumns = (flags & BIAS_COLUMNS) != 0;
+    for (let j0 = 0; j0 < n; j0 += blockCols) {
+        const nc = min(blockCols, n - j0);
+        for (let p0 = 0; p0 < k; p0 += KC) {
+            const kc = min(KC, k - p0);
+            const add = (flags & ACCUMULATE) != 0 || p0 > 0;
+            const epilogue = p0 + kc >= k;
+            let panels = packedA;
+            if (flags & PACKED_A) panels = a + <usize>(p0 * rows) * 4;
+            else packA(a + (<usize>p0 << 2), lda, m, kc, packedA);
+            for (let jr = 0; jr < nc; jr += NR) {
+                const cols = min(NR, nc - jr);
+                packB(b + (<usize>p0 * ldb + j0 + jr) * 4, ldb, kc, cols, panel);
+                for (let ir = 0; ir < m; ir += MR) {
+                    const tile = c + <usize>ir * ldcBytes + (<usize>(j0 + jr) << 2);
+                    const tileBias = bias + (<usize>(biasColumns ? j0 + jr : ir) << 2);
+                    const pa = panels + <usize>(ir * kc * 4);
+                    if (cols == 1) microKernelColumn(kc, pa, panel, tile, ldcBytes, min(MR, m - ir), add, epilogue, flags, tileBias, residual, lo, hi, edge);
+                    else microKernel(kc, pa, panel, tile, ldcBytes, min(MR, m - ir), cols, add, epilogue, flags, tileBias, residual, lo, hi, edge);
+                }
+            }
+        }
+        if (absorbedActivation(flags)) activateBlock(absorbedActivation(flags), c + (<usize>j0 << 2), ldcBytes, m, nc, lo, hi);
+    }
+}
+
 /**
  * C[m×n] = A[m×k]·B[k×n] (+ C when flags has ACCUMULATE), then C = clamp(C + bias[row] + R, lo, hi) as flags
  * ask (bias[column] with BIAS_COLUMNS), R at `residual` bytes from C, or an activation instead of the clamp. All matrices row-major; a, b, c, bias and scratch are byte addresses,
@@ -330,6 +374,10 @@ export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: 
     const packedA = scratch;
     const packedB = packedA + <usize>(MC * KC * 4);
     const edge = packedB + <usize>(KC * NC * 4);
+    if ((flags & PACKED_A || m <= MC) && paddedRows(m) * min(KC, k) * 4 <= A_RESIDENT_BYTES) {
+        gemmPanelByPanel(m, n, k, a, lda, b, ldb, c, ldcBytes, flags, bias, residual, lo, hi, packedA, packedB, edge);
+        return;
+    }
     for (let j0 = 0; j0 < n; j0 += NC) {
         const nc = min(NC, n - j0);
         for (let p0 = 0; p0 < k; p0 += KC) {
