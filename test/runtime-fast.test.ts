@@ -80,6 +80,20 @@ describe('threads that outnumber the cores (workers descheduled mid-job, waking 
     });
 });
 
+it('an engine\'s arrays lie at the same place within a page at any number of threads (a team running its jobs alone works on a one-thread engine\'s layout)', () => {
+    // Each thread's scratch takes whole pages, so what comes after them (weights, the arena) is placed alike mod 4096:
+    // under load a two-thread team runs every job on the caller alone, and must not do it on other cache sets.
+    const places = [1, 2, 3].map(threads => {
+        const compute = createWasmCompute(compiledKernels()!, threads, 0);
+        const first = compute.allocate(1000).byteOffset;
+        const second = compute.allocate(3).byteOffset;
+        compute.dispose();
+        return [first % 4096, second % 4096];
+    });
+    expect(places[1]).toEqual(places[0]);
+    expect(places[2]).toEqual(places[0]);
+});
+
 it('an engine disposed before its worker threads are online still settles `started` (what times warm runs awaits it)', async () => {
     const compute = createCompute({ threads: 2 });
     compute.dispose();
