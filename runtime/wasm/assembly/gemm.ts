@@ -134,8 +134,13 @@ function packB(b: usize, ldb: i32, kc: i32, nc: i32, dst: usize): void {
 /**
  * C[MR×NR tile at c] (+)= packed A panel · packed B panel over kc. A tile hanging over C's edge (rows < MR or
  * cols < NR) is written to `edge` first and only its valid part copied, with the same epilogue.
+ *
+ * Inlined where it is called (the GEMM, the implicit conv, Winograd's products): a call passed fifteen arguments
+ * and set up the epilogue's constants each time, for a loop of KC depths at most — and of 27 in a 3→32 stem,
+ * 16 in a grouped conv's groups. Runs alternated in one process against the called kernel: the grouped conv 6–7%
+ * faster, the 3×3 convs 0–3%, MobileNetV2 1–2%, the 1×1 conv 0–1.7% slower (runtime/SPEED-HISTORY.md).
  */
-export function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32,
+@inline export function microKernel(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: usize, rows: i32, cols: i32,
     add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, edge: usize): void {
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
     let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
