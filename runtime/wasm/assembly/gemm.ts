@@ -318,8 +318,8 @@ const C_BLOCK_BYTES: i32 = 64 * 1024;
  * gemm where all of A's rows for a depth block stay in L2: each B panel is packed just before its use, into L1,
  * and every MR-row panel of A runs on it there. The blocked order packs a KC×NC block of B (up to 2 MB, written
  * out to L3 and read back) to use it again for each MC-row block of A, and A's rows here are one or a few such
- * blocks. The 1×1 conv 256→64 on 56² at one thread 2–5% faster, the transposed conv 2–3%, ResNet-18 and
- * MobileNetV2 ~1% (runs alternated in one process; runtime/SPEED-HISTORY.md).
+ * blocks. The 1×1 conv 256→64 on 56² at one thread 2–5% faster, the transposed conv 2–3%, MobileNetV2 0.5–1.5%,
+ * ResNet-18 within ±1% (runs alternated in one process; runtime/SPEED-HISTORY.md).
  */
 function gemmPanelByPanel(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldcBytes: usize,
     flags: i32, bias: usize, residual: usize, lo: f32, hi: f32, packedA: usize, panel: usize, edge: usize): void {
