@@ -224,28 +224,21 @@ function microKernelColumn(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: us
     return withBias && !columns ? v128.load32_splat(bias + (<usize>i << 2)) : perColumn;
 }
 
-/** A micro-kernel's accumulators into C's tile, with the epilogue; an edge tile through `edge`. */
+/**
+ * A micro-kernel's accumulators into C's tile, with the epilogue; an edge tile through `edge`. Two branches, not
+ * one path with selects: a whole tile's stores then take its rows' addresses and the epilogue straight (the grouped
+ * conv, the transposed conv and MobileNetV2 1–1.5% faster, runs alternated in one process).
+ */
 @inline function storeTile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
     c: usize, ldcBytes: usize, rows: i32, cols: i32, add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize,
     lo: f32, hi: f32, edge: usize): void {
-    const loV = f32x4.splat(lo);
-    const hiV = f32x4.splat(hi);
-    const full = rows == MR && cols == NR;
-    // An edge tile is finished in `edge` (no old C, no epilogue) and merged element by element below.
-    const target = full ? c : edge;
-    const stride: usize = full ? ldcBytes : NR * 4;
-    const addHere = full && add;
-    const epilogueHere = full && epilogue;
-    // `bias` points at the tile's first row's bias, or with BIAS_COLUMNS at its first column's.
-    const withBias = epilogueHere && (flags & BIAS) != 0;
+    if (rows == MR && cols == NR) {
+        storeRows(c00, c01, c10, c11, c20, c21, c30, c31, c, ldcBytes, add, epilogue, flags, bias, residual, lo, hi);
+        return;
+    }
+    // An edge tile is finished in `edge` (no old C, no epilogue) and merged element by element.
+    storeRows(c00, c01, c10, c11, c20, c21, c30, c31, edge, NR * 4, false, false, flags, bias, residual, lo, hi);
     const columns = (flags & BIAS_COLUMNS) != 0;
-    const cb0 = withBias && columns ? v128.load(bias) : f32x4.splat(0);
-    const cb1 = withBias && columns ? v128.load(bias, 16) : f32x4.splat(0);
-    storeRow(target, c00, c01, addHere, epilogueHere, flags, rowBias(bias, 0, withBias, columns, cb0), rowBias(bias, 0, withBias, columns, cb1), residual, loV, hiV);
-    storeRow(target + stride, c10, c11, addHere, epilogueHere, flags, rowBias(bias, 1, withBias, columns, cb0), rowBias(bias, 1, withBias, columns, cb1), residual, loV, hiV);
-    storeRow(target + 2 * stride, c20, c21, addHere, epilogueHere, flags, rowBias(bias, 2, withBias, columns, cb0), rowBias(bias, 2, withBias, columns, cb1), residual, loV, hiV);
-    storeRow(target + 3 * stride, c30, c31, addHere, epilogueHere, flags, rowBias(bias, 3, withBias, columns, cb0), rowBias(bias, 3, withBias, columns, cb1), residual, loV, hiV);
-    if (full) return;
     for (let i = 0; i < rows; i++) {
         for (let j = 0; j < cols; j++) {
             const at = c + <usize>i * ldcBytes + (<usize>j << 2);
@@ -259,6 +252,22 @@ function microKernelColumn(kc: i32, pa: usize, pb: usize, c: usize, ldcBytes: us
             store<f32>(at, v);
         }
     }
+}
+
+/** The four rows of a tile at `target`, `stride` bytes apart, each through storeRow. */
+@inline function storeRows(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+    target: usize, stride: usize, add: bool, epilogue: bool, flags: i32, bias: usize, residual: usize, lo: f32, hi: f32): void {
+    const loV = f32x4.splat(lo);
+    const hiV = f32x4.splat(hi);
+    // `bias` points at the tile's first row's bias, or with BIAS_COLUMNS at its first column's.
+    const withBias = epilogue && (flags & BIAS) != 0;
+    const columns = (flags & BIAS_COLUMNS) != 0;
+    const cb0 = withBias && columns ? v128.load(bias) : f32x4.splat(0);
+    const cb1 = withBias && columns ? v128.load(bias, 16) : f32x4.splat(0);
+    storeRow(target, c00, c01, add, epilogue, flags, rowBias(bias, 0, withBias, columns, cb0), rowBias(bias, 0, withBias, columns, cb1), residual, loV, hiV);
+    storeRow(target + stride, c10, c11, add, epilogue, flags, rowBias(bias, 1, withBias, columns, cb0), rowBias(bias, 1, withBias, columns, cb1), residual, loV, hiV);
+    storeRow(target + 2 * stride, c20, c21, add, epilogue, flags, rowBias(bias, 2, withBias, columns, cb0), rowBias(bias, 2, withBias, columns, cb1), residual, loV, hiV);
+    storeRow(target + 3 * stride, c30, c31, add, epilogue, flags, rowBias(bias, 3, withBias, columns, cb0), rowBias(bias, 3, withBias, columns, cb1), residual, loV, hiV);
 }
 
 /**
@@ -338,7 +347,15 @@ function gemmPanelByPanel(m: i32, n: i32, k: i32, a: usize, lda: i32, b: usize, 
             for (let jr = 0; jr < nc; jr += NR) {
                 const cols = min(NR, nc - jr);
                 packB(b + (<usize>p0 * ldb + j0 + jr) * 4, ldb, kc, cols, panel);
-                for (let ir = 0; ir < m; ir += MR) {
+                // Whole tiles first, with their size a constant: the inlined micro-kernel then has no edge code (the
+                // 1×1 conv 0.5%, the transposed conv 1.6% faster than with the test in storeTile alone).
+                const fullRows = cols == NR ? m / MR * MR : 0;
+                for (let ir = 0; ir < fullRows; ir += MR) {
+                    const tile = c + <usize>ir * ldcBytes + (<usize>(j0 + jr) << 2);
+                    const tileBias = bias + (<usize>(biasColumns ? j0 + jr : ir) << 2);
+                    microKernel(kc, panels + <usize>(ir * kc * 4), panel, tile, ldcBytes, MR, NR, add, epilogue, flags, tileBias, residual, lo, hi, edge);
+                }
+                for (let ir = fullRows; ir < m; ir += MR) {
                     const tile = c + <usize>ir * ldcBytes + (<usize>(j0 + jr) << 2);
                     const tileBias = bias + (<usize>(biasColumns ? j0 + jr : ir) << 2);
                     const pa = panels + <usize>(ir * kc * 4);
