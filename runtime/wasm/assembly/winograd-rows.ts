@@ -166,7 +166,13 @@ export function winogradRowsChannelPanels(v: usize, cin: i32, vChannels: i32, ti
             transformWeightColumns(g, cout, cin, jr, p0, kc, u, uPositionBytes, weightWork);
             for (let xi = 0; xi < POSITIONS; xi++) {
                 const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
-                for (let q = 0; q < tiles; q += MR) {
+                // Whole tiles with their size a constant (the inlined micro-kernel then has no edge code), then the rest.
+                const fullTiles = cols == NR ? tiles / MR * MR : 0;
+                for (let q = 0; q < fullTiles; q += MR) {
+                    microKernel(kc, vXi + <usize>((q / MR) * vChannels + p0) * MR * 4, uXi, mXi + <usize>q * ldcBytes, ldcBytes,
+                        MR, NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
+                }
+                for (let q = fullTiles; q < tiles; q += MR) {
                     microKernel(kc, vXi + <usize>((q / MR) * vChannels + p0) * MR * 4, uXi, mXi + <usize>q * ldcBytes, ldcBytes,
                         min(MR, tiles - q), cols, p0 > 0, false, 0, 0, 0, 0, 0, edge);
                 }
