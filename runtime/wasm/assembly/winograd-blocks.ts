@@ -194,21 +194,14 @@ export function winogradBlock(x: usize, cin: i32, H: i32, W: i32, ph: i32, pw: i
         const uXi = u + <usize>xi * uPositionBytes, vXi = v + <usize>xi * vPositionBytes, mXi = m + <usize>xi * mPositionBytes;
         for (let p0 = 0; p0 < cin; p0 += KC) {
             const kc = min(KC, cin - p0);
-            // Whole row panels with their size a constant (the inlined micro-kernel then has no edge code), then the last.
-            const fullRows = cout / MR * MR;
-            for (let ir = 0; ir < fullRows; ir += MR) {
+            // U is packed only where C_out is a multiple of MR (packInPlace, runtime/fusion.ts): every row panel is
+            // whole, and with its size a constant the inlined micro-kernel has no edge code.
+            for (let ir = 0; ir < cout; ir += MR) {
                 // U[ξ]'s panel of rows ir … ir + 3 over depths p0 … p0 + kc, as packMatrix lays it out.
                 const pa = uXi + <usize>(p0 * rows + ir * kc) * 4;
                 for (let jr = 0; jr < panels; jr++) {
                     microKernel(kc, pa, vXi + <usize>(jr * cin + p0) * NR * 4, mXi + <usize>ir * ldcBytes + (<usize>(jr * NR) << 2), ldcBytes,
                         MR, NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
-                }
-            }
-            if (fullRows < cout) {
-                const pa = uXi + <usize>(p0 * rows + fullRows * kc) * 4;
-                for (let jr = 0; jr < panels; jr++) {
-                    microKernel(kc, pa, vXi + <usize>(jr * cin + p0) * NR * 4, mXi + <usize>fullRows * ldcBytes + (<usize>(jr * NR) << 2), ldcBytes,
-                        cout - fullRows, NR, p0 > 0, false, 0, 0, 0, 0, 0, edge);
                 }
             }
         }
